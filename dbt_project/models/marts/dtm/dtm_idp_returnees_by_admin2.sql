@@ -1,0 +1,24 @@
+-- IDP and returnee households and individuals by round, prefecture and sub-prefecture,
+-- from locality assessments without a blocking data-quality issue.
+with assessments as (
+    select * from {{ ref('cln_dtm_locality_assessments') }}
+    where not has_blocking_issue
+)
+
+select
+    round,
+    admin1_pcode,
+    admin1_name,
+    admin2_pcode,
+    admin2_name,
+    count(*) as localities_assessed,
+    sum(idp_households) as idp_households,
+    sum(idp_individuals) as idp_individuals,
+    sum(returnee_internal_households) as returnee_internal_households,
+    sum(returnee_internal_individuals) as returnee_internal_individuals,
+    sum(returnee_abroad_households) as returnee_abroad_households,
+    sum(returnee_abroad_individuals) as returnee_abroad_individuals,
+    sum(returnee_internal_households + returnee_abroad_households) as returnee_households,
+    sum(returnee_internal_individuals + returnee_abroad_individuals) as returnee_individuals
+from assessments
+group by round, admin1_pcode, admin1_name, admin2_pcode, admin2_name

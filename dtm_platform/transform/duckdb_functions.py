@@ -1,0 +1,30 @@
+"""A dbt-duckdb plugin that registers the platform's SQL functions on every connection.
+
+``dtm_pseudonymize(varchar) -> varchar`` reads the salt from the environment when the
+connection opens, so the salt is never written into compiled SQL, logs or run results.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from dbt.adapters.duckdb.plugins import BasePlugin
+from duckdb import DuckDBPyConnection
+from duckdb.sqltypes import VARCHAR
+
+from dtm_platform.settings import load_settings
+from dtm_platform.transform.pseudonymize import pseudonymize
+
+
+def register_functions(conn: DuckDBPyConnection) -> None:
+    salt = load_settings().hash_salt
+
+    def dtm_pseudonymize(values: pa.Array) -> pa.Array:
+        return pa.array([pseudonymize(v, salt) for v in values.to_pylist()], pa.string())
+
+    conn.create_function("dtm_pseudonymize", dtm_pseudonymize, [VARCHAR], VARCHAR,
+                         type="arrow", side_effects=False)
+
+
+class Plugin(BasePlugin):
+    def configure_connection(self, conn: DuckDBPyConnection) -> None:
+        register_functions(conn)
