@@ -1,0 +1,66 @@
+"""dbt models as Dagster assets: one ``@dbt_assets`` per layer, so each layer is its own
+step and a failed gate on one layer stops the next (DESIGN.md §8)."""
+
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from dtm_platform.kobo.registry import load_registry
+from dtm_platform.settings import load_settings
+from dtm_platform.transform.project import DBT_EXECUTABLE, DBT_PROJECT, dbt_vars, ensure_manifest, prepare_dbt_environment
+
+LAYERS = ("reference", "staging", "cleaned", "marts")
+OWNER = "team:dtm-car-im"
+
+
+class LayerTranslator(DagsterDbtTranslator):
+    """Keys and groups by layer: ``staging/stg_kobo__dtm_locality``, group ``staging``."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)  # meta.dagster.asset_key: raw/kobo_*
+        return dg.AssetKey([layer_of(dbt_resource_props), dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "source":
+            return "raw"
+        return layer_of(dbt_resource_props)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]):
+        return [OWNER]
+
+
+def layer_of(props: Mapping[str, Any]) -> str:
+    if props["resource_type"] == "seed":
+        return "reference"
+    return props["fqn"][1]  # ["dtm_car", "staging", "kobo", "stg_kobo__dtm_locality"]
+
+
+TRANSLATOR = LayerTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def _layer_assets(layer: str) -> dg.AssetsDefinition:
+    select = "resource_type:seed" if layer == "reference" else layer
+
+    @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, select=select,
+                name=f"dbt_{layer}", dagster_dbt_translator=TRANSLATOR)
+    def _assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        settings = load_settings()
+        prepare_dbt_environment(settings)
+        vars_json = dbt_vars(load_registry(settings.forms_file))
+        # buildable: a test on two models runs with the later one's layer, once both exist.
+        args = ["build", "--vars", vars_json, "--indirect-selection", "buildable"]
+        yield from dbt.cli(args, context=context).stream()
+
+    return _assets
+
+
+def build_transform_defs() -> dg.Definitions:
+    ensure_manifest(DBT_PROJECT)
+    return dg.Definitions(
+        assets=[_layer_assets(layer) for layer in LAYERS],
+        resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)},
+    )

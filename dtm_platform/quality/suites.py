@@ -1,0 +1,80 @@
+"""Great Expectations suites as plain GX 1.x JSON files, one per gated asset.
+
+``expectations/<layer>/<asset>.json`` gates the asset ``<layer>/<asset>``; the suite's
+``name`` must be that asset key, so a suite copied to the wrong place fails loudly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from dtm_platform.settings import PROJECT_ROOT
+
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+# Expectations whose kwargs name columns; the runner loads only these columns' data.
+COLUMN_KWARGS = ("column", "column_A", "column_B")
+COLUMN_LIST_KWARGS = ("column_list",)
+
+
+class SuiteError(ValueError):
+    """A suite file is malformed, misplaced, or an asset has none."""
+
+
+@dataclass(frozen=True)
+class Suite:
+    asset_path: tuple[str, ...]  # ("marts", "dtm_idp_returnees_by_admin2")
+    file: Path
+    document: dict
+
+    @property
+    def name(self) -> str:
+        return "/".join(self.asset_path)
+
+    @property
+    def personal_columns(self) -> frozenset[str]:
+        """Columns whose values never go to check metadata (declared in the suite's meta)."""
+        meta = self.document.get("meta") or {}
+        return frozenset(meta.get("personal_columns", [])) | {"payload"}
+
+    def needed_columns(self) -> set[str]:
+        columns: set[str] = set()
+        for expectation in self.document["expectations"]:
+            kwargs = expectation.get("kwargs", {})
+            columns.update(kwargs[k] for k in COLUMN_KWARGS if k in kwargs)
+            for k in COLUMN_LIST_KWARGS:
+                columns.update(kwargs.get(k, []))
+        return columns
+
+
+def load_suites(directory: Path = EXPECTATIONS_DIR) -> dict[tuple[str, ...], Suite]:
+    suites: dict[tuple[str, ...], Suite] = {}
+    for file in sorted(directory.glob("*/*.json")):
+        asset_path = (file.parent.name, file.stem)
+        try:
+            document = json.loads(file.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise SuiteError(f"{file}: not valid JSON: {error}") from None
+        expected_name = "/".join(asset_path)
+        if document.get("name") != expected_name:
+            raise SuiteError(f"{file}: suite name {document.get('name')!r} should be {expected_name!r}, "
+                             "the asset key it gates")
+        if not isinstance(document.get("expectations"), list) or not document["expectations"]:
+            raise SuiteError(f"{file}: a suite needs a non-empty 'expectations' list")
+        for position, expectation in enumerate(document["expectations"], 1):
+            if "type" not in expectation:
+                raise SuiteError(f"{file}: expectation {position} has no 'type'")
+        suites[asset_path] = Suite(asset_path, file, document)
+    return suites
+
+
+def require_suites(asset_paths: list[tuple[str, ...]], suites: dict[tuple[str, ...], Suite]) -> None:
+    """No asset goes ungated: fail the definitions when an asset has no suite."""
+    missing = sorted("/".join(p) for p in asset_paths if p not in suites)
+    if missing:
+        raise SuiteError(
+            "these assets have no Great Expectations suite: " + ", ".join(missing)
+            + f" (add expectations/<layer>/<asset>.json under {EXPECTATIONS_DIR})"
+        )
