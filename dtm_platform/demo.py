@@ -11,8 +11,10 @@ import os
 import sys
 from dataclasses import dataclass, field
 
+import dagster as dg
 import duckdb
 
+from dtm_platform.defs.jobs import FULL_BUILD
 from dtm_platform.instance import prepare_dagster_home
 from dtm_platform.kobo.mock.server import MockKoboServer
 from dtm_platform.settings import load_settings
@@ -26,9 +28,10 @@ class DemoOutcome:
     checks_passed: list[str] = field(default_factory=list)
     checks_failed: list[str] = field(default_factory=list)
     materialized: list[str] = field(default_factory=list)
-    skipped_steps: list[str] = field(default_factory=list)
+    not_built: list[str] = field(default_factory=list)  # assets left alone: a gate upstream failed
     report_path: str | None = None
     run_id: str = ""
+    check_metadata: dict[str, dict] = field(default_factory=dict)  # check -> its metadata
 
 
 def run_full_build(bad_batch: int = 0) -> DemoOutcome:
@@ -38,28 +41,34 @@ def run_full_build(bad_batch: int = 0) -> DemoOutcome:
     with MockKoboServer(token=settings.kobo_token, seed=settings.mock_seed,
                         localities_per_admin2=settings.mock_localities_per_admin2,
                         bad_batch=bad_batch) as server:
+        previous_url = os.environ.get("DTM_KOBO_URL")
         os.environ["DTM_KOBO_URL"] = server.url
-        import dagster as dg
+        try:
+            from dtm_platform.definitions import defs  # loads the code location, as dagster does
 
-        from dtm_platform.defs.jobs import FULL_BUILD
-        from dtm_platform.definitions import build_definitions
-
-        job = build_definitions().resolve_job_def(FULL_BUILD)
-        with dg.DagsterInstance.get() as instance:
-            result = job.execute_in_process(
-                instance=instance, raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-            )
+            job = defs.resolve_job_def(FULL_BUILD)
+            with dg.DagsterInstance.get() as instance:
+                result = job.execute_in_process(
+                    instance=instance, raise_on_error=False,
+                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+                )
+        finally:
+            if previous_url is None:
+                os.environ.pop("DTM_KOBO_URL", None)
+            else:
+                os.environ["DTM_KOBO_URL"] = previous_url
     outcome = DemoOutcome(success=result.success, run_id=result.run_id)
     for evaluation in result.get_asset_check_evaluations():
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         (outcome.checks_passed if evaluation.passed else outcome.checks_failed).append(name)
+        outcome.check_metadata[name] = {k: v.value for k, v in evaluation.metadata.items()}
     for event in result.get_asset_materialization_events():
         key = event.asset_key.to_user_string()
         outcome.materialized.append(key)
         if key == "reports/dtm_situation_report":
             outcome.report_path = event.materialization.metadata["path"].value
-    outcome.skipped_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"]
+    all_assets = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
+    outcome.not_built = sorted(all_assets - set(outcome.materialized))
     return outcome
 
 
@@ -69,8 +78,9 @@ def rows_per_layer(warehouse) -> dict[str, dict[str, int]]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
-            "where table_schema in (" + ", ".join("?" for _ in LAYERS) + ") order by 1, 2",
+            "where table_schema in (" + ", ".join("?" for _ in LAYERS) + ")",
             list(LAYERS)).fetchall()
+        tables.sort(key=lambda t: (LAYERS.index(t[0]), t[1]))
         return {
             f"{schema}.{table}": con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
             for schema, table in tables
@@ -93,8 +103,8 @@ def main(bad_batch: bool = False) -> int:
     print(f"Checks passed: {len(outcome.checks_passed)}   failed: {len(outcome.checks_failed)}")
     for name in outcome.checks_failed:
         print(f"  FAILED {name}")
-    if outcome.skipped_steps:
-        print(f"Steps skipped because a gate failed upstream: {', '.join(outcome.skipped_steps)}")
+    if outcome.not_built:
+        print(f"Not built, because a gate upstream failed: {', '.join(outcome.not_built)}")
     if outcome.report_path:
         print(f"\nSituation report: {outcome.report_path}")
     print(f"Run {outcome.run_id}: open it with `make dev` (Dagster UI on http://127.0.0.1:3000).")

@@ -5,6 +5,11 @@ from __future__ import annotations
 from html import escape
 
 
+def thousands(value: float) -> str:
+    """12 345, with a narrow no-break space: read the same in English and French."""
+    return f"{value:,.0f}".replace(",", "\u202f")
+
+
 def horizontal_bar_chart(rows: list[tuple[str, float]], *, title: str, width: int = 640,
                          bar_height: int = 20, gap: int = 6, label_width: int = 170,
                          colour: str = "#0033a0") -> str:
@@ -23,7 +28,7 @@ def horizontal_bar_chart(rows: list[tuple[str, float]], *, title: str, width: in
         parts.append(
             f'<text x="{label_width - 6}" y="{y + bar_height * 0.7:.1f}" text-anchor="end">{escape(label)}</text>'
             f'<rect x="{label_width}" y="{y}" width="{bar:.1f}" height="{bar_height}" fill="{colour}"/>'
-            f'<text x="{label_width + bar + 4:.1f}" y="{y + bar_height * 0.7:.1f}">{value:,.0f}</text>'
+            f'<text x="{label_width + bar + 4:.1f}" y="{y + bar_height * 0.7:.1f}">{thousands(value)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

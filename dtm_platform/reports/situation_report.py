@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 
-from dtm_platform.reports.charts import horizontal_bar_chart
+from dtm_platform.reports.charts import horizontal_bar_chart, thousands
 
 TEMPLATES = Path(__file__).parent / "templates"
 MART = "marts.dtm_idp_returnees_by_admin2"
@@ -33,8 +33,8 @@ class ReportResult:
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                              autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
-    env.filters["thousands"] = lambda n: f"{int(n):,}".replace(",", "\u202f")
-    env.filters["signed"] = lambda n: ("+" if n > 0 else "\u2212" if n < 0 else "\u00b1") + f"{abs(int(n)):,}".replace(",", "\u202f")
+    env.filters["thousands"] = thousands
+    env.filters["signed"] = lambda n: ("+" if n > 0 else "\u2212" if n < 0 else "\u00b1") + thousands(abs(n))
     return env
 
 

@@ -113,10 +113,13 @@ def generate(seed: int = 2026, localities_per_admin2: int = 12, bad_batch: int =
     for assessment in assessments:
         answers = _answers(rng, assessment)
         started = _start_time(rng, assessment.round)
-        copies = 2 if assessment.error == "duplicate" else 1
-        for copy in range(copies):
-            submission = _envelope(rng, assessment, answers, started + timedelta(minutes=copy * 7))
-            corrupted = assessment.error and (assessment.error != "duplicate" or copy == 1)
+        copies = [_envelope(rng, assessment, answers, started + timedelta(minutes=copy * 7))
+                  for copy in range(2 if assessment.error == "duplicate" else 1)]
+        # The duplicate is the copy the server received second (the higher _id): the one the
+        # cleaned layer drops. Devices sync late, so that is not always the copy sent second.
+        second = max(range(len(copies)), key=lambda i: (copies[i]["_submission_time"], i))
+        for copy, submission in enumerate(copies):
+            corrupted = assessment.error and (assessment.error != "duplicate" or copy == second)
             received.append((submission, assessment.error if corrupted else None))
     for _ in range(bad_batch):
         broken = _envelope(rng, assessments[0], _answers(rng, assessments[0]), _start_time(rng, 19))

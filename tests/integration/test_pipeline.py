@@ -1,0 +1,140 @@
+"""The whole slice, end to end, against the embedded Kobo server: the path `make demo` takes.
+
+The mart is compared with the generator's ground truth, which is computed from the true
+answers and the list of corruptions the generator seeded, never from the platform's SQL.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pytest
+
+from dtm_platform.demo import run_full_build
+from dtm_platform.kobo.mock.generator import BLOCKING_ERRORS, generate
+from dtm_platform.reports.charts import thousands
+from dtm_platform.settings import load_settings
+from dtm_platform.transform.pseudonymize import pseudonymize
+from tests.conftest import TEST_SALT
+
+EXPECTED_RULE = {
+    "duplicate": "duplicate_submission",
+    "outlier": "idp_household_size",
+    "unknown_pcode": "unknown_admin2_pcode",
+    "gps_outside_car": "gps_outside_car",
+    "breakdown_mismatch": "idp_breakdown_mismatch",
+}
+BELOW_RAW = ("staging", "cleaned", "marts", "reports")
+
+
+@pytest.fixture(scope="module")
+def build(isolated_home):
+    isolated_home("full_build")
+    settings = load_settings()
+    outcome = run_full_build()
+    dataset = generate(settings.mock_seed, settings.mock_localities_per_admin2)
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    yield outcome, dataset, con, settings
+    con.close()
+
+
+def rows(con, sql, *params):
+    cursor = con.execute(sql, list(params))
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, r)) for r in cursor.fetchall()]
+
+
+def test_every_asset_materializes_and_every_check_passes(build):
+    outcome, _, _, _ = build
+    from dtm_platform.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    expected_assets = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert outcome.success
+    assert outcome.checks_failed == []
+    assert set(outcome.materialized) == expected_assets
+    assert len(outcome.checks_passed) == len(list(graph.asset_check_keys))
+    assert outcome.not_built == []
+
+
+def test_raw_holds_exactly_the_servers_submissions(build):
+    _, dataset, con, _ = build
+    landed = [r[0] for r in con.execute("select _id from raw.kobo_dtm_locality order by _id").fetchall()]
+    assert landed == [s["_id"] for s in dataset.submissions]
+    log = rows(con, "select * from raw.kobo_sync_log")
+    assert [entry["new_submissions"] for entry in log] == [len(dataset.submissions)]
+
+
+def test_mart_equals_ground_truth(build):
+    _, dataset, con, _ = build
+    mart = {(r["round"], r["admin2_pcode"]): r for r in rows(con, "select * from marts.dtm_idp_returnees_by_admin2")}
+    truth = {(r["round"], r["admin2_pcode"]): r for r in dataset.ground_truth()}
+    assert mart.keys() == truth.keys()
+    columns = {
+        "admin1_pcode": "admin1_pcode", "admin1_name": "admin1_name", "admin2_name": "admin2_name",
+        "localities_assessed": "localities_assessed", "idp_hh": "idp_households", "idp_ind": "idp_individuals",
+        "ret_internal_hh": "returnee_internal_households", "ret_internal_ind": "returnee_internal_individuals",
+        "ret_abroad_hh": "returnee_abroad_households", "ret_abroad_ind": "returnee_abroad_individuals",
+    }
+    for key, expected in truth.items():
+        for truth_column, mart_column in columns.items():
+            assert mart[key][mart_column] == expected[truth_column], (key, mart_column)
+        assert mart[key]["returnee_individuals"] == expected["ret_internal_ind"] + expected["ret_abroad_ind"]
+
+
+def test_every_seeded_error_is_found_and_only_those_block(build):
+    _, dataset, con, _ = build
+    found = {(r["submission_id"], r["rule"]) for r in rows(con, "select submission_id, rule from cleaned.dq_issues")}
+    for submission_id, kind in dataset.errors.items():
+        assert (submission_id, EXPECTED_RULE[kind]) in found, (submission_id, kind)
+    seeded_blocking = {i for i, kind in dataset.errors.items() if kind in (*BLOCKING_ERRORS, "duplicate")}
+    flagged_blocking = {r[0] for r in con.execute(
+        "select submission_id from cleaned.cln_dtm_locality_assessments where has_blocking_issue").fetchall()}
+    assert flagged_blocking == seeded_blocking
+
+
+def test_cleaned_keeps_every_staging_row(build):
+    _, _, con, _ = build
+    staging, cleaned = (con.execute(f"select count(*) from {t}").fetchone()[0]
+                        for t in ("staging.stg_kobo__dtm_locality", "cleaned.cln_dtm_locality_assessments"))
+    assert staging == cleaned
+
+
+def test_no_personal_value_reaches_any_table_below_raw_or_the_report(build):
+    outcome, dataset, con, _ = build
+    informants = [ki for s in dataset.submissions for ki in s["key_informants"]]
+    personal = {ki["key_informants/ki_name"] for ki in informants} | {ki["key_informants/ki_phone"] for ki in informants}
+    text_columns = con.execute(
+        "select table_schema, table_name, column_name from information_schema.columns "
+        f"where table_schema in {BELOW_RAW} and data_type in ('VARCHAR', 'JSON')").fetchall()
+    assert text_columns, "expected text columns to scan"
+    for schema, table, column in text_columns:
+        values = {r[0] for r in con.execute(f'select distinct "{column}"::varchar from "{schema}"."{table}"').fetchall()}
+        leaked = values & personal
+        assert not leaked, f"{schema}.{table}.{column} carries {len(leaked)} personal values"
+    report = open(outcome.report_path, encoding="utf-8").read()
+    assert not [value for value in personal if value in report]
+
+
+def test_phone_numbers_are_keyed_hashes(build):
+    _, dataset, con, _ = build
+    first = dataset.submissions[0]
+    stored = [r[0] for r in con.execute(
+        "select informant_phone_hash from staging.stg_kobo__dtm_locality__key_informants "
+        "where submission_id = ? order by informant_position", [first["_id"]]).fetchall()]
+    phones = [ki["key_informants/ki_phone"] for ki in first["key_informants"]]
+    assert stored == [pseudonymize(p, TEST_SALT) for p in phones]
+    assert stored != [pseudonymize(p, "another-salt") for p in phones]
+
+
+def test_report_shows_the_latest_rounds_figures(build):
+    outcome, dataset, con, _ = build
+    latest = max(r["round"] for r in dataset.ground_truth())
+    idps = sum(r["idp_ind"] for r in dataset.ground_truth() if r["round"] == latest)
+    html = open(outcome.report_path, encoding="utf-8").read()
+    assert f"round {latest}" in html
+    assert thousands(idps) in html
+    assert "<svg" in html and "<script" not in html  # self-contained, no JavaScript
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", html)  # nothing fetched offline
+    assert "<link" not in html

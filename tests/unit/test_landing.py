@@ -1,0 +1,231 @@
+"""Landing Kobo submissions in raw: everything once, payloads intact, resumable after a crash,
+with a sync log row per run and the form content kept once per version."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import duckdb
+import pytest
+
+from dtm_platform.kobo.client import KoboClient, KoboError
+from dtm_platform.kobo.landing import high_water_mark, land_new_submissions
+from dtm_platform.kobo.mock.generator import generate
+from dtm_platform.kobo.mock.server import Fault, MockKoboServer
+from dtm_platform.kobo.registry import load_registry
+from dtm_platform.settings import PROJECT_ROOT
+
+TOKEN = "landing-token"
+(FORM,) = load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml")
+TABLE = f"raw.{FORM.raw_table}"
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return generate(2026, localities_per_admin2=2)
+
+
+@pytest.fixture()
+def server(dataset):
+    # Each test gets its own server: some change the form (a new version) or queue faults.
+    with MockKoboServer(token=TOKEN, datasets={FORM.uid: dataset}) as server:
+        yield server
+
+
+@pytest.fixture()
+def con():
+    con = duckdb.connect()
+    yield con
+    con.close()
+
+
+def make_client(server: MockKoboServer, **options) -> KoboClient:
+    options = {"timeout": 5.0, "backoff_base": 0.01, "page_size": 100, **options}
+    return KoboClient(server.url, TOKEN, **options)
+
+
+def landed_ids(con) -> list[int]:
+    return [r[0] for r in con.execute(f"select _id from {TABLE} order by _id").fetchall()]
+
+
+def server_ids(server: MockKoboServer) -> list[int]:
+    return [s["_id"] for s in server.forms[FORM.uid].submissions]
+
+
+def data_queries(server: MockKoboServer) -> list[dict]:
+    """The ``query`` of each data request the server received, decoded."""
+    return [json.loads(parse_qs(urlsplit(p).query)["query"][-1])
+            for p in server.requests if urlsplit(p).path.endswith("/data/")]
+
+
+def sync_log(con) -> list[dict]:
+    cursor = con.execute("select * from raw.kobo_sync_log order by finished_at")
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def test_registry_form_is_the_served_form(server):
+    assert FORM.uid in server.forms
+    assert FORM.raw_table == "kobo_dtm_locality"
+
+
+def test_first_run_lands_everything_then_nothing(server, con):
+    expected = server_ids(server)
+    with make_client(server) as client:
+        first = land_new_submissions(con, client, FORM, run_id="run-1")
+        assert landed_ids(con) == expected
+        assert first.new_submissions == first.total_rows == len(expected)
+        assert first.max_id == max(expected)
+        assert first.pages == -(-len(expected) // 100)
+        assert first.retries == 0
+
+        second = land_new_submissions(con, client, FORM, run_id="run-2")
+    assert second.new_submissions == 0
+    assert second.total_rows == len(expected)
+    assert second.max_id == max(expected)
+    assert landed_ids(con) == expected
+    # the second run asked only for what lies above the mark
+    assert data_queries(server)[-1] == {"_id": {"$gt": max(expected)}}
+
+
+def test_payload_round_trips(server, con):
+    with make_client(server) as client:
+        land_new_submissions(con, client, FORM)
+    originals = {s["_id"]: s for s in server.forms[FORM.uid].submissions}
+    rows = con.execute(f"select _id, payload, payload_hash, _uuid, root_uuid, form_version, "
+                       f"submission_time::varchar, validation_status from {TABLE}").fetchall()
+    assert len(rows) == len(originals)
+    hashes = set()
+    for _id, payload, payload_hash, uuid, root_uuid, version, submitted, validation in rows:
+        original = originals[_id]
+        assert json.loads(payload) == original
+        assert uuid == original["_uuid"]
+        assert root_uuid == original["meta/rootUuid"]
+        assert version == original["__version__"]
+        assert submitted.replace(" ", "T") == original["_submission_time"]
+        assert validation is None  # `{}` on the server: not validated
+        assert len(payload_hash) == 64
+        hashes.add(payload_hash)
+    assert len(hashes) == len(rows)
+
+
+def test_new_submissions_on_the_server_land_on_the_next_run(dataset, con):
+    early = type(dataset)(submissions=dataset.submissions[:150], assessments=dataset.assessments, errors={})
+    with MockKoboServer(token=TOKEN, datasets={FORM.uid: early}) as server:
+        with make_client(server) as client:
+            assert land_new_submissions(con, client, FORM).new_submissions == 150
+            # the server receives more submissions
+            form = server.forms[FORM.uid]
+            form.submissions = dataset.submissions
+            form.ids = [s["_id"] for s in dataset.submissions]
+            later = land_new_submissions(con, client, FORM)
+    assert later.new_submissions == len(dataset.submissions) - 150
+    assert landed_ids(con) == [s["_id"] for s in dataset.submissions]
+
+
+class CrashAfterFirstPage(KoboClient):
+    """A client whose run dies (a killed process, say) once the first page has been handed over."""
+
+    def iter_submission_pages(self, uid, after_id):
+        pages = super().iter_submission_pages(uid, after_id)
+        yield next(pages)
+        raise RuntimeError("killed after the first page")
+
+
+def test_rerun_after_a_crash_lands_exactly_the_rest(server, con):
+    expected = server_ids(server)
+    with CrashAfterFirstPage(server.url, TOKEN, timeout=5.0, backoff_base=0.01, page_size=100) as crashing:
+        with pytest.raises(RuntimeError, match="killed"):
+            land_new_submissions(con, crashing, FORM, run_id="crashed")
+    assert landed_ids(con) == expected[:100]  # the first page is committed
+    assert high_water_mark(con, FORM) == expected[99]
+    assert sync_log(con) == []  # the crashed run logged nothing
+
+    server.requests.clear()
+    with make_client(server) as client:
+        result = land_new_submissions(con, client, FORM, run_id="rerun")
+    assert result.new_submissions == len(expected) - 100
+    assert landed_ids(con) == expected
+    assert con.execute(f"select count(*), count(distinct _id) from {TABLE}").fetchone() == (len(expected),) * 2
+    assert data_queries(server)[0] == {"_id": {"$gt": expected[99]}}  # resumed from the mark
+    assert [row["run_id"] for row in sync_log(con)] == ["rerun"]
+
+
+def test_rerun_after_the_server_fails_mid_run(server, con):
+    expected = server_ids(server)
+    # the first data request is served (a zero delay), then the server fails for good
+    server.inject(Fault("delay", seconds=0.0), Fault("status", 503, times=50))
+    with make_client(server, max_retries=1) as client:
+        with pytest.raises(KoboError) as caught:
+            land_new_submissions(con, client, FORM)
+    assert TOKEN not in str(caught.value)
+    assert landed_ids(con) == expected[:100]
+
+    server.faults.clear()
+    with make_client(server) as client:
+        result = land_new_submissions(con, client, FORM)
+    assert result.new_submissions == len(expected) - 100
+    assert landed_ids(con) == expected
+    assert con.execute(f"select count(*) - count(distinct _id) from {TABLE}").fetchone()[0] == 0
+
+
+def test_a_repeated_page_lands_once(server, con):
+    """A server that serves an overlapping page must not create duplicates."""
+    class Overlapping(KoboClient):
+        def iter_submission_pages(self, uid, after_id):
+            previous = None
+            for page in super().iter_submission_pages(uid, after_id):
+                yield page if previous is None else previous[-10:] + page
+                previous = page
+
+    with Overlapping(server.url, TOKEN, timeout=5.0, backoff_base=0.01, page_size=100) as client:
+        result = land_new_submissions(con, client, FORM)
+    assert result.new_submissions == len(server_ids(server))
+    assert landed_ids(con) == server_ids(server)
+
+
+def test_sync_log_has_one_row_per_run(server, con):
+    expected = server_ids(server)
+    server.inject(Fault("status", 503))
+    with make_client(server) as client:
+        land_new_submissions(con, client, FORM, run_id="run-1")
+        land_new_submissions(con, client, FORM, run_id="run-2")
+    log = sync_log(con)
+    assert [row["run_id"] for row in log] == ["run-1", "run-2"]
+    first, second = log
+    for row in log:
+        assert row["dataset"] == FORM.dataset
+        assert row["form_uid"] == FORM.uid
+        assert row["mode"] == "incremental"
+        assert row["started_at"] <= row["finished_at"]
+        assert row["max_id"] == max(expected)
+        assert (row["edited_submissions"], row["deleted_submissions"]) == (0, 0)
+    assert first["new_submissions"] == len(expected)
+    assert first["pages"] == -(-len(expected) // 100)
+    assert first["retries"] == 1
+    assert second["new_submissions"] == 0
+    assert second["pages"] == 1  # one empty page says there is nothing new
+    assert second["retries"] == 0
+    assert second["started_at"] >= first["finished_at"]
+
+
+def test_form_content_is_kept_once_per_version(server, con):
+    form = server.forms[FORM.uid]
+    with make_client(server) as client:
+        land_new_submissions(con, client, FORM)
+        land_new_submissions(con, client, FORM)
+        rows = con.execute("select form_uid, dataset, version_id, form_name, content "
+                           "from raw.kobo_form_content").fetchall()
+        assert len(rows) == 1
+        form_uid, dataset, version, name, content = rows[0]
+        assert (form_uid, dataset, version, name) == (FORM.uid, FORM.dataset, form.versions[0], form.name)
+        assert json.loads(content) == form.content
+
+        # a new version is deployed: its content is kept beside the old one
+        form.versions.insert(0, "vR20newVersion0000000")
+        form.content = {**form.content, "settings": {**form.content["settings"], "version": "vR20newVersion0000000"}}
+        land_new_submissions(con, client, FORM)
+        land_new_submissions(con, client, FORM)
+    versions = con.execute("select version_id from raw.kobo_form_content order by fetched_at").fetchall()
+    assert [v[0] for v in versions] == [version, "vR20newVersion0000000"]
