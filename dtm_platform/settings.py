@@ -48,7 +48,6 @@ class Settings:
     kobo_max_in_flight: int
     kobo_timeout_seconds: float
     kobo_max_retries: int
-    min_cell_count: int
     mock_seed: int
     mock_localities_per_admin2: int
 
@@ -88,7 +87,6 @@ def load_settings() -> Settings:
         kobo_max_in_flight=_int("DTM_KOBO_MAX_IN_FLIGHT", 4),
         kobo_timeout_seconds=_float("DTM_KOBO_TIMEOUT_SECONDS", 60.0),
         kobo_max_retries=_int("DTM_KOBO_MAX_RETRIES", 6),
-        min_cell_count=_int("DTM_MIN_CELL_COUNT", 5),
         mock_seed=_int("DTM_MOCK_SEED", 2026),
         mock_localities_per_admin2=_int("DTM_MOCK_LOCALITIES_PER_ADMIN2", 12),
     )

@@ -1,0 +1,83 @@
+"""The Great Expectations integration: suites on disk, the runner, the check factory."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from dtm_platform.quality.checks import check_metadata, read_warehouse_frame
+from dtm_platform.quality.runner import validate
+from dtm_platform.quality.suites import EXPECTATIONS_DIR, Suite, SuiteError, load_suites, require_suites
+
+
+def make_suite(expectations, personal=()):
+    document = {"name": "marts/example", "expectations": expectations,
+                "meta": {"personal_columns": list(personal)}}
+    return Suite(("marts", "example"), EXPECTATIONS_DIR / "marts" / "example.json", document)
+
+
+def test_every_suite_on_disk_loads_and_is_named_after_its_asset():
+    suites = load_suites()
+    assert ("raw", "kobo_dtm_locality") in suites
+    for path, suite in suites.items():
+        assert suite.document["name"] == "/".join(path)
+        assert suite.file == EXPECTATIONS_DIR / path[0] / f"{path[1]}.json"
+
+
+def test_a_misnamed_suite_is_refused(tmp_path):
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / "a.json").write_text(json.dumps(
+        {"name": "marts/b", "expectations": [{"type": "expect_table_row_count_to_be_between", "kwargs": {}}]}))
+    with pytest.raises(SuiteError, match="should be 'marts/a'"):
+        load_suites(tmp_path)
+
+
+def test_an_asset_without_a_suite_is_an_error():
+    with pytest.raises(SuiteError, match="marts/unguarded"):
+        require_suites([("marts", "unguarded")], {})
+
+
+def test_failures_are_counted_and_warn_only_expectations_do_not_block():
+    frame = pd.DataFrame({"idp_individuals": [10, -3, 5], "admin1_pcode": ["CF11", "CF99", "CF12"]})
+    suite = make_suite([
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "idp_individuals", "min_value": 0}},
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "admin1_pcode", "value_set": ["CF11", "CF12"]},
+         "meta": {"severity": "warn"}},
+        {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}},
+    ])
+    outcome = validate(frame, suite)
+    assert outcome.rows == 3
+    [blocking] = outcome.blocking_failures
+    assert blocking.expectation == "expect_column_values_to_be_between(idp_individuals)"
+    assert blocking.unexpected_count == 1 and blocking.sample == [-3]
+    [warning] = outcome.warnings
+    assert warning.sample == ["CF99"]
+    assert sum(e.success for e in outcome.expectations) == 1
+
+
+def test_values_of_personal_columns_never_reach_metadata_or_stored_results(tmp_path):
+    frame = pd.DataFrame({"informant_phone_hash": ["not-a-hash", "+236 70 00 00 00"]})
+    suite = make_suite([{"type": "expect_column_values_to_match_regex",
+                         "kwargs": {"column": "informant_phone_hash", "regex": "^[0-9a-f]{64}$"}}],
+                       personal=["informant_phone_hash"])
+    outcome = validate(frame, suite)
+    [failure] = outcome.blocking_failures
+    assert failure.unexpected_count == 2 and failure.sample == []
+    stored = json.dumps(outcome.result)
+    metadata = json.dumps({k: str(v) for k, v in check_metadata(outcome, tmp_path / "r.json").items()})
+    assert "+236" not in stored and "+236" not in metadata
+
+
+def test_the_frame_reader_loads_only_the_columns_a_suite_reads(tmp_path):
+    import duckdb
+
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.example as select 1 as a, 'big text' as payload, 2.5 as c")
+    frame = read_warehouse_frame(warehouse, ("marts", "example"), {"a"})
+    assert list(frame.columns) == ["a", "payload", "c"]  # schema expectations still see every column
+    assert frame["a"].tolist() == [1]
+    assert frame["payload"].isna().all() and frame["c"].isna().all()
