@@ -8,7 +8,7 @@ FULL_BUILD = "full_build"
 def build_job_defs() -> dg.Definitions:
     full_build = dg.define_asset_job(
         FULL_BUILD,
-        selection=dg.AssetSelection.all(include_sources=False),
+        selection=dg.AssetSelection.all(),
         description="Ingest every form, build every dbt layer and report, with every gate.",
     )
     return dg.Definitions(jobs=[full_build])
