@@ -13,6 +13,7 @@ from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.landing import high_water_mark, land_new_submissions
 from dtm_platform.kobo.mock.generator import generate
 from dtm_platform.kobo.mock.server import Fault, MockKoboServer
+from dtm_platform.kobo.mock.store import FormVersion
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT
 
@@ -116,9 +117,7 @@ def test_new_submissions_on_the_server_land_on_the_next_run(dataset, con):
         with make_client(server) as client:
             assert land_new_submissions(con, client, FORM).new_submissions == 150
             # the server receives more submissions
-            form = server.forms[FORM.uid]
-            form.submissions = dataset.submissions
-            form.ids = [s["_id"] for s in dataset.submissions]
+            server.forms[FORM.uid].store.receive(dataset.submissions[150:])
             later = land_new_submissions(con, client, FORM)
     assert later.new_submissions == len(dataset.submissions) - 150
     assert landed_ids(con) == [s["_id"] for s in dataset.submissions]
@@ -219,12 +218,13 @@ def test_form_content_is_kept_once_per_version(server, con):
                            "from raw.kobo_form_content").fetchall()
         assert len(rows) == 1
         form_uid, dataset, version, name, content = rows[0]
-        assert (form_uid, dataset, version, name) == (FORM.uid, FORM.dataset, form.versions[0], form.name)
+        assert (form_uid, dataset, version, name) == (FORM.uid, FORM.dataset, form.deployed.uid, form.name)
         assert json.loads(content) == form.content
 
         # a new version is deployed: its content is kept beside the old one
-        form.versions.insert(0, "vR20newVersion0000000")
-        form.content = {**form.content, "settings": {**form.content["settings"], "version": "vR20newVersion0000000"}}
+        form.deploy(FormVersion("vR20newVersion0000000",
+                                {**form.content, "settings": {**form.content["settings"], "version": "vR20newVersion0000000"}},
+                                "2026-11-01T08:00:00.000000Z"))
         land_new_submissions(con, client, FORM)
         land_new_submissions(con, client, FORM)
     versions = con.execute("select version_id from raw.kobo_form_content order by fetched_at").fetchall()

@@ -7,7 +7,7 @@ against a real socket rather than a mocked function.
 
 from __future__ import annotations
 
-import bisect
+import itertools
 import json
 import threading
 import time
@@ -17,9 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from dtm_platform.kobo.mock import locality_form
-from dtm_platform.kobo.mock.generator import Dataset, generate
+from dtm_platform.kobo.mock.catalogue import default_forms, locality_mock_form
+from dtm_platform.kobo.mock.generator import Dataset
 from dtm_platform.kobo.mock.query import QueryError, matches, sort_key
+from dtm_platform.kobo.mock.store import FormVersion, SubmissionStore
 
 PAGE_CAP = 1000  # KPI's maximum page size
 DEFAULT_LIMIT = 100
@@ -29,13 +30,24 @@ DEFAULT_LIMIT = 100
 class MockForm:
     uid: str
     name: str
-    content: dict
-    versions: list[str]
-    submissions: list[dict]  # sorted by _id
-    ids: list[int] = field(init=False)
+    versions: list[FormVersion]  # in deployment order: the last one is deployed
+    store: SubmissionStore
 
-    def __post_init__(self) -> None:
-        self.ids = [s["_id"] for s in self.submissions]
+    @property
+    def deployed(self) -> FormVersion:
+        return self.versions[-1]
+
+    @property
+    def content(self) -> dict:
+        return self.deployed.content
+
+    @property
+    def submissions(self) -> list[dict]:
+        """Every current submission, built in memory: for tests on small forms."""
+        return list(self.store.iter_after(None))
+
+    def deploy(self, version: FormVersion) -> None:
+        self.versions.append(version)
 
 
 @dataclass
@@ -58,12 +70,17 @@ class MockKoboServer:
     """``with MockKoboServer(token=...) as server: server.url`` serves until the block ends."""
 
     def __init__(self, token: str, host: str = "127.0.0.1", port: int = 0,
-                 datasets: dict[str, Dataset] | None = None, seed: int = 2026,
-                 localities_per_admin2: int = 12, bad_batch: int = 0):
-        if datasets is None:
-            datasets = {locality_form.FORM_UID: generate(seed, localities_per_admin2, bad_batch)}
+                 forms: list[MockForm] | None = None, datasets: dict[str, Dataset] | None = None,
+                 seed: int = 2026, localities_per_admin2: int = 12, bad_batch: int = 0):
+        """Serve ``forms``; or, given ``datasets`` (uid -> locality dataset), those; or else
+        every synthetic form of the catalogue."""
+        if forms is None and datasets is not None:
+            forms = [locality_mock_form(ds, uid) for uid, ds in datasets.items()]
+        if forms is None:
+            forms = default_forms(seed=seed, localities_per_admin2=localities_per_admin2, bad_batch=bad_batch)
         self.token = token
-        self.forms = {uid: _locality_form(uid, ds) for uid, ds in datasets.items()}
+        self.forms = {form.uid: form for form in forms}
+        self.ignore_sort = False  # like some older servers: pages come back in no particular order
         self.faults: deque[Fault] = deque()
         self.requests: list[str] = []  # paths and queries received, for tests to inspect
         self._lock = threading.Lock()
@@ -109,16 +126,6 @@ class MockKoboServer:
         self.stop()
 
 
-def _locality_form(uid: str, dataset: Dataset) -> MockForm:
-    return MockForm(
-        uid=uid,
-        name=locality_form.FORM_NAME,
-        content=locality_form.form_content(),
-        versions=[locality_form.VERSIONS[r] for r in sorted(locality_form.VERSIONS, reverse=True)],
-        submissions=dataset.submissions,
-    )
-
-
 class _ApiError(Exception):
     def __init__(self, status: int, detail: str):
         super().__init__(detail)
@@ -145,6 +152,10 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
                     body = self._asset_list(params)
                 elif len(segments) == 4:
                     body = self._asset_detail(self._form(segments[3]))
+                elif len(segments) == 5 and segments[4] == "versions":
+                    body = self._version_list(self._form(segments[3]))
+                elif len(segments) == 6 and segments[4] == "versions":
+                    body = self._version_detail(self._form(segments[3]), segments[5])
                 elif len(segments) == 5 and segments[4] == "data":
                     if self._apply_fault():
                         return
@@ -166,8 +177,8 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
                     {"uid": f.uid, "name": f.name, "asset_type": "survey",
                      "url": f"{server.url}/api/v2/assets/{f.uid}/",
                      "data": f"{server.url}/api/v2/assets/{f.uid}/data/",
-                     "deployment__active": True, "deployment__submission_count": len(f.submissions),
-                     "version_id": f.versions[0], "has_deployment": True}
+                     "deployment__active": True, "deployment__submission_count": f.store.count(),
+                     "version_id": f.deployed.uid, "has_deployment": True}
                     for f in server.forms.values()
                 ]
             return {"count": len(results), "next": None, "previous": None, "results": results}
@@ -177,18 +188,28 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
                 "uid": form.uid, "name": form.name, "asset_type": "survey",
                 "url": f"{server.url}/api/v2/assets/{form.uid}/",
                 "data": f"{server.url}/api/v2/assets/{form.uid}/data/",
-                "version_id": form.versions[0],
-                "deployed_version_id": form.versions[0],
+                "version_id": form.deployed.uid,
+                "deployed_version_id": form.deployed.uid,
                 "deployment__active": True,
-                "deployment__submission_count": len(form.submissions),
-                "deployed_versions": {
-                    "count": len(form.versions), "next": None, "previous": None,
-                    "results": [{"uid": v, "url": f"{server.url}/api/v2/assets/{form.uid}/versions/{v}/"}
-                                for v in form.versions],
-                },
+                "deployment__submission_count": form.store.count(),
+                "deployed_versions": self._version_list(form),
                 "content": form.content,
                 "summary": {"languages": form.content["translations"]},
             }
+
+        def _version_list(self, form: MockForm) -> dict:
+            newest_first = list(reversed(form.versions))
+            return {"count": len(newest_first), "next": None, "previous": None,
+                    "results": [{"uid": v.uid, "url": f"{server.url}/api/v2/assets/{form.uid}/versions/{v.uid}/",
+                                 "date_deployed": v.date_deployed} for v in newest_first]}
+
+        def _version_detail(self, form: MockForm, version_uid: str) -> dict:
+            for version in form.versions:
+                if version.uid == version_uid:
+                    return {"uid": version.uid, "date_deployed": version.date_deployed,
+                            "url": f"{server.url}/api/v2/assets/{form.uid}/versions/{version.uid}/",
+                            "content": version.content}
+            raise _ApiError(404, "Not found.")
 
         def _data(self, form: MockForm, params: dict, path: str) -> dict:
             if params.get("format", "json") != "json":
@@ -202,10 +223,11 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
                     fields is not None and not isinstance(fields, list)):
                 raise _ApiError(400, "query and sort must be JSON objects, fields a JSON list")
             try:
-                selected = _select(form, query, sort)
+                count, page = _select(form, query, sort, start, limit)
             except QueryError as error:
                 raise _ApiError(400, str(error)) from None
-            page = selected[start:start + limit]
+            if server.ignore_sort:
+                page = sorted(page, key=lambda s: hash(s["_uuid"]))
             if fields is not None:
                 keep = set(fields) | {"_uuid", "meta/rootUuid"}
                 page = [{k: v for k, v in s.items() if k in keep} for s in page]
@@ -213,8 +235,8 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
             following = {**params, "limit": str(limit), "start": str(start + limit)}
             preceding = {**params, "limit": str(limit), "start": str(max(start - limit, 0))}
             return {
-                "count": len(selected),
-                "next": f"{base}?{urlencode(following)}" if start + limit < len(selected) else None,
+                "count": count,
+                "next": f"{base}?{urlencode(following)}" if start + limit < count else None,
                 "previous": f"{base}?{urlencode(preceding)}" if start > 0 else None,
                 "results": page,
             }
@@ -272,14 +294,23 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _select(form: MockForm, query: dict, sort: dict) -> list[dict]:
-    # Fast path for the platform's own keyset query, so large forms page in O(page).
-    if sort == {"_id": 1} and set(query) <= {"_id"}:
-        condition = query.get("_id", {})
-        if isinstance(condition, dict) and set(condition) <= {"$gt"}:
-            low = bisect.bisect_right(form.ids, condition["$gt"]) if condition else 0
-            return form.submissions[low:]
-    return sorted((s for s in form.submissions if matches(s, query)), key=sort_key(sort))
+def _select(form: MockForm, query: dict, sort: dict, start: int, limit: int) -> tuple[int, list[dict]]:
+    """(how many submissions match, the page asked for)."""
+    store = form.store
+    condition = query.get("_id") if set(query) == {"_id"} else None
+    # Fast paths for what the platform asks (keyset on _id, refetch by $in), so a large
+    # lazy form pages in proportion to the page, not to the form.
+    if sort == {"_id": 1} and (not query or isinstance(condition, dict) and len(condition) == 1):
+        operator, operand = next(iter(condition.items())) if query else ("$gt", None)
+        if operator in ("$gt", "$gte") and (operand is None or isinstance(operand, int)):
+            after = None if operand is None else operand - (operator == "$gte")
+            page = list(itertools.islice(store.iter_after(after, skip=start), limit))
+            return store.count_after(after), page
+        if operator == "$in" and isinstance(operand, list):
+            found = [s for s in (store.get(i) for i in sorted(set(operand)) if isinstance(i, int)) if s]
+            return len(found), found[start:start + limit]
+    selected = sorted((s for s in store.iter_after(None) if matches(s, query)), key=sort_key(sort))
+    return len(selected), selected[start:start + limit]
 
 
 def _json_param(params: dict, name: str, default: Any) -> Any:
