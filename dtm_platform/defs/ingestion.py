@@ -5,10 +5,19 @@ import duckdb
 
 from dtm_platform.kobo.client import KoboClient
 from dtm_platform.kobo.landing import land_new_submissions
+from dtm_platform.kobo.reconcile import reconcile
 from dtm_platform.kobo.registry import FormEntry, load_registry
 from dtm_platform.settings import load_settings
 
 OWNER = "team:dtm-car-im"
+
+
+class IngestionConfig(dg.Config):
+    """Incremental by default; ``reconcile`` also compares the whole form with what has
+    landed, to pick up edits, deletions and validation-status changes (nightly)."""
+
+    reconcile: bool = False
+    allow_mass_deletion: bool = False
 
 
 def kobo_client_from_settings() -> KoboClient:
@@ -31,7 +40,7 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
             "what has landed."
         ),
     )
-    def _ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    def _ingest(context: dg.AssetExecutionContext, config: IngestionConfig) -> dg.MaterializeResult:
         settings = load_settings()
         settings.home.mkdir(parents=True, exist_ok=True)
 
@@ -40,18 +49,37 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
 
         with kobo_client_from_settings() as client, duckdb.connect(str(settings.warehouse_path)) as con:
             result = land_new_submissions(con, client, form, run_id=context.run.run_id, progress=progress)
-        context.log.info(
-            f"{form.dataset}: {result.new_submissions} new submissions in {result.pages} pages "
-            f"({result.retries} retries) in {result.seconds:.1f}s; {result.total_rows} in raw")
-        return dg.MaterializeResult(metadata={
-            "new_submissions": result.new_submissions,
-            "total_rows": dg.MetadataValue.int(result.total_rows),
-            "pages": result.pages,
-            "retries": result.retries,
-            "max_id": result.max_id,
-            "last_submission_time": result.last_submission_time or "",
-            "seconds": round(result.seconds, 2),
-        })
+            context.log.info(
+                f"{form.dataset}: {result.new_submissions} new submissions in {result.pages} pages "
+                f"({result.retries} retries) in {result.seconds:.1f}s; {result.total_rows} in raw")
+            metadata = {
+                "mode": "reconcile" if config.reconcile else "incremental",
+                "new_submissions": result.new_submissions,
+                "total_rows": dg.MetadataValue.int(result.total_rows),
+                "pages": result.pages,
+                "retries": result.retries,
+                "max_id": result.max_id,
+                "last_submission_time": result.last_submission_time or "",
+                "seconds": round(result.seconds, 2),
+            }
+            if config.reconcile:
+                checked = reconcile(con, client, form, run_id=context.run.run_id,
+                                    allow_mass_deletion=config.allow_mass_deletion)
+                context.log.info(
+                    f"{form.dataset}: reconciled: {checked.edited} edited, {checked.deleted} deleted, "
+                    f"{checked.validation_changed} validation changes, {checked.new} missed earlier")
+                metadata.update({
+                    "new_submissions": result.new_submissions + checked.new,
+                    "edited_submissions": checked.edited,
+                    "deleted_submissions": checked.deleted,
+                    "validation_status_changes": checked.validation_changed,
+                    "unchanged_submissions": checked.unchanged,
+                    "pages": result.pages + checked.pages,
+                    "retries": result.retries + checked.retries,
+                })
+            metadata["deleted_in_raw"] = con.execute(
+                f"select count(*) from raw.{form.raw_table} where deleted_at is not null").fetchone()[0]
+        return dg.MaterializeResult(metadata=metadata)
 
     return _ingest
 

@@ -76,21 +76,22 @@ class KoboClient:
     def get_form(self, uid: str) -> dict:
         return self.get_json(f"{self.base_url}/api/v2/assets/{uid}/", {"format": "json"}, form=uid)
 
-    def iter_submission_pages(self, uid: str, after_id: int | None) -> Iterator[list[dict]]:
+    def iter_submission_pages(self, uid: str, after_id: int | None,
+                              fields: list[str] | None = None) -> Iterator[list[dict]]:
         """Pages of submissions with ``_id`` above ``after_id``, in ``_id`` order (keyset paging).
 
         Keyset rather than ``start`` offsets: a deletion between two pages shifts offsets and
-        would silently skip a submission; ``_id > last seen`` cannot.
+        would silently skip a submission; ``_id > last seen`` cannot. ``fields`` asks for
+        only those keys (KPI always adds ``_uuid`` and ``meta/rootUuid``).
         """
         last_id = after_id
         while True:
             query = {"_id": {"$gt": last_id}} if last_id is not None else {}
-            page = self.get_json(
-                f"{self.base_url}/api/v2/assets/{uid}/data/",
-                {"format": "json", "query": json.dumps(query), "sort": json.dumps({"_id": 1}),
-                 "limit": self.page_size},
-                form=uid,
-            )
+            params = {"format": "json", "query": json.dumps(query), "sort": json.dumps({"_id": 1}),
+                      "limit": self.page_size}
+            if fields is not None:
+                params["fields"] = json.dumps(fields)
+            page = self.get_json(f"{self.base_url}/api/v2/assets/{uid}/data/", params, form=uid)
             results = page["results"]
             if not isinstance(results, list):
                 raise KoboError(f"form {uid}: the data endpoint answered without a results list")
@@ -105,6 +106,21 @@ class KoboClient:
             last_id = max(ids)
             if page.get("next") is None and len(results) < self.page_size:
                 return
+
+    def fetch_by_ids(self, uid: str, ids: list[int]) -> list[dict]:
+        """The current version of the given submissions (one ``$in`` request; keep batches
+        small, the query travels in the URL)."""
+        page = self.get_json(
+            f"{self.base_url}/api/v2/assets/{uid}/data/",
+            {"format": "json", "query": json.dumps({"_id": {"$in": ids}}), "sort": json.dumps({"_id": 1}),
+             "limit": max(len(ids), 1)},
+            form=uid,
+        )
+        return page["results"]
+
+    def get_form_version(self, uid: str, version_uid: str) -> dict:
+        return self.get_json(f"{self.base_url}/api/v2/assets/{uid}/versions/{version_uid}/",
+                             {"format": "json"}, form=uid)
 
     # --- one request, with retries --------------------------------------------------------
 

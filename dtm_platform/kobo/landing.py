@@ -43,9 +43,31 @@ create table if not exists raw.kobo_form_content (
     dataset varchar not null,
     version_id varchar not null,
     form_name varchar,
+    date_deployed varchar,
     content json not null,
     fetched_at timestamptz not null,
     primary key (form_uid, version_id)
+)"""
+
+# The payload an edit replaced, so an edit never loses what was there before.
+HISTORY_DDL = """
+create table if not exists raw.kobo_submission_history (
+    dataset varchar not null,
+    _id bigint not null,
+    _uuid varchar not null,
+    payload json not null,
+    payload_hash varchar not null,
+    landed_at timestamptz not null,
+    superseded_at timestamptz not null
+)"""
+
+VALIDATION_LOG_DDL = """
+create table if not exists raw.kobo_validation_status_log (
+    dataset varchar not null,
+    _id bigint not null,
+    previous_status varchar,
+    new_status varchar,
+    seen_at timestamptz not null
 )"""
 
 
@@ -83,6 +105,8 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, form: FormEntry) -> None:
     con.execute(submissions_ddl(form.raw_table))
     con.execute(SYNC_LOG_DDL)
     con.execute(FORM_CONTENT_DDL)
+    con.execute(HISTORY_DDL)
+    con.execute(VALIDATION_LOG_DDL)
 
 
 def high_water_mark(con: duckdb.DuckDBPyConnection, form: FormEntry) -> int | None:
@@ -90,15 +114,24 @@ def high_water_mark(con: duckdb.DuckDBPyConnection, form: FormEntry) -> int | No
 
 
 def land_form_content(con: duckdb.DuckDBPyConnection, client: KoboClient, form: FormEntry) -> str:
-    """Keep each deployed version's content once, so dbt can label questions and choices."""
+    """Keep every deployed version's content once, so dbt can label questions and choices
+    and map each submission to the version it was collected with. Returns the deployed one."""
     asset = client.get_form(form.uid)
-    version = asset.get("deployed_version_id") or asset.get("version_id")
-    con.execute(
-        "insert into raw.kobo_form_content values (?, ?, ?, ?, ?::json, ?) on conflict do nothing",
-        [form.uid, form.dataset, version, asset.get("name"),
-         json.dumps(asset.get("content", {}), ensure_ascii=False), datetime.now(timezone.utc)],
-    )
-    return version
+    deployed = asset.get("deployed_version_id") or asset.get("version_id")
+    known = {r[0] for r in con.execute(
+        "select version_id from raw.kobo_form_content where form_uid = ?", [form.uid]).fetchall()}
+    versions = (asset.get("deployed_versions") or {}).get("results") or [{"uid": deployed}]
+    for version in versions:
+        if version["uid"] in known:
+            continue
+        content = (asset.get("content") if version["uid"] == deployed
+                   else client.get_form_version(form.uid, version["uid"]).get("content"))
+        con.execute(
+            "insert into raw.kobo_form_content values (?, ?, ?, ?, ?, ?::json, ?) on conflict do nothing",
+            [form.uid, form.dataset, version["uid"], asset.get("name"), version.get("date_deployed"),
+             json.dumps(content or {}, ensure_ascii=False), datetime.now(timezone.utc)],
+        )
+    return deployed
 
 
 def land_new_submissions(con: duckdb.DuckDBPyConnection, client: KoboClient, form: FormEntry,
@@ -126,26 +159,38 @@ def land_new_submissions(con: duckdb.DuckDBPyConnection, client: KoboClient, for
         last_submission_time=last_time,
         seconds=time.perf_counter() - clock,
     )
-    con.execute(
-        "insert into raw.kobo_sync_log values (?, ?, ?, 'incremental', ?, ?, ?, 0, 0, 0, ?, ?, ?)",
-        [run_id, form.dataset, form.uid, started_at, datetime.now(timezone.utc), new,
-         result.pages, result.retries, max_id],
-    )
+    log_sync(con, form, run_id, "incremental", started_at, new=new, pages=result.pages,
+             retries=result.retries, max_id=max_id)
     return result
 
 
-def _insert_page(con: duckdb.DuckDBPyConnection, form: FormEntry, page: list[dict]) -> int:
+def log_sync(con: duckdb.DuckDBPyConnection, form: FormEntry, run_id: str | None, mode: str,
+             started_at: datetime, *, new: int = 0, edited: int = 0, deleted: int = 0,
+             unchanged: int = 0, pages: int = 0, retries: int = 0, max_id: int | None = None) -> None:
+    con.execute(
+        "insert into raw.kobo_sync_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, form.dataset, form.uid, mode, started_at, datetime.now(timezone.utc),
+         new, edited, deleted, unchanged, pages, retries, max_id],
+    )
+
+
+def page_table(page: list[dict]) -> pa.Table:
+    """A page of submissions as the columns of a raw table."""
     payloads = [json.dumps(s, ensure_ascii=False, separators=(",", ":")) for s in page]
-    batch = pa.table({
+    return pa.table({
         "_id": pa.array([s["_id"] for s in page], pa.int64()),
         "_uuid": [str(s.get("_uuid") or "") for s in page],
         "root_uuid": [s.get("meta/rootUuid") for s in page],
         "submission_time": [s.get("_submission_time") for s in page],
         "form_version": [s.get("__version__") for s in page],
-        "validation_status": [_validation_label(s.get("_validation_status")) for s in page],
+        "validation_status": [validation_label(s.get("_validation_status")) for s in page],
         "payload": payloads,
         "payload_hash": [hashlib.sha256(p.encode("utf-8")).hexdigest() for p in payloads],
     })
+
+
+def _insert_page(con: duckdb.DuckDBPyConnection, form: FormEntry, page: list[dict]) -> int:
+    batch = page_table(page)
     before = con.execute(f"select count(*) from raw.{form.raw_table}").fetchone()[0]
     con.register("landing_page", batch)
     try:
@@ -165,7 +210,7 @@ def _insert_page(con: duckdb.DuckDBPyConnection, form: FormEntry, page: list[dic
     return con.execute(f"select count(*) from raw.{form.raw_table}").fetchone()[0] - before
 
 
-def _validation_label(status: object) -> str | None:
+def validation_label(status: object) -> str | None:
     """KPI's ``_validation_status`` is ``{}`` or ``{uid, label, ...}``: keep the uid."""
     if isinstance(status, dict) and status.get("uid"):
         return str(status["uid"])

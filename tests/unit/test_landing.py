@@ -18,7 +18,8 @@ from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT
 
 TOKEN = "landing-token"
-(FORM,) = load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml")
+FORM = next(f for f in load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml")
+            if f.dataset == "dtm_locality")
 TABLE = f"raw.{FORM.raw_table}"
 
 
@@ -215,17 +216,19 @@ def test_form_content_is_kept_once_per_version(server, con):
         land_new_submissions(con, client, FORM)
         land_new_submissions(con, client, FORM)
         rows = con.execute("select form_uid, dataset, version_id, form_name, content "
-                           "from raw.kobo_form_content").fetchall()
-        assert len(rows) == 1
-        form_uid, dataset, version, name, content = rows[0]
-        assert (form_uid, dataset, version, name) == (FORM.uid, FORM.dataset, form.deployed.uid, form.name)
-        assert json.loads(content) == form.content
+                           "from raw.kobo_form_content order by date_deployed").fetchall()
+        # every deployed version, the earlier ones too: submissions map to the one they used
+        assert [r[2] for r in rows] == [v.uid for v in form.versions]
+        for (form_uid, dataset, version, name, content), deployed in zip(rows, form.versions):
+            assert (form_uid, dataset, name) == (FORM.uid, FORM.dataset, form.name)
+            assert json.loads(content) == deployed.content
 
-        # a new version is deployed: its content is kept beside the old one
+        # a new version is deployed: its content is kept beside the old ones
         form.deploy(FormVersion("vR20newVersion0000000",
                                 {**form.content, "settings": {**form.content["settings"], "version": "vR20newVersion0000000"}},
                                 "2026-11-01T08:00:00.000000Z"))
         land_new_submissions(con, client, FORM)
         land_new_submissions(con, client, FORM)
-    versions = con.execute("select version_id from raw.kobo_form_content order by fetched_at").fetchall()
-    assert [v[0] for v in versions] == [version, "vR20newVersion0000000"]
+    versions = con.execute("select version_id from raw.kobo_form_content order by date_deployed").fetchall()
+    assert [v[0] for v in versions] == [v.uid for v in form.versions]
+    assert versions[-1][0] == "vR20newVersion0000000"
