@@ -34,11 +34,12 @@ class DemoOutcome:
     check_metadata: dict[str, dict] = field(default_factory=dict)  # check -> its metadata
 
 
-def run_full_build(bad_batch: int = 0) -> DemoOutcome:
-    """Serve the synthetic forms, run the full_build job once, and report what happened."""
+def run_full_build(bad_batch: int = 0, forms: list | None = None) -> DemoOutcome:
+    """Serve the synthetic forms (or ``forms``), run the full_build job once, and report
+    what happened."""
     settings = load_settings()
     prepare_dagster_home(settings)
-    with MockKoboServer(token=settings.kobo_token, seed=settings.mock_seed,
+    with MockKoboServer(token=settings.kobo_token, forms=forms, seed=settings.mock_seed,
                         localities_per_admin2=settings.mock_localities_per_admin2,
                         bad_batch=bad_batch) as server:
         previous_url = os.environ.get("DTM_KOBO_URL")

@@ -14,6 +14,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+from dtm_platform.quality.parameters import ParameterContext, remember_passed, suite_parameters
 from dtm_platform.quality.runner import SuiteOutcome, validate
 from dtm_platform.quality.suites import Suite
 from dtm_platform.settings import load_settings
@@ -43,15 +44,19 @@ def read_warehouse_frame(warehouse: Path, asset_path: tuple[str, ...], columns: 
         return con.execute(f'select {select} from "{schema}"."{table}"').df()
 
 
-def save_result(outcome: SuiteOutcome, quality_dir: Path, run_id: str) -> Path:
+def save_result(outcome: SuiteOutcome, quality_dir: Path, run_id: str) -> tuple[Path, Path]:
+    """The GX result as JSON and its Data Docs page as HTML, side by side."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     path = quality_dir / "results" / outcome.suite / f"{stamp}_{run_id[:8]}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(outcome.result, indent=2, default=str), encoding="utf-8")
-    return path
+    docs = quality_dir / "data_docs" / outcome.suite / f"{stamp}_{run_id[:8]}.html"
+    docs.parent.mkdir(parents=True, exist_ok=True)
+    docs.write_text(outcome.data_docs_html, encoding="utf-8")
+    return path, docs
 
 
-def check_metadata(outcome: SuiteOutcome, result_path: Path) -> dict:
+def check_metadata(outcome: SuiteOutcome, result_path: Path, docs_path: Path | None = None) -> dict:
     metadata: dict = {
         "rows_validated": outcome.rows,
         "expectations": len(outcome.expectations),
@@ -59,6 +64,8 @@ def check_metadata(outcome: SuiteOutcome, result_path: Path) -> dict:
         "failed_warn_only": len(outcome.warnings),
         "validation_result": dg.MetadataValue.path(str(result_path)),
     }
+    if docs_path is not None:
+        metadata["data_docs"] = dg.MetadataValue.url(docs_path.as_uri())
     for e in outcome.expectations:
         if e.success:
             metadata[e.expectation] = "passed"
@@ -86,8 +93,11 @@ def build_gx_check(suite: Suite) -> dg.AssetChecksDefinition:
     def _gx_check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         settings = load_settings()
         frame = read_warehouse_frame(settings.warehouse_path, suite.asset_path, suite.needed_columns())
-        outcome = validate(frame, suite)
-        result_path = save_result(outcome, settings.quality_dir, context.run.run_id)
+        parameters = suite_parameters(ParameterContext(suite, settings.warehouse_path, settings.quality_dir, len(frame)))
+        outcome = validate(frame, suite, parameters)
+        result_path, docs_path = save_result(outcome, settings.quality_dir, context.run.run_id)
+        if not outcome.blocking_failures:
+            remember_passed(settings.quality_dir, suite.name, outcome.rows, context.run.run_id)
         for failure in outcome.blocking_failures + outcome.warnings:
             context.log.warning(
                 f"{suite.name}: {failure.expectation} failed on {failure.unexpected_count} rows"
@@ -95,7 +105,7 @@ def build_gx_check(suite: Suite) -> dg.AssetChecksDefinition:
         return dg.AssetCheckResult(
             passed=not outcome.blocking_failures and not outcome.warnings,
             severity=dg.AssetCheckSeverity.ERROR if outcome.blocking_failures else dg.AssetCheckSeverity.WARN,
-            metadata=check_metadata(outcome, result_path),
+            metadata=check_metadata(outcome, result_path, docs_path),
         )
 
     return _gx_check

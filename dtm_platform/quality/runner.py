@@ -15,6 +15,8 @@ import great_expectations as gx  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+from great_expectations.render.renderer import ValidationResultsPageRenderer  # noqa: E402
+from great_expectations.render.view import DefaultJinjaPageView  # noqa: E402
 
 from dtm_platform.quality.suites import Suite  # noqa: E402
 
@@ -38,6 +40,7 @@ class SuiteOutcome:
     rows: int
     expectations: list[ExpectationOutcome]
     result: dict             # GX's full result (JSON-ready), values of personal columns removed
+    data_docs_html: str = ""  # GX Data Docs page for this validation
 
     @property
     def blocking_failures(self) -> list[ExpectationOutcome]:
@@ -48,7 +51,11 @@ class SuiteOutcome:
         return [e for e in self.expectations if not e.success and e.warn_only]
 
 
-def validate(frame: pd.DataFrame, suite: Suite) -> SuiteOutcome:
+PERSONAL_RESULT_KEYS = ("partial_unexpected_list", "partial_unexpected_counts", "partial_unexpected_index_list")
+
+
+def validate(frame: pd.DataFrame, suite: Suite, parameters: dict | None = None) -> SuiteOutcome:
+    """Validate ``frame`` against ``suite``; ``parameters`` fill its ``$PARAMETER`` values."""
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # they flood the run logs
     datasource = context.data_sources.add_pandas("dtm_frames")
@@ -57,28 +64,42 @@ def validate(frame: pd.DataFrame, suite: Suite) -> SuiteOutcome:
     document = suite.document
     gx_suite = gx.ExpectationSuite(name=suite.name, expectations=document["expectations"],
                                    meta=document.get("meta"))
-    result = batch.validate(
-        gx_suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
-    ).to_json_dict()
+    validation = batch.validate(
+        gx_suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE},
+        expectation_parameters=parameters or {},
+    )
+    # Values of personal columns leave neither the stored result nor the Data Docs page.
+    for item in validation.results:
+        if item.expectation_config.kwargs.get("column") in suite.personal_columns and item.result:
+            for key in PERSONAL_RESULT_KEYS:
+                item.result.pop(key, None)
+    result = validation.to_json_dict()
 
     outcomes = []
+    seen: dict[str, int] = {}
     for item in result["results"]:
         config = item["expectation_config"]
         kwargs = {k: v for k, v in config["kwargs"].items() if k != "batch_id"}
         column = kwargs.get("column")
-        personal = column in suite.personal_columns
         details = item.get("result") or {}
-        if personal:  # keep GX's stored result free of personal values too
-            for key in ("partial_unexpected_list", "partial_unexpected_counts", "partial_unexpected_index_list"):
-                details.pop(key, None)
         exception = item.get("exception_info") or {}
+        name = f"{config['type']}({column or ', '.join(kwargs.get('column_list', [])) or ''})"
+        seen[name] = seen.get(name, 0) + 1
         outcomes.append(ExpectationOutcome(
-            expectation=f"{config['type']}({column or ', '.join(kwargs.get('column_list', [])) or ''})",
+            expectation=name if seen[name] == 1 else f"{name} #{seen[name]}",
             success=bool(item["success"]),
             warn_only=(config.get("meta") or {}).get("severity") == "warn",
             unexpected_count=details.get("unexpected_count"),
             unexpected_percent=details.get("unexpected_percent"),
-            sample=[] if personal else list(details.get("partial_unexpected_list") or [])[:SAMPLE_SIZE],
+            sample=list(details.get("partial_unexpected_list") or [])[:SAMPLE_SIZE],
             error=exception.get("exception_message") if exception.get("raised_exception") else None,
         ))
-    return SuiteOutcome(suite=suite.name, rows=len(frame), expectations=outcomes, result=result)
+    return SuiteOutcome(suite=suite.name, rows=len(frame), expectations=outcomes, result=result,
+                        data_docs_html=_data_docs_page(validation))
+
+
+def _data_docs_page(validation) -> str:
+    """GX's own Data Docs rendering of one validation result (styles load from GX's CDN
+    when a browser has network; the content reads without them)."""
+    document = ValidationResultsPageRenderer().render(validation)
+    return DefaultJinjaPageView().render(document)
