@@ -4,12 +4,13 @@ import dagster as dg
 import duckdb
 
 from dtm_platform.kobo.client import KoboClient
-from dtm_platform.kobo.landing import land_new_submissions
+from dtm_platform.kobo.landing import land_form_content, land_new_submissions
 from dtm_platform.kobo.reconcile import reconcile
 from dtm_platform.kobo.registry import FormEntry, load_registry
 from dtm_platform.settings import load_settings
 
 OWNER = "team:dtm-car-im"
+FORM_CONTENT_KEY = dg.AssetKey(["raw", "kobo_form_content"])
 
 
 class IngestionConfig(dg.Config):
@@ -30,6 +31,8 @@ def kobo_client_from_settings() -> KoboClient:
 def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
     @dg.asset(
         key=dg.AssetKey(["raw", form.raw_table]),
+        # The form versions land first: the raw gate checks each submission's version.
+        deps=[FORM_CONTENT_KEY],
         group_name="raw",
         kinds={"kobo", "duckdb"},
         owners=[OWNER],
@@ -84,6 +87,32 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
     return _ingest
 
 
+def form_content_asset(forms: list[FormEntry]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=FORM_CONTENT_KEY,
+        group_name="raw",
+        kinds={"kobo", "duckdb"},
+        owners=[OWNER],
+        code_version="1",
+        description="Every deployed version of every registered form's content (survey rows, choices, "
+                    "English and French labels) in raw.kobo_form_content, one row per form and version. "
+                    "dbt builds question and choice tables from it; the gates read versions and choice lists.",
+    )
+    def _form_content(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        settings = load_settings()
+        settings.home.mkdir(parents=True, exist_ok=True)
+        deployed = {}
+        with kobo_client_from_settings() as client, duckdb.connect(str(settings.warehouse_path)) as con:
+            for form in forms:
+                deployed[form.dataset] = land_form_content(con, client, form)
+            versions = con.execute("select count(*) from raw.kobo_form_content").fetchone()[0]
+        context.log.info(f"form content: {len(forms)} forms, {versions} versions kept")
+        return dg.MaterializeResult(metadata={"forms": len(forms), "versions_kept": versions,
+                                              "deployed_versions": dg.MetadataValue.json(deployed)})
+
+    return _form_content
+
+
 def build_ingestion_defs() -> dg.Definitions:
     forms = load_registry(load_settings().forms_file)
-    return dg.Definitions(assets=[ingestion_asset(form) for form in forms])
+    return dg.Definitions(assets=[form_content_asset(forms), *(ingestion_asset(form) for form in forms)])

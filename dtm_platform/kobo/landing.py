@@ -116,6 +116,8 @@ def high_water_mark(con: duckdb.DuckDBPyConnection, form: FormEntry) -> int | No
 def land_form_content(con: duckdb.DuckDBPyConnection, client: KoboClient, form: FormEntry) -> str:
     """Keep every deployed version's content once, so dbt can label questions and choices
     and map each submission to the version it was collected with. Returns the deployed one."""
+    con.execute("create schema if not exists raw")
+    con.execute(FORM_CONTENT_DDL)
     asset = client.get_form(form.uid)
     deployed = asset.get("deployed_version_id") or asset.get("version_id")
     known = {r[0] for r in con.execute(
@@ -139,7 +141,6 @@ def land_new_submissions(con: duckdb.DuckDBPyConnection, client: KoboClient, for
     """Fetch every submission above the high-water mark and insert it, one page at a time."""
     started_at, clock = datetime.now(timezone.utc), time.perf_counter()
     ensure_raw_tables(con, form)
-    land_form_content(con, client, form)
     pages_before, retries_before = client.stats.pages, client.stats.retries
     after_id = high_water_mark(con, form)
     new = 0

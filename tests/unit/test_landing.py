@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from dtm_platform.kobo.client import KoboClient, KoboError
-from dtm_platform.kobo.landing import high_water_mark, land_new_submissions
+from dtm_platform.kobo.landing import high_water_mark, land_form_content, land_new_submissions
 from dtm_platform.kobo.mock.generator import generate
 from dtm_platform.kobo.mock.server import Fault, MockKoboServer
 from dtm_platform.kobo.mock.store import FormVersion
@@ -213,8 +213,8 @@ def test_sync_log_has_one_row_per_run(server, con):
 def test_form_content_is_kept_once_per_version(server, con):
     form = server.forms[FORM.uid]
     with make_client(server) as client:
-        land_new_submissions(con, client, FORM)
-        land_new_submissions(con, client, FORM)
+        land_form_content(con, client, FORM)
+        land_form_content(con, client, FORM)
         rows = con.execute("select form_uid, dataset, version_id, form_name, content "
                            "from raw.kobo_form_content order by date_deployed").fetchall()
         # every deployed version, the earlier ones too: submissions map to the one they used
@@ -227,8 +227,8 @@ def test_form_content_is_kept_once_per_version(server, con):
         form.deploy(FormVersion("vR20newVersion0000000",
                                 {**form.content, "settings": {**form.content["settings"], "version": "vR20newVersion0000000"}},
                                 "2026-11-01T08:00:00.000000Z"))
-        land_new_submissions(con, client, FORM)
-        land_new_submissions(con, client, FORM)
+        assert land_form_content(con, client, FORM) == "vR20newVersion0000000"
+        land_form_content(con, client, FORM)
     versions = con.execute("select version_id from raw.kobo_form_content order by date_deployed").fetchall()
     assert [v[0] for v in versions] == [v.uid for v in form.versions]
     assert versions[-1][0] == "vR20newVersion0000000"
