@@ -28,6 +28,26 @@ EXPECTED_RULE = {
 BELOW_RAW = ("staging", "cleaned", "marts", "reports")
 
 
+def corrected_truth(dataset, con) -> tuple[dict, set[int]]:
+    """The generator's ground truth by (round, admin2), plus the assessments the cleaning log
+    repaired (an outlier or an unknown p-code corrected to its true value now counts)."""
+    truth = {(r["round"], r["admin2_pcode"]): dict(r) for r in dataset.ground_truth()}
+    applied = {r[0] for r in con.execute(
+        "select submission_id from cleaned.cln_cleaning_log where status = 'applied'").fetchall()}
+    submissions = {s["_id"]: s for s in dataset.submissions}
+    for submission_id in applied:
+        s = submissions[submission_id]
+        [assessment] = [a for a in dataset.assessments
+                        if a.round == int(s["grp_general/round"]) and a.locality.admin1 == s["grp_location/admin1"]
+                        and a.locality.name == s["grp_location/locality_name"]]
+        assert assessment.error in BLOCKING_ERRORS  # the log repairs a blocked assessment
+        row = truth[(assessment.round, assessment.locality.admin2)]
+        row["localities_assessed"] += 1
+        for name in ("idp_hh", "idp_ind", "ret_internal_hh", "ret_internal_ind", "ret_abroad_hh", "ret_abroad_ind"):
+            row[name] += getattr(assessment, name)
+    return truth, applied
+
+
 @pytest.fixture(scope="module")
 def build(isolated_home):
     isolated_home("full_build")
@@ -66,10 +86,21 @@ def test_raw_holds_exactly_the_servers_submissions(build):
     assert [entry["new_submissions"] for entry in log] == [len(dataset.submissions)]
 
 
+def test_the_cleaning_log_is_applied_only_where_its_old_value_still_matches(build):
+    _, _, con, _ = build
+    status = dict(((r[0], r[1]), r[2]) for r in con.execute(
+        "select submission_id, field, status from cleaned.cln_cleaning_log").fetchall())
+    assert status == {(41000027, "idp_individuals"): "applied", (41000002, "admin2_pcode"): "applied",
+                      (41000309, "idp_individuals"): "stale_old_value"}
+    stale = con.execute("select idp_individuals from cleaned.cln_dtm_locality_assessments "
+                        "where submission_id = 41000309").fetchone()[0]
+    assert stale == 14650  # the stale correction (99999 -> 1465) was not applied
+
+
 def test_mart_equals_ground_truth(build):
     _, dataset, con, _ = build
     mart = {(r["round"], r["admin2_pcode"]): r for r in rows(con, "select * from marts.dtm_idp_returnees_by_admin2")}
-    truth = {(r["round"], r["admin2_pcode"]): r for r in dataset.ground_truth()}
+    truth, _ = corrected_truth(dataset, con)
     assert mart.keys() == truth.keys()
     columns = {
         "admin1_pcode": "admin1_pcode", "admin1_name": "admin1_name", "admin2_name": "admin2_name",
@@ -81,14 +112,40 @@ def test_mart_equals_ground_truth(build):
         for truth_column, mart_column in columns.items():
             assert mart[key][mart_column] == expected[truth_column], (key, mart_column)
         assert mart[key]["returnee_individuals"] == expected["ret_internal_ind"] + expected["ret_abroad_ind"]
+        previous = truth.get((key[0] - 1, key[1]))
+        if previous is not None:
+            assert mart[key]["idp_individuals_change"] == expected["idp_ind"] - previous["idp_ind"], key
+
+
+def test_priority_needs_equal_ground_truth(build):
+    _, dataset, con, _ = build
+    _, applied = corrected_truth(dataset, con)
+    counted = [a for a in dataset.assessments if a.error not in BLOCKING_ERRORS]
+    submissions = {s["_id"]: s for s in dataset.submissions}
+    for submission_id in applied:
+        s = submissions[submission_id]
+        counted += [a for a in dataset.assessments
+                    if a.round == int(s["grp_general/round"]) and a.locality.admin1 == s["grp_location/admin1"]
+                    and a.locality.name == s["grp_location/locality_name"]]
+    expected: dict = {}
+    for a in counted:
+        for need in a.needs:
+            key = (a.round, a.locality.admin1, need)
+            expected[key] = expected.get(key, 0) + 1
+    mart = {(r["round"], r["admin1_pcode"], r["priority_need"]): r for r in rows(con, "select * from marts.dtm_priority_needs")}
+    assert {k: v["localities_reporting"] for k, v in mart.items()} == expected
+    assert all(v["priority_need_label_fr"] for v in mart.values())
 
 
 def test_every_seeded_error_is_found_and_only_those_block(build):
     _, dataset, con, _ = build
+    _, corrected = corrected_truth(dataset, con)
     found = {(r["submission_id"], r["rule"]) for r in rows(con, "select submission_id, rule from cleaned.dq_issues")}
     for submission_id, kind in dataset.errors.items():
-        assert (submission_id, EXPECTED_RULE[kind]) in found, (submission_id, kind)
-    seeded_blocking = {i for i, kind in dataset.errors.items() if kind in (*BLOCKING_ERRORS, "duplicate")}
+        if submission_id not in corrected:
+            assert (submission_id, EXPECTED_RULE[kind]) in found, (submission_id, kind)
+    seeded_blocking = {i for i, kind in dataset.errors.items()
+                       if kind in (*BLOCKING_ERRORS, "duplicate") and i not in corrected}
     flagged_blocking = {r[0] for r in con.execute(
         "select submission_id from cleaned.cln_dtm_locality_assessments where has_blocking_issue").fetchall()}
     assert flagged_blocking == seeded_blocking

@@ -1,8 +1,9 @@
--- Locality assessments with their admin names and data-quality flags. Every submission of
--- staging is here: a blocking issue flags the row (has_blocking_issue) and the marts leave
--- it out; a warning is only listed in dq_rules_failed.
+-- Locality assessments, corrected by the cleaning log, with their admin names and
+-- data-quality flags. Every submission of staging is here: a blocking issue flags the row
+-- (has_blocking_issue) and the marts leave it out; a warning is only listed in
+-- dq_rules_failed.
 with assessments as (
-    select * from {{ ref('stg_kobo__dtm_locality') }}
+    select * from {{ ref('cln_dtm_locality_corrected') }}
 ),
 
 issues_per_submission as (

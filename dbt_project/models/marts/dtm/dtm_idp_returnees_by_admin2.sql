@@ -1,10 +1,12 @@
 -- IDP and returnee households and individuals by round, prefecture and sub-prefecture,
--- from locality assessments without a blocking data-quality issue.
+-- from locality assessments without a blocking data-quality issue, with the change since
+-- the sub-prefecture's previous assessed round.
 with assessments as (
     select * from {{ ref('cln_dtm_locality_assessments') }}
     where not has_blocking_issue
-)
+),
 
+by_admin2 as (
 select
     round,
     admin1_pcode,
@@ -22,3 +24,12 @@ select
     sum(returnee_internal_individuals + returnee_abroad_individuals) as returnee_individuals
 from assessments
 group by round, admin1_pcode, admin1_name, admin2_pcode, admin2_name
+)
+
+select
+    *,
+    lag(round) over previous as previous_round,
+    idp_individuals - lag(idp_individuals) over previous as idp_individuals_change,
+    returnee_individuals - lag(returnee_individuals) over previous as returnee_individuals_change
+from by_admin2
+window previous as (partition by admin2_pcode order by round)
