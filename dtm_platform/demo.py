@@ -26,7 +26,8 @@ LAYERS = ("raw", "reference", "staging", "cleaned", "marts", "reports")
 class DemoOutcome:
     success: bool
     checks_passed: list[str] = field(default_factory=list)
-    checks_failed: list[str] = field(default_factory=list)
+    checks_failed: list[str] = field(default_factory=list)   # failed with ERROR: blocks downstream
+    checks_warned: list[str] = field(default_factory=list)   # failed with WARN: flagged only
     materialized: list[str] = field(default_factory=list)
     not_built: list[str] = field(default_factory=list)  # assets left alone: a gate upstream failed
     report_path: str | None = None
@@ -61,7 +62,12 @@ def run_full_build(bad_batch: int = 0, forms: list | None = None) -> DemoOutcome
     outcome = DemoOutcome(success=result.success, run_id=result.run_id)
     for evaluation in result.get_asset_check_evaluations():
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-        (outcome.checks_passed if evaluation.passed else outcome.checks_failed).append(name)
+        if evaluation.passed:
+            outcome.checks_passed.append(name)
+        elif evaluation.severity == dg.AssetCheckSeverity.WARN:
+            outcome.checks_warned.append(name)
+        else:
+            outcome.checks_failed.append(name)
         outcome.check_metadata[name] = {k: v.value for k, v in evaluation.metadata.items()}
     for event in result.get_asset_materialization_events():
         key = event.asset_key.to_user_string()
@@ -101,7 +107,10 @@ def main(bad_batch: bool = False) -> int:
     for table, rows in counts.items():
         print(f"  {table:<55} {rows:>8,} rows")
     print(f"\nAssets materialized: {len(outcome.materialized)}")
-    print(f"Checks passed: {len(outcome.checks_passed)}   failed: {len(outcome.checks_failed)}")
+    print(f"Checks passed: {len(outcome.checks_passed)}   warned: {len(outcome.checks_warned)}   "
+          f"failed: {len(outcome.checks_failed)}")
+    for name in outcome.checks_warned:
+        print(f"  WARNING {name} (flagged, not blocking: see its metadata in the UI)")
     for name in outcome.checks_failed:
         print(f"  FAILED {name}")
     if outcome.not_built:
