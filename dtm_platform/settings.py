@@ -1,7 +1,8 @@
 """Every setting of the platform, read once from the environment (``DTM_*`` variables).
 
-The README lists each one with its default. Secrets (the Kobo token, the hash salt) are
-kept out of ``repr`` so that printing the settings never leaks them.
+The README lists each one with its default. Secrets (the Kobo token, the hash salt, the
+alert webhook, the Dagster Postgres URL) are kept out of ``repr`` so that printing the
+settings never leaks them.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +27,33 @@ def _int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = (os.environ.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be on or off, got {raw!r}")
+
+
+def _cron(name: str, default: str) -> str:
+    raw = (os.environ.get(name) or "").strip() or default
+    if len(raw.split()) != 5:
+        raise ValueError(f"{name} must be a five-field cron string, got {raw!r}")
+    return raw
+
+
+def _timezone(name: str, default: str) -> str:
+    raw = (os.environ.get(name) or "").strip() or default
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name} must be an IANA time zone such as Africa/Bangui, got {raw!r}") from None
+    return raw
 
 
 def _float(name: str, default: float) -> float:
@@ -50,6 +79,23 @@ class Settings:
     kobo_max_retries: int
     mock_seed: int
     mock_localities_per_admin2: int
+    # Reports (dtm_platform/reports/): optional boundary polygons and the PDF printer.
+    boundaries_geojson: Path | None
+    chromium: str | None
+    # Automation (dtm_platform/defs/automation.py): read when the code location loads.
+    timezone: str
+    full_build_cron: str
+    reconcile_cron: str
+    reports_cron: str
+    automation_on: bool
+    probe_interval_seconds: int
+    freshness_raw_warn_hours: float
+    freshness_raw_fail_hours: float
+    freshness_marts_warn_hours: float
+    freshness_marts_fail_hours: float
+    alert_webhook: str | None = field(repr=False)
+    ui_url: str
+    dagster_postgres_url: str | None = field(repr=False)
 
     @property
     def warehouse_path(self) -> Path:
@@ -89,5 +135,21 @@ def load_settings() -> Settings:
         kobo_max_retries=_int("DTM_KOBO_MAX_RETRIES", 6),
         mock_seed=_int("DTM_MOCK_SEED", 2026),
         mock_localities_per_admin2=_int("DTM_MOCK_LOCALITIES_PER_ADMIN2", 12),
+        boundaries_geojson=Path(os.environ["DTM_BOUNDARIES_GEOJSON"]).resolve()
+        if os.environ.get("DTM_BOUNDARIES_GEOJSON") else None,
+        chromium=os.environ.get("DTM_CHROMIUM") or None,
+        timezone=_timezone("DTM_TIMEZONE", "Africa/Bangui"),
+        full_build_cron=_cron("DTM_FULL_BUILD_CRON", "0 3 * * *"),
+        reconcile_cron=_cron("DTM_RECONCILE_CRON", "0 1 * * *"),
+        reports_cron=_cron("DTM_REPORTS_CRON", "0 6 * * 1"),
+        automation_on=_bool("DTM_AUTOMATION", True),
+        probe_interval_seconds=_int("DTM_PROBE_INTERVAL_SECONDS", 300),
+        freshness_raw_warn_hours=_float("DTM_FRESHNESS_RAW_WARN_HOURS", 3.0),
+        freshness_raw_fail_hours=_float("DTM_FRESHNESS_RAW_FAIL_HOURS", 25.0),
+        freshness_marts_warn_hours=_float("DTM_FRESHNESS_MARTS_WARN_HOURS", 26.0),
+        freshness_marts_fail_hours=_float("DTM_FRESHNESS_MARTS_FAIL_HOURS", 50.0),
+        alert_webhook=os.environ.get("DTM_ALERT_WEBHOOK") or None,
+        ui_url=(os.environ.get("DTM_UI_URL") or "http://127.0.0.1:3000").rstrip("/"),
+        dagster_postgres_url=os.environ.get("DTM_DAGSTER_POSTGRES_URL") or None,
     )
 

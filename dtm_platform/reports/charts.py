@@ -20,7 +20,7 @@ def horizontal_bar_chart(rows: list[tuple[str, float]], *, title: str, width: in
     plot_width = width - label_width - 70
     height = len(rows) * (bar_height + gap) + gap
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
-             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="Arial, sans-serif" '
+             f'width="100%" viewBox="0 0 {width} {height}" style="max-width:{width}px" font-family="Arial, sans-serif" '
              f'font-size="12"><title>{escape(title)}</title>']
     for position, (label, value) in enumerate(rows):
         y = gap + position * (bar_height + gap)

@@ -1,18 +1,23 @@
-"""The DTM situation report: key figures, a chart and a table by prefecture, as one
-self-contained HTML file (inline CSS and SVG), built from the marts only."""
+"""The DTM situation report for the latest round, in English and French from one template:
+key figures, IDPs by prefecture (chart, table, change since the previous round), a map of
+IDPs by sub-prefecture, displacement reasons, priority needs, and the methodology,
+data-quality and disclosure notes. Self-contained HTML (inline CSS and SVG) and, where
+Chromium is available, PDF. Built from the marts only."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 import jinja2
 
-from dtm_platform.reports.charts import horizontal_bar_chart, thousands
+from dtm_platform.reports.charts import horizontal_bar_chart
+from dtm_platform.reports.files import write_atomically
+from dtm_platform.reports.maps import proportional_symbol_map
+from dtm_platform.reports.pdf import print_to_pdf
+from dtm_platform.reports.translations import LANGUAGES, TEXT, number
 
 TEMPLATES = Path(__file__).parent / "templates"
 MART = "marts.dtm_idp_returnees_by_admin2"
@@ -23,86 +28,123 @@ MEASURES = ("localities_assessed", "idp_households", "idp_individuals",
 
 @dataclass(frozen=True)
 class ReportResult:
-    path: Path
-    round: int
-    idp_individuals: int
-    returnee_individuals: int
-    prefectures: int
+    paths: dict[str, Path]                    # language -> HTML
+    pdfs: dict[str, Path] = field(default_factory=dict)
+    round: int = 0
+    idp_individuals: int = 0
+    returnee_individuals: int = 0
+    prefectures: int = 0
+
+    @property
+    def path(self) -> Path:
+        return self.paths["en"]
 
 
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
-    env.filters["thousands"] = thousands
-    env.filters["signed"] = lambda n: ("+" if n > 0 else "\u2212" if n < 0 else "\u00b1") + thousands(abs(n))
-    return env
-
-
-def build_situation_report(warehouse: Path, reports_dir: Path) -> ReportResult:
+def build_situation_report(warehouse: Path, reports_dir: Path, boundaries: Path | None = None,
+                           chromium: str | None = None) -> ReportResult:
     with duckdb.connect(str(warehouse)) as con:
-        round_number, previous_round = con.execute(
-            f"select max(round), max(round) filter (where round < (select max(round) from {MART})) from {MART}"
-        ).fetchone()
-        if round_number is None:
-            raise ValueError(f"{MART} is empty: nothing to report")
-        sums = ", ".join(f"sum({m})::bigint as {m}" for m in MEASURES)
-        # The figures the report publishes, kept in the warehouse so its own gate can check them.
-        con.execute("create schema if not exists reports")
-        con.execute(f"""
-            create or replace table {FIGURES_TABLE} as
-            select round, admin1_pcode, admin1_name, {sums}
-            from {MART} where round = ?
+        data = _gather(con)
+    generated = datetime.now(timezone.utc)
+    paths, pdfs = {}, {}
+    for language in LANGUAGES:
+        html = render(data, language, generated, boundaries)
+        path = reports_dir / f"dtm_situation_report_{language}.html"
+        write_atomically(path, html)
+        paths[language] = path
+        if chromium:
+            pdfs[language] = print_to_pdf(path, path.with_suffix(".pdf"), chromium)
+    totals = data["totals"]
+    return ReportResult(paths=paths, pdfs=pdfs, round=data["round"], idp_individuals=totals["idp_individuals"],
+                        returnee_individuals=totals["returnee_individuals"], prefectures=len(data["prefectures"]))
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cursor = con.execute(sql, params or [])
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _gather(con: duckdb.DuckDBPyConnection) -> dict:
+    round_number = con.execute(f"select max(round) from {MART}").fetchone()[0]
+    if round_number is None:
+        raise ValueError(f"{MART} is empty: nothing to report")
+    previous_round = con.execute(f"select max(round) from {MART} where round < ?", [round_number]).fetchone()[0]
+    sums = ", ".join(f"sum({m})::bigint as {m}" for m in MEASURES)
+    # The figures the report publishes, kept in the warehouse so its own gate checks them.
+    con.execute("create schema if not exists reports")
+    con.execute(f"""
+        create or replace table {FIGURES_TABLE} as
+        with current_round as (
+            select round, admin1_pcode, admin1_name, {sums} from {MART} where round = ?
             group by round, admin1_pcode, admin1_name
-            order by idp_individuals desc, admin1_pcode
-        """, [round_number])
-        cursor = con.execute(f"select * from {FIGURES_TABLE} order by idp_individuals desc, admin1_pcode")
-        names = [c[0] for c in cursor.description]
-        prefectures = [dict(zip(names, row)) for row in cursor.fetchall()]
-        previous = None
-        if previous_round is not None:
-            previous = dict(zip(MEASURES, con.execute(
-                f"select {sums} from {MART} where round = ?", [previous_round]).fetchone()))
-        quality = _quality_summary(con, round_number)
+        ),
+        previous as (
+            select admin1_pcode, sum(idp_individuals)::bigint as previous_idp_individuals
+            from {MART} where round = ? group by admin1_pcode
+        )
+        select current_round.*, idp_individuals - previous.previous_idp_individuals as idp_individuals_change
+        from current_round left join previous using (admin1_pcode)
+    """, [round_number, previous_round])
+    prefectures = _rows(con, f"select * from {FIGURES_TABLE} order by idp_individuals desc, admin1_pcode")
+    previous = None
+    if previous_round is not None:
+        previous = _rows(con, f"select {sums} from {MART} where round = ?", [previous_round])[0]
+    return {
+        "round": round_number,
+        "previous_round": previous_round,
+        "prefectures": prefectures,
+        "totals": {m: sum(p[m] for p in prefectures) for m in MEASURES},
+        "previous": previous,
+        "admin2": _rows(con, f"""select admin2_name as name, centre_latitude as latitude,
+                                        centre_longitude as longitude, idp_individuals as value
+                                 from {MART} where round = ?""", [round_number]),
+        "reasons": _rows(con, """
+            select displacement_reason_label_en as label_en, displacement_reason_label_fr as label_fr,
+                   sum(localities)::bigint as localities, sum(idp_individuals)::bigint as idp_individuals
+            from marts.dtm_displacement_reasons where round = ?
+            group by all order by idp_individuals desc""", [round_number]),
+        "needs": _rows(con, """
+            with assessed as (
+                select sum(localities_assessed)::bigint as n from marts.dtm_idp_returnees_by_admin2 where round = ?
+            )
+            select priority_need_label_en as label_en, priority_need_label_fr as label_fr,
+                   sum(localities_reporting)::bigint as localities,
+                   sum(localities_reporting) / (select n from assessed) as share
+            from marts.dtm_priority_needs where round = ?
+            group by all order by localities desc""", [round_number, round_number]),
+        "quality": _rows(con, """
+            select count(*) as submissions,
+                   count(*) filter (where has_blocking_issue) as excluded,
+                   count(*) filter (where not has_blocking_issue and len(dq_rules_failed) > 0) as flagged,
+                   count(*) filter (where is_corrected) as corrected
+            from cleaned.cln_dtm_locality_assessments where round = ?""", [round_number])[0],
+    }
 
-    totals = {m: sum(p[m] for p in prefectures) for m in MEASURES}
+
+def render(data: dict, language: str, generated: datetime, boundaries: Path | None = None) -> str:
+    text = TEXT[language]
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+                             autoescape=jinja2.select_autoescape(["html", "j2"]),
+                             undefined=jinja2.StrictUndefined)
+    env.filters["n"] = lambda value, decimals=0: number(value, language, decimals)
+    env.filters["signed"] = lambda value: ("+" if value > 0 else "\u2212" if value < 0 else "\u00b1") + number(abs(value), language)
+    env.filters["percent"] = lambda share: number(100 * share, language) + "\u202f%"
+    totals, previous = data["totals"], data["previous"]
     key_figures = [
-        {"name": m, "label": label, "value": totals[m],
-         "change": (totals[m] - previous[m]) if previous else None}
-        for m, label in (("idp_individuals", "IDP individuals"), ("idp_households", "IDP households"),
-                         ("returnee_individuals", "Returnee individuals"),
-                         ("localities_assessed", "Localities assessed"))
+        {"name": m, "label": text[m], "value": totals[m], "change": (totals[m] - previous[m]) if previous else None}
+        for m in ("idp_individuals", "idp_households", "returnee_individuals", "localities_assessed")
     ]
-    chart = horizontal_bar_chart([(p["admin1_name"], p["idp_individuals"]) for p in prefectures],
-                                 title=f"IDP individuals by prefecture, round {round_number}")
-    html = _environment().get_template("situation_report.html.j2").render(
-        round=round_number, previous_round=previous_round, key_figures=key_figures,
-        prefectures=prefectures, totals=totals, chart=chart, quality=quality,
-        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    label = f"label_{language}"
+    return env.get_template("situation_report.html.j2").render(
+        lang=language, t=text, round=data["round"], previous_round=data["previous_round"],
+        key_figures=key_figures, prefectures=data["prefectures"], totals=totals,
+        chart=horizontal_bar_chart([(p["admin1_name"], p["idp_individuals"]) for p in data["prefectures"]],
+                                   title=text["chart_idps"]),
+        map=proportional_symbol_map(data["admin2"], title=text["map_title"], boundaries=boundaries),
+        reasons=[{**r, "label": r[label]} for r in data["reasons"]],
+        reasons_chart=horizontal_bar_chart([(r[label], r["idp_individuals"]) for r in data["reasons"]],
+                                           title=text["reasons_title"], label_width=230, colour="#4a78c2"),
+        needs=[{**n, "label": n[label]} for n in data["needs"]],
+        quality=text["quality"].format(**{k: number(v, language) for k, v in data["quality"].items()}),
+        generated=text["generated"].format(when=generated.strftime("%Y-%m-%d %H:%M UTC")),
     )
-    path = reports_dir / "dtm_situation_report.html"
-    write_atomically(path, html)
-    return ReportResult(path=path, round=round_number, idp_individuals=totals["idp_individuals"],
-                        returnee_individuals=totals["returnee_individuals"], prefectures=len(prefectures))
-
-
-def _quality_summary(con: duckdb.DuckDBPyConnection, round_number: int) -> dict:
-    submissions, excluded, flagged = con.execute("""
-        select count(*),
-               count(*) filter (where has_blocking_issue),
-               count(*) filter (where not has_blocking_issue and len(dq_rules_failed) > 0)
-        from cleaned.cln_dtm_locality_assessments where round = ?
-    """, [round_number]).fetchone()
-    return {"submissions": submissions, "excluded": excluded, "flagged": flagged}
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Readers (a browser, a file share) see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

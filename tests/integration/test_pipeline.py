@@ -6,7 +6,12 @@ answers and the list of corruptions the generator seeded, never from the platfor
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -14,6 +19,7 @@ import pytest
 from dtm_platform.demo import run_full_build
 from dtm_platform.kobo.mock.generator import BLOCKING_ERRORS, generate
 from dtm_platform.reports.charts import thousands
+from dtm_platform.reports.pdf import find_chromium
 from dtm_platform.settings import load_settings
 from dtm_platform.transform.pseudonymize import pseudonymize
 from tests.conftest import TEST_SALT
@@ -181,8 +187,9 @@ def test_no_personal_value_reaches_any_table_below_raw_or_the_report(build):
         values = {r[0] for r in con.execute(f'select distinct "{column}"::varchar from "{schema}"."{table}"').fetchall()}
         leaked = values & personal
         assert not leaked, f"{schema}.{table}.{column} carries {len(leaked)} personal values"
-    report = open(outcome.report_path, encoding="utf-8").read()
-    assert not [value for value in personal if value in report]
+    for report in Path(outcome.report_path).parent.glob("*.html"):
+        text = report.read_text(encoding="utf-8")
+        assert not [value for value in personal if value in text], report.name
 
 
 def test_phone_numbers_are_keyed_hashes(build):
@@ -196,13 +203,78 @@ def test_phone_numbers_are_keyed_hashes(build):
     assert stored != [pseudonymize(p, "another-salt") for p in phones]
 
 
-def test_report_shows_the_latest_rounds_figures(build):
+def test_report_shows_the_latest_rounds_figures_in_english_and_french(build):
     outcome, dataset, con, _ = build
-    latest = max(r["round"] for r in dataset.ground_truth())
-    idps = sum(r["idp_ind"] for r in dataset.ground_truth() if r["round"] == latest)
-    html = open(outcome.report_path, encoding="utf-8").read()
-    assert f"round {latest}" in html
-    assert thousands(idps) in html
-    assert "<svg" in html and "<script" not in html  # self-contained, no JavaScript
-    assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", html)  # nothing fetched offline
-    assert "<link" not in html
+    truth, _ = corrected_truth(dataset, con)
+    latest = max(r[0] for r in truth)
+    idps = sum(r["idp_ind"] for k, r in truth.items() if k[0] == latest)
+    reports = Path(outcome.report_path).parent
+    english = (reports / "dtm_situation_report_en.html").read_text(encoding="utf-8")
+    french = (reports / "dtm_situation_report_fr.html").read_text(encoding="utf-8")
+    assert f"round {latest}" in english and "Key figures" in english
+    assert f"round {latest}" in french and "Chiffres clés" in french and "Key figures" not in french
+    for html in (english, french):
+        assert thousands(idps) in html
+        assert html.count("<svg") == 3  # chart, map, reasons
+        assert "<script" not in html and "<link" not in html  # self-contained, nothing fetched
+        assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", html)
+    # labels come from the form's own translations
+    assert "Conflit armé" in french and "Armed conflict" in english
+
+
+def test_report_pdfs_are_printed(build):
+    outcome, *_ = build
+    reports = Path(outcome.report_path).parent
+    for language in ("en", "fr"):
+        pdf = reports / f"dtm_situation_report_{language}.pdf"
+        assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_report_renders_in_a_browser(build, tmp_path, language):
+    from PIL import Image
+
+    outcome, *_ = build
+    html = Path(outcome.report_path).parent / f"dtm_situation_report_{language}.html"
+    png = tmp_path / f"{language}.png"
+    subprocess.run([find_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1000,1800",
+                    f"--screenshot={png}", html.as_uri()], check=True, capture_output=True, timeout=120)
+    image = Image.open(png).convert("RGB")
+    colours = image.getcolors(maxcolors=1_000_000)
+    assert image.size == (1000, 1800)
+    assert len(colours) > 50  # text, bars, circles: not a blank page
+    blue = sum(count for count, (r, g, b) in colours if b > 120 and r < 80 and g < 90)
+    assert blue > 5_000  # the key-figure panels, bars and header rule are drawn
+
+
+def _dbt(warehouse: Path, target: Path, *args):
+    from dtm_platform.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
+
+    env = {**os.environ, "DTM_WAREHOUSE_PATH": str(warehouse)}
+    return subprocess.run([DBT_EXECUTABLE, *args, "--project-dir", str(DBT_PROJECT_DIR),
+                           "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)],
+                          env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture()
+def warehouse_copy(build, tmp_path):
+    """dbt needs to write: it works on a copy, while the tests here keep reading the original."""
+    *_, settings = build
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(settings.warehouse_path, copy)
+    return copy
+
+
+def test_dbt_unit_tests_pass(warehouse_copy, tmp_path):
+    run = _dbt(warehouse_copy, tmp_path / "target", "test", "--select", "test_type:unit")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "PASS=4" in run.stdout
+
+
+def test_dbt_docs_generate(warehouse_copy, tmp_path):
+    run = _dbt(warehouse_copy, tmp_path / "target", "docs", "generate")
+    assert run.returncode == 0, run.stdout[-3000:]
+    catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
+    assert "model.dtm_car.dtm_idp_returnees_by_admin2" in catalog["nodes"]

@@ -21,7 +21,13 @@ select
     sum(returnee_abroad_households) as returnee_abroad_households,
     sum(returnee_abroad_individuals) as returnee_abroad_individuals,
     sum(returnee_internal_households + returnee_abroad_households) as returnee_households,
-    sum(returnee_internal_individuals + returnee_abroad_individuals) as returnee_individuals
+    sum(returnee_internal_individuals + returnee_abroad_individuals) as returnee_individuals,
+    -- Where the map draws the sub-prefecture's symbol: the median of its localities' GPS
+    -- points, leaving out points a GPS rule flagged.
+    median(gps_latitude) filter (where not list_has_any(dq_rules_failed, ['gps_outside_car', 'gps_far_from_admin2']))
+        as centre_latitude,
+    median(gps_longitude) filter (where not list_has_any(dq_rules_failed, ['gps_outside_car', 'gps_far_from_admin2']))
+        as centre_longitude
 from assessments
 group by round, admin1_pcode, admin1_name, admin2_pcode, admin2_name
 )
