@@ -1,8 +1,18 @@
-"""Every synthetic form the embedded server serves by default."""
+"""Every synthetic form the embedded server serves by default, with what is true about it.
+
+``synthetic_forms`` builds the DTM locality assessment (``generator.py``) and the six forms
+of ``forms/``: site assessment, flow monitoring registry counts and individual survey, and
+the M&E activity monitoring, post-distribution monitoring and perception survey. Each comes
+with the errors seeded into its submissions (``_id`` -> kind) and a truth object saying
+what a correct cleaning of the served data yields, so marts can be checked against figures
+that were never computed by the platform's own SQL.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from dtm_platform.kobo.mock import locality_form
 from dtm_platform.kobo.mock.generator import Dataset, generate
@@ -10,6 +20,14 @@ from dtm_platform.kobo.mock.store import FormVersion, ListSource, SubmissionStor
 
 if TYPE_CHECKING:
     from dtm_platform.kobo.mock.server import MockForm
+
+
+@dataclass(frozen=True)
+class SyntheticForm:
+    form: "MockForm"
+    dataset: str                 # the form registry's dataset name (raw/kobo_<dataset>)
+    truth: Any                   # the form's ground truth (the locality Dataset, SiteTruth, ...)
+    errors: Mapping[int, str]    # _id -> seeded error kind (a lazy mapping for the large form)
 
 
 def locality_mock_form(dataset: Dataset, uid: str = locality_form.FORM_UID) -> "MockForm":
@@ -24,5 +42,19 @@ def locality_mock_form(dataset: Dataset, uid: str = locality_form.FORM_UID) -> "
                     store=SubmissionStore(ListSource(dataset.submissions)))
 
 
-def default_forms(seed: int = 2026, localities_per_admin2: int = 12, bad_batch: int = 0) -> list["MockForm"]:
-    return [locality_mock_form(generate(seed, localities_per_admin2, bad_batch))]
+def synthetic_forms(seed: int = 2026, scale: float = 1.0, localities_per_admin2: int = 12,
+                    bad_batch: int = 0) -> list[SyntheticForm]:
+    """The locality assessment first (``localities_per_admin2`` and ``bad_batch`` size it),
+    then the six other forms at ``scale`` (1.0: a demo size; the flow monitoring registry
+    counts stays lazy at any scale)."""
+    from dtm_platform.kobo.mock.forms import FORM_MODULES
+
+    dataset = generate(seed, localities_per_admin2, bad_batch)
+    forms = [SyntheticForm(form=locality_mock_form(dataset), dataset="dtm_locality", truth=dataset,
+                           errors=dataset.errors)]
+    return forms + [module.build(seed, scale) for module in FORM_MODULES]
+
+
+def default_forms(seed: int = 2026, localities_per_admin2: int = 12, bad_batch: int = 0,
+                  scale: float = 1.0) -> list["MockForm"]:
+    return [s.form for s in synthetic_forms(seed, scale, localities_per_admin2, bad_batch)]
