@@ -85,6 +85,7 @@ class KoboClient:
         only those keys (KPI always adds ``_uuid`` and ``meta/rootUuid``).
         """
         last_id = after_id
+        empty_pages = 0
         while True:
             query = {"_id": {"$gt": last_id}} if last_id is not None else {}
             params = {"format": "json", "query": json.dumps(query), "sort": json.dumps({"_id": 1}),
@@ -95,12 +96,26 @@ class KoboClient:
             results = page["results"]
             if not isinstance(results, list):
                 raise KoboError(f"form {uid}: the data endpoint answered without a results list")
+            if not results and page.get("next"):
+                # An empty page that promises more is a server glitch, not the end: ask again.
+                empty_pages += 1
+                if empty_pages > self.max_retries:
+                    raise KoboError(f"form {uid}: the server keeps answering empty pages with a next link")
+                with self._stats_lock:
+                    self.stats.retries += 1
+                time.sleep(self._backoff(empty_pages))
+                continue
+            empty_pages = 0
             if not results:
                 return
             ids = [r["_id"] for r in results]
             if last_id is not None and min(ids) <= last_id:
-                raise KoboError(f"form {uid}: the server returned _id {min(ids)} for _id > {last_id}; "
-                                "it does not honour the query")
+                if max(ids) <= last_id:
+                    raise KoboError(f"form {uid}: the server returned _id {min(ids)} for _id > {last_id}; "
+                                    "it does not honour the query")
+                # Overlapping pages: drop what was already seen (landing is idempotent anyway).
+                results = [r for r in results if r["_id"] > last_id]
+                ids = [r["_id"] for r in results]
             yield results
             # A server that ignores ``sort`` still honours the query: max() keeps us moving.
             last_id = max(ids)

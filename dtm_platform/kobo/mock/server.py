@@ -55,8 +55,11 @@ class Fault:
     """One misbehaviour, applied to the next data request(s).
 
     kind: ``status`` (answer ``status`` with an optional Retry-After), ``delay`` (sleep
-    ``seconds`` then answer), ``drop`` (close the connection without answering) or
-    ``truncate`` (send half of the JSON body).
+    ``seconds`` then answer), ``drop`` (close the connection without answering),
+    ``truncate`` (send half of the JSON body), ``empty_next`` (an empty page that still
+    has a ``next`` link), ``repeat`` (the page also carries the record just before it, as
+    overlapping pages do), ``revoke`` (the token is revoked: this and every later request
+    gets 401) or ``restart`` (the server goes down for ``seconds`` and comes back).
     """
 
     kind: str
@@ -112,6 +115,19 @@ class MockKoboServer:
         self._thread.start()
         return self
 
+    def restart(self, down_seconds: float) -> None:
+        """Go down (connections refused) for ``down_seconds``, then serve again on the same port."""
+        host, port = self._httpd.server_address[:2]
+
+        def cycle() -> None:
+            self.stop()
+            time.sleep(down_seconds)
+            self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+            self._httpd.daemon_threads = True
+            self.start()
+
+        threading.Thread(target=cycle, name="mock-kobo-restart", daemon=True).start()
+
     def stop(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
@@ -157,9 +173,10 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
                 elif len(segments) == 6 and segments[4] == "versions":
                     body = self._version_detail(self._form(segments[3]), segments[5])
                 elif len(segments) == 5 and segments[4] == "data":
-                    if self._apply_fault():
+                    fault = server.next_fault()
+                    if fault is not None and self._apply_fault(fault):
                         return
-                    body = self._data(self._form(segments[3]), params, parts.path)
+                    body = self._data(self._form(segments[3]), params, parts.path, fault)
                 else:
                     raise _ApiError(404, "Not found.")
             except _ApiError as error:
@@ -211,7 +228,7 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
                             "content": version.content}
             raise _ApiError(404, "Not found.")
 
-        def _data(self, form: MockForm, params: dict, path: str) -> dict:
+        def _data(self, form: MockForm, params: dict, path: str, fault: Fault | None = None) -> dict:
             if params.get("format", "json") != "json":
                 raise _ApiError(404, "Not found.")
             query = _json_param(params, "query", {})
@@ -226,6 +243,10 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
                 count, page = _select(form, query, sort, start, limit)
             except QueryError as error:
                 raise _ApiError(400, str(error)) from None
+            if fault is not None and fault.kind == "repeat":
+                after = (query.get("_id") or {}).get("$gt") if isinstance(query.get("_id"), dict) else None
+                before = form.store.get(after) if isinstance(after, int) else None
+                page = ([before] if before else []) + page + page[:1]
             if server.ignore_sort:
                 page = sorted(page, key=lambda s: hash(s["_uuid"]))
             if fields is not None:
@@ -234,6 +255,8 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
             base = f"{server.url}{path}"
             following = {**params, "limit": str(limit), "start": str(start + limit)}
             preceding = {**params, "limit": str(limit), "start": str(max(start - limit, 0))}
+            if fault is not None and fault.kind == "empty_next":
+                return {"count": count, "next": f"{base}?{urlencode(following)}", "previous": None, "results": []}
             return {
                 "count": count,
                 "next": f"{base}?{urlencode(following)}" if start + limit < count else None,
@@ -256,11 +279,20 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
                 raise _ApiError(404, "Not found.")
             return form
 
-        def _apply_fault(self) -> bool:
-            """Misbehave if a fault is queued; True when the request has been dealt with."""
-            fault = server.next_fault()
-            if fault is None:
+        def _apply_fault(self, fault: Fault) -> bool:
+            """Misbehave before answering; True when the request has been dealt with. Faults
+            that change the page itself (empty_next, repeat) are applied by _data."""
+            if fault.kind in ("empty_next", "repeat"):
                 return False
+            if fault.kind == "revoke":
+                server.token = f"revoked-{time.time_ns()}"
+                self._send(401, {"detail": "Invalid token."})
+                return True
+            if fault.kind == "restart":
+                server.restart(fault.seconds)
+                self.close_connection = True
+                self.connection.close()
+                return True
             if fault.kind == "delay":
                 time.sleep(fault.seconds)
                 return False
