@@ -154,7 +154,8 @@ class KoboClient:
                     raise KoboError(_describe_failure(form, url, response))
                 reason: str = f"HTTP {response.status_code}"
                 wait = _retry_after(response)
-            except (httpx.TimeoutException, httpx.TransportError, json.JSONDecodeError) as error:
+            # a body cut short (JSONDecodeError) or not UTF-8 at all (UnicodeDecodeError)
+            except (httpx.TimeoutException, httpx.TransportError, json.JSONDecodeError, UnicodeDecodeError) as error:
                 reason, wait = type(error).__name__, None
             attempt += 1
             if attempt > self.max_retries:

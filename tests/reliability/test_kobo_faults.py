@@ -63,6 +63,7 @@ SCENARIOS = {
     "timeout": [Fault("delay", seconds=3.0)],
     "dropped connection": [Fault("drop")],
     "truncated JSON": [Fault("truncate")],
+    "a body that is not UTF-8": [Fault("invalid_utf8")],
     "empty page with a next link": [Fault("empty_next", times=2)],
     "a record repeated across pages": [Fault("repeat", times=3)],
     "server restart between pages": [Fault("restart", seconds=0.5)],

@@ -59,7 +59,8 @@ class Fault:
     ``truncate`` (send half of the JSON body), ``empty_next`` (an empty page that still
     has a ``next`` link), ``repeat`` (the page also carries the record just before it, as
     overlapping pages do), ``revoke`` (the token is revoked: this and every later request
-    gets 401) or ``restart`` (the server goes down for ``seconds`` and comes back).
+    gets 401), ``restart`` (the server goes down for ``seconds`` and comes back) or
+    ``invalid_utf8`` (a body that is not UTF-8).
     """
 
     kind: str
@@ -299,6 +300,9 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
             if fault.kind == "drop":
                 self.close_connection = True
                 self.connection.close()
+                return True
+            if fault.kind == "invalid_utf8":
+                self._send_bytes(200, b'{"count": 1, "next": null, "previous": null, "results": [{"_id": 1, "x": "\xff\xfe"}]}')
                 return True
             if fault.kind == "truncate":
                 payload = json.dumps({"count": 1, "next": None, "previous": None,
