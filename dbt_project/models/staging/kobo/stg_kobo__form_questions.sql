@@ -14,6 +14,8 @@ select
     question.value ->> 'name' as question_name,
     question.value ->> 'type' as question_type,
     question.value ->> 'select_from_list_name' as choice_list,
+    coalesce(try_cast(question.value ->> 'required' as boolean), false) as is_required,
+    question.value ->> 'relevant' as relevance,
     {{ kobo_label("question.value -> 'label'", "versions.content -> 'translations'", 'en') }} as label_en,
     {{ kobo_label("question.value -> 'label'", "versions.content -> 'translations'", 'fr') }} as label_fr
 from versions, json_each(versions.content, '$.survey') as question
