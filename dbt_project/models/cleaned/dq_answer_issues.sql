@@ -120,13 +120,23 @@ findings as (
             and answers.field_path = questions.question_path and trim(answers.value) <> '')
 )
 
+{#- Declared personal fields never show their value here: only the rule and the field. -#}
+{%- set personal = [] %}
+{%- for dataset, fields in var('dtm_personal_fields', {}).items() %}
+{%- for path in fields %}{% do personal.append("'" ~ dataset ~ "|" ~ path ~ "'") %}{% endfor %}
+{%- endfor %}
 select
     findings.dataset as form,
     findings.submission_id,
     findings.enumerator_id,
     findings.rule,
     findings.field_path as field,
+    {% if personal -%}
+    case when findings.dataset || '|' || findings.field_path in ({{ personal | join(', ') }}) then null
+         else findings.value end as value,
+    {%- else -%}
     findings.value,
+    {%- endif %}
     rules.severity,
     rules.description,
     current_timestamp as detected_at
