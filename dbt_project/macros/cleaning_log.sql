@@ -1,5 +1,8 @@
 {#- The fields of a form a data officer may correct through the cleaning log, with their
-    staging types. A correction to any other field is reported as unknown_field. -#}
+    staging types. A correction to any other field is reported as unknown_field. The flow
+    monitoring registry (dtm_flow_counts) has none: its models are incremental and a group
+    counted wrongly is corrected by editing the submission in Kobo, which the incremental
+    models pick up; answers inside repeat groups are corrected the same way. -#}
 {% macro correctable_fields(form) -%}
     {%- set fields = {
         'dtm_locality': {
@@ -10,6 +13,33 @@
             'returnee_internal_households': 'integer', 'returnee_internal_individuals': 'integer',
             'returnee_abroad_households': 'integer', 'returnee_abroad_individuals': 'integer',
             'gps_latitude': 'double', 'gps_longitude': 'double'
+        },
+        'dtm_site': {
+            'round': 'integer', 'admin1_pcode': 'varchar', 'admin2_pcode': 'varchar', 'site_id': 'varchar',
+            'site_name': 'varchar', 'site_type': 'varchar', 'is_managed': 'boolean', 'management_agency': 'varchar',
+            'households': 'integer', 'individuals': 'integer',
+            'ind_m_0_5': 'integer', 'ind_f_0_5': 'integer', 'ind_m_6_17': 'integer', 'ind_f_6_17': 'integer',
+            'ind_m_18_59': 'integer', 'ind_f_18_59': 'integer', 'ind_m_60': 'integer', 'ind_f_60': 'integer',
+            'gps_latitude': 'double', 'gps_longitude': 'double'
+        },
+        'dtm_flow_survey': {
+            'fmp_id': 'varchar', 'survey_date': 'date', 'respondent_sex': 'varchar', 'respondent_age': 'integer',
+            'respondent_nationality': 'varchar', 'origin_country': 'varchar', 'origin_admin2_pcode': 'varchar',
+            'destination_country': 'varchar', 'destination_admin2_pcode': 'varchar', 'travel_reason': 'varchar',
+            'group_size': 'integer'
+        },
+        'me_activity': {
+            'activity_code': 'varchar', 'activity_date': 'date', 'admin1_pcode': 'varchar', 'admin2_pcode': 'varchar',
+            'venue': 'varchar'
+        },
+        'me_pdm': {
+            'activity_code': 'varchar', 'admin1_pcode': 'varchar', 'admin2_pcode': 'varchar', 'interview_date': 'date',
+            'respondent_sex': 'varchar', 'respondent_age': 'integer', 'household_size': 'integer',
+            'satisfaction': 'integer'
+        },
+        'me_perception': {
+            'round': 'integer', 'admin1_pcode': 'varchar', 'admin2_pcode': 'varchar', 'interview_date': 'date',
+            'respondent_sex': 'varchar', 'respondent_age': 'integer', 'respondent_displacement_status': 'varchar'
         }
     } -%}
     {{ return(fields[form]) }}
@@ -25,4 +55,48 @@
     from {{ relation }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
+{%- endmacro %}
+
+
+{#- The forms the cleaning log applies to, with the staging model whose values it corrects. -#}
+{% macro cleaning_log_forms() -%}
+    {{ return({
+        'dtm_locality': 'stg_kobo__dtm_locality',
+        'dtm_site': 'stg_kobo__dtm_site',
+        'dtm_flow_survey': 'stg_kobo__dtm_flow_survey',
+        'me_activity': 'stg_kobo__me_activity',
+        'me_pdm': 'stg_kobo__me_pdm',
+        'me_perception': 'stg_kobo__me_perception',
+    }) }}
+{%- endmacro %}
+
+
+{#- A staging model with the applicable cleaning-log corrections applied, nothing else
+    changed, and is_corrected: renders the whole select of a cln_<form>_corrected model. -#}
+{% macro apply_cleaning_log(form, relation) -%}
+{%- set fields = correctable_fields(form) %}
+with staged as (
+    select * from {{ relation }}
+),
+
+corrections as (
+    select
+        submission_id,
+        {%- for field in fields %}
+        max(new_value) filter (where field = '{{ field }}') as {{ field }}__new{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from {{ ref('cln_cleaning_log') }}
+    where form = '{{ form }}' and status = 'applied'
+    group by submission_id
+)
+
+select
+    staged.* replace (
+        {%- for field, type in fields.items() %}
+        coalesce(cast(corrections.{{ field }}__new as {{ type }}), staged.{{ field }}) as {{ field }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    ),
+    corrections.submission_id is not null as is_corrected
+from staged
+left join corrections on corrections.submission_id = staged.submission_id
 {%- endmacro %}

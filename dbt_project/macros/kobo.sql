@@ -23,3 +23,38 @@
 {% macro kobo_multiple(path, payload='payload') -%}
     string_split(nullif(trim({{ kobo_text(path, payload) }}), ''), ' ')
 {%- endmacro %}
+
+{% macro kobo_date(path, payload='payload') -%}
+    try_cast({{ kobo_text(path, payload) }} as date)
+{%- endmacro %}
+
+{#- A yes/no question as a boolean; NULL when it was not asked (relevance) or left blank. -#}
+{% macro kobo_yes_no(path, payload='payload') -%}
+    (case {{ kobo_text(path, payload) }} when 'yes' then true when 'no' then false end)
+{%- endmacro %}
+
+{#- The submission metadata every staging model of a form starts with (raw's own columns). -#}
+{% macro kobo_submission_columns(with_validation_status=true) -%}
+    _id as submission_id,
+    _uuid as submission_uuid,
+    root_uuid,
+    submission_time as submitted_at,
+    form_version,
+    {% if with_validation_status -%} validation_status, {%- endif %}
+    {{ kobo_timestamp('start') }} as interview_started_at,
+    {{ kobo_timestamp('end') }} as interview_ended_at
+{%- endmacro %}
+
+{#- Where each form keeps the code of the person who collected it (an enumerator, or the
+    facilitator of an activity session). -#}
+{% macro kobo_enumerator_path(dataset) -%}
+    {{ return({
+        'dtm_locality': 'grp_general/enumerator_id',
+        'dtm_site': 'grp_general/enumerator_id',
+        'dtm_flow_counts': 'grp_point/enumerator_id',
+        'dtm_flow_survey': 'grp_point/enumerator_id',
+        'me_activity': 'grp_activity/facilitator_id',
+        'me_pdm': 'grp_general/enumerator_id',
+        'me_perception': 'grp_general/enumerator_id',
+    }.get(dataset, 'grp_general/enumerator_id')) }}
+{%- endmacro %}

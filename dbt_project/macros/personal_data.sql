@@ -15,3 +15,24 @@
         {{ exceptions.raise_compiler_error("unknown personal-data policy '" ~ policy ~ "' for " ~ dataset ~ "." ~ kobo_path) }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The registry's policy for one personal field ('drop' when it names none), so that models
+    below staging use a pseudonym column only when staging produced it. -#}
+{% macro personal_policy(dataset, kobo_path) -%}
+    {{ return(var('dtm_personal_fields', {}).get(dataset, {}).get(kobo_path, 'drop')) }}
+{%- endmacro %}
+
+
+{#- The pseudonym columns that identify a beneficiary of the activity lists (national ID
+    first), as far as the registry has staging produce them. -#}
+{% macro beneficiary_identifiers() -%}
+    {%- set columns = [] -%}
+    {%- if personal_policy('me_activity', 'beneficiaries/ben_national_id') == 'hash' -%}
+        {%- do columns.append('beneficiary_national_id_hash') -%}
+    {%- endif -%}
+    {%- if personal_policy('me_activity', 'beneficiaries/ben_phone') == 'hash' -%}
+        {%- do columns.append('beneficiary_phone_hash') -%}
+    {%- endif -%}
+    {{ return(columns) }}
+{%- endmacro %}

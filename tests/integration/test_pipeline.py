@@ -6,6 +6,7 @@ answers and the list of corruptions the generator seeded, never from the platfor
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -20,6 +21,7 @@ from dtm_platform.demo import run_full_build
 from dtm_platform.kobo.mock.generator import BLOCKING_ERRORS, generate
 from dtm_platform.reports.charts import thousands
 from dtm_platform.reports.pdf import find_chromium
+from dtm_platform.serving.disclosure import rule_for
 from dtm_platform.settings import load_settings
 from dtm_platform.transform.pseudonymize import pseudonymize
 from tests.conftest import TEST_SALT
@@ -39,7 +41,8 @@ def corrected_truth(dataset, con) -> tuple[dict, set[int]]:
     repaired (an outlier or an unknown p-code corrected to its true value now counts)."""
     truth = {(r["round"], r["admin2_pcode"]): dict(r) for r in dataset.ground_truth()}
     applied = {r[0] for r in con.execute(
-        "select submission_id from cleaned.cln_cleaning_log where status = 'applied'").fetchall()}
+        "select submission_id from cleaned.cln_cleaning_log where form = 'dtm_locality' and status = 'applied'"
+    ).fetchall()}
     submissions = {s["_id"]: s for s in dataset.submissions}
     for submission_id in applied:
         s = submissions[submission_id]
@@ -106,7 +109,7 @@ def test_every_synthetic_form_lands_in_raw(build):
 def test_the_cleaning_log_is_applied_only_where_its_old_value_still_matches(build):
     _, _, con, _ = build
     status = dict(((r[0], r[1]), r[2]) for r in con.execute(
-        "select submission_id, field, status from cleaned.cln_cleaning_log").fetchall())
+        "select submission_id, field, status from cleaned.cln_cleaning_log where form = 'dtm_locality'").fetchall())
     assert status == {(41000027, "idp_individuals"): "applied", (41000002, "admin2_pcode"): "applied",
                       (41000309, "idp_individuals"): "stale_old_value"}
     stale = con.execute("select idp_individuals from cleaned.cln_dtm_locality_assessments "
@@ -175,10 +178,37 @@ def test_cleaned_keeps_every_staging_row(build):
     assert staging == cleaned
 
 
+def served_personal_values(settings) -> tuple[set[str], set[float]]:
+    """The declared personal values of the other forms' served submissions (names, phones,
+    national IDs, free text about people, the exact household GPS as text), and the exact
+    household coordinates as numbers."""
+    from dtm_platform.kobo.mock.catalogue import synthetic_forms
+
+    paths = {"dtm_flow_survey": ("grp_respondent/resp_name", "grp_respondent/resp_phone", "grp_respondent/hh_gps"),
+             "me_pdm": ("grp_respondent/resp_name", "grp_respondent/resp_phone", "grp_assistance/problems_other"),
+             "me_activity": ("beneficiaries/ben_name", "beneficiaries/ben_national_id", "beneficiaries/ben_phone")}
+    texts: set[str] = set()
+    coordinates: set[float] = set()
+    for synthetic in synthetic_forms(settings.mock_seed, localities_per_admin2=settings.mock_localities_per_admin2):
+        if synthetic.dataset not in paths:
+            continue
+        for submission in synthetic.form.submissions:
+            for record in [submission, *submission.get("beneficiaries", [])]:
+                for path in paths[synthetic.dataset]:
+                    if record.get(path):
+                        texts.add(record[path])
+                        if path.endswith("hh_gps"):
+                            coordinates.update(float(part) for part in record[path].split()[:2])
+    return texts, coordinates
+
+
 def test_no_personal_value_reaches_any_table_below_raw_or_the_report(build):
-    outcome, dataset, con, _ = build
+    outcome, dataset, con, settings = build
     informants = [ki for s in dataset.submissions for ki in s["key_informants"]]
     personal = {ki["key_informants/ki_name"] for ki in informants} | {ki["key_informants/ki_phone"] for ki in informants}
+    others, household_coordinates = served_personal_values(settings)
+    assert len(others) > 1000 and household_coordinates
+    personal |= others
     text_columns = con.execute(
         "select table_schema, table_name, column_name from information_schema.columns "
         f"where table_schema in {BELOW_RAW} and data_type in ('VARCHAR', 'JSON')").fetchall()
@@ -187,6 +217,21 @@ def test_no_personal_value_reaches_any_table_below_raw_or_the_report(build):
         values = {r[0] for r in con.execute(f'select distinct "{column}"::varchar from "{schema}"."{table}"').fetchall()}
         leaked = values & personal
         assert not leaked, f"{schema}.{table}.{column} carries {len(leaked)} personal values"
+    # lists and structs (select_multiple answers, findings): no personal value inside them
+    pattern = re.compile("|".join(re.escape(value) for value in sorted(personal, key=len, reverse=True)))
+    nested_columns = con.execute(
+        "select table_schema, table_name, column_name from information_schema.columns "
+        f"where table_schema in {BELOW_RAW} and (data_type like '%[]' or data_type like 'STRUCT%')").fetchall()
+    for schema, table, column in nested_columns:
+        for (value,) in con.execute(f'select distinct "{column}"::varchar from "{schema}"."{table}"').fetchall():
+            assert not (value and pattern.search(value)), f"{schema}.{table}.{column} carries a personal value"
+    # the exact household GPS never reaches a number column (coarsened to 0.1 degree at most)
+    number_columns = con.execute(
+        "select table_schema, table_name, column_name from information_schema.columns "
+        f"where table_schema in {BELOW_RAW} and data_type in ('DOUBLE', 'FLOAT', 'DECIMAL')").fetchall()
+    for schema, table, column in number_columns:
+        values = {r[0] for r in con.execute(f'select distinct "{column}" from "{schema}"."{table}"').fetchall()}
+        assert not values & household_coordinates, f"{schema}.{table}.{column} carries exact household GPS"
     for report in Path(outcome.report_path).parent.glob("*.html"):
         text = report.read_text(encoding="utf-8")
         assert not [value for value in personal if value in text], report.name
@@ -270,7 +315,7 @@ def warehouse_copy(build, tmp_path):
 def test_dbt_unit_tests_pass(warehouse_copy, tmp_path):
     run = _dbt(warehouse_copy, tmp_path / "target", "test", "--select", "test_type:unit")
     assert run.returncode == 0, run.stdout[-3000:]
-    assert "PASS=4" in run.stdout
+    assert "PASS=9" in run.stdout
 
 
 def test_dbt_docs_generate(warehouse_copy, tmp_path):
@@ -278,3 +323,81 @@ def test_dbt_docs_generate(warehouse_copy, tmp_path):
     assert run.returncode == 0, run.stdout[-3000:]
     catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
     assert "model.dtm_car.dtm_idp_returnees_by_admin2" in catalog["nodes"]
+
+
+# --- serving: what Power BI, analysts and HDX get from this build ------------------------------
+
+def test_serving_publishes_every_mart_and_nothing_else(build):
+    outcome, _, con, settings = build
+    marts = {r[0] for r in con.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+    assert marts >= {"dtm_idp_returnees_by_admin2", "dtm_displacement_reasons", "dtm_arrival_periods", "dtm_priority_needs"}
+    with duckdb.connect(str(settings.home / "serving" / "marts.duckdb"), read_only=True) as snapshot:
+        assert {r[0] for r in snapshot.execute("select table_name from information_schema.tables").fetchall()} == marts
+        for table in marts:
+            published = snapshot.execute(f"select * from marts.{table} order by all").fetchall()
+            if rule_for(table):  # built from interviews: small cells suppressed, flagged
+                assert len(published) == con.execute(f"select count(*) from marts.{table}").fetchone()[0], table
+                columns = [r[0] for r in snapshot.execute(f"describe marts.{table}").fetchall()]
+                assert columns[-1] == "is_suppressed", table
+                counts = [r[0] for r in snapshot.execute(f"describe marts.{table}").fetchall()
+                          if r[1] in ("BIGINT", "INTEGER") and r[0] in ("respondents", "travellers", "respondents_asked")]
+                assert counts, table
+                small = " or ".join(f"({c} > 0 and {c} < {settings.min_cell_count})" for c in counts)
+                assert snapshot.execute(f"select count(*) from marts.{table} where {small}").fetchone()[0] == 0, table
+            else:
+                assert published == con.execute(f"select * from marts.{table} order by all").fetchall(), table
+    manifest = json.loads((settings.home / "exports" / "manifest.json").read_text())
+    assert manifest["run_id"] == outcome.run_id
+    assert sorted(f["file"] for f in manifest["files"]) == sorted(
+        [f"parquet/{m}.parquet" for m in marts] + [f"csv/{m}.csv" for m in marts])
+    for schema_table in ("serving.marts_snapshot", "serving.exports", "serving.hdx"):
+        assert con.execute(f"select count(*), max(personal_columns_found + personal_values_found + "
+                           f"small_cells_unsuppressed) from {schema_table}").fetchone()[1] == 0
+    assert con.execute("select count(*) from serving.postgres").fetchone()[0] == 0  # no DTM_POSTGRES_URL here
+
+
+def test_the_hdx_file_carries_the_marts_figures_with_hxl_hashtags(build):
+    import hxl
+
+    _, _, con, settings = build
+    path = settings.home / "exports" / "hdx" / "dtm_car_idps_returnees_admin2.csv"
+    data = hxl.data(str(path), hxl.InputOptions(allow_local=True))
+    assert {"#adm1+code", "#adm2+code", "#affected+idps+ind", "#affected+returnees+hh", "#date+reported",
+            "#round+code"} <= set(data.display_tags)
+    published = {(int(r.get("#round")), r.get("#adm2+code")): (int(r.get("#affected+idps+ind")), r.get("#date+reported"))
+                 for r in hxl.data(str(path), hxl.InputOptions(allow_local=True))}
+    mart = {(r["round"], r["admin2_pcode"]): (r["idp_individuals"], str(r["collection_end"])) for r in rows(con, """
+        select m.round, m.admin2_pcode, m.idp_individuals, r.collection_end
+        from marts.dtm_idp_returnees_by_admin2 m
+        join reference.ref_dtm_rounds r on r.form = 'dtm_locality' and r.round = m.round""")}
+    assert published == mart
+
+
+def test_no_personal_value_reaches_any_published_file_or_table(build):
+    _, dataset, _, settings = build
+    informants = [ki for s in dataset.submissions for ki in s["key_informants"]]
+    personal = {ki["key_informants/ki_name"] for ki in informants} | {ki["key_informants/ki_phone"] for ki in informants}
+    personal |= {pseudonymize(p, TEST_SALT) for p in personal}
+    others, _ = served_personal_values(settings)
+    personal |= others
+    declared = {"informant_name", "informant_phone_hash", "ki_name", "ki_phone", "resp_name", "resp_phone",
+                "respondent_name", "respondent_phone_hash", "ben_name", "ben_phone", "ben_national_id",
+                "beneficiary_name", "beneficiary_phone_hash", "beneficiary_national_id_hash", "problems_other"}
+    published: dict[str, tuple[list[str], list[tuple]]] = {}
+    with duckdb.connect(str(settings.home / "serving" / "marts.duckdb"), read_only=True) as snapshot:
+        for (table,) in snapshot.execute("select table_name from information_schema.tables").fetchall():
+            cursor = snapshot.execute(f"select * from marts.{table}")
+            published[f"snapshot:{table}"] = ([d[0] for d in cursor.description], cursor.fetchall())
+    for path in sorted(settings.home.joinpath("exports").rglob("*")):
+        if path.suffix == ".parquet":
+            cursor = duckdb.sql(f"select * from read_parquet('{path}')")
+            published[f"parquet:{path.stem}"] = (cursor.columns, cursor.fetchall())
+        elif path.suffix == ".csv":
+            with path.open(newline="", encoding="utf-8") as handle:
+                lines = list(csv.reader(handle))
+            published[f"{path.parent.name}:{path.stem}"] = (lines[0], [tuple(line) for line in lines[1:]])
+    assert len(published) >= 3 * 4 + 2
+    for where, (columns, values) in published.items():
+        assert not declared & set(columns), where
+        cells = {str(v).removeprefix("'") for row in values for v in row if v is not None}
+        assert not cells & personal, where

@@ -1,16 +1,34 @@
 -- Every row of the cleaning log with what became of it. A correction is applied only when
 -- its old value still matches the data: otherwise the data changed since (an edit in
--- Kobo, an earlier correction) and the officer must look again.
+-- Kobo, an earlier correction) and the officer must look again. A correction for a form
+-- the log does not cover (see cleaning_log_forms) is reported as unknown_field.
+{%- set forms = cleaning_log_forms() %}
 with log as (
     select * from {{ ref('ref_cleaning_log') }}
 ),
 
-current_locality as (
-    {{ current_values('dtm_locality', ref('stg_kobo__dtm_locality')) }}
+current_values as (
+    {%- for form, model in forms.items() %}
+    select '{{ form }}' as form, * from ({{ current_values(form, ref(model)) }})
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 submissions as (
-    select 'dtm_locality' as form, submission_id from {{ ref('stg_kobo__dtm_locality') }}
+    {%- for form, model in forms.items() %}
+    select '{{ form }}' as form, submission_id from {{ ref(model) }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+correctable as (
+    {%- for form in forms %}
+    {%- for field in correctable_fields(form) %}
+    select '{{ form }}' as form, '{{ field }}' as field
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 )
 
 select
@@ -22,18 +40,19 @@ select
     log.reason,
     log.changed_by,
     log.changed_at,
-    current_locality.current_value,
+    current_values.current_value,
     case
         when submissions.submission_id is null then 'unknown_submission'
-        when log.field not in ({% for f in correctable_fields('dtm_locality') %}'{{ f }}'{% if not loop.last %}, {% endif %}{% endfor %})
-            then 'unknown_field'
-        when current_locality.current_value is not distinct from log.old_value then 'applied'
+        when correctable.field is null then 'unknown_field'
+        when current_values.current_value is not distinct from log.old_value then 'applied'
         else 'stale_old_value'
     end as status
 from log
 left join submissions
     on submissions.form = log.form and submissions.submission_id = log.submission_id
-left join current_locality
-    on log.form = 'dtm_locality'
-    and current_locality.submission_id = log.submission_id
-    and current_locality.field = log.field
+left join correctable
+    on correctable.form = log.form and correctable.field = log.field
+left join current_values
+    on current_values.form = log.form
+    and current_values.submission_id = log.submission_id
+    and current_values.field = log.field

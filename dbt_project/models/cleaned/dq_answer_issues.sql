@@ -48,14 +48,15 @@ findings as (
     select dataset, submission_id, enumerator_id, '_uuid' as field_path, 'duplicate_uuid' as rule,
            'same _uuid as submission ' || first_value(submission_id) over same_uuid as value
     from submissions
-    qualify submission_id <> first_value(submission_id) over same_uuid
     window same_uuid as (partition by dataset, _uuid order by submission_id)
+    qualify submission_id <> first_value(submission_id) over same_uuid
 
     union all
     select dataset, submission_id, enumerator_id, field_path,
            'answer_not_a_number', left(value, 80)
     from typed
-    where question_type = 'integer' and try_cast(value as bigint) is null
+    -- a regular expression, not a cast: DuckDB would round '12.5' to 13 without a word
+    where question_type = 'integer' and not regexp_full_match(trim(value), '-?[0-9]+')
        or question_type = 'decimal' and try_cast(value as double) is null
 
     union all

@@ -1,6 +1,8 @@
--- Every data-quality finding, one row per submission and rule, on the data as the
--- cleaning log corrected it. Rules, severities and thresholds come from the ref_dq_rules
--- seed. `value` shows what tripped the rule and never carries a personal field.
+-- Every data-quality finding of every form, one row per submission and rule, on the data as
+-- the cleaning log corrected it. Rules, severities and thresholds come from the ref_dq_rules
+-- seed (one row per form and rule). `value` shows what tripped the rule and never carries a
+-- personal field. The flow monitoring registry's rules run in its incremental cleaned model
+-- (cln_dtm_flow_counts, which keeps each submission's findings): listed here, not recomputed.
 {% set box = var('car_bounding_box') %}
 with assessments as (
     select * from {{ ref('cln_dtm_locality_corrected') }}
@@ -50,6 +52,10 @@ rules as (
     select * from {{ ref('ref_dq_rules') }}
 ),
 
+locality_rules as (
+    select * from rules where form = 'dtm_locality'
+),
+
 admin2 as (
     select pcode, parent_pcode from {{ ref('ref_admin_pcodes') }} where admin_level = 2
 ),
@@ -65,7 +71,7 @@ ranked as (
     )
 ),
 
-findings as (
+locality_findings as (
     select submission_id, 'duplicate_submission' as rule,
            'same locality as submission ' || first_submission_id as value
     from ranked
@@ -86,21 +92,21 @@ findings as (
     union all
     select submission_id, 'idp_household_size',
            idp_individuals || ' individuals in ' || idp_households || ' households'
-    from assessments, rules
-    where rules.rule = 'idp_household_size'
+    from assessments, locality_rules
+    where locality_rules.rule = 'idp_household_size'
       and idp_individuals > 0
       and (idp_households = 0
-           or idp_individuals / idp_households not between rules.min_value and rules.max_value)
+           or idp_individuals / idp_households not between locality_rules.min_value and locality_rules.max_value)
 
     union all
     select submission_id, 'returnee_household_size',
            returnee_internal_individuals || ' individuals in ' || returnee_internal_households || ' households'
-    from assessments, rules
-    where rules.rule = 'returnee_household_size'
+    from assessments, locality_rules
+    where locality_rules.rule = 'returnee_household_size'
       and returnee_internal_individuals > 0
       and (returnee_internal_households = 0
            or returnee_internal_individuals / returnee_internal_households
-              not between rules.min_value and rules.max_value)
+              not between locality_rules.min_value and locality_rules.max_value)
 
     union all
     select submission_id, 'idp_breakdown_mismatch',
@@ -124,9 +130,9 @@ findings as (
            || round(abs(idp_log.log_idp - idp_mad.median_log) / (1.4826 * idp_mad.mad_log), 1)
     from idp_log
     join idp_mad using (round, admin1_pcode)
-    join rules on rules.rule = 'idp_individuals_outlier'
+    join locality_rules on locality_rules.rule = 'idp_individuals_outlier'
     where idp_mad.mad_log > 0
-      and abs(idp_log.log_idp - idp_mad.median_log) / (1.4826 * idp_mad.mad_log) > rules.max_value
+      and abs(idp_log.log_idp - idp_mad.median_log) / (1.4826 * idp_mad.mad_log) > locality_rules.max_value
 
     union all
     select assessments.submission_id, 'gps_far_from_admin2',
@@ -135,9 +141,9 @@ findings as (
            || ' km from the sub-prefecture''s other localities'
     from assessments
     join admin2_centres using (round, admin2_pcode)
-    join rules on rules.rule = 'gps_far_from_admin2'
+    join locality_rules on locality_rules.rule = 'gps_far_from_admin2'
     where {{ distance_km('assessments.gps_latitude', 'assessments.gps_longitude',
-                         'admin2_centres.centre_latitude', 'admin2_centres.centre_longitude') }} > rules.max_value
+                         'admin2_centres.centre_latitude', 'admin2_centres.centre_longitude') }} > locality_rules.max_value
 
     union all
     select assessments.submission_id, 'interview_outside_round',
@@ -152,9 +158,9 @@ findings as (
     union all
     select submission_id, 'interview_duration',
            round(epoch(interview_ended_at - interview_started_at) / 60) || ' minutes'
-    from assessments, rules
-    where rules.rule = 'interview_duration'
-      and epoch(interview_ended_at - interview_started_at) / 60 not between rules.min_value and rules.max_value
+    from assessments, locality_rules
+    where locality_rules.rule = 'interview_duration'
+      and epoch(interview_ended_at - interview_started_at) / 60 not between locality_rules.min_value and locality_rules.max_value
 
     union all
     select assessments.submission_id, 'enumerator_productivity',
@@ -163,20 +169,344 @@ findings as (
     join enumerator_days
         on enumerator_days.enumerator_id = assessments.enumerator_id
         and enumerator_days.interview_day = cast(assessments.interview_started_at as date)
-    join rules on rules.rule = 'enumerator_productivity'
-    where enumerator_days.interviews > rules.max_value
+    join locality_rules on locality_rules.rule = 'enumerator_productivity'
+    where enumerator_days.interviews > locality_rules.max_value
+),
+
+-- IDP site assessments -----------------------------------------------------------------
+sites as (
+    select *, {{ dq_answers_fingerprint(dq_metadata_columns()) }} as answers
+    from {{ ref('cln_dtm_site_corrected') }}
+),
+
+site_rounds as (
+    select * from {{ ref('ref_dtm_rounds') }} where form = 'dtm_site'
+),
+
+site_findings as (
+    {{ dq_exact_duplicates('sites') }}
+
+    union all
+    {{ dq_near_duplicates('sites', ['round', 'site_id'], 'site and round') }}
+
+    union all
+    {{ dq_pcodes('sites') }}
+
+    union all
+    select sites.submission_id, 'household_size',
+           sites.individuals || ' individuals in ' || sites.households || ' households'
+    from sites
+    join rules on rules.form = 'dtm_site' and rules.rule = 'household_size'
+    where sites.individuals > 0
+      and (sites.households = 0 or sites.individuals / sites.households not between rules.min_value and rules.max_value)
+
+    union all
+    select submission_id, 'breakdown_mismatch', 'breakdown ' || {{ sex_age_sum() }} || ' vs total ' || individuals
+    from sites
+    where {{ sex_age_sum() }} <> individuals
+
+    union all
+    select submission_id, 'gps_outside_car', gps_latitude || ' ' || gps_longitude
+    from sites
+    where gps_latitude not between {{ box.min_latitude }} and {{ box.max_latitude }}
+       or gps_longitude not between {{ box.min_longitude }} and {{ box.max_longitude }}
+
+    union all
+    select sites.submission_id, 'interview_outside_round',
+           'started ' || cast(sites.interview_started_at as date)
+           || coalesce(', round ' || site_rounds.collection_start || ' to ' || site_rounds.collection_end,
+                       ', round not in ref_dtm_rounds')
+    from sites
+    left join site_rounds on site_rounds.round = sites.round
+    where sites.interview_started_at > current_timestamp
+       or site_rounds.round is null
+       or cast(sites.interview_started_at as date) not between site_rounds.collection_start and site_rounds.collection_end
+
+    union all
+    select sites.submission_id, 'interview_duration',
+           round(epoch(sites.interview_ended_at - sites.interview_started_at) / 60) || ' minutes'
+    from sites
+    join rules on rules.form = 'dtm_site' and rules.rule = 'interview_duration'
+    where epoch(sites.interview_ended_at - sites.interview_started_at) / 60 not between rules.min_value and rules.max_value
+),
+
+-- Flow monitoring survey --------------------------------------------------------------
+flow_points as (
+    select * from {{ ref('ref_flow_monitoring_points') }}
+),
+
+surveys as (
+    select *, {{ dq_answers_fingerprint(dq_metadata_columns(), 'has_consented') }} as answers
+    from {{ ref('cln_dtm_flow_survey_corrected') }}
+),
+
+survey_findings as (
+    {{ dq_exact_duplicates('surveys') }}
+
+    {%- if personal_policy('dtm_flow_survey', 'grp_respondent/resp_phone') == 'hash' %}
+    union all
+    {{ dq_near_duplicates('surveys', ['respondent_phone_hash', 'fmp_id', 'survey_date'], 'respondent, point and day') }}
+    {%- endif %}
+
+    union all
+    select submission_id, 'unknown_flow_monitoring_point', fmp_id
+    from surveys
+    where fmp_id not in (select fmp_id from flow_points)
+
+    union all
+    select submission_id, 'unknown_admin2_pcode',
+           concat_ws(', ', 'departure ' || origin_admin2_pcode, 'destination ' || destination_admin2_pcode)
+    from surveys
+    where origin_admin2_pcode not in (select pcode from admin2)
+       or destination_admin2_pcode not in (select pcode from admin2)
+
+    union all
+    {{ dq_date_in_future('surveys', 'survey_date') }}
+
+    union all
+    select surveys.submission_id, 'date_before_collection',
+           surveys.survey_date || ', point counting since ' || flow_points.counting_since
+    from surveys
+    join flow_points using (fmp_id)
+    where surveys.survey_date < flow_points.counting_since
+
+    union all
+    {{ dq_interview_duration('surveys', 'dtm_flow_survey') }}
+
+    union all
+    select surveys.submission_id, 'implausible_age', surveys.respondent_age || ' years'
+    from surveys
+    join rules on rules.form = 'dtm_flow_survey' and rules.rule = 'implausible_age'
+    where surveys.has_consented
+      and surveys.respondent_age not between rules.min_value and rules.max_value
+
+    union all
+    select submission_id, 'group_size_mismatch',
+           group_size || ' declared, ' || group_members_listed || ' listed'
+    from surveys
+    where has_consented and coalesce(group_size, 0) <> group_members_listed
+),
+
+-- M&E activity sessions ---------------------------------------------------------------
+workplan_starts as (
+    select activity_code, admin2_pcode, planned_start from {{ ref('ref_workplan') }}
+),
+
+{%- set identifiers = beneficiary_identifiers() %}
+attendance as (
+    select
+        submission_id,
+        list((beneficiary_sex, beneficiary_age, displacement_status, has_disability)
+             order by beneficiary_position) as attendance,
+        {%- if identifiers %}
+        count(*) filter (where coalesce({{ identifiers | join(', ') }}) is null) as without_identifier,
+        {%- endif %}
+        count(*) filter (where beneficiary_age not between
+            (select min_value from rules where form = 'me_activity' and rule = 'implausible_age')
+            and (select max_value from rules where form = 'me_activity' and rule = 'implausible_age'))
+            as implausible_ages
+    from {{ ref('stg_kobo__me_activity__beneficiaries') }}
+    group by submission_id
+),
+
+sessions_with_attendance as (
+    select sessions.*, attendance.attendance
+    from {{ ref('cln_me_activity_corrected') }} as sessions
+    left join attendance using (submission_id)
+),
+
+sessions as (
+    select *, {{ dq_answers_fingerprint(dq_metadata_columns()) }} as answers
+    from sessions_with_attendance
+),
+
+session_findings as (
+    {{ dq_exact_duplicates('sessions') }}
+
+    union all
+    {{ dq_near_duplicates('sessions', ['activity_code', 'activity_date', 'admin2_pcode', 'venue'],
+                          'activity, day, sub-prefecture and venue') }}
+
+    union all
+    {{ dq_pcodes('sessions') }}
+
+    union all
+    select submission_id, 'unknown_activity', activity_code
+    from sessions
+    where activity_code not in (select activity_code from workplan_starts)
+
+    union all
+    {{ dq_date_in_future('sessions', 'activity_date') }}
+
+    union all
+    select sessions.submission_id, 'date_before_collection',
+           sessions.activity_date || ', planned from ' || min(workplan_starts.planned_start)
+    from sessions
+    join workplan_starts using (activity_code)
+    group by sessions.submission_id, sessions.activity_date
+    having sessions.activity_date < min(workplan_starts.planned_start)
+
+    {%- if identifiers %}
+    union all
+    select submission_id, 'beneficiary_without_identifier', without_identifier || ' beneficiaries'
+    from attendance
+    where without_identifier > 0
+    {%- endif %}
+
+    union all
+    select submission_id, 'implausible_age', implausible_ages || ' beneficiaries'
+    from attendance
+    where implausible_ages > 0
+),
+
+-- Post-distribution monitoring --------------------------------------------------------
+pdm as (
+    select *, {{ dq_answers_fingerprint(dq_metadata_columns(), 'has_consented') }} as answers
+    from {{ ref('cln_me_pdm_corrected') }}
+),
+
+pdm_findings as (
+    {{ dq_exact_duplicates('pdm') }}
+
+    {%- if personal_policy('me_pdm', 'grp_respondent/resp_phone') == 'hash' %}
+    union all
+    {{ dq_near_duplicates('pdm', ['respondent_phone_hash', 'activity_code'], 'respondent and activity') }}
+    {%- endif %}
+
+    union all
+    {{ dq_pcodes('pdm') }}
+
+    union all
+    select submission_id, 'unknown_activity', activity_code
+    from pdm
+    where activity_code not in (select activity_code from workplan_starts)
+
+    union all
+    {{ dq_date_in_future('pdm', 'interview_date') }}
+
+    union all
+    select pdm.submission_id, 'date_before_collection',
+           pdm.interview_date || ', activity planned from ' || min(workplan_starts.planned_start)
+    from pdm
+    join workplan_starts using (activity_code)
+    group by pdm.submission_id, pdm.interview_date
+    having pdm.interview_date < min(workplan_starts.planned_start)
+
+    union all
+    {{ dq_interview_duration('pdm', 'me_pdm') }}
+
+    union all
+    select pdm.submission_id, 'household_size', pdm.household_size || ' people'
+    from pdm
+    join rules on rules.form = 'me_pdm' and rules.rule = 'household_size'
+    where pdm.has_consented and pdm.household_size not between rules.min_value and rules.max_value
+),
+
+-- Perception survey -------------------------------------------------------------------
+perception as (
+    select *, {{ dq_answers_fingerprint(dq_metadata_columns(), 'has_consented') }} as answers
+    from {{ ref('cln_me_perception_corrected') }}
+),
+
+perception_rounds as (
+    select * from {{ ref('ref_dtm_rounds') }} where form = 'me_perception'
+),
+
+perception_answers as (
+    {{ perception_answers('perception') }}
+),
+
+dont_know as (
+    select submission_id,
+           count(*) filter (where answer_code = 'dk') as dont_know,
+           count(*) filter (where answer_code is not null) as asked
+    from perception_answers
+    group by submission_id
+),
+
+perception_findings as (
+    {{ dq_exact_duplicates('perception') }}
+
+    union all
+    {{ dq_pcodes('perception') }}
+
+    union all
+    {{ dq_date_in_future('perception', 'interview_date') }}
+
+    union all
+    select perception.submission_id, 'interview_outside_round',
+           perception.interview_date
+           || coalesce(', round ' || perception_rounds.collection_start || ' to ' || perception_rounds.collection_end,
+                       ', round not in ref_dtm_rounds')
+    from perception
+    left join perception_rounds on perception_rounds.round = perception.round
+    where perception_rounds.round is null
+       or perception.interview_date not between perception_rounds.collection_start and perception_rounds.collection_end
+
+    union all
+    {{ dq_interview_duration('perception', 'me_perception') }}
+
+    union all
+    select dont_know.submission_id, 'dont_know_rate',
+           dont_know.dont_know || ' of ' || dont_know.asked || ' items'
+    from dont_know
+    join rules on rules.form = 'me_perception' and rules.rule = 'dont_know_rate'
+    where dont_know.asked > 0 and dont_know.dont_know / dont_know.asked > rules.max_value
+),
+
+-- Flow monitoring registry: findings kept by its incremental cleaned model --------------
+flow_count_findings as (
+    select submission_id, enumerator_id, unnest(dq_findings) as finding
+    from {{ ref('cln_dtm_flow_counts') }}
+    where len(dq_findings) > 0
+),
+
+findings as (
+    select 'dtm_locality' as form, submission_id, rule, value from locality_findings
+    union all
+    select 'dtm_site', * from site_findings
+    union all
+    select 'dtm_flow_survey', * from survey_findings
+    union all
+    select 'me_activity', * from session_findings
+    union all
+    select 'me_pdm', * from pdm_findings
+    union all
+    select 'me_perception', * from perception_findings
+),
+
+submissions as (
+    select 'dtm_locality' as form, submission_id, enumerator_id from assessments
+    union all
+    select 'dtm_site', submission_id, enumerator_id from sites
+    union all
+    select 'dtm_flow_survey', submission_id, enumerator_id from surveys
+    union all
+    select 'me_activity', submission_id, facilitator_id from sessions
+    union all
+    select 'me_pdm', submission_id, enumerator_id from pdm
+    union all
+    select 'me_perception', submission_id, enumerator_id from perception
+),
+
+all_findings as (
+    select findings.form, findings.submission_id, submissions.enumerator_id, findings.rule, findings.value
+    from findings
+    join submissions on submissions.form = findings.form and submissions.submission_id = findings.submission_id
+    union all
+    select 'dtm_flow_counts', submission_id, enumerator_id, finding.rule, finding.value
+    from flow_count_findings
 )
 
 select
-    'dtm_locality' as form,
-    findings.submission_id,
-    assessments.enumerator_id,
-    findings.rule,
+    all_findings.form,
+    all_findings.submission_id,
+    all_findings.enumerator_id,
+    all_findings.rule,
     rules.field,
-    findings.value,
+    all_findings.value,
     rules.severity,
     rules.description,
     current_timestamp as detected_at
-from findings
-join rules on rules.rule = findings.rule and rules.form = 'dtm_locality'
-join assessments on assessments.submission_id = findings.submission_id
+from all_findings
+join rules on rules.rule = all_findings.rule and rules.form = all_findings.form

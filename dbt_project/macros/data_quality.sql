@@ -1,0 +1,152 @@
+{#- Building blocks of dq_issues: each renders a select of (submission_id, rule, value) for
+    one rule on one form's relation, with thresholds read from the ref_dq_rules seed (a CTE
+    called `rules` must be in scope). `value` shows what tripped the rule, never a personal
+    value. -#}
+
+{#- The metadata columns of a staged submission: everything but these is an answer. -#}
+{% macro dq_metadata_columns(extra=[]) -%}
+    {{ return(['submission_id', 'submission_uuid', 'root_uuid', 'submitted_at', 'form_version',
+               'validation_status', 'interview_started_at', 'interview_ended_at', 'is_corrected'] + extra) }}
+{%- endmacro %}
+
+{#- A fingerprint of every answer of a row (metadata left out). A refusal carries almost no
+    answers, so its fingerprint adds the interview's duration: two refusals are copies of
+    one another only if they also lasted exactly as long. -#}
+{% macro dq_answers_fingerprint(metadata_columns, consent_column=none) -%}
+    hash(
+        hash(*columns(* exclude ({{ metadata_columns | join(', ') }}))),
+        {%- if consent_column %}
+        case when {{ consent_column }} is not true
+             then epoch(interview_ended_at - interview_started_at) end
+        {%- else %}
+        null
+        {%- endif %}
+    )
+{%- endmacro %}
+
+{#- Exact duplicates: the same answers as a submission received earlier (lower _id). The
+    relation must carry an `answers` fingerprint column. -#}
+{% macro dq_exact_duplicates(relation) -%}
+    select submission_id, 'duplicate_submission' as rule,
+           'same answers as submission ' || first_submission_id as value
+    from (
+        select submission_id,
+               first_value(submission_id) over (partition by answers order by submission_id) as first_submission_id
+        from {{ relation }}
+    )
+    where submission_id <> first_submission_id
+{%- endmacro %}
+
+{#- Near duplicates: the same key as a submission received earlier, with other answers (an
+    exact copy is the exact rule's). Rows with a null key part are not compared. -#}
+{% macro dq_near_duplicates(relation, key_columns, key_words) -%}
+    select submission_id, 'near_duplicate_submission' as rule,
+           'same ' || '{{ key_words }}' || ' as submission ' || first_submission_id as value
+    from (
+        select submission_id, answers,
+               first_value(submission_id) over same_key as first_submission_id,
+               first_value(answers) over same_key as first_answers
+        from {{ relation }}
+        where {% for column in key_columns %}{{ column }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
+        window same_key as (partition by {{ key_columns | join(', ') }} order by submission_id)
+    )
+    where submission_id <> first_submission_id and answers <> first_answers
+{%- endmacro %}
+
+{#- Sub-prefecture p-codes not in the OCHA reference, or outside the prefecture entered. -#}
+{% macro dq_pcodes(relation, admin1_column='admin1_pcode', admin2_column='admin2_pcode') -%}
+    select submission_id, 'unknown_admin2_pcode' as rule, {{ admin2_column }} as value
+    from {{ relation }}
+    where {{ admin2_column }} not in (select pcode from admin2)
+
+    union all
+    select checked.submission_id, 'admin2_outside_admin1',
+           checked.{{ admin2_column }} || ' is not in ' || checked.{{ admin1_column }}
+    from {{ relation }} as checked
+    join admin2 on admin2.pcode = checked.{{ admin2_column }}
+    where admin2.parent_pcode <> checked.{{ admin1_column }}
+{%- endmacro %}
+
+{#- A date answered after the day the server received the submission. Devices keep local
+    time (UTC+1) and _submission_time is UTC, so one day is allowed. -#}
+{% macro dq_date_in_future(relation, date_column) -%}
+    select submission_id, 'date_in_future' as rule,
+           {{ date_column }} || ' answered, received ' || cast(submitted_at as date) as value
+    from {{ relation }}
+    where {{ date_column }} > cast(submitted_at as date) + 1
+       or {{ date_column }} > current_date + 1
+{%- endmacro %}
+
+{#- Interview duration against the form's thresholds: too short (consented interviews only:
+    a refusal is short by nature) and too long. -#}
+{% macro dq_interview_duration(relation, form, consent_column='has_consented') -%}
+    select checked.submission_id, 'interview_too_short' as rule,
+           round(epoch(checked.interview_ended_at - checked.interview_started_at) / 60, 1) || ' minutes' as value
+    from {{ relation }} as checked
+    join rules on rules.form = '{{ form }}' and rules.rule = 'interview_too_short'
+    where checked.{{ consent_column }}
+      and epoch(checked.interview_ended_at - checked.interview_started_at) / 60 < rules.min_value
+
+    union all
+    select checked.submission_id, 'interview_too_long',
+           round(epoch(checked.interview_ended_at - checked.interview_started_at) / 60) || ' minutes'
+    from {{ relation }} as checked
+    join rules on rules.form = '{{ form }}' and rules.rule = 'interview_too_long'
+    where epoch(checked.interview_ended_at - checked.interview_started_at) / 60 > rules.max_value
+{%- endmacro %}
+
+{#- The sex/age breakdown (ind_m_0_5 ... ind_f_60) against the total it details. -#}
+{% macro sex_age_cells() -%}
+    {{ return(['m_0_5', 'f_0_5', 'm_6_17', 'f_6_17', 'm_18_59', 'f_18_59', 'm_60', 'f_60']) }}
+{%- endmacro %}
+
+{% macro sex_age_sum(prefix='ind_') -%}
+    ({% for cell in sex_age_cells() %}{{ prefix ~ cell }}{% if not loop.last %} + {% endif %}{% endfor %})
+{%- endmacro %}
+
+{#- DTM age group of an age in years: 0_5, 6_17, 18_59, 60 (60 and over). -#}
+{% macro age_group(age) -%}
+    (case when {{ age }} is null then null
+          when {{ age }} <= 5 then '0_5' when {{ age }} <= 17 then '6_17'
+          when {{ age }} <= 59 then '18_59' else '60' end)
+{%- endmacro %}
+
+{#- English and French labels of the DTM age groups (not a Kobo choice list). -#}
+{% macro age_group_label(age_group_column, language) -%}
+    {%- set labels = {
+        'en': {'0_5': '0-5 years', '6_17': '6-17 years', '18_59': '18-59 years', '60': '60 years and over'},
+        'fr': {'0_5': '0-5 ans', '6_17': '6-17 ans', '18_59': '18-59 ans', '60': '60 ans et plus'}
+    }[language] -%}
+    (case {{ age_group_column }}
+        {%- for code, label in labels.items() %} when '{{ code }}' then '{{ label }}'{% endfor %} end)
+{%- endmacro %}
+
+{#- CTE body: has_blocking_issue and dq_rules_failed per submission of one form, from dq_issues. -#}
+{% macro dq_flags(form) -%}
+    select
+        submission_id,
+        bool_or(severity = 'blocking') as has_blocking_issue,
+        list(rule order by rule) as dq_rules_failed
+    from {{ ref('dq_issues') }}
+    where form = '{{ form }}'
+    group by submission_id
+{%- endmacro %}
+
+{#- Every live submission of every form, as (form, submission_id, enumerator_id,
+    submitted_at): the cleaned models, one per form (the activity form's facilitator is its
+    enumerator). -#}
+{% macro dq_all_submissions() -%}
+    select 'dtm_locality' as form, submission_id, enumerator_id, submitted_at from {{ ref('cln_dtm_locality_assessments') }}
+    union all
+    select 'dtm_site', submission_id, enumerator_id, submitted_at from {{ ref('cln_dtm_site_assessments') }}
+    union all
+    select 'dtm_flow_counts', submission_id, enumerator_id, submitted_at from {{ ref('cln_dtm_flow_counts') }}
+    union all
+    select 'dtm_flow_survey', submission_id, enumerator_id, submitted_at from {{ ref('cln_dtm_flow_survey_interviews') }}
+    union all
+    select 'me_activity', submission_id, facilitator_id, submitted_at from {{ ref('cln_me_activity_sessions') }}
+    union all
+    select 'me_pdm', submission_id, enumerator_id, submitted_at from {{ ref('cln_me_pdm_interviews') }}
+    union all
+    select 'me_perception', submission_id, enumerator_id, submitted_at from {{ ref('cln_me_perception_interviews') }}
+{%- endmacro %}

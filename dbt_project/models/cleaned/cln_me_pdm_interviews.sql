@@ -1,0 +1,26 @@
+-- Post-distribution monitoring interviews, corrected by the cleaning log, with admin names,
+-- the respondent's age group and data-quality flags. Every staged interview is here,
+-- refusals included: the marts count consented interviews without a blocking issue.
+with interviews as (
+    select * from {{ ref('cln_me_pdm_corrected') }}
+),
+
+flags as (
+    {{ dq_flags('me_pdm') }}
+),
+
+admin_names as (
+    select pcode, name from {{ ref('ref_admin_pcodes') }}
+)
+
+select
+    interviews.*,
+    admin1.name as admin1_name,
+    admin2.name as admin2_name,
+    {{ age_group('interviews.respondent_age') }} as respondent_age_group,
+    coalesce(flags.has_blocking_issue, false) as has_blocking_issue,
+    coalesce(flags.dq_rules_failed, []) as dq_rules_failed
+from interviews
+left join flags on flags.submission_id = interviews.submission_id
+left join admin_names as admin1 on admin1.pcode = interviews.admin1_pcode
+left join admin_names as admin2 on admin2.pcode = interviews.admin2_pcode

@@ -1,0 +1,620 @@
+"""The marts of the six forms besides the locality assessment, checked against what the
+embedded generator knows to be true (the truth objects of dtm_platform/kobo/mock/forms/),
+never against a copy of the platform's SQL.
+
+One full build for the module (run_full_build under an isolated DTM_HOME, as
+test_pipeline.py does); every test reads its warehouse. The cleaning log of the demo
+repairs one blocked submission of three of these forms: the expected figures count those
+with their true values, as the locality test does.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import shutil
+import subprocess
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dtm_platform.demo import run_full_build
+from dtm_platform.kobo.mock.catalogue import synthetic_forms
+from dtm_platform.kobo.mock.forms import common as c
+from dtm_platform.kobo.mock.forms import (flow_counts, flow_survey, me_activity, me_pdm, me_perception,
+                                          site)
+from dtm_platform.settings import load_settings
+from dtm_platform.transform.project import dbt_vars
+from dtm_platform.kobo.registry import load_registry
+
+MODULES = {"dtm_site": site, "dtm_flow_counts": flow_counts, "dtm_flow_survey": flow_survey,
+           "me_activity": me_activity, "me_pdm": me_pdm, "me_perception": me_perception}
+CLEANED = {"dtm_site": "cln_dtm_site_assessments", "dtm_flow_counts": "cln_dtm_flow_counts",
+           "dtm_flow_survey": "cln_dtm_flow_survey_interviews", "me_activity": "cln_me_activity_sessions",
+           "me_pdm": "cln_me_pdm_interviews", "me_perception": "cln_me_perception_interviews"}
+# the rule each seeded error must trip (None: not an error for the figures)
+EXPECTED_RULE = {
+    "dtm_site": {"duplicate": "duplicate_submission", "outlier": "household_size",
+                 "unknown_pcode": "unknown_admin2_pcode", "breakdown_mismatch": "breakdown_mismatch"},
+    "dtm_flow_counts": {"duplicate": "duplicate_submission", "outlier": "group_size_outlier",
+                        "future_date": "date_in_future", "breakdown_mismatch": "breakdown_mismatch"},
+    "dtm_flow_survey": {"duplicate": "duplicate_submission", "interview_too_short": "interview_too_short",
+                        "implausible_age": "implausible_age", "future_date": "date_in_future"},
+    "me_activity": {"duplicate": "duplicate_submission", "unknown_pcode": "unknown_admin2_pcode",
+                    "future_date": "date_in_future", "name_variant": None},
+    "me_pdm": {"duplicate": "duplicate_submission", "interview_too_short": "interview_too_short",
+               "outlier": "household_size"},
+    "me_perception": {"duplicate": "duplicate_submission", "interview_too_short": "interview_too_short",
+                      "dont_know": None},
+}
+PERIODS = {"2026-Q2": (date(2026, 4, 1), date(2026, 6, 30)), "2026-Q3": (date(2026, 7, 1), date(2026, 9, 30)),
+           "2026-Q4": (date(2026, 10, 1), date(2026, 12, 31))}
+CELLS = [cell for cell, _, _ in c.SEX_AGE_CELLS]
+
+
+@pytest.fixture(scope="module")
+def build(isolated_home):
+    isolated_home("marts_truth")
+    settings = load_settings()
+    outcome = run_full_build()
+    forms = {s.dataset: s for s in synthetic_forms(settings.mock_seed,
+                                                    localities_per_admin2=settings.mock_localities_per_admin2)}
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    yield outcome, forms, con, settings
+    con.close()
+
+
+def rows(con, sql, *params):
+    cursor = con.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r)) for r in cursor.fetchall()]
+
+
+def repaired(con, forms, dataset) -> list[dict]:
+    """The served submissions of ``dataset`` the cleaning log repaired (applied corrections)."""
+    applied = {r[0] for r in con.execute(
+        "select submission_id from cleaned.cln_cleaning_log where form = ? and status = 'applied'", [dataset]).fetchall()}
+    return [s for s in forms[dataset].form.submissions if s["_id"] in applied]
+
+
+def close(a, b, tolerance=1e-3) -> bool:
+    return a is not None and b is not None and math.isclose(a, b, abs_tol=tolerance)
+
+
+# --- every form: the seeded errors ------------------------------------------------------------
+
+def test_the_build_materializes_the_new_marts_with_their_gates(build):
+    outcome, _, con, _ = build
+    marts = {r[0] for r in con.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+    new = {"dtm_sites", "dtm_site_services", "dtm_idps_in_sites_and_host_families", "dtm_flow_daily", "dtm_flow_weekly",
+           "dtm_flow_daily_profiles", "dtm_flow_weekly_profiles", "dtm_flow_survey_profiles", "dtm_flow_survey_travellers",
+           "dtm_flow_survey_routes", "me_indicator_tracking", "me_beneficiaries_reached", "me_activity_progress",
+           "me_pdm_results", "me_pdm_answers", "me_perception_scores", "me_perception_item_scores",
+           "dq_submissions_daily", "dq_issue_resolution"}
+    assert new <= marts
+    for mart in new:
+        assert f"marts/{mart}" in outcome.materialized, mart
+        assert f"marts/{mart}:gx_suite" in outcome.checks_passed, mart
+        assert con.execute(f"select count(*) from marts.{mart}").fetchone()[0] > 0, mart
+
+
+@pytest.mark.parametrize("dataset", sorted(MODULES))
+def test_every_seeded_error_is_found_and_exactly_the_blocking_ones_block(build, dataset):
+    _, forms, con, _ = build
+    module = MODULES[dataset]
+    corrected = {s["_id"] for s in repaired(con, forms, dataset)}
+    errors = dict(forms[dataset].errors.items())
+    found = {(r[0], r[1]) for r in con.execute(
+        "select submission_id, rule from cleaned.dq_issues where form = ?", [dataset]).fetchall()}
+    for submission_id, kind in errors.items():
+        rule = EXPECTED_RULE[dataset][kind]
+        if rule and submission_id not in corrected:
+            assert (submission_id, rule) in found, (submission_id, kind)
+    blocking_kinds = (*module.BLOCKING_ERRORS, "duplicate")
+    seeded = {i for i, kind in errors.items() if kind in blocking_kinds and i not in corrected}
+    blocked = {r[0] for r in con.execute(
+        f"select submission_id from cleaned.{CLEANED[dataset]} where has_blocking_issue").fetchall()}
+    assert blocked == seeded
+    # every served submission is in cleaned, flagged or not
+    assert con.execute(f"select count(*) from cleaned.{CLEANED[dataset]}").fetchone()[0] == len(
+        forms[dataset].form.submissions)
+
+
+# --- DTM: sites --------------------------------------------------------------------------------
+
+def counted_sites(con, forms):
+    truth = forms["dtm_site"].truth
+    fixed = {(int(s["grp_general/round"]), s["grp_location/site_id"]) for s in repaired(con, forms, "dtm_site")}
+    return [a for a in truth.assessments
+            if a.error not in site.BLOCKING_ERRORS or (a.round, a.site.code) in fixed]
+
+
+def test_sites_by_type_equal_ground_truth(build):
+    _, forms, con, _ = build
+    expected: dict = defaultdict(lambda: defaultdict(int))
+    for a in counted_sites(con, forms):
+        row = expected[(a.round, a.site.site_type)]
+        row["sites"] += 1
+        row["managed_sites"] += a.managed
+        row["individuals"] += a.individuals
+    mart = {(r["round"], r["site_type"]): r for r in rows(con, """
+        select round, site_type, count(*) as sites, count(*) filter (where is_managed) as managed_sites,
+               sum(individuals) as individuals, any_value(site_type_label_fr) as label_fr
+        from marts.dtm_sites group by round, site_type""")}
+    assert mart.keys() == expected.keys()
+    for key, values in expected.items():
+        assert {k: mart[key][k] for k in values} == dict(values), key
+        assert mart[key]["label_fr"]
+    # one row per site and round assessed, its services as the truth has them
+    sites = {(r["round"], r["site_id"]): r for r in rows(con, "select * from marts.dtm_sites")}
+    for a in counted_sites(con, forms):
+        row = sites[(a.round, a.site.code)]
+        assert sorted(row["services_available"]) == sorted(a.services)
+        assert row["households"] == a.households and row["is_managed"] == a.managed
+
+
+def test_site_services_equal_ground_truth(build):
+    _, forms, con, _ = build
+    counted = counted_sites(con, forms)
+    mart = {(r["round"], r["service"]): r for r in rows(con, """
+        select round, service, sum(sites_with_service) as sites, sum(sites_assessed) as sites_assessed
+        from marts.dtm_site_services group by round, service""")}
+    for round_number in sorted(site.ROUNDS):
+        kept = [a for a in counted if a.round == round_number]
+        for service in site.SERVICES:
+            assert mart[(round_number, service)]["sites"] == sum(service in a.services for a in kept)
+            assert mart[(round_number, service)]["sites_assessed"] == len(kept)
+
+
+def test_idps_in_sites_and_host_families_equal_ground_truth(build):
+    from tests.integration.test_pipeline import corrected_truth
+
+    _, forms, con, _ = build
+    truth = forms["dtm_site"].truth
+    columns = {"sites_assessed": "sites_assessed", "households": "idp_households_in_sites",
+               "individuals": "idp_individuals_in_sites", "sites_with_breakdown": "sites_with_breakdown",
+               **{f"ind_{cell}": f"idp_{cell}_in_sites" for cell in CELLS}}
+    in_sites = {(r["round"], r["admin2_pcode"]): {mart: r[name] for name, mart in columns.items()}
+                for r in truth.population_by_admin2()}
+    # the assessments the cleaning log repaired count with their true figures
+    fixed = {(int(s["grp_general/round"]), s["grp_location/site_id"]) for s in repaired(con, forms, "dtm_site")}
+    assert len(fixed) == 1
+    for a in truth.assessments:
+        if (a.round, a.site.code) in fixed:
+            row = in_sites.setdefault((a.round, a.site.admin2), dict.fromkeys(columns.values(), 0))
+            row["sites_assessed"] += 1
+            row["idp_households_in_sites"] += a.households
+            row["idp_individuals_in_sites"] += a.individuals
+            if a.error != "breakdown_mismatch":
+                row["sites_with_breakdown"] += 1
+                for cell in CELLS:
+                    row[f"idp_{cell}_in_sites"] += a.cells[cell]
+    host, _ = corrected_truth(forms["dtm_locality"].truth, con)
+    mart = {(r["round"], r["admin2_pcode"]): r for r in rows(con, "select * from marts.dtm_idps_in_sites_and_host_families")}
+    assert mart.keys() == in_sites.keys() | host.keys()
+    for key, row in mart.items():
+        for column in columns.values():
+            assert row[column] == in_sites.get(key, {}).get(column, 0), (key, column)
+        expected_host = host.get(key, {})
+        assert row["localities_assessed"] == expected_host.get("localities_assessed", 0), key
+        assert row["idp_households_in_host_families"] == expected_host.get("idp_hh", 0), key
+        assert row["idp_individuals_in_host_families"] == expected_host.get("idp_ind", 0), key
+        assert row["idp_individuals"] == row["idp_individuals_in_sites"] + row["idp_individuals_in_host_families"]
+        assert row["admin2_name"]
+
+
+# --- DTM: flow monitoring registry --------------------------------------------------------------
+
+def test_daily_flows_equal_ground_truth(build):
+    _, forms, con, _ = build
+    truth = forms["dtm_flow_counts"].truth
+    expected = {(r["fmp_id"], r["count_date"], r["direction"]): r for r in truth.rows()}
+    mart = {(r["fmp_id"], r["count_date"].isoformat(), r["direction"]): r
+            for r in rows(con, "select * from marts.dtm_flow_daily")}
+    assert mart.keys() == expected.keys()
+    for key, values in expected.items():
+        for column in ("flows", "total_individuals", "flows_with_breakdown", *(f"ind_{cell}" for cell in CELLS),
+                       "admin2_pcode", "border_country"):
+            assert mart[key][column] == values[column], (key, column)
+        assert mart[key]["direction_label_fr"] in ("Entrant", "Sortant")
+    by_point = defaultdict(int)
+    for (point, _, direction), row in mart.items():
+        by_point[(point, direction)] += row["total_individuals"]
+    assert dict(by_point) == truth.by_point_and_direction()
+
+
+def test_weekly_flows_are_the_iso_weeks_of_the_true_daily_flows(build):
+    _, forms, con, _ = build
+    expected: dict = defaultdict(lambda: defaultdict(int))
+    days: dict = defaultdict(set)
+    for r in forms["dtm_flow_counts"].truth.rows():
+        day = date.fromisoformat(r["count_date"])
+        key = ((day - timedelta(days=day.weekday())).isoformat(), r["fmp_id"], r["direction"])
+        days[key].add(day)
+        for column in ("flows", "total_individuals", "flows_with_breakdown", *(f"ind_{cell}" for cell in CELLS)):
+            expected[key][column] += r[column]
+    mart = {(r["week_start"].isoformat(), r["fmp_id"], r["direction"]): r
+            for r in rows(con, "select * from marts.dtm_flow_weekly")}
+    assert mart.keys() == expected.keys()
+    for key, values in expected.items():
+        assert {k: mart[key][k] for k in values} == dict(values), key
+        assert mart[key]["days_counted"] == len(days[key])
+        assert mart[key]["week_end"] == date.fromisoformat(key[0]) + timedelta(days=6)
+
+
+def test_flow_profiles_by_transport_nationality_and_reason_equal_ground_truth(build):
+    _, forms, con, _ = build
+    truth = forms["dtm_flow_counts"].truth
+    expected: dict = defaultdict(lambda: [0, 0])
+    for f in truth.counted():
+        week = (f.count_date - timedelta(days=f.count_date.weekday())).isoformat()
+        for breakdown, category in (("transport_mode", f.transport), ("nationality", f.nationality),
+                                    ("travel_reason", f.reason)):
+            cell = expected[(week, f.point.code, f.direction, breakdown, category)]
+            cell[0] += 1
+            cell[1] += f.total
+    weekly = {(r["week_start"].isoformat(), r["fmp_id"], r["direction"], r["breakdown"], r["category"]):
+              [r["flows"], r["total_individuals"]] for r in rows(con, "select * from marts.dtm_flow_weekly_profiles")}
+    assert weekly == dict(expected)
+    daily_total = rows(con, """select breakdown, category, sum(total_individuals) as travellers
+                               from marts.dtm_flow_daily_profiles group by all""")
+    nationality = {r["category"]: r["travellers"] for r in daily_total if r["breakdown"] == "nationality"}
+    assert nationality == truth.by_nationality()
+    assert con.execute("select count(*) from marts.dtm_flow_daily_profiles where category_label_fr is null").fetchone()[0] == 0
+
+
+def test_flow_models_are_incremental_and_handle_edits_and_deletions(build, tmp_path):
+    """Edits (a group moved to another week, to another point, its counts changed), deletions
+    (including every group of one day, point and direction) and new submissions, as
+    reconciliation writes them to raw; then an incremental build must equal a full refresh."""
+    *_, settings = build
+    incremental, full = tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
+    shutil.copy(settings.warehouse_path, incremental)
+    with duckdb.connect(str(incremental)) as con:
+        payloads = {r[0]: json.loads(r[1]) for r in con.execute(
+            "select _id, payload from raw.kobo_dtm_flow_counts where deleted_at is null").fetchall()}
+        rng = random.Random(7)
+        edited = rng.sample(sorted(payloads), 30)
+        for position, submission_id in enumerate(edited):
+            p = payloads[submission_id]
+            if position % 3 == 0:
+                p["grp_point/count_date"] = "2026-10-30" if p["grp_point/count_date"] < "2026-10-01" else "2026-09-02"
+            elif position % 3 == 1:
+                p["grp_point/fmp_id"] = "FMP07" if p["grp_point/fmp_id"] != "FMP07" else "FMP01"
+            else:
+                p["grp_counts/total_individuals"] = str(int(p["grp_counts/total_individuals"]) + 1)
+                p["grp_counts/ind_m_18_59"] = str(int(p["grp_counts/ind_m_18_59"]) + 1)
+            con.execute("update raw.kobo_dtm_flow_counts set payload = ?::json, _uuid = _uuid || '-edit', "
+                        "previous_landed_at = landed_at, landed_at = now() where _id = ?", [json.dumps(p), submission_id])
+        first = payloads[sorted(set(payloads) - set(edited))[0]]
+        whole_group = [i for i, p in payloads.items() if i not in edited and all(
+            p[k] == first[k] for k in ("grp_point/count_date", "grp_point/fmp_id", "grp_point/direction"))]
+        deleted = sorted(set(rng.sample(sorted(set(payloads) - set(edited)), 20)) | set(whole_group))
+        con.execute(f"update raw.kobo_dtm_flow_counts set deleted_at = now() where _id in ({','.join(map(str, deleted))})")
+        top = max(payloads)
+        for k, submission_id in enumerate(rng.sample(sorted(payloads), 10)):
+            p = dict(payloads[submission_id], _id=top + 2 * (k + 1))
+            p["grp_point/count_date"], p["_submission_time"] = "2026-11-02", "2026-11-02T19:00:00"
+            con.execute("insert into raw.kobo_dtm_flow_counts (_id, _uuid, submission_time, form_version, payload, "
+                        "payload_hash, landed_at) values (?, ?, ?, ?, ?::json, ?, now())",
+                        [p["_id"], f"new-{k}", p["_submission_time"], p["__version__"], json.dumps(p), f"h{k}"])
+    shutil.copy(incremental, full)
+
+    from dtm_platform.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
+    tables = ("staging.stg_kobo__dtm_flow_counts", "staging.stg_kobo__dtm_flow_counts__changes",
+              "cleaned.cln_dtm_flow_counts", "marts.dtm_flow_daily", "marts.dtm_flow_weekly",
+              "marts.dtm_flow_daily_profiles", "marts.dtm_flow_weekly_profiles")
+
+    def dbt(warehouse: Path, *args: str) -> None:
+        run = subprocess.run(
+            [DBT_EXECUTABLE, "run", "--select", *(t.split(".")[1] for t in tables),
+             "--vars", dbt_vars(load_registry(settings.forms_file)), *args, "--project-dir", str(DBT_PROJECT_DIR),
+             "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(tmp_path / "target")],
+            env={**os.environ, "DTM_WAREHOUSE_PATH": str(warehouse)}, capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stdout[-3000:]
+
+    dbt(incremental)
+    dbt(incremental)  # a second run with nothing new changes nothing
+    dbt(full, "--full-refresh")
+    with duckdb.connect(str(incremental), read_only=True) as a, duckdb.connect(str(full), read_only=True) as b:
+        assert a.execute("select count(*) from staging.stg_kobo__dtm_flow_counts where submission_id in "
+                         f"({','.join(map(str, deleted))})").fetchone()[0] == 0
+        for table in tables[:1] + tables[2:]:  # the change feed differs: a full refresh forgets the history
+            columns = ", ".join(d[0] for d in a.execute(f"select * from {table} limit 0").description
+                                if d[0] != "changes_through")
+            query = f"select {columns} from {table} order by all"
+            assert a.execute(query).fetchall() == b.execute(query).fetchall(), table
+        moved = a.execute("select count(*) from marts.dtm_flow_daily where count_date = '2026-11-02'").fetchone()[0]
+        assert moved > 0
+        assert a.execute("select count(*) from marts.dtm_flow_daily where count_date = ? and fmp_id = ? and direction = ?",
+                         [first["grp_point/count_date"], first["grp_point/fmp_id"], first["grp_point/direction"]]
+                         ).fetchone()[0] == 0
+
+
+# --- DTM: flow monitoring survey ---------------------------------------------------------------
+
+def test_flow_survey_profiles_equal_ground_truth(build):
+    _, forms, con, _ = build
+    truth = forms["dtm_flow_survey"].truth
+    profile = rows(con, "select fmp_id, question, answer, sum(respondents) as respondents "
+                        "from marts.dtm_flow_survey_profiles group by all")
+    by_point = defaultdict(lambda: defaultdict(int))
+    for r in profile:
+        if r["question"] == "respondent_sex":
+            by_point[r["fmp_id"]]["respondents"] += r["respondents"]
+            by_point[r["fmp_id"]]["female_respondents"] += r["respondents"] if r["answer"] == "female" else 0
+    travellers = {r[0]: r[1] for r in con.execute(
+        "select fmp_id, sum(travellers) from marts.dtm_flow_survey_travellers group by fmp_id").fetchall()}
+    for expected in truth.respondents_by_point():
+        point = expected["fmp_id"]
+        assert by_point[point]["respondents"] == expected["respondents"], point
+        assert by_point[point]["female_respondents"] == expected["female_respondents"], point
+        assert travellers[point] == expected["travellers"], point
+    reasons = {(r["fmp_id"], r["answer"]): r["respondents"] for r in profile if r["question"] == "travel_reason"}
+    assert reasons == truth.reasons()
+    vulnerabilities = {r["answer"]: 0 for r in profile if r["question"] == "vulnerability" and r["answer"] != "none"}
+    for r in profile:
+        if r["question"] == "vulnerability" and r["answer"] != "none":
+            vulnerabilities[r["answer"]] += r["respondents"]
+    assert vulnerabilities == truth.vulnerabilities()
+
+
+def test_flow_survey_travellers_and_documents_equal_ground_truth(build):
+    _, forms, con, _ = build
+    truth = forms["dtm_flow_survey"].truth
+    mart = rows(con, "select * from marts.dtm_flow_survey_travellers")
+    cells = Counter()
+    documents = Counter()
+    for r in mart:
+        cells[f"{r['sex'][0]}_{r['age_group']}"] += r["travellers"]
+        for document in flow_survey.DOCUMENTS:
+            documents[document] += r[f"members_with_{document}"]
+        documents["none"] += r["members_without_document"]
+        assert r["respondents"] >= 1
+    assert dict(cells) == truth.travellers_by_sex_age()
+    assert {k: v for k, v in documents.items() if v} == truth.documents()
+
+
+def test_flow_survey_routes_equal_ground_truth(build):
+    _, forms, con, _ = build
+    mart = defaultdict(int)
+    for r in rows(con, "select origin, destination, respondents from marts.dtm_flow_survey_routes"):
+        mart[(r["origin"], r["destination"])] += r["respondents"]
+    assert dict(mart) == forms["dtm_flow_survey"].truth.routes()
+
+
+# --- M&E: activities and beneficiaries ---------------------------------------------------------
+
+def counted_sessions(con, forms):
+    truth = forms["me_activity"].truth
+    fixed = {(s["grp_activity/activity_code"], s["grp_activity/activity_date"], s["grp_activity/venue"])
+             for s in repaired(con, forms, "me_activity")}
+    return [s for s in truth.sessions if s.error not in me_activity.BLOCKING_ERRORS
+            or (s.activity, s.activity_date.isoformat(), s.venue) in fixed]
+
+
+def people_of(sessions):
+    seen = {}
+    for s in sessions:
+        for p in s.participants:
+            seen.setdefault(p.person_id, p)
+    return list(seen.values())
+
+
+def test_beneficiaries_are_counted_once_as_the_truth_has_them(build):
+    _, forms, con, _ = build
+    assert len(repaired(con, forms, "me_activity")) == 1  # the demo's cleaning log repairs one session
+    truth = forms["me_activity"].truth
+    # the generator's own count, plus the people the repaired session adds
+    expected = Counter(truth.unique_beneficiaries_by())
+    known = {p.person_id for p in truth.reached()}
+    for p in people_of([s for s in counted_sessions(con, forms) if s.error in me_activity.BLOCKING_ERRORS]):
+        if p.person_id not in known:
+            expected[(p.sex, p.age_group, p.displacement, "yes" if p.disability else "no")] += 1
+    reached = people_of(counted_sessions(con, forms))
+    assert sum(expected.values()) == len(reached)
+    mart = rows(con, "select * from marts.me_beneficiaries_reached")
+    got = Counter()
+    for r in mart:
+        got[(r["sex"], r["age_group"], r["displacement_status"], r["disability"])] += r["people"]
+        assert r["respondents"] == r["people"]
+    assert got == expected
+    by_admin2 = Counter()
+    for r in mart:
+        by_admin2[r["admin2_pcode"]] += r["people"]
+    assert dict(by_admin2) == dict(Counter(p.admin2 for p in reached))
+    assert sum(len(s.participants) for s in counted_sessions(con, forms)) == con.execute(
+        "select sum(participations) from marts.me_beneficiaries_reached").fetchone()[0]
+
+
+def test_activity_progress_equals_ground_truth(build):
+    _, forms, con, _ = build
+    sessions = counted_sessions(con, forms)
+    mart = rows(con, """select activity_code, sum(sessions_delivered) as sessions,
+                               sum(participants_reached) as participants, sum(participations) as participations,
+                               sum(sessions_planned) as planned
+                        from marts.me_activity_progress group by activity_code""")
+    by_activity = {r["activity_code"]: r for r in mart}
+    assert {a: r["sessions"] for a, r in by_activity.items()} == dict(Counter(s.activity for s in sessions))
+    people = defaultdict(set)
+    for s in sessions:
+        people[s.activity].update(p.person_id for p in s.participants)
+    assert {a: r["participants"] for a, r in by_activity.items()} == {a: len(ids) for a, ids in people.items()}
+    assert all(r["planned"] > 0 for r in mart)  # every activity delivered is in the workplan
+
+
+def test_indicator_tracking_equals_ground_truth(build):
+    _, forms, con, _ = build
+    sessions = counted_sessions(con, forms)
+    iptt = {(r["indicator_code"], r["period"], r["disaggregation"], r["disaggregation_value"]): r
+            for r in rows(con, "select * from marts.me_indicator_tracking")}
+    framework = {"OP-1": None, "OP-1.1": ("ACT-2.1", "ACT-2.2"), "OP-1.2": ("ACT-3.1", "ACT-3.2")}
+    for code, activities in framework.items():
+        kept = [s for s in sessions if activities is None or s.activity in activities]
+        for period, (start, end) in PERIODS.items():
+            in_period = people_of([s for s in kept if start <= s.activity_date <= end])
+            to_date = people_of([s for s in kept if s.activity_date <= end])
+            total = iptt[(code, period, "total", "total")]
+            assert total["actual"] == len(in_period), (code, period)
+            assert total["cumulative"] == len(to_date), (code, period)
+            for sex in c.SEXES:
+                row = iptt.get((code, period, "sex", sex))
+                assert (row["cumulative"] if row else 0) == sum(p.sex == sex for p in to_date), (code, period, sex)
+            for disability in ("yes", "no"):
+                row = iptt.get((code, period, "disability", disability))
+                assert (row["cumulative"] if row else 0) == sum(
+                    ("yes" if p.disability else "no") == disability for p in to_date)
+    for code, activities in {"OP-3": None, "OP-2": ("ACT-1.1", "ACT-1.2")}.items():
+        running = 0
+        for period, (start, end) in PERIODS.items():
+            n = sum(1 for s in sessions if start <= s.activity_date <= end and (activities is None or s.activity in activities))
+            running += n
+            assert iptt[(code, period, "total", "total")]["actual"] == n
+            assert iptt[(code, period, "total", "total")]["cumulative"] == running
+    # perception indices: the mean of the respondents' means, "don't know" left out
+    perception = forms["me_perception"].truth
+    for code, domain in (("IMP-1", "social_cohesion"), ("OC-1", "trust_local_authorities")):
+        items = [name for name, _, _ in me_perception.DOMAINS[domain][1]]
+        for period, (start, end) in PERIODS.items():
+            means = [sum(i.scores(items)) / len(i.scores(items)) for i in perception.counted()
+                     if start <= i.interview_date <= end and i.scores(items)]
+            actual = iptt[(code, period, "total", "total")]["actual"]
+            assert (actual is None) if not means else close(actual, sum(means) / len(means)), (code, period)
+    # PDM: % of households that received the assistance and are satisfied (4 or 5)
+    pdm = counted_pdm(con, forms)
+    for period, (start, end) in PERIODS.items():
+        received = [i for i in pdm if i.received and start <= i.interview_date <= end]
+        actual = iptt[("OC-2", period, "total", "total")]["actual"]
+        if received:
+            assert close(actual, 100 * sum(i.satisfaction >= 4 for i in received) / len(received), 0.05), period
+        else:
+            assert actual is None
+    targets = {(r["indicator_code"], r["period"]): r["target"] for r in rows(con, "select * from reference.ref_indicator_targets")}
+    for (code, period, disaggregation, _), row in iptt.items():
+        if disaggregation == "total" and (code, period) in targets and row["actual"] is not None:
+            assert close(row["percent_achieved"], 100 * row["actual"] / targets[(code, period)], 0.05)
+
+
+# --- M&E: post-distribution monitoring and perception ------------------------------------------
+
+def counted_pdm(con, forms):
+    truth = forms["me_pdm"].truth
+    fixed = {(s["grp_general/activity_code"], s["grp_general/admin2"], s["grp_general/interview_date"],
+              s["grp_general/enumerator_id"], int(s["grp_respondent/resp_age"])) for s in repaired(con, forms, "me_pdm")}
+    return [i for i in truth.interviews if i.consent and (
+        i.error not in me_pdm.BLOCKING_ERRORS
+        or (i.activity, i.admin2, i.interview_date.isoformat(), i.enumerator, i.age) in fixed)]
+
+
+def test_pdm_results_equal_ground_truth(build):
+    _, forms, con, _ = build
+    assert len(repaired(con, forms, "me_pdm")) == 1
+    kept = counted_pdm(con, forms)
+    mart = defaultdict(lambda: defaultdict(float))
+    for r in rows(con, "select * from marts.me_pdm_results"):
+        row = mart[r["activity_code"]]
+        for column in ("respondents", "received_assistance", "satisfied", "with_problems", "with_safety_concerns"):
+            row[column] += r[column]
+        row["satisfaction_sum"] += (r["satisfaction_mean"] or 0) * r["satisfaction_respondents"]
+        row["household_size_sum"] += r["mean_household_size"] * r["respondents"]
+    for activity in sorted({i.activity for i in kept}):
+        interviews = [i for i in kept if i.activity == activity]
+        received = [i for i in interviews if i.received]
+        row = mart[activity]
+        assert row["respondents"] == len(interviews)
+        assert row["received_assistance"] == len(received)
+        assert row["satisfied"] == sum(i.satisfaction >= 4 for i in received)
+        assert row["with_problems"] == sum(bool(i.problems) for i in received)
+        assert row["with_safety_concerns"] == sum(i.safety_concerns for i in received)
+        assert close(row["satisfaction_sum"] / len(received), sum(i.satisfaction for i in received) / len(received), 0.01)
+        assert close(row["household_size_sum"] / len(interviews), sum(i.hh_size for i in interviews) / len(interviews), 0.05)
+    # and without the repaired interview, the generator's by_activity() figures
+    truth_rows = {r["activity_code"]: r for r in forms["me_pdm"].truth.by_activity()}
+    assert sum(r["interviews"] for r in truth_rows.values()) == len(kept) - 1
+
+
+def test_pdm_answers_equal_ground_truth(build):
+    _, forms, con, _ = build
+    kept = counted_pdm(con, forms)
+    answers = defaultdict(Counter)
+    for r in rows(con, "select question, answer, sum(respondents) as n from marts.me_pdm_answers group by all"):
+        answers[r["question"]][r["answer"]] += r["n"]
+    assert dict(answers["assistance_use"]) == dict(Counter(u for i in kept if i.received for u in i.uses))
+    assert {k: v for k, v in answers["problems"].items() if k != "none"} == dict(
+        Counter(p for i in kept if i.received for p in i.problems))
+    assert dict(answers["knows_feedback_channel"]) == dict(Counter(
+        "yes" if i.knows_feedback_channel else "no" for i in kept if i.knows_feedback_channel is not None))
+
+
+def test_perception_scores_equal_ground_truth(build):
+    _, forms, con, _ = build
+    truth = forms["me_perception"].truth
+    items = {(r["round"], r["admin2_pcode"], r["item"]): r for r in rows(con, "select * from marts.me_perception_item_scores")}
+    expected_items = {(r["round"], r["admin2_pcode"], r["item"]): r for r in truth.mean_scores()}
+    assert {k for k, r in items.items() if r["respondents"] > 0} == expected_items.keys()
+    for key, expected in expected_items.items():
+        assert items[key]["respondents"] == expected["respondents"], key
+        assert close(items[key]["mean_score"], expected["mean"]), key
+    domains = {(r["round"], r["admin2_pcode"], r["domain"]): r for r in rows(con, "select * from marts.me_perception_scores")}
+    expected_domains = {(r["round"], r["admin2_pcode"], r["domain"]): r for r in truth.domain_means()}
+    assert domains.keys() == expected_domains.keys()
+    for key, expected in expected_domains.items():
+        assert domains[key]["respondents"] == expected["respondents"], key
+        assert close(domains[key]["mean_score"], expected["mean"]), key
+    # "don't know" answers are counted, not scored
+    dont_know = sum(1 for i in truth.counted() for a in i.answers.values() if a == me_perception.DONT_KNOW)
+    assert con.execute("select sum(answers_dont_know) from marts.me_perception_item_scores").fetchone()[0] == dont_know
+
+
+def test_interview_marts_carry_a_respondents_count_on_every_row(build):
+    _, _, con, _ = build
+    marts = [r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts' "
+        "and (table_name like 'dtm\\_flow\\_survey%' escape '\\' or table_name like 'me\\_pdm%' escape '\\' "
+        "or table_name like 'me\\_perception%' escape '\\')").fetchall()]
+    assert len(marts) == 7
+    for mart in marts:
+        assert con.execute(f"select count(*) from marts.{mart} where respondents is null").fetchone()[0] == 0, mart
+
+
+# --- data quality ------------------------------------------------------------------------------
+
+def test_submissions_and_issues_per_day_add_up_to_what_was_served(build):
+    _, forms, con, _ = build
+    per_form = {r["form"]: r for r in rows(con, """
+        select form, sum(submissions) as submissions, sum(deleted_submissions) as deleted, sum(issues) as issues,
+               sum(blocking_issues) as blocking
+        from marts.dq_submissions_daily group by form""")}
+    issues = {r[0]: (r[1], r[2]) for r in con.execute(
+        "select form, count(*), count(*) filter (where severity = 'blocking') from cleaned.dq_issues group by form").fetchall()}
+    for dataset, synthetic in forms.items():
+        assert per_form[dataset]["submissions"] == len(synthetic.form.submissions), dataset
+        assert per_form[dataset]["deleted"] == 0
+        assert (per_form[dataset]["issues"], per_form[dataset]["blocking"]) == issues[dataset], dataset
+    # each day's submissions are those the server received that day
+    site_days = Counter(s["_submission_time"][:10] for s in forms["dtm_site"].form.submissions)
+    assert {r[0].isoformat(): r[1] for r in con.execute(
+        "select submission_date, sum(submissions) from marts.dq_submissions_daily where form = 'dtm_site' group by 1"
+    ).fetchall()} == dict(site_days)
+
+
+def test_issue_resolution_follows_the_cleaning_log(build):
+    _, _, con, _ = build
+    status = {(r["form"], r["submission_id"]): r["resolution_status"]
+              for r in rows(con, "select * from marts.dq_issue_resolution")}
+    log = rows(con, "select form, submission_id, status from cleaned.cln_cleaning_log")
+    for entry in log:
+        key = (entry["form"], entry["submission_id"])
+        if entry["status"] == "applied":
+            assert status[key] in ("resolved", "partially_resolved"), key
+    assert status[("dtm_site", 41100129)] == "resolved"
+    assert status[("me_pdm", 41400061)] == "resolved"
+    assert status[("me_activity", 41300063)] == "resolved"
+    blocked = {(r[0], r[1]) for r in con.execute(
+        "select distinct form, submission_id from cleaned.dq_issues where severity = 'blocking'").fetchall()}
+    assert {k for k, v in status.items() if v == "open_blocking"} <= blocked
