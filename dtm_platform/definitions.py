@@ -4,23 +4,46 @@ from __future__ import annotations
 
 import dagster as dg
 
+from dtm_platform.defs.automation import build_automation_defs, with_automation
 from dtm_platform.defs.ingestion import build_ingestion_defs
 from dtm_platform.defs.jobs import build_job_defs
 from dtm_platform.defs.quality import build_quality_defs
 from dtm_platform.defs.reports import build_report_defs
+from dtm_platform.defs.serving import build_serving_defs
 from dtm_platform.defs.transform import build_transform_defs
+from dtm_platform.kobo.registry import load_registry
+from dtm_platform.settings import load_settings
+from dtm_platform.transform.row_counts import RowCountingDbtCliResource
 
 
 def build_definitions() -> dg.Definitions:
-    assets = dg.Definitions.merge(build_ingestion_defs(), build_transform_defs(), build_report_defs())
+    settings = load_settings()
+    ingestion = build_ingestion_defs()
+    transform = _with_row_counts(build_transform_defs())
+    built = dg.Definitions.merge(ingestion, transform, build_report_defs())
+    # Serving depends on every mart asset there is, whatever dbt models exist.
+    mart_keys = [key for asset in built.assets or [] for key in asset.keys if key.path[0] == "marts"]
+    assets = with_automation(dg.Definitions.merge(built, build_serving_defs(mart_keys)), settings)
     asset_keys = [key for asset in assets.assets or [] for key in asset.keys]
     return dg.Definitions.merge(
         assets,
         build_quality_defs(asset_keys),
         build_job_defs(),
-        # One step at a time: DuckDB allows a single writer to warehouse.duckdb (DESIGN.md §4).
+        build_automation_defs(load_registry(settings.forms_file), ingestion.assets or [], settings),
+        # One step at a time inside a run, and (dagster.yaml, instance.py) one run at a time:
+        # DuckDB allows a single writer to warehouse.duckdb (DESIGN.md §4).
         dg.Definitions(executor=dg.in_process_executor),
     )
+
+
+def _with_row_counts(transform: dg.Definitions) -> dg.Definitions:
+    """The same dbt resource, adding row counts to every model and seed (transform/row_counts.py)."""
+    dbt = transform.resources["dbt"]
+    counting = RowCountingDbtCliResource(**{name: getattr(dbt, name) for name in type(dbt).model_fields})
+    return dg.Definitions(
+        assets=transform.assets, asset_checks=transform.asset_checks, jobs=transform.jobs,
+        schedules=transform.schedules, sensors=transform.sensors, executor=transform.executor,
+        loggers=transform.loggers, resources={**transform.resources, "dbt": counting})
 
 
 defs = build_definitions()

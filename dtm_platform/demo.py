@@ -19,7 +19,7 @@ from dtm_platform.instance import prepare_dagster_home
 from dtm_platform.kobo.mock.server import MockKoboServer
 from dtm_platform.settings import load_settings
 
-LAYERS = ("raw", "reference", "staging", "cleaned", "marts", "reports")
+LAYERS = ("raw", "reference", "staging", "cleaned", "marts", "reports", "serving")
 
 
 @dataclass
@@ -117,6 +117,9 @@ def main(bad_batch: bool = False) -> int:
         print(f"Not built, because a gate upstream failed: {', '.join(outcome.not_built)}")
     if outcome.report_path:
         print(f"\nSituation report: {outcome.report_path}")
+    if "serving/marts_snapshot" in outcome.materialized:
+        print(f"Serving snapshot for Power BI and analysts (open it read-only): {settings.home / 'serving' / 'marts.duckdb'}")
+        print(f"Parquet, CSV and HDX exports: {settings.home / 'exports'}")
     print(f"Run {outcome.run_id}: open it with `make dev` (Dagster UI on http://127.0.0.1:3000).")
 
     if bad_batch:

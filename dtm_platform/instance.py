@@ -1,17 +1,81 @@
-"""The Dagster instance under DTM_HOME: DAGSTER_HOME is DTM_HOME/dagster (DESIGN.md §4)."""
+"""The Dagster instance under DTM_HOME: DAGSTER_HOME is DTM_HOME/dagster (DESIGN.md §4).
+
+``dagster.yaml`` is generated from the settings each time the home is prepared, so a change
+of ``DTM_DAGSTER_POSTGRES_URL`` is picked up by the next ``dtm dev`` / ``python -m
+dtm_platform.instance``. A ``dagster.yaml`` an operator wrote by hand (without the marker
+line below) is left alone.
+
+Run ``python -m dtm_platform.instance`` before starting dagster-webserver and dagster-daemon
+(the README's Deploy section does): it prepares the folder, creates the storage once, and
+prints DAGSTER_HOME. Two services starting on an empty storage would both create
+it and can leave it unusable (two alembic heads in SQLite).
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-from dtm_platform.settings import Settings
+from dtm_platform.settings import Settings, load_settings
 
-DAGSTER_YAML = """\
-# Written by the platform (dtm_platform/instance.py). SQLite storage under this folder.
+MARKER = "# Written by the platform (dtm_platform/instance.py)"
+
+BASE_YAML = f"""\
+{MARKER}; regenerated from the DTM_* settings, do not edit.
 telemetry:
   enabled: false
+
+# Every run of this code location reads or writes warehouse.duckdb, and DuckDB allows one
+# writing process (or many readers, never both). The queued run coordinator starts one run at
+# a time; inside a run the in-process executor runs one step at a time (definitions.py).
+# One run at a time rather than one step at a time (a pool at op granularity) also keeps a
+# run's gates meaningful: no other run can land raw rows between this run's raw check and
+# its staging models, which would then be built from rows no gate has seen.
+run_coordinator:
+  module: dagster._core.run_coordinator
+  class: QueuedRunCoordinator
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+
+# With one run at a time, a run whose worker died would block the queue forever: run
+# monitoring fails such runs so that the next one starts.
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 300
+  poll_interval_seconds: 60
 """
+
+POSTGRES_YAML = """
+# Postgres storage (runs, event logs, schedules) because DTM_DAGSTER_POSTGRES_URL is set.
+# The URL (and its password) is read from the environment by each Dagster process; it is
+# never written here.
+storage:
+  postgres:
+    postgres_url:
+      env: DTM_DAGSTER_POSTGRES_URL
+"""
+
+SQLITE_YAML = """
+# SQLite storage under this folder (the default; set DTM_DAGSTER_POSTGRES_URL for Postgres).
+"""
+
+
+# dagster-postgres runs on psycopg2. With SQLAlchemy 2.1 a bare postgresql:// URL selects
+# psycopg 3, whose server-side parameters break dagster-postgres (NOTIFY run_events, $1).
+POSTGRES_SCHEME = "postgresql+psycopg2"
+
+
+def dagster_yaml(settings: Settings) -> str:
+    url = settings.dagster_postgres_url
+    if url is None:
+        return BASE_YAML + SQLITE_YAML
+    scheme = url.split("://", 1)[0] if "://" in url else "(none)"
+    if scheme != POSTGRES_SCHEME:
+        raise ValueError(f"DTM_DAGSTER_POSTGRES_URL must start with {POSTGRES_SCHEME}:// (dagster-postgres "
+                         f"needs the psycopg2 driver), not {scheme}://")
+    return BASE_YAML + POSTGRES_YAML
 
 
 def prepare_dagster_home(settings: Settings) -> Path:
@@ -19,7 +83,27 @@ def prepare_dagster_home(settings: Settings) -> Path:
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    wanted = dagster_yaml(settings)
+    current = config.read_text(encoding="utf-8") if config.exists() else None
+    if current is None or (current.startswith(MARKER) and current != wanted):
+        # Replace atomically: a webserver or daemon starting now never reads half a file.
+        partial = config.with_suffix(".yaml.tmp")
+        partial.write_text(wanted, encoding="utf-8")
+        partial.replace(config)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+def init_storage(settings: Settings) -> Path:
+    """Prepare DAGSTER_HOME and create the instance's storage (its tables), once."""
+    import dagster as dg
+
+    home = prepare_dagster_home(settings)
+    with dg.DagsterInstance.get():
+        pass  # opening a new SQLite or Postgres storage creates its tables
+    return home
+
+
+if __name__ == "__main__":
+    print(init_storage(load_settings()))
+    sys.exit(0)

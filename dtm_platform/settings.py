@@ -1,13 +1,14 @@
 """Every setting of the platform, read once from the environment (``DTM_*`` variables).
 
 The README lists each one with its default. Secrets (the Kobo token, the hash salt, the
-alert webhook, the Dagster Postgres URL) are kept out of ``repr`` so that printing the
-settings never leaks them.
+alert webhook, the Dagster Postgres URL, the serving Postgres URL) are kept out of
+``repr`` so that printing the settings never leaks them.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -66,6 +67,20 @@ def _float(name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from None
 
 
+def _min_cell_count(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def _role_name(name: str, default: str) -> str:
+    raw = (os.environ.get(name) or "").strip() or default
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", raw):
+        raise ValueError(f"{name} must be a lower-case Postgres role name ([a-z_][a-z0-9_]*), got {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -96,6 +111,10 @@ class Settings:
     alert_webhook: str | None = field(repr=False)
     ui_url: str
     dagster_postgres_url: str | None = field(repr=False)
+    # Serving (dtm_platform/serving/): disclosure control and the Postgres publication.
+    min_cell_count: int = 5
+    postgres_url: str | None = field(default=None, repr=False)
+    postgres_reader_role: str = "dtm_reader"
 
     @property
     def warehouse_path(self) -> Path:
@@ -151,5 +170,8 @@ def load_settings() -> Settings:
         alert_webhook=os.environ.get("DTM_ALERT_WEBHOOK") or None,
         ui_url=(os.environ.get("DTM_UI_URL") or "http://127.0.0.1:3000").rstrip("/"),
         dagster_postgres_url=os.environ.get("DTM_DAGSTER_POSTGRES_URL") or None,
+        min_cell_count=_min_cell_count("DTM_MIN_CELL_COUNT", 5),
+        postgres_url=os.environ.get("DTM_POSTGRES_URL") or None,
+        postgres_reader_role=_role_name("DTM_POSTGRES_READER_ROLE", "dtm_reader"),
     )
 

@@ -13,6 +13,9 @@ def write_atomically(path: Path, content: str | bytes) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
+            # mkstemp makes the file private (0600); products are read by others (a file
+            # share, the Power BI gateway's account): the usual rw-r--r--.
+            os.fchmod(out.fileno(), 0o644)
             out.write(content.encode("utf-8") if isinstance(content, str) else content)
         os.replace(temporary, path)
     except BaseException:

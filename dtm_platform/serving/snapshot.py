@@ -1,0 +1,76 @@
+"""The serving snapshot: DTM_HOME/serving/marts.duckdb, the marts and nothing else.
+
+Analysts (duckdb CLI, Python) and Power BI (DuckDB ODBC driver) read this file, never the
+warehouse, which the platform writes (DESIGN.md §4). A build writes a new file next to the
+target, with the warehouse attached read-only, scans it, and moves it onto the target with
+``os.replace``: a reader that opened the old file keeps reading the old file (POSIX keeps
+an open file alive after a rename over it), and a reader that opens the path after the
+move gets the new one. Nobody sees half a snapshot, and no reader blocks a build.
+
+The tables sit in the file's default schema, so with the file opened as usual (its
+database is then called ``marts``) ``select * from marts.dtm_idp_returnees_by_admin2``
+works as it does in Postgres. Open it read-only (``duckdb -readonly``, ``read_only=True``):
+the platform replaces it, nobody writes to it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from dtm_platform.serving.disclosure import literal, quote
+from dtm_platform.serving.inventory import Published, duckdb_query, refuse_if_unsafe, scan
+from dtm_platform.serving.marts import described, discover_marts, relation
+from dtm_platform.serving.personal import PersonalFields
+
+SNAPSHOT_FILE = "marts.duckdb"
+WAREHOUSE_ALIAS = "dtm_warehouse"
+
+
+@dataclass
+class SnapshotResult:
+    path: Path
+    published: list[Published]
+    skipped: list[str] = field(default_factory=list)  # warehouse tables that are not mart assets
+    bytes: int = 0
+
+
+def snapshot_path(home: Path) -> Path:
+    return home / "serving" / SNAPSHOT_FILE
+
+
+def build_snapshot(warehouse: Path, target: Path, *, min_count: int, personal: PersonalFields, run_id: str,
+                   refreshed_at: datetime, only: list[str] | None = None) -> SnapshotResult:
+    """Write the marts (disclosure control applied) to a new file, scan it, move it onto ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    candidate = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        with duckdb.connect(str(candidate)) as con:
+            con.execute(f"attach {literal(str(warehouse))} as {WAREHOUSE_ALIAS} (read_only)")
+            marts, skipped = discover_marts(con, WAREHOUSE_ALIAS, min_count, only)
+            note = f"DTM CAR serving snapshot, refreshed {refreshed_at.isoformat(timespec='seconds')}, run {run_id}"
+            for mart in marts:
+                con.execute(f"create table {quote(mart.name)} as {mart.select_sql(relation(WAREHOUSE_ALIAS, mart.name))}")
+                con.execute(f"comment on table {quote(mart.name)} is {literal(note)}")
+            con.execute(f"detach {WAREHOUSE_ALIAS}")
+            published = [
+                scan(duckdb_query(con), quote(mart.name), described(con, f"select * from {quote(mart.name)}"),
+                     target="snapshot", table_name=mart.name, location=f"{target.name}:{mart.name}",
+                     personal=personal, min_count=min_count)
+                for mart in marts
+            ]
+            refuse_if_unsafe(published)
+            con.execute("checkpoint")
+        # A write-ahead log left by somebody who opened the snapshot read-write would be
+        # replayed against the new file: it belongs to the old one.
+        Path(f"{target}.wal").unlink(missing_ok=True)
+        os.replace(candidate, target)
+    finally:
+        candidate.unlink(missing_ok=True)
+        Path(f"{candidate}.wal").unlink(missing_ok=True)
+    return SnapshotResult(target, published, skipped, target.stat().st_size)
