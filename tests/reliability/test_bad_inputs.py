@@ -199,3 +199,15 @@ def test_an_unknown_form_version_is_rejected_by_the_raw_gate(catalogue):
     [failure] = outcome.blocking_failures
     assert failure.expectation == "expect_column_values_to_be_in_set(form_version)"
     assert failure.sample == ["vUNKNOWNversion0000000"]
+
+
+def test_blocking_answers_keep_their_submission_out_of_the_marts(catalogue):
+    expected, _, _, warehouse, _ = catalogue
+    blocking_rules = {"answer_not_a_number", "negative_number", "missing_required_answer", "duplicate_uuid"}
+    blocked = [submission_id for _, dataset, submission_id, rule in expected
+               if dataset == "dtm_locality" and rule in blocking_rules]
+    assert len(blocked) >= 8
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        flags = dict(con.execute("select submission_id, has_blocking_issue from cleaned.cln_dtm_locality_assessments "
+                                 "where submission_id in (select unnest(?))", [blocked]).fetchall())
+    assert flags == {submission_id: True for submission_id in blocked}

@@ -510,3 +510,19 @@ select
     current_timestamp as detected_at
 from all_findings
 join rules on rules.rule = all_findings.rule and rules.form = all_findings.form
+
+union all
+-- Answer-level findings (dq_answer_issues) count here too, so a blocking one keeps the
+-- submission out of the marts; one row per submission and rule, naming every field.
+select
+    form,
+    submission_id,
+    any_value(enumerator_id),
+    rule,
+    string_agg(field, ', ' order by field),
+    min(value),
+    any_value(severity),
+    any_value(description),
+    max(detected_at)
+from {{ ref('dq_answer_issues') }}
+group by form, submission_id, rule
