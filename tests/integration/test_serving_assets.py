@@ -74,7 +74,10 @@ def materialize_serving() -> dg.ExecuteInProcessResult:
     defs = build_serving_defs([dg.AssetKey(["marts", name]) for name in MARTS])
     suites = load_suites()
     checks = [build_gx_check(suites[("serving", name)]) for name in SERVING]
-    return dg.materialize([*defs.assets, *checks], instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    # Entering the instance makes it the one definitions are loaded against (whatever
+    # instance another test may have left current).
+    with dg.DagsterInstance.ephemeral() as instance:
+        return dg.materialize([*defs.assets, *checks], instance=instance, raise_on_error=False)
 
 
 def checks_of(result) -> dict[str, bool]:
@@ -125,9 +128,9 @@ def test_a_leaking_mart_fails_its_serving_step_and_the_previous_snapshot_stays(h
                     f"'{NAMES[1]}' as contact_person")
     defs = build_serving_defs([dg.AssetKey(["marts", name]) for name in [*MARTS, "dtm_idp_returnees_by_admin2_v2"]])
     suites = load_suites()
-    result = dg.materialize([*defs.assets, *(build_gx_check(suites[("serving", n)]) for n in SERVING)],
-                            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
-                            selection=["serving/marts_snapshot"])
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize([*defs.assets, *(build_gx_check(suites[("serving", n)]) for n in SERVING)],
+                                instance=instance, raise_on_error=False, selection=["serving/marts_snapshot"])
     assert not result.success
     [failure] = [e for e in result.all_events if e.is_step_failure]
     assert "personal value" in str(failure.step_failure_data.error.message)
