@@ -7,6 +7,11 @@ target, with the warehouse attached read-only, scans it, and moves it onto the t
 an open file alive after a rename over it), and a reader that opens the path after the
 move gets the new one. Nobody sees half a snapshot, and no reader blocks a build.
 
+A build killed before the move (SIGKILL, power cut) leaves its candidate file beside the
+target, never on it: the next build removes such leftovers, except a candidate another
+process still has open (DuckDB locks the file it writes), so a build running elsewhere
+at the same moment is left alone.
+
 The tables sit in the file's default schema, so with the file opened as usual (its
 database is then called ``marts``) ``select * from marts.dtm_idp_returnees_by_admin2``
 works as it does in Postgres. Open it read-only (``duckdb -readonly``, ``read_only=True``):
@@ -48,6 +53,7 @@ def build_snapshot(warehouse: Path, target: Path, *, min_count: int, personal: P
                    refreshed_at: datetime, only: list[str] | None = None) -> SnapshotResult:
     """Write the marts (disclosure control applied) to a new file, scan it, move it onto ``target``."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_candidates(target)
     candidate = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         with duckdb.connect(str(candidate)) as con:
@@ -74,3 +80,47 @@ def build_snapshot(warehouse: Path, target: Path, *, min_count: int, personal: P
         candidate.unlink(missing_ok=True)
         Path(f"{candidate}.wal").unlink(missing_ok=True)
     return SnapshotResult(target, published, skipped, target.stat().st_size)
+
+
+def remove_stale_candidates(target: Path) -> list[str]:
+    """Remove candidate files (and their write-ahead logs) that a killed build left beside
+    ``target``; a candidate another process holds open is kept. Returns the names removed."""
+    removed = []
+    for candidate in sorted(target.parent.glob(f".{target.name}.*.tmp")):
+        if _in_use(candidate):
+            continue
+        for path in (Path(f"{candidate}.wal"), candidate):
+            if _unlink(path):
+                removed.append(path.name)
+    for wal in sorted(target.parent.glob(f".{target.name}.*.tmp.wal")):
+        if not wal.with_suffix("").exists() and _unlink(wal):  # a log whose database is gone
+            removed.append(wal.name)
+    return removed
+
+
+def _unlink(path: Path) -> bool:
+    try:
+        path.unlink()
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError:  # held open where open files cannot be deleted: the next build retries
+        return False
+
+
+def _in_use(path: Path) -> bool:
+    """Whether another process holds DuckDB's lock on ``path`` (a POSIX record lock)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: DuckDB's lock there keeps the file from being deleted anyway
+        return False
+    try:
+        with path.open("r+b") as handle:
+            try:
+                fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return True
+            fcntl.lockf(handle, fcntl.LOCK_UN)
+    except FileNotFoundError:
+        return False
+    return False
