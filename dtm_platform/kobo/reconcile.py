@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.landing import ensure_raw_tables, log_sync, page_table, validation_label
+from dtm_platform.kobo.parallel import iter_pages_in_order
 from dtm_platform.kobo.registry import FormEntry
 
 REFETCH_BATCH = 100       # ids per $in request: the query travels in the URL
@@ -146,7 +147,7 @@ def _list_server(client: KoboClient, form: FormEntry) -> pa.Table:
     ids: list[int] = []
     uuids: list[str] = []
     statuses: list[str | None] = []
-    for page in client.iter_submission_pages(form.uid, None, fields=["_id", "_uuid", "_validation_status"]):
+    for page in iter_pages_in_order(client, form.uid, None, fields=["_id", "_uuid", "_validation_status"]):
         for record in page:
             ids.append(record["_id"])
             uuids.append(str(record.get("_uuid") or ""))

@@ -91,7 +91,9 @@ def test_a_revoked_token_fails_loudly_and_leaves_only_whole_pages(server):
     assert "401" in str(failure.value) and "DTM_KOBO_TOKEN" in str(failure.value)
     assert TOKEN not in str(failure.value)
     ids = landed(con)
-    assert ids == expected(server)[: len(ids)] and len(ids) == 2 * PAGE  # the two pages before
+    # Pages are fetched several at a time and handed over in _id order: whatever got through
+    # before the revocation, raw holds the start of the form with no gap, each row complete.
+    assert ids == expected(server)[: len(ids)] and len(ids) < len(expected(server))
     assert payloads_match_server(con, server)
 
 

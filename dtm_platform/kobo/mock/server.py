@@ -7,6 +7,7 @@ against a real socket rather than a mocked function.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -14,11 +15,13 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from dtm_platform.kobo.mock.catalogue import default_forms, locality_mock_form
 from dtm_platform.kobo.mock.generator import Dataset
+from dtm_platform.kobo.mock.media import SIZES, attachment_bytes
 from dtm_platform.kobo.mock.query import QueryError, matches, sort_key
 from dtm_platform.kobo.mock.store import FormVersion, SubmissionStore
 
@@ -87,6 +90,10 @@ class MockKoboServer:
         self.ignore_sort = False  # like some older servers: pages come back in no particular order
         self.faults: deque[Fault] = deque()
         self.requests: list[str] = []  # paths and queries received, for tests to inspect
+        self.latency_seconds = 0.0  # added to every data request, as a distant server would
+        self.cache_pages = False    # serve a data request seen before from its rendered bytes
+        self.data_in_flight = self.max_data_in_flight = 0  # how many data requests at once
+        self._page_cache: dict[str, bytes] = {}
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True
@@ -110,6 +117,17 @@ class MockKoboServer:
             if fault.times <= 0:
                 self.faults.popleft()
             return fault
+
+    @contextlib.contextmanager
+    def counting_data_request(self) -> Iterator[None]:
+        with self._lock:
+            self.data_in_flight += 1
+            self.max_data_in_flight = max(self.max_data_in_flight, self.data_in_flight)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.data_in_flight -= 1
 
     def start(self) -> "MockKoboServer":
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="mock-kobo", daemon=True)
@@ -174,10 +192,23 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
                 elif len(segments) == 6 and segments[4] == "versions":
                     body = self._version_detail(self._form(segments[3]), segments[5])
                 elif len(segments) == 5 and segments[4] == "data":
-                    fault = server.next_fault()
-                    if fault is not None and self._apply_fault(fault):
-                        return
-                    body = self._data(self._form(segments[3]), params, parts.path, fault)
+                    with server.counting_data_request():
+                        fault = server.next_fault()
+                        if fault is not None and self._apply_fault(fault):
+                            return
+                        if server.latency_seconds:
+                            time.sleep(server.latency_seconds)
+                        cached = server._page_cache.get(self.path) if fault is None else None
+                        if cached is not None:
+                            self._send_bytes(200, cached)
+                            return
+                        body = self._data(self._form(segments[3]), params, parts.path, fault)
+                        if server.cache_pages and fault is None:
+                            server._page_cache[self.path] = _render(body)
+                elif len(segments) in (8, 9) and segments[4] == "data" and segments[6] == "attachments":
+                    self._attachment(self._form(segments[3]), segments[5], segments[7],
+                                     segments[8] if len(segments) == 9 else "original")
+                    return
                 else:
                     raise _ApiError(404, "Not found.")
             except _ApiError as error:
@@ -265,6 +296,17 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
                 "results": page,
             }
 
+        def _attachment(self, form: MockForm, submission_id: str, attachment_id: str, size: str) -> None:
+            """A file of a submission's ``_attachments``, by its uid (or numeric id), as KPI
+            serves ``download_url`` (and its ``large/``, ``medium/``, ``small/`` variants)."""
+            submission = form.store.get(int(submission_id)) if submission_id.isdigit() else None
+            found = [a for a in (submission or {}).get("_attachments", [])
+                     if attachment_id in (a.get("uid"), str(a.get("id")))]
+            if not found or size not in SIZES:
+                raise _ApiError(404, "Not found.")
+            self._send_bytes(200, attachment_bytes(found[0]["uid"], size),
+                             content_type=found[0].get("mimetype") or "application/octet-stream")
+
         # --- plumbing --------------------------------------------------------------------
 
         def _authenticate(self) -> None:
@@ -314,13 +356,12 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
             return True
 
         def _send(self, status: int, body: dict, headers: dict | None = None) -> None:
-            payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-            self._send_bytes(status, payload, headers=headers)
+            self._send_bytes(status, _render(body), headers=headers)
 
         def _send_bytes(self, status: int, payload: bytes, headers: dict | None = None,
-                        declared_length: int | None = None) -> None:
+                        declared_length: int | None = None, content_type: str = "application/json") -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(declared_length or len(payload)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
@@ -330,12 +371,22 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def _render(body: dict) -> bytes:
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
 def _select(form: MockForm, query: dict, sort: dict, start: int, limit: int) -> tuple[int, list[dict]]:
     """(how many submissions match, the page asked for)."""
     store = form.store
     condition = query.get("_id") if set(query) == {"_id"} else None
     # Fast paths for what the platform asks (keyset on _id, refetch by $in), so a large
     # lazy form pages in proportion to the page, not to the form.
+    if sort == {"_id": 1} and isinstance(condition, dict) and set(condition) == {"$gt", "$lte"} and all(
+            isinstance(v, int) for v in condition.values()):
+        # an _id range, as concurrent landing asks for it
+        after, up_to = condition["$gt"], condition["$lte"]
+        in_range = itertools.takewhile(lambda s: s["_id"] <= up_to, store.iter_after(after, skip=start))
+        return max(store.count_after(after) - store.count_after(up_to), 0), list(itertools.islice(in_range, limit))
     if sort == {"_id": 1} and (not query or isinstance(condition, dict) and len(condition) == 1):
         operator, operand = next(iter(condition.items())) if query else ("$gt", None)
         if operator in ("$gt", "$gte") and (operand is None or isinstance(operand, int)):
