@@ -3,6 +3,7 @@
 import dagster as dg
 import duckdb
 
+from dtm_platform.kobo.attachments import download_attachments
 from dtm_platform.kobo.client import KoboClient
 from dtm_platform.kobo.landing import land_form_content, land_new_submissions
 from dtm_platform.kobo.reconcile import reconcile
@@ -80,6 +81,16 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
                     "pages": result.pages + checked.pages,
                     "retries": result.retries + checked.retries,
                 })
+            if form.download_attachments:
+                files = download_attachments(con, form, base_url=settings.kobo_url, token=settings.kobo_token,
+                                             home=settings.home, timeout=settings.kobo_timeout_seconds,
+                                             max_retries=settings.kobo_max_retries)
+                context.log.info(
+                    f"{form.dataset}: attachments: {files.downloaded} downloaded, {files.already_present} "
+                    f"already on disk, {files.failed} failed (tried again at the next run)")
+                metadata.update({"attachments_downloaded": files.downloaded,
+                                 "attachments_on_disk": files.downloaded + files.already_present,
+                                 "attachments_failed": files.failed})
             metadata["deleted_in_raw"] = con.execute(
                 f"select count(*) from raw.{form.raw_table} where deleted_at is not null").fetchone()[0]
         return dg.MaterializeResult(metadata=metadata)

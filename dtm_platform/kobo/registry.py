@@ -15,7 +15,7 @@ import yaml
 SQL_NAME = re.compile(r"[a-z][a-z0-9_]*")
 KOBO_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*(/[A-Za-z_][A-Za-z0-9_.\-]*)*")
 PERSONAL_DATA_POLICIES = ("drop", "hash", "coarsen_gps")
-ENTRY_KEYS = {"uid", "dataset", "title", "schedule", "personal_fields"}
+ENTRY_KEYS = {"uid", "dataset", "title", "schedule", "personal_fields", "download_attachments"}
 REQUIRED_KEYS = {"uid", "dataset"}
 DEFAULT_SCHEDULE = "0 * * * *"
 
@@ -31,6 +31,9 @@ class FormEntry:
     title: str
     schedule: str = DEFAULT_SCHEDULE
     personal_fields: dict[str, str] = field(default_factory=dict)
+    # Download the files of the submissions' _attachments (photos may hold personal data:
+    # they stay under DTM_HOME/attachments and are never exported). Off unless asked for.
+    download_attachments: bool = False
 
     @property
     def raw_table(self) -> str:
@@ -102,10 +105,15 @@ def _parse_entry(path: Path, position: int, raw: object) -> FormEntry:
                 f"{where}: personal field {kobo_path!r} has policy {policy!r}; "
                 f"allowed: {', '.join(PERSONAL_DATA_POLICIES)}"
             )
+    download_attachments = raw.get("download_attachments", False)
+    if not isinstance(download_attachments, bool):
+        raise FormRegistryError(
+            f"{where}: download_attachments must be true or false, got {download_attachments!r}")
     return FormEntry(
         uid=uid,
         dataset=dataset,
         title=str(raw.get("title") or dataset),
         schedule=schedule,
         personal_fields=dict(personal),
+        download_attachments=download_attachments,
     )

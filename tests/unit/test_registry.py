@@ -260,3 +260,24 @@ def test_bad_document_shape(tmp_path, body):
 
 def test_registry_error_is_a_value_error():
     assert issubclass(FormRegistryError, ValueError)
+
+
+# --- attachments -------------------------------------------------------------------------------
+
+
+def test_attachments_are_not_downloaded_unless_asked(tmp_path):
+    (entry,) = load_registry(write(tmp_path, "forms:\n" + GOOD_ENTRY))
+    assert entry.download_attachments is False
+    assert not any(e.download_attachments for e in load_registry(DEFAULT_REGISTRY))
+
+
+def test_download_attachments_is_read(tmp_path):
+    (entry,) = load_registry(write(tmp_path, "forms:\n" + GOOD_ENTRY + "    download_attachments: true\n"))
+    assert entry.download_attachments is True
+
+
+@pytest.mark.parametrize("value", ["yes please", "1", "[true]"])
+def test_download_attachments_must_be_a_boolean(tmp_path, value):
+    path = write(tmp_path, "forms:\n" + GOOD_ENTRY + f"    download_attachments: {value}\n")
+    message = load_error(path)
+    assert str(path) in message and "good_form" in message and "download_attachments" in message

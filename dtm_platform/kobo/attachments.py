@@ -1,0 +1,189 @@
+"""Downloads the files of a form's ``_attachments`` (photos, signatures, audio) to
+``DTM_HOME/attachments/<dataset>/<_id>/<file name>``, for the forms whose registry entry
+says ``download_attachments: true``; staging lists every form's attachments as metadata
+(``stg_kobo__attachments``) whether or not their bytes are downloaded.
+
+- Only to the configured server: the path of each ``download_url`` is requested from
+  ``DTM_KOBO_URL``, with the same ``Authorization: Token`` header as the API, so a URL in a
+  submission can never send the token to another host. No URL is logged with its query
+  string or user info, and the token never appears in a message.
+- Idempotent: a file already on disk is not fetched again; each file is written under a
+  temporary name and moved into place, so a crash never leaves half a photo behind. A
+  download that fails is counted and logged (submission and attachment uid) and tried again
+  at the next run; a refused token fails the run.
+- Attachments may hold personal data (a photo shows people, a document, a house): the files
+  stay under ``DTM_HOME``, which no export, publication or report reads.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import re
+import time
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import duckdb
+import httpx
+
+from dtm_platform.kobo.registry import FormEntry
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+MAX_FILE_NAME = 150
+SAFE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class AttachmentError(RuntimeError):
+    """The server refused the token: downloading cannot go on. Never names the token."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    submission_id: int
+    position: int          # 1-based, in the order of the submission's _attachments
+    attachment_id: str     # the attachment's uid (its numeric id on servers without uids)
+    file_name: str         # a safe basename of Kobo's filename
+    download_url: str      # as the submission gives it
+
+
+@dataclass
+class DownloadResult:
+    downloaded: int = 0
+    already_present: int = 0
+    failed: int = 0
+    bytes_written: int = 0
+
+
+def attachments_dir(home: Path, dataset: str) -> Path:
+    return Path(home) / "attachments" / dataset
+
+
+def strip_credentials(url: str) -> str:
+    """The URL without user info, query string or fragment (where a token could travel)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def safe_file_name(name: str | None, fallback: str) -> str:
+    """The last path segment of Kobo's ``filename`` reduced to ``[A-Za-z0-9._-]``: no
+    directory, no leading dot, accents folded, at most 150 characters; ``fallback`` (the
+    attachment uid) when nothing usable is left."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
+    base = SAFE_CHARACTERS.sub("_", base).strip("._-")
+    if not base:
+        base = SAFE_CHARACTERS.sub("_", fallback).strip("._-") or "attachment"
+    if len(base) > MAX_FILE_NAME:
+        stem, dot, suffix = base.rpartition(".")
+        base = (stem[: MAX_FILE_NAME - len(suffix) - 1] + dot + suffix) if dot and len(suffix) <= 10 \
+            else base[:MAX_FILE_NAME]
+    return base
+
+
+def attachments_of(submission_id: int, attachments: object) -> list[Attachment]:
+    """A submission's ``_attachments`` that can be downloaded (not deleted, with a URL), with
+    one safe file name each (a second file of the same name gets its uid as a prefix)."""
+    if not isinstance(attachments, list):
+        return []
+    found: list[Attachment] = []
+    used: set[str] = set()
+    for position, attachment in enumerate(attachments, 1):
+        if not isinstance(attachment, dict) or attachment.get("is_deleted"):
+            continue
+        url = attachment.get("download_url")
+        if not isinstance(url, str) or not url:
+            continue
+        attachment_id = str(attachment.get("uid") or attachment.get("id") or position)
+        name = safe_file_name(attachment.get("media_file_basename") or attachment.get("filename"), attachment_id)
+        if name in used:
+            name = safe_file_name(f"{attachment_id}_{name}", attachment_id)
+        used.add(name)
+        found.append(Attachment(submission_id, position, attachment_id, name, url))
+    return found
+
+
+def landed_attachments(con: duckdb.DuckDBPyConnection, form: FormEntry) -> Iterator[Attachment]:
+    """Every attachment of the form's current (not deleted) submissions in raw."""
+    rows = con.execute(
+        f"""select _id, cast(payload -> '$._attachments' as varchar)
+            from raw.{form.raw_table}
+            where deleted_at is null and json_array_length(payload -> '$._attachments') > 0
+            order by _id""").fetchall()
+    for submission_id, listed in rows:
+        yield from attachments_of(int(submission_id), json.loads(listed))
+
+
+def download_attachments(con: duckdb.DuckDBPyConnection, form: FormEntry, *, base_url: str, token: str,
+                         home: Path, timeout: float = 60.0, max_retries: int = 6,
+                         backoff_base: float = 1.0) -> DownloadResult:
+    """Download the form's attachments not yet on disk (see the module's docstring)."""
+    with httpx.Client(headers={"Authorization": f"Token {token}"}, timeout=httpx.Timeout(timeout),
+                      follow_redirects=False) as http:
+        return download_all(landed_attachments(con, form), form, http=http, base_url=base_url,
+                            home=home, max_retries=max_retries, backoff_base=backoff_base)
+
+
+def download_all(attachments: Iterable[Attachment], form: FormEntry, *, http: httpx.Client, base_url: str,
+                 home: Path, max_retries: int = 6, backoff_base: float = 1.0) -> DownloadResult:
+    result = DownloadResult()
+    root = attachments_dir(home, form.dataset).resolve()
+    server = urlsplit(base_url.rstrip("/"))
+    for attachment in attachments:
+        target = (root / str(attachment.submission_id) / attachment.file_name).resolve()
+        if target.parent.parent != root:  # cannot happen with safe names; never write elsewhere
+            raise AttachmentError(f"form {form.dataset}: refusing to write outside {root}")
+        if target.is_file() and target.stat().st_size > 0:
+            result.already_present += 1
+            continue
+        # the path (and its query, which KPI does not use for downloads) on the configured server
+        wanted = urlsplit(attachment.download_url)
+        url = urlunsplit((server.scheme, server.netloc, server.path + wanted.path, "", ""))
+        shown = strip_credentials(url)
+        body = _fetch(http, url, shown, form, attachment, max_retries, backoff_base)
+        if body is None:
+            result.failed += 1
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.part")
+        partial.write_bytes(body)
+        os.replace(partial, target)
+        result.downloaded += 1
+        result.bytes_written += len(body)
+    return result
+
+
+def _fetch(http: httpx.Client, url: str, shown: str, form: FormEntry, attachment: Attachment,
+           max_retries: int, backoff_base: float) -> bytes | None:
+    what = f"form {form.dataset}: submission {attachment.submission_id}, attachment {attachment.attachment_id}"
+    attempt = 0
+    while True:
+        try:
+            response = http.get(url)
+            if response.status_code == 200:
+                return response.content
+            if response.status_code in (401, 403):
+                raise AttachmentError(f"{what}: {shown} answered HTTP {response.status_code}: "
+                                      "the token was refused (check DTM_KOBO_TOKEN)")
+            if response.status_code not in RETRYABLE_STATUS:
+                log.warning("%s: %s answered HTTP %d; not downloaded", what, shown, response.status_code)
+                return None
+            reason = f"HTTP {response.status_code}"
+        except (httpx.TimeoutException, httpx.TransportError) as error:
+            reason = type(error).__name__
+        attempt += 1
+        if attempt > max_retries:
+            log.warning("%s: %s still failing after %d retries (last: %s); not downloaded",
+                        what, shown, max_retries, reason)
+            return None
+        time.sleep(random.uniform(0, min(60.0, backoff_base * 2 ** (attempt - 1))))

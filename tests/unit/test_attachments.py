@@ -1,0 +1,206 @@
+"""Attachment files: downloaded only for forms that ask, only from the configured server,
+once, under safe names inside DTM_HOME, and never with the token in a log or a message."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+
+import dagster as dg
+import duckdb
+import pytest
+
+from dtm_platform.kobo.attachments import (AttachmentError, attachments_dir, attachments_of, download_all,
+                                           download_attachments,
+                                           safe_file_name, strip_credentials)
+from dtm_platform.kobo.mock.forms import site
+from dtm_platform.kobo.mock.media import attachment_bytes
+from dtm_platform.kobo.mock.server import MockKoboServer
+from dtm_platform.kobo.registry import load_registry
+from dtm_platform.settings import PROJECT_ROOT
+
+TOKEN = "attachments-secret-token"
+REGISTRY = load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml")
+SITE = dataclasses.replace(next(f for f in REGISTRY if f.dataset == "dtm_site"), download_attachments=True)
+
+
+@pytest.fixture(scope="module")
+def site_form():
+    return site.build(2026, 0.2).form
+
+
+@pytest.fixture()
+def server(site_form):
+    with MockKoboServer(token=TOKEN, forms=[site_form]) as server:
+        yield server
+
+
+@pytest.fixture()
+def con(site_form):
+    """raw.kobo_dtm_site as landing leaves it (the columns this module reads)."""
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute("create table raw.kobo_dtm_site (_id bigint, payload json, deleted_at timestamptz)")
+    for s in site_form.submissions:
+        con.execute("insert into raw.kobo_dtm_site values (?, ?, null)", [s["_id"], json.dumps(s)])
+    yield con
+    con.close()
+
+
+def with_photos(site_form) -> list[dict]:
+    return [s for s in site_form.submissions if s["_attachments"]]
+
+
+def test_the_embedded_server_serves_the_download_url_with_the_token_only(server, site_form):
+    import httpx
+
+    submission = with_photos(site_form)[0]
+    (attachment,) = submission["_attachments"]
+    path = attachment["download_url"].removeprefix("https://kf.kobotoolbox.org")
+    ok = httpx.get(server.url + path, headers={"Authorization": f"Token {TOKEN}"})
+    assert ok.status_code == 200 and ok.headers["content-type"] == "image/jpeg"
+    assert ok.content == attachment_bytes(attachment["uid"]) and ok.content.startswith(b"\xff\xd8")
+    small = httpx.get(server.url + path + "small/", headers={"Authorization": f"Token {TOKEN}"})
+    assert small.status_code == 200 and len(small.content) < len(ok.content)
+    assert httpx.get(server.url + path).status_code == 401
+    assert httpx.get(server.url + path.replace(attachment["uid"], "attNOPE"),
+                     headers={"Authorization": f"Token {TOKEN}"}).status_code == 404
+
+
+def test_every_attachment_lands_once_under_its_submission(server, site_form, con, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    first = download_attachments(con, SITE, base_url=server.url, token=TOKEN, home=tmp_path, backoff_base=0.01)
+    expected = {(s["_id"], a["media_file_basename"]): a["uid"] for s in with_photos(site_form)
+                for a in s["_attachments"]}
+    assert first.downloaded == len(expected) > 0 and first.failed == 0
+    root = attachments_dir(tmp_path, "dtm_site")
+    on_disk = {(int(p.parent.name), p.name): p for p in root.glob("*/*")}
+    assert set(on_disk) == set(expected)  # no temporary file left behind either
+    for key, uid in expected.items():
+        assert on_disk[key].read_bytes() == attachment_bytes(uid)
+    downloads = [r for r in server.requests if "/attachments/" in r]
+    assert len(downloads) == len(expected)
+
+    again = download_attachments(con, SITE, base_url=server.url, token=TOKEN, home=tmp_path, backoff_base=0.01)
+    assert (again.downloaded, again.already_present) == (0, len(expected))
+    assert len([r for r in server.requests if "/attachments/" in r]) == len(expected)  # nothing refetched
+    assert TOKEN not in caplog.text
+
+
+def test_a_busy_server_is_retried_then_the_file_is_left_for_the_next_run(tmp_path):
+    import httpx
+
+    answers = iter([503, 429, 200, 502, 502, 502])
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        status = next(answers)
+        return httpx.Response(status, content=b"jpeg" if status == 200 else b"busy")
+
+    listed = [{"uid": "attA", "filename": "a.jpg", "download_url": "https://kf.kobotoolbox.org/api/x/attA/"},
+              {"uid": "attB", "filename": "b.jpg", "download_url": "https://kf.kobotoolbox.org/api/x/attB/"}]
+    with httpx.Client(transport=httpx.MockTransport(handler)) as http:
+        result = download_all(attachments_of(5, listed), SITE, http=http, base_url="https://kobo.example/",
+                              home=tmp_path, max_retries=2, backoff_base=0.001)
+    assert (result.downloaded, result.failed) == (1, 1)
+    assert seen == ["https://kobo.example/api/x/attA/"] * 3 + ["https://kobo.example/api/x/attB/"] * 3
+    assert (attachments_dir(tmp_path, "dtm_site") / "5" / "a.jpg").read_bytes() == b"jpeg"
+    assert [p.name for p in (attachments_dir(tmp_path, "dtm_site") / "5").iterdir()] == ["a.jpg"]
+
+
+def test_attachments_deleted_from_the_server_are_counted_and_tried_again(server, site_form, con, tmp_path):
+    submission = with_photos(site_form)[0]
+    (attachment,) = submission["_attachments"]
+    gone = dict(attachment, uid="attGONE", download_url=attachment["download_url"].replace(attachment["uid"], "attGONE"))
+    con.execute("update raw.kobo_dtm_site set payload = ? where _id = ?",
+                [json.dumps({**submission, "_attachments": [gone]}), submission["_id"]])
+    result = download_attachments(con, SITE, base_url=server.url, token=TOKEN, home=tmp_path, backoff_base=0.01)
+    assert result.failed == 1 and result.downloaded == len(with_photos(site_form)) - 1
+    assert not (attachments_dir(tmp_path, "dtm_site") / str(submission["_id"])).exists()
+
+
+def test_a_refused_token_fails_without_showing_it(server, con, tmp_path):
+    with pytest.raises(AttachmentError) as caught:
+        download_attachments(con, SITE, base_url=server.url, token="wrong-" + TOKEN, home=tmp_path,
+                             backoff_base=0.01)
+    assert "401" in str(caught.value) and TOKEN not in str(caught.value)
+
+
+def test_requests_go_to_the_configured_server_whatever_host_the_url_names(server, site_form, con, tmp_path):
+    submission = with_photos(site_form)[0]
+    (attachment,) = submission["_attachments"]
+    moved = dict(attachment, download_url=attachment["download_url"].replace(
+        "https://kf.kobotoolbox.org", "https://user:pw@elsewhere.example") + "?token=abc")
+    con.execute("delete from raw.kobo_dtm_site where _id <> ?", [submission["_id"]])
+    con.execute("update raw.kobo_dtm_site set payload = ?", [json.dumps({**submission, "_attachments": [moved]})])
+    result = download_attachments(con, SITE, base_url=server.url, token=TOKEN, home=tmp_path, backoff_base=0.01)
+    assert result.downloaded == 1
+    assert [r for r in server.requests if "/attachments/" in r] == [
+        attachment["download_url"].removeprefix("https://kf.kobotoolbox.org")]
+
+
+# --- names and URLs ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("enum01/attachments/abc/uuid/1723456789000.jpg", "1723456789000.jpg"),
+    ("../../etc/passwd", "passwd"),
+    ("..\\..\\windows\\system.ini", "system.ini"),
+    ("photo école n°1.JPG", "photo_ecole_n1.JPG"),
+    (".hidden", "hidden"),
+    ("", "attXYZ"),
+    (None, "attXYZ"),
+    ("///", "attXYZ"),
+])
+def test_safe_file_names(name, expected):
+    assert safe_file_name(name, "attXYZ") == expected
+
+
+def test_long_names_keep_their_extension():
+    name = safe_file_name("a" * 400 + ".jpeg", "attXYZ")
+    assert len(name) == 150 and name.endswith(".jpeg")
+
+
+def test_two_files_of_the_same_name_in_one_submission_get_distinct_names():
+    listed = [{"uid": "attA", "filename": "x/photo.jpg", "download_url": "https://k/1/"},
+              {"uid": "attB", "filename": "y/photo.jpg", "download_url": "https://k/2/"},
+              {"uid": "attC", "filename": "z/old.jpg", "download_url": "https://k/3/", "is_deleted": True},
+              {"uid": "attD", "filename": "z/nourl.jpg"}]
+    found = attachments_of(7, listed)
+    assert [(a.position, a.attachment_id, a.file_name) for a in found] == [
+        (1, "attA", "photo.jpg"), (2, "attB", "attB_photo.jpg")]
+    assert attachments_of(7, None) == [] and attachments_of(7, "nope") == []
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://kf.kobotoolbox.org/api/v2/assets/a/data/1/attachments/att1/",
+     "https://kf.kobotoolbox.org/api/v2/assets/a/data/1/attachments/att1/"),
+    ("https://user:secret@kobo.example:8443/media/x.jpg?token=abc&x=1#frag", "https://kobo.example:8443/media/x.jpg"),
+])
+def test_strip_credentials(url, expected):
+    assert strip_credentials(url) == expected
+
+
+# --- the ingestion asset ----------------------------------------------------------------------
+
+
+def test_the_ingestion_asset_downloads_only_when_the_registry_asks(server, site_form, tmp_path, monkeypatch):
+    from dtm_platform.defs.ingestion import form_content_asset, ingestion_asset
+
+    monkeypatch.setenv("DTM_HOME", str(tmp_path))
+    monkeypatch.setenv("DTM_KOBO_URL", server.url)
+    monkeypatch.setenv("DTM_KOBO_TOKEN", TOKEN)
+    off = dataclasses.replace(SITE, download_attachments=False)
+    result = dg.materialize([form_content_asset([off]), ingestion_asset(off)], instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    assert not attachments_dir(tmp_path, "dtm_site").exists()
+
+    result = dg.materialize([form_content_asset([SITE]), ingestion_asset(SITE)], instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    (materialization,) = [m for m in result.asset_materializations_for_node(ingestion_asset(SITE).op.name)]
+    photos = sum(len(s["_attachments"]) for s in site_form.submissions)
+    assert materialization.metadata["attachments_downloaded"].value == photos
+    assert materialization.metadata["attachments_failed"].value == 0
+    assert len(list(attachments_dir(tmp_path, "dtm_site").glob("*/*"))) == photos
