@@ -3,6 +3,7 @@ only from data that passed."""
 
 import dagster as dg
 
+from dtm_platform.reports.indicator_tracker import AMBER_FROM, GREEN_FROM, build_indicator_tracker
 from dtm_platform.reports.pdf import find_chromium
 from dtm_platform.reports.situation_report import build_situation_report
 from dtm_platform.settings import load_settings
@@ -13,16 +14,21 @@ OWNER = "team:dtm-car-im"
 @dg.asset(
     key=dg.AssetKey(["reports", "dtm_situation_report"]),
     deps=[dg.AssetKey(["marts", name]) for name in (
-        "dtm_idp_returnees_by_admin2", "dtm_displacement_reasons", "dtm_priority_needs")]
+        "dtm_idp_returnees_by_admin2", "dtm_displacement_reasons", "dtm_priority_needs",
+        # the flow monitoring and sites-vs-host-families sections
+        "dtm_flow_daily", "dtm_flow_weekly", "dtm_flow_weekly_profiles",
+        "dtm_idps_in_sites_and_host_families", "dtm_sites")]
     # the data-quality note counts submissions excluded and flagged
     + [dg.AssetKey(["cleaned", "cln_dtm_locality_assessments"])],
     group_name="reports",
     kinds={"html", "pdf", "duckdb"},
     owners=[OWNER],
-    code_version="1",
+    code_version="2",  # 2: flow monitoring and sites sections
     description="DTM situation report for the latest round, in English and French: key figures, IDPs "
                 "by prefecture (chart, table, change since the previous round), a map of IDPs by "
-                "sub-prefecture, displacement reasons, priority needs, methodology, data-quality and "
+                "sub-prefecture, displacement reasons, priority needs, IDPs on sites and with host families, "
+                "flow monitoring over the latest weeks (travellers by point and direction, main reasons "
+                "for travel and means of transport), methodology, data-quality and "
                 "disclosure notes. Self-contained HTML and PDF under DTM_HOME/reports; its figures are "
                 "kept in reports.dtm_situation_report for its own gate.",
 )
@@ -45,5 +51,39 @@ def dtm_situation_report(context: dg.AssetExecutionContext) -> dg.MaterializeRes
     })
 
 
+@dg.asset(
+    key=dg.AssetKey(["reports", "me_indicator_tracker"]),
+    deps=[dg.AssetKey(["marts", "me_indicator_tracking"])],
+    group_name="reports",
+    kinds={"xlsx", "html", "duckdb"},
+    owners=[OWNER],
+    code_version="1",
+    description="M&E indicator performance tracker of the community stabilization programme, in English "
+                "and French: a donor-ready XLSX (notes sheet, then one sheet per results-framework level with "
+                "every indicator, period and disaggregation; % achieved in traffic-light fills: on track "
+                f">= {GREEN_FROM:.0f}%, behind {AMBER_FROM:.0f}-{GREEN_FROM:.0f}%, off track < {AMBER_FROM:.0f}%) "
+                "and a self-contained HTML summary of progress against targets in the reporting period. "
+                "Under DTM_HOME/reports; the summary's figures are kept in reports.me_indicator_tracker for "
+                "its own gate.",
+)
+def me_indicator_tracker(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = load_settings()
+    tracker = build_indicator_tracker(settings.warehouse_path, settings.reports_dir,
+                                      min_cell_count=settings.min_cell_count)
+    context.log.info(f"indicator tracker for {tracker.period} written to {tracker.xlsx['en']}")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(tracker.xlsx["en"])),
+        "path_fr": dg.MetadataValue.path(str(tracker.xlsx["fr"])),
+        "html": dg.MetadataValue.path(str(tracker.html["en"])),
+        "html_fr": dg.MetadataValue.path(str(tracker.html["fr"])),
+        "reporting_period": tracker.period,
+        "indicators": tracker.indicators,
+        "indicators_with_target": tracker.with_target,
+        "indicators_on_track": tracker.on_track,
+        "share_on_track": dg.MetadataValue.float(round(tracker.share_on_track, 3))
+        if tracker.share_on_track is not None else "no indicator has a target this period",
+    })
+
+
 def build_report_defs() -> dg.Definitions:
-    return dg.Definitions(assets=[dtm_situation_report])
+    return dg.Definitions(assets=[dtm_situation_report, me_indicator_tracker])

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 
-from dtm_platform.reports.charts import horizontal_bar_chart
+from dtm_platform.reports.charts import horizontal_bar_chart, stacked_bar_chart
 from dtm_platform.reports.files import write_atomically
 from dtm_platform.reports.maps import proportional_symbol_map
 from dtm_platform.reports.pdf import print_to_pdf
@@ -22,6 +22,8 @@ from dtm_platform.reports.translations import LANGUAGES, TEXT, number
 TEMPLATES = Path(__file__).parent / "templates"
 MART = "marts.dtm_idp_returnees_by_admin2"
 FIGURES_TABLE = "reports.dtm_situation_report"
+FLOW_WEEKS = 4  # the flow monitoring section covers the latest weeks of counts
+TOP_CATEGORIES = 5  # reasons for travel, means of transport
 MEASURES = ("localities_assessed", "idp_households", "idp_individuals",
             "returnee_households", "returnee_individuals")
 
@@ -118,7 +120,71 @@ def _gather(con: duckdb.DuckDBPyConnection) -> dict:
                    count(*) filter (where not has_blocking_issue and len(dq_rules_failed) > 0) as flagged,
                    count(*) filter (where is_corrected) as corrected
             from cleaned.cln_dtm_locality_assessments where round = ?""", [round_number])[0],
+        "flows": _gather_flows(con),
+        "sites": _gather_sites(con, round_number),
     }
+
+
+def _gather_flows(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """Flow monitoring over the latest FLOW_WEEKS ISO weeks of counts: travellers by point and
+    direction (dtm_flow_weekly), the days counted (dtm_flow_daily), and the main reasons for
+    travel and means of transport (dtm_flow_weekly_profiles)."""
+    weeks = [r[0] for r in con.execute(
+        "select distinct week_start from marts.dtm_flow_weekly order by week_start desc limit ?",
+        [FLOW_WEEKS]).fetchall()]
+    if not weeks:
+        return None
+    first_week = min(weeks)
+    start, end = con.execute("select min(count_date), max(count_date) from marts.dtm_flow_daily "
+                             "where week_start >= ?", [first_week]).fetchone()
+    points = _rows(con, """
+        select fmp_id, fmp_name, fmp_label_en as label_en, fmp_label_fr as label_fr, admin1_name,
+               sum(flows)::bigint as flows,
+               coalesce(sum(total_individuals) filter (where direction = 'incoming'), 0)::bigint as incoming,
+               coalesce(sum(total_individuals) filter (where direction = 'outgoing'), 0)::bigint as outgoing,
+               sum(total_individuals)::bigint as travellers
+        from marts.dtm_flow_weekly where week_start >= ?
+        group by all order by travellers desc, fmp_id""", [first_week])
+    total = sum(p["travellers"] for p in points)
+
+    def top(breakdown: str) -> list[dict]:
+        return _rows(con, """
+            select category, category_label_en as label_en, category_label_fr as label_fr,
+                   sum(total_individuals)::bigint as travellers,
+                   sum(total_individuals) / nullif(?, 0) as share
+            from marts.dtm_flow_weekly_profiles where week_start >= ? and breakdown = ?
+            group by all order by travellers desc, category limit ?""",
+            [total, first_week, breakdown, TOP_CATEGORIES])
+
+    return {
+        "weeks": len(weeks), "start": start, "end": end, "points": points,
+        "totals": {m: sum(p[m] for p in points) for m in ("flows", "incoming", "outgoing", "travellers")},
+        "reasons": top("travel_reason"), "transport": top("transport_mode"),
+    }
+
+
+def _gather_sites(con: duckdb.DuckDBPyConnection, round_number: int) -> dict:
+    """IDPs on sites and with host families by prefecture (dtm_idps_in_sites_and_host_families)
+    and the sites by type (dtm_sites), for the report's round."""
+    prefectures = _rows(con, """
+        select admin1_pcode, admin1_name,
+               sum(sites_assessed)::bigint as sites_assessed,
+               sum(idp_individuals_in_sites)::bigint as in_sites,
+               sum(idp_individuals_in_host_families)::bigint as in_host_families,
+               sum(idp_individuals)::bigint as idp_individuals,
+               sum(idp_individuals_in_sites) / nullif(sum(idp_individuals), 0) as share_in_sites
+        from marts.dtm_idps_in_sites_and_host_families where round = ?
+        group by all order by idp_individuals desc, admin1_pcode""", [round_number])
+    totals = {m: sum(p[m] for p in prefectures)
+              for m in ("sites_assessed", "in_sites", "in_host_families", "idp_individuals")}
+    totals["share_in_sites"] = totals["in_sites"] / totals["idp_individuals"] if totals["idp_individuals"] else None
+    types = _rows(con, """
+        select site_type, site_type_label_en as label_en, site_type_label_fr as label_fr,
+               count(*) as sites, count(*) filter (where is_managed) as managed_sites,
+               sum(households)::bigint as households, sum(individuals)::bigint as individuals
+        from marts.dtm_sites where round = ?
+        group by all order by individuals desc, site_type""", [round_number])
+    return {"prefectures": prefectures, "totals": totals, "types": types}
 
 
 def render(data: dict, language: str, generated: datetime, boundaries: Path | None = None) -> str:
@@ -146,5 +212,46 @@ def render(data: dict, language: str, generated: datetime, boundaries: Path | No
                                            title=text["reasons_title"], label_width=230, colour="#4a78c2"),
         needs=[{**n, "label": n[label]} for n in data["needs"]],
         quality=text["quality"].format(**{k: number(v, language) for k, v in data["quality"].items()}),
+        flows=_flows_view(data["flows"], text, language),
+        sites=_sites_view(data["sites"], data["round"], text, language),
         generated=text["generated"].format(when=generated.strftime("%Y-%m-%d %H:%M UTC")),
     )
+
+
+def _day(value, language: str) -> str:
+    return value.strftime("%d/%m/%Y") if language == "fr" else value.isoformat()
+
+
+def _flows_view(flows: dict | None, text: dict, language: str) -> dict | None:
+    if flows is None:
+        return None
+    label = f"label_{language}"
+    return {
+        **flows,
+        "intro": text["flow_period"].format(points=len(flows["points"]), weeks=flows["weeks"],
+                                            start=_day(flows["start"], language), end=_day(flows["end"], language)),
+        "points": [{**p, "label": p[label]} for p in flows["points"]],
+        "reasons": [{**r, "label": r[label]} for r in flows["reasons"]],
+        "transport": [{**r, "label": r[label]} for r in flows["transport"]],
+        "chart": stacked_bar_chart([(p["fmp_name"], [p["incoming"], p["outgoing"]]) for p in flows["points"]],
+                                   series=[(text["incoming"], "#0033a0"), (text["outgoing"], "#8fb1e3")],
+                                   title=text["chart_flows"], label_width=150),
+    }
+
+
+def _sites_view(sites: dict, round_number: int, text: dict, language: str) -> dict:
+    totals = sites["totals"]
+    share = number(100 * totals["share_in_sites"], language) + "\u202f%" if totals["share_in_sites"] is not None else "–"
+    label = f"label_{language}"
+    return {
+        **sites,
+        "intro": (text["sites_intro"].format(sites=number(totals["sites_assessed"], language), round=round_number,
+                                             in_sites=number(totals["in_sites"], language), share=share,
+                                             in_families=number(totals["in_host_families"], language))
+                  if totals["sites_assessed"] else text["sites_none"].format(round=round_number)),
+        "types": [{**t, "label": t[label]} for t in sites["types"]],
+        "chart": stacked_bar_chart(
+            [(p["admin1_name"], [p["in_sites"], p["in_host_families"]]) for p in sites["prefectures"]],
+            series=[(text["idps_in_sites"], "#0033a0"), (text["idps_in_host_families"], "#8fb1e3")],
+            title=text["chart_sites"]),
+    }

@@ -45,6 +45,31 @@ TEXT = {
                        "is identifiable from them. Names and phone numbers of key informants never leave the "
                        "raw data store."),
         "pcodes": "P-codes: OCHA common operational dataset (COD-AB), boundaries valid from 2015-06-15.",
+        # flow monitoring and sites sections
+        "flow_title": "Flow monitoring",
+        "flow_period": "Travellers counted at {points} flow monitoring points over the last {weeks} weeks of counts, {start} to {end}.",
+        "flow_none": "No flow monitoring count is available yet.",
+        "travellers": "Travellers",
+        "flows": "Groups",
+        "incoming": "Incoming",
+        "outgoing": "Outgoing",
+        "flow_point": "Flow monitoring point",
+        "chart_flows": "Travellers by flow monitoring point and direction",
+        "flow_reasons_title": "Main reasons for travel",
+        "flow_transport_title": "Main means of transport",
+        "share_travellers": "Share of travellers",
+        "sites_title": "IDPs on sites and with host families",
+        "sites_intro": "{sites} IDP sites assessed in round {round} host {in_sites} IDPs ({share} of all IDPs); {in_families} IDPs live with host families in the assessed localities.",
+        "sites_none": "No IDP site was assessed in round {round}.",
+        "idps_in_sites": "IDPs on sites",
+        "idps_in_host_families": "IDPs with host families",
+        "all_idps": "All IDPs",
+        "share_in_sites": "Share on sites",
+        "sites_assessed": "Sites assessed",
+        "chart_sites": "IDPs on sites and with host families by prefecture",
+        "site_type": "Site type",
+        "sites": "Sites",
+        "managed_sites": "Managed sites",
     },
     "fr": {
         "title": "République centrafricaine : Matrice de suivi des déplacements",
@@ -85,6 +110,168 @@ TEXT = {
                        "aucune personne n'y est identifiable. Les noms et numéros de téléphone des informateurs "
                        "ne quittent jamais l'entrepôt des données brutes."),
         "pcodes": "P-codes : jeu de données opérationnel commun d'OCHA (COD-AB), limites valables depuis le 15/06/2015.",
+        # sections suivi des flux et sites
+        "flow_title": "Suivi des flux",
+        "flow_period": "Voyageurs comptés à {points} points de suivi des flux pendant les {weeks} dernières semaines de comptage, du {start} au {end}.",
+        "flow_none": "Aucun comptage de suivi des flux n'est encore disponible.",
+        "travellers": "Voyageurs",
+        "flows": "Groupes",
+        "incoming": "Entrants",
+        "outgoing": "Sortants",
+        "flow_point": "Point de suivi des flux",
+        "chart_flows": "Voyageurs par point de suivi des flux et direction",
+        "flow_reasons_title": "Principales raisons du voyage",
+        "flow_transport_title": "Principaux moyens de transport",
+        "share_travellers": "Part des voyageurs",
+        "sites_title": "PDI sur sites et en familles d'accueil",
+        "sites_intro": "Les {sites} sites de PDI évalués au round {round} accueillent {in_sites} PDI ({share} de l'ensemble des PDI) ; {in_families} PDI vivent en familles d'accueil dans les localités évaluées.",
+        "sites_none": "Aucun site de PDI n'a été évalué au round {round}.",
+        "idps_in_sites": "PDI sur sites",
+        "idps_in_host_families": "PDI en familles d'accueil",
+        "all_idps": "Ensemble des PDI",
+        "share_in_sites": "Part sur sites",
+        "sites_assessed": "Sites évalués",
+        "chart_sites": "PDI sur sites et en familles d'accueil par préfecture",
+        "site_type": "Type de site",
+        "sites": "Sites",
+        "managed_sites": "Sites gérés",
+    },
+}
+
+
+# The M&E indicator performance tracker (reports/indicator_tracker.py): XLSX and HTML.
+TRACKER_TEXT = {
+    "en": {
+        "title": "Community stabilization programme, Central African Republic",
+        "subtitle": "Indicator performance tracking, reporting period {period} ({start} to {end})",
+        "generated": "generated {when}",
+        "in_progress": "The period is not over yet: its figures are progress to date.",
+        "key_figures": "Key figures",
+        "indicators": "Indicators tracked",
+        "with_target": "With a target this period",
+        "on_track": "On track (90% or more)",
+        "share_on_track": "Share on track",
+        "levels": {"impact": "Impact", "outcome": "Outcome", "output": "Output"},
+        "chart_achieved": "% of the period's target achieved, by indicator",
+        "chart_lop": "% of the life-of-project target achieved to date, by indicator",
+        "code": "Code",
+        "parent": "Contributes to",
+        "indicator": "Indicator",
+        "unit": "Unit",
+        "units": {"people": "people", "sessions": "sessions", "score": "score (1-5)", "percent": "%"},
+        "period": "Period",
+        "disaggregation": "Disaggregation",
+        "disaggregations": {"total": "Total", "sex": "Sex", "age_group": "Age group",
+                            "displacement_status": "Displacement status", "disability": "Disability"},
+        "category": "Category",
+        "baseline": "Baseline",
+        "target": "Target (period)",
+        "actual": "Actual (period)",
+        "percent_achieved": "% achieved (period)",
+        "status": "Status",
+        "statuses": {"on_track": "On track", "behind": "Behind", "off_track": "Off track",
+                     "no_target": "No target", "not_measured": "Not measured", "suppressed": "Withheld"},
+        "cumulative": "Cumulative",
+        "life_of_project_target": "Life-of-project target",
+        "percent_of_lop": "% of life-of-project target",
+        "respondents": "People / respondents",
+        "data_source": "Data source",
+        "note": "Note",
+        "suppressed_note": "Withheld: fewer than {min} respondents",
+        "notes_sheet": "Notes",
+        "project": "Project",
+        "reporting_period": "Reporting period",
+        "periods_covered": "Periods covered",
+        "generated_at": "Generated at",
+        "source": "Data source",
+        "source_text": ("marts.me_indicator_tracking of the DTM CAR data platform: KoboToolbox forms me_activity "
+                        "(attendance lists and sessions), me_pdm (post-distribution monitoring) and me_perception "
+                        "(perception survey); results framework, baselines and targets from the M&E unit's seeds "
+                        "ref_results_framework and ref_indicator_targets. Only data that passed every "
+                        "data-quality gate is used; submissions with a blocking issue are not counted."),
+        "thresholds_title": "Status thresholds",
+        "thresholds": ("% achieved = actual of the period / target of the period. Green: 90% or more (on track); "
+                       "amber: 60% to under 90% (behind); red: under 60% (off track); no colour where the period "
+                       "has no target or the indicator was not measured."),
+        "method_title": "How figures are computed",
+        "method": ("People are counted once per period, and once over the life of the project in the cumulative "
+                   "column; sessions add up; scores and shares are levels, whose cumulative is the latest "
+                   "measurement. Targets are set on totals only; disaggregated rows show actuals."),
+        "disclosure_title": "Disclosure",
+        "disclosure": ("Figures aggregate attendance lists and interviews; no person is identifiable from them. "
+                       "People are recognised through keyed pseudonyms of their ID or phone; names and phone "
+                       "numbers never leave the raw data store. Scores and shares computed from fewer than {min} "
+                       "respondents are withheld."),
+        "status_legend": "Legend",
+        "indicators_sheet_note": "One sheet per results-framework level; one row per indicator, period and disaggregation.",
+    },
+    "fr": {
+        "title": "Programme de stabilisation communautaire, République centrafricaine",
+        "subtitle": "Suivi de la performance des indicateurs, période {period} (du {start} au {end})",
+        "generated": "produit le {when}",
+        "in_progress": "La période n'est pas terminée : ses chiffres sont les progrès à ce jour.",
+        "key_figures": "Chiffres clés",
+        "indicators": "Indicateurs suivis",
+        "with_target": "Avec une cible pour la période",
+        "on_track": "En bonne voie (90 % ou plus)",
+        "share_on_track": "Part en bonne voie",
+        "levels": {"impact": "Impact", "outcome": "Effets", "output": "Produits"},
+        "chart_achieved": "% de la cible de la période atteint, par indicateur",
+        "chart_lop": "% de la cible du projet atteint à ce jour, par indicateur",
+        "code": "Code",
+        "parent": "Contribue à",
+        "indicator": "Indicateur",
+        "unit": "Unité",
+        "units": {"people": "personnes", "sessions": "séances", "score": "score (1-5)", "percent": "%"},
+        "period": "Période",
+        "disaggregation": "Désagrégation",
+        "disaggregations": {"total": "Total", "sex": "Sexe", "age_group": "Tranche d'âge",
+                            "displacement_status": "Statut de déplacement", "disability": "Handicap"},
+        "category": "Catégorie",
+        "baseline": "Valeur de référence",
+        "target": "Cible (période)",
+        "actual": "Réalisé (période)",
+        "percent_achieved": "% atteint (période)",
+        "status": "Statut",
+        "statuses": {"on_track": "En bonne voie", "behind": "En retard", "off_track": "Hors trajectoire",
+                     "no_target": "Sans cible", "not_measured": "Non mesuré", "suppressed": "Masqué"},
+        "cumulative": "Cumul",
+        "life_of_project_target": "Cible du projet",
+        "percent_of_lop": "% de la cible du projet",
+        "respondents": "Personnes / répondants",
+        "data_source": "Source des données",
+        "note": "Note",
+        "suppressed_note": "Masqué : moins de {min} répondants",
+        "notes_sheet": "Notes",
+        "project": "Projet",
+        "reporting_period": "Période de rapport",
+        "periods_covered": "Périodes couvertes",
+        "generated_at": "Produit le",
+        "source": "Source des données",
+        "source_text": ("marts.me_indicator_tracking de la plateforme de données DTM RCA : formulaires KoboToolbox "
+                        "me_activity (listes de présence et séances), me_pdm (suivi post-distribution) et "
+                        "me_perception (enquête de perception) ; cadre de résultats, valeurs de référence et cibles "
+                        "des tables ref_results_framework et ref_indicator_targets de l'unité S&E. Seules les "
+                        "données qui ont passé tous les contrôles de qualité sont utilisées ; les soumissions avec "
+                        "un problème bloquant ne sont pas comptées."),
+        "thresholds_title": "Seuils de statut",
+        "thresholds": ("% atteint = réalisé de la période / cible de la période. Vert : 90 % ou plus (en bonne "
+                       "voie) ; orange : de 60 % à moins de 90 % (en retard) ; rouge : moins de 60 % (hors "
+                       "trajectoire) ; sans couleur quand la période n'a pas de cible ou que l'indicateur n'a pas "
+                       "été mesuré."),
+        "method_title": "Calcul des chiffres",
+        "method": ("Les personnes sont comptées une fois par période, et une fois sur la durée du projet dans la "
+                   "colonne cumul ; les séances s'additionnent ; les scores et les parts sont des niveaux, dont "
+                   "le cumul est la dernière mesure. Les cibles portent sur les totaux ; les lignes désagrégées "
+                   "donnent les réalisations."),
+        "disclosure_title": "Confidentialité",
+        "disclosure": ("Les chiffres agrègent des listes de présence et des entretiens ; aucune personne n'y est "
+                       "identifiable. Les personnes sont reconnues par des pseudonymes à clé de leur pièce "
+                       "d'identité ou de leur téléphone ; les noms et numéros de téléphone ne quittent jamais "
+                       "l'entrepôt des données brutes. Les scores et parts calculés sur moins de {min} répondants "
+                       "sont masqués."),
+        "status_legend": "Légende",
+        "indicators_sheet_note": "Une feuille par niveau du cadre de résultats ; une ligne par indicateur, période et désagrégation.",
     },
 }
 

@@ -1,0 +1,338 @@
+"""The M&E indicator performance tracker of the community stabilization programme, from
+marts.me_indicator_tracking: a donor-ready XLSX (a notes sheet, then one sheet per
+results-framework level with every indicator, period and disaggregation) and a
+self-contained HTML summary of progress against targets (inline CSS and SVG, no
+JavaScript), in English and French.
+
+Status of an indicator in a period, from its % achieved (actual / target of the period):
+on track at 90% or more (green), behind from 60% to under 90% (amber), off track under
+60% (red); no target, not measured, or withheld (a score or share from fewer than
+``min_cell_count`` respondents) otherwise.
+
+Spreadsheet safety: every text cell is written with ``write_string`` (never ``write`` or
+``write_formula``), the workbook turns off xlsxwriter's string-to-formula/URL/number
+conversions, and a text starting with ``= + - @`` carries Excel's quote prefix, so editing
+the cell does not turn it into a formula either."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+import jinja2
+import xlsxwriter
+
+from dtm_platform.reports.charts import progress_chart
+from dtm_platform.reports.files import write_atomically
+from dtm_platform.reports.translations import LANGUAGES, TRACKER_TEXT, number
+
+TEMPLATES = Path(__file__).parent / "templates"
+MART = "marts.me_indicator_tracking"
+FIGURES_TABLE = "reports.me_indicator_tracker"
+LEVELS = ("impact", "outcome", "output")
+
+# % achieved thresholds (of the period's target): red < AMBER_FROM <= amber < GREEN_FROM <= green
+AMBER_FROM, GREEN_FROM = 60.0, 90.0
+STATUS_FILLS = {  # background, font: Excel's own "bad", "neutral" and "good" styles
+    "on_track": ("#C6EFCE", "#006100"),
+    "behind": ("#FFEB9C", "#9C5700"),
+    "off_track": ("#FFC7CE", "#9C0006"),
+}
+STATUS_COLOURS = {"on_track": "#2e8540", "behind": "#e5a000", "off_track": "#c0392b"}  # chart bars
+# Indicators computed from interviews: a score or share over a few respondents is withheld.
+INTERVIEW_SOURCES = ("me_perception", "me_pdm")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+COLUMNS = (  # (key, width): the level sheets' columns, headers from TRACKER_TEXT
+    ("code", 9), ("parent", 12), ("indicator", 58), ("unit", 11), ("period", 10),
+    ("disaggregation", 18), ("category", 24), ("baseline", 11), ("target", 11), ("actual", 11),
+    ("percent_achieved", 12), ("status", 14), ("cumulative", 12), ("life_of_project_target", 13),
+    ("percent_of_lop", 14), ("respondents", 13), ("data_source", 14), ("note", 34),
+)
+
+
+def status_of(percent_achieved: float | None, *, measured: bool = True, suppressed: bool = False) -> str:
+    if suppressed:
+        return "suppressed"
+    if not measured:
+        return "not_measured"
+    if percent_achieved is None:
+        return "no_target"
+    if percent_achieved >= GREEN_FROM:
+        return "on_track"
+    if percent_achieved >= AMBER_FROM:
+        return "behind"
+    return "off_track"
+
+
+@dataclass(frozen=True)
+class TrackerResult:
+    xlsx: dict[str, Path]                    # language -> workbook
+    html: dict[str, Path] = field(default_factory=dict)
+    period: str = ""
+    indicators: int = 0
+    with_target: int = 0
+    on_track: int = 0
+
+    @property
+    def share_on_track(self) -> float | None:
+        return self.on_track / self.with_target if self.with_target else None
+
+
+def build_indicator_tracker(warehouse: Path, reports_dir: Path, *, min_cell_count: int = 5,
+                            generated: datetime | None = None) -> TrackerResult:
+    generated = generated or datetime.now(timezone.utc)
+    with duckdb.connect(str(warehouse)) as con:
+        data = gather(con, min_cell_count)
+        _keep_figures(con, data["summary"])
+    xlsx, html = {}, {}
+    for language in LANGUAGES:
+        xlsx[language] = reports_dir / f"me_indicator_tracker_{language}.xlsx"
+        write_atomically(xlsx[language], workbook_bytes(data, language, generated))
+        html[language] = reports_dir / f"me_indicator_tracker_{language}.html"
+        write_atomically(html[language], render(data, language, generated))
+    summary = data["summary"]
+    with_target = [r for r in summary if r["status"] in STATUS_FILLS]
+    return TrackerResult(xlsx=xlsx, html=html, period=data["period"]["period"], indicators=len(summary),
+                         with_target=len(with_target),
+                         on_track=sum(r["status"] == "on_track" for r in with_target))
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cursor = con.execute(sql, params or [])
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def gather(con: duckdb.DuckDBPyConnection, min_cell_count: int = 5) -> dict:
+    rows = _rows(con, f"""
+        select * from {MART}
+        order by indicator_code, period_start,
+                 case disaggregation when 'total' then 0 when 'sex' then 1 when 'age_group' then 2
+                      when 'displacement_status' then 3 else 4 end,
+                 disaggregation_value""")
+    if not rows:
+        raise ValueError(f"{MART} is empty: nothing to report")
+    for row in rows:
+        row["is_suppressed"] = (row["data_source"] in INTERVIEW_SOURCES and row["respondents"] is not None
+                                and 0 < row["respondents"] < min_cell_count)
+        if row["is_suppressed"]:
+            row["actual"] = row["cumulative"] = row["percent_achieved"] = None
+            row["percent_of_life_of_project_target"] = None
+        row["status"] = status_of(row["percent_achieved"], measured=row["actual"] is not None,
+                                  suppressed=row["is_suppressed"]) if row["disaggregation"] == "total" else None
+    periods = _rows(con, f"select distinct period, period_start, period_end from {MART} order by period_start")
+    # The reporting period: the latest one with anything measured on a total row.
+    measured = {r["period"] for r in rows
+                if r["disaggregation"] == "total" and r["actual"] is not None and r["actual"] != 0}
+    period = [p for p in periods if p["period"] in measured or not measured][-1]
+    summary = [r for r in rows if r["disaggregation"] == "total" and r["period"] == period["period"]]
+    return {"rows": rows, "periods": periods, "period": period, "summary": summary,
+            "min_cell_count": min_cell_count}
+
+
+def _keep_figures(con: duckdb.DuckDBPyConnection, summary: list[dict]) -> None:
+    """The figures the tracker's summary publishes, kept in the warehouse for its own gate."""
+    con.execute("create schema if not exists reports")
+    con.execute(f"""
+        create or replace table {FIGURES_TABLE} (
+            indicator_code varchar, parent_code varchar, level varchar, indicator_en varchar,
+            indicator_fr varchar, unit varchar, period varchar, baseline double, target double,
+            actual double, percent_achieved double, cumulative double, life_of_project_target double,
+            percent_of_life_of_project_target double, respondents bigint, is_suppressed boolean,
+            status varchar)""")
+    names = ["indicator_code", "parent_code", "level", "indicator_en", "indicator_fr", "unit", "period",
+             "baseline", "target", "actual", "percent_achieved", "cumulative", "life_of_project_target",
+             "percent_of_life_of_project_target", "respondents", "is_suppressed", "status"]
+    con.executemany(f"insert into {FIGURES_TABLE} values ({', '.join('?' * len(names))})",
+                    [[row[n] for n in names] for row in summary])
+
+
+# --- XLSX ----------------------------------------------------------------------------------
+
+class _Formats:
+    """xlsxwriter formats, made once per combination."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook):
+        self.workbook, self.cache = workbook, {}
+
+    def get(self, **properties) -> xlsxwriter.format.Format:
+        key = tuple(sorted(properties.items()))
+        if key not in self.cache:
+            self.cache[key] = self.workbook.add_format({"font_name": "Arial", "font_size": 10, **properties})
+        return self.cache[key]
+
+
+def _text(sheet, row: int, col: int, value, formats: _Formats, **properties) -> None:
+    """Text is always a string cell; one a spreadsheet would run as a formula gets the quote prefix."""
+    if value is None:
+        sheet.write_blank(row, col, None, formats.get(**properties))
+        return
+    value = str(value)
+    if value.startswith(FORMULA_PREFIXES):
+        properties["quote_prefix"] = True
+    sheet.write_string(row, col, value, formats.get(**properties))
+
+
+def _value(sheet, row: int, col: int, value, unit: str, formats: _Formats, **properties) -> None:
+    if value is None:
+        sheet.write_blank(row, col, None, formats.get(**properties))
+    elif unit == "percent":   # shares in the mart are 0-100: the cell holds the fraction
+        sheet.write_number(row, col, value / 100, formats.get(num_format="0.0%", **properties))
+    elif unit == "score":
+        sheet.write_number(row, col, value, formats.get(num_format="0.00", **properties))
+    else:
+        sheet.write_number(row, col, value, formats.get(num_format="#,##0", **properties))
+
+
+def workbook_bytes(data: dict, language: str, generated: datetime) -> bytes:
+    text = TRACKER_TEXT[language]
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {
+        "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    workbook.set_properties({"title": f"{text['title']}: {text['subtitle'].split(',')[0]}",
+                             "author": "DTM CAR data platform", "created": generated.replace(tzinfo=None)})
+    formats = _Formats(workbook)
+    _notes_sheet(workbook.add_worksheet(text["notes_sheet"]), data, text, language, generated, formats)
+    for level in LEVELS:
+        rows = [r for r in data["rows"] if r["level"] == level]
+        _level_sheet(workbook.add_worksheet(text["levels"][level]), rows, text, language, data, formats)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _notes_sheet(sheet, data: dict, text: dict, language: str, generated: datetime, formats: _Formats) -> None:
+    period, periods, summary = data["period"], data["periods"], data["summary"]
+    with_target = [r for r in summary if r["status"] in STATUS_FILLS]
+    on_track = sum(r["status"] == "on_track" for r in with_target)
+    sheet.set_column(0, 0, 26)
+    sheet.set_column(1, 1, 100)
+    _text(sheet, 0, 0, text["title"], formats, bold=True, font_size=14, font_color="#0033a0")
+    _text(sheet, 1, 0, text["subtitle"].format(period=period["period"], start=_day(period["period_start"], language),
+                                               end=_day(period["period_end"], language)), formats, italic=True)
+    lines = [
+        (text["project"], text["title"]),
+        (text["reporting_period"], f"{period['period']} ({_day(period['period_start'], language)} – "
+                                   f"{_day(period['period_end'], language)})"
+                                   + (f". {text['in_progress']}" if period["period_end"] >= generated.date() else "")),
+        (text["periods_covered"], ", ".join(p["period"] for p in periods)),
+        (text["generated_at"], generated.strftime("%Y-%m-%d %H:%M UTC")),
+        (text["source"], text["source_text"]),
+        (text["indicators"], str(len(summary))),
+        (text["on_track"], f"{on_track} / {len(with_target)}"
+                           + (f" ({number(100 * on_track / len(with_target), language)} %)" if with_target else "")),
+        (text["thresholds_title"], text["thresholds"]),
+        (text["method_title"], text["method"]),
+        (text["disclosure_title"], text["disclosure"].format(min=data["min_cell_count"])),
+        ("", text["indicators_sheet_note"]),
+    ]
+    row = 3
+    for label, value in lines:
+        _text(sheet, row, 0, label, formats, bold=True, valign="top")
+        _text(sheet, row, 1, value, formats, text_wrap=True, valign="top")
+        row += 1
+    row += 1
+    _text(sheet, row, 0, text["status_legend"], formats, bold=True)
+    for status in STATUS_FILLS:
+        background, font = STATUS_FILLS[status]
+        _text(sheet, row, 1, text["statuses"][status], formats, bg_color=background, font_color=font)
+        row += 1
+
+
+def _level_sheet(sheet, rows: list[dict], text: dict, language: str, data: dict, formats: _Formats) -> None:
+    header = formats.get(bold=True, font_color="#FFFFFF", bg_color="#0033a0", text_wrap=True, valign="top",
+                         border=1, border_color="#FFFFFF")
+    for col, (key, width) in enumerate(COLUMNS):
+        sheet.set_column(col, col, width)
+        sheet.write_string(0, col, text[key], header)
+    sheet.set_row(0, 30)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(COLUMNS) - 1)
+    units = text["units"]
+    for position, r in enumerate(rows, 1):
+        bold = {"bold": True} if r["disaggregation"] == "total" else {}
+        unit = r["unit"]
+        category = r[f"disaggregation_value_label_{language}"] or r["disaggregation_value"]
+        cells = {
+            "code": r["indicator_code"], "parent": r["parent_code"], "indicator": r[f"indicator_{language}"],
+            "unit": units.get(unit, unit), "period": r["period"],
+            "disaggregation": text["disaggregations"].get(r["disaggregation"], r["disaggregation"]),
+            "category": category, "data_source": r["data_source"],
+            "status": text["statuses"][r["status"]] if r["status"] else None,
+            "note": text["suppressed_note"].format(min=data["min_cell_count"]) if r["is_suppressed"] else None,
+        }
+        fill = {}
+        if r["status"] in STATUS_FILLS:
+            background, font = STATUS_FILLS[r["status"]]
+            fill = {"bg_color": background, "font_color": font}
+        for col, (key, _) in enumerate(COLUMNS):
+            if key in cells:
+                extra = {"text_wrap": True, "valign": "top"} if key == "indicator" else {"valign": "top"}
+                _text(sheet, position, col, cells[key], formats, **bold, **extra, **(fill if key == "status" else {}))
+            elif key in ("baseline", "target", "actual", "cumulative", "life_of_project_target"):
+                _value(sheet, position, col, r[key], unit, formats, valign="top", **bold)
+            elif key == "percent_achieved":
+                _value(sheet, position, col, r["percent_achieved"], "percent", formats, valign="top", **bold, **fill)
+            elif key == "percent_of_lop":
+                _value(sheet, position, col, r["percent_of_life_of_project_target"], "percent", formats,
+                       valign="top", **bold)
+            elif key == "respondents":
+                _value(sheet, position, col, r["respondents"], "people", formats, valign="top", **bold)
+
+
+def _day(value: date, language: str) -> str:
+    return value.strftime("%d/%m/%Y") if language == "fr" else value.isoformat()
+
+
+# --- HTML ----------------------------------------------------------------------------------
+
+def render(data: dict, language: str, generated: datetime) -> str:
+    text = TRACKER_TEXT[language]
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+                             autoescape=jinja2.select_autoescape(["html", "j2"]),
+                             undefined=jinja2.StrictUndefined)
+    percent = lambda value: number(value, language, 1) + "\u202f%"  # noqa: E731
+
+    def value(amount, unit):
+        if amount is None:
+            return ""
+        if unit == "percent":
+            return percent(amount)
+        return number(amount, language, 2) if unit == "score" else number(amount, language)
+
+    env.filters["value"] = value
+    env.filters["percent"] = lambda amount: "" if amount is None else percent(amount)
+    env.filters["n"] = lambda amount: number(amount, language)
+    period, summary = data["period"], data["summary"]
+    with_target = [r for r in summary if r["status"] in STATUS_FILLS]
+    on_track = sum(r["status"] == "on_track" for r in with_target)
+    grey = "#9aa5b8"
+    achieved = progress_chart(
+        [(r["indicator_code"], r["percent_achieved"], STATUS_COLOURS.get(r["status"], grey)) for r in summary],
+        title=text["chart_achieved"], value_label=percent, target_label="100\u202f%")
+    lop = progress_chart(
+        [(r["indicator_code"], r["percent_of_life_of_project_target"], "#0033a0") for r in summary],
+        title=text["chart_lop"], value_label=percent, target_label="100\u202f%")
+    levels = [{"name": level, "label": text["levels"][level],
+               "rows": [{**r, "indicator": r[f"indicator_{language}"],
+                         "status_label": text["statuses"][r["status"]]} for r in summary if r["level"] == level]}
+              for level in LEVELS]
+    subtitle = text["subtitle"].format(period=period["period"], start=_day(period["period_start"], language),
+                                       end=_day(period["period_end"], language))
+    return env.get_template("me_indicator_tracker.html.j2").render(
+        lang=language, t=text, subtitle=subtitle,
+        generated=text["generated"].format(when=generated.strftime("%Y-%m-%d %H:%M UTC")),
+        in_progress=period["period_end"] >= generated.date(),
+        key_figures=[
+            {"name": "indicators", "label": text["indicators"], "value": number(len(summary), language)},
+            {"name": "with_target", "label": text["with_target"], "value": number(len(with_target), language)},
+            {"name": "on_track", "label": text["on_track"], "value": number(on_track, language)},
+            {"name": "share_on_track", "label": text["share_on_track"],
+             "value": percent(100 * on_track / len(with_target)) if with_target else "–"},
+        ],
+        achieved_chart=achieved, lop_chart=lop, levels=levels, fills=STATUS_FILLS,
+        disclosure=text["disclosure"].format(min=data["min_cell_count"]),
+    )
