@@ -1,0 +1,259 @@
+"""The M&E indicator tracker from a small synthetic marts.me_indicator_tracking: the XLSX read
+back with openpyxl (a sheet per level with the mart's rows and figures, frozen header,
+percent formats, traffic-light fills at the documented thresholds, formula text kept as
+text), the HTML summary's key figures, and the figures table its gate reads."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import date, datetime, timezone
+
+import duckdb
+import openpyxl
+import pytest
+
+from dtm_platform.quality.checks import read_warehouse_frame
+from dtm_platform.quality.runner import validate
+from dtm_platform.quality.suites import load_suites
+from dtm_platform.reports.indicator_tracker import (
+    FIGURES_TABLE, STATUS_FILLS, build_indicator_tracker, status_of)
+from dtm_platform.reports.translations import TRACKER_TEXT
+
+Q1 = ("2026-Q1", date(2026, 1, 1), date(2026, 3, 31))
+Q2 = ("2026-Q2", date(2026, 4, 1), date(2026, 6, 30))
+HYPERLINK = '=HYPERLINK("http://evil.example","click")'
+FORMULA_TEXTS = {"en": {HYPERLINK, "+Women", "-Men"}, "fr": {"@SUM(1+1)", "+Femmes", "-Hommes"}}
+GENERATED = datetime(2026, 7, 15, 8, 30, tzinfo=timezone.utc)
+
+
+def indicator(code, parent, level, en, fr, unit, source, lop):
+    return {"indicator_code": code, "parent_code": parent, "level": level, "indicator_en": en,
+            "indicator_fr": fr, "unit": unit, "data_source": source, "life_of_project_target": lop}
+
+
+IMP = indicator("IMP-1", None, "impact", "Social cohesion index (1-5)", "Indice de cohésion sociale (1-5)",
+                "score", "me_perception", 3.2)
+OC = indicator("OC-1", "IMP-1", "outcome", HYPERLINK, "@SUM(1+1)", "percent", "me_pdm", 75)
+OP1 = indicator("OP-1", "OC-1", "output", "People reached, counted once", "Personnes touchées", "people",
+                "me_activity", 2000)
+OP2 = indicator("OP-2", "OC-1", "output", "Sessions held", "Séances tenues", "sessions", "me_activity", 40)
+
+
+def row(ind, period, disaggregation="total", value="total", label_en="Total", label_fr="Total", *,
+        baseline=None, target=None, actual=None, cumulative=None, percent=None, lop_percent=None, respondents=None):
+    total = disaggregation == "total"
+    return {**ind, "period": period[0], "period_start": period[1], "period_end": period[2],
+            "disaggregation": disaggregation, "disaggregation_value": value,
+            "disaggregation_value_label_en": label_en, "disaggregation_value_label_fr": label_fr,
+            "baseline": baseline, "target": target,
+            "life_of_project_target": ind["life_of_project_target"] if total else None,
+            "actual": actual, "cumulative": cumulative, "percent_achieved": percent,
+            "percent_of_life_of_project_target": lop_percent, "respondents": respondents}
+
+
+# In the mart's order: indicator, period, total first, then the disaggregations.
+ROWS = [
+    row(IMP, Q1, baseline=2.5, target=3.0, actual=2.7, cumulative=2.7, percent=90.0, lop_percent=84.4,
+        respondents=43),                                                       # exactly 90: on track
+    row(IMP, Q1, "sex", "female", "Female", "Femme", actual=2.6, cumulative=2.6, respondents=40),
+    row(IMP, Q1, "sex", "male", "Male", "Homme", actual=2.9, cumulative=2.9, respondents=3),  # withheld
+    row(IMP, Q2, baseline=2.5, target=3.2, actual=None, cumulative=2.7, lop_percent=84.4,
+        respondents=0),                                                        # not measured
+    row(OC, Q1, baseline=60, target=70, actual=41.3, cumulative=41.3, percent=59.0, lop_percent=55.1,
+        respondents=120),                                                      # 59: off track
+    row(OC, Q2, baseline=60, target=75, actual=45, cumulative=45, percent=60.0, lop_percent=60.0,
+        respondents=80),                                                       # exactly 60: behind
+    row(OC, Q2, "sex", "female", "+Women", "+Femmes", actual=47.5, cumulative=47.5, respondents=40),
+    row(OC, Q2, "sex", "male", "-Men", "-Hommes", actual=42.5, cumulative=42.5, respondents=40),
+    row(OP1, Q1, baseline=0, target=1000, actual=899, cumulative=899, percent=89.9, lop_percent=45.0,
+        respondents=899),                                                      # 89.9: behind
+    row(OP1, Q1, "disability", "yes", "Yes", "Oui", actual=2, cumulative=2, respondents=2),  # counts kept
+    row(OP1, Q2, baseline=0, target=None, actual=120, cumulative=1019, lop_percent=51.0,
+        respondents=120),                                                      # no target
+    row(OP2, Q1, baseline=0, target=10, actual=12, cumulative=12, percent=120.0, lop_percent=30.0),
+    row(OP2, Q2, baseline=0, target=10, actual=9, cumulative=21, percent=90.0, lop_percent=52.5),
+]
+COLUMNS = list(ROWS[0])
+
+
+@pytest.fixture(scope="module")
+def tracker(tmp_path_factory):
+    home = tmp_path_factory.mktemp("tracker")
+    warehouse = home / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        types = {"period_start": "date", "period_end": "date", "respondents": "bigint"}
+        numeric = {"baseline", "target", "life_of_project_target", "actual", "cumulative", "percent_achieved",
+                   "percent_of_life_of_project_target"}
+        con.execute("create table marts.me_indicator_tracking ("
+                    + ", ".join(f"{c} {types.get(c, 'double' if c in numeric else 'varchar')}" for c in COLUMNS)
+                    + ")")
+        # inserted out of order: the tracker sorts
+        con.executemany(f"insert into marts.me_indicator_tracking values ({', '.join('?' * len(COLUMNS))})",
+                        [[r[c] for c in COLUMNS] for r in reversed(ROWS)])
+    result = build_indicator_tracker(warehouse, home / "reports", min_cell_count=5, generated=GENERATED)
+    return result, warehouse
+
+
+def sheet_rows(sheet) -> list[dict]:
+    header = [cell.value for cell in sheet[1]]
+    return [dict(zip(header, cells)) for cells in sheet.iter_rows(min_row=2)]
+
+
+@pytest.mark.parametrize(("percent", "status"), [
+    (None, "no_target"), (0, "off_track"), (59.9, "off_track"), (60, "behind"), (89.9, "behind"),
+    (90, "on_track"), (150, "on_track")])
+def test_status_thresholds(percent, status):
+    assert status_of(percent) == status
+
+
+def test_result_counts_the_reporting_period(tracker):
+    result, _ = tracker
+    assert result.period == "2026-Q2"  # the latest period with something measured
+    assert (result.indicators, result.with_target, result.on_track) == (4, 2, 1)
+    assert result.share_on_track == 0.5
+    assert set(result.xlsx) == set(result.html) == {"en", "fr"}
+
+
+def test_a_sheet_per_level_with_the_marts_rows_and_figures(tracker):
+    result, _ = tracker
+    text = TRACKER_TEXT["en"]
+    book = openpyxl.load_workbook(result.xlsx["en"])
+    assert book.sheetnames == ["Notes", "Impact", "Outcome", "Output"]
+    for level, name in text["levels"].items():
+        expected = [r for r in ROWS if r["level"] == level]
+        got = sheet_rows(book[name])
+        assert len(got) == len(expected), name
+        for cells, r in zip(got, expected):
+            assert cells[text["code"]].value == r["indicator_code"]
+            assert cells[text["indicator"]].value == r["indicator_en"]
+            assert cells[text["period"]].value == r["period"]
+            assert cells[text["disaggregation"]].value == text["disaggregations"][r["disaggregation"]]
+            assert cells[text["category"]].value == r["disaggregation_value_label_en"]
+            scale = 100 if r["unit"] == "percent" else 1  # a share is held as a fraction
+            suppressed = r["data_source"] != "me_activity" and 0 < (r["respondents"] or 0) < 5
+            for column, key in (("baseline", "baseline"), ("target", "target"), ("actual", "actual"),
+                                ("cumulative", "cumulative"), ("life_of_project_target", "life_of_project_target")):
+                value = cells[text[column]].value
+                if r[key] is None or (suppressed and key in ("actual", "cumulative")):
+                    assert value is None, (r["indicator_code"], r["period"], column)
+                else:
+                    assert value * scale == pytest.approx(r[key]), (r["indicator_code"], r["period"], column)
+            if r["respondents"] is not None:
+                assert cells[text["respondents"]].value == r["respondents"]
+
+
+def test_frozen_header_widths_and_number_formats(tracker):
+    result, _ = tracker
+    text = TRACKER_TEXT["en"]
+    book = openpyxl.load_workbook(result.xlsx["en"])
+    for name in text["levels"].values():
+        sheet = book[name]
+        assert sheet.freeze_panes == "A2"
+        assert sheet["A1"].font.b
+        assert sheet.column_dimensions["C"].width > 50  # the indicator's wording reads whole
+    outcome = sheet_rows(book["Outcome"])
+    assert outcome[0][text["percent_achieved"]].number_format == "0.0%"
+    assert outcome[0][text["percent_achieved"]].value == pytest.approx(0.59)
+    assert outcome[0][text["actual"]].number_format == "0.0%"    # a share indicator
+    assert outcome[0][text["percent_of_lop"]].number_format == "0.0%"
+    impact = sheet_rows(book["Impact"])
+    assert impact[0][text["actual"]].number_format == "0.00"     # a score
+    output = sheet_rows(book["Output"])
+    assert output[0][text["actual"]].number_format == "#,##0"    # people
+
+
+def test_percent_achieved_fills_follow_the_thresholds(tracker):
+    result, _ = tracker
+    text = TRACKER_TEXT["en"]
+    book = openpyxl.load_workbook(result.xlsx["en"])
+    seen = set()
+    for level, name in text["levels"].items():
+        for cells, r in zip(sheet_rows(book[name]), [r for r in ROWS if r["level"] == level]):
+            cell = cells[text["percent_achieved"]]
+            status = status_of(r["percent_achieved"]) if r["disaggregation"] == "total" else None
+            if status in STATUS_FILLS:
+                assert cell.fill.fill_type == "solid"
+                assert cell.fill.fgColor.rgb.endswith(STATUS_FILLS[status][0].lstrip("#").upper())
+                assert cells[text["status"]].value == text["statuses"][status]
+                seen.add(status)
+            else:
+                assert cell.fill.fill_type is None, (r["indicator_code"], r["period"], r["disaggregation"])
+    assert seen == {"on_track", "behind", "off_track"}
+
+
+def test_formula_text_stays_text(tracker):
+    result, _ = tracker
+    for language in ("en", "fr"):
+        book = openpyxl.load_workbook(result.xlsx[language])
+        found = set()
+        for sheet in book.worksheets:
+            for cells in sheet.iter_rows():
+                for cell in cells:
+                    assert cell.data_type != "f", (sheet.title, cell.coordinate)
+                    if isinstance(cell.value, str) and cell.value in FORMULA_TEXTS[language]:
+                        assert cell.data_type == "s" and cell.quotePrefix, (sheet.title, cell.coordinate)
+                        found.add(cell.value)
+        assert found == FORMULA_TEXTS[language]
+        with zipfile.ZipFile(result.xlsx[language]) as package:
+            for member in package.namelist():
+                if member.startswith("xl/worksheets/"):
+                    assert b"<f>" not in package.read(member) and b"<f " not in package.read(member)
+
+
+def test_small_bases_are_withheld(tracker):
+    result, _ = tracker
+    text = TRACKER_TEXT["en"]
+    impact = sheet_rows(openpyxl.load_workbook(result.xlsx["en"])["Impact"])
+    male = next(c for c in impact if c[text["category"]].value == "Male")
+    assert male[text["actual"]].value is None and male[text["cumulative"]].value is None
+    assert male[text["note"]].value == text["suppressed_note"].format(min=5)
+    output = sheet_rows(openpyxl.load_workbook(result.xlsx["en"])["Output"])
+    disabled = next(c for c in output if c[text["category"]].value == "Yes")
+    assert disabled[text["actual"]].value == 2  # attendance counts are not interview answers
+
+
+def test_notes_sheet(tracker):
+    result, _ = tracker
+    text = TRACKER_TEXT["en"]
+    notes = {row[0]: row[1] for row in openpyxl.load_workbook(result.xlsx["en"])["Notes"].iter_rows(values_only=True)}
+    assert notes[text["project"]] == text["title"]
+    assert notes[text["reporting_period"]].startswith("2026-Q2 (2026-04-01")
+    assert notes[text["periods_covered"]] == "2026-Q1, 2026-Q2"
+    assert notes[text["generated_at"]] == "2026-07-15 08:30 UTC"
+    assert "marts.me_indicator_tracking" in notes[text["source"]]
+    assert "90%" in notes[text["thresholds_title"]] and "60%" in notes[text["thresholds_title"]]
+    assert "fewer than 5 respondents" in notes[text["disclosure_title"]]
+    assert notes[text["on_track"]] == "1 / 2 (50 %)"
+
+
+def test_html_summary_carries_the_key_figures(tracker):
+    result, _ = tracker
+    english = result.html["en"].read_text(encoding="utf-8")
+    french = result.html["fr"].read_text(encoding="utf-8")
+    for html in (english, french):
+        assert html.count("<svg") == 2
+        assert "<script" not in html and "<link" not in html  # self-contained, nothing fetched
+        assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", html)  # formula text shown, escaped
+        for figure, value in (("indicators", "4"), ("with_target", "2"), ("on_track", "1")):
+            assert re.search(rf'data-figure="{figure}">\s*<div class="value">{value}</div>', html), figure
+    assert "2026-Q2" in english and "Output" in english and "On track" in english
+    assert "Produits" in french and "En bonne voie" in french and "Output" not in french
+    assert "50.0\u202f%" in english and "50,0\u202f%" in french          # share on track
+    assert "90.0\u202f%" in english and "60.0\u202f%" in english          # OP-2 and OC-1 achieved
+    assert "1,019".replace(",", "\u202f") in english                     # OP-1 cumulative
+    assert "45.0\u202f%" in english                                      # OC-1 actual, a share
+    assert "&#34;" in english or "&quot;" in english                     # text escaped
+
+
+def test_figures_table_and_its_gate(tracker):
+    _, warehouse = tracker
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        figures = con.execute(f"select indicator_code, period, status, actual from {FIGURES_TABLE} "
+                              "order by indicator_code").fetchall()
+    assert figures == [("IMP-1", "2026-Q2", "not_measured", None), ("OC-1", "2026-Q2", "behind", 45.0),
+                       ("OP-1", "2026-Q2", "no_target", 120.0), ("OP-2", "2026-Q2", "on_track", 9.0)]
+    suite = load_suites()[("reports", "me_indicator_tracker")]
+    outcome = validate(read_warehouse_frame(warehouse, suite.asset_path, suite.needed_columns()), suite)
+    assert not outcome.blocking_failures, outcome.blocking_failures
