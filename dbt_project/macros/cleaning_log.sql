@@ -71,8 +71,9 @@
 {%- endmacro %}
 
 
-{#- A staging model with the applicable cleaning-log corrections applied, nothing else
-    changed, and is_corrected: renders the whole select of a cln_<form>_corrected model. -#}
+{#- A staging model with the applicable cleaning-log corrections applied, its p-codes mapped
+    through the boundary crosswalk (crosswalked_pcode), nothing else changed, and
+    is_corrected: renders the whole select of a cln_<form>_corrected model. -#}
 {% macro apply_cleaning_log(form, relation) -%}
 {%- set fields = correctable_fields(form) %}
 with staged as (
@@ -93,7 +94,8 @@ corrections as (
 select
     staged.* replace (
         {%- for field, type in fields.items() %}
-        coalesce(cast(corrections.{{ field }}__new as {{ type }}), staged.{{ field }}) as {{ field }}{% if not loop.last %},{% endif %}
+        {%- set corrected = 'coalesce(cast(corrections.' ~ field ~ '__new as ' ~ type ~ '), staged.' ~ field ~ ')' %}
+        {% if field.endswith('_pcode') %}{{ crosswalked_pcode(corrected) }}{% else %}{{ corrected }}{% endif %} as {{ field }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     ),
     corrections.submission_id is not null as is_corrected

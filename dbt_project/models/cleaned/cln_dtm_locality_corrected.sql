@@ -1,5 +1,6 @@
--- Staging's locality assessments with the applicable cleaning-log corrections applied;
--- nothing else changes. Data-quality rules run on this, so a corrected value is judged,
+-- Staging's locality assessments with the applicable cleaning-log corrections applied and
+-- p-codes mapped through the boundary crosswalk (ref_admin_pcode_crosswalk); nothing else
+-- changes. Data-quality rules run on this, so a corrected value is judged,
 -- not the typo it replaced.
 {%- set fields = correctable_fields('dtm_locality') %}
 with assessments as (
@@ -20,7 +21,8 @@ corrections as (
 select
     assessments.* replace (
         {%- for field, type in fields.items() %}
-        coalesce(cast(corrections.{{ field }}__new as {{ type }}), assessments.{{ field }}) as {{ field }}{% if not loop.last %},{% endif %}
+        {%- set corrected = 'coalesce(cast(corrections.' ~ field ~ '__new as ' ~ type ~ '), assessments.' ~ field ~ ')' %}
+        {% if field.endswith('_pcode') %}{{ crosswalked_pcode(corrected) }}{% else %}{{ corrected }}{% endif %} as {{ field }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     ),
     corrections.submission_id is not null as is_corrected
