@@ -293,6 +293,13 @@ def test_postgres_publication_killed_at_each_point_keeps_the_last_good_one_and_t
             while publishing_backends(url) and time.monotonic() < deadline:
                 time.sleep(0.1)
             assert publishing_backends(url) == [], point
+        # Before the commit the server rolled everything back; after it, only the previous
+        # schema is left (the reader role cannot use it), for the next publication to drop.
+        left = marts_schemas(url) - {"marts"}
+        if point == "cleanup":
+            assert len(left) == 1 and next(iter(left)).startswith("marts_previous_"), left
+        else:
+            assert left == set(), (point, left)
         result = publish(bump + 1)   # the next publication succeeds ...
         good = bump + 1
         assert result.retired_left == [], point
