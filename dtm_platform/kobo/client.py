@@ -170,7 +170,7 @@ class KoboClient:
                 if response.status_code == 200:
                     # orjson: the same values as the standard library, several times faster;
                     # its errors (cut-short or non-UTF-8 bodies) are json.JSONDecodeError too.
-                    body = orjson.loads(response.content)
+                    body = _parse(response.content)
                     with self._stats_lock:
                         self.stats.pages += 1
                     return body
@@ -195,6 +195,15 @@ class KoboClient:
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter, so parallel clients do not retry in step."""
         return random.uniform(0, min(MAX_BACKOFF_SECONDS, self.backoff_base * 2 ** (attempt - 1)))
+
+
+def _parse(body: bytes) -> dict:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        # orjson refuses escaped lone surrogates, which broken clients do send and the
+        # standard library accepts; a body that is cut short fails both ways.
+        return json.loads(body)
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import duckdb
+import orjson
 import pyarrow as pa
 
 from dtm_platform.kobo.client import KoboClient
@@ -90,6 +93,11 @@ create table if not exists raw.{table} (
 )"""
 
 
+# Pages are inserted a few at a time: each insert into a table keyed on _id has a fixed
+# cost (index, write-ahead log), which a 1000-row page does not amortise.
+INSERT_BATCH_ROWS = 5000
+
+
 @dataclass(frozen=True)
 class LandingResult:
     new_submissions: int
@@ -138,18 +146,24 @@ def land_form_content(con: duckdb.DuckDBPyConnection, client: KoboClient, form: 
 
 
 def land_new_submissions(con: duckdb.DuckDBPyConnection, client: KoboClient, form: FormEntry,
-                         run_id: str | None = None, progress=None) -> LandingResult:
+                         run_id: str | None = None, progress=None,
+                         batch_rows: int = INSERT_BATCH_ROWS) -> LandingResult:
     """Fetch every submission above the high-water mark and insert it, one page at a time, in
     ``_id`` order (several pages in flight: ``parallel.py``)."""
     started_at, clock = datetime.now(timezone.utc), time.perf_counter()
     ensure_raw_tables(con, form)
     pages_before, retries_before = client.stats.pages, client.stats.retries
     after_id = high_water_mark(con, form)
-    new = 0
-    for page in iter_pages_in_order(client, form.uid, after_id):
-        new += _insert_page(con, form, page)
-        if progress is not None:
-            progress(new)
+    batch: list[dict] = []
+    with _BackgroundInserter(con, form, progress) as inserter:
+        for page in iter_pages_in_order(client, form.uid, after_id):
+            batch.extend(page)
+            if len(batch) >= batch_rows:
+                inserter.insert(batch)
+                batch = []
+        if batch:
+            inserter.insert(batch)
+    new = inserter.inserted
     max_id = high_water_mark(con, form)
     total, last_time = con.execute(
         f"select count(*), max(submission_time)::varchar from raw.{form.raw_table}").fetchone()
@@ -177,9 +191,26 @@ def log_sync(con: duckdb.DuckDBPyConnection, form: FormEntry, run_id: str | None
     )
 
 
+def payload_json(submission: dict) -> str:
+    """A submission as compact JSON. orjson writes the same text as the standard library's
+    ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` (so payloads landed by
+    earlier versions hash the same), several times faster; only floats in exponent form
+    differ (``1e-7`` against ``1e-07``), which Kobo's string answers do not carry. What
+    orjson refuses (integers beyond 64 bits, lone surrogates) goes through the standard
+    library."""
+    try:
+        return orjson.dumps(submission).decode("utf-8")
+    except TypeError:
+        return json.dumps(submission, ensure_ascii=False, separators=(",", ":"))
+
+
 def page_table(page: list[dict]) -> pa.Table:
     """A page of submissions as the columns of a raw table."""
-    payloads = [json.dumps(s, ensure_ascii=False, separators=(",", ":")) for s in page]
+    try:  # the whole page at once through orjson, which nearly every page allows
+        encoded = [orjson.dumps(s) for s in page]
+    except TypeError:
+        encoded = [payload_json(s).encode("utf-8") for s in page]
+    payloads = [e.decode("utf-8") for e in encoded]
     return pa.table({
         "_id": pa.array([s["_id"] for s in page], pa.int64()),
         "_uuid": [str(s.get("_uuid") or "") for s in page],
@@ -188,29 +219,72 @@ def page_table(page: list[dict]) -> pa.Table:
         "form_version": [s.get("__version__") for s in page],
         "validation_status": [validation_label(s.get("_validation_status")) for s in page],
         "payload": payloads,
-        "payload_hash": [hashlib.sha256(p.encode("utf-8")).hexdigest() for p in payloads],
+        "payload_hash": [hashlib.sha256(e).hexdigest() for e in encoded],
     })
 
 
-def _insert_page(con: duckdb.DuckDBPyConnection, form: FormEntry, page: list[dict]) -> int:
-    batch = page_table(page)
-    before = con.execute(f"select count(*) from raw.{form.raw_table}").fetchone()[0]
-    con.register("landing_page", batch)
+class _BackgroundInserter:
+    """Inserts batches in the order given, on a thread of its own: DuckDB works without the
+    interpreter lock, so the next pages are fetched, parsed and tabled meanwhile. At most
+    one batch waits, and the first insert that fails stops the landing."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, form: FormEntry, progress=None):
+        self._cursor, self._form, self._progress = con.cursor(), form, progress
+        self._queue: queue.Queue[pa.Table | None] = queue.Queue(maxsize=1)
+        self._failure: BaseException | None = None
+        self.inserted = 0
+        self._thread = threading.Thread(target=self._work, name=f"land-{form.dataset}", daemon=True)
+
+    def __enter__(self) -> "_BackgroundInserter":
+        self._thread.start()
+        return self
+
+    def insert(self, batch: list[dict]) -> None:
+        table = page_table(list({s["_id"]: s for s in batch}.values()))  # a repeated record once
+        self._raise_if_failed()
+        self._queue.put(table)
+        if self._progress is not None:  # from the landing thread, where Dagster's log lives
+            self._progress(self.inserted)
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._cursor.close()
+        if exc is None:
+            self._raise_if_failed()
+
+    def _raise_if_failed(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    def _work(self) -> None:
+        while (table := self._queue.get()) is not None:
+            if self._failure is not None:
+                continue  # drain: nothing after a failed batch may land
+            try:
+                self.inserted += _insert_table(self._cursor, self._form, table)
+            except BaseException as failure:  # handed to the landing thread
+                self._failure = failure
+
+
+def _insert_table(con: duckdb.DuckDBPyConnection, form: FormEntry, table: pa.Table) -> int:
+    """Insert a page table in one statement, so its rows land whole or not at all; returns
+    how many rows were new."""
+    con.register("landing_page", table)
     try:
-        # on conflict: a page repeated by the server, or a record seen twice, lands once.
-        con.execute(f"""
+        # on conflict: a page served again, or a record already landed, lands once.
+        inserted = con.execute(f"""
             insert into raw.{form.raw_table}
                 (_id, _uuid, root_uuid, submission_time, form_version, validation_status,
                  payload, payload_hash, landed_at)
             select _id, _uuid, root_uuid, try_cast(submission_time as timestamp), form_version,
                    validation_status, payload::json, payload_hash, now()
             from landing_page
-            qualify row_number() over (partition by _id) = 1
             on conflict (_id) do nothing
-        """)
+        """).fetchone()[0]
     finally:
         con.unregister("landing_page")
-    return con.execute(f"select count(*) from raw.{form.raw_table}").fetchone()[0] - before
+    return inserted
 
 
 def validation_label(status: object) -> str | None:
