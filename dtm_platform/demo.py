@@ -117,6 +117,9 @@ def main(bad_batch: bool = False) -> int:
         print(f"Not built, because a gate upstream failed: {', '.join(outcome.not_built)}")
     if outcome.report_path:
         print(f"\nSituation report: {outcome.report_path}")
+    if "reports/me_indicator_tracker" in outcome.materialized:
+        print(f"M&E indicator tracker: {settings.reports_dir / 'me_indicator_tracker_en.xlsx'} "
+              "(and _fr.xlsx, and the HTML summaries beside them)")
     if "serving/marts_snapshot" in outcome.materialized:
         print(f"Serving snapshot for Power BI and analysts (open it read-only): {settings.home / 'serving' / 'marts.duckdb'}")
         print(f"Parquet, CSV and HDX exports: {settings.home / 'exports'}")

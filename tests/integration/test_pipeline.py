@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+from html import escape
 from pathlib import Path
 
 import duckdb
@@ -260,11 +261,87 @@ def test_report_shows_the_latest_rounds_figures_in_english_and_french(build):
     assert f"round {latest}" in french and "Chiffres clés" in french and "Key figures" not in french
     for html in (english, french):
         assert thousands(idps) in html
-        assert html.count("<svg") == 3  # chart, map, reasons
+        assert html.count("<svg") == 5  # chart, map, reasons, sites vs host families, flows by point
         assert "<script" not in html and "<link" not in html  # self-contained, nothing fetched
         assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", html)
     # labels come from the form's own translations
     assert "Conflit armé" in french and "Armed conflict" in english
+
+
+def figure(html: str, name: str) -> str:
+    found = re.search(rf'data-figure="{name}">\s*<div class="value">([^<]*)</div>', html)
+    assert found, name
+    return found.group(1)
+
+
+def test_report_sites_and_flow_sections_equal_the_marts(build):
+    from dtm_platform.reports.situation_report import FLOW_WEEKS
+
+    outcome, _, con, _ = build
+    reports = Path(outcome.report_path).parent
+    latest = con.execute("select max(round) from marts.dtm_idp_returnees_by_admin2").fetchone()[0]
+    in_sites, in_families, sites = con.execute(
+        "select sum(idp_individuals_in_sites), sum(idp_individuals_in_host_families), sum(sites_assessed) "
+        "from marts.dtm_idps_in_sites_and_host_families where round = ?", [latest]).fetchone()
+    assert sites == con.execute("select count(*) from marts.dtm_sites where round = ?", [latest]).fetchone()[0]
+    weeks = [r[0] for r in con.execute("select distinct week_start from marts.dtm_flow_weekly "
+                                       "order by week_start desc limit ?", [FLOW_WEEKS]).fetchall()]
+    incoming, outgoing, flows = con.execute(
+        "select sum(total_individuals) filter (where direction = 'incoming'), "
+        "sum(total_individuals) filter (where direction = 'outgoing'), sum(flows) "
+        "from marts.dtm_flow_daily where week_start >= ?", [min(weeks)]).fetchone()
+    top_reason = con.execute(
+        "select category_label_en, category_label_fr, sum(total_individuals) from marts.dtm_flow_weekly_profiles "
+        "where week_start >= ? and breakdown = 'travel_reason' group by all order by 3 desc limit 1",
+        [min(weeks)]).fetchone()
+    busiest = con.execute(
+        "select fmp_label_en, sum(total_individuals) from marts.dtm_flow_weekly where week_start >= ? "
+        "group by all order by 2 desc limit 1", [min(weeks)]).fetchone()
+    for language in ("en", "fr"):
+        html = (reports / f"dtm_situation_report_{language}.html").read_text(encoding="utf-8")
+        assert figure(html, "idps_in_sites") == thousands(in_sites)
+        assert figure(html, "idps_in_host_families") == thousands(in_families)
+        assert figure(html, "sites_assessed") == thousands(sites)
+        assert figure(html, "travellers") == thousands(incoming + outgoing)  # daily and weekly agree
+        assert figure(html, "incoming") == thousands(incoming)
+        assert figure(html, "outgoing") == thousands(outgoing)
+        assert figure(html, "flows") == thousands(flows)
+        reason = top_reason[0] if language == "en" else top_reason[1]
+        assert re.search(rf"<td>{re.escape(escape(reason))}</td><td>{thousands(top_reason[2])}</td>", html)
+        assert thousands(busiest[1]) in html
+    assert "Flow monitoring" in (reports / "dtm_situation_report_en.html").read_text(encoding="utf-8")
+    assert "Suivi des flux" in (reports / "dtm_situation_report_fr.html").read_text(encoding="utf-8")
+
+
+def test_indicator_tracker_carries_the_marts_figures(build):
+    import openpyxl
+
+    from dtm_platform.reports.translations import TRACKER_TEXT
+
+    outcome, _, con, settings = build
+    assert "reports/me_indicator_tracker" in outcome.materialized
+    text = TRACKER_TEXT["en"]
+    book = openpyxl.load_workbook(settings.reports_dir / "me_indicator_tracker_en.xlsx")
+    assert book.sheetnames == ["Notes", *text["levels"].values()]
+    for level, name in text["levels"].items():
+        sheet = book[name]
+        assert sheet.freeze_panes == "A2"
+        header = [c.value for c in sheet[1]]
+        got = [(r[header.index(text["code"])], r[header.index(text["period"])], r[header.index(text["target"])])
+               for r in sheet.iter_rows(min_row=2, values_only=True)]
+        expected = con.execute(
+            "select indicator_code, period, case when unit = 'percent' then target / 100 else target end "
+            "from marts.me_indicator_tracking where level = ?", [level]).fetchall()
+        assert sorted(got, key=str) == sorted(expected, key=str)
+    summary = rows(con, "select * from reports.me_indicator_tracker")
+    period = summary[0]["period"]
+    assert len(summary) == con.execute("select count(distinct indicator_code) from marts.me_indicator_tracking"
+                                       ).fetchone()[0]
+    html = (settings.reports_dir / "me_indicator_tracker_en.html").read_text(encoding="utf-8")
+    assert period in html and figure(html, "indicators") == str(len(summary))
+    on_track = sum(r["status"] == "on_track" for r in summary)
+    assert figure(html, "on_track") == str(on_track)
+    assert (settings.reports_dir / "me_indicator_tracker_fr.html").exists()
 
 
 def test_report_pdfs_are_printed(build):
