@@ -174,7 +174,8 @@ def test_readers_never_fail_and_see_whole_publications_while_both_targets_are_re
                                   for m, r in reports.items()}}))
     built = {0, *(n * 1000 for n in range(1, PUBLICATIONS + 1))}
     for mode, report in reports.items():
-        assert (report["failures"], report["lock_errors"], report["inconsistent"]) == (0, 0, 0), (mode, report["errors"])
+        outcome = (report["failures"], report["lock_errors"], report["inconsistent"])
+        assert outcome == (0, 0, 0), (mode, report["errors"])
         assert report["reads"] >= 50, mode
         assert set(report["builds"]) <= built, mode
     for mode in ("snapshot-reopen", "postgres-autocommit", "postgres-transaction"):

@@ -180,7 +180,8 @@ def test_snapshot_killed_at_each_point_keeps_the_last_good_one_and_the_next_buil
 
     def published_idps() -> int:
         with duckdb.connect(str(target), read_only=True) as con:  # still opens, as a reader opens it
-            assert {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()} == MARTS | {BIG_MART}
+            tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+            assert tables == MARTS | {BIG_MART}
             assert con.execute(f"select count(*) from {BIG_MART}").fetchone()[0] == BIG_ROWS
             return int(con.execute("select sum(idp_individuals) from dtm_idp_returnees_by_admin2").fetchone()[0])
 
