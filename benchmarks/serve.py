@@ -3,7 +3,9 @@ client being measured (the two would otherwise share one interpreter and its loc
 
 ``python -m benchmarks.serve '{"dtm_locality": 200000}' --latency 0.3 --cache`` builds the
 forms (a count per dataset, rounded to what the synthetic generators produce), prints
-``READY <url> <counts as JSON>`` and serves until killed.
+``READY <url> <counts as JSON>`` and serves until killed. With ``--withhold 0.01`` the last
+1% of each form is held back until ``CHANGE <edit share> <delete share>`` arrives on stdin,
+which also edits and deletes those shares of each form (for the incremental benchmark).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -21,6 +24,7 @@ from dtm_platform.kobo.mock.catalogue import locality_mock_form
 from dtm_platform.kobo.mock.forms import FORM_MODULES
 from dtm_platform.kobo.mock.generator import generate
 from dtm_platform.kobo.mock.server import MockKoboServer
+from dtm_platform.kobo.mock.store import LazySource, ListSource
 
 TOKEN = "benchmark-token"
 SEED = 2026
@@ -42,39 +46,112 @@ def build_forms(counts: dict[str, int]) -> list:
     return forms
 
 
+class Withheld:
+    """The last ``share`` of a form's submissions, held back from the server until released:
+    the new submissions of an incremental run, consistent with the rest of the form."""
+
+    def __init__(self, form, share: float):
+        source = form.store.source
+        self.form, self.hidden = form, round(len(source) * share)
+        if isinstance(source, LazySource):  # builds by position: hide the tail positions
+            source.count -= self.hidden
+            self.tail: list[dict] = []
+        else:
+            self.tail = source._submissions[len(source) - self.hidden:]
+            form.store.source = ListSource(source._submissions[:len(source) - self.hidden])
+
+    def release(self) -> int:
+        source = self.form.store.source
+        if isinstance(source, LazySource):
+            source.count += self.hidden
+        else:
+            self.form.store.receive(self.tail)
+        return self.hidden
+
+
+def change_between_runs(forms: list, withheld: list[Withheld], edit_share: float, delete_share: float) -> dict:
+    """New arrivals (what was withheld), and a share of the form edited and deleted, spread
+    evenly across its history, as happens on a server between two builds."""
+    changes = {"new": 0, "edited": 0, "deleted": 0}
+    for form, held in zip(forms, withheld):
+        changes["new"] += held.release()
+        lazy = isinstance(form.store.source, LazySource)  # every id in the source once released
+        ids = None if lazy else [s["_id"] for s in form.store.iter_after(None)]
+        count = form.store.count()
+        for k in range(round(count * (edit_share + delete_share))):
+            position = (k * 7919) % count
+            submission_id = ids[position] if ids is not None else form.store.source.id_at(position)
+            if form.store.get(submission_id) is None:
+                continue
+            if k % 2:
+                form.store.delete(submission_id)
+                changes["deleted"] += 1
+            else:
+                form.store.edit(submission_id, {})  # re-saved in Kobo's web form: a new instance uuid
+                changes["edited"] += 1
+    return changes
+
+
+def _compact(value: dict) -> str:
+    return json.dumps(value, separators=(",", ":"))  # no spaces: the line splits on them
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("counts", help='submissions per dataset, as JSON: {"dtm_locality": 200000}')
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each data request")
     parser.add_argument("--cache", action="store_true", help="serve repeated requests from rendered bytes")
+    parser.add_argument("--withhold", type=float, default=0.0,
+                        help="share of each form held back until the CHANGE command on stdin")
     args = parser.parse_args()
     forms = build_forms(json.loads(args.counts))
+    withheld = [Withheld(form, args.withhold) for form in forms]
     server = MockKoboServer(token=TOKEN, forms=forms)
     server.latency_seconds, server.cache_pages = args.latency, args.cache
     served = {f.uid: f.store.count() for f in forms}
-    print(f"READY {server.url} {json.dumps(served)}", flush=True)
-    server.serve_forever()
+    print(f"READY {server.url} {_compact(served)}", flush=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    for line in sys.stdin:  # CHANGE <edit share> <delete share>
+        if line.startswith("CHANGE "):
+            _, edit_share, delete_share = line.split()
+            changes = change_between_runs(forms, withheld, float(edit_share), float(delete_share))
+            served = {f.uid: f.store.count() for f in forms}
+            print(f"CHANGED {_compact(changes)} {_compact(served)}", flush=True)
 
 
-@dataclass(frozen=True)
+@dataclass
 class ServedForms:
     url: str
     counts: dict[str, int]  # form uid -> submissions served
+    process: subprocess.Popen
+
+    def change(self, edit_share: float, delete_share: float) -> dict:
+        """Release the withheld submissions and edit and delete shares of every form."""
+        self.process.stdin.write(f"CHANGE {edit_share} {delete_share}\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line.startswith("CHANGED "):
+            raise RuntimeError(f"the benchmark server did not apply the change: {line!r}")
+        _, changes, counts = line.split(" ", 2)
+        self.counts = json.loads(counts)
+        return json.loads(changes)
 
 
 @contextlib.contextmanager
-def served(counts: dict[str, int], *, latency: float = 0.0, cache: bool = False) -> Iterator[ServedForms]:
-    command = [sys.executable, "-m", "benchmarks.serve", json.dumps(counts), "--latency", str(latency)]
+def served(counts: dict[str, int], *, latency: float = 0.0, cache: bool = False,
+           withhold: float = 0.0) -> Iterator[ServedForms]:
+    command = [sys.executable, "-m", "benchmarks.serve", json.dumps(counts), "--latency", str(latency),
+               "--withhold", str(withhold)]
     if cache:
         command.append("--cache")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True,
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     try:
         line = process.stdout.readline()
         if not line.startswith("READY "):
             raise RuntimeError(f"the benchmark server did not start: {line!r}")
         _, url, served_counts = line.split(" ", 2)
-        yield ServedForms(url=url, counts=json.loads(served_counts))
+        yield ServedForms(url=url, counts=json.loads(served_counts), process=process)
     finally:
         process.kill()
         process.wait()
