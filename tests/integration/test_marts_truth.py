@@ -618,3 +618,69 @@ def test_issue_resolution_follows_the_cleaning_log(build):
     blocked = {(r[0], r[1]) for r in con.execute(
         "select distinct form, submission_id from cleaned.dq_issues where severity = 'blocking'").fetchall()}
     assert {k for k, v in status.items() if v == "open_blocking"} <= blocked
+
+
+# --- coverage against the plan, and attachments ------------------------------------------------
+
+def test_coverage_against_the_plan_equals_ground_truth(build):
+    """dq_coverage from the seed's plan and the generator's true localities: a locality is
+    assessed unless its only submission carries an unknown p-code (and no cleaning-log fix),
+    and reaches the marts unless its error blocks (and no fix)."""
+    import csv
+
+    from dtm_platform.kobo.mock.generator import BLOCKING_ERRORS
+
+    outcome, forms, con, settings = build
+    assert "marts/dq_coverage" in outcome.materialized
+    assert "marts/dq_coverage:gx_suite" in outcome.checks_passed
+    locality = forms["dtm_locality"]
+    fixed = {s["_id"] for s in repaired(con, forms, "dtm_locality")}
+    ids: dict = defaultdict(set)
+    for s in locality.form.submissions:
+        ids[(int(s["grp_general/round"]), s["grp_location/admin1"], s["grp_location/locality_name"])].add(s["_id"])
+    assessed: dict = {}
+    for a in locality.truth.assessments:
+        repaired_here = bool(ids[(a.round, a.locality.admin1, a.locality.name)] & fixed)
+        if a.error == "unknown_pcode" and not repaired_here:
+            continue
+        key = (a.round, a.locality.admin2, a.locality.name.lower())
+        assessed[key] = assessed.get(key, False) or a.error not in BLOCKING_ERRORS or repaired_here
+
+    seed = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "ref_planned_localities.csv"
+    plan: dict = defaultdict(list)
+    for r in csv.DictReader(seed.open(encoding="utf-8")):
+        plan[(int(r["round"]), r["admin2_pcode"])].append(r["locality_name"])
+    expected = {}
+    for (round_number, admin2), names in plan.items():
+        missing = sorted(n for n in names if (round_number, admin2, n.lower()) not in assessed)
+        planned_keys = {n.lower() for n in names}
+        expected[(round_number, admin2)] = {
+            "localities_planned": len(names),
+            "localities_assessed": len(names) - len(missing),
+            "localities_in_marts": sum(1 for n in names if assessed.get((round_number, admin2, n.lower()))),
+            "localities_missing": len(missing),
+            "missing_localities": "; ".join(missing),
+            "localities_not_planned": sum(1 for (r, a2, n) in assessed
+                                          if (r, a2) == (round_number, admin2) and n not in planned_keys),
+        }
+    mart = {(r["round"], r["admin2_pcode"]): r for r in rows(con, "select * from marts.dq_coverage")}
+    assert set(mart) == set(expected)
+    for key, values in expected.items():
+        assert {k: mart[key][k] for k in values} == values, key
+        assert close(mart[key]["coverage_share"], values["localities_assessed"] / values["localities_planned"], 1e-4)
+    assert sum(v["localities_missing"] for v in expected.values()) > 0
+    assert sum(v["localities_not_planned"] for v in expected.values()) > 0
+
+
+def test_attachments_staged_are_the_served_ones_without_credentials(build):
+    _, forms, con, _ = build
+    served = {(dataset, s["_id"], position, a["uid"], a["media_file_basename"], a["mimetype"], a["question_xpath"],
+               a["download_url"])
+              for dataset, form in forms.items() for s in form.form.submissions if dataset != "dtm_flow_counts"
+              for position, a in enumerate(s["_attachments"], 1)}
+    staged = set(con.execute(
+        "select dataset, submission_id, position, attachment_id, file_name, mime_type, question_xpath, download_url "
+        "from staging.stg_kobo__attachments").fetchall())
+    assert served and staged == served
+    # the registry asks for no download: no file was fetched
+    assert not (load_settings().home / "attachments").exists()
