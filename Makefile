@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo dev test clean
+.PHONY: demo dev test bench clean
 
 $(INSTALLED): pyproject.toml
 	@echo "Installing the platform into $(VENV) (first run: a few minutes)..."
@@ -24,6 +24,11 @@ dev: $(INSTALLED)
 ## test: the test suite (unit and integration, against the embedded server)
 test: $(INSTALLED)
 	$(BIN)/pytest
+
+## bench: the benchmarks (benchmarks/), side by side with dlt; writes benchmarks/RESULTS.md (about an hour)
+bench: $(INSTALLED)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	$(BIN)/python -m benchmarks.run
 
 ## clean: forget everything the platform wrote (DTM_HOME=./var) and dbt's build files
 clean:

@@ -431,3 +431,26 @@ def test_requests_are_recorded(fresh_server):
     with httpx.Client(base_url=fresh_server.url, headers={"Authorization": f"Token {TOKEN}"}, timeout=10) as http:
         http.get(f"/api/v2/assets/{UID}/data/", params={"limit": 3})
     assert fresh_server.requests == [f"/api/v2/assets/{UID}/data/?limit=3"]
+
+
+@pytest.mark.parametrize("dataset", ["dtm_locality", "dtm_flow_counts"])  # a list and a lazy source
+def test_newest_first_matches_a_full_sort_with_edits_deletions_and_arrivals(dataset):
+    """The fast path for ``sort={"_id": -1}`` (probes, looks above the mark) answers what
+    sorting every submission would."""
+    from dtm_platform.kobo.mock.catalogue import synthetic_forms
+    from dtm_platform.kobo.mock.server import _select
+
+    form = next(s.form for s in synthetic_forms(seed=7, localities_per_admin2=1) if s.dataset == dataset)
+    store = form.store
+    ids = [s["_id"] for s in store.iter_after(None)]
+    store.delete(ids[-1])
+    store.edit(ids[-2], {"note": "edited"})
+    store.receive([{**store.get(ids[0]), "_id": ids[-1] + 10, "_uuid": "new-arrival"}])
+    everything = sorted(store.iter_after(None), key=lambda s: -s["_id"])
+    for after in (None, ids[0], ids[len(ids) // 2], ids[-1] + 100):
+        above = [s for s in everything if after is None or s["_id"] > after]
+        for start, limit in ((0, 1), (0, 5), (3, 4)):
+            query = {} if after is None else {"_id": {"$gt": after}}
+            count, page = _select(form, query, {"_id": -1}, start, limit)
+            assert count == len(above)
+            assert page == above[start:start + limit]

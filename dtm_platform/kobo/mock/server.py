@@ -387,6 +387,12 @@ def _select(form: MockForm, query: dict, sort: dict, start: int, limit: int) -> 
         after, up_to = condition["$gt"], condition["$lte"]
         in_range = itertools.takewhile(lambda s: s["_id"] <= up_to, store.iter_after(after, skip=start))
         return max(store.count_after(after) - store.count_after(up_to), 0), list(itertools.islice(in_range, limit))
+    if sort == {"_id": -1} and (not query or isinstance(condition, dict) and set(condition) == {"$gt"}
+                                and isinstance(condition["$gt"], int)):
+        # the newest first, as a probe or a look above the high-water mark asks
+        after = condition["$gt"] if query else None
+        page = list(itertools.islice(store.iter_newest_first(after), start, start + limit))
+        return store.count_after(after), page
     if sort == {"_id": 1} and (not query or isinstance(condition, dict) and len(condition) == 1):
         operator, operand = next(iter(condition.items())) if query else ("$gt", None)
         if operator in ("$gt", "$gte") and (operand is None or isinstance(operand, int)):

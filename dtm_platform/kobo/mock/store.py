@@ -108,6 +108,21 @@ class SubmissionStore:
                     continue
                 yield self.edits.get(submission["_id"], submission)
 
+    def iter_newest_first(self, after_id: int | None) -> Iterator[dict]:
+        """Current submissions with ``_id`` above ``after_id``, highest ``_id`` first (what
+        ``sort={"_id": -1}`` asks for), built only as far as they are read."""
+        above = (lambda i: True) if after_id is None else (lambda i: i > after_id)
+        for submission in reversed(list(self.arrivals)):
+            if not above(submission["_id"]):
+                return
+            if submission["_id"] not in self.deleted:
+                yield self.edits.get(submission["_id"], submission)
+        start = 0 if after_id is None else self.source.position_after(after_id)
+        for position in range(len(self.source) - 1, start - 1, -1):
+            submission_id = self.source.id_at(position)
+            if submission_id not in self.deleted:
+                yield self.edits.get(submission_id) or self.source.at(position)
+
     def get(self, submission_id: int) -> dict | None:
         if submission_id in self.deleted:
             return None

@@ -1,0 +1,131 @@
+"""Build benchmarks (issue #9, items 3 to 5).
+
+A cold build of about a million submissions across the forms (mostly flow monitoring
+counts and household surveys), from an empty DTM_HOME to reports and serving with every
+gate; then 1% new submissions with 0.1% edited and 0.1% deleted, and the build again
+(ingestion reconciling, as the nightly run does). Each build runs in a process of its own
+(``build_run.py``); its peak memory is the process tree's (dbt runs as a child) sampled
+every 0.2 s. Time per stage comes from the run's step events: ingestion, each dbt layer
+(dbt's own tests included), the Great Expectations gates, reports and serving.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+
+from benchmarks.serve import TOKEN, served
+
+# About 1,000,000 submissions, in the shares a busy CAR operation sees
+COLD_MIX = {"dtm_flow_counts": 700_000, "dtm_flow_survey": 80_000, "dtm_locality": 80_000, "me_pdm": 60_000,
+            "me_perception": 60_000, "me_activity": 15_000, "dtm_site": 5_000}
+NEW_SHARE, EDITED_SHARE, DELETED_SHARE = 0.01, 0.001, 0.001
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def stage_of(step_key: str) -> str:
+    if step_key.endswith("_gx_suite"):
+        return "gates (Great Expectations)"
+    if step_key.startswith("raw__"):
+        return "ingestion"
+    if step_key.startswith("dbt_"):
+        return f"dbt {step_key.removeprefix('dbt_')} (models and dbt tests)"
+    return step_key.split("__", 1)[0]  # reports, serving
+
+
+class PeakMemory:
+    """The largest resident memory of a process and its children, sampled in the background."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        self.peak_bytes, self._pid, self._interval = 0, pid, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            try:
+                root = psutil.Process(self._pid)
+                tree = [root, *root.children(recursive=True)]
+                total = 0
+                for process in tree:
+                    try:
+                        total += process.memory_info().rss
+                    except psutil.Error:
+                        pass
+                self.peak_bytes = max(self.peak_bytes, total)
+            except psutil.Error:
+                return
+            self._stop.wait(self._interval)
+
+
+def one_build(home: Path, url: str, reconcile: bool, log: Callable[[str], None]) -> dict:
+    env = {**os.environ, "DTM_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"), "DTM_KOBO_TOKEN": TOKEN,
+           "DTM_HASH_SALT": "benchmark-salt", "DTM_AUTOMATION": "off", "GX_ANALYTICS_ENABLED": "false"}
+    env.pop("DTM_POSTGRES_URL", None)  # Postgres publication is measured by its own tests
+    command = [sys.executable, "-m", "benchmarks.build_run", "--url", url] + (["--reconcile"] if reconcile else [])
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    outcome = None
+    with PeakMemory(process.pid) as memory:
+        for line in process.stdout:
+            if line.startswith("RESULT "):
+                outcome = json.loads(line[len("RESULT "):])
+        process.wait()
+    seconds = time.perf_counter() - started
+    if outcome is None:
+        raise RuntimeError(f"the build printed no result (exit {process.returncode})")
+    stages: dict[str, float] = defaultdict(float)
+    for step, times in outcome["steps"].items():
+        if "start" in times and "end" in times:
+            stages[stage_of(step)] += times["end"] - times["start"]
+    log(f"  {'incremental' if reconcile else 'cold'} build: {seconds:.0f} s, peak {memory.peak_bytes / 2**30:.2f} GiB, "
+        f"success={outcome['success']}, failed checks: {outcome['failed_checks'] or 'none'}")
+    return {"seconds": seconds, "peak_gib": memory.peak_bytes / 2**30, "success": outcome["success"],
+            "failed_checks": outcome["failed_checks"], "stages": dict(stages),
+            "slowest_steps": sorted(((k, v["end"] - v["start"]) for k, v in outcome["steps"].items()
+                                     if "start" in v and "end" in v), key=lambda kv: -kv[1])[:12]}
+
+
+def cold_and_incremental(mix: dict[str, int], log: Callable[[str], None]) -> dict:
+    total = sum(mix.values())
+    log(f"Cold build: about {total:,} submissions across {len(mix)} forms; then an incremental build")
+    home = Path(tempfile.mkdtemp(prefix="dtm-bench-build-"))
+    with served(mix, withhold=NEW_SHARE) as server:
+        served_cold = sum(server.counts.values())
+        cold = one_build(home, server.url, reconcile=False, log=log)
+        changes = server.change(EDITED_SHARE, DELETED_SHARE)
+        log(f"  between the builds: {changes['new']:,} new, {changes['edited']:,} edited, "
+            f"{changes['deleted']:,} deleted")
+        incremental = one_build(home, server.url, reconcile=True, log=log)
+    rows = _raw_rows(home)
+    return {"submissions_cold": served_cold, "changes": changes, "cold": cold, "incremental": incremental,
+            "raw_rows_after": rows, "home": str(home)}
+
+
+def _raw_rows(home: Path) -> dict[str, int]:
+    import duckdb
+
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw' "
+            "and table_name like 'kobo_%' and table_name not in "
+            "('kobo_sync_log', 'kobo_form_content', 'kobo_submission_history', 'kobo_validation_status_log')").fetchall()]
+        return {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables}
