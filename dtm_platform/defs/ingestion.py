@@ -82,9 +82,7 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
                     "retries": result.retries + checked.retries,
                 })
             if form.download_attachments:
-                files = download_attachments(con, form, base_url=settings.kobo_url, token=settings.kobo_token,
-                                             home=settings.home, timeout=settings.kobo_timeout_seconds,
-                                             max_retries=settings.kobo_max_retries)
+                files = download_attachments(con, form, client=client, home=settings.home)
                 context.log.info(
                     f"{form.dataset}: attachments: {files.downloaded} downloaded, {files.already_present} "
                     f"already on disk, {files.failed} failed (tried again at the next run)")

@@ -20,9 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import random
 import re
-import time
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,13 +28,12 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
-import httpx
 
+from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.registry import FormEntry
 
 log = logging.getLogger(__name__)
 
-RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_FILE_NAME = 150
 SAFE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -124,21 +121,17 @@ def landed_attachments(con: duckdb.DuckDBPyConnection, form: FormEntry) -> Itera
         yield from attachments_of(int(submission_id), json.loads(listed))
 
 
-def download_attachments(con: duckdb.DuckDBPyConnection, form: FormEntry, *, base_url: str, token: str,
-                         home: Path, timeout: float = 60.0, max_retries: int = 6,
-                         backoff_base: float = 1.0) -> DownloadResult:
+def download_attachments(con: duckdb.DuckDBPyConnection, form: FormEntry, *, client: KoboClient,
+                         home: Path) -> DownloadResult:
     """Download the form's attachments not yet on disk (see the module's docstring)."""
-    with httpx.Client(headers={"Authorization": f"Token {token}"}, timeout=httpx.Timeout(timeout),
-                      follow_redirects=False) as http:
-        return download_all(landed_attachments(con, form), form, http=http, base_url=base_url,
-                            home=home, max_retries=max_retries, backoff_base=backoff_base)
+    return download_all(landed_attachments(con, form), form, client=client, home=home)
 
 
-def download_all(attachments: Iterable[Attachment], form: FormEntry, *, http: httpx.Client, base_url: str,
-                 home: Path, max_retries: int = 6, backoff_base: float = 1.0) -> DownloadResult:
+def download_all(attachments: Iterable[Attachment], form: FormEntry, *, client: KoboClient,
+                 home: Path) -> DownloadResult:
     result = DownloadResult()
     root = attachments_dir(home, form.dataset).resolve()
-    server = urlsplit(base_url.rstrip("/"))
+    server = urlsplit(client.base_url)
     for attachment in attachments:
         target = (root / str(attachment.submission_id) / attachment.file_name).resolve()
         if target.parent.parent != root:  # cannot happen with safe names; never write elsewhere
@@ -149,8 +142,7 @@ def download_all(attachments: Iterable[Attachment], form: FormEntry, *, http: ht
         # the path (and its query, which KPI does not use for downloads) on the configured server
         wanted = urlsplit(attachment.download_url)
         url = urlunsplit((server.scheme, server.netloc, server.path + wanted.path, "", ""))
-        shown = strip_credentials(url)
-        body = _fetch(http, url, shown, form, attachment, max_retries, backoff_base)
+        body = _fetch(client, url, form, attachment)
         if body is None:
             result.failed += 1
             continue
@@ -163,27 +155,14 @@ def download_all(attachments: Iterable[Attachment], form: FormEntry, *, http: ht
     return result
 
 
-def _fetch(http: httpx.Client, url: str, shown: str, form: FormEntry, attachment: Attachment,
-           max_retries: int, backoff_base: float) -> bytes | None:
+def _fetch(client: KoboClient, url: str, form: FormEntry, attachment: Attachment) -> bytes | None:
+    """The file's bytes, or None (logged) when the server cannot give them this time; the
+    client's retries, backoff and ``Retry-After`` apply."""
     what = f"form {form.dataset}: submission {attachment.submission_id}, attachment {attachment.attachment_id}"
-    attempt = 0
-    while True:
-        try:
-            response = http.get(url)
-            if response.status_code == 200:
-                return response.content
-            if response.status_code in (401, 403):
-                raise AttachmentError(f"{what}: {shown} answered HTTP {response.status_code}: "
-                                      "the token was refused (check DTM_KOBO_TOKEN)")
-            if response.status_code not in RETRYABLE_STATUS:
-                log.warning("%s: %s answered HTTP %d; not downloaded", what, shown, response.status_code)
-                return None
-            reason = f"HTTP {response.status_code}"
-        except (httpx.TimeoutException, httpx.TransportError) as error:
-            reason = type(error).__name__
-        attempt += 1
-        if attempt > max_retries:
-            log.warning("%s: %s still failing after %d retries (last: %s); not downloaded",
-                        what, shown, max_retries, reason)
-            return None
-        time.sleep(random.uniform(0, min(60.0, backoff_base * 2 ** (attempt - 1))))
+    try:
+        return client.get_bytes(url, form=what)
+    except KoboError as error:  # its message names the URL (no query, no user info), never the token
+        if error.status in (401, 403):
+            raise AttachmentError(f"{error} (check DTM_KOBO_TOKEN)") from None
+        log.warning("%s; not downloaded, tried again at the next run", error)
+        return None

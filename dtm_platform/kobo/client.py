@@ -28,7 +28,12 @@ MAX_BACKOFF_SECONDS = 120.0
 
 
 class KoboError(RuntimeError):
-    """A request failed for good. The message names the form and the URL, never the token."""
+    """A request failed for good. The message names the form and the URL, never the token;
+    ``status`` is the HTTP status the server refused it with, if it answered."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
@@ -39,7 +44,8 @@ class SyncStats:
 
 class KoboClient:
     def __init__(self, base_url: str, token: str, *, timeout: float = 60.0, max_retries: int = 6,
-                 max_in_flight: int = 4, backoff_base: float = 1.0, page_size: int = 1000):
+                 max_in_flight: int = 4, backoff_base: float = 1.0, page_size: int = 1000,
+                 transport: httpx.BaseTransport | None = None):
         self.base_url = base_url.rstrip("/")
         self.max_retries = max_retries
         self.backoff_base = backoff_base
@@ -52,6 +58,7 @@ class KoboClient:
             headers={"Authorization": f"Token {token}", "Accept": "application/json"},
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight),
+            transport=transport,
         )
 
     def close(self) -> None:
@@ -162,6 +169,13 @@ class KoboClient:
     # --- one request, with retries --------------------------------------------------------
 
     def get_json(self, url: str, params: dict | None, *, form: str) -> dict:
+        return self._get(url, params, form=form, parse=_parse)
+
+    def get_bytes(self, url: str, *, form: str) -> bytes:
+        """A file (an attachment) with the same auth, retries and bound as the API calls."""
+        return self._get(url, None, form=form, parse=bytes)
+
+    def _get(self, url: str, params: dict | None, *, form: str, parse):
         attempt = 0
         while True:
             try:
@@ -170,12 +184,12 @@ class KoboClient:
                 if response.status_code == 200:
                     # orjson: the same values as the standard library, several times faster;
                     # its errors (cut-short or non-UTF-8 bodies) are json.JSONDecodeError too.
-                    body = _parse(response.content)
+                    body = parse(response.content)
                     with self._stats_lock:
                         self.stats.pages += 1
                     return body
                 if response.status_code not in RETRYABLE_STATUS:
-                    raise KoboError(_describe_failure(form, url, response))
+                    raise KoboError(_describe_failure(form, url, response), status=response.status_code)
                 reason: str = f"HTTP {response.status_code}"
                 wait = _retry_after(response)
             # a body cut short (JSONDecodeError) or not UTF-8 at all (UnicodeDecodeError)

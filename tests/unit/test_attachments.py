@@ -8,12 +8,14 @@ import json
 import logging
 
 import dagster as dg
+import httpx
 import duckdb
 import pytest
 
 from dtm_platform.kobo.attachments import (AttachmentError, attachments_dir, attachments_of, download_all,
                                            download_attachments,
                                            safe_file_name, strip_credentials)
+from dtm_platform.kobo.client import KoboClient
 from dtm_platform.kobo.mock.forms import site
 from dtm_platform.kobo.mock.media import attachment_bytes
 from dtm_platform.kobo.mock.server import MockKoboServer
@@ -48,6 +50,10 @@ def con(site_form):
     con.close()
 
 
+def client_for(server: MockKoboServer, token: str = TOKEN) -> KoboClient:
+    return KoboClient(server.url, token, timeout=5.0, backoff_base=0.01)
+
+
 def with_photos(site_form) -> list[dict]:
     return [s for s in site_form.submissions if s["_attachments"]]
 
@@ -70,7 +76,7 @@ def test_the_embedded_server_serves_the_download_url_with_the_token_only(server,
 
 def test_every_attachment_lands_once_under_its_submission(server, site_form, con, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
-    first = download_attachments(con, SITE, base_url=server.url, token=TOKEN, home=tmp_path, backoff_base=0.01)
+    first = download_attachments(con, SITE, client=client_for(server), home=tmp_path)
     expected = {(s["_id"], a["media_file_basename"]): a["uid"] for s in with_photos(site_form)
                 for a in s["_attachments"]}
     assert first.downloaded == len(expected) > 0 and first.failed == 0
@@ -82,15 +88,13 @@ def test_every_attachment_lands_once_under_its_submission(server, site_form, con
     downloads = [r for r in server.requests if "/attachments/" in r]
     assert len(downloads) == len(expected)
 
-    again = download_attachments(con, SITE, base_url=server.url, token=TOKEN, home=tmp_path, backoff_base=0.01)
+    again = download_attachments(con, SITE, client=client_for(server), home=tmp_path)
     assert (again.downloaded, again.already_present) == (0, len(expected))
     assert len([r for r in server.requests if "/attachments/" in r]) == len(expected)  # nothing refetched
     assert TOKEN not in caplog.text
 
 
 def test_a_busy_server_is_retried_then_the_file_is_left_for_the_next_run(tmp_path):
-    import httpx
-
     answers = iter([503, 429, 200, 502, 502, 502])
     seen = []
 
@@ -101,9 +105,9 @@ def test_a_busy_server_is_retried_then_the_file_is_left_for_the_next_run(tmp_pat
 
     listed = [{"uid": "attA", "filename": "a.jpg", "download_url": "https://kf.kobotoolbox.org/api/x/attA/"},
               {"uid": "attB", "filename": "b.jpg", "download_url": "https://kf.kobotoolbox.org/api/x/attB/"}]
-    with httpx.Client(transport=httpx.MockTransport(handler)) as http:
-        result = download_all(attachments_of(5, listed), SITE, http=http, base_url="https://kobo.example/",
-                              home=tmp_path, max_retries=2, backoff_base=0.001)
+    with KoboClient("https://kobo.example/", TOKEN, transport=httpx.MockTransport(handler), max_retries=2,
+                    backoff_base=0.001) as client:
+        result = download_all(attachments_of(5, listed), SITE, client=client, home=tmp_path)
     assert (result.downloaded, result.failed) == (1, 1)
     assert seen == ["https://kobo.example/api/x/attA/"] * 3 + ["https://kobo.example/api/x/attB/"] * 3
     assert (attachments_dir(tmp_path, "dtm_site") / "5" / "a.jpg").read_bytes() == b"jpeg"
@@ -116,15 +120,14 @@ def test_attachments_deleted_from_the_server_are_counted_and_tried_again(server,
     gone = dict(attachment, uid="attGONE", download_url=attachment["download_url"].replace(attachment["uid"], "attGONE"))
     con.execute("update raw.kobo_dtm_site set payload = ? where _id = ?",
                 [json.dumps({**submission, "_attachments": [gone]}), submission["_id"]])
-    result = download_attachments(con, SITE, base_url=server.url, token=TOKEN, home=tmp_path, backoff_base=0.01)
+    result = download_attachments(con, SITE, client=client_for(server), home=tmp_path)
     assert result.failed == 1 and result.downloaded == len(with_photos(site_form)) - 1
     assert not (attachments_dir(tmp_path, "dtm_site") / str(submission["_id"])).exists()
 
 
 def test_a_refused_token_fails_without_showing_it(server, con, tmp_path):
     with pytest.raises(AttachmentError) as caught:
-        download_attachments(con, SITE, base_url=server.url, token="wrong-" + TOKEN, home=tmp_path,
-                             backoff_base=0.01)
+        download_attachments(con, SITE, client=client_for(server, token="wrong-" + TOKEN), home=tmp_path)
     assert "401" in str(caught.value) and TOKEN not in str(caught.value)
 
 
@@ -135,7 +138,7 @@ def test_requests_go_to_the_configured_server_whatever_host_the_url_names(server
         "https://kf.kobotoolbox.org", "https://user:pw@elsewhere.example") + "?token=abc")
     con.execute("delete from raw.kobo_dtm_site where _id <> ?", [submission["_id"]])
     con.execute("update raw.kobo_dtm_site set payload = ?", [json.dumps({**submission, "_attachments": [moved]})])
-    result = download_attachments(con, SITE, base_url=server.url, token=TOKEN, home=tmp_path, backoff_base=0.01)
+    result = download_attachments(con, SITE, client=client_for(server), home=tmp_path)
     assert result.downloaded == 1
     assert [r for r in server.requests if "/attachments/" in r] == [
         attachment["download_url"].removeprefix("https://kf.kobotoolbox.org")]
