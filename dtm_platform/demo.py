@@ -12,12 +12,12 @@ import sys
 from dataclasses import dataclass, field
 
 import dagster as dg
-import duckdb
 
 from dtm_platform.defs.jobs import FULL_BUILD
 from dtm_platform.instance import prepare_dagster_home
 from dtm_platform.kobo.mock.server import MockKoboServer
 from dtm_platform.settings import load_settings
+from dtm_platform.warehouse import connect_duckdb
 
 LAYERS = ("raw", "reference", "staging", "cleaned", "marts", "reports", "serving")
 
@@ -82,7 +82,7 @@ def run_full_build(bad_batch: int = 0, forms: list | None = None) -> DemoOutcome
 def rows_per_layer(warehouse) -> dict[str, dict[str, int]]:
     if not warehouse.exists():
         return {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_duckdb(warehouse, read_only=True) as con:
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_schema in (" + ", ".join("?" for _ in LAYERS) + ")",

@@ -1,7 +1,6 @@
 """One ingestion asset per form of the registry: ``raw/kobo_<dataset>``."""
 
 import dagster as dg
-import duckdb
 
 from dtm_platform.kobo.attachments import download_attachments
 from dtm_platform.kobo.client import KoboClient
@@ -9,6 +8,7 @@ from dtm_platform.kobo.landing import land_form_content, land_new_submissions
 from dtm_platform.kobo.reconcile import reconcile
 from dtm_platform.kobo.registry import FormEntry, load_registry
 from dtm_platform.settings import load_settings
+from dtm_platform.warehouse import connect_duckdb
 
 OWNER = "team:dtm-car-im"
 FORM_CONTENT_KEY = dg.AssetKey(["raw", "kobo_form_content"])
@@ -51,7 +51,7 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
         def progress(landed: int) -> None:
             context.log.info(f"{form.dataset}: {landed} new submissions landed so far")
 
-        with kobo_client_from_settings() as client, duckdb.connect(str(settings.warehouse_path)) as con:
+        with kobo_client_from_settings() as client, connect_duckdb(settings.warehouse_path) as con:
             result = land_new_submissions(con, client, form, run_id=context.run.run_id, progress=progress)
             context.log.info(
                 f"{form.dataset}: {result.new_submissions} new submissions in {result.pages} pages "
@@ -111,7 +111,7 @@ def form_content_asset(forms: list[FormEntry]) -> dg.AssetsDefinition:
         settings = load_settings()
         settings.home.mkdir(parents=True, exist_ok=True)
         deployed = {}
-        with kobo_client_from_settings() as client, duckdb.connect(str(settings.warehouse_path)) as con:
+        with kobo_client_from_settings() as client, connect_duckdb(settings.warehouse_path) as con:
             for form in forms:
                 deployed[form.dataset] = land_form_content(con, client, form)
             versions = con.execute("select count(*) from raw.kobo_form_content").fetchone()[0]

@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 import dagster as dg
-import duckdb
 
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.serving.exports import write_exports
@@ -22,6 +21,7 @@ from dtm_platform.serving.personal import PersonalFields, load_personal_fields
 from dtm_platform.serving.postgres import PRIVILEGE_COLUMNS, describe_target, publish_to_postgres
 from dtm_platform.serving.snapshot import build_snapshot, snapshot_path
 from dtm_platform.settings import Settings, load_settings
+from dtm_platform.warehouse import connect_duckdb
 
 OWNER = "team:dtm-car-im"
 GROUP = "serving"
@@ -41,7 +41,7 @@ class _Step:
             self.settings.warehouse_path, load_registry(self.settings.forms_file))
 
     def record(self, asset: str, published: Sequence[Published], extra_columns=()) -> None:
-        with duckdb.connect(str(self.settings.warehouse_path)) as con:
+        with connect_duckdb(self.settings.warehouse_path) as con:
             write_inventory(con, asset, published, run_id=self.run_id, refreshed_at=self.refreshed_at,
                             extra_columns=extra_columns)
 

@@ -11,13 +11,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pandas as pd
 
 from dtm_platform.quality.parameters import ParameterContext, remember_passed, suite_parameters
 from dtm_platform.quality.runner import SuiteOutcome, validate
 from dtm_platform.quality.suites import Suite
 from dtm_platform.settings import load_settings
+from dtm_platform.warehouse import connect_duckdb
 
 CHECK_NAME = "gx_suite"
 
@@ -29,7 +29,7 @@ def read_warehouse_frame(warehouse: Path, asset_path: tuple[str, ...], columns: 
     large ones (raw JSON payloads) are never read.
     """
     schema, table = asset_path
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_duckdb(warehouse, read_only=True) as con:
         described = con.execute(
             "select column_name, data_type from information_schema.columns "
             "where table_schema = ? and table_name = ? order by ordinal_position",

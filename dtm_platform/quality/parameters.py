@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 
 from dtm_platform.quality.suites import Suite
+from dtm_platform.warehouse import connect_duckdb
 
 GX_FUNCTIONS = {"now", "timedelta", "trunc", "round", "abs", "sgn", "exp", "sin", "cos", "tan",
                 "days", "hours", "minutes", "seconds", "weeks"}
@@ -87,7 +87,7 @@ def remember_passed(quality_dir: Path, suite_name: str, rows: int, run_id: str) 
 
 
 def known_form_versions(context: ParameterContext) -> list[str]:
-    with duckdb.connect(str(context.warehouse), read_only=True) as con:
+    with connect_duckdb(context.warehouse, read_only=True) as con:
         return [r[0] for r in con.execute(
             "select version_id from raw.kobo_form_content where dataset = ? order by version_id",
             [context.form]).fetchall()]
@@ -95,7 +95,7 @@ def known_form_versions(context: ParameterContext) -> list[str]:
 
 def rounds_collected(context: ParameterContext) -> list[int]:
     """Rounds present in the form's staging model: each must reach the marts."""
-    with duckdb.connect(str(context.warehouse), read_only=True) as con:
+    with connect_duckdb(context.warehouse, read_only=True) as con:
         return [r[0] for r in con.execute(
             f'select distinct round from staging."stg_kobo__{context.form}" where round is not null order by 1'
         ).fetchall()]
@@ -104,7 +104,7 @@ def rounds_collected(context: ParameterContext) -> list[int]:
 def _choices(context: ParameterContext, list_name: str) -> list[str]:
     """Codes of a choice list, from every deployed version of the form (an old submission
     may use a code a later version removed)."""
-    with duckdb.connect(str(context.warehouse), read_only=True) as con:
+    with connect_duckdb(context.warehouse, read_only=True) as con:
         codes = [r[0] for r in con.execute("""
             select distinct (choice ->> 'name')
             from raw.kobo_form_content, unnest(cast(content -> '$.choices' as json[])) as t(choice)

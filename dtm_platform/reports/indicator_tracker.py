@@ -28,6 +28,7 @@ import xlsxwriter
 from dtm_platform.reports.charts import progress_chart
 from dtm_platform.reports.files import write_atomically
 from dtm_platform.reports.translations import LANGUAGES, TRACKER_TEXT, number
+from dtm_platform.warehouse import connect_duckdb
 
 TEMPLATES = Path(__file__).parent / "templates"
 MART = "marts.me_indicator_tracking"
@@ -85,7 +86,7 @@ class TrackerResult:
 def build_indicator_tracker(warehouse: Path, reports_dir: Path, *, min_cell_count: int = 5,
                             generated: datetime | None = None) -> TrackerResult:
     generated = generated or datetime.now(timezone.utc)
-    with duckdb.connect(str(warehouse)) as con:
+    with connect_duckdb(warehouse) as con:
         data = gather(con, min_cell_count)
         _keep_figures(con, data["summary"])
     xlsx, html = {}, {}

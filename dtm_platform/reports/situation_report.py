@@ -18,6 +18,7 @@ from dtm_platform.reports.files import write_atomically
 from dtm_platform.reports.maps import proportional_symbol_map
 from dtm_platform.reports.pdf import print_to_pdf
 from dtm_platform.reports.translations import LANGUAGES, TEXT, number
+from dtm_platform.warehouse import connect_duckdb
 
 TEMPLATES = Path(__file__).parent / "templates"
 MART = "marts.dtm_idp_returnees_by_admin2"
@@ -44,7 +45,7 @@ class ReportResult:
 
 def build_situation_report(warehouse: Path, reports_dir: Path, boundaries: Path | None = None,
                            chromium: str | None = None) -> ReportResult:
-    with duckdb.connect(str(warehouse)) as con:
+    with connect_duckdb(warehouse) as con:
         data = _gather(con)
     generated = datetime.now(timezone.utc)
     paths, pdfs = {}, {}

@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 
 from dtm_platform.reports.files import write_atomically
 from dtm_platform.serving.disclosure import Column, literal
 from dtm_platform.serving.inventory import Published, duckdb_query, refuse_if_unsafe, scan
 from dtm_platform.serving.marts import described, discover_marts, relation
 from dtm_platform.serving.personal import PersonalFields
+from dtm_platform.warehouse import connect_duckdb
 
 FORMATS = ("parquet", "csv")
 MANIFEST = "manifest.json"
@@ -51,7 +51,7 @@ def write_exports(warehouse: Path, directory: Path, *, min_count: int, personal:
     pending: list[tuple[Path, Path]] = []  # (temporary, final)
     entries, published = [], []
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with connect_duckdb(warehouse, read_only=True) as con:
             catalog = con.execute("select current_database()").fetchone()[0]
             marts, skipped = discover_marts(con, catalog, min_count, only)
             for mart in marts:

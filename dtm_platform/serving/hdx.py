@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
 
 from dtm_platform.reports.files import write_atomically
 from dtm_platform.serving.disclosure import literal, quote
 from dtm_platform.serving.inventory import Published, duckdb_query, refuse_if_unsafe, scan
 from dtm_platform.serving.marts import FORMULA_CHARACTERS, described, discover_marts, relation
 from dtm_platform.serving.personal import PersonalFields
+from dtm_platform.warehouse import connect_duckdb
 
 SOURCE_MART = "dtm_idp_returnees_by_admin2"
 ROUNDS_TABLE = "reference.ref_dtm_rounds"
@@ -106,7 +106,7 @@ def write_hdx(warehouse: Path, directory: Path, *, min_count: int, personal: Per
               refreshed_at: datetime, run_id: str) -> HdxResult:
     del refreshed_at, run_id  # the files carry the figures only; the inventory carries the run
     rendered, published = [], []
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_duckdb(warehouse, read_only=True) as con:
         catalog = con.execute("select current_database()").fetchone()[0]
         [mart], _ = discover_marts(con, catalog, min_count, only=[SOURCE_MART])
         source = mart.select_sql(relation(catalog, SOURCE_MART))

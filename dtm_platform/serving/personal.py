@@ -24,6 +24,7 @@ import duckdb
 
 from dtm_platform.kobo.registry import FormEntry
 from dtm_platform.settings import PROJECT_ROOT
+from dtm_platform.warehouse import connect_duckdb
 
 MODELS_DIR = PROJECT_ROOT / "dbt_project" / "models"
 MIN_VALUE_LENGTH = 4
@@ -103,5 +104,5 @@ def load_personal_fields(warehouse: Path, forms: list[FormEntry], models_dir: Pa
     names = declared_column_names(forms, models_dir)
     if not warehouse.exists():
         return PersonalFields(names)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_duckdb(warehouse, read_only=True) as con:
         return PersonalFields(names, personal_values(con, forms, names))

@@ -40,6 +40,7 @@ from dtm_platform.serving.disclosure import Column
 from dtm_platform.serving.inventory import Published, refuse_if_unsafe, scan
 from dtm_platform.serving.marts import PUBLISHED_SCHEMA, MartTable, described, discover_marts, relation
 from dtm_platform.serving.personal import PersonalFields
+from dtm_platform.warehouse import connect_duckdb
 
 NEW_PREFIX = f"{PUBLISHED_SCHEMA}_new_"
 RETIRED_PREFIX = f"{PUBLISHED_SCHEMA}_previous"
@@ -108,7 +109,7 @@ def publish_to_postgres(warehouse: Path, url: str, *, reader_role: str, min_coun
         raise PostgresPublicationError(f"cannot connect to {target}: {_scrub(str(error), url)}") from None
     with pg:
         left = _drop_old_schemas(pg, log)
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with connect_duckdb(warehouse, read_only=True) as con:
             catalog = con.execute("select current_database()").fetchone()[0]
             marts, skipped = discover_marts(con, catalog, min_count, only)
             with pg.transaction():

@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 
 from dtm_platform.serving.disclosure import literal, quote
 from dtm_platform.serving.inventory import Published, duckdb_query, refuse_if_unsafe, scan
 from dtm_platform.serving.marts import described, discover_marts, relation
 from dtm_platform.serving.personal import PersonalFields
+from dtm_platform.warehouse import connect_duckdb
 
 SNAPSHOT_FILE = "marts.duckdb"
 WAREHOUSE_ALIAS = "dtm_warehouse"
@@ -56,7 +56,7 @@ def build_snapshot(warehouse: Path, target: Path, *, min_count: int, personal: P
     remove_stale_candidates(target)
     candidate = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
-        with duckdb.connect(str(candidate)) as con:
+        with connect_duckdb(candidate) as con:
             con.execute(f"attach {literal(str(warehouse))} as {WAREHOUSE_ALIAS} (read_only)")
             marts, skipped = discover_marts(con, WAREHOUSE_ALIAS, min_count, only)
             note = f"DTM CAR serving snapshot, refreshed {refreshed_at.isoformat(timespec='seconds')}, run {run_id}"

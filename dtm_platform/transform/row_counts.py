@@ -23,6 +23,7 @@ from dagster_dbt import DbtCliResource
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 
 from dtm_platform.settings import load_settings
+from dtm_platform.warehouse import connect_duckdb
 
 ROW_COUNT = "dagster/row_count"
 COUNTED_MATERIALIZATIONS = ("table", "incremental", "seed", "snapshot")  # not views: counting runs their query
@@ -58,7 +59,7 @@ def _unique_id(event: Any) -> str | None:
 def _count_rows(warehouse: Path, relations: set[str]) -> dict[str, int]:
     counts = {}
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
+        con = connect_duckdb(warehouse, read_only=True)
     except duckdb.Error:
         return counts  # counts are a courtesy: never lose the run's events over them
     with con:
