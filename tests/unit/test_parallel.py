@@ -143,3 +143,28 @@ def test_a_failure_mid_run_keeps_a_gap_free_start_and_the_rerun_completes_it():
             result = land_new_submissions(con, client, FORM)
         assert landed(con) == ids
         assert result.new_submissions == len(ids) - len(first_run)
+
+
+def test_a_failed_insert_stops_the_landing_and_nothing_after_it_lands(monkeypatch):
+    """Batches are inserted on a thread of their own: a failure there reaches the caller,
+    and no later batch lands after it (raw stays a gap-free start of the form)."""
+    ids = SPACINGS["dense"]
+    insert = landing._insert_table
+    calls = []
+
+    def failing_second(con, form, table):
+        calls.append(table.num_rows)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return insert(con, form, table)
+
+    monkeypatch.setattr(landing, "_insert_table", failing_second)
+    with serve(ids) as server, client_for(server) as client:
+        con = duckdb.connect()
+        with pytest.raises(RuntimeError, match="disk full"):
+            land_new_submissions(con, client, FORM, batch_rows=200)
+        first = landed(con)
+        assert first == ids[:len(first)] and 200 <= len(first) < 400
+        monkeypatch.setattr(landing, "_insert_table", insert)
+        land_new_submissions(con, client, FORM)
+        assert landed(con) == ids
