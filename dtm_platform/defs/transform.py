@@ -10,7 +10,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import load_settings
-from dtm_platform.transform.project import DBT_EXECUTABLE, DBT_PROJECT, dbt_vars, ensure_manifest, prepare_dbt_environment
+from dtm_platform.transform.project import (DBT_EXECUTABLE, DBT_PROJECT, dbt_vars, ensure_manifest, invocation_target,
+                                           prepare_dbt_environment)
 
 LAYERS = ("reference", "staging", "cleaned", "marts")
 OWNER = "team:dtm-car-im"
@@ -54,7 +55,8 @@ def _layer_assets(layer: str) -> dg.AssetsDefinition:
         # buildable: a test on two models runs with the later one's layer, once both exist.
         # Unit tests check the SQL, not the data: they run in the test suite, not every build.
         args = ["build", "--vars", vars_json, "--indirect-selection", "buildable", "--exclude", "test_type:unit"]
-        yield from dbt.cli(args, context=context).stream()
+        target = invocation_target(DBT_PROJECT, f"dbt_{layer}", vars_json)
+        yield from dbt.cli(args, context=context, target_path=target).stream()
 
     return _assets
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -64,3 +67,35 @@ def prepare_dbt_environment(settings: Settings) -> None:
 def dbt_vars(forms: list[FormEntry]) -> str:
     """The form registry's personal-data policy, as the ``--vars`` the staging macros read."""
     return json.dumps({"dtm_personal_fields": {f.dataset: f.personal_fields for f in forms}})
+
+
+def invocation_target(project: DbtProject, name: str, vars_json: str) -> Path:
+    """A fresh target folder for one dbt invocation, holding a partial-parse file made with
+    the same ``--vars`` and profile, so dbt reads the project in a second, not anew.
+
+    dagster-dbt copies ``target/partial_parse.msgpack`` into each invocation's folder, but
+    dbt refuses it when the vars or the rendered profile (the warehouse path, the memory
+    limit) differ from the parse that wrote it, and parses everything again (8 s a layer
+    here). One file per such combination, written once and replaced atomically, so
+    concurrent builds of other homes neither fight over it nor read half of one.
+    """
+    key = hashlib.sha256(json.dumps([vars_json, os.environ.get("DTM_WAREHOUSE_PATH", ""),
+                                     os.environ.get("DTM_DUCKDB_MEMORY_LIMIT", "")]).encode()).hexdigest()[:16]
+    # where dbt and dagster-dbt put target folders (DBT_TARGET_PATH moves them), relative to the project
+    targets = project.project_dir / Path(os.environ.get("DBT_TARGET_PATH") or project.target_path)
+    cached = targets / "partial_parse" / f"{key}.msgpack"
+    if not cached.exists():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(dir=cached.parent, prefix="parse-"))
+        try:
+            subprocess.run(
+                [DBT_EXECUTABLE, "parse", "--quiet", "--vars", vars_json, "--project-dir", str(project.project_dir),
+                 "--profiles-dir", str(project.profiles_dir), "--target-path", str(scratch)],
+                check=True, env=os.environ.copy(), cwd=project.project_dir,
+            )
+            os.replace(scratch / "partial_parse.msgpack", cached)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    target = Path(tempfile.mkdtemp(dir=targets, prefix=f"{name}-"))
+    shutil.copy(cached, target / "partial_parse.msgpack")
+    return target

@@ -2,10 +2,10 @@
 embedded generator knows to be true (the truth objects of dtm_platform/kobo/mock/forms/),
 never against a copy of the platform's SQL.
 
-One full build for the module (run_full_build under an isolated DTM_HOME, as
-test_pipeline.py does); every test reads its warehouse. The cleaning log of the demo
-repairs one blocked submission of three of these forms: the expected figures count those
-with their true values, as the locality test does.
+One full build (``full_build`` in tests/conftest.py: run_full_build under an isolated
+DTM_HOME, shared with test_pipeline.py); every test reads its warehouse. The cleaning log
+of the demo repairs one blocked submission of three of these forms: the expected figures
+count those with their true values, as the locality test does.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dtm_platform.demo import run_full_build
 from dtm_platform.kobo.mock.catalogue import synthetic_forms
 from dtm_platform.kobo.mock.forms import common as c
 from dtm_platform.kobo.mock.forms import (flow_counts, flow_survey, me_activity, me_pdm, me_perception,
@@ -58,15 +57,16 @@ CELLS = [cell for cell, _, _ in c.SEX_AGE_CELLS]
 
 
 @pytest.fixture(scope="module")
-def build(isolated_home):
-    isolated_home("marts_truth")
-    settings = load_settings()
-    outcome = run_full_build()
-    forms = {s.dataset: s for s in synthetic_forms(settings.mock_seed,
-                                                    localities_per_admin2=settings.mock_localities_per_admin2)}
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    yield outcome, forms, con, settings
-    con.close()
+def build(full_build):
+    """The session's full build (tests/conftest.py: run_full_build() under its own DTM_HOME,
+    shared with test_pipeline.py, read only)."""
+    with full_build.environment():
+        settings = load_settings()
+        forms = {s.dataset: s for s in synthetic_forms(settings.mock_seed,
+                                                        localities_per_admin2=settings.mock_localities_per_admin2)}
+        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+        yield full_build.outcome, forms, con, settings
+        con.close()
 
 
 def rows(con, sql, *params):

@@ -19,7 +19,6 @@ import duckdb
 import pytest
 import yaml
 
-from dtm_platform.demo import run_full_build
 from dtm_platform.kobo.mock.generator import BLOCKING_ERRORS, generate
 from dtm_platform.reports.charts import thousands
 from dtm_platform.reports.pdf import find_chromium
@@ -60,14 +59,15 @@ def corrected_truth(dataset, con) -> tuple[dict, set[int]]:
 
 
 @pytest.fixture(scope="module")
-def build(isolated_home):
-    isolated_home("full_build")
-    settings = load_settings()
-    outcome = run_full_build()
-    dataset = generate(settings.mock_seed, settings.mock_localities_per_admin2)
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    yield outcome, dataset, con, settings
-    con.close()
+def build(full_build):
+    """The session's full build (tests/conftest.py: run_full_build() under its own DTM_HOME,
+    shared with test_marts_truth.py, read only)."""
+    with full_build.environment():
+        settings = load_settings()
+        dataset = generate(settings.mock_seed, settings.mock_localities_per_admin2)
+        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+        yield full_build.outcome, dataset, con, settings
+        con.close()
 
 
 def rows(con, sql, *params):
