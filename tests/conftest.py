@@ -92,7 +92,7 @@ def _dbt_manifest_parsed_once_per_checkout():
         return
     from dtm_platform.transform.project import DBT_PROJECT, ensure_manifest
 
-    target = Path(DBT_PROJECT.target_path)
+    target = DBT_PROJECT.project_dir / DBT_PROJECT.target_path  # target_path is relative to the project
     target.mkdir(parents=True, exist_ok=True)
     with (target / ".pytest-parse.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
