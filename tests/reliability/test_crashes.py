@@ -34,7 +34,8 @@ from dtm_platform.kobo.registry import load_registry
 url, token, warehouse, registry = sys.argv[1:5]
 form = next(f for f in load_registry(registry) if f.dataset == "dtm_locality")
 with KoboClient(url, token, page_size=50) as client, duckdb.connect(warehouse) as con:
-    land_new_submissions(con, client, form, progress=lambda n: print(n, flush=True))
+    # a batch per page (the default is 5,000 rows), so this small form lands page by page
+    land_new_submissions(con, client, form, progress=lambda n: print(n, flush=True), batch_rows=50)
 """
 
 
