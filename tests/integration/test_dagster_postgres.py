@@ -3,7 +3,6 @@ against the server on 127.0.0.1:5432, without its password ever reaching a file.
 
 from __future__ import annotations
 
-import socket
 import uuid
 
 import dagster as dg
@@ -13,20 +12,14 @@ import pytest
 from dtm_platform.instance import init_storage
 from dtm_platform.kobo.mock.server import MockKoboServer
 from dtm_platform.settings import load_settings
+from tests.postgres_server import SERVER, require_postgres
 
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 PASSWORD = "pw-never-on-disk-31c9"  # the server trusts local connections; the password must still not leak
 
 
-def _reachable() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
-        return True
-    except OSError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _reachable(), reason="no PostgreSQL server on 127.0.0.1:5432")
+@pytest.fixture(autouse=True)
+def _postgres_server():
+    require_postgres()
 
 
 @pytest.fixture()

@@ -4,7 +4,6 @@ the marts and nothing else."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import uuid
@@ -18,22 +17,16 @@ from psycopg import errors, sql
 from dtm_platform.serving.inventory import PublicationRefused
 from dtm_platform.serving.personal import load_personal_fields
 from dtm_platform.serving.postgres import PostgresPublicationError, publish_to_postgres
+from tests.postgres_server import SERVER, require_postgres
 from tests.serving_warehouse import ADMIN2, FORMS, make_warehouse
 
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 MARTS = {"dtm_displacement_reasons", "dtm_idp_returnees_by_admin2", "me_pdm_satisfaction"}
 BASE_IDPS = sum(row[6] for row in ADMIN2)
 
 
-def _reachable() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
-        return True
-    except OSError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _reachable(), reason="no PostgreSQL server on 127.0.0.1:5432")
+@pytest.fixture(autouse=True)
+def _postgres_server():
+    require_postgres()
 
 
 @pytest.fixture()

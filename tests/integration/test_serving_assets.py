@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import re
-import socket
 import uuid
 from pathlib import Path
 
@@ -20,9 +19,9 @@ from psycopg import sql
 from dtm_platform.defs.serving import build_serving_defs
 from dtm_platform.quality.checks import build_gx_check
 from dtm_platform.quality.suites import load_suites
+from tests.postgres_server import SERVER, require_postgres
 from tests.serving_warehouse import NAMES, PERSONAL_VALUES, make_warehouse
 
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 MARTS = ["dtm_displacement_reasons", "dtm_idp_returnees_by_admin2", "me_pdm_satisfaction"]
 SERVING = ["marts_snapshot", "exports", "postgres", "hdx"]
 # Written out here rather than taken from the code under test: the registry's personal
@@ -33,14 +32,6 @@ PERSONAL_COLUMNS = {"ki_name", "ki_phone", "key_informants/ki_name", "key_inform
                     "problems_other", "hh_gps"}
 SENSITIVE = re.compile(r"^(me_pdm|me_perception|dtm_flow_survey)")
 DIMENSION = re.compile(r"^(round|year|month)$|_(pcode|code|id)$")
-
-
-def _reachable() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
-        return True
-    except OSError:
-        return False
 
 
 @pytest.fixture()
@@ -57,8 +48,7 @@ def home(tmp_path, monkeypatch):
 
 @pytest.fixture()
 def postgres(monkeypatch):
-    if not _reachable():
-        pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
+    require_postgres()
     name, role = f"dtm_serving_assets_{uuid.uuid4().hex[:10]}", f"dtm_reader_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as con:
         con.execute(sql.SQL("create database {}").format(sql.Identifier(name)))

@@ -11,7 +11,6 @@ table half copied or empty, would not add up.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -27,9 +26,9 @@ from dtm_platform.serving.personal import load_personal_fields
 from dtm_platform.serving.postgres import publish_to_postgres
 from dtm_platform.serving.snapshot import build_snapshot
 from dtm_platform.settings import PROJECT_ROOT
+from tests.postgres_server import SERVER, require_postgres
 from tests.serving_warehouse import ADMIN2, FORMS, make_warehouse
 
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 BASE_IDPS = sum(row[6] for row in ADMIN2)
 PUBLICATIONS = 10           # of each: snapshot replacements and Postgres publications
 MARKER = "concurrent-serving-reader"
@@ -102,18 +101,9 @@ print(json.dumps({"reads": reads, "failures": failures, "lock_errors": lock_erro
 MODES = ["snapshot-reopen", "snapshot-hold", "postgres-autocommit", "postgres-transaction"]
 
 
-def _reachable() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
-        return True
-    except OSError:
-        return False
-
-
 @pytest.fixture()
 def database():
-    if not _reachable():
-        pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
+    require_postgres()
     name = f"dtm_concurrency_test_{uuid.uuid4().hex[:10]}"
     role = f"dtm_reader_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as con:

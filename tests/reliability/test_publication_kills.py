@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,9 +28,9 @@ from dtm_platform.serving.personal import load_personal_fields
 from dtm_platform.serving.postgres import publish_to_postgres
 from dtm_platform.serving.snapshot import build_snapshot
 from dtm_platform.settings import PROJECT_ROOT
+from tests.postgres_server import SERVER, require_postgres
 from tests.serving_warehouse import ADMIN2, FORMS, make_warehouse
 
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 BASE_IDPS = sum(row[6] for row in ADMIN2)
 MARTS = {"dtm_displacement_reasons", "dtm_idp_returnees_by_admin2", "me_pdm_satisfaction"}
 BIG_MART = "dtm_zz_large"      # sorted last: the other marts are copied before it
@@ -113,14 +112,6 @@ else:
     postgres.publish_to_postgres(Path(warehouse), target, reader_role=role, **options)
 print("DONE", flush=True)
 """
-
-
-def _reachable() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
-        return True
-    except OSError:
-        return False
 
 
 def start_child(kind: str, point: str, warehouse: Path, target: str, role: str, bump: int) -> subprocess.Popen:
@@ -217,8 +208,7 @@ POSTGRES_POINTS = ["copy", "scan", "swap", "cleanup"]
 
 @pytest.fixture()
 def database():
-    if not _reachable():
-        pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
+    require_postgres()
     name = f"dtm_kill_test_{uuid.uuid4().hex[:10]}"
     role = f"dtm_reader_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as con:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,23 +45,15 @@ from dtm_platform.quality.suites import load_suites
 from dtm_platform.serving.personal import MIN_VALUE_LENGTH
 from dtm_platform.settings import PROJECT_ROOT, load_settings
 from dtm_platform.transform.pseudonymize import pseudonymize
+from tests.postgres_server import SERVER, require_postgres
 from tests.serving_warehouse import PERSONAL_VALUES as SERVING_PERSONAL_VALUES
 from tests.serving_warehouse import make_warehouse
 
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 FORMS = load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml")
 FORM = next(f for f in FORMS if f.dataset == "dtm_locality")
 SERVING_MARTS = ["dtm_displacement_reasons", "dtm_idp_returnees_by_admin2", "me_pdm_satisfaction"]
 SERVING = ["marts_snapshot", "exports", "postgres", "hdx"]
 STAGING = [("staging", "stg_kobo__dtm_locality"), ("staging", "stg_kobo__dtm_locality__key_informants")]
-
-
-def _reachable() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
-        return True
-    except OSError:
-        return False
 
 
 @pytest.fixture()
@@ -76,8 +67,7 @@ def secrets() -> dict[str, str]:
 def publisher(secrets):
     """A database owned by a login role with a password, and the reader role (created by an
     administrator, as the README's Deploy section says)."""
-    if not _reachable():
-        pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
+    require_postgres()
     suffix = uuid.uuid4().hex[:10]
     name, login, reader = f"dtm_secrets_test_{suffix}", f"dtm_publisher_test_{suffix}", f"dtm_reader_test_{suffix}"
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as con:
