@@ -44,10 +44,13 @@ def main() -> None:
             elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
                 steps.setdefault(entry.step_key, {})["end"] = entry.timestamp
                 steps[entry.step_key]["outcome"] = event.event_type_value
-    checks = [{"check": f"{e.asset_key.to_user_string()}:{e.check_name}", "passed": e.passed}
-              for e in result.get_asset_check_evaluations()]
+    checks = [{"check": f"{e.asset_key.to_user_string()}:{e.check_name}", "passed": e.passed,
+               "severity": e.severity.value} for e in result.get_asset_check_evaluations()]
+    # failed_checks: every check that did not pass, the warn-only ones included (the demo's
+    # cleaning log holds one stale correction on purpose, which warns)
     print("RESULT " + json.dumps({"success": result.success, "steps": steps, "checks": checks,
-                                  "failed_checks": [c["check"] for c in checks if not c["passed"]]}), flush=True)
+                                  "failed_checks": [c["check"] + ("" if c["severity"] == "ERROR" else " (warn only)")
+                                                    for c in checks if not c["passed"]]}), flush=True)
 
 
 if __name__ == "__main__":

@@ -80,7 +80,8 @@ def write_results(results: dict) -> Path:
                   f"- wall time **{cold['seconds'] / 60:.1f} min** (target 10 min or less: {verdict(cold['seconds'] <= 600)}); "
                   f"peak memory of the process tree **{cold['peak_gib']:.2f} GiB** (target 6 GB or less: "
                   f"{verdict(cold['peak_gib'] * 2**30 <= 6e9)}); run succeeded: {cold['success']}; "
-                  f"failed checks: {', '.join(cold['failed_checks']) or 'none'}", "",
+                  f"checks that did not pass: {', '.join(cold['failed_checks']) or 'none'} (`cln_cleaning_log` warns on "
+                  "the demo cleaning log's stale correction, kept on purpose)", "",
                   "| Stage | Cold (s) | Incremental (s) |", "|---|---:|---:|"]
         for stage in sorted(set(cold["stages"]) | set(incremental["stages"])):
             lines.append(f"| {stage} | {cold['stages'].get(stage, 0):.1f} | {incremental['stages'].get(stage, 0):.1f} |")
@@ -91,7 +92,7 @@ def write_results(results: dict) -> Path:
                   "reconcile mode, as the nightly run does.", "",
                   f"- wall time **{incremental['seconds']:.0f} s** = **{incremental['seconds'] / cold['seconds']:.0%}** of the "
                   f"cold build (target 10% or less: {verdict(incremental['seconds'] <= 0.1 * cold['seconds'])}); peak "
-                  f"{incremental['peak_gib']:.2f} GiB; failed checks: {', '.join(incremental['failed_checks']) or 'none'}", "",
+                  f"{incremental['peak_gib']:.2f} GiB; checks that did not pass: {', '.join(incremental['failed_checks']) or 'none'}", "",
                   "Slowest steps of the incremental build: " + ", ".join(f"{k} {v:.0f} s" for k, v in incremental["slowest_steps"]), "",
                   "## 5. Gate overhead", "",
                   f"- Great Expectations gates {gates:.0f} s against {dbt_seconds:.0f} s of dbt build in the cold build: "
