@@ -196,11 +196,15 @@ def test_the_ingestion_asset_downloads_only_when_the_registry_asks(server, site_
     monkeypatch.setenv("DTM_KOBO_URL", server.url)
     monkeypatch.setenv("DTM_KOBO_TOKEN", TOKEN)
     off = dataclasses.replace(SITE, download_attachments=False)
-    result = dg.materialize([form_content_asset([off]), ingestion_asset(off)], instance=dg.DagsterInstance.ephemeral())
+    # Entered, so that loading the definitions finds this instance and not one an earlier
+    # test in the same process left behind.
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize([form_content_asset([off]), ingestion_asset(off)], instance=instance)
     assert result.success
     assert not attachments_dir(tmp_path, "dtm_site").exists()
 
-    result = dg.materialize([form_content_asset([SITE]), ingestion_asset(SITE)], instance=dg.DagsterInstance.ephemeral())
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize([form_content_asset([SITE]), ingestion_asset(SITE)], instance=instance)
     assert result.success
     (materialization,) = [m for m in result.asset_materializations_for_node(ingestion_asset(SITE).op.name)]
     photos = sum(len(s["_attachments"]) for s in site_form.submissions)
