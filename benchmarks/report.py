@@ -32,6 +32,15 @@ def verdict(met: bool) -> str:
     return "met" if met else "**missed**"
 
 
+def variant_table(figures: dict[str, dict]) -> list[str]:
+    """The ingestion scenarios' table: one row per variant, its median and every run."""
+    rows = ["| Variant | Median seconds | Submissions/s | Runs (s) |", "|---|---:|---:|---|"]
+    for name, f in figures.items():
+        runs = ", ".join(f"{s:.2f}" for s in f["runs"])
+        rows.append(f"| {name} | {f['seconds']:.2f} | {f['per_second']:,.0f} | {runs} |")
+    return rows
+
+
 def write_results(results: dict) -> Path:
     lines = ["# Benchmark results", "", f"Measured {results.get('measured_at', '?')} by `make bench` "
              "(`benchmarks/run.py`). Medians of the runs shown; variants take turns within each "
@@ -45,10 +54,7 @@ def write_results(results: dict) -> Path:
         lines += ["## 1. Ingestion throughput", "",
                   f"{t['submissions']:,} locality submissions from the embedded server (its own process), "
                   "pages pre-rendered (a warm-up pass renders them; the measured runs are served from bytes).", "",
-                  "| Variant | Median seconds | Submissions/s | Runs (s) |", "|---|---:|---:|---|"]
-        for name, figures in f.items():
-            runs = ", ".join(f"{s:.2f}" for s in figures["runs"])
-            lines.append(f"| {name} | {figures['seconds']:.2f} | {figures['per_second']:,.0f} | {runs} |")
+                  *variant_table(f)]
         lines += ["", f"- platform / floor: **{platform_rate / floor_rate:.2f}** (target 0.7 or better: "
                   f"{verdict(platform_rate / floor_rate >= 0.7)})",
                   f"- platform / dlt: **{platform_rate / dlt_rate:.1f}x** (target 3x or more: "
@@ -56,14 +62,11 @@ def write_results(results: dict) -> Path:
     if "latency" in results:
         t = results["latency"]
         f = t["figures"]
-        (fast_name, fast), (slow_name, slow) = list(f.items())
+        fast, slow = f.values()  # the platform first, then sequential paging
         lines += ["## 2. Latency-bound ingestion", "",
                   f"{t['submissions']:,} submissions, {t['latency_seconds'] * 1000:.0f} ms added to every page; "
                   "every run landed exactly the server's submissions.", "",
-                  "| Variant | Median seconds | Submissions/s | Runs (s) |", "|---|---:|---:|---|"]
-        for name, figures in f.items():
-            runs = ", ".join(f"{s:.2f}" for s in figures["runs"])
-            lines.append(f"| {name} | {figures['seconds']:.2f} | {figures['per_second']:,.0f} | {runs} |")
+                  *variant_table(f)]
         speedup = slow["seconds"] / fast["seconds"]
         lines += ["", f"- speed-up over sequential keyset paging: **{speedup:.1f}x** (target 3x or more: "
                   f"{verdict(speedup >= 3)})", ""]
