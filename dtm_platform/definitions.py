@@ -18,6 +18,7 @@ from dtm_platform.transform.row_counts import RowCountingDbtCliResource
 
 def build_definitions() -> dg.Definitions:
     settings = load_settings()
+    forms = load_registry(settings.forms_file)
     ingestion = build_ingestion_defs()
     transform = _with_row_counts(build_transform_defs())
     built = dg.Definitions.merge(ingestion, transform, build_report_defs())
@@ -27,9 +28,9 @@ def build_definitions() -> dg.Definitions:
     asset_keys = [key for asset in assets.assets or [] for key in asset.keys]
     return dg.Definitions.merge(
         assets,
-        build_quality_defs(asset_keys),
+        build_quality_defs(asset_keys, forms),
         build_job_defs(),
-        build_automation_defs(load_registry(settings.forms_file), ingestion.assets or [], settings),
+        build_automation_defs(forms, ingestion.assets or [], settings),
         # One step at a time inside a run, and (dagster.yaml, instance.py) one run at a time:
         # DuckDB allows a single writer to warehouse.duckdb (DESIGN.md §4).
         dg.Definitions(executor=dg.in_process_executor),

@@ -90,6 +90,8 @@ def _dbt_manifest_parsed_once_per_checkout():
     at once could leave a torn manifest. The ensure_manifest() calls after it find it fresh."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
+    from dtm_platform.kobo.registry import load_registry
+    from dtm_platform.settings import load_settings
     from dtm_platform.transform.project import DBT_PROJECT, ensure_manifest
 
     target = DBT_PROJECT.project_dir / DBT_PROJECT.target_path  # target_path is relative to the project
@@ -97,7 +99,7 @@ def _dbt_manifest_parsed_once_per_checkout():
     with (target / ".pytest-parse.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            ensure_manifest()
+            ensure_manifest(load_registry(load_settings().forms_file))
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -109,6 +111,7 @@ SLOW_FIRST = (
     "tests/integration/test_gates.py",
     "tests/integration/test_pipeline.py",        # with test_marts_truth.py: the shared full build
     "tests/integration/test_marts_truth.py",
+    "tests/integration/test_own_forms.py",       # a build with an extra form of an office's own
     "tests/integration/test_webserver.py",
     "tests/reliability/test_bad_inputs.py",
     "tests/reliability/test_crashes.py",

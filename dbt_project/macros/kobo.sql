@@ -45,16 +45,10 @@
     {{ kobo_timestamp('end') }} as interview_ended_at
 {%- endmacro %}
 
-{#- Where each form keeps the code of the person who collected it (an enumerator, or the
-    facilitator of an activity session). -#}
-{% macro kobo_enumerator_path(dataset) -%}
-    {{ return({
-        'dtm_locality': 'grp_general/enumerator_id',
-        'dtm_site': 'grp_general/enumerator_id',
-        'dtm_flow_counts': 'grp_point/enumerator_id',
-        'dtm_flow_survey': 'grp_point/enumerator_id',
-        'me_activity': 'grp_activity/facilitator_id',
-        'me_pdm': 'grp_general/enumerator_id',
-        'me_perception': 'grp_general/enumerator_id',
-    }.get(dataset, 'grp_general/enumerator_id')) }}
+{#- The answer holding the code of the person who collected a submission (an enumerator, or
+    the facilitator of an activity session), as text: where the form registry says the form
+    keeps it (its kind's default, or the entry's fields.enumerator_id); NULL when neither does. -#}
+{% macro kobo_enumerator_id(dataset, payload='payload') -%}
+    {%- set path = var('kobo_forms', {}).get(dataset, {}).get('enumerator_path') -%}
+    {%- if path -%} {{ kobo_text(path, payload) }} {%- else -%} cast(null as varchar) {%- endif -%}
 {%- endmacro %}

@@ -4,7 +4,7 @@ import dagster as dg
 
 from dtm_platform.kobo.attachments import download_attachments
 from dtm_platform.kobo.client import KoboClient
-from dtm_platform.kobo.landing import land_form_content, land_new_submissions
+from dtm_platform.kobo.landing import land_form_content, land_new_submissions, land_unlisted_versions
 from dtm_platform.kobo.reconcile import reconcile
 from dtm_platform.kobo.registry import FormEntry, load_registry
 from dtm_platform.settings import load_settings
@@ -89,6 +89,12 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
                 metadata.update({"attachments_downloaded": files.downloaded,
                                  "attachments_on_disk": files.downloaded + files.already_present,
                                  "attachments_failed": files.failed})
+            without_content = land_unlisted_versions(con, client, form)
+            if without_content:
+                context.log.warning(
+                    f"{form.dataset}: the server gives no content for form version(s) {', '.join(without_content)}; "
+                    "their submissions landed and are flagged in cleaned.dq_undefined_fields")
+            metadata["form_versions_without_content"] = dg.MetadataValue.json(without_content)
             metadata["deleted_in_raw"] = con.execute(
                 f"select count(*) from raw.{form.raw_table} where deleted_at is not null").fetchone()[0]
         return dg.MaterializeResult(metadata=metadata)

@@ -3,6 +3,7 @@ step and a failed gate on one layer stops the next (DESIGN.md §8)."""
 
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -43,15 +44,16 @@ def layer_of(props: Mapping[str, Any]) -> str:
 TRANSLATOR = LayerTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-def _layer_assets(layer: str) -> dg.AssetsDefinition:
+def _layer_assets(layer: str, manifest: Path) -> dg.AssetsDefinition:
     select = "resource_type:seed" if layer == "reference" else layer
 
-    @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, select=select,
+    @dbt_assets(manifest=manifest, project=DBT_PROJECT, select=select,
                 name=f"dbt_{layer}", dagster_dbt_translator=TRANSLATOR)
     def _assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         settings = load_settings()
-        prepare_dbt_environment(settings)
-        vars_json = dbt_vars(load_registry(settings.forms_file))
+        forms = load_registry(settings.forms_file)
+        prepare_dbt_environment(settings, forms)
+        vars_json = dbt_vars(forms)
         # buildable: a test on two models runs with the later one's layer, once both exist.
         # Unit tests check the SQL, not the data: they run in the test suite, not every build.
         args = ["build", "--vars", vars_json, "--indirect-selection", "buildable", "--exclude", "test_type:unit"]
@@ -62,8 +64,8 @@ def _layer_assets(layer: str) -> dg.AssetsDefinition:
 
 
 def build_transform_defs() -> dg.Definitions:
-    ensure_manifest(DBT_PROJECT)
+    manifest = ensure_manifest(load_registry(load_settings().forms_file))
     return dg.Definitions(
-        assets=[_layer_assets(layer) for layer in LAYERS],
+        assets=[_layer_assets(layer, manifest) for layer in LAYERS],
         resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)},
     )

@@ -20,7 +20,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from dtm_platform.kobo.client import KoboClient
+from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.parallel import iter_pages_in_order
 from dtm_platform.kobo.registry import FormEntry
 
@@ -143,6 +143,33 @@ def land_form_content(con: duckdb.DuckDBPyConnection, client: KoboClient, form: 
              json.dumps(content or {}, ensure_ascii=False), datetime.now(timezone.utc)],
         )
     return deployed
+
+
+def land_unlisted_versions(con: duckdb.DuckDBPyConnection, client: KoboClient, form: FormEntry) -> list[str]:
+    """Fetch the content of form versions that landed submissions name but the server's list
+    of deployed versions left out (older deployments). A version the server cannot give is
+    left out of raw.kobo_form_content: dq_undefined_fields flags its submissions, which still
+    land. Returns the versions still without content."""
+    missing = [r[0] for r in con.execute(
+        f"""select distinct form_version from raw.{form.raw_table}
+            where form_version is not null and form_version not in
+                (select version_id from raw.kobo_form_content where form_uid = ?)
+            order by 1""", [form.uid]).fetchall()]
+    still_missing = []
+    for version_id in missing:
+        try:
+            version = client.get_form_version(form.uid, version_id)
+        except KoboError as error:
+            if error.status in (403, 404):
+                still_missing.append(version_id)
+                continue
+            raise
+        con.execute(
+            "insert into raw.kobo_form_content values (?, ?, ?, ?, ?, ?::json, ?) on conflict do nothing",
+            [form.uid, form.dataset, version_id, None, version.get("date_deployed"),
+             json.dumps(version.get("content") or {}, ensure_ascii=False), datetime.now(timezone.utc)],
+        )
+    return still_missing
 
 
 def land_new_submissions(con: duckdb.DuckDBPyConnection, client: KoboClient, form: FormEntry,

@@ -15,9 +15,25 @@ import yaml
 SQL_NAME = re.compile(r"[a-z][a-z0-9_]*")
 KOBO_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*(/[A-Za-z_][A-Za-z0-9_.\-]*)*")
 PERSONAL_DATA_POLICIES = ("drop", "hash", "coarsen_gps")
-ENTRY_KEYS = {"uid", "dataset", "title", "schedule", "personal_fields", "download_attachments"}
+ENTRY_KEYS = {"uid", "dataset", "title", "schedule", "kind", "fields", "personal_fields", "download_attachments"}
 REQUIRED_KEYS = {"uid", "dataset"}
 DEFAULT_SCHEDULE = "0 * * * *"
+
+# The built-in models a form may feed, with where the built-in form keeps each field the
+# generic models read. A registry entry's ``fields`` maps a field to its own question path
+# instead. ``none``: the form lands in raw and is read only by the models over every form.
+KINDS: dict[str, dict[str, str]] = {
+    "dtm_locality": {"enumerator_id": "grp_general/enumerator_id"},
+    "dtm_site": {"enumerator_id": "grp_general/enumerator_id"},
+    "dtm_flow_counts": {"enumerator_id": "grp_point/enumerator_id"},
+    "dtm_flow_survey": {"enumerator_id": "grp_point/enumerator_id"},
+    "me_activity": {"enumerator_id": "grp_activity/facilitator_id"},
+    "me_pdm": {"enumerator_id": "grp_general/enumerator_id"},
+    "me_perception": {"enumerator_id": "grp_general/enumerator_id"},
+    "none": {},
+}
+# Fields every form may map, whatever its kind (read by the models over every form).
+COMMON_FIELDS = ("enumerator_id",)
 
 
 class FormRegistryError(ValueError):
@@ -30,6 +46,9 @@ class FormEntry:
     dataset: str
     title: str
     schedule: str = DEFAULT_SCHEDULE
+    kind: str = "none"
+    # model field -> the form's own question path, over the kind's defaults
+    fields: dict[str, str] = field(default_factory=dict)
     personal_fields: dict[str, str] = field(default_factory=dict)
     # Download the files of the submissions' _attachments (photos may hold personal data:
     # they stay under DTM_HOME/attachments and are never exported). Off unless asked for.
@@ -38,6 +57,10 @@ class FormEntry:
     @property
     def raw_table(self) -> str:
         return f"kobo_{self.dataset}"
+
+    def field_path(self, name: str) -> str | None:
+        """Where this form keeps a model field: its own mapping, else its kind's default."""
+        return self.fields.get(name) or KINDS[self.kind].get(name)
 
 
 def load_registry(path: Path) -> list[FormEntry]:
@@ -94,6 +117,20 @@ def _parse_entry(path: Path, position: int, raw: object) -> FormEntry:
     if not isinstance(schedule, str) or len(schedule.split()) != 5:
         raise FormRegistryError(f"{where}: schedule {schedule!r} is not a five-field cron string")
 
+    kind = raw.get("kind", "none")
+    if kind not in KINDS:
+        raise FormRegistryError(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
+    fields = raw.get("fields") or {}
+    if not isinstance(fields, dict):
+        raise FormRegistryError(f"{where}: fields must map model fields to Kobo paths")
+    known_fields = set(COMMON_FIELDS) | set(KINDS[kind])
+    for name, kobo_path in fields.items():
+        if name not in known_fields:
+            raise FormRegistryError(
+                f"{where}: field {name!r} is not a field of kind {kind}; known: {', '.join(sorted(known_fields))}")
+        if not isinstance(kobo_path, str) or not KOBO_PATH.fullmatch(kobo_path):
+            raise FormRegistryError(f"{where}: field {name!r} maps to {kobo_path!r}, which is not a Kobo path")
+
     personal = raw.get("personal_fields") or {}
     if not isinstance(personal, dict):
         raise FormRegistryError(f"{where}: personal_fields must map Kobo paths to a policy")
@@ -114,6 +151,8 @@ def _parse_entry(path: Path, position: int, raw: object) -> FormEntry:
         dataset=dataset,
         title=str(raw.get("title") or dataset),
         schedule=schedule,
+        kind=kind,
+        fields=dict(fields),
         personal_fields=dict(personal),
         download_attachments=download_attachments,
     )

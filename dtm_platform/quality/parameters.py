@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+from dtm_platform.kobo.registry import load_registry
 from dtm_platform.quality.suites import Suite
+from dtm_platform.settings import load_settings
 from dtm_platform.warehouse import connect_duckdb
 
 GX_FUNCTIONS = {"now", "timedelta", "trunc", "round", "abs", "sgn", "exp", "sin", "cos", "tan",
@@ -116,7 +118,13 @@ def _choices(context: ParameterContext, list_name: str) -> list[str]:
     return codes
 
 
+def registered_datasets(context: ParameterContext) -> list[str]:
+    """The datasets of the form registry the platform runs with (DTM_FORMS_FILE)."""
+    return [form.dataset for form in load_registry(load_settings().forms_file)]
+
+
 PROVIDERS = {
+    "registered_datasets": registered_datasets,
     "previous_row_count": previous_row_count,
     "known_form_versions": known_form_versions,
     "rounds_collected": rounds_collected,

@@ -2,6 +2,10 @@
 
 ``expectations/<layer>/<asset>.json`` gates the asset ``<layer>/<asset>``; the suite's
 ``name`` must be that asset key, so a suite copied to the wrong place fails loudly.
+
+Every form of the registry gets its raw suite from ``defaults/raw_form.json`` (the same
+guarantees for any form: nothing lost, ``_id`` unique, versions known); a file
+``expectations/raw/kobo_<dataset>.json`` replaces it for that form.
 """
 
 from __future__ import annotations
@@ -10,9 +14,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from dtm_platform.kobo.registry import FormEntry
 from dtm_platform.settings import PROJECT_ROOT
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+DEFAULT_RAW_SUITE = Path(__file__).with_name("defaults") / "raw_form.json"
 
 # Expectations whose kwargs name columns; the runner loads only these columns' data.
 COLUMN_KWARGS = ("column", "column_A", "column_B")
@@ -49,7 +55,30 @@ class Suite:
         return columns
 
 
-def load_suites(directory: Path = EXPECTATIONS_DIR) -> dict[tuple[str, ...], Suite]:
+def load_suites(directory: Path = EXPECTATIONS_DIR,
+                forms: list[FormEntry] = ()) -> dict[tuple[str, ...], Suite]:
+    """The suites of ``directory``, and a default raw suite for each of ``forms`` that has
+    no file of its own."""
+    suites = _suite_files(directory)
+    for form in forms:
+        path = ("raw", form.raw_table)
+        if path not in suites:
+            suites[path] = default_raw_suite(form)
+    return suites
+
+
+def default_raw_suite(form: FormEntry) -> Suite:
+    """The raw gate of a form with no suite file: the template with its dataset and title."""
+    template = DEFAULT_RAW_SUITE.read_text(encoding="utf-8")
+    document = json.loads(template.replace("{dataset}", form.dataset).replace("{title}", _json_text(form.title)))
+    return Suite(("raw", form.raw_table), DEFAULT_RAW_SUITE, document)
+
+
+def _json_text(value: str) -> str:
+    return json.dumps(value)[1:-1]  # the title as it must appear inside a JSON string
+
+
+def _suite_files(directory: Path) -> dict[tuple[str, ...], Suite]:
     suites: dict[tuple[str, ...], Suite] = {}
     for file in sorted(directory.glob("*/*.json")):
         asset_path = (file.parent.name, file.stem)

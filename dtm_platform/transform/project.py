@@ -11,6 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import yaml
 from dagster_dbt import DbtProject
 
 from dtm_platform.kobo.registry import FormEntry
@@ -23,13 +24,20 @@ DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 _SOURCES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
 
 
-def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
-    """Parse the project when its manifest is missing or older than any of its files.
+def ensure_manifest(forms: list[FormEntry], project: DbtProject = DBT_PROJECT) -> Path:
+    """The manifest of the project as the registry ``forms`` shapes it, parsed when it is
+    missing or older than any of the project's files.
 
-    ``dagster dev`` re-parses by itself; the demo, the tests and a deployed daemon call this
-    so that a fresh clone or an edited model never runs against a stale manifest.
+    One manifest per registry (its sources and vars), under ``target/manifests/<key>/``, so
+    that code locations with different registries never overwrite each other's. ``dagster
+    dev``, the demo, the tests and a deployed daemon all load it through here, so a fresh
+    clone or an edited model never runs against a stale manifest.
     """
-    manifest = project.manifest_path
+    vars_json = dbt_vars(forms)
+    env = {**os.environ, **dbt_environment_defaults(), **dbt_registry_environment(forms)}
+    key = hashlib.sha256(json.dumps([vars_json, env["DTM_DBT_REGISTRY_DIR"]]).encode()).hexdigest()[:16]
+    target = project.project_dir / project.target_path / "manifests" / key
+    manifest = target / "manifest.json"
     if manifest.exists():
         built = manifest.stat().st_mtime
         newest = max(
@@ -38,10 +46,9 @@ def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
         )
         if newest <= built:
             return manifest
-    env = {**os.environ, **dbt_environment_defaults()}
     subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(project.project_dir),
-         "--profiles-dir", str(project.profiles_dir), "--target-path", str(project.target_path)],
+        [DBT_EXECUTABLE, "parse", "--quiet", "--vars", vars_json, "--project-dir", str(project.project_dir),
+         "--profiles-dir", str(project.profiles_dir), "--target-path", str(target)],
         check=True, env=env, cwd=project.project_dir,
     )
     return manifest
@@ -58,15 +65,74 @@ def dbt_environment_defaults() -> dict[str, str]:
     return {"DTM_WAREHOUSE_PATH": os.environ.get("DTM_WAREHOUSE_PATH", str(PROJECT_ROOT / "var" / "warehouse.duckdb"))}
 
 
-def prepare_dbt_environment(settings: Settings) -> None:
-    """dbt runs as a subprocess and reads the warehouse path from its environment."""
+def prepare_dbt_environment(settings: Settings, forms: list[FormEntry]) -> None:
+    """dbt runs as a subprocess and reads the warehouse path and the registry's generated
+    files from its environment."""
     settings.home.mkdir(parents=True, exist_ok=True)
     os.environ["DTM_WAREHOUSE_PATH"] = str(settings.warehouse_path)
+    os.environ.update(dbt_registry_environment(forms))
+
+
+def dbt_subprocess_environment(forms: list[FormEntry], warehouse: Path) -> dict[str, str]:
+    """The environment for running dbt by hand on ``warehouse`` (tests, benchmarks): this
+    process's, with the warehouse path and the registry's generated files."""
+    return {**os.environ, "DTM_WAREHOUSE_PATH": str(warehouse), **dbt_registry_environment(forms)}
 
 
 def dbt_vars(forms: list[FormEntry]) -> str:
-    """The form registry's personal-data policy, as the ``--vars`` the staging macros read."""
-    return json.dumps({"dtm_personal_fields": {f.dataset: f.personal_fields for f in forms}})
+    """What dbt knows of the form registry, as the ``--vars`` its macros read: the datasets
+    the models over every form union, each form's kind and mapped field paths, and the
+    personal-data policy."""
+    return json.dumps({
+        "kobo_datasets": [f.dataset for f in forms],
+        "kobo_forms": {f.dataset: {"kind": f.kind, "enumerator_path": f.field_path("enumerator_id")}
+                       for f in forms},
+        "dtm_personal_fields": {f.dataset: f.personal_fields for f in forms},
+    })
+
+
+def dbt_registry_environment(forms: list[FormEntry]) -> dict[str, str]:
+    """``DTM_DBT_REGISTRY_DIR``: a folder of dbt files generated from the registry (today the
+    ``kobo`` sources, one raw table per form), which dbt_project.yml adds to its model paths.
+
+    Written under the project's target folder (kept out of git), one folder per content,
+    written once and atomically, so builds of different registries never share one."""
+    text = "# Generated from the form registry by dtm_platform/transform/project.py: do not edit.\n" + yaml.safe_dump(
+        _sources_document(forms), sort_keys=False, allow_unicode=True, width=100)
+    key = hashlib.sha256(text.encode()).hexdigest()[:16]
+    directory = DBT_PROJECT_DIR / DBT_PROJECT.target_path / "registry" / key
+    if not directory.exists():
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(dir=directory.parent, prefix="writing-"))
+        (scratch / "_kobo__sources.yml").write_text(text, encoding="utf-8")
+        try:
+            os.replace(scratch, directory)
+        except OSError:  # another process wrote the same folder first
+            shutil.rmtree(scratch, ignore_errors=True)
+    return {"DTM_DBT_REGISTRY_DIR": str(directory)}
+
+
+def _sources_document(forms: list[FormEntry]) -> dict:
+    tables = [{
+        "name": "kobo_form_content",
+        "description": "Each deployed version of each registered form's content (survey rows, choices, "
+                       "translations), as KPI returns it; one row per form and version.",
+        "meta": {"dagster": {"asset_key": ["raw", "kobo_form_content"]}},
+    }]
+    for form in forms:
+        tables.append({
+            "name": form.raw_table,
+            "description": f"{form.title} (Kobo form {form.uid}, kind {form.kind}): one row per submission "
+                           "keyed on `_id`; `payload` is the submission exactly as the KPI API returned it. "
+                           "Gated by its Great Expectations suite before any dbt step reads it.",
+            "meta": {"dagster": {"asset_key": ["raw", form.raw_table]}},
+        })
+    return {"version": 2, "sources": [{
+        "name": "kobo",
+        "description": "Kobo submissions as landed by the ingestion assets, one table per form of the registry.",
+        "schema": "raw",
+        "tables": tables,
+    }]}
 
 
 def invocation_target(project: DbtProject, name: str, vars_json: str) -> Path:
@@ -80,7 +146,8 @@ def invocation_target(project: DbtProject, name: str, vars_json: str) -> Path:
     concurrent builds of other homes neither fight over it nor read half of one.
     """
     key = hashlib.sha256(json.dumps([vars_json, os.environ.get("DTM_WAREHOUSE_PATH", ""),
-                                     os.environ.get("DTM_DUCKDB_MEMORY_LIMIT", "")]).encode()).hexdigest()[:16]
+                                     os.environ.get("DTM_DUCKDB_MEMORY_LIMIT", ""),
+                                     os.environ.get("DTM_DBT_REGISTRY_DIR", "")]).encode()).hexdigest()[:16]
     # where dbt and dagster-dbt put target folders (DBT_TARGET_PATH moves them), relative to the project
     targets = project.project_dir / Path(os.environ.get("DBT_TARGET_PATH") or project.target_path)
     cached = targets / "partial_parse" / f"{key}.msgpack"

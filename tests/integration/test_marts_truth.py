@@ -28,7 +28,7 @@ from dtm_platform.kobo.mock.forms import common as c
 from dtm_platform.kobo.mock.forms import (flow_counts, flow_survey, me_activity, me_pdm, me_perception,
                                           site)
 from dtm_platform.settings import load_settings
-from dtm_platform.transform.project import dbt_vars
+from dtm_platform.transform.project import dbt_subprocess_environment, dbt_vars
 from dtm_platform.kobo.registry import load_registry
 
 MODULES = {"dtm_site": site, "dtm_flow_counts": flow_counts, "dtm_flow_survey": flow_survey,
@@ -315,7 +315,8 @@ def test_flow_models_are_incremental_and_handle_edits_and_deletions(build, tmp_p
             [DBT_EXECUTABLE, "run", "--select", *(t.split(".")[1] for t in tables),
              "--vars", dbt_vars(load_registry(settings.forms_file)), *args, "--project-dir", str(DBT_PROJECT_DIR),
              "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(tmp_path / "target")],
-            env={**os.environ, "DTM_WAREHOUSE_PATH": str(warehouse)}, capture_output=True, text=True, timeout=600)
+            env=dbt_subprocess_environment(load_registry(settings.forms_file), warehouse),
+            capture_output=True, text=True, timeout=600)
         assert run.returncode == 0, run.stdout[-3000:]
 
     dbt(incremental)

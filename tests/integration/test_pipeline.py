@@ -373,10 +373,13 @@ def test_report_renders_in_a_browser(build, tmp_path, language):
 
 
 def _dbt(warehouse: Path, target: Path, *args):
-    from dtm_platform.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
+    from dtm_platform.kobo.registry import load_registry
+    from dtm_platform.settings import load_settings
+    from dtm_platform.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_subprocess_environment, dbt_vars
 
-    env = {**os.environ, "DTM_WAREHOUSE_PATH": str(warehouse)}
-    return subprocess.run([DBT_EXECUTABLE, *args, "--project-dir", str(DBT_PROJECT_DIR),
+    forms = load_registry(load_settings().forms_file)
+    env = dbt_subprocess_environment(forms, warehouse)
+    return subprocess.run([DBT_EXECUTABLE, *args, "--vars", dbt_vars(forms), "--project-dir", str(DBT_PROJECT_DIR),
                            "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)],
                           env=env, capture_output=True, text=True, timeout=600)
 

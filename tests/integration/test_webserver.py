@@ -20,6 +20,8 @@ import pytest
 
 from dtm_platform.kobo.mock.server import Fault, MockKoboServer
 from dtm_platform.settings import MOCK_DEFAULT_TOKEN, PROJECT_ROOT
+from dtm_platform.kobo.registry import load_registry
+from dtm_platform.settings import load_settings
 from dtm_platform.transform.project import ensure_manifest
 from tests.conftest import TEST_SALT
 
@@ -80,7 +82,7 @@ WORKSPACE_QUERY = """{ workspaceOrError { __typename ... on Workspace { location
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
     """Embedded Kobo server, DAGSTER_HOME prepared, then dagster-webserver and dagster-daemon."""
-    ensure_manifest()  # parse dbt once here, not in each process that loads the code location
+    ensure_manifest(load_registry(load_settings().forms_file))  # parse dbt once here, not in each process that loads the code location
     home = tmp_path_factory.mktemp("ui")
     with MockKoboServer(token=MOCK_DEFAULT_TOKEN, localities_per_admin2=2) as kobo:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DTM_", "DAGSTER_"))}

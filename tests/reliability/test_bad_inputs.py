@@ -18,7 +18,7 @@ from dtm_platform.kobo.registry import load_registry
 from dtm_platform.quality.runner import validate
 from dtm_platform.quality.suites import load_suites
 from dtm_platform.settings import PROJECT_ROOT
-from dtm_platform.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_vars
+from dtm_platform.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_subprocess_environment, dbt_vars
 
 TOKEN = "catalogue-token"
 FORMS = load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml")
@@ -143,7 +143,7 @@ def catalogue(tmp_path_factory):
         [DBT_EXECUTABLE, "build", "--vars", dbt_vars(FORMS), "--exclude", "test_type:unit",
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
          "--target-path", str(warehouse.parent / "target")],
-        env={**os.environ, "DTM_WAREHOUSE_PATH": str(warehouse)}, capture_output=True, text=True, timeout=900)
+        env=dbt_subprocess_environment(FORMS, warehouse), capture_output=True, text=True, timeout=900)
     return expected, verbatim, served, warehouse, build
 
 
@@ -189,7 +189,7 @@ def test_free_text_is_kept_verbatim_and_never_executed(catalogue):
 
 def test_an_unknown_form_version_is_rejected_by_the_raw_gate(catalogue):
     _, _, _, warehouse, _ = catalogue
-    suite = load_suites()[("raw", "kobo_dtm_locality")]
+    suite = load_suites(forms=FORMS)[("raw", "kobo_dtm_locality")]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         frame = con.execute("select * exclude (payload), null::json as payload from raw.kobo_dtm_locality").df()
         known = [r[0] for r in con.execute(

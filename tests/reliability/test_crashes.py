@@ -20,7 +20,7 @@ from dtm_platform.kobo.mock.generator import generate
 from dtm_platform.kobo.mock.server import Fault, MockKoboServer
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT
-from dtm_platform.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_vars
+from dtm_platform.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_subprocess_environment, dbt_vars
 
 TOKEN = "crash-token"
 FORMS = load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml")
@@ -69,7 +69,7 @@ def test_killed_during_ingestion_the_rerun_lands_exactly_the_servers_submissions
 
 
 def _dbt_build(warehouse: Path, target: Path) -> subprocess.Popen:
-    env = {**os.environ, "DTM_WAREHOUSE_PATH": str(warehouse)}
+    env = dbt_subprocess_environment(FORMS, warehouse)
     return subprocess.Popen(
         [DBT_EXECUTABLE, "build", "--vars", dbt_vars(FORMS), "--exclude", "test_type:unit",
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),

@@ -9,6 +9,7 @@ import pytest
 
 from dtm_platform.quality.checks import check_metadata, read_warehouse_frame
 from dtm_platform.quality.runner import validate
+from dtm_platform.kobo.registry import FormEntry
 from dtm_platform.quality.suites import EXPECTATIONS_DIR, Suite, SuiteError, load_suites, require_suites
 
 
@@ -20,10 +21,37 @@ def make_suite(expectations, personal=()):
 
 def test_every_suite_on_disk_loads_and_is_named_after_its_asset():
     suites = load_suites()
-    assert ("raw", "kobo_dtm_locality") in suites
+    assert ("marts", "dtm_idp_returnees_by_admin2") in suites
     for path, suite in suites.items():
         assert suite.document["name"] == "/".join(path)
         assert suite.file == EXPECTATIONS_DIR / path[0] / f"{path[1]}.json"
+
+
+def _form(dataset, title="A form"):
+    return FormEntry(uid="aAbc123", dataset=dataset, title=title)
+
+
+def test_every_registered_form_gets_the_default_raw_suite():
+    suites = load_suites(forms=[_form("evaluation_village", 'Évaluation "village"')])
+    suite = suites[("raw", "kobo_evaluation_village")]
+    assert suite.document["name"] == "raw/kobo_evaluation_village"
+    assert suite.document["meta"]["form"] == "evaluation_village"
+    assert 'Évaluation "village"' in suite.document["meta"]["notes"]
+    types = [e["type"] for e in suite.document["expectations"]]
+    assert "expect_column_values_to_be_unique" in types and "expect_table_row_count_to_be_between" in types
+    # a version the server cannot give warns and never blocks the form
+    versions = next(e for e in suite.document["expectations"]
+                    if e["kwargs"].get("value_set") == {"$PARAMETER": "known_form_versions"})
+    assert versions["meta"]["severity"] == "warn"
+
+
+def test_a_raw_suite_file_replaces_the_default(tmp_path):
+    (tmp_path / "raw").mkdir()
+    own = {"name": "raw/kobo_evaluation_village",
+           "expectations": [{"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 5}}]}
+    (tmp_path / "raw" / "kobo_evaluation_village.json").write_text(json.dumps(own))
+    suites = load_suites(tmp_path, forms=[_form("evaluation_village")])
+    assert suites[("raw", "kobo_evaluation_village")].document == own
 
 
 def test_a_misnamed_suite_is_refused(tmp_path):

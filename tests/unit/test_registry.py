@@ -42,10 +42,12 @@ def test_default_registry_loads():
             dataset="dtm_locality",
             title="DTM mobility tracking - locality assessment",
             schedule="0 * * * *",
+            kind="dtm_locality",
             personal_fields={"key_informants/ki_name": "drop", "key_informants/ki_phone": "hash"},
         )
     )
     assert entries[0].raw_table == "kobo_dtm_locality"
+    assert entries[0].field_path("enumerator_id") == "grp_general/enumerator_id"
 
 
 def test_every_form_of_the_default_registry_is_served_by_the_embedded_server():
@@ -281,3 +283,32 @@ def test_download_attachments_must_be_a_boolean(tmp_path, value):
     path = write(tmp_path, "forms:\n" + GOOD_ENTRY + f"    download_attachments: {value}\n")
     message = load_error(path)
     assert str(path) in message and "good_form" in message and "download_attachments" in message
+
+
+# --- kinds and mapped fields ------------------------------------------------------------------
+
+
+def test_a_form_of_no_kind_maps_its_own_enumerator_question(tmp_path):
+    (entry,) = load_registry(write(tmp_path, "forms:\n" + GOOD_ENTRY + "    fields: {enumerator_id: infos/code_agent}\n"))
+    assert entry.kind == "none"
+    assert entry.field_path("enumerator_id") == "infos/code_agent"
+
+
+def test_a_form_of_no_kind_and_no_mapping_has_no_enumerator(tmp_path):
+    (entry,) = load_registry(write(tmp_path, "forms:\n" + GOOD_ENTRY))
+    assert entry.field_path("enumerator_id") is None
+
+
+def test_an_unknown_kind_is_refused(tmp_path):
+    message = load_error(write(tmp_path, "forms:\n" + GOOD_ENTRY + "    kind: dtm_camps\n"))
+    assert "entry 1 (good_form)" in message and "kind 'dtm_camps'" in message and "dtm_site" in message
+
+
+@pytest.mark.parametrize("fields, expected", [
+    ("{idp_total: grp/x}", "field 'idp_total' is not a field of kind none"),
+    ("{enumerator_id: 'not a path'}", "which is not a Kobo path"),
+    ("[enumerator_id]", "fields must map model fields"),
+])
+def test_bad_field_mappings_are_refused(tmp_path, fields, expected):
+    message = load_error(write(tmp_path, "forms:\n" + GOOD_ENTRY + f"    fields: {fields}\n"))
+    assert expected in message

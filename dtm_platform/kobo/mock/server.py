@@ -247,7 +247,7 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
             }
 
         def _version_list(self, form: MockForm) -> dict:
-            newest_first = list(reversed(form.versions))
+            newest_first = [v for v in reversed(form.versions) if v.listed]
             return {"count": len(newest_first), "next": None, "previous": None,
                     "results": [{"uid": v.uid, "url": f"{server.url}/api/v2/assets/{form.uid}/versions/{v.uid}/",
                                  "date_deployed": v.date_deployed} for v in newest_first]}

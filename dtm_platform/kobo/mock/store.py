@@ -64,6 +64,9 @@ class FormVersion:
     uid: str
     content: dict
     date_deployed: str  # "2026-08-01T08:00:00.000000Z"
+    # False: an older deployment the asset's deployed_versions no longer lists, though its
+    # versions/<uid>/ endpoint still answers (as KPI does for versions past its list).
+    listed: bool = True
 
 
 @dataclass

@@ -7,7 +7,7 @@ select
     '{{ dataset }}' as form,
     _id as submission_id,
     submission_time as submitted_at,
-    {{ kobo_text(kobo_enumerator_path(dataset)) }} as enumerator_id,
+    {{ kobo_enumerator_id(dataset) }} as enumerator_id,
     deleted_at
 from {{ source('kobo', 'kobo_' ~ dataset) }}
 where deleted_at is not null
