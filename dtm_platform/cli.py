@@ -1,4 +1,4 @@
-"""The ``dtm`` command: demo, mock-server, dev."""
+"""The ``dtm`` command: demo, mock-server, dev, forms check, forms add."""
 
 from __future__ import annotations
 
@@ -19,7 +19,16 @@ def main(argv: list[str] | None = None) -> int:
     mock = commands.add_parser("mock-server", help="serve the embedded Kobo server until interrupted")
     mock.add_argument("--port", type=int, default=MOCK_DEFAULT_PORT)
     commands.add_parser("dev", help="the embedded Kobo server plus the Dagster UI (dagster dev)")
+    forms = commands.add_parser("forms", help="the form registry (DTM_FORMS_FILE) against the Kobo server")
+    forms_commands = forms.add_subparsers(dest="forms_command", required=True)
+    forms_commands.add_parser("check", help="check every entry's mapped and personal fields against its form")
+    add = forms_commands.add_parser("add", help="write a registry entry for a form on the server")
+    add.add_argument("uid", help="the form's asset uid (in its URL on the server)")
+    add.add_argument("--append", action="store_true", help="append the entry to DTM_FORMS_FILE (else print it)")
     args = parser.parse_args(argv)
+
+    if args.command == "forms":
+        return _forms_check() if args.forms_command == "check" else _forms_add(args.uid, args.append)
 
     if args.command == "demo":
         from dtm_platform.demo import main as demo_main
@@ -27,6 +36,54 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "mock-server":
         return _serve_mock(args.port)
     return _dev()
+
+
+def _kobo_client():
+    from dtm_platform.defs.ingestion import kobo_client_from_settings
+
+    return kobo_client_from_settings()
+
+
+def _forms_check() -> int:
+    from dtm_platform.kobo.form_check import check_registry
+    from dtm_platform.kobo.registry import load_registry
+
+    settings = load_settings()
+    forms = load_registry(settings.forms_file)
+    with _kobo_client() as client:
+        findings = check_registry(client, forms)
+    for finding in findings:
+        print(finding)
+    errors = sum(f.severity == "error" for f in findings)
+    print(f"{len(forms)} forms checked against {settings.kobo_url}: {errors} errors, "
+          f"{len(findings) - errors} warnings")
+    return 1 if errors else 0
+
+
+def _forms_add(uid: str, append: bool) -> int:
+    import yaml
+
+    from dtm_platform.kobo.form_check import suggested_entry
+    from dtm_platform.kobo.registry import load_registry
+
+    settings = load_settings()
+    forms = load_registry(settings.forms_file)
+    if any(f.uid == uid for f in forms):
+        print(f"{uid} is already in {settings.forms_file}", file=sys.stderr)
+        return 1
+    with _kobo_client() as client:
+        entry, review = suggested_entry(client.get_form(uid), {f.dataset for f in forms})
+    text = "".join(f"  # REVIEW: {line}\n" for line in review) + "\n".join(
+        ("  - " if i == 0 else "    ") + line
+        for i, line in enumerate(yaml.safe_dump(entry, sort_keys=False, allow_unicode=True).splitlines())) + "\n"
+    if append:
+        with settings.forms_file.open("a", encoding="utf-8") as registry:
+            registry.write("\n" + text)
+        load_registry(settings.forms_file)  # the file still loads, with the new entry
+        print(f"{entry['dataset']} added to {settings.forms_file}; review it, then run `dtm forms check`")
+    else:
+        print(text, end="")
+    return 0
 
 
 def _serve_mock(port: int) -> int:

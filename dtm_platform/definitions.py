@@ -32,7 +32,7 @@ def build_definitions() -> dg.Definitions:
         build_job_defs(),
         build_automation_defs(forms, ingestion.assets or [], settings),
         # One step at a time inside a run, and (dagster.yaml, instance.py) one run at a time:
-        # DuckDB allows a single writer to warehouse.duckdb (DESIGN.md §4).
+        # DuckDB allows a single writer to warehouse.duckdb (ARCHITECTURE.md, Raw and the warehouse).
         dg.Definitions(executor=dg.in_process_executor),
     )
 

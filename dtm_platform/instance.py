@@ -1,4 +1,4 @@
-"""The Dagster instance under DTM_HOME: DAGSTER_HOME is DTM_HOME/dagster (DESIGN.md §4).
+"""The Dagster instance under DTM_HOME: DAGSTER_HOME is DTM_HOME/dagster (ARCHITECTURE.md, Raw and the warehouse).
 
 ``dagster.yaml`` is generated from the settings each time the home is prepared, so a change
 of ``DTM_DAGSTER_POSTGRES_URL`` is picked up by the next ``dtm dev`` / ``python -m

@@ -1,4 +1,4 @@
-{#- Applies the form registry's personal-data policy (DESIGN.md §5) to one field.
+{#- Applies the form registry's personal-data policy (ARCHITECTURE.md, Personal data) to one field.
     Renders a select-list item followed by a comma, or nothing at all when the policy is
     'drop' or the registry does not name the field: personal data is dropped by default.
       hash         dtm_pseudonymize(value): keyed SHA-256 with DTM_HASH_SALT, registered

@@ -1,9 +1,12 @@
 """One ingestion asset per form of the registry: ``raw/kobo_<dataset>``."""
 
+import json
+
 import dagster as dg
 
 from dtm_platform.kobo.attachments import download_attachments
 from dtm_platform.kobo.client import KoboClient
+from dtm_platform.kobo.form_check import check_entry
 from dtm_platform.kobo.landing import land_form_content, land_new_submissions, land_unlisted_versions
 from dtm_platform.kobo.reconcile import reconcile
 from dtm_platform.kobo.registry import FormEntry, load_registry
@@ -52,6 +55,7 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
             context.log.info(f"{form.dataset}: {landed} new submissions landed so far")
 
         with kobo_client_from_settings() as client, connect_duckdb(settings.warehouse_path) as con:
+            _refuse_a_mapping_the_form_breaks(con, form)
             result = land_new_submissions(con, client, form, run_id=context.run.run_id, progress=progress)
             context.log.info(
                 f"{form.dataset}: {result.new_submissions} new submissions in {result.pages} pages "
@@ -100,6 +104,25 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata=metadata)
 
     return _ingest
+
+
+def _refuse_a_mapping_the_form_breaks(con, form: FormEntry) -> None:
+    """Before a page lands: the entry's mapped and personal paths against the deployed
+    content (landed by raw/kobo_form_content), so a renamed question fails the run with a
+    message naming it instead of reaching the marts as NULLs or leaking a personal field."""
+    landed = con.execute("select count(*) from information_schema.tables "
+                         "where table_schema = 'raw' and table_name = 'kobo_form_content'").fetchone()[0]
+    row = landed and con.execute(
+        "select content from raw.kobo_form_content where form_uid = ? "
+        "order by date_deployed desc nulls last, fetched_at desc limit 1", [form.uid]).fetchone()
+    if not row:
+        return  # no content yet (the form-content asset has not run): nothing to check against
+    errors = [f for f in check_entry(form, json.loads(row[0])) if f.severity == "error"]
+    if errors:
+        raise dg.Failure(
+            description=f"{form.dataset}: the registry entry does not fit the deployed form; nothing landed. "
+                        + " ".join(f.message + "." for f in errors) + " Fix DTM_FORMS_FILE (`dtm forms check`).",
+            allow_retries=False)
 
 
 def form_content_asset(forms: list[FormEntry]) -> dg.AssetsDefinition:

@@ -1,5 +1,5 @@
 """dbt models as Dagster assets: one ``@dbt_assets`` per layer, so each layer is its own
-step and a failed gate on one layer stops the next (DESIGN.md §8)."""
+step and a failed gate on one layer stops the next (ARCHITECTURE.md, Gates and the Dagster wiring)."""
 
 
 from collections.abc import Mapping

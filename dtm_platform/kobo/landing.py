@@ -1,6 +1,6 @@
 """Lands Kobo submissions in ``raw``: one row per submission keyed on ``_id``, payload kept.
 
-Raw is the system of record (DESIGN.md §4): rows are inserted, never overwritten without a
+Raw is the system of record (ARCHITECTURE.md, Raw and the warehouse): rows are inserted, never overwritten without a
 trace. The high-water mark is read from the table itself, so a crash between two pages
 neither loses nor duplicates a submission: the next run resumes after the last ``_id`` that
 actually landed.

@@ -1,4 +1,4 @@
-"""Reconciliation: what incremental sync on ``_id`` cannot see (DESIGN.md §3).
+"""Reconciliation: what incremental sync on ``_id`` cannot see (ARCHITECTURE.md, Kobo).
 
 An edit keeps ``_id`` and changes ``_uuid``; a validation-status change keeps both; a
 deletion removes the record. So the whole form is listed cheaply (``_id``, ``_uuid``,

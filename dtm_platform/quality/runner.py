@@ -1,7 +1,7 @@
 """Runs one suite against one frame with Great Expectations and summarises the outcome.
 
 One ephemeral GX context per validation: file contexts collide when checks run in
-parallel (DESIGN.md §8), and nothing needs to persist in GX's own stores.
+parallel (ARCHITECTURE.md, Gates and the Dagster wiring), and nothing needs to persist in GX's own stores.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Disclosure control: small-cell suppression for marts built from interviews (DESIGN.md §5).
+"""Disclosure control: small-cell suppression for marts built from interviews (ARCHITECTURE.md, Personal data).
 
 Tables aggregated from individual or household interviews (flow monitoring survey,
 post-distribution monitoring, perception survey) can single people out when a cell counts

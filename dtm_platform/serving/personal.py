@@ -1,5 +1,5 @@
 """The declared personal fields, as column names and as values, that no published table
-may carry (DESIGN.md §5).
+may carry (ARCHITECTURE.md, Personal data).
 
 Names: each registry entry's Kobo paths (``key_informants/ki_name``), their last segment
 (``ki_name``) and flattened form (``key_informants_ki_name``), and the staging columns the

@@ -1,7 +1,7 @@
 """The serving snapshot: DTM_HOME/serving/marts.duckdb, the marts and nothing else.
 
 Analysts (duckdb CLI, Python) and Power BI (DuckDB ODBC driver) read this file, never the
-warehouse, which the platform writes (DESIGN.md §4). A build writes a new file next to the
+warehouse, which the platform writes (ARCHITECTURE.md, Raw and the warehouse). A build writes a new file next to the
 target, with the warehouse attached read-only, scans it, and moves it onto the target with
 ``os.replace``: a reader that opened the old file keeps reading the old file (POSIX keeps
 an open file alive after a rename over it), and a reader that opens the path after the

@@ -1,4 +1,4 @@
-"""Keyed pseudonymization of personal values (DESIGN.md §5).
+"""Keyed pseudonymization of personal values (ARCHITECTURE.md, Personal data).
 
 HMAC-SHA256 with the secret salt from ``DTM_HASH_SALT``: the same person gets the same
 pseudonym across submissions and forms (so records can still be linked), and nobody

@@ -1,6 +1,6 @@
 """No secret and no declared personal value reaches the Dagster event log, the compute logs,
 anything else under DAGSTER_HOME or DTM_HOME (but the warehouse's raw layer, which keeps
-the answers by design), or the test's own captured output (DESIGN.md §5).
+the answers by design), or the test's own captured output (ARCHITECTURE.md, Personal data).
 
 Five small runs in one Dagster instance on disk, the way the daemon runs them (SQLite event
 log, compute logs under DAGSTER_HOME/storage), with a Kobo token, a hash salt and a Postgres

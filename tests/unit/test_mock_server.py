@@ -1,4 +1,4 @@
-"""The embedded KPI mock, over real HTTP: the shapes of DESIGN.md §3, the query language,
+"""The embedded KPI mock, over real HTTP: the shapes of ARCHITECTURE.md, Kobo, the query language,
 authentication, errors and fault injection."""
 
 from __future__ import annotations

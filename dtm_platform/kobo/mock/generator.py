@@ -253,7 +253,7 @@ def _start_time(rng: random.Random, round_number: int) -> datetime:
 
 
 def _envelope(rng: random.Random, a: Assessment, answers: dict, started: datetime) -> dict:
-    """Wrap answers in the metadata KPI adds (DESIGN.md §3); the caller numbers it (``_id``)."""
+    """Wrap answers in the metadata KPI adds (ARCHITECTURE.md, Kobo); the caller numbers it (``_id``)."""
     instance = f"uuid:{uuid.UUID(int=rng.getrandbits(128), version=4)}"
     ended = started + timedelta(minutes=rng.randint(12, 55), seconds=rng.randint(0, 59))
     received = ended + timedelta(hours=rng.randint(1, 30))  # synced when back in network

@@ -1,6 +1,6 @@
 """The DTM locality assessment form as KPI serves it: survey rows, choices, translations.
 
-Built in the shapes of ``GET /api/v2/assets/{uid}/`` (DESIGN.md §3) so that code written
+Built in the shapes of ``GET /api/v2/assets/{uid}/`` (ARCHITECTURE.md, Kobo) so that code written
 against it works against a real KoboToolbox server.
 """
 

@@ -1,4 +1,4 @@
-"""The subset of Mongo query syntax that KPI's ``query`` parameter accepts (DESIGN.md §3)."""
+"""The subset of Mongo query syntax that KPI's ``query`` parameter accepts (ARCHITECTURE.md, Kobo)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """An embedded KPI-compatible server on loopback, serving synthetic forms and submissions.
 
-It answers the endpoints the platform uses, in the shapes of DESIGN.md §3, and can be told
+It answers the endpoints the platform uses, in the shapes of ARCHITECTURE.md, Kobo, and can be told
 to misbehave (``faults``) the way real servers do, so the client's resilience is tested
 against a real socket rather than a mocked function.
 """

@@ -2,7 +2,7 @@
 metadata envelope KPI wraps around answers, attachments, server-side numbering, people.
 
 The survey row builder and the sex/age cells are the locality form's, so every form is
-described the same way (DESIGN.md §3).
+described the same way (ARCHITECTURE.md, Kobo).
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def new_instance_uuid(rng: random.Random) -> str:
 def envelope(*, form_uid: str, version: str, instance: str, answers: dict, started: datetime,
              ended: datetime, received: datetime, submitted_by: str,
              geopoint: str | None = None, attachments: list[dict] | None = None) -> dict:
-    """Answers wrapped in the metadata KPI adds (DESIGN.md §3), as the locality generator's
+    """Answers wrapped in the metadata KPI adds (ARCHITECTURE.md, Kobo), as the locality generator's
     envelope; times are local (UTC+1) datetimes; the caller numbers it (``_id``).
     ``geopoint`` is the first geopoint question's answer: KPI copies it to ``_geolocation``."""
     if geopoint:

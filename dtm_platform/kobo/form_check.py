@@ -1,0 +1,193 @@
+"""A registry entry held against its form's deployed content (``dtm forms check``), and a
+first entry written from a form on the server (``dtm forms add``).
+
+Checks what would otherwise fail late or quietly: a mapped field or a personal field whose
+path the form does not have (a typo, a renamed group), a mapped question of a type that
+cannot hold the field, questions that look personal but have no policy. Each finding names
+the form, the field and the path, and suggests the closest questions by name and label.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from dtm_platform.kobo.registry import KINDS, FormEntry
+
+STRUCTURE_TYPES = {"begin_group", "end_group", "begin_repeat", "end_repeat"}
+# The question types that can hold each model field.
+FIELD_TYPES = {"enumerator_id": {"text", "select_one", "calculate", "integer", "barcode", "hidden"}}
+
+# What a personal question looks like, by its name or its English or French label, and the
+# policy to suggest for it. Names of places (village, site, locality) are not personal.
+PERSONAL_PATTERNS = (
+    ("hash", re.compile(r"phone|t[ée]l[ée]phone|(^|[_\s])t[ée]l([_\s]|$)|portable|mobile|whatsapp", re.I)),
+    ("hash", re.compile(r"national[_\s]?id|(^|[_\s])(cni|nin|nid)([_\s]|$)|id[_\s]card|carte d.identit|"
+                        r"pi[èe]ce d.identit|passport|passeport", re.I)),
+    ("drop", re.compile(r"(^|[_\s])(name|nom|pr[ée]nom|surname|first[_\s]name|last[_\s]name)([_\s]|$)", re.I)),
+)
+PLACE_WORDS = re.compile(r"village|site|localit|quartier|place|lieu|point|école|school|market|march[ée]|"
+                         r"health|sant[ée]|commune|ville|town|structure|organi[sz]ation|partner|partenaire", re.I)
+HOUSEHOLD_WORDS = re.compile(r"(^|[_/\s])(hh|household|m[ée]nage|maison|house|logement)", re.I)
+
+
+@dataclass(frozen=True)
+class Question:
+    path: str
+    name: str
+    type: str
+    label_en: str
+    label_fr: str
+    in_repeat: bool
+
+
+@dataclass(frozen=True)
+class Finding:
+    dataset: str
+    severity: str   # "error": the form cannot be read as declared; "warning": look at it
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.severity.upper()} {self.dataset}: {self.message}"
+
+
+def form_questions(content: dict) -> list[Question]:
+    """The questions of a form's content (groups and repeats left out), with the English and
+    French labels found among its translations."""
+    translations = [str(t or "").lower() for t in content.get("translations") or [None]]
+
+    def label(row: dict, language: str) -> str:
+        labels = row.get("label")
+        if isinstance(labels, str):
+            return labels
+        if not isinstance(labels, list) or not labels:
+            return ""
+        for position, name in enumerate(translations):
+            if f"({language})" in name and position < len(labels):
+                return labels[position] or ""
+        return labels[0] or ""
+
+    questions, repeats = [], []
+    for row in content.get("survey") or []:
+        kind = str(row.get("type", ""))
+        path = row.get("$xpath") or row.get("name") or ""
+        if kind == "begin_repeat":
+            repeats.append(path)
+        elif kind == "end_repeat" and repeats:
+            repeats.pop()
+        if kind in STRUCTURE_TYPES or not path:
+            continue
+        questions.append(Question(path, str(row.get("name") or path.rsplit("/", 1)[-1]), kind.split()[0],
+                                  label(row, "en"), label(row, "fr"), bool(repeats)))
+    return questions
+
+
+def closest(path: str, questions: list[Question], n: int = 3) -> list[str]:
+    """The questions nearest to ``path`` by their path, name or labels."""
+    wanted = path.rsplit("/", 1)[-1].lower()
+    scored = []
+    for q in questions:
+        score = max(difflib.SequenceMatcher(None, wanted, text.lower()).ratio()
+                    for text in (q.path, q.name, q.label_en, q.label_fr) if text)
+        scored.append((score, q.path))
+    return [p for score, p in sorted(scored, key=lambda item: (-item[0], item[1]))[:n] if score >= 0.4]
+
+
+def suspected_personal(questions: list[Question]) -> dict[str, str]:
+    """Questions that look like personal data, with the policy to suggest: phones and ID
+    numbers hashed, names dropped, the GPS of a household coarsened."""
+    suspects: dict[str, str] = {}
+    for q in questions:
+        if q.type == "geopoint":
+            if q.in_repeat or HOUSEHOLD_WORDS.search(q.path):
+                suspects[q.path] = "coarsen_gps"
+            continue
+        if q.type not in {"text", "integer", "barcode", "calculate"}:
+            continue
+        texts = (q.name, q.label_en, q.label_fr)
+        for policy, pattern in PERSONAL_PATTERNS:
+            if any(pattern.search(t) for t in texts if t):
+                if policy == "drop" and any(PLACE_WORDS.search(t) for t in texts if t):
+                    break  # a place's name
+                suspects[q.path] = policy
+                break
+    return suspects
+
+
+def check_entry(entry: FormEntry, content: dict) -> list[Finding]:
+    """Every mapped and personal path of ``entry`` against the form's deployed ``content``."""
+    questions = form_questions(content)
+    by_path = {q.path: q for q in questions}
+    findings = []
+
+    def missing(what: str, path: str) -> Finding:
+        near = closest(path, questions)
+        hint = f"; closest: {', '.join(near)}" if near else ""
+        return Finding(entry.dataset, "error", f"{what} maps to {path!r}, which the form does not have{hint}")
+
+    for name in sorted(set(KINDS[entry.kind]) | set(entry.fields)):
+        path = entry.field_path(name)
+        question = by_path.get(path)
+        if question is None:
+            findings.append(missing(f"field {name}", path))
+        elif question.type not in FIELD_TYPES.get(name, {question.type}):
+            findings.append(Finding(entry.dataset, "error",
+                                    f"field {name} maps to {path!r}, a {question.type} question; "
+                                    f"it needs one of {', '.join(sorted(FIELD_TYPES[name]))}"))
+    for path in sorted(entry.personal_fields):
+        if path not in by_path:
+            findings.append(missing("personal field", path))
+    for path, policy in suspected_personal(questions).items():
+        if path not in entry.personal_fields:
+            findings.append(Finding(entry.dataset, "warning",
+                                    f"{path!r} looks personal ({by_path[path].label_en or by_path[path].name}) "
+                                    f"and has no policy: add it to personal_fields (suggested: {policy})"))
+    return findings
+
+
+def suggested_entry(asset: dict, taken: set[str]) -> tuple[dict, list[str]]:
+    """A registry entry for a form as the server describes it, and what to review in it."""
+    content = asset.get("content") or {}
+    questions = form_questions(content)
+    base = re.sub(r"[^a-z0-9]+", "_", _ascii(str(asset.get("name") or asset["uid"])).lower()).strip("_")
+    base = base if re.match(r"[a-z]", base or "") else f"form_{base}"
+    dataset, n = base[:40], 2
+    while dataset in taken:
+        dataset, n = f"{base[:37]}_{n}", n + 1
+    entry: dict = {"uid": asset["uid"], "dataset": dataset, "title": str(asset.get("name") or dataset),
+                   "schedule": "0 * * * *", "kind": "none"}
+    review = [f"dataset {dataset!r} and title come from the form's name: rename them if you like"]
+    enumerator = next((q.path for q in questions if re.search(r"enum|agent|enqu[êe]teur|collect", q.path, re.I)
+                       and q.type in FIELD_TYPES["enumerator_id"]), None)
+    if enumerator:
+        entry["fields"] = {"enumerator_id": enumerator}
+        review.append(f"fields.enumerator_id {enumerator!r} is a guess from the question's name")
+    personal = suspected_personal(questions)
+    entry["personal_fields"] = personal
+    if personal:
+        review.append("personal_fields are guessed from names, labels and types: check every one, "
+                      "and add what the guess missed")
+    else:
+        review.append("no personal question was recognised: check the form for names, phones, IDs, household GPS")
+    return entry, review
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def check_registry(client, forms: list[FormEntry]) -> list[Finding]:
+    """Each form of the registry against what the server deploys now."""
+    from dtm_platform.kobo.client import KoboError
+
+    findings = []
+    for entry in forms:
+        try:
+            asset = client.get_form(entry.uid)
+        except KoboError as error:
+            findings.append(Finding(entry.dataset, "error", f"form {entry.uid} cannot be read on the server: {error}"))
+            continue
+        findings.extend(check_entry(entry, asset.get("content") or {}))
+    return findings
