@@ -46,9 +46,11 @@ def run_full_build(bad_batch: int = 0, forms: list | None = None) -> DemoOutcome
         previous_url = os.environ.get("DTM_KOBO_URL")
         os.environ["DTM_KOBO_URL"] = server.url
         try:
-            from dtm_platform.definitions import defs  # loads the code location, as dagster does
+            # The code location as dagster loads it, from the registry DTM_FORMS_FILE names now
+            # (not the module-level defs, which a process keeps from its first import).
+            from dtm_platform.definitions import build_definitions
 
-            job = defs.resolve_job_def(FULL_BUILD)
+            job = build_definitions().resolve_job_def(FULL_BUILD)
             with dg.DagsterInstance.get() as instance:
                 result = job.execute_in_process(
                     instance=instance, raise_on_error=False,

@@ -187,7 +187,9 @@ def test_free_text_is_kept_verbatim_and_never_executed(catalogue):
     assert stored == verbatim
 
 
-def test_an_unknown_form_version_is_rejected_by_the_raw_gate(catalogue):
+def test_an_unknown_form_version_is_flagged_by_the_raw_gate_and_lands(catalogue):
+    """A version the server cannot give (an old deployment) must not stop the form: the
+    raw gate warns, naming the version, and dq_undefined_fields flags its submissions."""
     _, _, _, warehouse, _ = catalogue
     suite = load_suites(forms=FORMS)[("raw", "kobo_dtm_locality")]
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -196,9 +198,10 @@ def test_an_unknown_form_version_is_rejected_by_the_raw_gate(catalogue):
             "select version_id from raw.kobo_form_content where dataset = 'dtm_locality'").fetchall()]
     frame.loc[3, "form_version"] = "vUNKNOWNversion0000000"
     outcome = validate(frame, suite, {"known_form_versions": known, "previous_row_count": len(frame)})
-    [failure] = outcome.blocking_failures
-    assert failure.expectation == "expect_column_values_to_be_in_set(form_version)"
-    assert failure.sample == ["vUNKNOWNversion0000000"]
+    assert outcome.blocking_failures == []
+    [warning] = outcome.warnings
+    assert warning.expectation == "expect_column_values_to_be_in_set(form_version)"
+    assert warning.sample == ["vUNKNOWNversion0000000"]
 
 
 def test_blocking_answers_keep_their_submission_out_of_the_marts(catalogue):
