@@ -38,19 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     return _dev()
 
 
-def _kobo_client():
-    from dtm_platform.defs.ingestion import kobo_client_from_settings
-
-    return kobo_client_from_settings()
-
-
 def _forms_check() -> int:
+    from dtm_platform.defs.ingestion import kobo_client_from_settings
     from dtm_platform.kobo.form_check import check_registry
     from dtm_platform.kobo.registry import load_registry
 
     settings = load_settings()
     forms = load_registry(settings.forms_file)
-    with _kobo_client() as client:
+    with kobo_client_from_settings() as client:
         findings = check_registry(client, forms)
     for finding in findings:
         print(finding)
@@ -63,6 +58,7 @@ def _forms_check() -> int:
 def _forms_add(uid: str, append: bool) -> int:
     import yaml
 
+    from dtm_platform.defs.ingestion import kobo_client_from_settings
     from dtm_platform.kobo.form_check import suggested_entry
     from dtm_platform.kobo.registry import load_registry
 
@@ -71,7 +67,7 @@ def _forms_add(uid: str, append: bool) -> int:
     if any(f.uid == uid for f in forms):
         print(f"{uid} is already in {settings.forms_file}", file=sys.stderr)
         return 1
-    with _kobo_client() as client:
+    with kobo_client_from_settings() as client:
         entry, review = suggested_entry(client.get_form(uid), {f.dataset for f in forms})
     text = "".join(f"  # REVIEW: {line}\n" for line in review) + "\n".join(
         ("  - " if i == 0 else "    ") + line

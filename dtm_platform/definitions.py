@@ -19,8 +19,8 @@ from dtm_platform.transform.row_counts import RowCountingDbtCliResource
 def build_definitions() -> dg.Definitions:
     settings = load_settings()
     forms = load_registry(settings.forms_file)
-    ingestion = build_ingestion_defs()
-    transform = _with_row_counts(build_transform_defs())
+    ingestion = build_ingestion_defs(forms)
+    transform = _with_row_counts(build_transform_defs(forms))
     built = dg.Definitions.merge(ingestion, transform, build_report_defs())
     # Serving depends on every mart asset there is, whatever dbt models exist.
     mart_keys = [key for asset in built.assets or [] for key in asset.keys if key.path[0] == "marts"]

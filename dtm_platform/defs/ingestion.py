@@ -9,7 +9,7 @@ from dtm_platform.kobo.client import KoboClient
 from dtm_platform.kobo.form_check import check_entry
 from dtm_platform.kobo.landing import land_form_content, land_new_submissions, land_unlisted_versions
 from dtm_platform.kobo.reconcile import reconcile
-from dtm_platform.kobo.registry import FormEntry, load_registry
+from dtm_platform.kobo.registry import FormEntry
 from dtm_platform.settings import load_settings
 from dtm_platform.warehouse import connect_duckdb
 
@@ -151,6 +151,5 @@ def form_content_asset(forms: list[FormEntry]) -> dg.AssetsDefinition:
     return _form_content
 
 
-def build_ingestion_defs() -> dg.Definitions:
-    forms = load_registry(load_settings().forms_file)
+def build_ingestion_defs(forms: list[FormEntry]) -> dg.Definitions:
     return dg.Definitions(assets=[form_content_asset(forms), *(ingestion_asset(form) for form in forms)])

@@ -9,7 +9,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from dtm_platform.kobo.registry import load_registry
+from dtm_platform.kobo.registry import FormEntry
 from dtm_platform.settings import load_settings
 from dtm_platform.transform.project import (DBT_EXECUTABLE, DBT_PROJECT, dbt_vars, ensure_manifest, invocation_target,
                                            prepare_dbt_environment)
@@ -44,14 +44,15 @@ def layer_of(props: Mapping[str, Any]) -> str:
 TRANSLATOR = LayerTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-def _layer_assets(layer: str, manifest: Path) -> dg.AssetsDefinition:
+def _layer_assets(layer: str, manifest: Path, forms: list[FormEntry]) -> dg.AssetsDefinition:
+    """One layer's models; ``manifest`` and ``forms`` are the same registry's, so a step runs
+    dbt with the sources and vars the assets were defined from."""
     select = "resource_type:seed" if layer == "reference" else layer
 
     @dbt_assets(manifest=manifest, project=DBT_PROJECT, select=select,
                 name=f"dbt_{layer}", dagster_dbt_translator=TRANSLATOR)
     def _assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         settings = load_settings()
-        forms = load_registry(settings.forms_file)
         prepare_dbt_environment(settings, forms)
         vars_json = dbt_vars(forms)
         # buildable: a test on two models runs with the later one's layer, once both exist.
@@ -63,9 +64,9 @@ def _layer_assets(layer: str, manifest: Path) -> dg.AssetsDefinition:
     return _assets
 
 
-def build_transform_defs() -> dg.Definitions:
-    manifest = ensure_manifest(load_registry(load_settings().forms_file))
+def build_transform_defs(forms: list[FormEntry]) -> dg.Definitions:
+    manifest = ensure_manifest(forms)
     return dg.Definitions(
-        assets=[_layer_assets(layer, manifest) for layer in LAYERS],
+        assets=[_layer_assets(layer, manifest, forms) for layer in LAYERS],
         resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)},
     )

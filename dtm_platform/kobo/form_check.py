@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from dtm_platform.kobo.registry import KINDS, FormEntry
+from dtm_platform.kobo.registry import DEFAULT_SCHEDULE, KINDS, FormEntry
 
 STRUCTURE_TYPES = {"begin_group", "end_group", "begin_repeat", "end_repeat"}
 # The question types that can hold each model field.
@@ -157,7 +157,7 @@ def suggested_entry(asset: dict, taken: set[str]) -> tuple[dict, list[str]]:
     while dataset in taken:
         dataset, n = f"{base[:37]}_{n}", n + 1
     entry: dict = {"uid": asset["uid"], "dataset": dataset, "title": str(asset.get("name") or dataset),
-                   "schedule": "0 * * * *", "kind": "none"}
+                   "schedule": DEFAULT_SCHEDULE, "kind": "none"}
     review = [f"dataset {dataset!r} and title come from the form's name: rename them if you like"]
     enumerator = next((q.path for q in questions if re.search(r"enum|agent|enqu[êe]teur|collect", q.path, re.I)
                        and q.type in FIELD_TYPES["enumerator_id"]), None)

@@ -137,12 +137,17 @@ def land_form_content(con: duckdb.DuckDBPyConnection, client: KoboClient, form: 
             continue
         content = (asset.get("content") if version["uid"] == deployed
                    else client.get_form_version(form.uid, version["uid"]).get("content"))
-        con.execute(
-            "insert into raw.kobo_form_content values (?, ?, ?, ?, ?, ?::json, ?) on conflict do nothing",
-            [form.uid, form.dataset, version["uid"], asset.get("name"), version.get("date_deployed"),
-             json.dumps(content or {}, ensure_ascii=False), datetime.now(timezone.utc)],
-        )
+        _keep_form_version(con, form, version["uid"], asset.get("name"), version.get("date_deployed"), content)
     return deployed
+
+
+def _keep_form_version(con: duckdb.DuckDBPyConnection, form: FormEntry, version_id: str,
+                       form_name: str | None, date_deployed: str | None, content: dict | None) -> None:
+    con.execute(
+        "insert into raw.kobo_form_content values (?, ?, ?, ?, ?, ?::json, ?) on conflict do nothing",
+        [form.uid, form.dataset, version_id, form_name, date_deployed,
+         json.dumps(content or {}, ensure_ascii=False), datetime.now(timezone.utc)],
+    )
 
 
 def land_unlisted_versions(con: duckdb.DuckDBPyConnection, client: KoboClient, form: FormEntry) -> list[str]:
@@ -164,11 +169,7 @@ def land_unlisted_versions(con: duckdb.DuckDBPyConnection, client: KoboClient, f
                 still_missing.append(version_id)
                 continue
             raise
-        con.execute(
-            "insert into raw.kobo_form_content values (?, ?, ?, ?, ?, ?::json, ?) on conflict do nothing",
-            [form.uid, form.dataset, version_id, None, version.get("date_deployed"),
-             json.dumps(version.get("content") or {}, ensure_ascii=False), datetime.now(timezone.utc)],
-        )
+        _keep_form_version(con, form, version_id, None, version.get("date_deployed"), version.get("content"))
     return still_missing
 
 

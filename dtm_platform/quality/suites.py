@@ -60,22 +60,21 @@ def load_suites(directory: Path = EXPECTATIONS_DIR,
     """The suites of ``directory``, and a default raw suite for each of ``forms`` that has
     no file of its own."""
     suites = _suite_files(directory)
+    template = json.loads(DEFAULT_RAW_SUITE.read_text(encoding="utf-8"))
     for form in forms:
         path = ("raw", form.raw_table)
         if path not in suites:
-            suites[path] = default_raw_suite(form)
+            suites[path] = default_raw_suite(form, template)
     return suites
 
 
-def default_raw_suite(form: FormEntry) -> Suite:
-    """The raw gate of a form with no suite file: the template with its dataset and title."""
-    template = DEFAULT_RAW_SUITE.read_text(encoding="utf-8")
-    document = json.loads(template.replace("{dataset}", form.dataset).replace("{title}", _json_text(form.title)))
+def default_raw_suite(form: FormEntry, template: dict) -> Suite:
+    """The raw gate of a form with no suite file: the template named after its asset, with
+    the form's dataset (its parameters' ``form``) and title in its meta."""
+    meta = template["meta"]
+    document = {**template, "name": f"raw/{form.raw_table}",
+                "meta": {**meta, "form": form.dataset, "notes": meta["notes"].replace("{title}", form.title)}}
     return Suite(("raw", form.raw_table), DEFAULT_RAW_SUITE, document)
-
-
-def _json_text(value: str) -> str:
-    return json.dumps(value)[1:-1]  # the title as it must appear inside a JSON string
 
 
 def _suite_files(directory: Path) -> dict[tuple[str, ...], Suite]:

@@ -141,7 +141,7 @@ def test_no_secret_or_personal_value_reaches_the_event_log_the_compute_logs_or_t
 
     suites = load_suites(forms=[FORM])
     raw_checks = [build_gx_check(suites[("raw", name)]) for name in ("kobo_form_content", FORM.raw_table)]
-    transform = build_transform_defs()  # dbt: the salt reaches DuckDB through the plugin
+    transform = build_transform_defs(FORMS)  # dbt: the salt reaches DuckDB through the plugin
     staging_checks = [build_gx_check(suites[tuple(key)]) for key in STAGING]
     serving_defs = build_serving_defs([dg.AssetKey(["marts", name]) for name in SERVING_MARTS])
     serving_checks = [build_gx_check(suites[("serving", name)]) for name in SERVING]

@@ -11,13 +11,17 @@ defined as (
     select distinct dataset, version_id, question_path from {{ ref('stg_kobo__form_questions') }}
 ),
 
+versions_with_content as (
+    select distinct dataset, version_id from defined
+),
+
 versions_without_content as (
     -- the submissions of the version: those of its most common field
     select seen.dataset, seen.form_version, max(seen.submissions) as submissions,
            min(seen.first_submission_id) as first_submission_id
     from seen
-    where not exists (select 1 from defined
-                      where defined.dataset = seen.dataset and defined.version_id = seen.form_version)
+    where not exists (select 1 from versions_with_content as known
+                      where known.dataset = seen.dataset and known.version_id = seen.form_version)
     group by seen.dataset, seen.form_version
 )
 
@@ -44,9 +48,11 @@ select
     'warning' as severity,
     current_timestamp as detected_at
 from seen
+join versions_with_content as known
+    on known.dataset = seen.dataset
+    and known.version_id = seen.form_version
 left join defined
     on defined.dataset = seen.dataset
     and defined.version_id = seen.form_version
     and defined.question_path = seen.field_path
 where defined.question_path is null
-    and (seen.dataset, seen.form_version) not in (select (dataset, form_version) from versions_without_content)
