@@ -125,6 +125,9 @@ class KoboClient:
             ids = [r["_id"] for r in results]
             if last_id is not None and min(ids) <= last_id:
                 if max(ids) <= last_id:
+                    if page.get("next") is None and len(results) < self.page_size:
+                        # The end, with an already-seen record repeated onto the last page.
+                        return
                     raise KoboError(f"form {uid}: the server returned _id {min(ids)} for _id > {last_id}; "
                                     "it does not honour the query")
                 # Overlapping pages: drop what was already seen (landing is idempotent anyway).

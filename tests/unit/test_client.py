@@ -130,6 +130,18 @@ def test_a_server_ignoring_the_query_is_refused(server):
             next(pages)
 
 
+def test_a_seen_record_repeated_onto_the_last_page_ends_paging(server):
+    """At the end of a form (or of a range), a server repeating the record at the mark
+    answers a short page holding only that record: the end, not a server ignoring the query."""
+    submissions = server.forms[UID].submissions
+    with make_client(server) as client:
+        server.inject(Fault("repeat"))
+        assert fetch_all(client, submissions[-1]["_id"]) == []
+        server.inject(Fault("repeat"))
+        emptied_range = list(client.iter_submission_pages(UID, submissions[-2]["_id"], up_to_id=submissions[-2]["_id"]))
+        assert emptied_range == []
+
+
 # --- retries ----------------------------------------------------------------------------------
 
 
