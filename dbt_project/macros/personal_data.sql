@@ -4,23 +4,50 @@
       hash         dtm_pseudonymize(value): keyed SHA-256 with DTM_HASH_SALT, registered
                    by the duckdb_functions plugin so the salt never reaches compiled SQL
       coarsen_gps  the geopoint's latitude and longitude rounded to 0.1 degree (~11 km) -#}
-{% macro personal_field(dataset, kobo_path, expression, alias) -%}
-    {%- set policy = var('dtm_personal_fields', {}).get(dataset, {}).get(kobo_path, 'drop') -%}
-    {%- if policy == 'hash' -%}
-        dtm_pseudonymize({{ expression }}) as {{ alias }}_hash,
-    {%- elif policy == 'coarsen_gps' -%}
+{% macro personal_field(kind, path, expression, alias, form=none) -%}
+    {#- The columns are the kind's (every form feeding the kind's model gets the same ones, so
+        their rows union); the values follow this form's own policy, NULL where it drops. -#}
+    {%- set policies = personal_policies(kind, path) -%}
+    {%- set own = personal_policy_of_form(form, path) -%}
+    {%- for policy in policies if policy not in ('drop', 'hash', 'coarsen_gps') -%}
+        {{ exceptions.raise_compiler_error("unknown personal-data policy '" ~ policy ~ "' for " ~ kind ~ "." ~ path) }}
+    {%- endfor -%}
+    {%- if 'hash' in policies -%}
+        {% if own == 'hash' %}dtm_pseudonymize({{ expression }}){% else %}null::varchar{% endif %} as {{ alias }}_hash,
+    {%- endif -%}
+    {%- if 'coarsen_gps' in policies -%}
+        {%- if own == 'coarsen_gps' %}
         round(try_cast(split_part({{ expression }}, ' ', 1) as double), 1) as {{ alias }}_latitude_coarse,
         round(try_cast(split_part({{ expression }}, ' ', 2) as double), 1) as {{ alias }}_longitude_coarse,
-    {%- elif policy != 'drop' -%}
-        {{ exceptions.raise_compiler_error("unknown personal-data policy '" ~ policy ~ "' for " ~ dataset ~ "." ~ kobo_path) }}
+        {%- else %}
+        null::double as {{ alias }}_latitude_coarse, null::double as {{ alias }}_longitude_coarse,
+        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
 
-{#- The registry's policy for one personal field ('drop' when it names none), so that models
-    below staging use a pseudonym column only when staging produced it. -#}
-{% macro personal_policy(dataset, kobo_path) -%}
-    {{ return(var('dtm_personal_fields', {}).get(dataset, {}).get(kobo_path, 'drop')) }}
+{#- One form's policy for the reference form's ``path`` (where the form keeps it). -#}
+{% macro personal_policy_of_form(form, path) -%}
+    {{ return(var('dtm_personal_fields', {}).get(form, {}).get(kobo_path(path, form), 'drop') if form else 'drop') }}
+{%- endmacro %}
+
+
+{#- The policies the forms of a kind give the reference form's ``path``. -#}
+{% macro personal_policies(kind, path) -%}
+    {%- set policies = [] -%}
+    {%- for form in kobo_forms_of_kind(kind) -%}
+        {%- do policies.append(personal_policy_of_form(form, path)) -%}
+    {%- endfor -%}
+    {{ return(policies) }}
+{%- endmacro %}
+
+
+{#- The kind's policy for one personal field ('drop' unless a form feeding it keeps a
+    pseudonym or coarse position), so that models below staging use a pseudonym column
+    only when staging produced it. -#}
+{% macro personal_policy(kind, path) -%}
+    {%- set policies = personal_policies(kind, path) -%}
+    {{ return('hash' if 'hash' in policies else ('coarsen_gps' if 'coarsen_gps' in policies else 'drop')) }}
 {%- endmacro %}
 
 

@@ -14,11 +14,23 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from dtm_platform.kobo.registry import DEFAULT_SCHEDULE, KINDS, FormEntry
+from dtm_platform.kobo.form_content import Question, choice_codes, form_questions
+from dtm_platform.kobo.kinds import ENUMERATOR_QUESTION, KindField, kind_fields, reference_content
+from dtm_platform.kobo.registry import DEFAULT_SCHEDULE, FormEntry
 
-STRUCTURE_TYPES = {"begin_group", "end_group", "begin_repeat", "end_repeat"}
 # The question types that can hold each model field.
 FIELD_TYPES = {"enumerator_id": {"text", "select_one", "calculate", "integer", "barcode", "hidden"}}
+# The question types a form may use for a field of each reference type: a count may be
+# computed, a category kept as text or calculated; groups and repeats stay what they are.
+NUMBERS = {"integer", "decimal", "calculate", "range", "hidden"}
+FITS = {
+    "integer": NUMBERS, "decimal": NUMBERS, "range": NUMBERS,
+    "select_one": {"select_one", "text", "calculate", "hidden"},
+    "select_multiple": {"select_multiple", "text", "calculate"},
+    "date": {"date", "today", "calculate", "text"},
+    "begin_group": {"begin_group"}, "begin_repeat": {"begin_repeat"},
+    "geopoint": {"geopoint"},
+}
 
 # What a personal question looks like, by its name or its English or French label, and the
 # policy to suggest for it. Names of places (village, site, locality) are not personal.
@@ -34,16 +46,6 @@ HOUSEHOLD_WORDS = re.compile(r"(^|[_/\s])(hh|household|m[ée]nage|maison|house|l
 
 
 @dataclass(frozen=True)
-class Question:
-    path: str
-    name: str
-    type: str
-    label_en: str
-    label_fr: str
-    in_repeat: bool
-
-
-@dataclass(frozen=True)
 class Finding:
     dataset: str
     severity: str   # "error": the form cannot be read as declared; "warning": look at it
@@ -51,37 +53,6 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.severity.upper()} {self.dataset}: {self.message}"
-
-
-def form_questions(content: dict) -> list[Question]:
-    """The questions of a form's content (groups and repeats left out), with the English and
-    French labels found among its translations."""
-    translations = [str(t or "").lower() for t in content.get("translations") or [None]]
-
-    def label(row: dict, language: str) -> str:
-        labels = row.get("label")
-        if isinstance(labels, str):
-            return labels
-        if not isinstance(labels, list) or not labels:
-            return ""
-        for position, name in enumerate(translations):
-            if f"({language})" in name and position < len(labels):
-                return labels[position] or ""
-        return labels[0] or ""
-
-    questions, repeats = [], []
-    for row in content.get("survey") or []:
-        kind = str(row.get("type", ""))
-        path = row.get("$xpath") or row.get("name") or ""
-        if kind == "begin_repeat":
-            repeats.append(path)
-        elif kind == "end_repeat" and repeats:
-            repeats.pop()
-        if kind in STRUCTURE_TYPES or not path:
-            continue
-        questions.append(Question(path, str(row.get("name") or path.rsplit("/", 1)[-1]), kind.split()[0],
-                                  label(row, "en"), label(row, "fr"), bool(repeats)))
-    return questions
 
 
 def closest(path: str, questions: list[Question], n: int = 3) -> list[str]:
@@ -119,23 +90,15 @@ def suspected_personal(questions: list[Question]) -> dict[str, str]:
 def check_entry(entry: FormEntry, content: dict) -> list[Finding]:
     """Every mapped and personal path of ``entry`` against the form's deployed ``content``."""
     questions = form_questions(content)
-    by_path = {q.path: q for q in questions}
-    findings = []
+    by_path = {q.path: q for q in form_questions(content, with_groups=True)}
+    findings: list[Finding] = []
 
     def missing(what: str, path: str) -> Finding:
         near = closest(path, questions)
         hint = f"; closest: {', '.join(near)}" if near else ""
         return Finding(entry.dataset, "error", f"{what} maps to {path!r}, which the form does not have{hint}")
 
-    for name in sorted(set(KINDS[entry.kind]) | set(entry.fields)):
-        path = entry.field_path(name)
-        question = by_path.get(path)
-        if question is None:
-            findings.append(missing(f"field {name}", path))
-        elif question.type not in FIELD_TYPES.get(name, {question.type}):
-            findings.append(Finding(entry.dataset, "error",
-                                    f"field {name} maps to {path!r}, a {question.type} question; "
-                                    f"it needs one of {', '.join(sorted(FIELD_TYPES[name]))}"))
+    findings += _check_kind_fields(entry, content, missing)
     for path in sorted(entry.personal_fields):
         if path not in by_path:
             findings.append(missing("personal field", path))
@@ -145,6 +108,60 @@ def check_entry(entry: FormEntry, content: dict) -> list[Finding]:
                                     f"{path!r} looks personal ({by_path[path].label_en or by_path[path].name}) "
                                     f"and has no policy: add it to personal_fields (suggested: {policy})"))
     return findings
+
+
+def _check_kind_fields(entry: FormEntry, content: dict, missing) -> list[Finding]:
+    """The fields of the entry's kind (and the fields it maps) against the form: a mapped
+    path or a required field the form does not have, a question of a type that cannot hold
+    the field, a select whose codes the models would not recognise."""
+    by_path = {q.path: q for q in form_questions(content, with_groups=True)}
+    lists = choice_codes(content)
+    reference = kind_fields(entry.kind)
+    personal_in_reference = set(suspected_personal(form_questions(reference_content(entry.kind)))) \
+        if reference else set()
+    enumerator = ENUMERATOR_QUESTION.get(entry.kind)
+    findings: list[Finding] = []
+    absent: list[str] = []
+    for name in [*reference, *sorted(set(entry.fields) - set(reference))]:
+        path = entry.field_path(name)
+        field = reference.get(name)
+        question = by_path.get(path)
+        mapped = name in entry.fields or (name == enumerator and "enumerator_id" in entry.fields)
+        if question is None:
+            if mapped or (field is not None and field.required and field.path not in personal_in_reference):
+                findings.append(missing(f"field {name}" + ("" if mapped else " (required)"), path))
+            else:
+                absent.append(name)
+            continue
+        wanted = FITS.get(field.type, {question.type}) if field else FIELD_TYPES.get(name, {question.type})
+        if question.type not in wanted:
+            findings.append(Finding(entry.dataset, "error",
+                                    f"field {name} maps to {path!r}, a {question.type} question; "
+                                    f"it needs one of {', '.join(sorted(wanted))}"))
+        elif field is not None and field.choices and question.list_name:
+            findings += _check_codes(entry, field, path, lists.get(question.list_name, []))
+    if absent:
+        findings.append(Finding(entry.dataset, "warning",
+                                f"{len(absent)} field(s) of kind {entry.kind} are not in the form and read as "
+                                f"empty: {', '.join(absent)} (map them in fields if the form has them elsewhere)"))
+    return findings
+
+
+def _check_codes(entry: FormEntry, field: KindField, path: str, form_codes: list[str]) -> list[Finding]:
+    to_model = {form: model for model, form in entry.choice_codes.get(field.name, {}).items()}
+    read_as = [to_model.get(code, code) for code in form_codes]
+    unknown = [code for code, model in zip(form_codes, read_as) if model not in field.choices]
+    if not unknown:
+        return []
+    advice = (f"map them with fields.{field.name}.choices (the models' code: the form's code); "
+              f"the models know {', '.join(field.choices)}")
+    if not set(read_as) & set(field.choices):
+        return [Finding(entry.dataset, "error",
+                        f"field {field.name} ({path!r}): none of the form's codes ({', '.join(form_codes)}) "
+                        f"is one the models know: {advice}")]
+    return [Finding(entry.dataset, "warning",
+                    f"field {field.name} ({path!r}): codes {', '.join(unknown)} are not ones the models "
+                    f"know and count as other answers; {advice}")]
 
 
 def suggested_entry(asset: dict, taken: set[str]) -> tuple[dict, list[str]]:

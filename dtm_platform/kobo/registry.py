@@ -6,11 +6,14 @@ and the entry instead of surfacing later as a broken SQL model.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from dtm_platform.kobo.kinds import ENUMERATOR_QUESTION, KIND_NAMES, NO_KIND, kind_fields
 
 SQL_NAME = re.compile(r"[a-z][a-z0-9_]*")
 KOBO_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*(/[A-Za-z_][A-Za-z0-9_.\-]*)*")
@@ -19,19 +22,7 @@ ENTRY_KEYS = {"uid", "dataset", "title", "schedule", "kind", "fields", "personal
 REQUIRED_KEYS = {"uid", "dataset"}
 DEFAULT_SCHEDULE = "0 * * * *"
 
-# The built-in models a form may feed, with where the built-in form keeps each field the
-# generic models read. A registry entry's ``fields`` maps a field to its own question path
-# instead. ``none``: the form lands in raw and is read only by the models over every form.
-KINDS: dict[str, dict[str, str]] = {
-    "dtm_locality": {"enumerator_id": "grp_general/enumerator_id"},
-    "dtm_site": {"enumerator_id": "grp_general/enumerator_id"},
-    "dtm_flow_counts": {"enumerator_id": "grp_point/enumerator_id"},
-    "dtm_flow_survey": {"enumerator_id": "grp_point/enumerator_id"},
-    "me_activity": {"enumerator_id": "grp_activity/facilitator_id"},
-    "me_pdm": {"enumerator_id": "grp_general/enumerator_id"},
-    "me_perception": {"enumerator_id": "grp_general/enumerator_id"},
-    "none": {},
-}
+CHOICE_CODE = re.compile(r"[A-Za-z0-9_.\-]+")
 # Fields every form may map, whatever its kind (read by the models over every form).
 COMMON_FIELDS = ("enumerator_id",)
 
@@ -46,9 +37,11 @@ class FormEntry:
     dataset: str
     title: str
     schedule: str = DEFAULT_SCHEDULE
-    kind: str = "none"
-    # model field -> the form's own question path, over the kind's defaults
+    kind: str = NO_KIND
+    # the kind's field (a question, group or repeat of its reference form) -> this form's path
     fields: dict[str, str] = field(default_factory=dict)
+    # the kind's field -> {the models' code: this form's code}, for select questions
+    choice_codes: dict[str, dict[str, str]] = field(default_factory=dict)
     personal_fields: dict[str, str] = field(default_factory=dict)
     # Download the files of the submissions' _attachments (photos may hold personal data:
     # they stay under DTM_HOME/attachments and are never exported). Off unless asked for.
@@ -59,8 +52,30 @@ class FormEntry:
         return f"kobo_{self.dataset}"
 
     def field_path(self, name: str) -> str | None:
-        """Where this form keeps a model field: its own mapping, else its kind's default."""
-        return self.fields.get(name) or KINDS[self.kind].get(name)
+        """Where this form keeps a field of its kind: its own mapping; else, inside a mapped
+        group or repeat, the same name there; else where the reference form keeps it.
+        ``enumerator_id`` is the kind's enumerator question, or what the entry maps it to."""
+        if name in self.fields:
+            return self.fields[name]
+        if name == "enumerator_id" and self.kind != NO_KIND:
+            name = ENUMERATOR_QUESTION[self.kind]
+            if name in self.fields:
+                return self.fields[name]
+        reference = kind_fields(self.kind).get(name)
+        if reference is None:
+            return None
+        if reference.parent is not None:
+            return f"{self.field_path(reference.parent)}/{reference.name}"
+        return reference.path
+
+    def paths_in_form(self) -> dict[str, str]:
+        """The reference form's path -> this form's, for every field the form keeps elsewhere."""
+        moved = {}
+        for name, reference in kind_fields(self.kind).items():
+            path = self.field_path(name)
+            if path != reference.path:
+                moved[reference.path] = path
+        return moved
 
 
 def load_registry(path: Path) -> list[FormEntry]:
@@ -117,19 +132,10 @@ def _parse_entry(path: Path, position: int, raw: object) -> FormEntry:
     if not isinstance(schedule, str) or len(schedule.split()) != 5:
         raise FormRegistryError(f"{where}: schedule {schedule!r} is not a five-field cron string")
 
-    kind = raw.get("kind", "none")
-    if kind not in KINDS:
-        raise FormRegistryError(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
-    fields = raw.get("fields") or {}
-    if not isinstance(fields, dict):
-        raise FormRegistryError(f"{where}: fields must map model fields to Kobo paths")
-    known_fields = set(COMMON_FIELDS) | set(KINDS[kind])
-    for name, kobo_path in fields.items():
-        if name not in known_fields:
-            raise FormRegistryError(
-                f"{where}: field {name!r} is not a field of kind {kind}; known: {', '.join(sorted(known_fields))}")
-        if not isinstance(kobo_path, str) or not KOBO_PATH.fullmatch(kobo_path):
-            raise FormRegistryError(f"{where}: field {name!r} maps to {kobo_path!r}, which is not a Kobo path")
+    kind = raw.get("kind", NO_KIND)
+    if kind not in (*KIND_NAMES, NO_KIND):
+        raise FormRegistryError(f"{where}: kind {kind!r} is not one of {', '.join((*KIND_NAMES, NO_KIND))}")
+    fields, choices = _parse_fields(where, kind, raw.get("fields") or {})
 
     personal = raw.get("personal_fields") or {}
     if not isinstance(personal, dict):
@@ -152,7 +158,53 @@ def _parse_entry(path: Path, position: int, raw: object) -> FormEntry:
         title=str(raw.get("title") or dataset),
         schedule=schedule,
         kind=kind,
-        fields=dict(fields),
+        fields=fields,
+        choice_codes=choices,
         personal_fields=dict(personal),
         download_attachments=download_attachments,
     )
+
+
+def _parse_fields(where: str, kind: str, raw: object) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """An entry's ``fields``: each a path, or ``{path: ..., choices: {model code: form code}}``."""
+    if not isinstance(raw, dict):
+        raise FormRegistryError(f"{where}: fields must map the kind's fields to Kobo paths")
+    known = kind_fields(kind)
+    paths: dict[str, str] = {}
+    codes: dict[str, dict[str, str]] = {}
+    for name, mapping in raw.items():
+        if name not in known and name not in COMMON_FIELDS:
+            near = difflib.get_close_matches(str(name), [*known, *COMMON_FIELDS], n=3)
+            hint = f"; did you mean {', '.join(near)}?" if near else (
+                f"; known: {', '.join(sorted([*known, *COMMON_FIELDS]))}")
+            raise FormRegistryError(f"{where}: field {name!r} is not a field of kind {kind}{hint}")
+        if isinstance(mapping, dict):
+            unknown = sorted(set(mapping) - {"path", "choices"})
+            if unknown or "path" not in mapping:
+                raise FormRegistryError(
+                    f"{where}: field {name!r} must be a Kobo path or {{path: ..., choices: {{code: code}}}}")
+            path, field_codes = mapping["path"], mapping.get("choices") or {}
+        else:
+            path, field_codes = mapping, {}
+        if not isinstance(path, str) or not KOBO_PATH.fullmatch(path):
+            raise FormRegistryError(f"{where}: field {name!r} maps to {path!r}, which is not a Kobo path")
+        paths[name] = path
+        if field_codes:
+            model_codes = known[name].choices if name in known else ()
+            if not model_codes:
+                raise FormRegistryError(f"{where}: field {name!r} has no choice list the models compare with; "
+                                        "remove its choices")
+            if not isinstance(field_codes, dict):
+                raise FormRegistryError(f"{where}: field {name!r}: choices must map the models' codes to the form's")
+            for model_code, form_code in field_codes.items():
+                # Unquoted yes/no are booleans to YAML: they mean the codes "yes" and "no".
+                model_code = ("yes" if model_code else "no") if isinstance(model_code, bool) else str(model_code)
+                form_code = str(form_code)
+                if model_code not in model_codes:
+                    raise FormRegistryError(f"{where}: field {name!r}: {model_code!r} is not a code the models "
+                                            f"know; they know {', '.join(model_codes)}")
+                if not CHOICE_CODE.fullmatch(form_code):
+                    raise FormRegistryError(f"{where}: field {name!r}: {form_code!r} is not a choice code")
+            codes[name] = {("yes" if m else "no") if isinstance(m, bool) else str(m): str(f)
+                           for m, f in field_codes.items()}
+    return paths, codes

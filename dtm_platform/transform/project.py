@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 from dagster_dbt import DbtProject
 
+from dtm_platform.kobo.kinds import kind_fields
 from dtm_platform.kobo.registry import FormEntry
 from dtm_platform.settings import PROJECT_ROOT, Settings
 
@@ -85,10 +86,23 @@ def dbt_vars(forms: list[FormEntry]) -> str:
     personal-data policy."""
     return json.dumps({
         "kobo_datasets": [f.dataset for f in forms],
-        "kobo_forms": {f.dataset: {"kind": f.kind, "enumerator_path": f.field_path("enumerator_id")}
-                       for f in forms},
+        "kobo_forms": {f.dataset: _form_vars(f) for f in forms},
         "dtm_personal_fields": {f.dataset: f.personal_fields for f in forms},
     })
+
+
+def _form_vars(form: FormEntry) -> dict:
+    """How the kind's models read one form: where it keeps the reference form's questions
+    (``paths``: only those it keeps elsewhere) and which of its codes mean which of the
+    models' (``codes``: reference path -> {form code: model code})."""
+    references = kind_fields(form.kind)
+    return {
+        "kind": form.kind,
+        "enumerator_path": form.field_path("enumerator_id"),
+        "paths": form.paths_in_form(),
+        "codes": {references[name].path: {code: model for model, code in mapping.items()}
+                  for name, mapping in form.choice_codes.items()},
+    }
 
 
 def dbt_registry_environment(forms: list[FormEntry]) -> dict[str, str]:

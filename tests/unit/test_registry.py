@@ -307,7 +307,7 @@ def test_an_unknown_kind_is_refused(tmp_path):
 @pytest.mark.parametrize("fields, expected", [
     ("{idp_total: grp/x}", "field 'idp_total' is not a field of kind none"),
     ("{enumerator_id: 'not a path'}", "which is not a Kobo path"),
-    ("[enumerator_id]", "fields must map model fields"),
+    ("[enumerator_id]", "fields must map the kind's fields to Kobo paths"),
 ])
 def test_bad_field_mappings_are_refused(tmp_path, fields, expected):
     message = load_error(write(tmp_path, "forms:\n" + GOOD_ENTRY + f"    fields: {fields}\n"))

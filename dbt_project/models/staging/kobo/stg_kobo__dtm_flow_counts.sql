@@ -28,37 +28,40 @@
 with watermark as (
     select coalesce(max(landed_at), '-infinity'::timestamptz) as landed_at from {{ this }}
 ),
-
-changed as (
-    select raw.*
-    from {{ source('kobo', 'kobo_dtm_flow_counts') }} as raw, watermark
-    where raw.landed_at > watermark.landed_at or raw.deleted_at > watermark.landed_at
-),
 {% else %}
-with changed as (
-    select * from {{ source('kobo', 'kobo_dtm_flow_counts') }}
-    where deleted_at is null
-),
+with
 {% endif %}
 
 typed as (
+    {%- for form in kobo_forms_of_kind('dtm_flow_counts') %}
+    {%- if not loop.first %}
+    union all
+    {%- endif %}
     select
-        {{ kobo_submission_columns(with_validation_status=false) }},
+        {{ kobo_submission_columns(with_validation_status=false, form=form) }},
         landed_at,
-        {{ kobo_text('grp_point/fmp_id') }} as fmp_id,
-        {{ kobo_date('grp_point/count_date') }} as count_date,
-        {{ kobo_text('grp_point/direction') }} as direction,
-        {{ kobo_text('grp_point/enumerator_id') }} as enumerator_id,
-        coalesce({{ kobo_int('grp_counts/total_individuals') }}, 0) as total_individuals,
+        {{ kobo_text('grp_point/fmp_id', form=form) }} as fmp_id,
+        {{ kobo_date('grp_point/count_date', form=form) }} as count_date,
+        {{ kobo_text('grp_point/direction', form=form) }} as direction,
+        {{ kobo_text('grp_point/enumerator_id', form=form) }} as enumerator_id,
+        coalesce({{ kobo_int('grp_counts/total_individuals', form=form) }}, 0) as total_individuals,
         {%- for cell in ['m_0_5', 'f_0_5', 'm_6_17', 'f_6_17', 'm_18_59', 'f_18_59', 'm_60', 'f_60'] %}
-        coalesce({{ kobo_int('grp_counts/ind_' ~ cell) }}, 0) as ind_{{ cell }},
+        coalesce({{ kobo_int('grp_counts/ind_' ~ cell, form=form) }}, 0) as ind_{{ cell }},
         {%- endfor %}
-        coalesce({{ kobo_text('grp_travel/means_of_transport') }}, {{ kobo_text('grp_travel/transport_mode') }})
+        coalesce({{ kobo_text('grp_travel/means_of_transport', form=form) }}, {{ kobo_text('grp_travel/transport_mode', form=form) }})
             as transport_mode,
-        {{ kobo_text('grp_travel/nationality') }} as nationality,
-        {{ kobo_text('grp_travel/travel_reason') }} as travel_reason,
+        {{ kobo_text('grp_travel/nationality', form=form) }} as nationality,
+        {{ kobo_text('grp_travel/travel_reason', form=form) }} as travel_reason,
         deleted_at
-    from changed
+    {%- if is_incremental() %}
+    from (
+        select raw.* from {{ kobo_submissions(form, live_only=false) }} as raw, watermark
+        where raw.landed_at > watermark.landed_at or raw.deleted_at > watermark.landed_at
+    ) as changed
+    {%- else %}
+    from {{ kobo_submissions(form) }} as changed
+    {%- endif %}
+    {%- endfor %}
 )
 
 select

@@ -19,23 +19,34 @@ watermark as (
 ),
 
 landed as (
-    select raw._id, raw.landed_at, raw.deleted_at, raw.payload
-    from {{ source('kobo', 'kobo_dtm_flow_counts') }} as raw, watermark
+    {%- for form in kobo_forms_of_kind('dtm_flow_counts') %}
+    {%- if not loop.first %}
+    union all
+    {%- endif %}
+    select raw._id, raw.landed_at, raw.deleted_at, {{ kobo_date('grp_point/count_date', 'raw.payload', form=form) }} as count_date
+    from {{ kobo_submissions(form, live_only=false) }} as raw, watermark
     where raw.landed_at > watermark.changed_at or raw.deleted_at > watermark.changed_at
+    {%- endfor %}
 ),
 {% else %}
 landed as (
-    select _id, landed_at, deleted_at, payload from {{ source('kobo', 'kobo_dtm_flow_counts') }}
+    {%- for form in kobo_forms_of_kind('dtm_flow_counts') %}
+    {%- if not loop.first %}
+    union all
+    {%- endif %}
+    select _id, landed_at, deleted_at, {{ kobo_date('grp_point/count_date', form=form) }} as count_date
+    from {{ kobo_submissions(form, live_only=false) }} as raw
+    {%- endfor %}
 ),
 {% endif %}
 
 versions as (
     select _id as submission_id, 'landed' as change, landed_at as changed_at,
-           {{ kobo_date('grp_point/count_date') }} as count_date
+           count_date
     from landed
     {% if is_incremental() %}where landed_at > (select changed_at from watermark){% endif %}
     union all
-    select _id, 'deleted', deleted_at, {{ kobo_date('grp_point/count_date') }}
+    select _id, 'deleted', deleted_at, count_date
     from landed
     where deleted_at is not null
     {% if is_incremental() %}and deleted_at > (select changed_at from watermark){% endif %}

@@ -2,22 +2,23 @@
 -- by the session and the person's position in the list. Names are dropped; national ID
 -- numbers and phones are pseudonymized (keyed hash) as the form registry declares, so a
 -- person can be counted once across activities without anyone seeing who they are.
-with source as (
-    select _id, payload from {{ source('kobo', 'kobo_me_activity') }}
-    where deleted_at is null
-)
+{% for form in kobo_forms_of_kind('me_activity') %}
+{%- if not loop.first %}
 
+union all
+{% endif %}
 select
     source._id as submission_id,
     cast(beneficiary.key as integer) + 1 as beneficiary_position,
-    {{ personal_field('me_activity', 'beneficiaries/ben_name', kobo_text('beneficiaries/ben_name', 'beneficiary.value'), 'beneficiary_name') }}
-    {{ personal_field('me_activity', 'beneficiaries/ben_national_id', kobo_text('beneficiaries/ben_national_id', 'beneficiary.value'), 'beneficiary_national_id') }}
-    {{ personal_field('me_activity', 'beneficiaries/ben_phone', kobo_text('beneficiaries/ben_phone', 'beneficiary.value'), 'beneficiary_phone') }}
-    {{ kobo_text('beneficiaries/ben_sex', 'beneficiary.value') }} as beneficiary_sex,
-    {{ kobo_int('beneficiaries/ben_age', 'beneficiary.value') }} as beneficiary_age,
-    {{ kobo_text('beneficiaries/ben_displacement', 'beneficiary.value') }} as displacement_status,
-    {{ kobo_yes_no('beneficiaries/ben_disability', 'beneficiary.value') }} as has_disability,
+    {{ personal_field('me_activity', 'beneficiaries/ben_name', kobo_text('beneficiaries/ben_name', 'beneficiary.value', form=form), 'beneficiary_name', form=form) }}
+    {{ personal_field('me_activity', 'beneficiaries/ben_national_id', kobo_text('beneficiaries/ben_national_id', 'beneficiary.value', form=form), 'beneficiary_national_id', form=form) }}
+    {{ personal_field('me_activity', 'beneficiaries/ben_phone', kobo_text('beneficiaries/ben_phone', 'beneficiary.value', form=form), 'beneficiary_phone', form=form) }}
+    {{ kobo_text('beneficiaries/ben_sex', 'beneficiary.value', form=form) }} as beneficiary_sex,
+    {{ kobo_int('beneficiaries/ben_age', 'beneficiary.value', form=form) }} as beneficiary_age,
+    {{ kobo_text('beneficiaries/ben_displacement', 'beneficiary.value', form=form) }} as displacement_status,
+    {{ kobo_yes_no('beneficiaries/ben_disability', 'beneficiary.value', form=form) }} as has_disability,
     {%- for domain in ['seeing', 'hearing', 'walking', 'cognition', 'selfcare', 'communication'] %}
-    {{ kobo_text('beneficiaries/grp_wg/wg_' ~ domain, 'beneficiary.value') }} as wg_{{ domain }}{% if not loop.last %},{% endif %}
+    {{ kobo_text('beneficiaries/grp_wg/wg_' ~ domain, 'beneficiary.value', form=form) }} as wg_{{ domain }}{% if not loop.last %},{% endif %}
     {%- endfor %}
-from source, json_each(source.payload, '$.beneficiaries') as beneficiary
+from {{ kobo_submissions(form) }} as source, json_each(source.payload, {{ kobo_json_path('beneficiaries', form) }}) as beneficiary
+{%- endfor %}
