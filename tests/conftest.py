@@ -112,6 +112,7 @@ SLOW_FIRST = (
     "tests/integration/test_pipeline.py",        # with test_marts_truth.py: the shared full build
     "tests/integration/test_marts_truth.py",
     "tests/integration/test_own_forms.py",       # a build with an extra form of an office's own
+    "tests/integration/test_variant_forms.py",   # a build with two built-in forms as an office builds them
     "tests/integration/test_webserver.py",
     "tests/reliability/test_bad_inputs.py",
     "tests/reliability/test_crashes.py",

@@ -104,3 +104,19 @@
      where false)
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The name data quality and the cleaning log give a form: the built-in model (kind) it
+    feeds, whose rules and corrections apply to every form of the kind; its dataset when it
+    feeds none. Renders an expression over ``column`` (a dataset, or already a kind). -#}
+{% macro kobo_quality_form(column) -%}
+    {%- set renamed = [] -%}
+    {%- for dataset, form in var('kobo_forms', {}).items() if form.get('kind') not in (none, 'none', dataset) -%}
+        {%- do renamed.append((dataset, form['kind'])) -%}
+    {%- endfor -%}
+    {%- if renamed -%}
+    (case {{ column }}{% for dataset, kind in renamed %} when '{{ dataset }}' then '{{ kind }}'{% endfor %} else {{ column }} end)
+    {%- else -%}
+    {{ column }}
+    {%- endif -%}
+{%- endmacro %}

@@ -36,6 +36,7 @@ class KindField:
     type: str                   # its XLSForm type (begin_group, begin_repeat for a group)
     choices: tuple[str, ...]    # the codes the models know, for a select on a closed list
     required: bool              # required in the reference form: the models cannot do without it
+    list_name: str | None = None  # the reference form's choice list, for a select
 
     @property
     def parent(self) -> str | None:
@@ -69,5 +70,6 @@ def kind_fields(kind: str) -> dict[str, KindField]:
         closed = tuple(codes) if 0 < len(codes) <= CLOSED_LIST_MAX_CODES else ()
         if question.name in fields:
             raise AssertionError(f"kind {kind}: question name {question.name} is not unique")
-        fields[question.name] = KindField(question.name, question.path, question.type, closed, question.required)
+        fields[question.name] = KindField(question.name, question.path, question.type, closed, question.required,
+                                          question.list_name)
     return fields

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-from dtm_platform.kobo.registry import load_registry
+from dtm_platform.kobo.form_content import choice_codes, form_questions
+from dtm_platform.kobo.kinds import KIND_NAMES, kind_fields
+from dtm_platform.kobo.registry import FormEntry, load_registry
 from dtm_platform.quality.suites import Suite
 from dtm_platform.settings import load_settings
 from dtm_platform.warehouse import connect_duckdb
@@ -105,16 +107,45 @@ def rounds_collected(context: ParameterContext) -> list[int]:
 
 def _choices(context: ParameterContext, list_name: str) -> list[str]:
     """Codes of a choice list, from every deployed version of the form (an old submission
-    may use a code a later version removed)."""
+    may use a code a later version removed). For a suite of a kind's model (its meta names
+    the kind), the codes of every form feeding it, read as the models read them: each form's
+    own list for the questions that use ``list_name`` in the kind's reference form, its codes
+    mapped by the registry (ARCHITECTURE.md, Forms and kinds)."""
+    forms = load_registry(load_settings().forms_file)
+    feeding = [f for f in forms if f.kind == context.form]
     with connect_duckdb(context.warehouse, read_only=True) as con:
-        codes = [r[0] for r in con.execute("""
-            select distinct (choice ->> 'name')
-            from raw.kobo_form_content, unnest(cast(content -> '$.choices' as json[])) as t(choice)
-            where dataset = ? and (choice ->> 'list_name') = ?
-            order by 1
-        """, [context.form, list_name]).fetchall()]
+        if not feeding:
+            contents = {context.form: _contents(con, context.form)}
+            codes = sorted({code for content in contents[context.form]
+                            for code in choice_codes(content).get(list_name, [])})
+        else:
+            codes = sorted({code for form in feeding
+                            for code in _codes_as_the_models_read_them(form, list_name, _contents(con, form.dataset))})
     if not codes:
         raise ParameterError(f"suite {context.suite.name}: form {context.form} has no choice list {list_name!r}")
+    return codes
+
+
+def _contents(con, dataset: str) -> list[dict]:
+    return [json.loads(r[0]) for r in con.execute(
+        "select content from raw.kobo_form_content where dataset = ?", [dataset]).fetchall()]
+
+
+def _codes_as_the_models_read_them(form: FormEntry, list_name: str, contents: list[dict]) -> set[str]:
+    questions = [f for f in kind_fields(form.kind).values() if f.list_name == list_name]
+    to_model = {code: model for field in questions
+                for model, code in form.choice_codes.get(field.name, {}).items()}
+    codes: set[str] = set()
+    for content in contents:
+        lists = choice_codes(content)
+        by_path = {q.path: q for q in form_questions(content)}
+        own_lists = {list_name}  # a list of the same name (questions a version renamed use it too)
+        for field in questions:
+            question = by_path.get(form.field_path(field.name))
+            if question is not None and question.list_name:
+                own_lists.add(question.list_name)
+        for name in own_lists:
+            codes.update(to_model.get(code, code) for code in lists.get(name, []))
     return codes
 
 
@@ -123,8 +154,17 @@ def registered_datasets(context: ParameterContext) -> list[str]:
     return [form.dataset for form in load_registry(load_settings().forms_file)]
 
 
+def issue_forms(context: ParameterContext) -> list[str]:
+    """The names data quality gives a form (the kobo_quality_form macro): the built-in
+    model (kind) it feeds, its dataset when it feeds none; every kind's models report even
+    with no form of the kind registered."""
+    forms = load_registry(load_settings().forms_file)
+    return sorted(set(KIND_NAMES) | {f.dataset for f in forms if f.kind not in KIND_NAMES})
+
+
 PROVIDERS = {
     "registered_datasets": registered_datasets,
+    "issue_forms": issue_forms,
     "previous_row_count": previous_row_count,
     "known_form_versions": known_form_versions,
     "rounds_collected": rounds_collected,

@@ -96,12 +96,23 @@ def _form_vars(form: FormEntry) -> dict:
     (``paths``: only those it keeps elsewhere) and which of its codes mean which of the
     models' (``codes``: reference path -> {form code: model code})."""
     references = kind_fields(form.kind)
+    moved = form.paths_in_form()
+    list_codes: dict[str, dict[str, str]] = {}
+    for name, mapping in form.choice_codes.items():
+        list_codes.setdefault(references[name].list_name, {}).update(
+            {code: model for model, code in mapping.items()})
     return {
         "kind": form.kind,
         "enumerator_path": form.field_path("enumerator_id"),
-        "paths": form.paths_in_form(),
+        "paths": moved,
         "codes": {references[name].path: {code: model for model, code in mapping.items()}
                   for name, mapping in form.choice_codes.items()},
+        # for the labels of the kind's codes and questions (stg_kobo__kind_choices, _questions):
+        # the form's path of each reference select question -> its reference choice list,
+        # each reference list's codes as the form writes them, the questions it moved
+        "lists": {form.field_path(name): f.list_name for name, f in references.items() if f.list_name},
+        "list_codes": list_codes,
+        "questions": {path: reference.rsplit("/", 1)[-1] for reference, path in moved.items()},
     }
 
 

@@ -1,10 +1,13 @@
 -- Every row of the cleaning log with what became of it. A correction is applied only when
 -- its old value still matches the data: otherwise the data changed since (an edit in
 -- Kobo, an earlier correction) and the officer must look again. A correction for a form
--- the log does not cover (see cleaning_log_forms) is reported as unknown_field.
+-- the log does not cover (see cleaning_log_forms) is reported as unknown_field. A row may
+-- name the form by its registry dataset or by the built-in model it feeds (its kind): the
+-- corrections apply to the kind's models, which every form of the kind feeds.
 {%- set forms = cleaning_log_forms() %}
 with log as (
-    select * from {{ ref('ref_cleaning_log') }}
+    select * replace ({{ kobo_quality_form('form') }} as form)
+    from {{ ref('ref_cleaning_log') }}
 ),
 
 current_values as (

@@ -4,7 +4,7 @@
 with current_payloads as (
     {%- for dataset in var('kobo_datasets') %}
     select '{{ dataset }}' as dataset, _id as submission_id, _uuid, landed_at,
-           payload ->> '$."grp_general/enumerator_id"' as enumerator_id
+           {{ kobo_enumerator_id(dataset) }} as enumerator_id
     from {{ source('kobo', 'kobo_' ~ dataset) }}
     where deleted_at is null
     {% if not loop.last %}union all{% endif %}
@@ -31,7 +31,7 @@ findings as (
 )
 
 select
-    findings.dataset as form,
+    {{ kobo_quality_form('findings.dataset') }} as form,
     findings.submission_id,
     findings.enumerator_id,
     findings.rule,

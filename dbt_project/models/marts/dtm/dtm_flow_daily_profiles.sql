@@ -37,8 +37,8 @@ by_category as (
 
 labels as (
     select choice_list, choice_code, label_en, label_fr
-    from {{ ref('stg_kobo__form_choices') }}
-    where dataset = 'dtm_flow_counts' and is_latest_version
+    from {{ ref('stg_kobo__kind_choices') }}
+    where kind = 'dtm_flow_counts'
 ),
 
 current_rows as (

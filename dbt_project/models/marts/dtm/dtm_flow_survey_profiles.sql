@@ -40,8 +40,8 @@ asked as (
 
 labels as (
     select choice_list, choice_code, label_en, label_fr
-    from {{ ref('stg_kobo__form_choices') }}
-    where dataset = 'dtm_flow_survey' and is_latest_version
+    from {{ ref('stg_kobo__kind_choices') }}
+    where kind = 'dtm_flow_survey'
 ),
 
 points as (

@@ -16,8 +16,8 @@ places as (
     select pcode as place, name as name_en, name as name_fr from {{ ref('ref_admin_pcodes') }} where admin_level = 2
     union all
     select choice_code, label_en, label_fr
-    from {{ ref('stg_kobo__form_choices') }}
-    where dataset = 'dtm_flow_survey' and choice_list = 'country' and is_latest_version
+    from {{ ref('stg_kobo__kind_choices') }}
+    where kind = 'dtm_flow_survey' and choice_list = 'country'
 )
 
 select

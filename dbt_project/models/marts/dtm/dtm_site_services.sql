@@ -8,8 +8,8 @@ with assessments as (
 
 services as (
     select choice_code as service, label_en, label_fr
-    from {{ ref('stg_kobo__form_choices') }}
-    where dataset = 'dtm_site' and choice_list = 'service' and is_latest_version
+    from {{ ref('stg_kobo__kind_choices') }}
+    where kind = 'dtm_site' and choice_list = 'service'
 ),
 
 areas as (

@@ -43,8 +43,8 @@ admin_names as (
 
 activities as (
     select choice_code, label_en, label_fr
-    from {{ ref('stg_kobo__form_choices') }}
-    where dataset = 'me_activity' and choice_list = 'activity' and is_latest_version
+    from {{ ref('stg_kobo__kind_choices') }}
+    where kind = 'me_activity' and choice_list = 'activity'
 ),
 
 joined as (

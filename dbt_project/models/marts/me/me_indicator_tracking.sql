@@ -152,8 +152,8 @@ valued as (
 
 labels as (
     select choice_list, choice_code, label_en, label_fr
-    from {{ ref('stg_kobo__form_choices') }}
-    where dataset = 'me_activity' and choice_list in ('sex', 'displacement_status', 'yes_no') and is_latest_version
+    from {{ ref('stg_kobo__kind_choices') }}
+    where kind = 'me_activity' and choice_list in ('sex', 'displacement_status', 'yes_no')
 )
 
 select

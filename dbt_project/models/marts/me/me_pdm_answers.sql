@@ -44,8 +44,8 @@ asked as (
 
 labels as (
     select choice_list, choice_code, label_en, label_fr
-    from {{ ref('stg_kobo__form_choices') }}
-    where dataset = 'me_pdm' and is_latest_version
+    from {{ ref('stg_kobo__kind_choices') }}
+    where kind = 'me_pdm'
 ),
 
 counted as (

@@ -14,11 +14,9 @@ answers as (
 ),
 
 labels as (
-    select question_name, arg_max(label_en, version_deployed_at) as label_en,
-           arg_max(label_fr, version_deployed_at) as label_fr
-    from {{ ref('stg_kobo__form_questions') }}
-    where dataset = 'me_perception'
-    group by question_name
+    select question_name, label_en, label_fr
+    from {{ ref('stg_kobo__kind_questions') }}
+    where kind = 'me_perception'
 )
 
 select
