@@ -93,8 +93,8 @@ def submissions() -> list[tuple[int, str, dict, bool]]:
     ]
 
 
-def warehouse(contents=None, subs=None, form=FORM) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
+def warehouse(contents=None, subs=None, form=FORM, path=":memory:") -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
     con.execute("create schema raw")
     con.execute(submissions_ddl(form.raw_table))
     con.execute(FORM_CONTENT_DDL)
