@@ -436,8 +436,8 @@ def build_form_tables(con: duckdb.DuckDBPyConnection, form: FormEntry, salt: str
             con.execute(f"create or replace table {target} as {table_sql(form, table, choices_table)}")
             counts[table.name] = con.execute(f"select count(*) from {target}").fetchone()[0]
             con.execute(f"comment on table {target} is {literal(_table_comment(form, table))}")
-            for column in table.columns:
-                if column.question is not None and (column.question.label_en or column.question.label_fr):
+            for column in table.columns:  # what an analyst sees beside the column: the question
+                if column.question is not None:
                     con.execute(f"comment on column {target}.{quote(column.name)} is "
                                 f"{literal(_column_comment(column))}")
         for stale in sorted(previous - set(counts)):  # a table an earlier layout had
@@ -495,4 +495,4 @@ def _table_comment(form: FormEntry, table: Table) -> str:
 def _column_comment(column: Column) -> str:
     q = column.question
     labels = " / ".join(dict.fromkeys(label for label in (q.label_en, q.label_fr) if label))
-    return f"{q.path} ({q.type}): {labels}"
+    return f"{q.path} ({q.type})" + (f": {labels}" if labels else "")

@@ -34,7 +34,7 @@ EXPECTED_RULE = {
     "gps_outside_car": "gps_outside_car",
     "breakdown_mismatch": "idp_breakdown_mismatch",
 }
-BELOW_RAW = ("staging", "cleaned", "marts", "reports")
+BELOW_RAW = ("forms", "staging", "cleaned", "marts", "reports")
 
 
 def corrected_truth(dataset, con) -> tuple[dict, set[int]]:
