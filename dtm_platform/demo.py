@@ -19,7 +19,7 @@ from dtm_platform.kobo.mock.server import MockKoboServer
 from dtm_platform.settings import load_settings
 from dtm_platform.warehouse import connect_duckdb
 
-LAYERS = ("raw", "reference", "staging", "cleaned", "marts", "reports", "serving")
+LAYERS = ("raw", "forms", "reference", "staging", "cleaned", "marts", "reports", "serving")
 
 
 @dataclass

@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from dtm_platform.quality.form_suites import resolve_form_suite
 from dtm_platform.quality.parameters import ParameterContext, remember_passed, suite_parameters
 from dtm_platform.quality.runner import SuiteOutcome, validate
 from dtm_platform.quality.suites import Suite
@@ -88,13 +89,19 @@ def build_gx_check(suite: Suite) -> dg.AssetChecksDefinition:
         name=CHECK_NAME,
         blocking=True,
         description=f"Great Expectations suite {suite.file.parent.name}/{suite.file.name}: "
-                    f"{len(suite.document['expectations'])} expectations; a failure stops what depends on it.",
+                    f"{len(suite.document['expectations'])} expectations"
+                    + (" and those derived from the form's content" if (suite.document.get("meta") or {}).get(
+                        "derive_from_form_content") else "")
+                    + "; a failure stops what depends on it.",
     )
     def _gx_check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         settings = load_settings()
-        frame = read_warehouse_frame(settings.warehouse_path, suite.asset_path, suite.needed_columns())
-        parameters = suite_parameters(ParameterContext(suite, settings.warehouse_path, settings.quality_dir, len(frame)))
-        outcome = validate(frame, suite, parameters)
+        # A typed form's suite gets its expectations from the form's content as it is now.
+        current = resolve_form_suite(suite, settings.warehouse_path)
+        frame = read_warehouse_frame(settings.warehouse_path, current.asset_path, current.needed_columns())
+        parameters = suite_parameters(ParameterContext(current, settings.warehouse_path, settings.quality_dir,
+                                                       len(frame)))
+        outcome = validate(frame, current, parameters)
         result_path, docs_path = save_result(outcome, settings.quality_dir, context.run.run_id)
         if not outcome.blocking_failures:
             remember_passed(settings.quality_dir, suite.name, outcome.rows, context.run.run_id)

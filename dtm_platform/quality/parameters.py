@@ -149,6 +149,13 @@ def _codes_as_the_models_read_them(form: FormEntry, list_name: str, contents: li
     return codes
 
 
+def live_submissions(context: ParameterContext) -> int:
+    """Submissions of the form's raw table that are not deleted: the rows its typed table holds."""
+    with connect_duckdb(context.warehouse, read_only=True) as con:
+        return con.execute(
+            f'select count(*) from raw."kobo_{context.form}" where deleted_at is null').fetchone()[0]
+
+
 def registered_datasets(context: ParameterContext) -> list[str]:
     """The datasets of the form registry the platform runs with (DTM_FORMS_FILE)."""
     return [form.dataset for form in load_registry(load_settings().forms_file)]
@@ -168,4 +175,5 @@ PROVIDERS = {
     "previous_row_count": previous_row_count,
     "known_form_versions": known_form_versions,
     "rounds_collected": rounds_collected,
+    "live_submissions": live_submissions,
 }

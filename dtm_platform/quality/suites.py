@@ -5,7 +5,10 @@
 
 Every form of the registry gets its raw suite from ``defaults/raw_form.json`` (the same
 guarantees for any form: nothing lost, ``_id`` unique, versions known); a file
-``expectations/raw/kobo_<dataset>.json`` replaces it for that form.
+``expectations/raw/kobo_<dataset>.json`` replaces it for that form. Likewise its typed
+tables ``forms/<dataset>`` get ``defaults/typed_form.json``, completed from the form's
+content when the check runs (``form_suites.py``); ``expectations/forms/<dataset>.json``
+replaces it, or extends it when its meta says ``"extends": "default"``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from dtm_platform.settings import PROJECT_ROOT
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 DEFAULT_RAW_SUITE = Path(__file__).with_name("defaults") / "raw_form.json"
+DEFAULT_FORM_SUITE = Path(__file__).with_name("defaults") / "typed_form.json"
+FORMS_LAYER = "forms"
 
 # Expectations whose kwargs name columns; the runner loads only these columns' data.
 COLUMN_KWARGS = ("column", "column_A", "column_B")
@@ -61,11 +66,37 @@ def load_suites(directory: Path = EXPECTATIONS_DIR,
     no file of its own."""
     suites = _suite_files(directory)
     template = json.loads(DEFAULT_RAW_SUITE.read_text(encoding="utf-8"))
+    typed_template = json.loads(DEFAULT_FORM_SUITE.read_text(encoding="utf-8"))
     for form in forms:
         path = ("raw", form.raw_table)
         if path not in suites:
             suites[path] = default_raw_suite(form, template)
+        typed = (FORMS_LAYER, form.dataset)
+        suites[typed] = default_form_suite(form, typed_template, suites.get(typed))
     return suites
+
+
+def expectation_key(expectation: dict) -> tuple:
+    """What an expectation checks: its type and column (None for a table expectation)."""
+    kwargs = expectation.get("kwargs") or {}
+    return expectation["type"], kwargs.get("column"), tuple(kwargs.get("column_list") or ())
+
+
+def default_form_suite(form: FormEntry, template: dict, own: Suite | None = None) -> Suite:
+    """The gate of a form's typed tables: the template, or the form's own file, which
+    replaces it unless its meta says ``"extends": "default"``; then its expectations are
+    added, and override the template's (and the derived ones) of the same type and column."""
+    path = (FORMS_LAYER, form.dataset)
+    own_meta = (own.document.get("meta") or {}) if own else {}
+    if own is not None and own_meta.get("extends") != "default":
+        return Suite(path, own.file, {**own.document, "meta": {"form": form.dataset, **own_meta}})
+    mine = own.document["expectations"] if own else []
+    overridden = {expectation_key(e) for e in mine}
+    expectations = [e for e in template["expectations"] if expectation_key(e) not in overridden] + mine
+    meta = {**template["meta"], **own_meta, "form": form.dataset,
+            "notes": template["meta"]["notes"].replace("{title}", form.title)}
+    document = {**template, "name": f"{FORMS_LAYER}/{form.dataset}", "expectations": expectations, "meta": meta}
+    return Suite(path, own.file if own else DEFAULT_FORM_SUITE, document)
 
 
 def default_raw_suite(form: FormEntry, template: dict) -> Suite:

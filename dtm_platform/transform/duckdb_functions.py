@@ -6,6 +6,7 @@ connection opens, so the salt is never written into compiled SQL, logs or run re
 
 from __future__ import annotations
 
+import duckdb
 import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
@@ -15,12 +16,18 @@ from dtm_platform.settings import load_settings
 from dtm_platform.transform.pseudonymize import pseudonymize
 
 
-def register_functions(conn: DuckDBPyConnection) -> None:
-    salt = load_settings().hash_salt
+def register_functions(conn: DuckDBPyConnection, salt: str | None = None) -> None:
+    """Register the functions on ``conn``; ``salt`` defaults to DTM_HASH_SALT. Registering
+    again (a connection building several forms) replaces the function."""
+    salt = load_settings().hash_salt if salt is None else salt
 
     def dtm_pseudonymize(values: pa.Array) -> pa.Array:
         return pa.array([pseudonymize(v, salt) for v in values.to_pylist()], pa.string())
 
+    try:
+        conn.remove_function("dtm_pseudonymize")
+    except (duckdb.InvalidInputException, duckdb.CatalogException):
+        pass  # not registered yet
     conn.create_function("dtm_pseudonymize", dtm_pseudonymize, [VARCHAR], VARCHAR,
                          type="arrow", side_effects=False)
 

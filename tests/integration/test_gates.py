@@ -61,9 +61,13 @@ def test_a_bad_batch_fails_the_raw_gate_and_the_report_is_not_built(isolated_hom
     settings = load_settings()
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         tables = {r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema not in ('raw', 'reference')"
+            "select table_name from information_schema.tables where table_schema not in ('raw', 'reference', 'forms')"
         ).fetchall()}
         assert not [t for t in tables if "dtm_locality" in t or t.startswith(("dtm_", "dq_"))]
+        # the other forms' typed tables are built (named after their forms), the locality form's not
+        typed = {r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'forms'").fetchall()}
+        assert "dtm_site" in typed and not [t for t in typed if t.startswith("dtm_locality")]
         assert con.execute("select count(*) from raw.kobo_dtm_locality where form_version is null").fetchone()[0] == BAD_BATCH
     assert not (settings.reports_dir / "dtm_situation_report.html").exists()
 

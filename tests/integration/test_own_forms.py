@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 from datetime import datetime, timedelta
 
+import dagster as dg
 import pytest
 import yaml
 
@@ -17,6 +18,8 @@ from dtm_platform.kobo.mock.forms.common import envelope, form_content, group, r
 from dtm_platform.kobo.mock.server import MockForm
 from dtm_platform.kobo.mock.store import FormVersion, ListSource, SubmissionStore
 from dtm_platform.settings import PROJECT_ROOT
+from dtm_platform.transform.pseudonymize import pseudonymize
+from tests.conftest import TEST_SALT
 from dtm_platform.warehouse import connect_duckdb
 
 OWN_UID = "aOwnEvl5Zx8Qw2Er4Ty6Ui"
@@ -31,6 +34,8 @@ def _content(version: str) -> dict:
         *group("infos", "General", "Généralités", [
             row("text", "infos/code_agent", "Enumerator", "Agent"),
             row("text", "infos/nom_village", "Village", "Village"),
+            # looks personal, and the registry entry has no policy for it: dropped below raw
+            row("text", "infos/nom_repondant", "Respondent's name", "Nom du répondant"),
             row("select_one", "infos/presence_pdi", "IDPs present?", "Présence de PDI ?",
                 select_from_list_name="oui_non"),
         ]),
@@ -58,6 +63,7 @@ def _submissions() -> list[dict]:
             answers = {
                 "infos/code_agent": f"AG{k % 3:02d}",
                 "infos/nom_village": f"Village {k}",
+                "infos/nom_repondant": f"Répondant{k:03d} Exemple",
                 "infos/presence_pdi": "1" if k % 2 else "0",
                 "menages": [{"menages/tel_chef": f"+23672{k:06d}", "menages/taille": str(3 + k),
                              "menages/membres": [{"menages/membres/age": str(20 + k)}]}],
@@ -146,3 +152,63 @@ def test_the_models_over_every_form_read_it(own_build):
     assert {"infos/code_agent", "infos/presence_pdi", "menages"} <= fields
     # one row for the version without content, nothing for the fields of the two known ones
     assert undefined == [(GHOST, "form_version_without_content", None, PER_VERSION[GHOST])]
+
+
+def _forms_columns(con, table: str) -> dict[str, str]:
+    return dict(con.execute("select column_name, data_type from information_schema.columns "
+                            "where table_schema = 'forms' and table_name = ? order by ordinal_position",
+                            [table]).fetchall())
+
+
+def test_its_typed_tables_are_built_from_its_own_content(own_build):
+    outcome, home, _ = own_build
+    assert f"forms/{DATASET}" in outcome.materialized
+    assert f"forms/{DATASET}:gx_suite" in outcome.checks_passed
+    live = sum(count for version, count in PER_VERSION.items())
+    with connect_duckdb(home / "warehouse.duckdb", read_only=True) as con:
+        parent = _forms_columns(con, DATASET)
+        assert list(parent)[:5] == ["submission_id", "submission_uuid", "submitted_at", "form_version",
+                                    "validation_status"]
+        assert parent["start"] == "TIMESTAMP WITH TIME ZONE"
+        assert parent["nb_menages_pdi"] == "BIGINT"  # only in the current version
+        assert parent["presence_pdi"] == "VARCHAR" and "presence_pdi_label_fr" in parent
+        # "Village" names look personal to the guess but are a place: kept as text
+        assert parent["nom_village"] == "VARCHAR" and parent["code_agent"] == "VARCHAR"
+        assert con.execute(f"select count(*) from forms.{DATASET}").fetchone()[0] == live
+        labels = set(con.execute(f"select presence_pdi, presence_pdi_label_en, presence_pdi_label_fr "
+                                 f"from forms.{DATASET}").fetchall())
+        assert labels == {("1", "Yes", "Oui"), ("0", "No", "Non")}
+        by_version = dict(con.execute(f"select form_version, count(nb_menages_pdi) from forms.{DATASET} "
+                                      "group by 1").fetchall())
+        assert by_version == {OLD: 0, CURRENT: PER_VERSION[CURRENT], GHOST: PER_VERSION[GHOST]}
+
+        households = _forms_columns(con, f"{DATASET}__menages")
+        assert list(households) == ["submission_id", "menages_position", "tel_chef_hash", "taille"]
+        members = _forms_columns(con, f"{DATASET}__menages__membres")
+        assert list(members) == ["submission_id", "menages_position", "membres_position", "age"]
+        assert con.execute(f"select count(*) from forms.{DATASET}__menages__membres m "
+                           f"join forms.{DATASET}__menages h using (submission_id, menages_position) "
+                           f"join forms.{DATASET} s using (submission_id)").fetchone()[0] == live
+
+        # the phone is hashed with the platform's pseudonym, and no raw phone is anywhere in forms
+        phones = {s["menages"][0]["menages/tel_chef"] for s in _submissions()}
+        hashes = {r[0] for r in con.execute(f"select tel_chef_hash from forms.{DATASET}__menages").fetchall()}
+        assert hashes == {pseudonymize(phone, TEST_SALT) for phone in phones}
+        for table, column in con.execute("select table_name, column_name from information_schema.columns "
+                                         "where table_schema = 'forms'").fetchall():
+            values = {r[0] for r in con.execute(f'select distinct "{column}"::varchar from forms."{table}"').fetchall()}
+            assert not any(phone in (value or "") for value in values for phone in phones), f"{table}.{column}"
+            assert not any("Exemple" in (value or "") for value in values), f"{table}.{column}"
+        assert not [c for c in parent if c.startswith("nom_repondant")]
+
+
+def test_its_materialization_names_the_personal_questions_dropped_for_want_of_a_policy(own_build):
+    with dg.DagsterInstance.get() as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey(["forms", DATASET]))
+    metadata = {k: v.value for k, v in event.asset_materialization.metadata.items()}
+    assert metadata["personal_dropped_without_policy"] == ["infos/nom_repondant"]
+    assert metadata["personal_policies"] == {"infos/nom_repondant": "drop", "menages/tel_chef": "hash"}
+    assert metadata["tables"] == {DATASET: sum(PER_VERSION.values()), f"{DATASET}__menages": sum(PER_VERSION.values()),
+                                  f"{DATASET}__menages__membres": sum(PER_VERSION.values())}
+    assert metadata["type_changes"] == 0
+    assert "Exemple" not in repr(metadata) and "+23672" not in repr(metadata)
