@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from dtm_platform.kobo.form_content import Question, choice_codes, form_questions
-from dtm_platform.kobo.kinds import ENUMERATOR_QUESTION, KindField, kind_fields, reference_content
+from dtm_platform.kobo.kinds import ENUMERATOR_QUESTION, KIND_NAMES, KindField, kind_fields, reference_content
 from dtm_platform.kobo.registry import DEFAULT_SCHEDULE, FormEntry
 
 # The question types that can hold each model field.
@@ -164,6 +164,81 @@ def _check_codes(entry: FormEntry, field: KindField, path: str, form_codes: list
                     f"know and count as other answers; {advice}")]
 
 
+# How alike a question must be to a reference question (name or label, 0..1) to be
+# suggested for it, and the share of the reference's required questions a form must match
+# for its kind to be suggested.
+SIMILAR = 0.8
+KIND_MATCH = 0.6
+
+
+def suggested_mapping(content: dict) -> tuple[str | None, dict]:
+    """The kind whose reference form this form resembles most, and the fields its questions
+    seem to hold (only those kept elsewhere than the reference keeps them); (None, {})
+    when no kind matches enough of its required questions."""
+    questions = form_questions(content, with_groups=True)
+    best: tuple[float, str | None, dict] = (0.0, None, {})
+    for kind in KIND_NAMES:
+        reference = {q.name: q for q in form_questions(reference_content(kind), with_groups=True)}
+        matched: dict[str, str] = {}
+        for name, wanted in reference.items():
+            fits = FITS.get(wanted.type, {wanted.type})
+            scored = [(max(_likeness(wanted.name, q.name), _likeness(wanted.label_en, q.label_en),
+                           _likeness(wanted.label_fr, q.label_fr)), q.path)
+                      for q in questions if q.type in fits and q.in_repeat == wanted.in_repeat]
+            score, path = max(scored, default=(0.0, None))
+            if path and score >= SIMILAR:
+                matched[name] = path
+        required = [n for n, f in kind_fields(kind).items() if f.required]
+        share = sum(n in matched for n in required) / len(required) if required else 0.0
+        if share > best[0]:
+            best = (share, kind, _concise(kind, matched, content, reference_content(kind)))
+    return (best[1], best[2]) if best[0] >= KIND_MATCH else (None, {})
+
+
+def _concise(kind: str, matched: dict[str, str], content: dict, reference: dict) -> dict:
+    """The fields a registry entry needs for ``matched``: none that a mapped group already
+    moves, and for a select whose codes differ, its codes matched by their labels."""
+    fields: dict[str, object] = {}
+    paths: dict[str, str] = {}
+    form_lists, reference_lists = _labelled_choices(content), _labelled_choices(reference)
+    by_path = {q.path: q for q in form_questions(content)}
+    for name, path in matched.items():  # reference order: a group before what it holds
+        field = kind_fields(kind)[name]
+        implied = FormEntry(uid="x", dataset="x", title="x", kind=kind, fields=paths).field_path(name)
+        codes = {}
+        question = by_path.get(path)
+        if field.choices and question is not None and question.list_name:
+            theirs = form_lists.get(question.list_name, {})
+            for code, labels in reference_lists.get(field.list_name or "", {}).items():
+                own = next((c for c, l in theirs.items() if l & labels), None)
+                if own is not None and own != code:
+                    codes[code] = own
+        if implied != path:
+            paths[name] = path
+        if codes:
+            fields[name] = {"path": path, "choices": codes}
+        elif implied != path:
+            fields[name] = path
+    return fields
+
+
+def _labelled_choices(content: dict) -> dict[str, dict[str, set[str]]]:
+    """list name -> code -> its labels (any language, lowercased)."""
+    lists: dict[str, dict[str, set[str]]] = {}
+    for choice in content.get("choices") or []:
+        labels = choice.get("label")
+        labels = [labels] if isinstance(labels, str) else (labels or [])
+        lists.setdefault(str(choice.get("list_name")), {})[str(choice.get("name"))] = {
+            _ascii(str(l)).lower() for l in labels if l}
+    return lists
+
+
+def _likeness(a: str, b: str) -> float:
+    if not a or not b:
+        return 0.0
+    return difflib.SequenceMatcher(None, _ascii(a).lower(), _ascii(b).lower()).ratio()
+
+
 def suggested_entry(asset: dict, taken: set[str]) -> tuple[dict, list[str]]:
     """A registry entry for a form as the server describes it, and what to review in it."""
     content = asset.get("content") or {}
@@ -176,11 +251,17 @@ def suggested_entry(asset: dict, taken: set[str]) -> tuple[dict, list[str]]:
     entry: dict = {"uid": asset["uid"], "dataset": dataset, "title": str(asset.get("name") or dataset),
                    "schedule": DEFAULT_SCHEDULE, "kind": "none"}
     review = [f"dataset {dataset!r} and title come from the form's name: rename them if you like"]
-    enumerator = next((q.path for q in questions if re.search(r"enum|agent|enqu[êe]teur|collect", q.path, re.I)
-                       and q.type in FIELD_TYPES["enumerator_id"]), None)
-    if enumerator:
-        entry["fields"] = {"enumerator_id": enumerator}
-        review.append(f"fields.enumerator_id {enumerator!r} is a guess from the question's name")
+    kind, mapping = suggested_mapping(content)
+    if kind:
+        entry["kind"], entry["fields"] = kind, mapping
+        review.append(f"kind {kind}: its reference form's questions matched this form's by name, label and type; "
+                      f"check every field (`dtm forms check` lists what is still missing)")
+    else:
+        enumerator = next((q.path for q in questions if re.search(r"enum|agent|enqu[êe]teur|collect", q.path, re.I)
+                           and q.type in FIELD_TYPES["enumerator_id"]), None)
+        if enumerator:
+            entry["fields"] = {"enumerator_id": enumerator}
+            review.append(f"fields.enumerator_id {enumerator!r} is a guess from the question's name")
     personal = suspected_personal(questions)
     entry["personal_fields"] = personal
     if personal:
