@@ -133,8 +133,9 @@
 {%- endmacro %}
 
 {#- Every live submission of every form, as (form, submission_id, enumerator_id,
-    submitted_at): the cleaned models, one per form (the activity form's facilitator is its
-    enumerator). -#}
+    submitted_at): the cleaned models of each kind, whichever forms feed it (the activity
+    form's facilitator is its enumerator), and the raw table of each form that feeds no
+    kind (form: its dataset, as data quality names it). -#}
 {% macro dq_all_submissions() -%}
     select 'dtm_locality' as form, submission_id, enumerator_id, submitted_at from {{ ref('cln_dtm_locality_assessments') }}
     union all
@@ -149,4 +150,10 @@
     select 'me_pdm', submission_id, enumerator_id, submitted_at from {{ ref('cln_me_pdm_interviews') }}
     union all
     select 'me_perception', submission_id, enumerator_id, submitted_at from {{ ref('cln_me_perception_interviews') }}
+    {%- for dataset, form in var('kobo_forms', {}).items() if form.get('kind') in (none, 'none') %}
+    union all
+    select '{{ dataset }}', _id, {{ kobo_enumerator_id(dataset) }}, submission_time
+    from {{ source('kobo', 'kobo_' ~ dataset) }}
+    where deleted_at is null
+    {%- endfor %}
 {%- endmacro %}

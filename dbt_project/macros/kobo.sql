@@ -120,3 +120,14 @@
     {{ column }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- (dataset, its kobo_forms entry) for every registered form that feeds a kind, in
+    registry order. -#}
+{% macro kobo_forms_feeding_a_kind() -%}
+    {%- set feeding = [] -%}
+    {%- for dataset, form in var('kobo_forms', {}).items() if form.get('kind') not in (none, 'none') -%}
+        {%- do feeding.append((dataset, form)) -%}
+    {%- endfor -%}
+    {{ return(feeding) }}
+{%- endmacro %}

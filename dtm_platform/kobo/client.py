@@ -13,10 +13,13 @@ import json
 import logging
 import random
 import threading
+import re
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -78,8 +81,12 @@ class KoboClient:
         forms: list[dict] = []
         while url:
             body = self.get_json(url, params, form="(form list)")
-            forms.extend(body["results"])
+            forms.extend(_results(body, "(form list)", url))
             url, params = body.get("next"), None
+            if url and not _same_origin(url, self.base_url):
+                # The token goes with every request: never to a host the operator did not name.
+                raise KoboError(f"form list: the server's next page is on another host "
+                                f"({_without_credentials(url)}); refusing to send the token there")
         return forms
 
     def get_form(self, uid: str) -> dict:
@@ -106,10 +113,9 @@ class KoboClient:
                       "limit": self.page_size}
             if fields is not None:
                 params["fields"] = json.dumps(fields)
-            page = self.get_json(f"{self.base_url}/api/v2/assets/{uid}/data/", params, form=uid)
-            results = page["results"]
-            if not isinstance(results, list):
-                raise KoboError(f"form {uid}: the data endpoint answered without a results list")
+            url = f"{self.base_url}/api/v2/assets/{uid}/data/"
+            page = self.get_json(url, params, form=uid)
+            results = _results(page, uid, url)
             if not results and page.get("next"):
                 # An empty page that promises more is a server glitch, not the end: ask again.
                 empty_pages += 1
@@ -185,6 +191,12 @@ class KoboClient:
                 with self._in_flight:
                     response = self._http.get(url, params=params)
                 if response.status_code == 200:
+                    if parse is _parse and _is_html(response):
+                        # A login page or a proxy's error page: retrying does not change it.
+                        raise KoboError(f"form {form}: {_without_credentials(url)} answered an HTML page, not "
+                                        "the API's JSON (a login or proxy page?): check DTM_KOBO_URL "
+                                        "(the server's root, e.g. https://kf.kobotoolbox.org) and DTM_KOBO_TOKEN",
+                                        status=200)
                     # orjson: the same values as the standard library, several times faster;
                     # its errors (cut-short or non-UTF-8 bodies) are json.JSONDecodeError too.
                     body = parse(response.content)
@@ -196,16 +208,19 @@ class KoboClient:
                 reason: str = f"HTTP {response.status_code}"
                 wait = _retry_after(response)
             # a body cut short (JSONDecodeError) or not UTF-8 at all (UnicodeDecodeError)
-            except (httpx.TimeoutException, httpx.TransportError, json.JSONDecodeError, UnicodeDecodeError) as error:
+            # or a compressed body that does not decompress (DecodingError; zlib's own error
+            # where httpx lets it through): a transfer gone wrong, worth another try
+            except (httpx.TimeoutException, httpx.TransportError, httpx.DecodingError, zlib.error,
+                    json.JSONDecodeError, UnicodeDecodeError) as error:
                 reason, wait = type(error).__name__, None
             attempt += 1
             if attempt > self.max_retries:
-                raise KoboError(f"form {form}: {url} still failing after {self.max_retries} retries "
-                                f"(last: {reason})")
+                raise KoboError(f"form {form}: {_without_credentials(url)} still failing after "
+                                f"{self.max_retries} retries (last: {reason})")
             delay = wait if wait is not None else self._backoff(attempt)
             with self._stats_lock:
                 self.stats.retries += 1
-            log.warning("form %s: %s (%s); retry %d/%d in %.1fs", form, url, reason, attempt,
+            log.warning("form %s: %s (%s); retry %d/%d in %.1fs", form, _without_credentials(url), reason, attempt,
                         self.max_retries, delay)
             time.sleep(delay)
 
@@ -244,4 +259,30 @@ def _describe_failure(form: str, url: str, response: httpx.Response) -> str:
         403: "the token's account has no access to this form",
         404: "no such form or endpoint: check the uid in the form registry and DTM_KOBO_URL",
     }.get(response.status_code, "the server refused the request")
-    return f"form {form}: {url} answered HTTP {response.status_code}: {hint}"
+    return f"form {form}: {_without_credentials(url)} answered HTTP {response.status_code}: {hint}"
+
+
+def _results(page: object, form: str, url: str) -> list:
+    """The ``results`` list of a KPI list answer; anything else fails naming what came."""
+    if isinstance(page, dict) and isinstance(page.get("results"), list):
+        return page["results"]
+    where = f"form {form}: {_without_credentials(url)}"
+    if isinstance(page, dict) and "detail" in page:
+        raise KoboError(f"{where} answered an error instead of results: {str(page['detail'])[:200]}")
+    shape = type(page).__name__ if not isinstance(page, dict) else f"an object with keys {sorted(page)[:8]}"
+    raise KoboError(f"{where} answered {shape}, not a list of results")
+
+
+def _is_html(response: httpx.Response) -> bool:
+    content_type = response.headers.get("Content-Type", "").lower()
+    return "html" in content_type or response.content.lstrip()[:1] == b"<"
+
+
+def _same_origin(url: str, base_url: str) -> bool:
+    a, b = urlsplit(url), urlsplit(base_url)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
+def _without_credentials(url: str) -> str:
+    """``url`` without a user:password@ part, even where the URL does not parse."""
+    return re.sub(r"(?<=//)[^/?#\s]*@", "", str(url))

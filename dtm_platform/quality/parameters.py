@@ -169,8 +169,16 @@ def issue_forms(context: ParameterContext) -> list[str]:
     return sorted(set(KIND_NAMES) | {f.dataset for f in forms if f.kind not in KIND_NAMES})
 
 
+def followed_forms(context: ParameterContext) -> list[str]:
+    """The forms whose submissions data quality follows (dq_all_submissions), as it names
+    them: each kind a registered form feeds, each registered form that feeds none."""
+    forms = load_registry(load_settings().forms_file)
+    return sorted({f.kind if f.kind in KIND_NAMES else f.dataset for f in forms})
+
+
 PROVIDERS = {
     "registered_datasets": registered_datasets,
+    "followed_forms": followed_forms,
     "issue_forms": issue_forms,
     "previous_row_count": previous_row_count,
     "known_form_versions": known_form_versions,

@@ -47,11 +47,14 @@ def ensure_manifest(forms: list[FormEntry], project: DbtProject = DBT_PROJECT) -
         )
         if newest <= built:
             return manifest
-    subprocess.run(
+    parsed = subprocess.run(
         [DBT_EXECUTABLE, "parse", "--quiet", "--vars", vars_json, "--project-dir", str(project.project_dir),
          "--profiles-dir", str(project.profiles_dir), "--target-path", str(target)],
-        check=True, env=env, cwd=project.project_dir,
+        env=env, cwd=project.project_dir, capture_output=True, text=True,
     )
+    if parsed.returncode != 0:
+        # dbt's own message, not the command line: its --vars carry the whole registry.
+        raise RuntimeError(f"dbt parse failed for the form registry:\n{(parsed.stdout + parsed.stderr)[-4000:]}")
     return manifest
 
 
@@ -108,9 +111,11 @@ def _form_vars(form: FormEntry) -> dict:
         "codes": {references[name].path: {code: model for model, code in mapping.items()}
                   for name, mapping in form.choice_codes.items()},
         # for the labels of the kind's codes and questions (stg_kobo__kind_choices, _questions):
-        # the form's path of each reference select question -> its reference choice list,
-        # each reference list's codes as the form writes them, the questions it moved
-        "lists": {form.field_path(name): f.list_name for name, f in references.items() if f.list_name},
+        # the form's path of each reference select question -> its reference choice list
+        # (for a form that keeps anything elsewhere; one that does not uses the reference's
+        # lists), each reference list's codes as the form writes them, the questions it moved
+        "lists": {form.field_path(name): f.list_name for name, f in references.items()
+                  if f.list_name and (moved or form.choice_codes)},
         "list_codes": list_codes,
         "questions": {path: reference.rsplit("/", 1)[-1] for reference, path in moved.items()},
     }

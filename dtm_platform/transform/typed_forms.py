@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from dtm_platform.kobo.form_check import form_questions, suspected_personal
+from dtm_platform.kobo.form_content import STRUCTURE_TYPES
 from dtm_platform.kobo.registry import FormEntry
 from dtm_platform.transform.duckdb_functions import register_functions
 
@@ -37,7 +38,6 @@ CATALOG_TABLE = "form_tables"
 # The submission's own columns in every parent table, before the questions.
 METADATA_COLUMNS = (("submission_id", "BIGINT"), ("submission_uuid", "VARCHAR"), ("submitted_at", "TIMESTAMPTZ"),
                     ("form_version", "VARCHAR"), ("validation_status", "VARCHAR"))
-STRUCTURE_TYPES = {"begin_group", "end_group", "begin_repeat", "end_repeat"}
 # Rows of the survey that hold no answer.
 SKIPPED_TYPES = STRUCTURE_TYPES | {"note", ""}
 SCALAR_TYPES = {"integer": "BIGINT", "decimal": "DOUBLE", "range": "DOUBLE", "date": "DATE", "today": "DATE",

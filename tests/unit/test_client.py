@@ -325,3 +325,87 @@ def test_in_flight_bound_is_never_exceeded(server):
     # eight requests that each take at least `delay`, two at a time
     assert elapsed >= (threads_n / 2) * delay
     assert not server.faults
+
+
+# --- answers that are not the API's ------------------------------------------------------------
+
+
+def crafted(handler, **options) -> KoboClient:
+    """A client whose server is ``handler`` (request -> httpx.Response)."""
+    import httpx
+
+    return KoboClient("https://officer:s3cr3t-pass@kobo.example.org", TOKEN, backoff_base=0.01, max_retries=2,
+                      transport=httpx.MockTransport(handler), **options)
+
+
+def test_an_html_login_page_fails_at_once_naming_the_form_and_the_fix():
+    import httpx
+
+    calls = []
+
+    def login_page(request):
+        calls.append(request)
+        return httpx.Response(200, headers={"Content-Type": "text/html; charset=utf-8"},
+                              content=b"<!DOCTYPE html><html><body>Sign in</body></html>")
+
+    with crafted(login_page) as client, pytest.raises(KoboError) as caught:
+        fetch_all(client)
+    message = str(caught.value)
+    assert f"form {UID}" in message and "HTML page" in message and "DTM_KOBO_URL" in message
+    assert len(calls) == 1  # retrying does not turn a login page into data
+    assert "s3cr3t-pass" not in message and TOKEN not in message
+
+
+@pytest.mark.parametrize("body, expected", [
+    ({"detail": "You do not have permission to perform this action."}, "answered an error instead of results: "
+                                                                        "You do not have permission"),
+    ([{"_id": 1}], "answered list, not a list of results"),
+    ({"count": 3, "items": []}, "answered an object with keys ['count', 'items'], not a list of results"),
+])
+def test_a_data_page_of_the_wrong_shape_names_the_form_and_what_came(body, expected):
+    import httpx
+
+    with crafted(lambda request: httpx.Response(200, json=body)) as client, pytest.raises(KoboError) as caught:
+        fetch_all(client)
+    assert f"form {UID}" in str(caught.value) and expected in str(caught.value)
+
+
+def test_a_body_that_does_not_decompress_is_retried_then_named():
+    import httpx
+
+    def broken_gzip(request):
+        return httpx.Response(200, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+                              content=b"\x1f\x8b\x08\x00not really gzip")
+
+    with crafted(broken_gzip) as client, pytest.raises(KoboError) as caught:
+        fetch_all(client)
+    assert "still failing after 2 retries (last: DecodingError)" in str(caught.value)
+    assert client.stats.retries == 2
+
+
+def test_the_form_list_never_follows_a_next_link_to_another_host():
+    import httpx
+
+    seen_hosts = []
+
+    def paged(request):
+        seen_hosts.append(request.url.host)
+        return httpx.Response(200, json={"count": 2, "next": "https://collector.example.net/api/v2/assets/?page=2",
+                                         "results": [{"uid": UID}]})
+
+    with crafted(paged) as client, pytest.raises(KoboError) as caught:
+        client.list_forms()
+    assert "another host (https://collector.example.net" in str(caught.value)
+    assert seen_hosts == ["kobo.example.org"]
+
+
+def test_credentials_in_the_server_url_never_reach_a_message_or_the_log(caplog):
+    import httpx
+
+    with caplog.at_level("WARNING"), crafted(lambda request: httpx.Response(503)) as client, \
+            pytest.raises(KoboError) as caught:
+        client.get_form(UID)
+    assert "https://kobo.example.org/api/v2/assets/" in str(caught.value)
+    assert "retry 1/2" in caplog.text
+    for text in (str(caught.value), caplog.text):
+        assert "s3cr3t-pass" not in text and "officer" not in text

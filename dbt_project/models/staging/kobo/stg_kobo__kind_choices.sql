@@ -4,11 +4,7 @@
 -- mapping: the list of the question at the mapped path, codes mapped back to the models'),
 -- so the marts label what an office's own forms say; where two forms label the same code,
 -- the one listed first in the registry wins.
-{%- set forms = var('kobo_forms', {}) %}
-{%- set feeding = [] %}
-{%- for dataset, form in forms.items() if form.get('kind') not in (none, 'none') %}
-    {%- do feeding.append((dataset, form)) %}
-{%- endfor %}
+{%- set feeding = kobo_forms_feeding_a_kind() %}
 with choices as (
     select * from {{ ref('stg_kobo__form_choices') }} where is_latest_version
 ),

@@ -2,10 +2,7 @@
 -- feeding the kind word them: one row per kind and reference question name, from the
 -- question at the path the form registry maps it to (latest version first); where two forms
 -- word it, the one listed first in the registry wins.
-{%- set feeding = [] %}
-{%- for dataset, form in var('kobo_forms', {}).items() if form.get('kind') not in (none, 'none') %}
-    {%- do feeding.append((dataset, form)) %}
-{%- endfor %}
+{%- set feeding = kobo_forms_feeding_a_kind() %}
 with questions as (
     select * from {{ ref('stg_kobo__form_questions') }}
 ),
