@@ -275,7 +275,8 @@ def _results(page: object, form: str, url: str) -> list:
 
 def _is_html(response: httpx.Response) -> bool:
     content_type = response.headers.get("Content-Type", "").lower()
-    return "html" in content_type or response.content.lstrip()[:1] == b"<"
+    # the body's first bytes only: a data page can be megabytes
+    return "html" in content_type or response.content[:512].lstrip()[:1] == b"<"
 
 
 def _same_origin(url: str, base_url: str) -> bool:

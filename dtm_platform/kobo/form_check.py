@@ -98,7 +98,7 @@ def check_entry(entry: FormEntry, content: dict) -> list[Finding]:
         hint = f"; closest: {', '.join(near)}" if near else ""
         return Finding(entry.dataset, "error", f"{what} maps to {path!r}, which the form does not have{hint}")
 
-    findings += _check_kind_fields(entry, content, missing)
+    findings += _check_kind_fields(entry, content, by_path, missing)
     for path in sorted(entry.personal_fields):
         if path not in by_path:
             findings.append(missing("personal field", path))
@@ -110,11 +110,11 @@ def check_entry(entry: FormEntry, content: dict) -> list[Finding]:
     return findings
 
 
-def _check_kind_fields(entry: FormEntry, content: dict, missing) -> list[Finding]:
-    """The fields of the entry's kind (and the fields it maps) against the form: a mapped
-    path or a required field the form does not have, a question of a type that cannot hold
-    the field, a select whose codes the models would not recognise."""
-    by_path = {q.path: q for q in form_questions(content, with_groups=True)}
+def _check_kind_fields(entry: FormEntry, content: dict, by_path: dict[str, Question], missing) -> list[Finding]:
+    """The fields of the entry's kind (and the fields it maps) against the form (``by_path``:
+    its questions, groups and repeats): a mapped path or a required field the form does not
+    have, a question of a type that cannot hold the field, a select whose codes the models
+    would not recognise."""
     lists = choice_codes(content)
     reference = kind_fields(entry.kind)
     personal_in_reference = set(suspected_personal(form_questions(reference_content(entry.kind)))) \

@@ -44,8 +44,9 @@ class KindField:
         return self.path.rsplit("/", 2)[-2] if "/" in self.path else None
 
 
+@cache
 def reference_content(kind: str) -> dict:
-    """The newest version of the kind's reference form."""
+    """The newest version of the kind's reference form (built once; read it, never change it)."""
     # Imported here: the embedded server's forms are large modules the registry needs only
     # when a kind's fields are first asked for.
     from dtm_platform.kobo.mock import locality_form

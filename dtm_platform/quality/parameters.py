@@ -111,12 +111,10 @@ def _choices(context: ParameterContext, list_name: str) -> list[str]:
     the kind), the codes of every form feeding it, read as the models read them: each form's
     own list for the questions that use ``list_name`` in the kind's reference form, its codes
     mapped by the registry (ARCHITECTURE.md, Forms and kinds)."""
-    forms = load_registry(load_settings().forms_file)
-    feeding = [f for f in forms if f.kind == context.form]
+    feeding = [f for f in _registered_forms() if f.kind == context.form]
     with connect_duckdb(context.warehouse, read_only=True) as con:
         if not feeding:
-            contents = {context.form: _contents(con, context.form)}
-            codes = sorted({code for content in contents[context.form]
+            codes = sorted({code for content in _contents(con, context.form)
                             for code in choice_codes(content).get(list_name, [])})
         else:
             codes = sorted({code for form in feeding
@@ -124,6 +122,11 @@ def _choices(context: ParameterContext, list_name: str) -> list[str]:
     if not codes:
         raise ParameterError(f"suite {context.suite.name}: form {context.form} has no choice list {list_name!r}")
     return codes
+
+
+def _registered_forms() -> list[FormEntry]:
+    """The form registry the platform runs with (DTM_FORMS_FILE)."""
+    return load_registry(load_settings().forms_file)
 
 
 def _contents(con, dataset: str) -> list[dict]:
@@ -158,22 +161,20 @@ def live_submissions(context: ParameterContext) -> int:
 
 def registered_datasets(context: ParameterContext) -> list[str]:
     """The datasets of the form registry the platform runs with (DTM_FORMS_FILE)."""
-    return [form.dataset for form in load_registry(load_settings().forms_file)]
+    return [form.dataset for form in _registered_forms()]
 
 
 def issue_forms(context: ParameterContext) -> list[str]:
     """The names data quality gives a form (the kobo_quality_form macro): the built-in
     model (kind) it feeds, its dataset when it feeds none; every kind's models report even
     with no form of the kind registered."""
-    forms = load_registry(load_settings().forms_file)
-    return sorted(set(KIND_NAMES) | {f.dataset for f in forms if f.kind not in KIND_NAMES})
+    return sorted(set(KIND_NAMES) | {f.dataset for f in _registered_forms() if f.kind not in KIND_NAMES})
 
 
 def followed_forms(context: ParameterContext) -> list[str]:
     """The forms whose submissions data quality follows (dq_all_submissions), as it names
     them: each kind a registered form feeds, each registered form that feeds none."""
-    forms = load_registry(load_settings().forms_file)
-    return sorted({f.kind if f.kind in KIND_NAMES else f.dataset for f in forms})
+    return sorted({f.kind if f.kind in KIND_NAMES else f.dataset for f in _registered_forms()})
 
 
 PROVIDERS = {

@@ -7,6 +7,7 @@ import json
 import textwrap
 
 import pytest
+import yaml
 
 from dtm_platform.kobo.form_check import check_entry
 from dtm_platform.kobo.kinds import kind_fields, reference_content
@@ -82,18 +83,22 @@ def served():
     return {s.dataset: s.form for s in synthetic_forms(localities_per_admin2=1, scale=0.05)}
 
 
-def variant_entry(variant) -> FormEntry:
-    raw = variant.registry_entry(reference_content(variant.kind))
-    return FormEntry(uid=raw["uid"], dataset=raw["dataset"], title=raw["title"], kind=raw["kind"],
-                     fields={n: (m["path"] if isinstance(m, dict) else m) for n, m in raw["fields"].items()},
-                     choice_codes={n: m["choices"] for n, m in raw["fields"].items() if isinstance(m, dict)},
-                     personal_fields=raw["personal_fields"])
+def loaded(tmp_path, raw: dict) -> FormEntry:
+    """A registry entry as the registry reads it from its file."""
+    path = tmp_path / "forms.yml"
+    path.write_text(yaml.safe_dump({"forms": [raw]}, allow_unicode=True), encoding="utf-8")
+    (entry,) = load_registry(path)
+    return entry
+
+
+def variant_entry(variant, tmp_path) -> FormEntry:
+    return loaded(tmp_path, variant.registry_entry(reference_content(variant.kind)))
 
 
 @pytest.mark.parametrize("variant", [LOCALITY_FR, ACTIVITY_PARTNER], ids=lambda v: v.dataset)
-def test_a_variant_mapped_in_full_checks_clean(served, variant):
+def test_a_variant_mapped_in_full_checks_clean(served, variant, tmp_path):
     content = variant.mock_form(served[variant.kind]).content
-    assert [f for f in check_entry(variant_entry(variant), content) if f.severity == "error"] == []
+    assert [f for f in check_entry(variant_entry(variant, tmp_path), content) if f.severity == "error"] == []
 
 
 def test_an_unmapped_variant_fails_the_check_naming_fields_paths_and_closest_questions(served):
@@ -107,25 +112,25 @@ def test_an_unmapped_variant_fails_the_check_naming_fields_paths_and_closest_que
     assert any(f.startswith("WARNING") and "read as empty" in f and "idp_hh" in f for f in findings)
 
 
-def test_codes_the_models_do_not_know_are_an_error_until_mapped(served):
+def test_codes_the_models_do_not_know_are_an_error_until_mapped(served, tmp_path):
     content = LOCALITY_FR.mock_form(served["dtm_locality"]).content
-    entry = variant_entry(LOCALITY_FR)
+    entry = variant_entry(LOCALITY_FR, tmp_path)
     unmapped = FormEntry(**{**entry.__dict__, "choice_codes": {}})
     errors = [str(f) for f in check_entry(unmapped, content) if f.severity == "error"]
     assert any("field idp_present" in e and "none of the form's codes (1, 0)" in e for e in errors)
     assert not [f for f in check_entry(entry, content) if f.severity == "error"]
 
 
-def test_a_question_of_the_wrong_type_is_an_error(served):
+def test_a_question_of_the_wrong_type_is_an_error(served, tmp_path):
     content = LOCALITY_FR.mock_form(served["dtm_locality"]).content
-    entry = variant_entry(LOCALITY_FR)
+    entry = variant_entry(LOCALITY_FR, tmp_path)
     wrong = FormEntry(**{**entry.__dict__, "fields": {**entry.fields, "idp_ind": "localisation/nom_localite"}})
     errors = [str(f) for f in check_entry(wrong, content) if f.severity == "error"]
     assert any("field idp_ind maps to 'localisation/nom_localite', a text question" in e for e in errors)
 
 
 @pytest.mark.parametrize("variant", [LOCALITY_FR, ACTIVITY_PARTNER], ids=lambda v: v.dataset)
-def test_forms_add_suggests_the_kind_and_the_mapping_of_a_variant(served, variant):
+def test_forms_add_suggests_the_kind_and_the_mapping_of_a_variant(served, variant, tmp_path):
     from dtm_platform.kobo.form_check import suggested_entry
 
     form = variant.mock_form(served[variant.kind])
@@ -134,12 +139,7 @@ def test_forms_add_suggests_the_kind_and_the_mapping_of_a_variant(served, varian
     # what the office would have written by hand, codes matched by their labels
     assert entry["fields"] == variant.registry_entry(reference_content(variant.kind))["fields"]
     assert any(line.startswith(f"kind {variant.kind}") for line in review)
-    assert not [f for f in check_entry(FormEntry(uid=form.uid, dataset="x", title="x", kind=entry["kind"],
-                                                 fields={n: m["path"] if isinstance(m, dict) else m
-                                                         for n, m in entry["fields"].items()},
-                                                 choice_codes={n: m["choices"] for n, m in entry["fields"].items()
-                                                               if isinstance(m, dict)}),
-                                       form.content) if f.severity == "error"]
+    assert not [f for f in check_entry(loaded(tmp_path, entry), form.content) if f.severity == "error"]
 
 
 def test_forms_add_suggests_no_kind_for_a_form_unlike_every_reference():
