@@ -1,4 +1,4 @@
-"""The ``dtm`` command: demo, mock-server, dev, forms check, forms add."""
+"""The ``dtm`` command: demo, mock-server, dev, forms check, forms add, cleaning import."""
 
 from __future__ import annotations
 
@@ -25,8 +25,16 @@ def main(argv: list[str] | None = None) -> int:
     add = forms_commands.add_parser("add", help="write a registry entry for a form on the server")
     add.add_argument("uid", help="the form's asset uid (in its URL on the server)")
     add.add_argument("--append", action="store_true", help="append the entry to DTM_FORMS_FILE (else print it)")
+    cleaning = commands.add_parser("cleaning", help="the cleaning loop with the field teams")
+    cleaning_commands = cleaning.add_subparsers(dest="cleaning_command", required=True)
+    imports = cleaning_commands.add_parser(
+        "import", help="import returned verification workbooks into the cleaning log (applied by the next build)")
+    imports.add_argument("files", nargs="+", help="the returned XLSX workbooks")
+    imports.add_argument("--by", default=None, help="who imports (default: this account)")
     args = parser.parse_args(argv)
 
+    if args.command == "cleaning":
+        return _cleaning_import(args.files, args.by)
     if args.command == "forms":
         return _forms_check() if args.forms_command == "check" else _forms_add(args.uid, args.append)
 
@@ -36,6 +44,44 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "mock-server":
         return _serve_mock(args.port)
     return _dev()
+
+
+def _cleaning_import(files: list[str], by: str | None) -> int:
+    """Each file checked and imported now; while a build holds the warehouse, put in the
+    drop folder instead, for the next build to import."""
+    import getpass
+    import shutil
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    import duckdb
+
+    from dtm_platform.cleaning.answers import REJECTED, import_answers
+    from dtm_platform.defs.cleaning import INBOX
+
+    settings = load_settings()
+    status = 0
+    for name in files:
+        source = Path(name)
+        if not source.is_file():
+            print(f"{source}: no such file", file=sys.stderr)
+            status = 1
+            continue
+        try:
+            outcome = import_answers(source, warehouse=settings.warehouse_path, cleaning_dir=settings.cleaning_dir,
+                                     imported_by=by or getpass.getuser(), now=datetime.now(timezone.utc))
+        except duckdb.IOException:  # a build is writing the warehouse (one writer at a time)
+            inbox = settings.cleaning_dir / INBOX
+            inbox.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, inbox / source.name)
+            print(f"{source.name}: a build is using the warehouse; copied to {inbox}, the next build imports it")
+            continue
+        print(outcome.summary())
+        for row in outcome.rows:
+            if row.outcome == REJECTED:
+                print(f"  row {row.row}: {row.reason}")
+        status = status or (2 if outcome.count(REJECTED) else 0)
+    return status
 
 
 def _forms_check() -> int:

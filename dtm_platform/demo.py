@@ -122,6 +122,9 @@ def main(bad_batch: bool = False) -> int:
     if "reports/me_indicator_tracker" in outcome.materialized:
         print(f"M&E indicator tracker: {settings.reports_dir / 'me_indicator_tracker_en.xlsx'} "
               "(and _fr.xlsx, and the HTML summaries beside them)")
+    if "cleaning/verification_workbooks" in outcome.materialized:
+        print(f"Verification workbooks for the field teams: {settings.cleaning_dir / 'verification'} "
+              "(answered ones come back with `dtm cleaning import FILE`)")
     if "serving/marts_snapshot" in outcome.materialized:
         print(f"Serving snapshot for Power BI and analysts (open it read-only): {settings.home / 'serving' / 'marts.duckdb'}")
         print(f"Parquet, CSV and HDX exports: {settings.home / 'exports'}")

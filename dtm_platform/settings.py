@@ -129,6 +129,11 @@ class Settings:
         return self.home / "quality"
 
     @property
+    def cleaning_dir(self) -> Path:
+        """Verification workbooks out, returned ones in, the ledger of imported answers."""
+        return self.home / "cleaning"
+
+    @property
     def dagster_home(self) -> Path:
         return self.home / "dagster"
 

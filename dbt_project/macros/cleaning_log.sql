@@ -1,5 +1,6 @@
 {#- The fields of a form a data officer may correct through the cleaning log, with their
-    staging types. A correction to any other field is reported as unknown_field. The flow
+    staging types (cln_cleaning_targets lists their values). A correction to any other
+    field is reported as unknown_field. The flow
     monitoring registry (dtm_flow_counts) has none: its models are incremental and a group
     counted wrongly is corrected by editing the submission in Kobo, which the incremental
     models pick up; answers inside repeat groups are corrected the same way. -#}
@@ -46,18 +47,6 @@
 {%- endmacro %}
 
 
-{#- Current staging values of the correctable fields, one row per submission and field,
-    as text, so each cleaning-log row can be matched against what is there now. -#}
-{% macro current_values(form, relation) -%}
-    {%- set fields = correctable_fields(form) -%}
-    {%- for field in fields %}
-    select submission_id, '{{ field }}' as field, cast({{ field }} as varchar) as current_value
-    from {{ relation }}
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-{%- endmacro %}
-
-
 {#- The forms the cleaning log applies to, with the staging model whose values it corrects. -#}
 {% macro cleaning_log_forms() -%}
     {{ return({
@@ -81,24 +70,66 @@ with staged as (
 ),
 
 corrections as (
+    -- one applied change or blank per cell at most (cln_cleaning_log settles the others)
     select
         submission_id,
         {%- for field in fields %}
+        bool_or(field = '{{ field }}') as {{ field }}__corrected,
         max(new_value) filter (where field = '{{ field }}') as {{ field }}__new{% if not loop.last %},{% endif %}
         {%- endfor %}
     from {{ ref('cln_cleaning_log') }}
-    where form = '{{ form }}' and status = 'applied'
+    where form = '{{ form }}' and status = 'applied' and decision in ('change_response', 'blank_response')
     group by submission_id
 )
 
 select
     staged.* replace (
         {%- for field, type in fields.items() %}
-        {%- set corrected = 'coalesce(cast(corrections.' ~ field ~ '__new as ' ~ type ~ '), staged.' ~ field ~ ')' %}
+        {%- set corrected = 'case when corrections.' ~ field ~ '__corrected then cast(corrections.' ~ field ~ '__new as ' ~ type ~ ') else staged.' ~ field ~ ' end' %}
         {% if field.endswith('_pcode') %}{{ crosswalked_pcode(corrected) }}{% else %}{{ corrected }}{% endif %} as {{ field }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     ),
     corrections.submission_id is not null as is_corrected
 from staged
 left join corrections on corrections.submission_id = staged.submission_id
+{%- endmacro %}
+
+
+{#- The reference form's question behind a staging column where their names differ (the
+    others are named alike), so that an issue or a correction on a column shows its
+    question's labels and choices. -#}
+{% macro staging_question_names(form) -%}
+    {%- set common = {
+        'admin1_pcode': 'admin1', 'admin2_pcode': 'admin2', 'gps_latitude': 'gps', 'gps_longitude': 'gps',
+        'interview_started_at': 'start', 'interview_ended_at': 'end', 'respondent_sex': 'resp_sex',
+        'respondent_age': 'resp_age', 'has_consented': 'consent'
+    } -%}
+    {%- set own = {
+        'dtm_locality': {
+            'idp_households': 'idp_hh', 'idp_individuals': 'idp_ind', 'has_idps': 'idp_present',
+            'has_returnees': 'ret_present',
+            'returnee_internal_households': 'ret_internal_hh', 'returnee_internal_individuals': 'ret_internal_ind',
+            'returnee_abroad_households': 'ret_abroad_hh', 'returnee_abroad_individuals': 'ret_abroad_ind'
+        },
+        'dtm_site': {'is_managed': 'site_managed', 'has_site_photo': 'site_photo',
+                     'is_at_risk_of_eviction': 'eviction_risk'},
+        'dtm_flow_survey': {'respondent_nationality': 'resp_nationality', 'origin_admin2_pcode': 'origin_admin2',
+                            'destination_admin2_pcode': 'destination_admin2'},
+        'me_pdm': {'household_size': 'hh_size', 'has_safety_concerns': 'safety_concerns'},
+        'me_perception': {'respondent_displacement_status': 'resp_displacement'}
+    } -%}
+    {{ return(dict(common, **own.get(form, {}))) }}
+{%- endmacro %}
+
+
+{#- (form, staging column, reference question name) for every form the cleaning log knows,
+    as a values list for a join; see staging_question_names. -#}
+{% macro staging_question_rows() -%}
+    {%- set rows = [] -%}
+    {%- for form in cleaning_log_forms() | list + ['dtm_flow_counts'] -%}
+        {%- for column, question in staging_question_names(form).items() -%}
+            {%- do rows.append("('" ~ form ~ "', '" ~ column ~ "', '" ~ question ~ "')") -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    (values {{ rows | join(', ') }}) as staging_questions(form, field, question_name)
 {%- endmacro %}

@@ -133,27 +133,41 @@
 {%- endmacro %}
 
 {#- Every live submission of every form, as (form, submission_id, enumerator_id,
-    submitted_at): the cleaned models of each kind, whichever forms feed it (the activity
-    form's facilitator is its enumerator), and the raw table of each form that feeds no
-    kind (form: its dataset, as data quality names it). -#}
+    submitted_at, in_marts): the cleaned models of each kind, whichever forms feed it (the
+    activity form's facilitator is its enumerator), and the raw table of each form that
+    feeds no kind (form: its dataset, as data quality names it). in_marts: the marts count
+    it (no blocking issue); a form that feeds no kind has no marts. -#}
 {% macro dq_all_submissions() -%}
-    select 'dtm_locality' as form, submission_id, enumerator_id, submitted_at from {{ ref('cln_dtm_locality_assessments') }}
+    select 'dtm_locality' as form, submission_id, enumerator_id, submitted_at, not has_blocking_issue as in_marts
+    from {{ ref('cln_dtm_locality_assessments') }}
     union all
-    select 'dtm_site', submission_id, enumerator_id, submitted_at from {{ ref('cln_dtm_site_assessments') }}
+    select 'dtm_site', submission_id, enumerator_id, submitted_at, not has_blocking_issue from {{ ref('cln_dtm_site_assessments') }}
     union all
-    select 'dtm_flow_counts', submission_id, enumerator_id, submitted_at from {{ ref('cln_dtm_flow_counts') }}
+    select 'dtm_flow_counts', submission_id, enumerator_id, submitted_at, not has_blocking_issue from {{ ref('cln_dtm_flow_counts') }}
     union all
-    select 'dtm_flow_survey', submission_id, enumerator_id, submitted_at from {{ ref('cln_dtm_flow_survey_interviews') }}
+    select 'dtm_flow_survey', submission_id, enumerator_id, submitted_at, not has_blocking_issue
+    from {{ ref('cln_dtm_flow_survey_interviews') }}
     union all
-    select 'me_activity', submission_id, facilitator_id, submitted_at from {{ ref('cln_me_activity_sessions') }}
+    select 'me_activity', submission_id, facilitator_id, submitted_at, not has_blocking_issue from {{ ref('cln_me_activity_sessions') }}
     union all
-    select 'me_pdm', submission_id, enumerator_id, submitted_at from {{ ref('cln_me_pdm_interviews') }}
+    select 'me_pdm', submission_id, enumerator_id, submitted_at, not has_blocking_issue from {{ ref('cln_me_pdm_interviews') }}
     union all
-    select 'me_perception', submission_id, enumerator_id, submitted_at from {{ ref('cln_me_perception_interviews') }}
+    select 'me_perception', submission_id, enumerator_id, submitted_at, not has_blocking_issue
+    from {{ ref('cln_me_perception_interviews') }}
     {%- for dataset, form in var('kobo_forms', {}).items() if form.get('kind') in (none, 'none') %}
     union all
-    select '{{ dataset }}', _id, {{ kobo_enumerator_id(dataset) }}, submission_time
+    select '{{ dataset }}', _id, {{ kobo_enumerator_id(dataset) }}, submission_time, false
     from {{ source('kobo', 'kobo_' ~ dataset) }}
     where deleted_at is null
     {%- endfor %}
+{%- endmacro %}
+
+
+{#- A rule's description as people read it: its min_value and max_value words replaced by
+    the thresholds of ``rules`` (the ref_dq_rules row), a whole number without decimals. -#}
+{% macro rule_text(description, rules) -%}
+    {%- set threshold = "case when {v} = round({v}) then cast(cast({v} as bigint) as varchar) else cast({v} as varchar) end" -%}
+    replace(replace({{ description }},
+        'min_value', coalesce({{ threshold.format(v=rules ~ '.min_value') }}, 'min_value')),
+        'max_value', coalesce({{ threshold.format(v=rules ~ '.max_value') }}, 'max_value'))
 {%- endmacro %}

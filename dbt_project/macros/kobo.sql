@@ -131,3 +131,19 @@
     {%- endfor -%}
     {{ return(feeding) }}
 {%- endmacro %}
+
+
+{#- The reference form's question name of a question path of any registered form: where a
+    form keeps a reference question elsewhere (its `questions`), that question's name;
+    otherwise the path's last segment. Renders an expression over ``column``. -#}
+{% macro kobo_question_name(column) -%}
+    {%- set moved = {} -%}
+    {%- for dataset, form in var('kobo_forms', {}).items() -%}
+        {%- do moved.update(form.get('questions', {})) -%}
+    {%- endfor -%}
+    {%- if moved -%}
+    (case {{ column }}{% for path, name in moved.items() %} when '{{ path }}' then '{{ name }}'{% endfor %} else regexp_extract({{ column }}, '[^/]+$') end)
+    {%- else -%}
+    regexp_extract({{ column }}, '[^/]+$')
+    {%- endif -%}
+{%- endmacro %}

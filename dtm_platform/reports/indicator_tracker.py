@@ -27,6 +27,7 @@ import xlsxwriter
 
 from dtm_platform.reports.charts import progress_chart
 from dtm_platform.reports.files import write_atomically
+from dtm_platform.reports.xlsx import WORKBOOK_OPTIONS, Formats, write_text
 from dtm_platform.reports.translations import LANGUAGES, TRACKER_TEXT, number
 from dtm_platform.warehouse import connect_duckdb
 
@@ -45,8 +46,6 @@ STATUS_FILLS = {  # background, font: Excel's own "bad", "neutral" and "good" st
 STATUS_COLOURS = {"on_track": "#2e8540", "behind": "#e5a000", "off_track": "#c0392b"}  # chart bars
 # Indicators computed from interviews: a score or share over a few respondents is withheld.
 INTERVIEW_SOURCES = ("me_perception", "me_pdm")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 COLUMNS = (  # (key, width): the level sheets' columns, headers from TRACKER_TEXT
     ("code", 9), ("parent", 12), ("indicator", 58), ("unit", 11), ("period", 10),
     ("disaggregation", 18), ("category", 24), ("baseline", 11), ("target", 11), ("actual", 11),
@@ -154,31 +153,7 @@ def _keep_figures(con: duckdb.DuckDBPyConnection, summary: list[dict]) -> None:
 
 # --- XLSX ----------------------------------------------------------------------------------
 
-class _Formats:
-    """xlsxwriter formats, made once per combination."""
-
-    def __init__(self, workbook: xlsxwriter.Workbook):
-        self.workbook, self.cache = workbook, {}
-
-    def get(self, **properties) -> xlsxwriter.format.Format:
-        key = tuple(sorted(properties.items()))
-        if key not in self.cache:
-            self.cache[key] = self.workbook.add_format({"font_name": "Arial", "font_size": 10, **properties})
-        return self.cache[key]
-
-
-def _text(sheet, row: int, col: int, value, formats: _Formats, **properties) -> None:
-    """Text is always a string cell; one a spreadsheet would run as a formula gets the quote prefix."""
-    if value is None:
-        sheet.write_blank(row, col, None, formats.get(**properties))
-        return
-    value = str(value)
-    if value.startswith(FORMULA_PREFIXES):
-        properties["quote_prefix"] = True
-    sheet.write_string(row, col, value, formats.get(**properties))
-
-
-def _value(sheet, row: int, col: int, value, unit: str, formats: _Formats, **properties) -> None:
+def _value(sheet, row: int, col: int, value, unit: str, formats: Formats, **properties) -> None:
     if value is None:
         sheet.write_blank(row, col, None, formats.get(**properties))
     elif unit == "percent":   # shares in the mart are 0-100: the cell holds the fraction
@@ -192,11 +167,10 @@ def _value(sheet, row: int, col: int, value, unit: str, formats: _Formats, **pro
 def workbook_bytes(data: dict, language: str, generated: datetime) -> bytes:
     text = TRACKER_TEXT[language]
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {
-        "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    workbook = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
     workbook.set_properties({"title": f"{text['title']}: {text['subtitle'].split(',')[0]}",
                              "author": "DTM CAR data platform", "created": generated.replace(tzinfo=None)})
-    formats = _Formats(workbook)
+    formats = Formats(workbook)
     _notes_sheet(workbook.add_worksheet(text["notes_sheet"]), data, text, language, generated, formats)
     for level in LEVELS:
         rows = [r for r in data["rows"] if r["level"] == level]
@@ -205,14 +179,14 @@ def workbook_bytes(data: dict, language: str, generated: datetime) -> bytes:
     return buffer.getvalue()
 
 
-def _notes_sheet(sheet, data: dict, text: dict, language: str, generated: datetime, formats: _Formats) -> None:
+def _notes_sheet(sheet, data: dict, text: dict, language: str, generated: datetime, formats: Formats) -> None:
     period, periods, summary = data["period"], data["periods"], data["summary"]
     with_target = [r for r in summary if r["status"] in STATUS_FILLS]
     on_track = sum(r["status"] == "on_track" for r in with_target)
     sheet.set_column(0, 0, 26)
     sheet.set_column(1, 1, 100)
-    _text(sheet, 0, 0, text["title"], formats, bold=True, font_size=14, font_color="#0033a0")
-    _text(sheet, 1, 0, text["subtitle"].format(period=period["period"], start=_day(period["period_start"], language),
+    write_text(sheet, 0, 0, text["title"], formats, bold=True, font_size=14, font_color="#0033a0")
+    write_text(sheet, 1, 0, text["subtitle"].format(period=period["period"], start=_day(period["period_start"], language),
                                                end=_day(period["period_end"], language)), formats, italic=True)
     lines = [
         (text["project"], text["title"]),
@@ -232,18 +206,18 @@ def _notes_sheet(sheet, data: dict, text: dict, language: str, generated: dateti
     ]
     row = 3
     for label, value in lines:
-        _text(sheet, row, 0, label, formats, bold=True, valign="top")
-        _text(sheet, row, 1, value, formats, text_wrap=True, valign="top")
+        write_text(sheet, row, 0, label, formats, bold=True, valign="top")
+        write_text(sheet, row, 1, value, formats, text_wrap=True, valign="top")
         row += 1
     row += 1
-    _text(sheet, row, 0, text["status_legend"], formats, bold=True)
+    write_text(sheet, row, 0, text["status_legend"], formats, bold=True)
     for status in STATUS_FILLS:
         background, font = STATUS_FILLS[status]
-        _text(sheet, row, 1, text["statuses"][status], formats, bg_color=background, font_color=font)
+        write_text(sheet, row, 1, text["statuses"][status], formats, bg_color=background, font_color=font)
         row += 1
 
 
-def _level_sheet(sheet, rows: list[dict], text: dict, language: str, data: dict, formats: _Formats) -> None:
+def _level_sheet(sheet, rows: list[dict], text: dict, language: str, data: dict, formats: Formats) -> None:
     header = formats.get(bold=True, font_color="#FFFFFF", bg_color="#0033a0", text_wrap=True, valign="top",
                          border=1, border_color="#FFFFFF")
     for col, (key, width) in enumerate(COLUMNS):
@@ -272,7 +246,7 @@ def _level_sheet(sheet, rows: list[dict], text: dict, language: str, data: dict,
         for col, (key, _) in enumerate(COLUMNS):
             if key in cells:
                 extra = {"text_wrap": True, "valign": "top"} if key == "indicator" else {"valign": "top"}
-                _text(sheet, position, col, cells[key], formats, **bold, **extra, **(fill if key == "status" else {}))
+                write_text(sheet, position, col, cells[key], formats, **bold, **extra, **(fill if key == "status" else {}))
             elif key in ("baseline", "target", "actual", "cumulative", "life_of_project_target"):
                 _value(sheet, position, col, r[key], unit, formats, valign="top", **bold)
             elif key == "percent_achieved":

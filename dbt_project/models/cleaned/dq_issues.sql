@@ -496,33 +496,64 @@ all_findings as (
     union all
     select 'dtm_flow_counts', submission_id, enumerator_id, finding.rule, finding.value
     from flow_count_findings
+),
+
+issues as (
+    select
+        all_findings.form,
+        all_findings.submission_id,
+        all_findings.enumerator_id,
+        all_findings.rule,
+        rules.field,
+        all_findings.value,
+        rules.severity,
+        rules.description,
+        current_timestamp as detected_at
+    from all_findings
+    join rules on rules.rule = all_findings.rule and rules.form = all_findings.form
+
+    union all
+    -- Answer-level findings (dq_answer_issues) count here too, so a blocking one keeps the
+    -- submission out of the marts; one row per submission and rule, naming every field.
+    select
+        form,
+        submission_id,
+        any_value(enumerator_id),
+        rule,
+        string_agg(field, ', ' order by field),
+        min(value),
+        any_value(severity),
+        any_value(description),
+        max(detected_at)
+    from {{ ref('dq_answer_issues') }}
+    group by form, submission_id, rule
+),
+
+confirmations as (
+    select * from {{ ref('cln_cleaning_confirmations') }}
 )
 
-select
-    all_findings.form,
-    all_findings.submission_id,
-    all_findings.enumerator_id,
-    all_findings.rule,
-    rules.field,
-    all_findings.value,
-    rules.severity,
-    rules.description,
-    current_timestamp as detected_at
-from all_findings
-join rules on rules.rule = all_findings.rule and rules.form = all_findings.form
+-- an issue a field team or officer verified and confirmed (no_action) is closed
+select issues.*
+from issues
+where not exists (
+    select 1 from confirmations
+    where confirmations.form = issues.form and confirmations.submission_id = issues.submission_id
+      and (confirmations.rule = issues.rule or confirmations.rule is null and confirmations.field = issues.field))
 
 union all
--- Answer-level findings (dq_answer_issues) count here too, so a blocking one keeps the
--- submission out of the marts; one row per submission and rule, naming every field.
+-- a survey the cleaning log removes (remove_survey) is blocked, with the entry's reason
 select
-    form,
-    submission_id,
-    any_value(enumerator_id),
-    rule,
-    string_agg(field, ', ' order by field),
-    min(value),
-    any_value(severity),
-    any_value(description),
-    max(detected_at)
-from {{ ref('dq_answer_issues') }}
-group by form, submission_id, rule
+    removals.form,
+    removals.submission_id,
+    null,
+    'removed_by_cleaning_log',
+    null,
+    'remove_survey: ' || coalesce(removals.source_file, 'cleaning log'),
+    rules.severity,
+    rules.description,
+    current_timestamp
+from {{ ref('cln_cleaning_log') }} as removals
+join {{ ref('ref_dq_rules') }} as rules on rules.rule = 'removed_by_cleaning_log' and rules.form = '*'
+where removals.decision = 'remove_survey' and removals.status = 'applied'
+qualify row_number() over (partition by removals.form, removals.submission_id order by removals.changed_at desc) = 1

@@ -28,7 +28,7 @@ corrections as (
         form,
         submission_id,
         count(*) filter (where status = 'applied') as corrections_applied,
-        count(*) filter (where status <> 'applied') as corrections_not_applied,
+        count(*) filter (where status not in ('applied', 'superseded')) as corrections_not_applied,
         list(field order by field) filter (where status = 'applied') as fields_corrected,
         max(changed_at) as last_changed_at
     from {{ ref('cln_cleaning_log') }}

@@ -1,0 +1,99 @@
+"""The cleaning loop's assets: the field teams' returned workbooks imported before dbt reads
+the cleaning log, and each team's verification workbook written after the marts."""
+
+import getpass
+from datetime import datetime, timezone
+
+import dagster as dg
+
+from dtm_platform.cleaning.answers import ACCEPTED, DUPLICATE, REJECTED, UNANSWERED, ensure_record, import_answers
+from dtm_platform.cleaning.workbooks import QUEUE, write_verification_workbooks
+from dtm_platform.settings import load_settings
+from dtm_platform.warehouse import connect_duckdb
+
+OWNER = "team:dtm-car-im"
+GROUP = "cleaning"
+INBOX = "inbox"
+WORKBOOKS = "verification"
+WORKBOOKS_TABLE = "cleaning.verification_workbooks"
+
+
+@dg.asset(
+    key=dg.AssetKey(["cleaning", "imported_answers"]),
+    group_name=GROUP,
+    kinds={"xlsx", "duckdb"},
+    owners=[OWNER],
+    description="The field teams' returned verification workbooks, imported: every XLSX dropped in "
+                "DTM_HOME/cleaning/inbox is checked row by row against the open issues of the last build; "
+                "valid answers are appended to the cleaning-log ledger (DTM_HOME/cleaning/cleaning_log.csv, "
+                "which cln_cleaning_log applies), every other row goes to a rejection report under "
+                "DTM_HOME/cleaning/reports with its reason. The outcome of every row is kept in "
+                "cleaning.imported_answers; the files are moved to DTM_HOME/cleaning/imported.",
+)
+def imported_answers(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = load_settings()
+    inbox = settings.cleaning_dir / INBOX
+    inbox.mkdir(parents=True, exist_ok=True)
+    files = sorted(p for p in inbox.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
+    with connect_duckdb(settings.warehouse_path) as con:
+        ensure_record(con)
+        has_queue = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'marts' "
+            "and table_name = 'dq_verification_queue'").fetchone()[0] > 0
+    if files and not has_queue:
+        context.log.warning(f"{len(files)} returned workbook(s) wait in {inbox}: no build has made the "
+                            f"verification queue ({QUEUE}) they are checked against yet")
+        files = []
+    totals = {ACCEPTED: 0, REJECTED: 0, UNANSWERED: 0, DUPLICATE: 0}
+    reports = []
+    now = datetime.now(timezone.utc)
+    for source in files:
+        outcome = import_answers(source, warehouse=settings.warehouse_path, cleaning_dir=settings.cleaning_dir,
+                                 imported_by=f"dagster:{getpass.getuser()}", now=now, move=True)
+        context.log.info(outcome.summary())
+        for name in totals:
+            totals[name] += outcome.count(name)
+        if outcome.report:
+            reports.append(str(outcome.report))
+    return dg.MaterializeResult(metadata={
+        "files_imported": len(files),
+        **{f"rows_{name}": count for name, count in totals.items()},
+        "rejection_reports": dg.MetadataValue.json(reports),
+        "ledger": dg.MetadataValue.path(str(settings.cleaning_dir / "cleaning_log.csv")),
+    })
+
+
+@dg.asset(
+    key=dg.AssetKey(["cleaning", "verification_workbooks"]),
+    deps=[dg.AssetKey(["marts", "dq_verification_queue"]), dg.AssetKey(["staging", "stg_kobo__kind_choices"])],
+    group_name=GROUP,
+    kinds={"xlsx", "duckdb"},
+    owners=[OWNER],
+    description="One verification workbook per field team (ref_enumerator_teams) under "
+                "DTM_HOME/cleaning/verification: the open issues of its enumerators' recent submissions "
+                "(marts.dq_verification_queue), in French and English, with drop-down lists for the "
+                "decision and the new value, protected columns, a readme sheet and A4 print set-up. "
+                "Returned ones go to DTM_HOME/cleaning/inbox (or `dtm cleaning import`). The issues per "
+                "team are kept in cleaning.verification_workbooks for its gate.",
+)
+def verification_workbooks(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = load_settings()
+    written = write_verification_workbooks(settings.warehouse_path, settings.cleaning_dir / WORKBOOKS,
+                                           datetime.now(timezone.utc))
+    with connect_duckdb(settings.warehouse_path) as con:
+        con.execute("create schema if not exists cleaning")
+        con.execute(f"create or replace table {WORKBOOKS_TABLE} (team varchar, issues integer, path varchar)")
+        con.executemany(f"insert into {WORKBOOKS_TABLE} values (?, ?, ?)",
+                        [[team, written.issues[team], str(path)] for team, path in written.paths.items()])
+    for path in written.removed:
+        context.log.info(f"{path.name}: nothing left to verify, removed")
+    return dg.MaterializeResult(metadata={
+        "directory": dg.MetadataValue.path(str(written.directory)),
+        "workbooks": dg.MetadataValue.json({team: str(path) for team, path in written.paths.items()}),
+        "issues_per_team": dg.MetadataValue.json(written.issues),
+        "issues": sum(written.issues.values()),
+    })
+
+
+def build_cleaning_defs() -> dg.Definitions:
+    return dg.Definitions(assets=[imported_answers, verification_workbooks])
