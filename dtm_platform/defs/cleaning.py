@@ -23,6 +23,7 @@ WORKBOOKS_TABLE = "cleaning.verification_workbooks"
     group_name=GROUP,
     kinds={"xlsx", "duckdb"},
     owners=[OWNER],
+    code_version="1",
     description="The field teams' returned verification workbooks, imported: every XLSX dropped in "
                 "DTM_HOME/cleaning/inbox is checked row by row against the open issues of the last build; "
                 "valid answers are appended to the cleaning-log ledger (DTM_HOME/cleaning/cleaning_log.csv, "
@@ -69,6 +70,7 @@ def imported_answers(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     group_name=GROUP,
     kinds={"xlsx", "duckdb"},
     owners=[OWNER],
+    code_version="1",
     description="One verification workbook per field team (ref_enumerator_teams) under "
                 "DTM_HOME/cleaning/verification: the open issues of its enumerators' recent submissions "
                 "(marts.dq_verification_queue), in French and English, with drop-down lists for the "
