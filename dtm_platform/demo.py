@@ -124,7 +124,8 @@ def main(bad_batch: bool = False) -> int:
               "(and _fr.xlsx, and the HTML summaries beside them)")
     if "cleaning/verification_workbooks" in outcome.materialized:
         print(f"Verification workbooks for the field teams: {settings.cleaning_dir / 'verification'} "
-              "(answered ones come back with `dtm cleaning import FILE`)")
+              "(answered ones come back with `dtm cleaning import FILE`); the supervisors' page: "
+              f"{settings.cleaning_dir / 'enumerators_en.html'} (and _fr.html)")
     if "serving/marts_snapshot" in outcome.materialized:
         print(f"Serving snapshot for Power BI and analysts (open it read-only): {settings.home / 'serving' / 'marts.duckdb'}")
         print(f"Parquet, CSV and HDX exports: {settings.home / 'exports'}")

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import dagster as dg
 
 from dtm_platform.cleaning.answers import ACCEPTED, DUPLICATE, REJECTED, UNANSWERED, ensure_record, import_answers
+from dtm_platform.cleaning.enumerators import write_enumerator_pages
 from dtm_platform.cleaning.workbooks import QUEUE, write_verification_workbooks
 from dtm_platform.settings import load_settings
 from dtm_platform.warehouse import connect_duckdb
@@ -16,6 +17,7 @@ GROUP = "cleaning"
 INBOX = "inbox"
 WORKBOOKS = "verification"
 WORKBOOKS_TABLE = "cleaning.verification_workbooks"
+ENUMERATOR_VIEW_TABLE = "cleaning.enumerator_view"
 
 
 @dg.asset(
@@ -97,5 +99,33 @@ def verification_workbooks(context: dg.AssetExecutionContext) -> dg.MaterializeR
     })
 
 
+@dg.asset(
+    key=dg.AssetKey(["cleaning", "enumerator_view"]),
+    deps=[dg.AssetKey(["marts", "dq_enumerator_summary"])],
+    group_name=GROUP,
+    kinds={"html", "duckdb"},
+    owners=[OWNER],
+    code_version="1",
+    description="The supervisors' page, in English and French (DTM_HOME/cleaning/enumerators_<en|fr>.html): per "
+                "team, each enumerator's last days of collection (marts.dq_enumerator_summary): submissions, issues "
+                "per 100 submissions against the form's average (inline SVG), blocking issues, median interview "
+                "duration, productivity outlier days and the rules tripped most, worst first. The enumerators per "
+                "team are kept in cleaning.enumerator_view for its gate.",
+)
+def enumerator_view(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = load_settings()
+    pages = write_enumerator_pages(settings.warehouse_path, settings.cleaning_dir, datetime.now(timezone.utc))
+    with connect_duckdb(settings.warehouse_path) as con:
+        con.execute("create schema if not exists cleaning")
+        con.execute(f"create or replace table {ENUMERATOR_VIEW_TABLE} as select team, count(distinct enumerator_id) "
+                    "as enumerators, sum(submissions) as submissions from marts.dq_enumerator_summary group by team")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(pages.paths["en"])),
+        "path_fr": dg.MetadataValue.path(str(pages.paths["fr"])),
+        "enumerators": pages.enumerators,
+        "teams": pages.teams,
+    })
+
+
 def build_cleaning_defs() -> dg.Definitions:
-    return dg.Definitions(assets=[imported_answers, verification_workbooks])
+    return dg.Definitions(assets=[imported_answers, verification_workbooks, enumerator_view])

@@ -313,3 +313,37 @@ def test_a_workbook_imported_twice_adds_nothing(answered):
             assert r.reason.startswith(f"already answered ({answered['files'][0].name}, row"), (r.row, r.reason)
         else:
             assert r.reason == first[r.row].reason, r.row
+
+
+# --- the enumerator view -----------------------------------------------------------------------
+
+def test_enumerator_days_add_up_to_what_was_served(build):
+    from collections import Counter
+
+    full_build, settings, synthetic = build
+    forms = {f.dataset: f for f in load_registry(settings.forms_file)}
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        for dataset, s in synthetic.items():
+            path = forms[dataset].field_path("enumerator_id")
+            served = Counter((sub[path], sub["_submission_time"][:10]) for sub in s.form.submissions)
+            mart = {(r[0], r[1].isoformat()): r[2] for r in con.execute(
+                "select enumerator_id, submission_date, submissions from marts.dq_enumerator_daily where form = ?",
+                [dataset]).fetchall()}
+            assert mart == dict(served), dataset
+        issues = con.execute("select sum(issues), sum(blocking_issues) from marts.dq_enumerator_daily").fetchone()
+        assert issues == con.execute(
+            "select count(*), count(*) filter (where severity = 'blocking') from cleaned.dq_issues").fetchone()
+        # every enumerator of the recent period is on the page, worst rate first within a team
+        summary = con.execute("select team, enumerator_id, issues_per_100_submissions from marts.dq_enumerator_summary "
+                              "order by team, issues_per_100_submissions desc").fetchall()
+        unlisted = con.execute("select count(*) from marts.dq_enumerator_daily where team = 'unassigned'").fetchone()[0]
+    assert summary and unlisted == 0
+    assert "cleaning/enumerator_view:gx_suite" in full_build.outcome.checks_passed
+    pages = {language: (settings.cleaning_dir / f"enumerators_{language}.html").read_text(encoding="utf-8")
+             for language in ("en", "fr")}
+    assert "Issues per 100 submissions" in pages["en"] and "Problèmes pour 100 soumissions" in pages["fr"]
+    for team, enumerator, _ in summary:
+        assert enumerator in pages["en"] and enumerator in pages["fr"]
+    # French decimals
+    worst = max(summary, key=lambda r: r[2])[2]
+    assert f"{worst:.1f}".replace(".", ",") in pages["fr"] and f"{worst:.1f}" in pages["en"]
