@@ -9,6 +9,7 @@ import dagster as dg
 from dtm_platform.cleaning.answers import ACCEPTED, DUPLICATE, REJECTED, UNANSWERED, ensure_record, import_answers
 from dtm_platform.cleaning.enumerators import write_enumerator_pages
 from dtm_platform.cleaning.workbooks import QUEUE, write_verification_workbooks
+from dtm_platform.defs.automation import TRIGGER_TAG
 from dtm_platform.settings import load_settings
 from dtm_platform.warehouse import connect_duckdb
 
@@ -37,7 +38,7 @@ def imported_answers(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
     inbox = settings.cleaning_dir / INBOX
     inbox.mkdir(parents=True, exist_ok=True)
-    files = sorted(p for p in inbox.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
+    files = inbox_files(settings)
     with connect_duckdb(settings.warehouse_path) as con:
         ensure_record(con)
         has_queue = con.execute(
@@ -127,5 +128,41 @@ def enumerator_view(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     })
 
 
+def inbox_files(settings) -> list:
+    """The returned workbooks waiting in the drop folder (not hidden files, not Excel's lock files)."""
+    inbox = settings.cleaning_dir / INBOX
+    if not inbox.is_dir():
+        return []
+    return sorted(p for p in inbox.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
+
+
+IMPORT_JOB = "import_cleaning_answers"
+INBOX_SENSOR = "cleaning_inbox"
+
+
+def _inbox_sensor(job, status: dg.DefaultSensorStatus) -> dg.SensorDefinition:
+    @dg.sensor(name=INBOX_SENSOR, job=job, default_status=status, minimum_interval_seconds=60,
+               description="Imports returned verification workbooks soon after they are dropped in "
+                           "DTM_HOME/cleaning/inbox; the automation then rebuilds the cleaned layer and the marts.")
+    def _sensor(context: dg.SensorEvaluationContext):
+        settings = load_settings()
+        files = inbox_files(settings)
+        if not files:
+            return dg.SkipReason(f"no returned workbook in {settings.cleaning_dir / INBOX}")
+        # a file dropped again (same name, newer copy) is a new request; one waiting is not asked twice
+        waiting = ";".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in files)
+        if context.cursor == waiting:
+            return dg.SkipReason(f"{len(files)} workbook(s) already requested")
+        context.update_cursor(waiting)
+        return dg.RunRequest(run_key=waiting, tags={TRIGGER_TAG: INBOX_SENSOR})
+
+    return _sensor
+
+
 def build_cleaning_defs() -> dg.Definitions:
-    return dg.Definitions(assets=[imported_answers, verification_workbooks, enumerator_view])
+    settings = load_settings()
+    job = dg.define_asset_job(IMPORT_JOB, selection=dg.AssetSelection.assets(imported_answers),
+                              description="Import the returned verification workbooks of DTM_HOME/cleaning/inbox.")
+    status = dg.DefaultSensorStatus.RUNNING if settings.automation_on else dg.DefaultSensorStatus.STOPPED
+    return dg.Definitions(assets=[imported_answers, verification_workbooks, enumerator_view], jobs=[job],
+                          sensors=[_inbox_sensor(job, status)])

@@ -100,3 +100,24 @@ def test_a_file_that_is_not_a_verification_workbook_is_refused_whole(tmp_path: P
     workbook.save(tmp_path / "b.xlsx")
     with pytest.raises(WorkbookError, match="the columns were changed .missing: Décision / Decision"):
         read_workbook(tmp_path / "b.xlsx")
+
+
+def test_a_workbook_dropped_in_the_inbox_starts_an_import_once(tmp_path: Path, monkeypatch):
+    import dagster as dg
+
+    from dtm_platform.defs.cleaning import INBOX_SENSOR, build_cleaning_defs
+
+    monkeypatch.setenv("DTM_HOME", str(tmp_path))
+    sensor = build_cleaning_defs().resolve_sensor_def(INBOX_SENSOR)
+    with dg.instance_for_test() as instance:
+        assert isinstance(sensor(dg.build_sensor_context(instance=instance)), dg.SkipReason)
+        inbox = tmp_path / "cleaning" / "inbox"
+        inbox.mkdir(parents=True)
+        (inbox / "~$dtm-ouest.xlsx").write_bytes(b"Excel's lock file")
+        assert isinstance(sensor(dg.build_sensor_context(instance=instance)), dg.SkipReason)
+        (inbox / "dtm-ouest.xlsx").write_bytes(b"a returned workbook")
+        context = dg.build_sensor_context(instance=instance)
+        request = sensor(context)
+        assert isinstance(request, dg.RunRequest) and request.tags["dtm/trigger"] == INBOX_SENSOR
+        again = dg.build_sensor_context(instance=instance, cursor=context.cursor)
+        assert isinstance(sensor(again), dg.SkipReason)
