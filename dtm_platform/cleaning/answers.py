@@ -20,10 +20,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils.escape import unescape
 import xlsxwriter
 
 from dtm_platform.cleaning.columns import (
-    BY_HEADER, COLUMNS, DECISIONS, DECISIONS_WITHOUT_CORRECTION, PROTECTED, SHEET, question_codes, text)
+    BY_HEADER, COLUMNS, DECISIONS, DECISIONS_WITHOUT_CORRECTION, PROTECTED, SHEET, checksum, question_codes,
+    text)
 from dtm_platform.cleaning.ledger import append_to_ledger, ensure_ledger, ledger_path, read_ledger
 from dtm_platform.cleaning.workbooks import QUEUE, workbook_row
 from dtm_platform.reports.files import write_atomically
@@ -89,7 +91,9 @@ def read_workbook(path: Path) -> list[tuple[int, dict]]:
         keys = [BY_HEADER[h].key if h in BY_HEADER else None for h in header]
         out = []
         for number, values in enumerate(rows, 2):
-            cells = {key: value for key, value in zip(keys, values) if key}
+            # openpyxl hands back the XML escapes of control characters (_x000D_) as they are
+            cells = {key: unescape(value) if isinstance(value, str) else value
+                     for key, value in zip(keys, values) if key}
             if any(text(v).strip() for v in cells.values()):
                 out.append((number, cells))
         return out
@@ -120,7 +124,8 @@ def load_context(con, submission_ids: set[int], ledger: Path) -> Context:
     answered = {}
     for entry in read_ledger(ledger):
         if entry.get("rule"):
-            answered[issue_key(entry["form"], entry["submission_id"], entry["rule"], entry["field"])] = \
+            answered[entry.get("issue_key") or issue_key(entry["form"], entry["submission_id"], entry["rule"],
+                                                         entry["field"])] = \
                 f"{entry['source_file']}, row {entry['source_row']}"
     return Context(queue, targets, {(f, s) for f, s, _ in targets}, answered)
 
@@ -163,21 +168,28 @@ def check_row(number: int, cells: dict, context: Context) -> tuple[str, str, dic
         return UNANSWERED, "no decision: the issue stays open", None
     key = text(cells.get("issue_key")).strip()
     if key:
+        if key in context.answered:
+            return REJECTED, f"already answered ({context.answered[key]})", None
         issue = context.queue.get(key)
         if issue is None:
-            earlier = context.answered.get(key)
-            return REJECTED, (f"already answered ({earlier})" if earlier else
-                              "the issue no longer exists: the submission changed or the issue was resolved "
+            return REJECTED, ("the issue no longer exists: the submission changed or the issue was resolved "
                               "since the workbook was made"), None
-        shown = workbook_row({**issue, "submitted_on": issue["submitted_at"].strftime("%Y-%m-%d")
-                              if issue.get("submitted_at") else None})
-        edited = [HEADERS[k] for k in PROTECTED if k != "current_value" and text(cells.get(k)) != shown[k]]
-        if edited:
+        # the row's protected cells against the fingerprint written beside them
+        if text(cells.get("checksum")) != checksum({k: text(cells.get(k)) for k in PROTECTED}):
+            shown = _as_sent(issue)
+            edited = [HEADERS[k] for k in PROTECTED if text(cells.get(k)) != shown[k]] or ["?"]
             return REJECTED, f"a protected column was edited: {', '.join(edited)}", None
-        if text(cells.get("current_value")) != shown["current_value"]:
+        identity = ("form", "submission_id", "field", "rule")
+        if any(text(cells.get(k)) != text(issue.get(k)) for k in identity):
+            return REJECTED, "the row does not match its issue (its key was copied from another row)", None
+        if not issue.get("is_answerable"):
+            return REJECTED, (f"the cleaning log does not cover form {issue['form']!r}: correct the submission in "
+                              "Kobo"), None
+        target_now = context.targets.get((issue["form"], issue["submission_id"], issue["field"]))
+        if target_now and text(cells.get("current_value")) != text(target_now["current_value"]):
             return REJECTED, (f"the value changed since the workbook was made (it showed "
-                              f"{text(cells.get('current_value'))!r}, it is {shown['current_value']!r} now): "
-                              "verify it again in the next workbook"), None
+                              f"{text(cells.get('current_value'))!r}, it is {text(target_now['current_value'])!r} "
+                              "now): verify it again in the next workbook"), None
         form, submission_id, name, rule = issue["form"], issue["submission_id"], issue["field"], issue["rule"]
         question, correctable = issue["question_name"], bool(issue["is_correctable"])
     else:   # a row the team added: it names its cell itself
@@ -213,7 +225,7 @@ def check_row(number: int, cells: dict, context: Context) -> tuple[str, str, dic
         return REJECTED, f"a new value with {decision}: choose change_response to change the answer", None
     comment = text(cells.get("comment")).strip()
     entry = {
-        "form": form, "submission_id": submission_id,
+        "issue_key": key or None, "form": form, "submission_id": submission_id,
         "field": None if decision == "remove_survey" else name,
         "decision": decision,
         "old_value": None if decision == "remove_survey" else (
@@ -222,6 +234,11 @@ def check_row(number: int, cells: dict, context: Context) -> tuple[str, str, dic
         "reason": comment or f"{decision} ({rule or 'added by the team'})",
     }
     return ACCEPTED, "", entry
+
+
+def _as_sent(issue: dict) -> dict:
+    return workbook_row({**issue, "submitted_on": issue["submitted_at"].strftime("%Y-%m-%d")
+                         if issue.get("submitted_at") else None})
 
 
 def _answered(entry: dict) -> tuple:
@@ -280,7 +297,10 @@ def _team(source: Path) -> str:
 def _check_all(rows: list[tuple[int, dict]], context: Context, outcome: ImportOutcome) -> None:
     checked = []
     for number, cells in rows:
-        result, reason, entry = check_row(number, cells, context)
+        try:
+            result, reason, entry = check_row(number, cells, context)
+        except Exception as error:  # a cell of a kind no check expected: the row, not the file, fails
+            result, reason, entry = REJECTED, f"the row could not be read ({type(error).__name__})", None
         checked.append(RowOutcome(number, result, reason, {**cells, "entry": entry}))
     # two rows answering one thing: the same answer counts once, different answers none
     by_cell: dict[tuple, list[RowOutcome]] = {}

@@ -45,16 +45,21 @@ def write_verification_workbooks(warehouse: Path, directory: Path, generated: da
     for row in rows:
         by_team.setdefault(row["team"], []).append(row)
     outcome = Workbooks(directory)
+    manifest = directory / ".written"   # the workbooks this platform wrote: the only ones it removes
+    earlier = manifest.read_text(encoding="utf-8").split() if manifest.exists() else []
     for team, team_rows in sorted(by_team.items()):
         if not TEAM_NAME.fullmatch(team):   # the seed's suite holds this; never a path outside
             raise ValueError(f"ref_enumerator_teams: team {team!r} is not a file name (a-z, 0-9, -)")
         path = directory / f"{team}.xlsx"
         write_atomically(path, workbook_bytes(team, team_rows, choices, generated))
         outcome.paths[team], outcome.issues[team] = path, len(team_rows)
-    for earlier in sorted(directory.glob("*.xlsx")) if directory.exists() else []:
-        if earlier.stem not in outcome.paths:
-            earlier.unlink()
-            outcome.removed.append(earlier)
+    for name in earlier:
+        path = directory / name
+        if path.stem not in outcome.paths and TEAM_NAME.fullmatch(path.stem) and path.exists():
+            path.unlink()
+            outcome.removed.append(path)
+    if outcome.paths or earlier:
+        write_atomically(manifest, "".join(f"{p.name}\n" for p in outcome.paths.values()))
     return outcome
 
 
@@ -125,6 +130,11 @@ README = [
      "For a select question, a code of the list (sheet \"Choices\"); for a number, a number; for a date, a "
      "date. Answers the cleaning log cannot correct (greyed column) are corrected in Kobo: only no_action and "
      "remove_survey apply there."),
+    ("Lignes grisées / Greyed rows",
+     "Les formulaires que le journal de nettoyage ne couvre pas (comptages des flux) : les problèmes sont "
+     "montrés pour information, la soumission se corrige dans Kobo.\n"
+     "Forms the cleaning log does not cover (flow counts): the issues are shown for information, the "
+     "submission is corrected in Kobo."),
     ("Retour / Return",
      "Renvoyer le classeur rempli au chargé des données, sans le renommer ni en changer les feuilles. Il "
      "l'importe (dtm cleaning import, ou le dossier cleaning/inbox) ; chaque ligne refusée revient avec sa "
@@ -215,12 +225,15 @@ def _verification_sheet(sheet, team: str, rows: list[dict], ranges: dict, genera
         shade = {"bg_color": GREY, "valign": "top"} if row["severity"] == "blocking" else {"valign": "top"}
         for col, column in enumerate(COLUMNS):
             if column.editable:
-                open_cell = column.key != "new_value" or row["is_correctable"]
+                # a form the cleaning log does not cover is corrected in Kobo: nothing to answer here
+                open_cell = row["is_answerable"] and (column.key != "new_value" or row["is_correctable"])
                 write_text(sheet, line, col, None, formats, locked=not open_cell, border=1, border_color="#BFBFBF",
                            bg_color=ANSWER if open_cell else "#D9D9D9", text_wrap=column.key == "comment")
             else:
                 write_text(sheet, line, col, cells[column.key], formats, text_wrap=column.key in WRAPPED, **shade)
         sheet.set_row(line, row_height(cells))
+        if not row["is_answerable"]:
+            continue
         allowed = DECISIONS if row["is_correctable"] else DECISIONS_WITHOUT_CORRECTION
         decisions.setdefault(allowed, []).append(_cell(line, POSITION["decision"]))
         if row["is_correctable"]:

@@ -50,10 +50,10 @@ def imported_answers(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         files = []
     totals = {ACCEPTED: 0, REJECTED: 0, UNANSWERED: 0, DUPLICATE: 0}
     reports = []
-    now = datetime.now(timezone.utc)
-    for source in files:
+    for source in files:   # each file its own time: a later file's answers supersede an earlier one's
         outcome = import_answers(source, warehouse=settings.warehouse_path, cleaning_dir=settings.cleaning_dir,
-                                 imported_by=f"dagster:{getpass.getuser()}", now=now, move=True)
+                                 imported_by=f"dagster:{getpass.getuser()}", now=datetime.now(timezone.utc),
+                                 move=True)
         context.log.info(outcome.summary())
         for name in totals:
             totals[name] += outcome.count(name)

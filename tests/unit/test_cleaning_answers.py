@@ -17,7 +17,8 @@ ISSUE = {"issue_key": issue_key("dtm_site", 7, "household_size", "individuals"),
          "form": "dtm_site", "submission_id": 7, "submitted_at": datetime(2026, 9, 3, 10), "enumerator_id": "ENUM-01",
          "place": "Bambari / Site A", "field": "individuals", "question_name": "individuals",
          "question_label_en": "Individuals", "question_label_fr": "Individus", "current_value": "4210",
-         "is_correctable": True, "value_type": "integer", "rule": "household_size", "severity": "blocking",
+         "is_correctable": True, "is_answerable": True, "value_type": "integer", "rule": "household_size",
+         "severity": "blocking",
          "rule_description_en": "Too many", "rule_description_fr": "Trop"}
 SITE_TYPE = {**ISSUE, "issue_key": issue_key("dtm_site", 7, "unknown_code", "site_type"), "field": "site_type",
              "question_name": "site_type", "current_value": "camp", "value_type": "varchar", "rule": "unknown_code"}
@@ -53,12 +54,25 @@ def test_a_valid_correction_becomes_an_entry_with_the_value_seen():
     ({"decision": "supprimer"}, "unknown decision 'supprimer'"),
     ({"decision": "no_action", "new_value": 5}, "a new value with no_action"),
     ({"decision": "no_action", "place": "Ailleurs"}, "a protected column was edited: Lieu / Place"),
-    ({"decision": "no_action", "current_value": "42"}, "the value changed since the workbook was made"),
+    ({"decision": "no_action", "current_value": "42"}, "a protected column was edited: Valeur actuelle"),
     ({"decision": "no_action", "issue_key": "0" * 32}, "the issue no longer exists"),
 ])
 def test_a_malformed_answer_is_refused_with_its_reason(answer, why):
     outcome, reason, entry = check_row(2, sent(ISSUE, **answer), context())
     assert outcome == "rejected" and why in reason and entry is None
+
+
+def test_an_answer_to_a_value_changed_since_is_refused_and_a_form_the_log_does_not_cover_too():
+    ctx = context()
+    ctx.targets[("dtm_site", 7, "individuals")]["current_value"] = "4200"
+    outcome, reason, _ = check_row(2, sent(ISSUE, decision="no_action"), ctx)
+    assert outcome == "rejected" and "the value changed since the workbook was made" in reason
+    flow = {**GPS, "form": "dtm_flow_counts", "is_answerable": False,
+            "issue_key": issue_key("dtm_flow_counts", 7, "gps_outside_car", "gps")}
+    ctx = context()
+    ctx.queue[flow["issue_key"]] = flow
+    outcome, reason, _ = check_row(2, sent(flow, decision="no_action"), ctx)
+    assert outcome == "rejected" and "does not cover form 'dtm_flow_counts'" in reason
 
 
 def test_a_select_answer_must_be_one_of_the_questions_codes():
@@ -75,8 +89,7 @@ def test_an_answer_the_log_cannot_correct_can_only_be_confirmed_or_removed():
 
 
 def test_an_issue_answered_before_says_where():
-    ctx = context()
-    ctx.queue.pop(ISSUE["issue_key"])
+    ctx = context()   # before the next build too: the issue is still in the queue
     ctx.answered[ISSUE["issue_key"]] = "dtm-ouest.xlsx, row 4"
     assert check_row(2, sent(ISSUE, decision="no_action"), ctx)[1] == "already answered (dtm-ouest.xlsx, row 4)"
 

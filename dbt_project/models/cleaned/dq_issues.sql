@@ -525,7 +525,13 @@ issues as (
         any_value(severity),
         any_value(description),
         max(detected_at)
-    from {{ ref('dq_answer_issues') }}
+    from {{ ref('dq_answer_issues') }} as answers
+    -- an answer a field team or officer confirmed (no_action) is closed, question by question
+    where not exists (
+        select 1 from {{ ref('cln_cleaning_confirmations') }} as confirmations
+        where confirmations.form = answers.form and confirmations.submission_id = answers.submission_id
+          and confirmations.field = {{ kobo_question_name('answers.field') }}
+          and coalesce(confirmations.rule, answers.rule) = answers.rule)
     group by form, submission_id, rule
 ),
 
@@ -539,7 +545,7 @@ from issues
 where not exists (
     select 1 from confirmations
     where confirmations.form = issues.form and confirmations.submission_id = issues.submission_id
-      and (confirmations.rule = issues.rule or confirmations.rule is null and confirmations.field = issues.field))
+      and confirmations.field = issues.field and coalesce(confirmations.rule, issues.rule) = issues.rule)
 
 union all
 -- a survey the cleaning log removes (remove_survey) is blocked, with the entry's reason

@@ -38,7 +38,7 @@ select
     end as review,
     log.source_file,
     log.source_row,
-    log.changed_by,
+    -- who verified stays in cleaned.cln_cleaning_log: the marts are published
     log.changed_at,
     case
         when log.status = 'applied' then coalesce(log.decision = 'remove_survey' and submissions.in_marts, false)

@@ -14,20 +14,20 @@ with rules as (
 issues as (
     -- the form's own rules: one question each (the rule's field)
     select issues.form, issues.submission_id, issues.enumerator_id, issues.rule, rules.field,
-           issues.value, issues.severity
+           issues.value, issues.severity, false as is_answer_level
     from {{ ref('dq_issues') }} as issues
     join rules on rules.rule = issues.rule and rules.form = issues.form
 
     union all
     -- answer-level rules: one row per question, named as the form's kind names it
     select answers.form, answers.submission_id, answers.enumerator_id, answers.rule,
-           {{ kobo_question_name('answers.field') }}, answers.value, answers.severity
+           {{ kobo_question_name('answers.field') }}, answers.value, answers.severity, true
     from {{ ref('dq_answer_issues') }} as answers
     where not exists (
         select 1 from {{ ref('cln_cleaning_confirmations') }} as confirmations
         where confirmations.form = answers.form and confirmations.submission_id = answers.submission_id
-          and (confirmations.rule = answers.rule
-               or confirmations.rule is null and confirmations.field = {{ kobo_question_name('answers.field') }}))
+          and confirmations.field = {{ kobo_question_name('answers.field') }}
+          and coalesce(confirmations.rule, answers.rule) = answers.rule)
 ),
 
 answered as (
@@ -82,8 +82,11 @@ open_issues as (
           select 1 from answered
           where answered.form = issues.form and answered.submission_id = issues.submission_id
             and (answered.decision = 'remove_survey'
-                 -- a changed or blanked value is judged again by every rule on it
-                 or answered.decision in ('change_response', 'blank_response') and answered.field = issues.field
+                 -- an answer-level rule judges the raw answer, which a correction does not
+                 -- change (a form's own rules run on the corrected value: one still failing
+                 -- comes back, with the corrected value)
+                 or issues.is_answer_level and answered.decision in ('change_response', 'blank_response')
+                    and answered.field = issues.field
                  -- a confirmation answers its own rule (or, without one, every rule on the field)
                  or answered.decision = 'no_action' and answered.field = issues.field
                     and coalesce(answered.rule, issues.rule) = issues.rule))
@@ -113,11 +116,15 @@ select
     {{ rule_text('coalesce(form_rules.description, any_form_rules.description)', 'form_rules') }} as rule_description_en,
     {{ rule_text('coalesce(form_rules.description_fr, any_form_rules.description_fr)', 'form_rules') }}
         as rule_description_fr,
-    submissions.submitted_at >= max(submissions.submitted_at) over (partition by open_issues.form)
-        - to_days({{ var('verification_window_days') }}) as is_recent
+    submissions.submitted_at >= newest.submitted_at - to_days({{ var('verification_window_days') }}) as is_recent,
+    -- the cleaning log covers the form (cleaning_log_forms): otherwise the submission is
+    -- corrected in Kobo, and the workbook only shows the issue
+    open_issues.form in ('{{ cleaning_log_forms().keys() | join("', '") }}') as is_answerable
 from open_issues
 left join submissions
     on submissions.form = open_issues.form and submissions.submission_id = open_issues.submission_id
+left join (select form, max(submitted_at) as submitted_at from submissions group by form) as newest
+    on newest.form = open_issues.form
 left join {{ ref('ref_enumerator_teams') }} as teams
     on teams.enumerator_id = coalesce(open_issues.enumerator_id, submissions.enumerator_id)
 left join places on places.form = open_issues.form and places.submission_id = open_issues.submission_id
