@@ -122,15 +122,14 @@ def test_a_workbook_dropped_in_the_inbox_starts_an_import_once(tmp_path: Path, m
 
     monkeypatch.setenv("DTM_HOME", str(tmp_path))
     sensor = build_cleaning_defs().resolve_sensor_def(INBOX_SENSOR)
-    with dg.instance_for_test() as instance:
-        assert isinstance(sensor(dg.build_sensor_context(instance=instance)), dg.SkipReason)
-        inbox = tmp_path / "cleaning" / "inbox"
-        inbox.mkdir(parents=True)
-        (inbox / "~$dtm-ouest.xlsx").write_bytes(b"Excel's lock file")
-        assert isinstance(sensor(dg.build_sensor_context(instance=instance)), dg.SkipReason)
-        (inbox / "dtm-ouest.xlsx").write_bytes(b"a returned workbook")
-        context = dg.build_sensor_context(instance=instance)
-        request = sensor(context)
-        assert isinstance(request, dg.RunRequest) and request.tags["dtm/trigger"] == INBOX_SENSOR
-        again = dg.build_sensor_context(instance=instance, cursor=context.cursor)
-        assert isinstance(sensor(again), dg.SkipReason)
+    # the sensor reads only the drop folder and its cursor: no instance needed
+    assert isinstance(sensor(dg.build_sensor_context()), dg.SkipReason)
+    inbox = tmp_path / "cleaning" / "inbox"
+    inbox.mkdir(parents=True)
+    (inbox / "~$dtm-ouest.xlsx").write_bytes(b"Excel's lock file")
+    assert isinstance(sensor(dg.build_sensor_context()), dg.SkipReason)
+    (inbox / "dtm-ouest.xlsx").write_bytes(b"a returned workbook")
+    context = dg.build_sensor_context()
+    request = sensor(context)
+    assert isinstance(request, dg.RunRequest) and request.tags["dtm/trigger"] == INBOX_SENSOR
+    assert isinstance(sensor(dg.build_sensor_context(cursor=context.cursor)), dg.SkipReason)
