@@ -140,21 +140,28 @@ IMPORT_JOB = "import_cleaning_answers"
 INBOX_SENSOR = "cleaning_inbox"
 
 
+def inbox_request(settings, cursor: str | None) -> tuple[dg.RunRequest | dg.SkipReason, str | None]:
+    """What the inbox sensor does on one tick, and its new cursor: a run for the workbooks
+    waiting, unless exactly those were already requested (a file dropped again, a newer copy
+    under the same name, is a new request)."""
+    files = inbox_files(settings)
+    if not files:
+        return dg.SkipReason(f"no returned workbook in {settings.cleaning_dir / INBOX}"), cursor
+    waiting = ";".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in files)
+    if cursor == waiting:
+        return dg.SkipReason(f"{len(files)} workbook(s) already requested"), cursor
+    return dg.RunRequest(run_key=waiting, tags={TRIGGER_TAG: INBOX_SENSOR}), waiting
+
+
 def _inbox_sensor(job, status: dg.DefaultSensorStatus) -> dg.SensorDefinition:
     @dg.sensor(name=INBOX_SENSOR, job=job, default_status=status, minimum_interval_seconds=60,
                description="Imports returned verification workbooks soon after they are dropped in "
                            "DTM_HOME/cleaning/inbox; the automation then rebuilds the cleaned layer and the marts.")
     def _sensor(context: dg.SensorEvaluationContext):
-        settings = load_settings()
-        files = inbox_files(settings)
-        if not files:
-            return dg.SkipReason(f"no returned workbook in {settings.cleaning_dir / INBOX}")
-        # a file dropped again (same name, newer copy) is a new request; one waiting is not asked twice
-        waiting = ";".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in files)
-        if context.cursor == waiting:
-            return dg.SkipReason(f"{len(files)} workbook(s) already requested")
-        context.update_cursor(waiting)
-        return dg.RunRequest(run_key=waiting, tags={TRIGGER_TAG: INBOX_SENSOR})
+        result, cursor = inbox_request(load_settings(), context.cursor)
+        if cursor != context.cursor:
+            context.update_cursor(cursor)
+        return result
 
     return _sensor
 

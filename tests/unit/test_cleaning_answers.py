@@ -118,18 +118,18 @@ def test_a_file_that_is_not_a_verification_workbook_is_refused_whole(tmp_path: P
 def test_a_workbook_dropped_in_the_inbox_starts_an_import_once(tmp_path: Path, monkeypatch):
     import dagster as dg
 
-    from dtm_platform.defs.cleaning import INBOX_SENSOR, build_cleaning_defs
+    from dtm_platform.defs.cleaning import INBOX_SENSOR, build_cleaning_defs, inbox_request
+    from dtm_platform.settings import load_settings
 
     monkeypatch.setenv("DTM_HOME", str(tmp_path))
-    sensor = build_cleaning_defs().resolve_sensor_def(INBOX_SENSOR)
-    # the sensor reads only the drop folder and its cursor: no instance needed
-    assert isinstance(sensor(dg.build_sensor_context()), dg.SkipReason)
+    assert build_cleaning_defs().resolve_sensor_def(INBOX_SENSOR).job_name == "import_cleaning_answers"
+    settings = load_settings()
+    assert isinstance(inbox_request(settings, None)[0], dg.SkipReason)
     inbox = tmp_path / "cleaning" / "inbox"
     inbox.mkdir(parents=True)
     (inbox / "~$dtm-ouest.xlsx").write_bytes(b"Excel's lock file")
-    assert isinstance(sensor(dg.build_sensor_context()), dg.SkipReason)
+    assert isinstance(inbox_request(settings, None)[0], dg.SkipReason)
     (inbox / "dtm-ouest.xlsx").write_bytes(b"a returned workbook")
-    context = dg.build_sensor_context()
-    request = sensor(context)
+    request, cursor = inbox_request(settings, None)
     assert isinstance(request, dg.RunRequest) and request.tags["dtm/trigger"] == INBOX_SENSOR
-    assert isinstance(sensor(dg.build_sensor_context(cursor=context.cursor)), dg.SkipReason)
+    assert isinstance(inbox_request(settings, cursor)[0], dg.SkipReason)
