@@ -133,3 +133,15 @@ left join corrections on corrections.submission_id = staged.submission_id
     {%- endfor -%}
     (values {{ rows | join(', ') }}) as staging_questions(form, field, question_name)
 {%- endmacro %}
+
+
+{#- The condition that the answer-level issue ``alias`` (a dq_answer_issues row) is not
+    confirmed: no applied no_action for its question and rule (or, without a rule, for its
+    question whatever the rule). -#}
+{% macro answer_not_confirmed(alias) -%}
+    not exists (
+        select 1 from {{ ref('cln_cleaning_confirmations') }} as confirmations
+        where confirmations.form = {{ alias }}.form and confirmations.submission_id = {{ alias }}.submission_id
+          and confirmations.field = {{ kobo_question_name(alias ~ '.field') }}
+          and coalesce(confirmations.rule, {{ alias }}.rule) = {{ alias }}.rule)
+{%- endmacro %}

@@ -527,11 +527,7 @@ issues as (
         max(detected_at)
     from {{ ref('dq_answer_issues') }} as answers
     -- an answer a field team or officer confirmed (no_action) is closed, question by question
-    where not exists (
-        select 1 from {{ ref('cln_cleaning_confirmations') }} as confirmations
-        where confirmations.form = answers.form and confirmations.submission_id = answers.submission_id
-          and confirmations.field = {{ kobo_question_name('answers.field') }}
-          and coalesce(confirmations.rule, answers.rule) = answers.rule)
+    where {{ answer_not_confirmed('answers') }}
     group by form, submission_id, rule
 ),
 

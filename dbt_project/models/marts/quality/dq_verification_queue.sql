@@ -23,11 +23,7 @@ issues as (
     select answers.form, answers.submission_id, answers.enumerator_id, answers.rule,
            {{ kobo_question_name('answers.field') }}, answers.value, answers.severity, true
     from {{ ref('dq_answer_issues') }} as answers
-    where not exists (
-        select 1 from {{ ref('cln_cleaning_confirmations') }} as confirmations
-        where confirmations.form = answers.form and confirmations.submission_id = answers.submission_id
-          and confirmations.field = {{ kobo_question_name('answers.field') }}
-          and coalesce(confirmations.rule, answers.rule) = answers.rule)
+    where {{ answer_not_confirmed('answers') }}
 ),
 
 answered as (
