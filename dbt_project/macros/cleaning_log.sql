@@ -3,7 +3,7 @@
     field is reported as unknown_field. The flow
     monitoring registry (dtm_flow_counts) has none: its models are incremental and a group
     counted wrongly is corrected by editing the submission in Kobo, which the incremental
-    models pick up; answers inside repeat groups are corrected the same way. -#}
+    models pick up. Answers inside repeat groups: correctable_repeats. -#}
 {% macro correctable_fields(form) -%}
     {%- set fields = {
         'dtm_locality': {
@@ -44,6 +44,90 @@
         }
     } -%}
     {{ return(fields[form]) }}
+{%- endmacro %}
+
+
+{#- The answers inside repeat groups the cleaning log may correct, per form and repeat path
+    (nested repeats joined by '/'): the staging model of the repeat (one row per entry),
+    the columns holding each level's 1-based position, and per column its staging type and
+    its question's name in the form. A log entry addresses one answer as Kobo numbers a
+    repeat's entries: `travel_group[2]/member_age`, or
+    `travel_group[2]/documents[1]/document_type` in a nested repeat (repeat_cell_address).
+    Personal answers (names, phones, ids) are not here: they are not in staging. -#}
+{% macro correctable_repeats(form) -%}
+    {%- set repeats = {
+        'dtm_locality': {
+            'key_informants': {'model': 'stg_kobo__dtm_locality__key_informants', 'positions': ['informant_position'],
+                               'fields': {'informant_role': ['varchar', 'ki_role'],
+                                          'informant_sex': ['varchar', 'ki_sex']}}
+        },
+        'dtm_flow_survey': {
+            'travel_group': {'model': 'stg_kobo__dtm_flow_survey__travel_group', 'positions': ['member_position'],
+                             'fields': {'member_sex': ['varchar', 'member_sex'],
+                                        'member_age': ['integer', 'member_age'],
+                                        'member_relationship': ['varchar', 'member_relationship']}},
+            'travel_group/documents': {'model': 'stg_kobo__dtm_flow_survey__travel_group__documents',
+                                       'positions': ['member_position', 'document_position'],
+                                       'fields': {'document_type': ['varchar', 'doc_type']}}
+        },
+        'me_activity': {
+            'beneficiaries': {'model': 'stg_kobo__me_activity__beneficiaries', 'positions': ['beneficiary_position'],
+                              'fields': {'beneficiary_sex': ['varchar', 'ben_sex'],
+                                         'beneficiary_age': ['integer', 'ben_age'],
+                                         'displacement_status': ['varchar', 'ben_displacement']}}
+        }
+    } -%}
+    {{ return(repeats.get(form, {})) }}
+{%- endmacro %}
+
+
+{#- The SQL text of the address of a repeat entry's answer `column` (or, without a column,
+    of the entry itself, ending in '/'), from the entry's position columns:
+    'travel_group[' || member_position || ']/documents[' || document_position || ']/doc...'. -#}
+{% macro repeat_cell_address(repeat, positions, column=none, alias=none) -%}
+    {%- set parts = [] -%}
+    {%- for level in repeat.split('/') -%}
+        {%- do parts.append("'" ~ level ~ "[' || " ~ ((alias ~ '.') if alias else '') ~ positions[loop.index0] ~ " || ']/'") -%}
+    {%- endfor -%}
+    ({{ parts | join(' || ') }}{% if column %} || '{{ column }}'{% endif %})
+{%- endmacro %}
+
+
+{#- A repeat's staging model with the applicable cleaning-log corrections applied (one
+    applied change or blank per answer, as for the form's own fields), nothing else changed,
+    and is_corrected: renders the whole select of a cln_<form>__<repeat>_corrected model. -#}
+{% macro apply_repeat_cleaning_log(form, repeat) -%}
+{%- set spec = correctable_repeats(form)[repeat] %}
+with staged as (
+    select *, {{ repeat_cell_address(repeat, spec.positions) }} as entry_address
+    from {{ ref(spec.model) }}
+),
+
+corrections as (
+    select
+        submission_id,
+        regexp_extract(field, '^(.*/)[^/]+$', 1) as entry_address,
+        {%- for column in spec.fields %}
+        bool_or(regexp_extract(field, '[^/]+$') = '{{ column }}') as {{ column }}__corrected,
+        max(new_value) filter (where regexp_extract(field, '[^/]+$') = '{{ column }}') as {{ column }}__new{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from {{ ref('cln_cleaning_log') }}
+    where form = '{{ form }}' and status = 'applied' and decision in ('change_response', 'blank_response')
+      and starts_with(field, '{{ repeat }}[')
+    group by all
+)
+
+select
+    staged.* exclude (entry_address) replace (
+        {%- for column, typed in spec.fields.items() %}
+        case when corrections.{{ column }}__corrected then cast(corrections.{{ column }}__new as {{ typed[0] }})
+             else staged.{{ column }} end as {{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    ),
+    corrections.submission_id is not null as is_corrected
+from staged
+left join corrections
+    on corrections.submission_id = staged.submission_id and corrections.entry_address = staged.entry_address
 {%- endmacro %}
 
 

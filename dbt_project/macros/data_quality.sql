@@ -126,7 +126,7 @@
     select
         submission_id,
         bool_or(severity = 'blocking') as has_blocking_issue,
-        list(rule order by rule) as dq_rules_failed
+        list(distinct rule order by rule) as dq_rules_failed
     from {{ ref('dq_issues') }}
     where form = '{{ form }}'
     group by submission_id

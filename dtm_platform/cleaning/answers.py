@@ -117,9 +117,10 @@ def load_context(con, submission_ids: set[int], ledger: Path) -> Context:
     names = [d[0] for d in cursor.description]
     queue = {r["issue_key"]: r for r in (dict(zip(names, row)) for row in cursor.fetchall())}
     ids = sorted(submission_ids) or [-1]
-    targets = {(form, sid, name): {"value_type": value_type, "current_value": current}
-               for form, sid, name, value_type, current in con.execute(
-                   "select form, submission_id, field, value_type, current_value from cleaned.cln_cleaning_targets "
+    targets = {(form, sid, name): {"value_type": value_type, "question_name": question, "current_value": current}
+               for form, sid, name, value_type, question, current in con.execute(
+                   "select form, submission_id, field, value_type, question_name, current_value "
+                   "from cleaned.cln_cleaning_targets "
                    "where submission_id in (select unnest(?::bigint[]))", [ids]).fetchall()}
     answered = {}
     for entry in read_ledger(ledger):
@@ -202,7 +203,9 @@ def check_row(number: int, cells: dict, context: Context) -> tuple[str, str, dic
             return REJECTED, f"unknown submission {submission_id} of form {form!r}", None
         if decision != "remove_survey" and (form, submission_id, name) not in context.targets:
             return REJECTED, f"unknown question {name!r}: not a field of form {form!r} the cleaning log corrects", None
-        question, correctable = name, name is not None
+        # a repeat's answer (travel_group[2]/member_age) is its question's (member_age)
+        target = context.targets.get((form, submission_id, name))
+        question, correctable = (target["question_name"] if target else name), name is not None
     target = context.targets.get((form, submission_id, name))
     if decision not in DECISIONS:
         return REJECTED, f"unknown decision {decision!r} (one of {', '.join(DECISIONS)})", None

@@ -177,10 +177,18 @@ def followed_forms(context: ParameterContext) -> list[str]:
     return sorted({f.kind if f.kind in KIND_NAMES else f.dataset for f in _registered_forms()})
 
 
+def dq_rules(context: ParameterContext) -> list[str]:
+    """The rules of the rules seed (reference.ref_dq_rules, as dbt loaded it): the platform's
+    and the officer's logical checks, which an office adds without touching a suite."""
+    with connect_duckdb(context.warehouse, read_only=True) as con:
+        return [r[0] for r in con.execute("select distinct rule from reference.ref_dq_rules order by 1").fetchall()]
+
+
 PROVIDERS = {
     "registered_datasets": registered_datasets,
     "followed_forms": followed_forms,
     "issue_forms": issue_forms,
+    "dq_rules": dq_rules,
     "previous_row_count": previous_row_count,
     "known_form_versions": known_form_versions,
     "rounds_collected": rounds_collected,

@@ -17,9 +17,11 @@ from dagster_dbt import DbtProject
 from dtm_platform.cleaning.ledger import ensure_ledger, ledger_path
 from dtm_platform.kobo.kinds import kind_fields
 from dtm_platform.kobo.registry import FormEntry
+from dtm_platform.quality.logical_checks import load_logical_checks
 from dtm_platform.settings import PROJECT_ROOT, Settings
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+RULES_SEED = DBT_PROJECT_DIR / "seeds" / "ref_dq_rules.csv"
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # The dbt installed beside this Python, so the platform never runs another one from PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
@@ -91,11 +93,14 @@ def dbt_subprocess_environment(forms: list[FormEntry], warehouse: Path) -> dict[
 def dbt_vars(forms: list[FormEntry]) -> str:
     """What dbt knows of the form registry, as the ``--vars`` its macros read: the datasets
     the models over every form union, each form's kind and mapped field paths, and the
-    personal-data policy."""
+    personal-data policy; and the officer's logical checks of the rules seed, parsed and
+    rendered as SQL here (dtm_platform/quality/logical_checks.py) so that no text of the
+    seed reaches DuckDB as it was written."""
     return json.dumps({
         "kobo_datasets": [f.dataset for f in forms],
         "kobo_forms": {f.dataset: _form_vars(f) for f in forms},
         "dtm_personal_fields": {f.dataset: f.personal_fields for f in forms},
+        "dq_logical_checks": [c.as_var() for c in load_logical_checks(RULES_SEED)],
     })
 
 

@@ -10,6 +10,7 @@ warehouse, under a home of their own.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 from datetime import datetime, timezone
@@ -30,6 +31,7 @@ from tests.integration import test_marts_truth as programme_truth
 
 HEADER = {c.key: c.header for c in COLUMNS}
 DTM_TEAMS = ("dtm-ouest", "dtm-centre", "dtm-est")
+FLOW_TEAM = "flux-frontieres"    # the flow survey's travel groups: answers inside a repeat
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +157,9 @@ def answered(build, tmp_path_factory):
     errors = synthetic["dtm_site"].errors
     expected: dict[tuple[str, int], str] = {}    # (team, row) -> accepted, or what the rejection says
     outcomes, files = [], []
-    for team in DTM_TEAMS:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        older_typos = queue(con, "rule = 'implausible_member_age' and not is_recent")
+    for team in DTM_TEAMS + (FLOW_TEAM,):
         source = settings.cleaning_dir / "verification" / f"{team}.xlsx"
         workbook = openpyxl.load_workbook(source)
         sheet = workbook[SHEET]
@@ -177,6 +181,17 @@ def answered(build, tmp_path_factory):
                 expected[(team, row)] = "accepted"
             elif r["form"] == "dtm_locality" and r["field"] == "idp_individuals":
                 locality_rows.append(row)
+            elif r["rule"] == "implausible_member_age":   # travel_group[n]/member_age: the age typed twice
+                sheet.cell(row, col["decision"]).value = "change_response"
+                sheet.cell(row, col["new_value"]).value = true_age(r["current_value"])
+                expected[(team, row)] = "accepted"
+        if team == FLOW_TEAM:   # the older ones, added by hand: a row naming its answer inside the repeat
+            for added, issue in enumerate(older_typos, sheet.max_row + 1):
+                for key, value in {"form": issue["form"], "submission_id": issue["submission_id"],
+                                   "field": issue["field"], "decision": "change_response",
+                                   "new_value": true_age(issue["current_value"])}.items():
+                    sheet.cell(added, col[key]).value = value
+                expected[(team, added)] = "accepted"
         if team == "dtm-ouest":   # the malformed answers
             typo, edited, unknown, stale, conflict = locality_rows[:5]
             sheet.cell(typo, col["decision"]).value = "change_response"
@@ -222,6 +237,11 @@ def answered(build, tmp_path_factory):
     con.close()
 
 
+def true_age(typed_twice: str) -> int:
+    """The age a member's answer meant (the generator's member_age_typo types it twice)."""
+    return int(typed_twice[:len(typed_twice) // 2])
+
+
 def test_every_row_of_a_returned_workbook_is_accounted_for(answered):
     for outcome in answered["outcomes"]:
         team = outcome.source.stem
@@ -261,8 +281,9 @@ def test_the_next_build_applies_exactly_the_valid_answers(answered):
         "select submission_id, coalesce(field, ''), decision, status from cleaned.cln_cleaning_log "
         "where source_file <> 'seeds/ref_cleaning_log.csv'").fetchall()}
     assert statuses == {(int(e["submission_id"]), e["field"], e["decision"]): "applied" for e in ledger}
-    changed = {int(e["submission_id"]): int(e["new_value"]) for e in ledger if e["decision"] == "change_response"}
-    removed = {int(e["submission_id"]) for e in ledger if e["decision"] == "remove_survey"}
+    site_entries = [e for e in ledger if e["form"] == "dtm_site"]
+    changed = {int(e["submission_id"]): int(e["new_value"]) for e in site_entries if e["decision"] == "change_response"}
+    removed = {int(e["submission_id"]) for e in site_entries if e["decision"] == "remove_survey"}
     sites = {r[0]: r[1:] for r in con.execute(
         "select submission_id, individuals, has_blocking_issue, dq_rules_failed from cleaned.cln_dtm_site_assessments"
     ).fetchall()}
@@ -292,6 +313,45 @@ def test_the_site_marts_equal_the_ground_truth_after_correction(answered, truth)
     blocked submission the cleaning log repaired: counted_sites)."""
     with duckdb.connect(str(answered["warehouse"]), read_only=True) as con:
         truth((None, answered["synthetic"], con, answered["settings"]))
+
+
+def test_answers_inside_a_repeat_correct_the_member_and_count_the_interview(answered):
+    con, synthetic = answered["con"], answered["synthetic"]
+    typos = {sid for sid, kind in synthetic["dtm_flow_survey"].errors.items() if kind == "member_age_typo"}
+    entries = [e for e in read_ledger(answered["home"] / "cleaning" / "cleaning_log.csv")
+               if e["form"] == "dtm_flow_survey"]
+    # every seeded typo was answered, some from the workbook and some by rows added by hand
+    assert {int(e["submission_id"]) for e in entries} == typos
+    assert any(e["issue_key"] for e in entries) and any(not e["issue_key"] for e in entries)
+    for e in entries:
+        position = int(e["field"].removeprefix("travel_group[").split("]")[0])
+        age, corrected = con.execute(
+            "select member_age, is_corrected from cleaned.cln_dtm_flow_survey__travel_group_corrected "
+            "where submission_id = ? and member_position = ?", [int(e["submission_id"]), position]).fetchone()
+        assert (age, corrected) == (int(e["new_value"]), True) and age == true_age(e["old_value"]), e
+        # only that answer of that member changed
+        assert con.execute("select count(*) from cleaned.cln_dtm_flow_survey__travel_group_corrected "
+                           "where submission_id = ? and is_corrected", [int(e["submission_id"])]).fetchone()[0] == 1
+    blocked = con.execute("select count(*) from cleaned.cln_dtm_flow_survey_interviews where has_blocking_issue "
+                          "and submission_id in (select unnest(?::bigint[]))", [sorted(typos)]).fetchone()[0]
+    assert blocked == 0
+    assert not queue(con, "rule = 'implausible_member_age'")
+
+
+@pytest.mark.parametrize("truth", [programme_truth.test_flow_survey_travellers_and_documents_equal_ground_truth,
+                                   programme_truth.test_flow_survey_profiles_equal_ground_truth],
+                         ids=lambda f: f.__name__)
+def test_the_flow_survey_marts_equal_the_ground_truth_after_correction(answered, truth):
+    """The interviews whose member's age was corrected inside the repeat now count, with
+    the member's true age."""
+    synthetic = dict(answered["synthetic"])
+    survey = synthetic["dtm_flow_survey"]
+    repaired = [dataclasses.replace(i, error=None) if i.error == "member_age_typo" else i
+                for i in survey.truth.interviews]
+    synthetic["dtm_flow_survey"] = dataclasses.replace(survey, truth=dataclasses.replace(survey.truth,
+                                                                                         interviews=repaired))
+    with duckdb.connect(str(answered["warehouse"]), read_only=True) as con:
+        truth((None, synthetic, con, answered["settings"]))
 
 
 def test_a_workbook_imported_twice_adds_nothing(answered):

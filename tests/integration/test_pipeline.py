@@ -403,6 +403,27 @@ def warehouse_copy(build, tmp_path):
     return copy
 
 
+def test_a_logical_check_on_a_field_the_form_lacks_stops_the_build_naming_its_row(warehouse_copy, tmp_path):
+    """The seed's expressions are parsed in Python; whether their fields exist only the
+    models know: dbt refuses the check before anything runs, naming the seed's row."""
+    from dtm_platform.kobo.registry import load_registry
+    from dtm_platform.quality.logical_checks import compile_expression
+    from dtm_platform.settings import load_settings
+    from dtm_platform.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_subprocess_environment, dbt_vars
+
+    forms = load_registry(load_settings().forms_file)
+    sql, fields = compile_expression("individuals >= househods")
+    variables = json.loads(dbt_vars(forms)) | {"dq_logical_checks": [
+        {"row": 42, "rule": "typo_check", "form": "dtm_site", "field": "households", "expression": "individuals >= househods",
+         "sql": sql, "fields": list(fields)}]}
+    run = subprocess.run([DBT_EXECUTABLE, "run", "--select", "dq_logical_check_findings", "--vars", json.dumps(variables),
+                          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+                          "--target-path", str(tmp_path / "target")],
+                         env=dbt_subprocess_environment(forms, warehouse_copy), capture_output=True, text=True, timeout=600)
+    assert run.returncode != 0
+    assert "ref_dq_rules.csv row 42 (rule typo_check, form dtm_site): 'househods' is not a field of dtm_site" in run.stdout
+
+
 def test_dbt_unit_tests_pass(warehouse_copy, tmp_path):
     run = _dbt(warehouse_copy, tmp_path / "target", "test", "--select", "test_type:unit")
     assert run.returncode == 0, run.stdout[-3000:]

@@ -72,7 +72,8 @@ def answers_of(submission: dict) -> dict:
 
 def kept(errors: dict[int, str], blocking, submissions: list[dict]) -> list[dict]:
     """The served submissions a correct cleaning keeps: no second copies, no blocking errors."""
-    return [s for s in submissions if errors.get(s["_id"]) != "duplicate" and errors.get(s["_id"]) not in blocking]
+    copies = ("duplicate", "soft_duplicate")
+    return [s for s in submissions if errors.get(s["_id"]) not in copies and errors.get(s["_id"]) not in blocking]
 
 
 # --- the catalogue and the registry -----------------------------------------------------------
@@ -369,6 +370,12 @@ def eligible(dataset: str, synthetic: SyntheticForm, kind: str) -> int:
     records = {"dtm_site": lambda: truth.assessments, "dtm_flow_counts": lambda: range(truth.count),
                "dtm_flow_survey": lambda: truth.interviews, "me_activity": lambda: truth.sessions,
                "me_pdm": lambda: truth.interviews, "me_perception": lambda: truth.interviews}[dataset]()
+    if kind == "member_age_typo":   # an interview with a member old enough for the typo to show
+        return sum(r.consent and any(m.age >= flow_survey.TYPO_MIN_AGE for m in r.members) for r in records)
+    if kind == "outdated_version":  # collected well after a newer version was deployed
+        return sum(r.consent and flow_survey.outdated_possible(r.survey_date) for r in records)
+    if kind == "agency_missing":    # a managed site, which has an agency to leave out
+        return sum(r.managed for r in records)
     if kind != "duplicate" and dataset in ("dtm_flow_survey", "me_pdm", "me_perception"):
         return sum(r.consent for r in records)  # a refusal carries no answers to corrupt
     return len(records)
@@ -399,6 +406,12 @@ def test_errors_show_in_the_submissions(seeded, served, dataset):
             earlier = [o for o in served[dataset] if o["_id"] < s["_id"] and o["_id"] not in errors
                        and answers_of(o) == answers_of(s)]
             assert len(earlier) == 1 and earlier[0]["_uuid"] != s["_uuid"]
+        elif kind == "soft_duplicate":   # an earlier interview with one or two scores other
+            answers = answers_of(s)
+            earlier = [o for o in served[dataset] if o["_id"] < s["_id"] and o["_id"] not in errors
+                       and 1 <= sum(answers_of(o).get(k) != v for k, v in answers.items()) <= 2
+                       and answers_of(o).keys() == answers.keys()]
+            assert len(earlier) == 1, s["_id"]
         elif kind in ("name_variant", None):
             assert symptom is None or kind == "name_variant", (s["_id"], symptom)
         else:
@@ -422,6 +435,8 @@ def _site_symptom(s: dict) -> str | None:
         return "unknown_pcode"
     if individuals > 5 * cells:
         return "outlier"
+    if s["grp_site/site_managed"] == "yes" and "grp_site/management_agency" not in s:
+        return "agency_missing"
     return "breakdown_mismatch" if cells != individuals else None
 
 
@@ -439,6 +454,11 @@ def _flow_survey_symptom(s: dict) -> str | None:
         return "interview_too_short"
     if int(s.get("grp_respondent/resp_age", 0)) > 120:
         return "implausible_age"
+    if any(int(m["travel_group/member_age"]) > 110 for m in s.get("travel_group", [])):
+        return "member_age_typo"
+    if (s["__version__"] == flow_survey.VERSIONS[0].uid
+            and flow_survey.outdated_possible(datetime.fromisoformat(s["start"]).date())):
+        return "outdated_version"
     return _date_symptom(s, "grp_point/survey_date")
 
 

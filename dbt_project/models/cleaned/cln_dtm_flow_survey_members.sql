@@ -3,12 +3,12 @@
 -- interview's point, date and flags, so that marts can count travellers without reaching
 -- back to staging.
 with members as (
-    select * from {{ ref('stg_kobo__dtm_flow_survey__travel_group') }}
+    select * from {{ ref('cln_dtm_flow_survey__travel_group_corrected') }}
 ),
 
 documents as (
     select submission_id, member_position, list(distinct document_type order by document_type) as documents
-    from {{ ref('stg_kobo__dtm_flow_survey__travel_group__documents') }}
+    from {{ ref('cln_dtm_flow_survey__travel_group__documents_corrected') }}
     where document_type is not null
     group by submission_id, member_position
 ),

@@ -8,7 +8,7 @@
 -- links records, it does not carry the registry's pseudonym itself.
 {%- set identifiers = beneficiary_identifiers() %}
 with attendance as (
-    select * from {{ ref('stg_kobo__me_activity__beneficiaries') }}
+    select * from {{ ref('cln_me_activity__beneficiaries_corrected') }}
 ),
 
 {% if 'beneficiary_national_id_hash' in identifiers and 'beneficiary_phone_hash' in identifiers -%}

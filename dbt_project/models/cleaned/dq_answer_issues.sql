@@ -1,14 +1,51 @@
 -- Answers that do not fit their question (dq_answer_findings, parsed incrementally), for
--- each submission's current payload only, and instance uuids sent twice, with the rule's
--- severity from ref_dq_rules. Cheap on purpose: no payload is parsed here.
+-- each submission's current payload only, instance uuids sent twice, and submissions
+-- collected on an outdated form version, with the rule's severity from ref_dq_rules.
+-- Cheap on purpose: only the interview start of a submission received on an old version
+-- after a newer one was deployed is read from its payload.
+{%- set grace = "(select coalesce(min_value, 0) from " ~ ref('ref_dq_rules')
+                ~ " where rule = 'outdated_form_version' and form = '*')" %}
 with current_payloads as (
     {%- for dataset in var('kobo_datasets') %}
-    select '{{ dataset }}' as dataset, _id as submission_id, _uuid, landed_at,
+    select '{{ dataset }}' as dataset, _id as submission_id, _uuid, landed_at, form_version, submission_time,
            {{ kobo_enumerator_id(dataset) }} as enumerator_id
     from {{ source('kobo', 'kobo_' ~ dataset) }}
     where deleted_at is null
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
+),
+
+versions as (
+    select dataset, version_id, try_cast(date_deployed as timestamp) as deployed_at
+    from {{ source('kobo', 'kobo_form_content') }}
+),
+
+on_old_versions as (
+    -- received more than the grace days after a newer version of the form was deployed
+    select payloads.dataset, payloads.submission_id, payloads.enumerator_id, payloads.form_version,
+           arg_max(newer.version_id, newer.deployed_at) as newest_version, max(newer.deployed_at) as newest_deployed_at
+    from current_payloads as payloads
+    join versions as own on own.dataset = payloads.dataset and own.version_id = payloads.form_version
+    join versions as newer on newer.dataset = payloads.dataset and newer.deployed_at > own.deployed_at
+    where payloads.submission_time >= newer.deployed_at + to_days(cast({{ grace }} as integer))
+    group by all
+),
+
+outdated as (
+    -- and collected then, by the tablet's clock: an interview made before the deployment and
+    -- sent later was on the version it should be
+    select on_old_versions.*
+    from on_old_versions
+    join (
+        {%- for dataset in var('kobo_datasets') %}
+        select '{{ dataset }}' as dataset, _id as submission_id,
+               coalesce({{ kobo_timestamp('start', 'payload') }}, submission_time) as collected_at
+        from {{ source('kobo', 'kobo_' ~ dataset) }}
+        where deleted_at is null and _id in (select submission_id from on_old_versions where dataset = '{{ dataset }}')
+        {% if not loop.last %}union all{% endif %}
+        {%- endfor %}
+    ) as collected using (dataset, submission_id)
+    where collected.collected_at >= on_old_versions.newest_deployed_at + to_days(cast({{ grace }} as integer))
 ),
 
 findings as (
@@ -28,6 +65,11 @@ findings as (
     from current_payloads
     window same_uuid as (partition by dataset, _uuid order by submission_id)
     qualify submission_id <> first_value(submission_id) over same_uuid
+
+    union all
+    select dataset, submission_id, enumerator_id, '__version__', 'outdated_form_version',
+           form_version || ' while ' || newest_version || ' was deployed on ' || strftime(newest_deployed_at, '%Y-%m-%d')
+    from outdated
 )
 
 select

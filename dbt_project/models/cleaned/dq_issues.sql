@@ -1,5 +1,6 @@
--- Every data-quality finding of every form, one row per submission and rule, on the data as
--- the cleaning log corrected it. Rules, severities and thresholds come from the ref_dq_rules
+-- Every data-quality finding of every form, one row per submission, rule and field (a rule
+-- on the answers inside a repeat finds each entry: field is the answer's address,
+-- `travel_group[2]/member_age`), on the data as the cleaning log corrected it. Rules, severities and thresholds come from the ref_dq_rules
 -- seed (one row per form and rule). `value` shows what tripped the rule and never carries a
 -- personal field. The flow monitoring registry's rules run in its incremental cleaned model
 -- (cln_dtm_flow_counts, which keeps each submission's findings): listed here, not recomputed.
@@ -296,16 +297,12 @@ workplan_starts as (
 attendance as (
     select
         submission_id,
-        list((beneficiary_sex, beneficiary_age, displacement_status, has_disability)
-             order by beneficiary_position) as attendance,
         {%- if identifiers %}
         count(*) filter (where coalesce({{ identifiers | join(', ') }}) is null) as without_identifier,
         {%- endif %}
-        count(*) filter (where beneficiary_age not between
-            (select min_value from rules where form = 'me_activity' and rule = 'implausible_age')
-            and (select max_value from rules where form = 'me_activity' and rule = 'implausible_age'))
-            as implausible_ages
-    from {{ ref('stg_kobo__me_activity__beneficiaries') }}
+        list((beneficiary_sex, beneficiary_age, displacement_status, has_disability)
+             order by beneficiary_position) as attendance
+    from {{ ref('cln_me_activity__beneficiaries_corrected') }}
     group by submission_id
 ),
 
@@ -353,10 +350,6 @@ session_findings as (
     where without_identifier > 0
     {%- endif %}
 
-    union all
-    select submission_id, 'implausible_age', implausible_ages || ' beneficiaries'
-    from attendance
-    where implausible_ages > 0
 ),
 
 -- Post-distribution monitoring --------------------------------------------------------
@@ -489,6 +482,33 @@ submissions as (
     select 'me_perception', submission_id, enumerator_id from perception
 ),
 
+-- Findings that name their field: the rules on the answers inside repeats, one row per
+-- entry with the answer's address as field (repeat_cell_address), so that a team verifies
+-- and the cleaning log corrects that answer; and the officer's logical checks.
+field_findings as (
+    select 'dtm_flow_survey' as form, members.submission_id, 'implausible_member_age' as rule,
+           {{ repeat_cell_address('travel_group', ['member_position'], 'member_age', 'members') }} as field,
+           members.member_age || ' years' as value
+    from {{ ref('cln_dtm_flow_survey__travel_group_corrected') }} as members
+    join rules on rules.form = 'dtm_flow_survey' and rules.rule = 'implausible_member_age'
+    where members.member_age not between rules.min_value and rules.max_value
+
+    union all
+    select 'me_activity', beneficiaries.submission_id, 'implausible_age',
+           {{ repeat_cell_address('beneficiaries', ['beneficiary_position'], 'beneficiary_age', 'beneficiaries') }},
+           beneficiaries.beneficiary_age || ' years'
+    from {{ ref('cln_me_activity__beneficiaries_corrected') }} as beneficiaries
+    join rules on rules.form = 'me_activity' and rules.rule = 'implausible_age'
+    where beneficiaries.beneficiary_age not between rules.min_value and rules.max_value
+
+    union all
+    select form, submission_id, rule, field, value from {{ ref('dq_logical_check_findings') }}
+
+    union all
+    -- a survey-level rule: its field is the rule's
+    select form, submission_id, rule, null, value from {{ ref('dq_soft_duplicate_findings') }}
+),
+
 all_findings as (
     select findings.form, findings.submission_id, submissions.enumerator_id, findings.rule, findings.value
     from findings
@@ -511,6 +531,15 @@ issues as (
         current_timestamp as detected_at
     from all_findings
     join rules on rules.rule = all_findings.rule and rules.form = all_findings.form
+
+    union all
+    select field_findings.form, field_findings.submission_id, submissions.enumerator_id, field_findings.rule,
+           coalesce(field_findings.field, rules.field), field_findings.value, rules.severity, rules.description,
+           current_timestamp
+    from field_findings
+    join submissions
+        on submissions.form = field_findings.form and submissions.submission_id = field_findings.submission_id
+    join rules on rules.rule = field_findings.rule and rules.form = field_findings.form
 
     union all
     -- Answer-level findings (dq_answer_issues) count here too, so a blocking one keeps the

@@ -18,7 +18,7 @@ issues as (
         submission_id,
         count(*) as open_issues,
         count(*) filter (where severity = 'blocking') as open_blocking_issues,
-        list(rule order by rule) as open_rules
+        list(distinct rule order by rule) as open_rules
     from {{ ref('dq_issues') }}
     group by form, submission_id
 ),

@@ -12,8 +12,9 @@ with rules as (
 ),
 
 issues as (
-    -- the form's own rules: one question each (the rule's field)
-    select issues.form, issues.submission_id, issues.enumerator_id, issues.rule, rules.field,
+    -- the form's own rules: one question each (the rule's field, or the answer's address
+    -- inside a repeat)
+    select issues.form, issues.submission_id, issues.enumerator_id, issues.rule, issues.field,
            issues.value, issues.severity, false as is_answer_level
     from {{ ref('dq_issues') }} as issues
     join rules on rules.rule = issues.rule and rules.form = issues.form
@@ -69,10 +70,13 @@ form_labels as (
 ),
 
 open_issues as (
-    select issues.*, coalesce(staging_questions.question_name, issues.field) as question_name
+    select issues.*, coalesce(targets.question_name, staging_questions.question_name, issues.field) as question_name,
+           targets.field is not null as is_correctable, targets.value_type, targets.current_value
     from issues
     left join {{ staging_question_rows() }}
         on staging_questions.form = issues.form and staging_questions.field = issues.field
+    left join {{ ref('cln_cleaning_targets') }} as targets
+        on targets.form = issues.form and targets.submission_id = issues.submission_id and targets.field = issues.field
     where issues.rule <> 'removed_by_cleaning_log'
       and not exists (
           select 1 from answered
@@ -104,9 +108,11 @@ select
         as question_label_en,
     coalesce(kind_labels.label_fr, form_labels.label_fr, metadata_labels.label_fr, kind_labels.label_en,
              form_labels.label_en, open_issues.field) as question_label_fr,
-    coalesce(targets.current_value, open_issues.value) as current_value,
-    targets.field is not null as is_correctable,
-    targets.value_type,
+    -- a correctable cell shows its value (blank too: an import compares it), another what
+    -- tripped the rule
+    case when open_issues.is_correctable then open_issues.current_value else open_issues.value end as current_value,
+    open_issues.is_correctable,
+    open_issues.value_type,
     open_issues.rule,
     open_issues.severity,
     {{ rule_text('coalesce(form_rules.description, any_form_rules.description)', 'form_rules') }} as rule_description_en,
@@ -130,11 +136,9 @@ left join (values
         -- what Kobo records by itself has no label in the form
         ('start', 'Interview start (tablet clock)', 'Début de l''entretien (horloge de la tablette)'),
         ('end', 'Interview end (tablet clock)', 'Fin de l''entretien (horloge de la tablette)'),
-        ('answers', 'Scored answers', 'Réponses notées')
+        ('answers', 'Scored answers', 'Réponses notées'),
+        ('__version__', 'Form version (the tablet''s)', 'Version du formulaire (celle de la tablette)')
     ) as metadata_labels(question_name, label_en, label_fr)
     on metadata_labels.question_name = open_issues.question_name
-left join {{ ref('cln_cleaning_targets') }} as targets
-    on targets.form = open_issues.form and targets.submission_id = open_issues.submission_id
-    and targets.field = open_issues.field
 left join rules as form_rules on form_rules.rule = open_issues.rule and form_rules.form = open_issues.form
 left join rules as any_form_rules on any_form_rules.rule = open_issues.rule and any_form_rules.form = '*'

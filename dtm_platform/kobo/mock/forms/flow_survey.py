@@ -14,6 +14,12 @@ Error kinds (share of interviews), and what a correct cleaning makes of each:
                        blocking, kept out of the figures
   implausible_age      respondent aged over 120: blocking
   future_date          grp_point/survey_date after the day the server received it: blocking
+  outdated_version     collected on version 1 more than OUTDATED_AFTER_DAYS after version 2
+                       was deployed (a tablet not updated): flagged (outdated_form_version),
+                       the interview counts; it has no main_need, which version 1 lacks
+  member_age_typo      the age of the first member aged 12 or more typed twice (35 -> 3535):
+                       blocking (implausible_member_age) until the cleaning log corrects the
+                       answer inside the repeat, travel_group[n]/member_age
 Refusals (consent "no") are data, not errors: they carry no answers beyond the point and the
 consent question and are left out of the figures (``refusals()`` counts them).
 """
@@ -42,8 +48,11 @@ INTERVIEWS_AT_SCALE_1 = 400
 FIRST_ID = 41_200_001
 MIN_INTERVIEW_MINUTES = 10
 REFUSAL_RATE = 0.04
-ERROR_RATES = {"duplicate": 0.02, "interview_too_short": 0.03, "implausible_age": 0.01, "future_date": 0.01}
-BLOCKING_ERRORS = ("interview_too_short", "implausible_age", "future_date")
+ERROR_RATES = {"duplicate": 0.02, "interview_too_short": 0.03, "implausible_age": 0.01, "future_date": 0.01,
+               "member_age_typo": 0.015, "outdated_version": 0.03}
+OUTDATED_AFTER_DAYS = 3   # past the rules seed's grace (outdated_form_version's min_value, 2 days)
+BLOCKING_ERRORS = ("interview_too_short", "implausible_age", "future_date", "member_age_typo")
+TYPO_MIN_AGE = 12   # from 12, an age typed twice (1212) is past any plausible age
 
 CHOICE_LISTS = {
     "fmp": COUNT_LISTS["fmp"],
@@ -213,7 +222,14 @@ class Interview:
 
     @property
     def version(self) -> c.Version:
-        return c.version_for(VERSIONS, self.survey_date)
+        return VERSIONS[0] if self.error == "outdated_version" else c.version_for(VERSIONS, self.survey_date)
+
+    @property
+    def typo_member(self) -> int | None:
+        """The 1-based position in travel_group of the member whose age was typed twice."""
+        if self.error != "member_age_typo":
+            return None
+        return next(n for n, m in enumerate(self.members, 1) if m.age >= TYPO_MIN_AGE)
 
 
 @dataclass(frozen=True)
@@ -317,9 +333,18 @@ def _interview(rng: random.Random, admin2_codes: list[str]) -> Interview:
         documents = sorted({rng.choice(DOCUMENTS[:3] if age >= 18 else DOCUMENTS[1:2])
                             for _ in range(rng.choice((0, 1, 1, 2)))}, key=DOCUMENTS.index)
         i.members.append(Member(rng.choice(c.SEXES), age, relationship, documents))
+    if i.error == "member_age_typo" and not any(m.age >= TYPO_MIN_AGE for m in i.members):
+        i.error = None   # no member whose age a typo would make implausible
+    if i.error == "outdated_version" and not outdated_possible(i.survey_date):
+        i.error = None   # no newer version was deployed long enough before
     if i.version is not VERSIONS[0]:
         i.main_need = rng.choice(locality_form.PRIORITY_NEEDS)
     return i
+
+
+def outdated_possible(day: date) -> bool:
+    """A newer version than the first had been out OUTDATED_AFTER_DAYS by ``day``."""
+    return day >= date.fromisoformat(VERSIONS[1].deployed) + timedelta(days=OUTDATED_AFTER_DAYS)
 
 
 def _submission(rng: random.Random, i: Interview) -> dict:
@@ -362,7 +387,7 @@ def _submission(rng: random.Random, i: Interview) -> dict:
             "grp_group/group_size": str(len(i.members)),
         })
         if i.members:
-            answers["travel_group"] = [_member(m) for m in i.members]
+            answers["travel_group"] = [_member(m, typo=n == i.typo_member) for n, m in enumerate(i.members, 1)]
         if i.main_need:
             answers["grp_needs/main_need"] = i.main_need
     return c.envelope(form_uid=FORM_UID, version=i.version.uid, instance=c.new_instance_uuid(rng), answers=answers,
@@ -370,8 +395,8 @@ def _submission(rng: random.Random, i: Interview) -> dict:
                       submitted_by=i.enumerator.lower().replace("-", "_"), geopoint=point_gps)
 
 
-def _member(m: Member) -> dict:
-    member = {"travel_group/member_sex": m.sex, "travel_group/member_age": str(m.age),
+def _member(m: Member, typo: bool = False) -> dict:
+    member = {"travel_group/member_sex": m.sex, "travel_group/member_age": str(m.age) * (2 if typo else 1),
               "travel_group/member_relationship": m.relationship}
     if m.documents:
         member["travel_group/documents"] = [{"travel_group/documents/doc_type": d} for d in m.documents]

@@ -10,6 +10,9 @@ Error kinds (share of interviews), and what a correct cleaning makes of each:
   interview_too_short  a consented interview under MIN_INTERVIEW_MINUTES: blocking, kept out
   dont_know            one to three core items answered "dk" (don't know): not blocking; "dk"
                        is not a score, so those items are left out of that respondent's means
+  soft_duplicate       the interview sent again by the same enumerator, later the same day,
+                       with one or two scores changed (a copy passed off as another interview):
+                       the copy (higher _id) is blocking (soft_duplicate), the original counts
 Refusals (consent "no") carry no answers past the consent and are left out of the figures.
 """
 
@@ -34,7 +37,7 @@ RESPONDENTS_PER_ADMIN2_AT_SCALE_1 = 50
 FIRST_ID = 41_500_001
 MIN_INTERVIEW_MINUTES = 8
 REFUSAL_RATE = 0.04
-ERROR_RATES = {"duplicate": 0.02, "interview_too_short": 0.03, "dont_know": 0.08}
+ERROR_RATES = {"duplicate": 0.02, "interview_too_short": 0.03, "dont_know": 0.08, "soft_duplicate": 0.03}
 BLOCKING_ERRORS = ("interview_too_short",)
 DONT_KNOW = "dk"
 CONSENTED = "${consent}='yes'"
@@ -197,6 +200,11 @@ def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
                     received.append((submission, None))
                     received.append((c.with_copy(submission, c.new_instance_uuid(rng), rng.randint(1, 120)),
                                      "duplicate"))
+                elif interview.error == "soft_duplicate":
+                    # its own generator, so that the rest of the data does not move with this error
+                    received.append((submission, None))
+                    received.append((_soft_copy(submission, random.Random(f"{seed}:{DATASET}:soft:{len(received)}")),
+                                     "soft_duplicate"))
                 else:
                     received.append((submission, interview.error))
     submissions, errors = c.number(received, f"{seed}:{DATASET}", FIRST_ID)
@@ -226,6 +234,15 @@ def _interview(rng: random.Random, round_number: int, admin2: str, levels: dict,
         for item in rng.sample(sorted(ITEMS), rng.randint(1, 3)):
             i.answers[item] = DONT_KNOW
     return i
+
+
+def _soft_copy(submission: dict, rng: random.Random) -> dict:
+    """The submission sent again later the same day with one or two scores changed."""
+    copy = c.with_copy(submission, c.new_instance_uuid(rng), rng.randint(20, 90))
+    scored = sorted(path for path in (item_path(item) for item in ITEMS) if path in copy)
+    for path in rng.sample(scored, rng.randint(1, 2)):
+        copy[path] = str(rng.choice([score for score in range(1, 6) if str(score) != copy[path]]))
+    return copy
 
 
 def _submission(rng: random.Random, i: PerceptionInterview) -> dict:

@@ -11,6 +11,9 @@ Error kinds (share of site assessments), and what a correct cleaning makes of ea
   unknown_pcode       admin2 not in the OCHA reference: blocking, kept out of the figures
   breakdown_mismatch  the women 18-59 cell too high: flagged; the site counts in the totals
                       (sites, households, individuals) but not in the sex/age breakdown
+  agency_missing      a managed site whose managing agency was left unanswered: flagged by
+                      the officer's logical check managed_site_without_agency (ref_dq_rules);
+                      the site counts (an unmanaged site drawn this error has none)
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ VERSIONS = [c.Version("vS18mT4qWcX8bN2yKp6RzH", "2026-08-03"), c.Version("vS19jD
 VERSION_OF_ROUND = {18: VERSIONS[0], 19: VERSIONS[1]}
 FIRST_ID = 41_100_001
 SITES_AT_SCALE_1 = 60
-ERROR_RATES = {"duplicate": 0.03, "outlier": 0.02, "unknown_pcode": 0.02, "breakdown_mismatch": 0.03}
+ERROR_RATES = {"duplicate": 0.03, "outlier": 0.02, "unknown_pcode": 0.02, "breakdown_mismatch": 0.03,
+               "agency_missing": 0.03}
 BLOCKING_ERRORS = ("outlier", "unknown_pcode")
 
 # Sub-prefectures with IDP sites: Bangui, Bimbo, Bambari, Kaga-Bandoro, Bria, Batangafo,
@@ -213,6 +217,8 @@ def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
         for site in sites:
             a = _assess(rng, round_number, site, base[site.code], rng.choice(enumerators))
             a.error = c.draw_error(rng, ERROR_RATES)
+            if a.error == "agency_missing" and not a.managed:
+                a.error = None
             assessments.append(a)
             submission = _submission(rng, a)
             if a.error == "duplicate":
@@ -289,7 +295,7 @@ def _submission(rng: random.Random, a: SiteAssessment) -> dict:
         "grp_site/site_type": a.site.site_type,
         "grp_site/site_managed": "yes" if a.managed else "no",
     }
-    if a.agency:
+    if a.agency and a.error != "agency_missing":
         answers["grp_site/management_agency"] = a.agency
     attachments = []
     if a.has_photo:
