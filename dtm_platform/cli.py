@@ -56,7 +56,7 @@ def _cleaning_import(files: list[str], by: str | None) -> int:
 
     import duckdb
 
-    from dtm_platform.cleaning.answers import REJECTED, import_answers
+    from dtm_platform.cleaning.answers import REJECTED, NoQueueError, import_answers
     from dtm_platform.defs.cleaning import INBOX
 
     settings = load_settings()
@@ -70,10 +70,16 @@ def _cleaning_import(files: list[str], by: str | None) -> int:
         try:
             outcome = import_answers(source, warehouse=settings.warehouse_path, cleaning_dir=settings.cleaning_dir,
                                      imported_by=by or getpass.getuser(), now=datetime.now(timezone.utc))
+        except NoQueueError as error:
+            print(error, file=sys.stderr)
+            status = 2
+            continue
         except duckdb.IOException:  # a build is writing the warehouse (one writer at a time)
             inbox = settings.cleaning_dir / INBOX
             inbox.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, inbox / source.name)
+            partial = inbox / f".{source.name}.part"   # hidden until whole: the sensor never reads half a file
+            shutil.copy2(source, partial)
+            os.replace(partial, inbox / source.name)
             print(f"{source.name}: a build is using the warehouse; copied to {inbox}, the next build imports it")
             continue
         print(outcome.summary())

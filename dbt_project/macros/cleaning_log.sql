@@ -27,7 +27,7 @@
             'fmp_id': 'varchar', 'survey_date': 'date', 'respondent_sex': 'varchar', 'respondent_age': 'integer',
             'respondent_nationality': 'varchar', 'origin_country': 'varchar', 'origin_admin2_pcode': 'varchar',
             'destination_country': 'varchar', 'destination_admin2_pcode': 'varchar', 'travel_reason': 'varchar',
-            'group_size': 'integer'
+            'travel_reason_other': 'varchar', 'group_size': 'integer'
         },
         'me_activity': {
             'activity_code': 'varchar', 'activity_date': 'date', 'admin1_pcode': 'varchar', 'admin2_pcode': 'varchar',
@@ -128,6 +128,17 @@ select
 from staged
 left join corrections
     on corrections.submission_id = staged.submission_id and corrections.entry_address = staged.entry_address
+{%- endmacro %}
+
+
+{#- The "other, specify" questions: per form, the select question whose code `other` asks
+    for a text, and the text's column. rule other_specified raises each such answer for
+    review, and marts.dq_other_specify_texts lists the texts; the officer recodes an answer
+    whose text means one of the choices (change_response on the select question). -#}
+{% macro other_specify_questions() -%}
+    {{ return({
+        'dtm_flow_survey': [{'choice': 'travel_reason', 'text': 'travel_reason_other'}],
+    }) }}
 {%- endmacro %}
 
 

@@ -164,10 +164,13 @@
 
 
 {#- A rule's description as people read it: its min_value and max_value words replaced by
-    the thresholds of ``rules`` (the ref_dq_rules row), a whole number without decimals. -#}
+    the thresholds of ``rules`` (the aliases of ref_dq_rules rows, the form's own first and
+    then the one for every form), a whole number without decimals. -#}
 {% macro rule_text(description, rules) -%}
     {%- set threshold = "case when {v} = round({v}) then cast(cast({v} as bigint) as varchar) else cast({v} as varchar) end" -%}
+    {%- set min_value = 'coalesce(' ~ (rules | join('.min_value, ')) ~ '.min_value)' -%}
+    {%- set max_value = 'coalesce(' ~ (rules | join('.max_value, ')) ~ '.max_value)' -%}
     replace(replace({{ description }},
-        'min_value', coalesce({{ threshold.format(v=rules ~ '.min_value') }}, 'min_value')),
-        'max_value', coalesce({{ threshold.format(v=rules ~ '.max_value') }}, 'max_value'))
+        'min_value', coalesce({{ threshold.format(v=min_value) }}, 'min_value')),
+        'max_value', coalesce({{ threshold.format(v=max_value) }}, 'max_value'))
 {%- endmacro %}

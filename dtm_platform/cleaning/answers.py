@@ -39,6 +39,16 @@ TYPE_NAMES = {"integer": "a whole number", "double": "a number", "date": "a date
               "boolean": "true or false", "varchar": "a text"}
 
 
+class NoQueueError(RuntimeError):
+    """The warehouse has no verification queue yet: there is nothing to check answers against."""
+
+
+def has_queue(con) -> bool:
+    schema, table = QUEUE.split(".")
+    return con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                       [schema, table]).fetchone()[0] > 0
+
+
 class WorkbookError(ValueError):
     """The file is not a verification workbook the platform can read (every row is reported)."""
 
@@ -270,6 +280,9 @@ def import_answers(source: Path, *, warehouse: Path, cleaning_dir: Path, importe
     except WorkbookError as failure:
         rows, error = [], str(failure)
     with connect_duckdb(warehouse) as con:
+        if not has_queue(con):
+            raise NoQueueError(f"{source.name}: no build has made the verification queue ({QUEUE}) yet: run one "
+                               "first (dtm demo, or the full_build job); nothing was imported")
         if error:
             outcome.rows.append(RowOutcome(0, REJECTED, error, {}))
         else:

@@ -273,6 +273,8 @@ def workbook_row(row: dict) -> dict[str, str]:
                                                   "severity")}
     cells["question"] = bilingual(row.get("question_label_fr"), row.get("question_label_en"))
     cells["explanation"] = bilingual(row.get("rule_description_fr"), row.get("rule_description_en"))
+    if text(row.get("finding")):   # what tripped the rule, when the current value does not say it
+        cells["explanation"] += f"\n→ {text(row.get('finding'))}"
     cells["checksum"] = checksum(cells)
     return cells
 

@@ -2,11 +2,14 @@
 the cleaning log, and each team's verification workbook written after the marts."""
 
 import getpass
+import time
+import zipfile
 from datetime import datetime, timezone
 
 import dagster as dg
 
-from dtm_platform.cleaning.answers import ACCEPTED, DUPLICATE, REJECTED, UNANSWERED, ensure_record, import_answers
+from dtm_platform.cleaning.answers import (ACCEPTED, DUPLICATE, REJECTED, UNANSWERED, ensure_record, has_queue,
+                                           import_answers)
 from dtm_platform.cleaning.enumerators import write_enumerator_pages
 from dtm_platform.cleaning.workbooks import QUEUE, write_verification_workbooks
 from dtm_platform.defs.automation import TRIGGER_TAG
@@ -41,10 +44,8 @@ def imported_answers(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     files = inbox_files(settings)
     with connect_duckdb(settings.warehouse_path) as con:
         ensure_record(con)
-        has_queue = con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'marts' "
-            "and table_name = 'dq_verification_queue'").fetchone()[0] > 0
-    if files and not has_queue:
+        queue_built = has_queue(con)
+    if files and not queue_built:
         context.log.warning(f"{len(files)} returned workbook(s) wait in {inbox}: no build has made the "
                             f"verification queue ({QUEUE}) they are checked against yet")
         files = []
@@ -128,12 +129,28 @@ def enumerator_view(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     })
 
 
-def inbox_files(settings) -> list:
-    """The returned workbooks waiting in the drop folder (not hidden files, not Excel's lock files)."""
+# A file may still be being copied into the drop folder (a shared drive, a slow USB key):
+# it waits for a later tick rather than be read half-written and refused. Changed in the
+# last SETTLE_SECONDS, it is being written; older but not yet a whole XLSX (zip) archive,
+# it may be a copy that kept its source's time, until UNFINISHED_SECONDS: then it is
+# imported, and refused with its reason if it is no workbook.
+SETTLE_SECONDS = 10
+UNFINISHED_SECONDS = 600
+
+
+def inbox_files(settings, now: float | None = None) -> list:
+    """The returned workbooks waiting in the drop folder, whole (not hidden files, not
+    Excel's lock files, not a file still being copied)."""
     inbox = settings.cleaning_dir / INBOX
     if not inbox.is_dir():
         return []
-    return sorted(p for p in inbox.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
+    now = time.time() if now is None else now
+    return sorted(p for p in inbox.iterdir()
+                  if p.is_file() and not p.name.startswith((".", "~$")) and _whole(p, now - p.stat().st_mtime))
+
+
+def _whole(path, age: float) -> bool:
+    return age >= SETTLE_SECONDS and (zipfile.is_zipfile(path) or age >= UNFINISHED_SECONDS)
 
 
 IMPORT_JOB = "import_cleaning_answers"

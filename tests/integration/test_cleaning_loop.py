@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import subprocess
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from dtm_platform.cleaning.answers import import_answers
 from dtm_platform.cleaning.columns import COLUMNS, README_SHEET, SHEET
 from dtm_platform.cleaning.ledger import read_ledger
 from dtm_platform.kobo.mock.catalogue import synthetic_forms
+from dtm_platform.kobo.mock.forms import flow_survey
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import load_settings
 from dtm_platform.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_subprocess_environment, dbt_vars
@@ -158,7 +160,8 @@ def answered(build, tmp_path_factory):
     expected: dict[tuple[str, int], str] = {}    # (team, row) -> accepted, or what the rejection says
     outcomes, files = [], []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        older_typos = queue(con, "rule = 'implausible_member_age' and not is_recent")
+        older_flow_issues = queue(con, "rule in ('implausible_member_age', 'other_specified') and not is_recent")
+        findings = {(r["submission_id"], r["rule"]): r["finding"] for r in queue(con, "rule = 'other_specified'")}
     for team in DTM_TEAMS + (FLOW_TEAM,):
         source = settings.cleaning_dir / "verification" / f"{team}.xlsx"
         workbook = openpyxl.load_workbook(source)
@@ -181,15 +184,16 @@ def answered(build, tmp_path_factory):
                 expected[(team, row)] = "accepted"
             elif r["form"] == "dtm_locality" and r["field"] == "idp_individuals":
                 locality_rows.append(row)
-            elif r["rule"] == "implausible_member_age":   # travel_group[n]/member_age: the age typed twice
-                sheet.cell(row, col["decision"]).value = "change_response"
-                sheet.cell(row, col["new_value"]).value = true_age(r["current_value"])
+            elif r["rule"] in ("implausible_member_age", "other_specified"):
+                if r["rule"] == "other_specified":   # the text is shown under the rule's explanation
+                    assert f"→ {findings[(sid, 'other_specified')]}" in r["explanation"]
+                for key, value in flow_answer(r, findings).items():
+                    sheet.cell(row, col[key]).value = value
                 expected[(team, row)] = "accepted"
-        if team == FLOW_TEAM:   # the older ones, added by hand: a row naming its answer inside the repeat
-            for added, issue in enumerate(older_typos, sheet.max_row + 1):
+        if team == FLOW_TEAM:   # the older ones, added by hand: rows naming their answer (inside the repeat too)
+            for added, issue in enumerate(older_flow_issues, sheet.max_row + 1):
                 for key, value in {"form": issue["form"], "submission_id": issue["submission_id"],
-                                   "field": issue["field"], "decision": "change_response",
-                                   "new_value": true_age(issue["current_value"])}.items():
+                                   "field": issue["field"], **flow_answer(issue, findings)}.items():
                     sheet.cell(added, col[key]).value = value
                 expected[(team, added)] = "accepted"
         if team == "dtm-ouest":   # the malformed answers
@@ -240,6 +244,18 @@ def answered(build, tmp_path_factory):
 def true_age(typed_twice: str) -> int:
     """The age a member's answer meant (the generator's member_age_typo types it twice)."""
     return int(typed_twice[:len(typed_twice) // 2])
+
+
+OTHER_MEANS = dict(flow_survey.OTHER_REASONS)   # an "other" text -> the choice it means, or None
+
+
+def flow_answer(issue: dict, findings: dict) -> dict:
+    """The flow team's answer: a member's true age; an "other" reason recoded to the choice
+    its text means, or confirmed as another reason."""
+    if issue["rule"] == "implausible_member_age":
+        return {"decision": "change_response", "new_value": true_age(issue["current_value"])}
+    meant = OTHER_MEANS[findings[(int(issue["submission_id"]), "other_specified")].removeprefix("other: ")]
+    return {"decision": "change_response", "new_value": meant} if meant else {"decision": "no_action"}
 
 
 def test_every_row_of_a_returned_workbook_is_accounted_for(answered):
@@ -319,7 +335,7 @@ def test_answers_inside_a_repeat_correct_the_member_and_count_the_interview(answ
     con, synthetic = answered["con"], answered["synthetic"]
     typos = {sid for sid, kind in synthetic["dtm_flow_survey"].errors.items() if kind == "member_age_typo"}
     entries = [e for e in read_ledger(answered["home"] / "cleaning" / "cleaning_log.csv")
-               if e["form"] == "dtm_flow_survey"]
+               if e["form"] == "dtm_flow_survey" and e["field"].startswith("travel_group[")]
     # every seeded typo was answered, some from the workbook and some by rows added by hand
     assert {int(e["submission_id"]) for e in entries} == typos
     assert any(e["issue_key"] for e in entries) and any(not e["issue_key"] for e in entries)
@@ -343,15 +359,31 @@ def test_answers_inside_a_repeat_correct_the_member_and_count_the_interview(answ
                          ids=lambda f: f.__name__)
 def test_the_flow_survey_marts_equal_the_ground_truth_after_correction(answered, truth):
     """The interviews whose member's age was corrected inside the repeat now count, with
-    the member's true age."""
+    the member's true age; the "other" reasons whose text means a choice count as it."""
     synthetic = dict(answered["synthetic"])
     survey = synthetic["dtm_flow_survey"]
-    repaired = [dataclasses.replace(i, error=None) if i.error == "member_age_typo" else i
+    repaired = [dataclasses.replace(i, error=None if i.error == "member_age_typo" else i.error,
+                                    reason=(i.other_reason and i.other_reason[1]) or i.reason)
                 for i in survey.truth.interviews]
     synthetic["dtm_flow_survey"] = dataclasses.replace(survey, truth=dataclasses.replace(survey.truth,
                                                                                          interviews=repaired))
     with duckdb.connect(str(answered["warehouse"]), read_only=True) as con:
         truth((None, synthetic, con, answered["settings"]))
+
+
+def test_other_answers_recoded_leave_other_and_the_texts_say_so(answered):
+    con, synthetic = answered["con"], answered["synthetic"]
+    answered_texts = Counter(s["grp_journey/travel_reason_other"] for s in synthetic["dtm_flow_survey"].form.submissions
+                             if s.get("grp_journey/travel_reason") == "other")
+    mart = {r[0]: r[1:] for r in con.execute(
+        "select other_text, answers, still_other, recoded, recoded_to from marts.dq_other_specify_texts "
+        "where form = 'dtm_flow_survey' and question = 'travel_reason'").fetchall()}
+    assert {text: row[0] for text, row in mart.items()} == dict(answered_texts)
+    for text, (answers, still_other, recoded, recoded_to) in mart.items():
+        meant = OTHER_MEANS[text]
+        assert (still_other, recoded, recoded_to) == ((0, answers, [meant]) if meant else (answers, 0, [])), text
+    # every "other" answer was answered: none is left in the queue
+    assert not queue(con, "rule = 'other_specified'")
 
 
 def test_a_workbook_imported_twice_adds_nothing(answered):

@@ -3,13 +3,17 @@ on hand-made context: no build needed."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import os
+import time
+import zipfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from dtm_platform.cleaning.answers import Context, WorkbookError, check_row, issue_key, read_workbook
+from dtm_platform.cleaning.answers import (Context, NoQueueError, WorkbookError, check_row, import_answers, issue_key,
+                                           read_workbook)
 from dtm_platform.cleaning.columns import COLUMNS, SHEET
 from dtm_platform.cleaning.workbooks import workbook_row
 
@@ -118,7 +122,7 @@ def test_a_file_that_is_not_a_verification_workbook_is_refused_whole(tmp_path: P
 def test_a_workbook_dropped_in_the_inbox_starts_an_import_once(tmp_path: Path, monkeypatch):
     import dagster as dg
 
-    from dtm_platform.defs.cleaning import INBOX_SENSOR, inbox_request
+    from dtm_platform.defs.cleaning import INBOX_SENSOR, inbox_files, inbox_request
     from dtm_platform.settings import load_settings
 
     monkeypatch.setenv("DTM_HOME", str(tmp_path))
@@ -128,7 +132,27 @@ def test_a_workbook_dropped_in_the_inbox_starts_an_import_once(tmp_path: Path, m
     inbox.mkdir(parents=True)
     (inbox / "~$dtm-ouest.xlsx").write_bytes(b"Excel's lock file")
     assert isinstance(inbox_request(settings, None)[0], dg.SkipReason)
-    (inbox / "dtm-ouest.xlsx").write_bytes(b"a returned workbook")
+    returned = inbox / "dtm-ouest.xlsx"
+    with zipfile.ZipFile(returned, "w") as archive:   # an XLSX is a zip archive
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    # just written: it may still be being copied
+    assert isinstance(inbox_request(settings, None)[0], dg.SkipReason)
+    settled = time.time() - 60
+    os.utime(returned, (settled, settled))
     request, cursor = inbox_request(settings, None)
     assert isinstance(request, dg.RunRequest) and request.tags["dtm/trigger"] == INBOX_SENSOR
     assert isinstance(inbox_request(settings, cursor)[0], dg.SkipReason)
+    # a file that is no whole archive yet waits, until it is clearly not being copied any more
+    (inbox / "dtm-est.xlsx").write_bytes(b"PK half a workbook")
+    os.utime(inbox / "dtm-est.xlsx", (settled, settled))
+    assert [p.name for p in inbox_files(settings)] == ["dtm-ouest.xlsx"]
+    assert [p.name for p in inbox_files(settings, now=time.time() + 600)] == ["dtm-est.xlsx", "dtm-ouest.xlsx"]
+
+
+def test_a_workbook_imported_before_any_build_is_refused_and_left_where_it_was(tmp_path: Path):
+    returned = tmp_path / "dtm-ouest.xlsx"
+    openpyxl.Workbook().save(returned)
+    with pytest.raises(NoQueueError, match=r"dtm-ouest.xlsx: no build has made the verification queue .* run one first"):
+        import_answers(returned, warehouse=tmp_path / "warehouse.duckdb", cleaning_dir=tmp_path / "cleaning",
+                       imported_by="test", now=datetime(2026, 12, 4, tzinfo=timezone.utc), move=True)
+    assert returned.is_file() and not (tmp_path / "cleaning" / "imported").exists()

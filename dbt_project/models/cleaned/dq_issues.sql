@@ -501,6 +501,18 @@ field_findings as (
     join rules on rules.form = 'me_activity' and rules.rule = 'implausible_age'
     where beneficiaries.beneficiary_age not between rules.min_value and rules.max_value
 
+    {%- for form, questions in other_specify_questions().items() %}
+    {%- for question in questions %}
+
+    union all
+    -- an "other" answer with its text, for the officer to recode or confirm
+    select '{{ form }}', submission_id, 'other_specified', '{{ question.choice }}',
+           'other: ' || left(trim({{ question.text }}), 80)
+    from {{ ref('cln_' ~ form ~ '_corrected') }}
+    where {{ question.choice }} = 'other' and trim({{ question.text }}) <> ''
+    {%- endfor %}
+    {%- endfor %}
+
     union all
     select form, submission_id, rule, field, value from {{ ref('dq_logical_check_findings') }}
 

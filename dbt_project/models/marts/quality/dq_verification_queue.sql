@@ -111,12 +111,16 @@ select
     -- a correctable cell shows its value (blank too: an import compares it), another what
     -- tripped the rule
     case when open_issues.is_correctable then open_issues.current_value else open_issues.value end as current_value,
+    -- what tripped the rule, where the current value does not show it (an "other" answer's
+    -- text, a soft duplicate's neighbour)
+    case when open_issues.is_correctable and open_issues.value is distinct from open_issues.current_value
+         then open_issues.value end as finding,
     open_issues.is_correctable,
     open_issues.value_type,
     open_issues.rule,
     open_issues.severity,
-    {{ rule_text('coalesce(form_rules.description, any_form_rules.description)', 'form_rules') }} as rule_description_en,
-    {{ rule_text('coalesce(form_rules.description_fr, any_form_rules.description_fr)', 'form_rules') }}
+    {{ rule_text('coalesce(form_rules.description, any_form_rules.description)', ['form_rules', 'any_form_rules']) }} as rule_description_en,
+    {{ rule_text('coalesce(form_rules.description_fr, any_form_rules.description_fr)', ['form_rules', 'any_form_rules']) }}
         as rule_description_fr,
     submissions.submitted_at >= newest.submitted_at - to_days({{ var('verification_window_days') }}) as is_recent,
     -- the cleaning log covers the form (cleaning_log_forms): otherwise the submission is

@@ -26,6 +26,12 @@ select
     {{ kobo_text('grp_journey/destination_country', form=form) }} as destination_country,
     {{ kobo_text('grp_journey/destination_admin2', form=form) }} as destination_admin2_pcode,
     {{ kobo_text('grp_journey/travel_reason', form=form) }} as travel_reason,
+    {#- free text: kept for recoding unless the registry declares it personal (it may name people) #}
+    {%- if kobo_path('grp_journey/travel_reason_other', form) in var('dtm_personal_fields', {}).get(form, {}) %}
+    null::varchar as travel_reason_other,
+    {%- else %}
+    {{ kobo_text('grp_journey/travel_reason_other', form=form) }} as travel_reason_other,
+    {%- endif %}
     {{ kobo_text('grp_journey/intended_duration', form=form) }} as intended_duration,
     {{ kobo_multiple('grp_vulnerability/vulnerabilities', form=form) }} as vulnerabilities,
     {{ kobo_int('grp_group/group_size', form=form) }} as group_size,

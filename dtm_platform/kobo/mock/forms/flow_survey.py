@@ -103,6 +103,12 @@ CHOICE_LISTS = {
     "priority_need": locality_form.CHOICE_LISTS["priority_need"],
 }
 REASONS = [code for code, *_ in CHOICE_LISTS["travel_reason"]]
+# What respondents answer to "other, specify", and the choice each text means when it
+# means one (the officer recodes those through the cleaning log) or None when it is
+# really another reason.
+OTHER_REASONS = [("Visite à la famille", "family_visit"), ("visite famille", "family_visit"),
+                 ("Chercher du travail", "economic"), ("Funérailles d'un parent", None), ("Mariage", None),
+                 ("Pèlerinage", None)]
 DURATIONS = [code for code, *_ in CHOICE_LISTS["intended_duration"]]
 VULNERABILITIES = [code for code, *_ in CHOICE_LISTS["vulnerability"] if code != "none"]
 RELATIONSHIPS = [code for code, *_ in CHOICE_LISTS["relationship"]]
@@ -150,6 +156,8 @@ def survey(version: c.Version) -> list[dict]:
                   relevant="${destination_country}='CAF'"),
             c.row("select_one", "grp_journey/travel_reason", "Main reason for travel", "Raison principale du voyage",
                   select_from_list_name="travel_reason", required=True),
+            c.row("text", "grp_journey/travel_reason_other", "Other reason for travel (specify)",
+                  "Autre raison du voyage (préciser)", relevant="${travel_reason}='other'"),
             c.row("select_one", "grp_journey/intended_duration", "How long do you intend to stay at destination?",
                   "Combien de temps comptez-vous rester à destination ?", select_from_list_name="intended_duration"),
         ], relevant=CONSENTED),
@@ -223,6 +231,14 @@ class Interview:
     @property
     def version(self) -> c.Version:
         return VERSIONS[0] if self.error == "outdated_version" else c.version_for(VERSIONS, self.survey_date)
+
+    @property
+    def other_reason(self) -> tuple[str, str | None] | None:
+        """(text, the choice it means) of an "other" reason; chosen from the interview's
+        answers, not drawn, so that the other random draws do not move."""
+        if self.reason != "other":
+            return None
+        return OTHER_REASONS[(self.age + len(self.members)) % len(OTHER_REASONS)]
 
     @property
     def typo_member(self) -> int | None:
@@ -382,6 +398,7 @@ def _submission(rng: random.Random, i: Interview) -> dict:
             "grp_journey/destination_country": i.destination_country,
             **({"grp_journey/destination_admin2": i.destination_admin2} if i.destination_admin2 else {}),
             "grp_journey/travel_reason": i.reason,
+            **({"grp_journey/travel_reason_other": i.other_reason[0]} if i.other_reason else {}),
             "grp_journey/intended_duration": i.intended_duration,
             "grp_vulnerability/vulnerabilities": " ".join(i.vulnerabilities) or "none",
             "grp_group/group_size": str(len(i.members)),
