@@ -5,6 +5,7 @@ import json
 import dagster as dg
 
 from dtm_platform.kobo.attachments import download_attachments
+from dtm_platform.kobo.audit import load_audit_logs
 from dtm_platform.kobo.client import KoboClient
 from dtm_platform.kobo.form_check import check_entry
 from dtm_platform.kobo.landing import land_form_content, land_new_submissions, land_unlisted_versions
@@ -93,6 +94,12 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
                 metadata.update({"attachments_downloaded": files.downloaded,
                                  "attachments_on_disk": files.downloaded + files.already_present,
                                  "attachments_failed": files.failed})
+                audits = load_audit_logs(con, form, settings.home)
+                if audits.files_read:
+                    context.log.info(f"{form.dataset}: audit logs: {audits.files_read} read ({audits.events} events, "
+                                     f"{audits.invalid_rows} invalid rows left out, {audits.unreadable} not audit "
+                                     "logs: see raw.kobo_audit_files)")
+                metadata.update({"audit_logs_read": audits.files_read, "audit_logs_unreadable": audits.unreadable})
             without_content = land_unlisted_versions(con, client, form)
             if without_content:
                 context.log.warning(

@@ -20,6 +20,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from dtm_platform.kobo.audit import ensure_audit_tables
 from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.parallel import iter_pages_in_order
 from dtm_platform.kobo.registry import FormEntry
@@ -112,6 +113,7 @@ class LandingResult:
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection, form: FormEntry) -> None:
     con.execute("create schema if not exists raw")
     con.execute(submissions_ddl(form.raw_table))
+    ensure_audit_tables(con, form)
     con.execute(SYNC_LOG_DDL)
     con.execute(FORM_CONTENT_DDL)
     con.execute(HISTORY_DDL)

@@ -167,6 +167,7 @@ def _sources_document(forms: list[FormEntry]) -> dict:
                            "Gated by its Great Expectations suite before any dbt step reads it.",
             "meta": {"dagster": {"asset_key": ["raw", form.raw_table]}},
         })
+
     return {"version": 2, "sources": [{
         "name": "kobo",
         "description": "Kobo submissions as landed by the ingestion assets, one table per form of the registry.",

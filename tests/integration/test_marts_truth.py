@@ -49,7 +49,7 @@ EXPECTED_RULE = {
     "me_activity": {"duplicate": "duplicate_submission", "unknown_pcode": "unknown_admin2_pcode",
                     "future_date": "date_in_future", "name_variant": None},
     "me_pdm": {"duplicate": "duplicate_submission", "interview_too_short": "interview_too_short",
-               "outlier": "household_size"},
+               "outlier": "household_size", "rushed_audit": "audit_too_fast"},
     "me_perception": {"duplicate": "duplicate_submission", "interview_too_short": "interview_too_short",
                       "dont_know": None, "soft_duplicate": "soft_duplicate"},
 }
@@ -685,5 +685,7 @@ def test_attachments_staged_are_the_served_ones_without_credentials(build):
         "select dataset, submission_id, position, attachment_id, file_name, mime_type, question_xpath, download_url "
         "from staging.stg_kobo__attachments").fetchall())
     assert served and staged == served
-    # the registry asks for no download: no file was fetched
-    assert not (load_settings().home / "attachments").exists()
+    # the registry downloads the PDM's audit logs only: no photo was fetched
+    downloaded = load_settings().home / "attachments"
+    assert {p.parts[-3] for p in downloaded.rglob("*") if p.is_file()} == {"me_pdm"}
+    assert {p.name for p in downloaded.rglob("*") if p.is_file()} == {"audit.csv"}

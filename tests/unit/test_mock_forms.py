@@ -5,8 +5,11 @@ served submissions (never with the platform's own SQL)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
+import statistics
 import tracemalloc
 from collections import Counter, defaultdict
 from datetime import datetime
@@ -393,7 +396,7 @@ def test_error_counts_roughly_match_rates(large_samples, dataset):
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
-def test_errors_show_in_the_submissions(seeded, served, dataset):
+def test_errors_show_in_the_submissions(forms, seeded, served, dataset):
     errors = seeded[dataset]
     by_id = {s["_id"]: s for s in served[dataset]}
     assert set(errors) <= set(by_id)
@@ -412,11 +415,30 @@ def test_errors_show_in_the_submissions(seeded, served, dataset):
                        and 1 <= sum(answers_of(o).get(k) != v for k, v in answers.items()) <= 2
                        and answers_of(o).keys() == answers.keys()]
             assert len(earlier) == 1, s["_id"]
+        elif kind == "rushed_audit":   # the audit log, not the submission, shows it
+            assert symptom is None and audit_pace(forms[dataset], s) < 3, s["_id"]
         elif kind in ("name_variant", None):
             assert symptom is None or kind == "name_variant", (s["_id"], symptom)
         else:
             assert symptom == kind, (s["_id"], kind, symptom)
     assert seen - {None} == set(module(dataset).ERROR_RATES) or dataset == "dtm_site"
+
+
+def audit_pace(synthetic: SyntheticForm, submission: dict) -> float:
+    """Median seconds a question stayed on screen, by the submission's audit log."""
+    audit = next(a for a in submission["_attachments"] if a["media_file_basename"] == "audit.csv")
+    rows = csv.DictReader(io.StringIO(synthetic.form.attachment_bodies[audit["uid"]].decode()))
+    return statistics.median((int(r["end"]) - int(r["start"])) / 1000 for r in rows if r["event"] == "question")
+
+
+def test_every_consented_interview_of_the_pdm_has_an_audit_log_of_plausible_pace(forms, seeded, served):
+    synthetic, errors = forms["me_pdm"], seeded["me_pdm"]
+    for s in served["me_pdm"]:
+        if s["grp_consent/consent"] == "yes":
+            assert s["meta/audit"] == "audit.csv"
+            assert (audit_pace(synthetic, s) < 3) == (errors.get(s["_id"]) == "rushed_audit"), s["_id"]
+        else:
+            assert not s["_attachments"]
 
 
 def _date_symptom(s: dict, key: str) -> str | None:

@@ -270,7 +270,8 @@ def test_registry_error_is_a_value_error():
 def test_attachments_are_not_downloaded_unless_asked(tmp_path):
     (entry,) = load_registry(write(tmp_path, "forms:\n" + GOOD_ENTRY))
     assert entry.download_attachments is False
-    assert not any(e.download_attachments for e in load_registry(DEFAULT_REGISTRY))
+    # the default registry keeps no photo: only the PDM's files, which are its audit logs
+    assert [e.dataset for e in load_registry(DEFAULT_REGISTRY) if e.download_attachments] == ["me_pdm"]
 
 
 def test_download_attachments_is_read(tmp_path):

@@ -519,6 +519,16 @@ field_findings as (
     union all
     -- a survey-level rule: its field is the rule's
     select form, submission_id, rule, null, value from {{ ref('dq_soft_duplicate_findings') }}
+
+    union all
+    -- the audit log shows the questions went by faster than they can be asked
+    select audits.form, audits.submission_id, 'audit_too_fast', null,
+           round(audits.median_seconds_per_question, 1) || ' s a question (median of ' || audits.questions_timed
+           || '), ' || cast(round(audits.active_seconds / 60) as integer) || ' min on screen of '
+           || cast(round(audits.logged_seconds / 60) as integer) || ' logged'
+    from {{ ref('cln_interview_audits') }} as audits
+    join rules on rules.rule = 'audit_too_fast' and rules.form = audits.form
+    where audits.questions_timed >= 5 and audits.median_seconds_per_question < rules.min_value
 ),
 
 all_findings as (

@@ -35,6 +35,9 @@ class MockForm:
     name: str
     versions: list[FormVersion]  # in deployment order: the last one is deployed
     store: SubmissionStore
+    # attachment uid -> the file's bytes, for files whose content matters (audit logs);
+    # any other attachment is answered with a deterministic photo-like blob
+    attachment_bodies: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def deployed(self) -> FormVersion:
@@ -304,7 +307,8 @@ def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
                      if attachment_id in (a.get("uid"), str(a.get("id")))]
             if not found or size not in SIZES:
                 raise _ApiError(404, "Not found.")
-            self._send_bytes(200, attachment_bytes(found[0]["uid"], size),
+            body = form.attachment_bodies.get(found[0]["uid"]) or attachment_bytes(found[0]["uid"], size)
+            self._send_bytes(200, body,
                              content_type=found[0].get("mimetype") or "application/octet-stream")
 
         # --- plumbing --------------------------------------------------------------------

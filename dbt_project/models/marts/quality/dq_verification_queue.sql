@@ -141,7 +141,8 @@ left join (values
         ('start', 'Interview start (tablet clock)', 'Début de l''entretien (horloge de la tablette)'),
         ('end', 'Interview end (tablet clock)', 'Fin de l''entretien (horloge de la tablette)'),
         ('answers', 'Scored answers', 'Réponses notées'),
-        ('__version__', 'Form version (the tablet''s)', 'Version du formulaire (celle de la tablette)')
+        ('__version__', 'Form version (the tablet''s)', 'Version du formulaire (celle de la tablette)'),
+        ('audit', 'Audit log (time on each question)', 'Journal d''audit (temps sur chaque question)')
     ) as metadata_labels(question_name, label_en, label_fr)
     on metadata_labels.question_name = open_issues.question_name
 left join rules as form_rules on form_rules.rule = open_issues.rule and form_rules.form = open_issues.form

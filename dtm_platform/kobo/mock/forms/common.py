@@ -134,11 +134,12 @@ def version_for(versions: list[Version], day: date) -> Version:
 
 
 def mock_form(uid: str, name: str, versions: list[Version], content_for: Callable[[Version], dict],
-              source: ListSource | LazySource) -> "MockForm":
+              source: ListSource | LazySource, attachment_bodies: dict[str, bytes] | None = None) -> "MockForm":
     from dtm_platform.kobo.mock.server import MockForm
 
     deployed = [FormVersion(v.uid, content_for(v), f"{v.deployed}T06:00:00.000000Z") for v in versions]
-    return MockForm(uid=uid, name=name, versions=deployed, store=SubmissionStore(source))
+    return MockForm(uid=uid, name=name, versions=deployed, store=SubmissionStore(source),
+                    attachment_bodies=attachment_bodies or {})
 
 
 # --- submissions ----------------------------------------------------------------------------

@@ -14,6 +14,11 @@ Error kinds (share of interviews), and what a correct cleaning makes of each:
   duplicate            the interview sent twice: the second copy (higher _id) is dropped
   interview_too_short  a consented interview under MIN_INTERVIEW_MINUTES: blocking, kept out
   outlier              household size x10 (40 people or more): blocking, kept out
+  rushed_audit         the audit log shows every question on screen for a second or two while
+                       the interview's start and end look normal: flagged (audit_too_fast),
+                       the interview counts
+Every consented interview carries Kobo's audit log (the ``audit`` question, an
+``audit.csv`` attachment): each question on screen for several seconds.
 Refusals (consent "no") carry no answers past the consent and are left out of the figures.
 """
 
@@ -22,8 +27,9 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
+from dtm_platform.kobo.mock.audit_logs import AUDIT_FILE, AUDIT_MIMETYPE, AUDIT_XPATH, audit_csv
 from dtm_platform.kobo.mock.catalogue import SyntheticForm
 from dtm_platform.kobo.mock.forms import common as c
 from dtm_platform.kobo.mock.store import ListSource
@@ -37,7 +43,10 @@ INTERVIEWS_AT_SCALE_1 = 300
 FIRST_ID = 41_400_001
 MIN_INTERVIEW_MINUTES = 10
 REFUSAL_RATE = 0.03
-ERROR_RATES = {"duplicate": 0.02, "interview_too_short": 0.04, "outlier": 0.01}
+ERROR_RATES = {"duplicate": 0.02, "interview_too_short": 0.04, "outlier": 0.01, "rushed_audit": 0.04}
+SECONDS_PER_QUESTION = (6, 40)          # on screen, as the audit log records it
+RUSHED_SECONDS_PER_QUESTION = (1, 2)
+BANGUI = timezone(timedelta(hours=1))   # the devices' clock (c.LOCAL_TIME)
 BLOCKING_ERRORS = ("interview_too_short", "outlier")
 PDM_ACTIVITIES = ("ACT-3.1", "ACT-3.2")
 CONSENTED = "${consent}='yes'"
@@ -93,6 +102,7 @@ def survey(version: c.Version) -> list[dict]:
     rows = [
         c.row("start", "start"),
         c.row("end", "end"),
+        c.row("audit", AUDIT_XPATH),
         *c.group("grp_general", "General information", "Informations générales", [
             c.row("select_one", "grp_general/activity_code", "Activity monitored", "Activité suivie",
                   select_from_list_name="activity", required=True),
@@ -227,17 +237,23 @@ def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
     rng = random.Random(f"{seed}:{DATASET}")
     interviews: list[PdmInterview] = []
     received: list[tuple[dict, str | None]] = []
+    audits: dict[str, bytes] = {}
     for _ in range(c.scaled(INTERVIEWS_AT_SCALE_1, scale, minimum=10)):
         interview = _interview(rng)
         interviews.append(interview)
         submission = _submission(rng, interview)
+        if interview.consent:
+            _add_audit(submission, interview, audits, random.Random(f"{seed}:{DATASET}:audit:{submission['_uuid']}"))
         if interview.error == "duplicate":
             received.append((submission, None))
-            received.append((c.with_copy(submission, c.new_instance_uuid(rng), rng.randint(1, 120)), "duplicate"))
+            copy = c.with_copy(submission, c.new_instance_uuid(rng), rng.randint(1, 120))
+            audits.update({again["uid"]: audits[first["uid"]]   # the copy sends the same file
+                           for first, again in zip(submission["_attachments"], copy["_attachments"])})
+            received.append((copy, "duplicate"))
         else:
             received.append((submission, interview.error))
     submissions, errors = c.number(received, f"{seed}:{DATASET}", FIRST_ID)
-    form = c.mock_form(FORM_UID, FORM_NAME, VERSIONS, content, ListSource(submissions))
+    form = c.mock_form(FORM_UID, FORM_NAME, VERSIONS, content, ListSource(submissions), attachment_bodies=audits)
     return SyntheticForm(form=form, dataset=DATASET, truth=MePdmTruth(interviews), errors=errors)
 
 
@@ -273,6 +289,20 @@ def _interview(rng: random.Random) -> PdmInterview:
     if i.version is not VERSIONS[0]:
         i.knows_feedback_channel = rng.random() < 0.65
     return i
+
+
+def _add_audit(submission: dict, i: PdmInterview, audits: dict[str, bytes], rng: random.Random) -> None:
+    """The interview's audit log, as an attachment of the submission (its own generator, so
+    that the other draws do not move)."""
+    attachment = c.photo_attachment(rng, form_uid=FORM_UID, submitted_by=submission["_submitted_by"],
+                                    instance=submission["_uuid"], question_xpath=AUDIT_XPATH, basename=AUDIT_FILE)
+    attachment["mimetype"] = AUDIT_MIMETYPE
+    submission["_attachments"].append(attachment)
+    submission[AUDIT_XPATH] = AUDIT_FILE
+    answered = [k for k in submission if "/" in k and not k.startswith(("_", "meta/", "formhub/"))]
+    pace = RUSHED_SECONDS_PER_QUESTION if i.error == "rushed_audit" else SECONDS_PER_QUESTION
+    started, ended = (datetime.strptime(submission[k], c.LOCAL_TIME).replace(tzinfo=BANGUI) for k in ("start", "end"))
+    audits[attachment["uid"]] = audit_csv(FORM_UID, answered, started, ended, seconds_per_question=pace, rng=rng)
 
 
 def _submission(rng: random.Random, i: PdmInterview) -> dict:
