@@ -383,6 +383,25 @@ def test_flow_survey_travellers_and_documents_equal_ground_truth(build):
     assert {k: v for k, v in documents.items() if v} == truth.documents()
 
 
+def test_the_flow_triangulation_names_the_days_the_two_forms_disagree(build):
+    """Per point and day: the survey's counted interviews and their travellers, from the
+    generator's truth, against the registry's groups that a correct cleaning keeps."""
+    _, forms, con, _ = build
+    surveyed: Counter = Counter()
+    for i in forms["dtm_flow_survey"].truth.counted():
+        surveyed[(i.point.code, i.survey_date.isoformat())] += 1 + len(i.members)
+    counts, blocking = forms["dtm_flow_counts"], (*flow_counts.BLOCKING_ERRORS, "duplicate")
+    counted: Counter = Counter()
+    for s in counts.form.submissions:
+        if counts.errors.get(s["_id"]) not in blocking:
+            counted[(s["grp_point/fmp_id"], s["grp_point/count_date"])] += int(s["grp_counts/total_individuals"])
+    mart = {(r["fmp_id"], r["day"].isoformat()): r for r in rows(con, "select * from marts.dq_flow_triangulation")}
+    assert {k: r["travellers_surveyed"] for k, r in mart.items()} == dict(surveyed)
+    assert {k: r["individuals_counted"] for k, r in mart.items()} == {k: counted.get(k, 0) for k in surveyed}
+    inconsistent = {k for k, n in surveyed.items() if n > counted.get(k, 0)}
+    assert inconsistent and {k for k, r in mart.items() if r["is_inconsistent"]} == inconsistent
+
+
 def test_flow_survey_routes_equal_ground_truth(build):
     _, forms, con, _ = build
     mart = defaultdict(int)
