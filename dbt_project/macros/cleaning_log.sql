@@ -59,7 +59,8 @@
         'dtm_locality': {
             'key_informants': {'model': 'stg_kobo__dtm_locality__key_informants', 'positions': ['informant_position'],
                                'fields': {'informant_role': ['varchar', 'ki_role'],
-                                          'informant_sex': ['varchar', 'ki_sex']}}
+                                          'informant_sex': ['varchar', 'ki_sex'],
+                                          'informant_idp_estimate': ['integer', 'ki_idp_estimate']}}
         },
         'dtm_flow_survey': {
             'travel_group': {'model': 'stg_kobo__dtm_flow_survey__travel_group', 'positions': ['member_position'],

@@ -33,6 +33,7 @@ EXPECTED_RULE = {
     "unknown_pcode": "unknown_admin2_pcode",
     "gps_outside_car": "gps_outside_car",
     "breakdown_mismatch": "idp_breakdown_mismatch",
+    "ki_disagreement": "key_informants_disagree",
 }
 BELOW_RAW = ("forms", "staging", "cleaned", "marts", "reports")
 

@@ -222,3 +222,20 @@ def test_bad_batch(small):
 def test_no_bad_batch_by_default(small):
     assert all("__version__" in s for s in small.submissions)
     assert "bad_batch" not in small.errors.values()
+
+
+def test_key_informants_agree_on_the_idps_but_where_one_was_seeded_to_disagree():
+    dataset = generate(seed=7, localities_per_admin2=4)
+    by_id = {s["_id"]: s for s in dataset.submissions}
+    seen_disagreement = False
+    for submission_id, s in by_id.items():
+        estimates = [int(ki["key_informants/ki_idp_estimate"]) for ki in s["key_informants"]
+                     if "key_informants/ki_idp_estimate" in ki]
+        if len(estimates) < 2:
+            continue
+        if dataset.errors.get(submission_id) == "ki_disagreement":
+            seen_disagreement = True
+            assert max(estimates) > 2 * min(estimates), submission_id
+        else:
+            assert max(estimates) <= 1.4 * min(estimates), submission_id
+    assert seen_disagreement

@@ -494,6 +494,29 @@ field_findings as (
     where members.member_age not between rules.min_value and rules.max_value
 
     union all
+    -- key informants of one locality far apart on its IDPs: the informant furthest from the
+    -- assessment's figure, so that the team checks that estimate
+    select 'dtm_locality', informants.submission_id, 'key_informants_disagree',
+           {{ repeat_cell_address('key_informants', ['informant_position'], 'informant_idp_estimate', 'informants') }},
+           informants.informant_idp_estimate || ' IDP individuals, other informants from ' || spread.lowest || ' to '
+           || spread.highest || ', the assessment ' || assessments.idp_individuals
+    from {{ ref('cln_dtm_locality__key_informants_corrected') }} as informants
+    join (
+        select submission_id, min(informant_idp_estimate) as lowest, max(informant_idp_estimate) as highest
+        from {{ ref('cln_dtm_locality__key_informants_corrected') }}
+        where informant_idp_estimate > 0
+        group by submission_id
+        having count(*) >= 2
+    ) as spread using (submission_id)
+    join assessments using (submission_id)
+    join rules on rules.form = 'dtm_locality' and rules.rule = 'key_informants_disagree'
+    where spread.highest > rules.max_value * spread.lowest and informants.informant_idp_estimate > 0
+    qualify row_number() over (
+        partition by informants.submission_id
+        order by abs(ln(informants.informant_idp_estimate / greatest(assessments.idp_individuals, 1))) desc,
+                 informants.informant_position) = 1
+
+    union all
     select 'me_activity', beneficiaries.submission_id, 'implausible_age',
            {{ repeat_cell_address('beneficiaries', ['beneficiary_position'], 'beneficiary_age', 'beneficiaries') }},
            beneficiaries.beneficiary_age || ' years'

@@ -12,6 +12,11 @@ Error kinds, and what the cleaned layer documents for each (models/cleaned/_clea
   unknown_pcode       admin2 not in the OCHA reference: blocking, kept out of the marts
   gps_outside_car     latitude and longitude swapped: flagged, still counted
   breakdown_mismatch  one sex/age cell off: flagged, the totals still counted
+  ki_disagreement     of two key informants or more, the last one estimates three times the
+                      IDPs the others do: flagged (key_informants_disagree), still counted
+
+Every key informant of a locality with IDPs gives an estimate of its IDP individuals, within
+15% of the assessment's figure.
 """
 
 from __future__ import annotations
@@ -32,7 +37,10 @@ ERROR_RATES = {  # share of locality assessments carrying each kind of error
     "unknown_pcode": 0.01,
     "gps_outside_car": 0.01,
     "breakdown_mismatch": 0.02,
+    "ki_disagreement": 0.03,
 }
+KI_SPREAD = 0.15           # key informants' estimates around the assessment's IDP individuals
+KI_DISAGREEMENT = 3        # the disagreeing informant's factor
 FIRST_ID = 41_000_001
 SYLLABLES = ["ba", "bo", "da", "ga", "ka", "ko", "la", "li", "ma", "mbo", "nda", "ngo",
              "ou", "pa", "sa", "se", "ta", "to", "ya", "za", "zi", "be", "kou", "gba"]
@@ -243,7 +251,23 @@ def _answers(rng: random.Random, a: Assessment) -> dict:
         }
         for _ in range(rng.randint(1, 3))
     ]
+    _add_estimates(a, answers["key_informants"])
     return answers
+
+
+def _add_estimates(a: Assessment, informants: list[dict]) -> None:
+    """Each informant's estimate of the IDP individuals (a generator of its own, so that the
+    other draws do not move); ki_disagreement needs two informants of a locality with IDPs."""
+    if a.error == "ki_disagreement" and (len(informants) < 2 or not a.idp_ind):
+        a.error = None
+    if not a.idp_ind:
+        return
+    estimates = random.Random(f"ki:{a.round}:{a.locality.admin2}:{a.locality.name}")
+    for position, informant in enumerate(informants, 1):
+        estimate = round(a.idp_ind * estimates.uniform(1 - KI_SPREAD, 1 + KI_SPREAD))
+        if a.error == "ki_disagreement" and position == len(informants):
+            estimate *= KI_DISAGREEMENT
+        informant["key_informants/ki_idp_estimate"] = str(estimate)
 
 
 def _start_time(rng: random.Random, round_number: int) -> datetime:

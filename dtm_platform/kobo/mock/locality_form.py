@@ -136,6 +136,8 @@ def _survey(version_round: int) -> list[dict]:
         _row("text", "key_informants/ki_name", "Name of the key informant", "Nom de l'informateur clé"),
         _row("select_one", "key_informants/ki_role", "Role", "Rôle", select_from_list_name="ki_role"),
         _row("select_one", "key_informants/ki_sex", "Sex", "Sexe", select_from_list_name="sex"),
+        _row("integer", "key_informants/ki_idp_estimate", "IDP individuals in the locality, by this informant",
+             "Individus PDI dans la localité, selon cet informateur", relevant="${idp_present}='yes'"),
         _row("text", "key_informants/ki_phone", "Phone number", "Numéro de téléphone"),
         _row("end_repeat", "key_informants"),
     ]

@@ -12,6 +12,7 @@ select
     {{ personal_field('dtm_locality', 'key_informants/ki_name', kobo_text('key_informants/ki_name', 'informant.value', form=form), 'informant_name', form=form) }}
     {{ personal_field('dtm_locality', 'key_informants/ki_phone', kobo_text('key_informants/ki_phone', 'informant.value', form=form), 'informant_phone', form=form) }}
     {{ kobo_text('key_informants/ki_role', 'informant.value', form=form) }} as informant_role,
-    {{ kobo_text('key_informants/ki_sex', 'informant.value', form=form) }} as informant_sex
+    {{ kobo_text('key_informants/ki_sex', 'informant.value', form=form) }} as informant_sex,
+    {{ kobo_int('key_informants/ki_idp_estimate', 'informant.value', form=form) }} as informant_idp_estimate
 from {{ kobo_submissions(form) }} as source, json_each(source.payload, {{ kobo_json_path('key_informants', form) }}) as informant
 {%- endfor %}
