@@ -498,8 +498,8 @@ field_findings as (
     -- assessment's figure, so that the team checks that estimate
     select 'dtm_locality', informants.submission_id, 'key_informants_disagree',
            {{ repeat_cell_address('key_informants', ['informant_position'], 'informant_idp_estimate', 'informants') }},
-           informants.informant_idp_estimate || ' IDP individuals, other informants from ' || spread.lowest || ' to '
-           || spread.highest || ', the assessment ' || assessments.idp_individuals
+           informants.informant_idp_estimate || ' IDP individuals by this informant; the informants from '
+           || spread.lowest || ' to ' || spread.highest || ', the assessment ' || assessments.idp_individuals
     from {{ ref('cln_dtm_locality__key_informants_corrected') }} as informants
     join (
         select submission_id, min(informant_idp_estimate) as lowest, max(informant_idp_estimate) as highest
