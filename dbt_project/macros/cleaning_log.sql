@@ -104,18 +104,25 @@ with staged as (
     from {{ ref(spec.model) }}
 ),
 
-corrections as (
-    select
-        submission_id,
-        regexp_extract(field, '^(.*/)[^/]+$', 1) as entry_address,
-        {%- for column in spec.fields %}
-        bool_or(regexp_extract(field, '[^/]+$') = '{{ column }}') as {{ column }}__corrected,
-        max(new_value) filter (where regexp_extract(field, '[^/]+$') = '{{ column }}') as {{ column }}__new{% if not loop.last %},{% endif %}
-        {%- endfor %}
+applied as (
+    -- travel_group[2]/member_age: the entry's address, travel_group[2]/, and its column
+    select submission_id, regexp_extract(field, '^(.*/)[^/]+$', 1) as entry_address,
+           regexp_extract(field, '[^/]+$') as answer, new_value
     from {{ ref('cln_cleaning_log') }}
     where form = '{{ form }}' and status = 'applied' and decision in ('change_response', 'blank_response')
       and starts_with(field, '{{ repeat }}[')
-    group by all
+),
+
+corrections as (
+    select
+        submission_id,
+        entry_address,
+        {%- for column in spec.fields %}
+        bool_or(answer = '{{ column }}') as {{ column }}__corrected,
+        max(new_value) filter (where answer = '{{ column }}') as {{ column }}__new{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from applied
+    group by submission_id, entry_address
 )
 
 select

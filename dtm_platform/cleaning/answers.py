@@ -213,10 +213,10 @@ def check_row(number: int, cells: dict, context: Context) -> tuple[str, str, dic
             return REJECTED, f"unknown submission {submission_id} of form {form!r}", None
         if decision != "remove_survey" and (form, submission_id, name) not in context.targets:
             return REJECTED, f"unknown question {name!r}: not a field of form {form!r} the cleaning log corrects", None
-        # a repeat's answer (travel_group[2]/member_age) is its question's (member_age)
-        target = context.targets.get((form, submission_id, name))
-        question, correctable = (target["question_name"] if target else name), name is not None
+        question, correctable = name, name is not None
     target = context.targets.get((form, submission_id, name))
+    if not key and target:   # a repeat's answer (travel_group[2]/member_age) is its question's (member_age)
+        question = target["question_name"]
     if decision not in DECISIONS:
         return REJECTED, f"unknown decision {decision!r} (one of {', '.join(DECISIONS)})", None
     if not correctable and decision not in DECISIONS_WITHOUT_CORRECTION:

@@ -466,6 +466,20 @@ findings as (
     select 'me_pdm', * from pdm_findings
     union all
     select 'me_perception', * from perception_findings
+
+    union all
+    -- rules computed in models of their own, for the forms their seed rows name
+    select form, submission_id, rule, value from {{ ref('dq_soft_duplicate_findings') }}
+
+    union all
+    -- the audit log shows the questions went by faster than they can be asked
+    select audits.form, audits.submission_id, 'audit_too_fast',
+           round(audits.median_seconds_per_question, 1) || ' s a question (median of ' || audits.questions_timed
+           || '), ' || cast(round(audits.active_seconds / 60) as integer) || ' min on screen of '
+           || cast(round(audits.logged_seconds / 60) as integer) || ' logged'
+    from {{ ref('cln_interview_audits') }} as audits
+    join rules on rules.rule = 'audit_too_fast' and rules.form = audits.form
+    where audits.questions_timed >= 5 and audits.median_seconds_per_question < rules.min_value
 ),
 
 submissions as (
@@ -484,7 +498,7 @@ submissions as (
 
 -- Findings that name their field: the rules on the answers inside repeats, one row per
 -- entry with the answer's address as field (repeat_cell_address), so that a team verifies
--- and the cleaning log corrects that answer; and the officer's logical checks.
+-- and the cleaning log corrects that answer; "other" answers; the officer's logical checks.
 field_findings as (
     select 'dtm_flow_survey' as form, members.submission_id, 'implausible_member_age' as rule,
            {{ repeat_cell_address('travel_group', ['member_position'], 'member_age', 'members') }} as field,
@@ -499,18 +513,17 @@ field_findings as (
     select 'dtm_locality', informants.submission_id, 'key_informants_disagree',
            {{ repeat_cell_address('key_informants', ['informant_position'], 'informant_idp_estimate', 'informants') }},
            informants.informant_idp_estimate || ' IDP individuals by this informant; the informants from '
-           || spread.lowest || ' to ' || spread.highest || ', the assessment ' || assessments.idp_individuals
-    from {{ ref('cln_dtm_locality__key_informants_corrected') }} as informants
-    join (
-        select submission_id, min(informant_idp_estimate) as lowest, max(informant_idp_estimate) as highest
+           || informants.lowest || ' to ' || informants.highest || ', the assessment ' || assessments.idp_individuals
+    from (
+        select *, min(informant_idp_estimate) over locality as lowest, max(informant_idp_estimate) over locality
+               as highest, count(*) over locality as estimates
         from {{ ref('cln_dtm_locality__key_informants_corrected') }}
         where informant_idp_estimate > 0
-        group by submission_id
-        having count(*) >= 2
-    ) as spread using (submission_id)
+        window locality as (partition by submission_id)
+    ) as informants
     join assessments using (submission_id)
     join rules on rules.form = 'dtm_locality' and rules.rule = 'key_informants_disagree'
-    where spread.highest > rules.max_value * spread.lowest and informants.informant_idp_estimate > 0
+    where informants.estimates >= 2 and informants.highest > rules.max_value * informants.lowest
     qualify row_number() over (
         partition by informants.submission_id
         order by abs(ln(informants.informant_idp_estimate / greatest(assessments.idp_individuals, 1))) desc,
@@ -539,19 +552,6 @@ field_findings as (
     union all
     select form, submission_id, rule, field, value from {{ ref('dq_logical_check_findings') }}
 
-    union all
-    -- a survey-level rule: its field is the rule's
-    select form, submission_id, rule, null, value from {{ ref('dq_soft_duplicate_findings') }}
-
-    union all
-    -- the audit log shows the questions went by faster than they can be asked
-    select audits.form, audits.submission_id, 'audit_too_fast', null,
-           round(audits.median_seconds_per_question, 1) || ' s a question (median of ' || audits.questions_timed
-           || '), ' || cast(round(audits.active_seconds / 60) as integer) || ' min on screen of '
-           || cast(round(audits.logged_seconds / 60) as integer) || ' logged'
-    from {{ ref('cln_interview_audits') }} as audits
-    join rules on rules.rule = 'audit_too_fast' and rules.form = audits.form
-    where audits.questions_timed >= 5 and audits.median_seconds_per_question < rules.min_value
 ),
 
 all_findings as (
@@ -579,8 +579,7 @@ issues as (
 
     union all
     select field_findings.form, field_findings.submission_id, submissions.enumerator_id, field_findings.rule,
-           coalesce(field_findings.field, rules.field), field_findings.value, rules.severity, rules.description,
-           current_timestamp
+           field_findings.field, field_findings.value, rules.severity, rules.description, current_timestamp
     from field_findings
     join submissions
         on submissions.form = field_findings.form and submissions.submission_id = field_findings.submission_id
