@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dtm_platform.kobo.mock import generator, locality_form
 from dtm_platform.kobo.mock.catalogue import synthetic_forms
 from dtm_platform.kobo.mock.forms import common as c
 from dtm_platform.kobo.mock.forms import (flow_counts, flow_survey, me_activity, me_pdm, me_perception,
@@ -49,7 +50,8 @@ EXPECTED_RULE = {
     "me_activity": {"duplicate": "duplicate_submission", "unknown_pcode": "unknown_admin2_pcode",
                     "future_date": "date_in_future", "name_variant": None},
     "me_pdm": {"duplicate": "duplicate_submission", "interview_too_short": "interview_too_short",
-               "outlier": "household_size", "rushed_audit": "audit_too_fast"},
+               "outlier": "household_size", "rushed_audit": "audit_too_fast",
+               "short_for_household": "audit_short_for_household"},
     "me_perception": {"duplicate": "duplicate_submission", "interview_too_short": "interview_too_short",
                       "dont_know": None, "soft_duplicate": "soft_duplicate"},
 }
@@ -400,6 +402,39 @@ def test_the_flow_triangulation_names_the_days_the_two_forms_disagree(build):
     assert {k: r["individuals_counted"] for k, r in mart.items()} == {k: counted.get(k, 0) for k in surveyed}
     inconsistent = {k for k, n in surveyed.items() if n > counted.get(k, 0)}
     assert inconsistent and {k for k, r in mart.items() if r["is_inconsistent"]} == inconsistent
+
+
+def test_the_site_triangulation_names_the_sub_prefectures_the_two_assessments_disagree(build):
+    """Per round (that asks) and sub-prefecture: the IDPs on sites the counted locality
+    assessments report, from the generator's truth, against the IDPs on the sites a correct
+    cleaning counts; inconsistent beyond the rule's ratio, the seeded misreports among them."""
+    _, forms, con, _ = build
+    localities = forms["dtm_locality"]
+    fixed = {(int(s["grp_general/round"]), s["grp_location/admin1"], s["grp_location/locality_name"])
+             for s in repaired(con, forms, "dtm_locality")}
+    reported: Counter = Counter()
+    misreported = set()
+    for a in localities.truth.assessments:
+        counted = a.error not in generator.BLOCKING_ERRORS or (a.round, a.locality.admin1, a.locality.name) in fixed
+        if a.idp_on_sites is not None and counted:
+            reported[(a.round, a.locality.admin2)] += a.idp_on_sites
+            if a.error == "sites_misreported":
+                misreported.add((a.round, a.locality.admin2))
+    on_sites: Counter = Counter()
+    for a in counted_sites(con, forms):
+        if a.round >= locality_form.SITES_QUESTION_ROUND:
+            on_sites[(a.round, a.site.admin2)] += a.individuals
+    [(max_ratio,)] = con.execute("select max_value from reference.ref_dq_rules "
+                                 "where rule = 'sites_disagree_with_localities'").fetchall()
+    expected = {k for k in {*reported, *on_sites} if reported[k] or on_sites[k]}
+    mart = {(r["round"], r["admin2_pcode"]): r for r in rows(con, "select * from marts.dq_site_triangulation")}
+    assert mart.keys() == expected
+    assert {k: r["idps_reported_by_localities"] for k, r in mart.items()} == {k: reported[k] for k in expected}
+    assert {k: r["idps_counted_on_sites"] for k, r in mart.items()} == {k: on_sites[k] for k in expected}
+    inconsistent = {k for k in expected if min(reported[k], on_sites[k]) == 0
+                    or max(reported[k], on_sites[k]) > max_ratio * min(reported[k], on_sites[k])}
+    assert {k for k, r in mart.items() if r["is_inconsistent"]} == inconsistent
+    assert misreported and misreported <= inconsistent and inconsistent != expected
 
 
 def test_flow_survey_routes_equal_ground_truth(build):

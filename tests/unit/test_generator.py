@@ -239,3 +239,36 @@ def test_key_informants_agree_on_the_idps_but_where_one_was_seeded_to_disagree()
         else:
             assert max(estimates) <= 1.4 * min(estimates), submission_id
     assert seen_disagreement
+
+
+def test_the_first_locality_of_a_sub_prefecture_reports_its_sites_from_the_round_that_asks():
+    """Given the sites' IDPs per round and sub-prefecture, the first locality of each (by
+    name) reports them within the spread, or SITES_MISREPORTED times where seeded; every
+    other locality reports none; a round before the question exists leaves it out."""
+    from dtm_platform.kobo.mock import generator
+
+    on_sites = {(round_number, admin2.pcode): 1000 for round_number in locality_form.ROUNDS
+                for admin2 in admin_areas()[1][::3]}
+    dataset = generate(seed=7, localities_per_admin2=3, idps_on_sites=on_sites)
+    by_id = {s["_id"]: s for s in dataset.submissions}
+    firsts = {}
+    for a in dataset.assessments:
+        key = (a.round, a.locality.admin2)
+        firsts[key] = min(firsts.get(key, a.locality.name), a.locality.name)
+    seen = Counter()
+    for a in dataset.assessments:
+        if a.round < locality_form.SITES_QUESTION_ROUND:
+            assert a.idp_on_sites is None
+            continue
+        holds_sites = a.locality.name == firsts[(a.round, a.locality.admin2)]
+        expected = on_sites.get((a.round, a.locality.admin2), 0) if holds_sites else 0
+        if a.error == "sites_misreported":
+            assert a.idp_on_sites == pytest.approx(generator.SITES_MISREPORTED * expected, rel=0.11)
+        else:
+            assert a.idp_on_sites == pytest.approx(expected, rel=0.11)
+        seen[a.error == "sites_misreported"] += 1
+    assert seen[True] >= 1 and seen[False] > seen[True]
+    for submission_id, s in by_id.items():
+        asked = s["grp_general/round"] >= str(locality_form.SITES_QUESTION_ROUND)
+        assert ("grp_idp/idp_on_sites" in s) == asked, submission_id
+    assert "sites_misreported" in dataset.errors.values()

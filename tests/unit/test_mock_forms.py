@@ -85,11 +85,18 @@ def kept(errors: dict[int, str], blocking, submissions: list[dict]) -> list[dict
 def test_catalogue_order_and_the_locality_form_unchanged(forms):
     assert list(forms) == ["dtm_locality", *DATASETS]
     locality = forms["dtm_locality"]
-    dataset = generate(2026)
+    dataset = generate(2026, idps_on_sites=forms["dtm_site"].truth.idps_on_sites())
     assert locality.form.uid == locality_form.FORM_UID
     assert locality.form.submissions == dataset.submissions
     assert locality.truth.ground_truth() == dataset.ground_truth()
     assert locality.errors == dataset.errors
+    # the sites' figures add the question on sites and nothing else: every other answer,
+    # id and error is the generator's alone
+    alone = generate(2026)
+    question = "grp_idp/idp_on_sites"
+    assert [{k: v for k, v in s.items() if k != question} for s in dataset.submissions] == alone.submissions
+    assert {i: e for i, e in dataset.errors.items() if e != "sites_misreported"} == alone.errors
+    assert not any(question in s for s in alone.submissions)
     assert [f.uid for f in default_forms(2026, localities_per_admin2=1)] == [s.form.uid for s in forms.values()]
 
 
@@ -379,6 +386,8 @@ def eligible(dataset: str, synthetic: SyntheticForm, kind: str) -> int:
         return sum(r.consent and flow_survey.outdated_possible(r.survey_date) for r in records)
     if kind == "agency_missing":    # a managed site, which has an agency to leave out
         return sum(r.managed for r in records)
+    if kind == "short_for_household":   # a household large enough for its interview to look short
+        return sum(r.consent and r.hh_size >= me_pdm.SHORT_HOUSEHOLD_MIN_SIZE for r in records)
     if kind != "duplicate" and dataset in ("dtm_flow_survey", "me_pdm", "me_perception"):
         return sum(r.consent for r in records)  # a refusal carries no answers to corrupt
     return len(records)
@@ -417,6 +426,8 @@ def test_errors_show_in_the_submissions(forms, seeded, served, dataset):
             assert len(earlier) == 1, s["_id"]
         elif kind == "rushed_audit":   # the audit log, not the submission, shows it
             assert symptom is None and audit_pace(forms[dataset], s) < 3, s["_id"]
+        elif kind == "short_for_household":   # the audit log against the household's size
+            assert symptom is None and audit_pace(forms[dataset], s) >= 3, s["_id"]
         elif kind in ("name_variant", None):
             assert symptom is None or kind == "name_variant", (s["_id"], symptom)
         else:
@@ -424,21 +435,46 @@ def test_errors_show_in_the_submissions(forms, seeded, served, dataset):
     assert seen - {None} == set(module(dataset).ERROR_RATES) or dataset == "dtm_site"
 
 
-def audit_pace(synthetic: SyntheticForm, submission: dict) -> float:
-    """Median seconds a question stayed on screen, by the submission's audit log."""
+def seconds_on_screen(synthetic: SyntheticForm, submission: dict) -> list[float]:
+    """Seconds each question stayed on screen, by the submission's audit log."""
     audit = next(a for a in submission["_attachments"] if a["media_file_basename"] == "audit.csv")
     rows = csv.DictReader(io.StringIO(synthetic.form.attachment_bodies[audit["uid"]].decode()))
-    return statistics.median((int(r["end"]) - int(r["start"])) / 1000 for r in rows if r["event"] == "question")
+    return [(int(r["end"]) - int(r["start"])) / 1000 for r in rows if r["event"] == "question"]
+
+
+def audit_pace(synthetic: SyntheticForm, submission: dict) -> float:
+    """Median seconds a question stayed on screen, by the submission's audit log."""
+    return statistics.median(seconds_on_screen(synthetic, submission))
+
+
+def pdm_audit_thresholds() -> dict[str, float]:
+    """The audit rules' min_value in the rules seed the platform runs."""
+    seed = PROJECT_ROOT / "dbt_project" / "seeds" / "ref_dq_rules.csv"
+    with seed.open(encoding="utf-8") as handle:
+        return {r["rule"]: float(r["min_value"]) for r in csv.DictReader(handle)
+                if r["form"] == "me_pdm" and r["rule"].startswith("audit_")}
 
 
 def test_every_consented_interview_of_the_pdm_has_an_audit_log_of_plausible_pace(forms, seeded, served):
+    """Too fast a question only where rushed_audit was seeded; too little time for the
+    household (at a pace not too fast, a size within the plausible range) only where
+    short_for_household was."""
     synthetic, errors = forms["me_pdm"], seeded["me_pdm"]
+    thresholds = pdm_audit_thresholds()
+    seen = Counter()
     for s in served["me_pdm"]:
         if s["grp_consent/consent"] == "yes":
             assert s["meta/audit"] == "audit.csv"
-            assert (audit_pace(synthetic, s) < 3) == (errors.get(s["_id"]) == "rushed_audit"), s["_id"]
+            kind = errors.get(s["_id"])
+            too_fast = audit_pace(synthetic, s) < thresholds["audit_too_fast"]
+            assert too_fast == (kind == "rushed_audit"), s["_id"]
+            seconds_a_person = sum(seconds_on_screen(synthetic, s)) / int(s["grp_respondent/hh_size"])
+            short = not too_fast and kind != "outlier" and seconds_a_person < thresholds["audit_short_for_household"]
+            assert short == (kind == "short_for_household"), (s["_id"], seconds_a_person)
+            seen[kind] += 1
         else:
             assert not s["_attachments"]
+    assert seen["short_for_household"] and seen["rushed_audit"]
 
 
 def _date_symptom(s: dict, key: str) -> str | None:

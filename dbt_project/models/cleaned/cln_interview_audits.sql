@@ -1,7 +1,7 @@
 -- How long each interview with an audit log really took: the questions timed, their time
 -- on screen added up (active time, pauses left out), the median seconds a question stayed
 -- on screen, and the span of the whole log. One row per submission with a current log;
--- rule audit_too_fast (dq_issues) reads it.
+-- rules audit_too_fast and audit_short_for_household (dq_issues) read it.
 select
     {{ kobo_quality_form('dataset') }} as form,
     submission_id,

@@ -480,6 +480,22 @@ findings as (
     from {{ ref('cln_interview_audits') }} as audits
     join rules on rules.rule = 'audit_too_fast' and rules.form = audits.form
     where audits.questions_timed >= 5 and audits.median_seconds_per_question < rules.min_value
+
+    union all
+    -- a pace that is not too fast a question, yet too little time for the household the
+    -- respondent describes (sizes outside household_size's range are that rule's finding)
+    select audits.form, audits.submission_id, 'audit_short_for_household',
+           cast(round(audits.active_seconds) as integer) || ' s on screen for a household of '
+           || pdm.household_size || ' (' || round(audits.active_seconds / pdm.household_size, 1) || ' s a person)'
+    from {{ ref('cln_interview_audits') }} as audits
+    join pdm on audits.form = 'me_pdm' and pdm.submission_id = audits.submission_id
+    join rules on rules.rule = 'audit_short_for_household' and rules.form = audits.form
+    join rules as too_fast on too_fast.rule = 'audit_too_fast' and too_fast.form = audits.form
+    join rules as sizes on sizes.rule = 'household_size' and sizes.form = audits.form
+    where audits.questions_timed >= 5
+      and audits.median_seconds_per_question >= too_fast.min_value
+      and pdm.household_size between sizes.min_value and sizes.max_value
+      and audits.active_seconds < rules.min_value * pdm.household_size
 ),
 
 submissions as (

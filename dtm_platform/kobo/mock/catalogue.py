@@ -49,10 +49,12 @@ def synthetic_forms(seed: int = 2026, scale: float = 1.0, localities_per_admin2:
     counts stays lazy at any scale)."""
     from dtm_platform.kobo.mock.forms import FORM_MODULES
 
-    dataset = generate(seed, localities_per_admin2, bad_batch)
+    others = [module.build(seed, scale) for module in FORM_MODULES]
+    sites = next(form.truth for form in others if form.dataset == "dtm_site")
+    dataset = generate(seed, localities_per_admin2, bad_batch, idps_on_sites=sites.idps_on_sites())
     forms = [SyntheticForm(form=locality_mock_form(dataset), dataset="dtm_locality", truth=dataset,
                            errors=dataset.errors)]
-    return forms + [module.build(seed, scale) for module in FORM_MODULES]
+    return forms + others
 
 
 def default_forms(seed: int = 2026, localities_per_admin2: int = 12, bad_batch: int = 0,

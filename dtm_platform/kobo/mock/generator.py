@@ -14,9 +14,17 @@ Error kinds, and what the cleaned layer documents for each (models/cleaned/_clea
   breakdown_mismatch  one sex/age cell off: flagged, the totals still counted
   ki_disagreement     of two key informants or more, the last one estimates three times the
                       IDPs the others do: flagged (key_informants_disagree), still counted
+  sites_misreported   round 19: the locality holding its sub-prefecture's IDP sites reports
+                      SITES_MISREPORTED times the IDPs the sites hold: its sub-prefecture is
+                      inconsistent in marts.dq_site_triangulation, the figures still counted
 
 Every key informant of a locality with IDPs gives an estimate of its IDP individuals, within
 15% of the assessment's figure.
+
+From round 19 the form asks for the IDPs living on displacement sites in the locality. Given
+the site assessment's true population per round and sub-prefecture (``idps_on_sites``), the
+first locality of each sub-prefecture (by name) reports its sites' IDPs within
+SITES_SPREAD, every other locality none.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -41,6 +50,9 @@ ERROR_RATES = {  # share of locality assessments carrying each kind of error
 }
 KI_SPREAD = 0.15           # key informants' estimates around the assessment's IDP individuals
 KI_DISAGREEMENT = 3        # the disagreeing informant's factor
+SITES_SPREAD = 0.1         # the locality's report of its sites' IDPs around the sites' count
+SITES_MISREPORTED = 3      # the misreporting locality's factor
+SITES_MISREPORTED_SHARE = 0.15  # of the localities holding sites in a round that asks
 FIRST_ID = 41_000_001
 SYLLABLES = ["ba", "bo", "da", "ga", "ka", "ko", "la", "li", "ma", "mbo", "nda", "ngo",
              "ou", "pa", "sa", "se", "ta", "to", "ya", "za", "zi", "be", "kou", "gba"]
@@ -72,6 +84,7 @@ class Assessment:
     reason: str | None = None
     arrival: str | None = None
     needs: list[str] = field(default_factory=list)
+    idp_on_sites: int | None = None  # as reported (None: the form did not ask, or no site figures)
     error: str | None = None
 
 
@@ -102,9 +115,12 @@ class Dataset:
         ]
 
 
-def generate(seed: int = 2026, localities_per_admin2: int = 12, bad_batch: int = 0) -> Dataset:
+def generate(seed: int = 2026, localities_per_admin2: int = 12, bad_batch: int = 0,
+             idps_on_sites: Mapping[tuple[int, str], int] | None = None) -> Dataset:
     """Build the dataset. ``bad_batch`` appends that many submissions a bulk import broke
-    (no form version, an epoch submission time), which the raw gate must stop."""
+    (no form version, an epoch submission time), which the raw gate must stop.
+    ``idps_on_sites`` ((round, admin2) -> the IDP individuals its sites truly hold) fills
+    the question on sites the second version asks; without it the question is left blank."""
     rng = random.Random(seed)
     localities = _localities(rng, localities_per_admin2)
     enumerators = [f"ENUM-{n:02d}" for n in range(1, 31)]
@@ -115,6 +131,8 @@ def generate(seed: int = 2026, localities_per_admin2: int = 12, bad_batch: int =
             assessment = _assess(rng, round_number, locality, rng.choice(enumerators))
             assessment.error = _draw_error(rng, assessment)
             assessments.append(assessment)
+    if idps_on_sites is not None:
+        _report_sites(random.Random(f"{seed}:idp_on_sites"), assessments, idps_on_sites)
 
     # Build every submission, then number them in the order the server received them.
     received: list[tuple[dict, str | None]] = []
@@ -183,6 +201,25 @@ def _assess(rng: random.Random, round_number: int, locality: Locality, enumerato
     return a
 
 
+def _report_sites(rng: random.Random, assessments: list[Assessment],
+                  idps_on_sites: Mapping[tuple[int, str], int]) -> None:
+    """Each locality's report of the IDPs on sites, in the rounds whose form asks (a
+    generator of its own, so that the other draws do not move)."""
+    holders: list[Assessment] = []
+    for a in sorted(assessments, key=lambda a: (a.round, a.locality.admin2, a.locality.name)):
+        if a.round < form.SITES_QUESTION_ROUND:
+            continue
+        on_sites = idps_on_sites.get((a.round, a.locality.admin2), 0)
+        first = not holders or (holders[-1].round, holders[-1].locality.admin2) != (a.round, a.locality.admin2)
+        a.idp_on_sites = round(on_sites * rng.uniform(1 - SITES_SPREAD, 1 + SITES_SPREAD)) if first else 0
+        if first:
+            holders.append(a)
+    candidates = [a for a in holders if a.idp_on_sites and a.error is None]
+    for a in rng.sample(candidates, max(1, round(SITES_MISREPORTED_SHARE * len(candidates))) if candidates else 0):
+        a.error = "sites_misreported"
+        a.idp_on_sites *= SITES_MISREPORTED
+
+
 def _split(rng: random.Random, total: int, parts: int) -> dict[str, int]:
     """Split ``total`` into the sex/age cells so that they add up exactly."""
     weights = [rng.uniform(0.5, 1.5) for _ in range(parts)]
@@ -230,6 +267,8 @@ def _answers(rng: random.Random, a: Assessment) -> dict:
         if a.error == "breakdown_mismatch":
             cells["f_18_59"] += rng.randint(3, 40)
         answers.update({f"grp_idp/idp_{cell}": str(n) for cell, n in cells.items()})
+    if a.idp_on_sites is not None:
+        answers["grp_idp/idp_on_sites"] = str(a.idp_on_sites)
     if answers["grp_ret/ret_present"] == "yes":
         answers.update({
             "grp_ret/ret_internal_hh": str(a.ret_internal_hh),

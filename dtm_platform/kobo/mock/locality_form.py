@@ -16,6 +16,7 @@ FORM_NAME = "DTM RCA - Evaluation des localites / Locality assessment"
 TRANSLATIONS = ["English (en)", "Français (fr)"]
 # Round 18 was collected with the first version, round 19 with the second.
 VERSIONS = {18: "vR18kQ2wXbN7cYp4ZtLm9A", 19: "vR19hF6sDjP3aVe8GuKn2B"}
+SITES_QUESTION_ROUND = 19  # the first round whose version asks for the IDPs on sites
 ROUNDS = {  # round -> (first day, last day) of data collection
     18: ("2026-08-03", "2026-08-28"),
     19: ("2026-10-05", "2026-10-30"),
@@ -141,10 +142,16 @@ def _survey(version_round: int) -> list[dict]:
         _row("text", "key_informants/ki_phone", "Phone number", "Numéro de téléphone"),
         _row("end_repeat", "key_informants"),
     ]
-    if version_round >= 19:
-        # Added in the second version: the enumerator's comment on access to the locality.
+    if version_round >= SITES_QUESTION_ROUND:
+        # Added in the second version: the enumerator's comment on access to the locality, and
+        # the IDPs on displacement sites in the locality (the site assessment counts them
+        # site by site: the two are triangulated per sub-prefecture).
         rows.insert(-6, _row("text", "grp_needs/access_comment", "Comment on access",
                              "Commentaire sur l'accès"))
+        after_arrival = next(i for i, r in enumerate(rows) if r["$xpath"] == "grp_idp/arrival_period") + 1
+        rows.insert(after_arrival, _row("integer", "grp_idp/idp_on_sites",
+                                        "IDP individuals living on displacement sites in the locality",
+                                        "Individus PDI vivant sur des sites de déplacés dans la localité"))
     return rows
 
 

@@ -29,6 +29,7 @@ select
     {%- endfor %}
     {{ kobo_text('grp_idp/displacement_reason', form=form) }} as displacement_reason,
     {{ kobo_text('grp_idp/arrival_period', form=form) }} as arrival_period,
+    {{ kobo_int('grp_idp/idp_on_sites', form=form) }} as idp_on_sites,
     {{ kobo_text('grp_ret/ret_present', form=form) }} = 'yes' as has_returnees,
     coalesce({{ kobo_int('grp_ret/ret_internal_hh', form=form) }}, 0) as returnee_internal_households,
     coalesce({{ kobo_int('grp_ret/ret_internal_ind', form=form) }}, 0) as returnee_internal_individuals,

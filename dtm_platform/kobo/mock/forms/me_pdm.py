@@ -17,6 +17,10 @@ Error kinds (share of interviews), and what a correct cleaning makes of each:
   rushed_audit         the audit log shows every question on screen for a second or two while
                        the interview's start and end look normal: flagged (audit_too_fast),
                        the interview counts
+  short_for_household  a household of SHORT_HOUSEHOLD_MIN_SIZE people or more whose audit log
+                       shows each question on screen a few seconds: not too fast a question,
+                       yet too little time for that many people (audit_short_for_household,
+                       a warning), the interview counts
 Every consented interview carries Kobo's audit log (the ``audit`` question, an
 ``audit.csv`` attachment): each question on screen for several seconds.
 Refusals (consent "no") carry no answers past the consent and are left out of the figures.
@@ -43,9 +47,12 @@ INTERVIEWS_AT_SCALE_1 = 300
 FIRST_ID = 41_400_001
 MIN_INTERVIEW_MINUTES = 10
 REFUSAL_RATE = 0.03
-ERROR_RATES = {"duplicate": 0.02, "interview_too_short": 0.04, "outlier": 0.01, "rushed_audit": 0.04}
+ERROR_RATES = {"duplicate": 0.02, "interview_too_short": 0.04, "outlier": 0.01, "rushed_audit": 0.04,
+               "short_for_household": 0.04}
 SECONDS_PER_QUESTION = (6, 40)          # on screen, as the audit log records it
 RUSHED_SECONDS_PER_QUESTION = (1, 2)
+SHORT_SECONDS_PER_QUESTION = (3, 4)     # above audit_too_fast's floor, too little for a large household
+SHORT_HOUSEHOLD_MIN_SIZE = 9
 BANGUI = timezone(timedelta(hours=1))   # the devices' clock (c.LOCAL_TIME)
 BLOCKING_ERRORS = ("interview_too_short", "outlier")
 PDM_ACTIVITIES = ("ACT-3.1", "ACT-3.2")
@@ -271,6 +278,8 @@ def _interview(rng: random.Random) -> PdmInterview:
     i.name = c.person_name(rng, i.sex)
     i.phone = c.phone_number(rng) if rng.random() < 0.8 else None
     i.hh_size = rng.randint(4 if i.error == "outlier" else 1, 12)  # an extra zero makes 40 or more
+    if i.error == "short_for_household" and i.hh_size < SHORT_HOUSEHOLD_MIN_SIZE:
+        i.error = None   # decided after the size, so that no other draw moves
     i.received = rng.random() < 0.92
     if i.received:
         i.satisfaction = rng.choices((1, 2, 3, 4, 5), weights=(5, 10, 20, 40, 25))[0]
@@ -300,7 +309,8 @@ def _add_audit(submission: dict, i: PdmInterview, audits: dict[str, bytes], rng:
     submission["_attachments"].append(attachment)
     submission[AUDIT_XPATH] = AUDIT_FILE
     answered = [k for k in submission if "/" in k and not k.startswith(("_", "meta/", "formhub/"))]
-    pace = RUSHED_SECONDS_PER_QUESTION if i.error == "rushed_audit" else SECONDS_PER_QUESTION
+    pace = {"rushed_audit": RUSHED_SECONDS_PER_QUESTION,
+            "short_for_household": SHORT_SECONDS_PER_QUESTION}.get(i.error, SECONDS_PER_QUESTION)
     started, ended = (datetime.strptime(submission[k], c.LOCAL_TIME).replace(tzinfo=BANGUI) for k in ("start", "end"))
     audits[attachment["uid"]] = audit_csv(FORM_UID, answered, started, ended, seconds_per_question=pace, rng=rng)
 

@@ -184,6 +184,14 @@ class SiteTruth:
                  **{f"ind_{cell}": row[f"ind_{cell}"] for cell in CELLS}}
                 for (r, a1, a2), row in sorted(totals.items())]
 
+    def idps_on_sites(self) -> dict[tuple[int, str], int]:
+        """(round, admin2) -> the IDP individuals its sites truly hold (every site, whatever
+        its assessment's error: what the locality assessment's key informants see)."""
+        totals: dict[tuple[int, str], int] = defaultdict(int)
+        for a in self.assessments:
+            totals[(a.round, a.site.admin2)] += a.individuals
+        return dict(totals)
+
     def sites_by_type(self) -> list[dict]:
         """Per round and site type: sites, managed_sites, individuals."""
         totals: dict[tuple, dict] = {}
