@@ -31,6 +31,11 @@ ADMIN2 = [
     (18, "CF11", "Ombella M'Poko", "CF112", "Begoua", 70, 350, 12, 60),
     (18, "CF32", "Ouham", "CF321", "Bossangoa", 280, 1400, 70, 333),
 ]
+# of the IDPs, those on sites (the rest live with host families)
+SITES_SHARE = 3
+# The marts the warehouse holds, as the serving layer discovers them (sorted)
+MARTS = ("dtm_displacement_reasons", "dtm_idp_returnees_by_admin1", "dtm_idp_returnees_by_admin2",
+         "me_pdm_satisfaction")
 # A post-distribution monitoring mart: (round, admin1, activity, respondents, satisfied, share, mean)
 PDM = [
     (17, "CF11", "ACT-3.1", 3, 2, 0.667, 3.7),      # 3 respondents: suppressed
@@ -75,13 +80,23 @@ def make_warehouse(path: Path, *, bump: int = 0) -> Path:
         con.executemany("insert into _admin2 values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [(*row[:6], row[6] + bump, *row[7:]) for row in ADMIN2])
         # sum() of integers is a HUGEINT in DuckDB, as in the dbt marts
-        con.execute("""
+        con.execute(f"""
             create or replace table marts.dtm_idp_returnees_by_admin2 as
             select round, admin1_pcode, admin1_name, admin2_pcode, admin2_name, count(*) as localities_assessed,
                    sum(idp_households) as idp_households, sum(idp_individuals) as idp_individuals,
+                   sum(idp_individuals // {SITES_SHARE}) as idp_individuals_in_sites,
+                   sum(idp_individuals - idp_individuals // {SITES_SHARE}) as idp_individuals_in_host_families,
                    sum(returnee_households) as returnee_households, sum(returnee_individuals) as returnee_individuals,
                    4.35 as centre_latitude
             from _admin2 group by all order by all""")
+        con.execute("""
+            create or replace table marts.dtm_idp_returnees_by_admin1 as
+            select round, admin1_pcode, admin1_name, sum(localities_assessed) as localities_assessed,
+                   sum(idp_households) as idp_households, sum(idp_individuals) as idp_individuals,
+                   sum(idp_individuals_in_sites) as idp_individuals_in_sites,
+                   sum(idp_individuals_in_host_families) as idp_individuals_in_host_families,
+                   sum(returnee_households) as returnee_households, sum(returnee_individuals) as returnee_individuals
+            from marts.dtm_idp_returnees_by_admin2 group by all order by all""")
         con.execute("drop table _admin2")
         con.execute("""
             create or replace table marts.dtm_displacement_reasons as

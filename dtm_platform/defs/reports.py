@@ -14,16 +14,16 @@ OWNER = "team:dtm-car-im"
 @dg.asset(
     key=dg.AssetKey(["reports", "dtm_situation_report"]),
     deps=[dg.AssetKey(["marts", name]) for name in (
-        "dtm_idp_returnees_by_admin2", "dtm_displacement_reasons", "dtm_priority_needs",
-        # the flow monitoring and sites-vs-host-families sections
-        "dtm_flow_daily", "dtm_flow_weekly", "dtm_flow_weekly_profiles",
-        "dtm_idps_in_sites_and_host_families", "dtm_sites")]
+        "dtm_key_figures", "dtm_idp_returnees_by_admin1", "dtm_idp_returnees_by_admin2",
+        "dtm_displacement_reasons", "dtm_priority_needs",
+        # the flow monitoring and sites sections
+        "dtm_flow_daily", "dtm_flow_weekly", "dtm_flow_weekly_profiles", "dtm_sites")]
     # the data-quality note counts submissions excluded and flagged
     + [dg.AssetKey(["cleaned", "cln_dtm_locality_assessments"])],
     group_name="reports",
     kinds={"html", "pdf", "duckdb"},
     owners=[OWNER],
-    code_version="2",  # 2: flow monitoring and sites sections
+    code_version="3",  # 2: flow monitoring and sites sections; 3: every IDP (sites and host families) from the marts
     description="DTM situation report for the latest round, in English and French: key figures, IDPs "
                 "by prefecture (chart, table, change since the previous round), a map of IDPs by "
                 "sub-prefecture, displacement reasons, priority needs, IDPs on sites and with host families, "
@@ -45,7 +45,7 @@ def dtm_situation_report(context: dg.AssetExecutionContext) -> dg.MaterializeRes
         "path_fr": dg.MetadataValue.path(str(report.paths["fr"])),
         "pdf": dg.MetadataValue.path(str(report.pdfs["en"])) if report.pdfs else "not produced: no Chromium",
         "round": report.round,
-        "idp_individuals": report.idp_individuals,
+        "idp_individuals": report.idp_individuals,   # every IDP: on sites and with host families
         "returnee_individuals": report.returnee_individuals,
         "prefectures": report.prefectures,
     })

@@ -2,7 +2,12 @@
 key figures, IDPs by prefecture (chart, table, change since the previous round), a map of
 IDPs by sub-prefecture, displacement reasons, priority needs, and the methodology,
 data-quality and disclosure notes. Self-contained HTML (inline CSS and SVG) and, where
-Chromium is available, PDF. Built from the marts only."""
+Chromium is available, PDF.
+
+Built from the marts only: every published figure (totals, the split between sites and
+host families, shares, changes since the previous round) is computed and gated in dbt
+(dtm_key_figures, dtm_idp_returnees_by_admin1 and _admin2); this module selects rows and
+renders them."""
 
 from __future__ import annotations
 
@@ -21,12 +26,13 @@ from dtm_platform.reports.translations import LANGUAGES, TEXT, number
 from dtm_platform.warehouse import connect_duckdb
 
 TEMPLATES = Path(__file__).parent / "templates"
-MART = "marts.dtm_idp_returnees_by_admin2"
+KEY_FIGURES = "marts.dtm_key_figures"
+BY_ADMIN1 = "marts.dtm_idp_returnees_by_admin1"
+BY_ADMIN2 = "marts.dtm_idp_returnees_by_admin2"
 FIGURES_TABLE = "reports.dtm_situation_report"
 FLOW_WEEKS = 4  # the flow monitoring section covers the latest weeks of counts
 TOP_CATEGORIES = 5  # reasons for travel, means of transport
-MEASURES = ("localities_assessed", "idp_households", "idp_individuals",
-            "returnee_households", "returnee_individuals")
+KEY_FIGURES_SHOWN = ("idp_individuals", "idp_households", "returnee_individuals", "localities_assessed")
 
 
 @dataclass(frozen=True)
@@ -68,44 +74,30 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
 
 
 def _gather(con: duckdb.DuckDBPyConnection) -> dict:
-    round_number = con.execute(f"select max(round) from {MART}").fetchone()[0]
-    if round_number is None:
-        raise ValueError(f"{MART} is empty: nothing to report")
-    previous_round = con.execute(f"select max(round) from {MART} where round < ?", [round_number]).fetchone()[0]
-    sums = ", ".join(f"sum({m})::bigint as {m}" for m in MEASURES)
-    # The figures the report publishes, kept in the warehouse so its own gate checks them.
+    latest = _rows(con, f"select * from {KEY_FIGURES} order by round desc limit 1")
+    if not latest:
+        raise ValueError(f"{KEY_FIGURES} is empty: nothing to report")
+    totals = latest[0]
+    round_number = totals["round"]
+    # The prefectures' figures the report publishes, kept in the warehouse so that its own
+    # gate checks them: the mart's rows for the round, nothing recomputed.
     con.execute("create schema if not exists reports")
-    con.execute(f"""
-        create or replace table {FIGURES_TABLE} as
-        with current_round as (
-            select round, admin1_pcode, admin1_name, {sums} from {MART} where round = ?
-            group by round, admin1_pcode, admin1_name
-        ),
-        previous as (
-            select admin1_pcode, sum(idp_individuals)::bigint as previous_idp_individuals
-            from {MART} where round = ? group by admin1_pcode
-        )
-        select current_round.*, idp_individuals - previous.previous_idp_individuals as idp_individuals_change
-        from current_round left join previous using (admin1_pcode)
-    """, [round_number, previous_round])
-    prefectures = _rows(con, f"select * from {FIGURES_TABLE} order by idp_individuals desc, admin1_pcode")
-    previous = None
-    if previous_round is not None:
-        previous = _rows(con, f"select {sums} from {MART} where round = ?", [previous_round])[0]
+    con.execute(f"create or replace table {FIGURES_TABLE} as select * from {BY_ADMIN1} where round = ?",
+                [round_number])
     return {
         "round": round_number,
-        "previous_round": previous_round,
-        "prefectures": prefectures,
-        "totals": {m: sum(p[m] for p in prefectures) for m in MEASURES},
-        "previous": previous,
+        "previous_round": totals["previous_round"],
+        "prefectures": _rows(con, f"select * from {FIGURES_TABLE} order by idp_individuals desc, admin1_pcode"),
+        "totals": totals,
         "admin2": _rows(con, f"""select admin2_name as name, centre_latitude as latitude,
                                         centre_longitude as longitude, idp_individuals as value
-                                 from {MART} where round = ?""", [round_number]),
+                                 from {BY_ADMIN2} where round = ?""", [round_number]),
         "reasons": _rows(con, """
             select displacement_reason_label_en as label_en, displacement_reason_label_fr as label_fr,
-                   sum(localities)::bigint as localities, sum(idp_individuals)::bigint as idp_individuals
+                   sum(localities)::bigint as localities,
+                   sum(idp_individuals_in_host_families)::bigint as idp_individuals_in_host_families
             from marts.dtm_displacement_reasons where round = ?
-            group by all order by idp_individuals desc""", [round_number]),
+            group by all order by idp_individuals_in_host_families desc""", [round_number]),
         "needs": _rows(con, """
             with assessed as (
                 select sum(localities_assessed)::bigint as n from marts.dtm_idp_returnees_by_admin2 where round = ?
@@ -122,7 +114,12 @@ def _gather(con: duckdb.DuckDBPyConnection) -> dict:
                    count(*) filter (where is_corrected) as corrected
             from cleaned.cln_dtm_locality_assessments where round = ?""", [round_number])[0],
         "flows": _gather_flows(con),
-        "sites": _gather_sites(con, round_number),
+        "site_types": _rows(con, """
+            select site_type, site_type_label_en as label_en, site_type_label_fr as label_fr,
+                   count(*) as sites, count(*) filter (where is_managed) as managed_sites,
+                   sum(households)::bigint as households, sum(individuals)::bigint as individuals
+            from marts.dtm_sites where round = ?
+            group by all order by individuals desc, site_type""", [round_number]),
     }
 
 
@@ -164,30 +161,6 @@ def _gather_flows(con: duckdb.DuckDBPyConnection) -> dict | None:
     }
 
 
-def _gather_sites(con: duckdb.DuckDBPyConnection, round_number: int) -> dict:
-    """IDPs on sites and with host families by prefecture (dtm_idps_in_sites_and_host_families)
-    and the sites by type (dtm_sites), for the report's round."""
-    prefectures = _rows(con, """
-        select admin1_pcode, admin1_name,
-               sum(sites_assessed)::bigint as sites_assessed,
-               sum(idp_individuals_in_sites)::bigint as in_sites,
-               sum(idp_individuals_in_host_families)::bigint as in_host_families,
-               sum(idp_individuals)::bigint as idp_individuals,
-               sum(idp_individuals_in_sites) / nullif(sum(idp_individuals), 0) as share_in_sites
-        from marts.dtm_idps_in_sites_and_host_families where round = ?
-        group by all order by idp_individuals desc, admin1_pcode""", [round_number])
-    totals = {m: sum(p[m] for p in prefectures)
-              for m in ("sites_assessed", "in_sites", "in_host_families", "idp_individuals")}
-    totals["share_in_sites"] = totals["in_sites"] / totals["idp_individuals"] if totals["idp_individuals"] else None
-    types = _rows(con, """
-        select site_type, site_type_label_en as label_en, site_type_label_fr as label_fr,
-               count(*) as sites, count(*) filter (where is_managed) as managed_sites,
-               sum(households)::bigint as households, sum(individuals)::bigint as individuals
-        from marts.dtm_sites where round = ?
-        group by all order by individuals desc, site_type""", [round_number])
-    return {"prefectures": prefectures, "totals": totals, "types": types}
-
-
 def render(data: dict, language: str, generated: datetime, boundaries: Path | None = None) -> str:
     text = TEXT[language]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -196,25 +169,28 @@ def render(data: dict, language: str, generated: datetime, boundaries: Path | No
     env.filters["n"] = lambda value, decimals=0: number(value, language, decimals)
     env.filters["signed"] = lambda value: ("+" if value > 0 else "\u2212" if value < 0 else "\u00b1") + number(abs(value), language)
     env.filters["percent"] = lambda share: number(100 * share, language) + "\u202f%"
-    totals, previous = data["totals"], data["previous"]
-    key_figures = [
-        {"name": m, "label": text[m], "value": totals[m], "change": (totals[m] - previous[m]) if previous else None}
-        for m in ("idp_individuals", "idp_households", "returnee_individuals", "localities_assessed")
-    ]
+    totals = data["totals"]
+    key_figures = [{"name": m, "label": text[m], "value": totals[m], "change": totals[f"{m}_change"]}
+                   for m in KEY_FIGURES_SHOWN]
     label = f"label_{language}"
     return env.get_template("situation_report.html.j2").render(
         lang=language, t=text, round=data["round"], previous_round=data["previous_round"],
+        period=text["collection_period"].format(start=_day(totals["collection_start"], language),
+                                                end=_day(totals["collection_end"], language))
+        if totals["collection_start"] else "",
         key_figures=key_figures, prefectures=data["prefectures"], totals=totals,
+        idp_split=text["idp_split"].format(in_sites=number(totals["idp_individuals_in_sites"], language),
+                                           in_families=number(totals["idp_individuals_in_host_families"], language)),
         chart=horizontal_bar_chart([(p["admin1_name"], p["idp_individuals"]) for p in data["prefectures"]],
                                    title=text["chart_idps"]),
         map=proportional_symbol_map(data["admin2"], title=text["map_title"], boundaries=boundaries),
         reasons=[{**r, "label": r[label]} for r in data["reasons"]],
-        reasons_chart=horizontal_bar_chart([(r[label], r["idp_individuals"]) for r in data["reasons"]],
+        reasons_chart=horizontal_bar_chart([(r[label], r["idp_individuals_in_host_families"]) for r in data["reasons"]],
                                            title=text["reasons_title"], label_width=230, colour="#4a78c2"),
         needs=[{**n, "label": n[label]} for n in data["needs"]],
         quality=text["quality"].format(**{k: number(v, language) for k, v in data["quality"].items()}),
         flows=_flows_view(data["flows"], text, language),
-        sites=_sites_view(data["sites"], data["round"], text, language),
+        sites=_sites_view(data, text, language),
         generated=text["generated"].format(when=generated.strftime("%Y-%m-%d %H:%M UTC")),
     )
 
@@ -240,19 +216,19 @@ def _flows_view(flows: dict | None, text: dict, language: str) -> dict | None:
     }
 
 
-def _sites_view(sites: dict, round_number: int, text: dict, language: str) -> dict:
-    totals = sites["totals"]
+def _sites_view(data: dict, text: dict, language: str) -> dict:
+    totals, label = data["totals"], f"label_{language}"
     share = number(100 * totals["share_in_sites"], language) + "\u202f%" if totals["share_in_sites"] is not None else "–"
-    label = f"label_{language}"
     return {
-        **sites,
-        "intro": (text["sites_intro"].format(sites=number(totals["sites_assessed"], language), round=round_number,
-                                             in_sites=number(totals["in_sites"], language), share=share,
-                                             in_families=number(totals["in_host_families"], language))
-                  if totals["sites_assessed"] else text["sites_none"].format(round=round_number)),
-        "types": [{**t, "label": t[label]} for t in sites["types"]],
+        "intro": (text["sites_intro"].format(sites=number(totals["sites_assessed"], language), round=data["round"],
+                                             in_sites=number(totals["idp_individuals_in_sites"], language),
+                                             share=share,
+                                             in_families=number(totals["idp_individuals_in_host_families"], language))
+                  if totals["sites_assessed"] else text["sites_none"].format(round=data["round"])),
+        "types": [{**t, "label": t[label]} for t in data["site_types"]],
         "chart": stacked_bar_chart(
-            [(p["admin1_name"], [p["in_sites"], p["in_host_families"]]) for p in sites["prefectures"]],
+            [(p["admin1_name"], [p["idp_individuals_in_sites"], p["idp_individuals_in_host_families"]])
+             for p in data["prefectures"]],
             series=[(text["idps_in_sites"], "#0033a0"), (text["idps_in_host_families"], "#8fb1e3")],
             title=text["chart_sites"]),
     }

@@ -8,33 +8,36 @@ LANGUAGES = ("en", "fr")
 TEXT = {
     "en": {
         "title": "Central African Republic: Displacement Tracking Matrix",
-        "subtitle": "Mobility tracking, locality assessments, round {round}",
+        "subtitle": "Mobility tracking, locality and site assessments, round {round}",
+        "collection_period": "collected {start} to {end}",
+        "idp_split": "{in_sites} on sites, {in_families} with host families",
         "generated": "generated {when}",
         "key_figures": "Key figures",
-        "idp_individuals": "IDP individuals",
+        "idp_individuals": "IDP individuals (sites and host families)",
         "idp_households": "IDP households",
         "returnee_individuals": "Returnee individuals",
         "localities_assessed": "Localities assessed",
         "since_round": "since round {round}",
         "chart_idps": "IDP individuals by prefecture",
         "map_title": "IDPs by sub-prefecture",
-        "map_note": "Circle area proportional to IDP individuals, placed at the centre of the sub-prefecture's assessed localities.",
+        "map_note": "Circle area proportional to IDP individuals (on sites and with host families), placed at the centre of the sub-prefecture's assessed localities.",
         "table_title": "IDPs and returnees by prefecture",
         "prefecture": "Prefecture",
         "localities": "Localities",
         "returnee_households": "Returnee households",
         "change": "Change in IDPs",
         "total": "Total",
-        "reasons_title": "Main reasons for displacement",
+        "reasons_title": "Main reasons for displacement (IDPs with host families)",
         "reason": "Reason",
         "needs_title": "Priority needs",
         "need": "Need",
         "share_localities": "Share of localities",
         "methodology_title": "Methodology",
-        "methodology": ("Figures come from key informant interviews in each assessed locality, collected with "
-                        "KoboToolbox, corrected through the data officers' cleaning log and checked by automated "
-                        "data-quality rules before publication. Returnees include former IDPs who returned and "
-                        "people returned from abroad."),
+        "methodology": ("Figures come from key informant interviews in each assessed locality and on each "
+                        "assessed IDP site, collected with KoboToolbox, corrected through the data officers' "
+                        "cleaning log and checked by automated data-quality rules before publication. IDPs are "
+                        "those living on sites (site assessment) and those living with host families (locality "
+                        "assessment). Returnees include former IDPs who returned and people returned from abroad."),
         "quality_title": "Data quality",
         "quality": ("{submissions} submissions were received for this round; {excluded} were left out because "
                     "of a blocking issue (duplicates, unknown p-codes, implausible household sizes) and "
@@ -73,32 +76,36 @@ TEXT = {
     },
     "fr": {
         "title": "République centrafricaine : Matrice de suivi des déplacements",
-        "subtitle": "Suivi des mouvements, évaluation des localités, round {round}",
+        "subtitle": "Suivi des mouvements, évaluations des localités et des sites, round {round}",
+        "collection_period": "collecte du {start} au {end}",
+        "idp_split": "{in_sites} sur sites, {in_families} en familles d'accueil",
         "generated": "produit le {when}",
         "key_figures": "Chiffres clés",
-        "idp_individuals": "Personnes déplacées internes",
+        "idp_individuals": "Personnes déplacées internes (sites et familles d'accueil)",
         "idp_households": "Ménages déplacés internes",
         "returnee_individuals": "Personnes retournées",
         "localities_assessed": "Localités évaluées",
         "since_round": "depuis le round {round}",
         "chart_idps": "Personnes déplacées internes par préfecture",
         "map_title": "PDI par sous-préfecture",
-        "map_note": "Surface des cercles proportionnelle au nombre de PDI, placés au centre des localités évaluées de la sous-préfecture.",
+        "map_note": "Surface des cercles proportionnelle au nombre de PDI (sur sites et en familles d'accueil), placés au centre des localités évaluées de la sous-préfecture.",
         "table_title": "PDI et retournés par préfecture",
         "prefecture": "Préfecture",
         "localities": "Localités",
         "returnee_households": "Ménages retournés",
         "change": "Évolution des PDI",
         "total": "Total",
-        "reasons_title": "Principales raisons du déplacement",
+        "reasons_title": "Principales raisons du déplacement (PDI en familles d'accueil)",
         "reason": "Raison",
         "needs_title": "Besoins prioritaires",
         "need": "Besoin",
         "share_localities": "Part des localités",
         "methodology_title": "Méthodologie",
         "methodology": ("Les chiffres proviennent d'entretiens avec des informateurs clés dans chaque localité "
-                        "évaluée, collectés avec KoboToolbox, corrigés par le journal de nettoyage des chargés "
-                        "de données et contrôlés par des règles automatiques de qualité avant publication. Les "
+                        "évaluée et sur chaque site de PDI évalué, collectés avec KoboToolbox, corrigés par le "
+                        "journal de nettoyage des chargés de données et contrôlés par des règles automatiques de "
+                        "qualité avant publication. Les PDI sont celles qui vivent sur des sites (évaluation des "
+                        "sites) et celles qui vivent en familles d'accueil (évaluation des localités). Les "
                         "retournés comprennent les anciens PDI revenus et les personnes revenues de l'étranger."),
         "quality_title": "Qualité des données",
         "quality": ("{submissions} soumissions ont été reçues pour ce round ; {excluded} ont été écartées pour un "

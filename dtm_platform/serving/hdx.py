@@ -1,15 +1,18 @@
 """The public DTM figures for HDX, as HXL-tagged CSV (https://hxlstandard.org).
 
 DTM_HOME/exports/hdx/dtm_car_idps_returnees_admin2.csv: one row per round and
-sub-prefecture, and dtm_car_idps_returnees_admin1.csv: one row per round and prefecture.
-IDP and returnee individuals and households, from marts.dtm_idp_returnees_by_admin2, with
-the round's last day of data collection (reference.ref_dtm_rounds) as the reporting date.
-Each file is a header row, then the HXL hashtag row, then the data, written atomically.
+sub-prefecture (marts.dtm_idp_returnees_by_admin2), and dtm_car_idps_returnees_admin1.csv:
+one row per round and prefecture (marts.dtm_idp_returnees_by_admin1). Every IDP (on sites
+and with host families, the split beside the total) and the returnees, individuals and
+households, as the marts computed them (nothing is added up here), with the round's last
+day of data collection (reference.ref_dtm_rounds) as the reporting date. Each file is a
+header row, then the HXL hashtag row, then the data, written atomically.
 
 Hashtags are those of IOM DTM's datasets on HDX (the OCHA HDX DTM pipeline tags admin
 names and p-codes #adm1+name/#adm1+code..., the reporting date #date+reported, the round
 number #round+code, the country #country+name/#country+code) with HXL core attributes for
-the population figures (#affected +idps/+returnees, +ind/+hh). ``#round`` is not an HXL
+the population figures (#affected +idps/+returnees, +ind/+hh; where they live, +sites or
++host_families, beside the total that carries neither). ``#round`` is not an HXL
 core hashtag: it is what HDX's DTM datasets use for the round, so HDX tools that read DTM
 data find it; HXL tools accept any well-formed hashtag.
 """
@@ -30,7 +33,6 @@ from dtm_platform.serving.marts import FORMULA_CHARACTERS, described, discover_m
 from dtm_platform.serving.personal import PersonalFields
 from dtm_platform.warehouse import connect_duckdb
 
-SOURCE_MART = "dtm_idp_returnees_by_admin2"
 ROUNDS_TABLE = "reference.ref_dtm_rounds"
 ROUNDS_FORM = "dtm_locality"
 COUNTRY = ("Central African Republic", "CAF")
@@ -50,18 +52,21 @@ _WHEN = [
     ("round", "#round+code", "m.round"),
     ("reporting_date", "#date+reported", "r.collection_end"),
 ]
-_FIGURES = [
-    ("idp_individuals", "#affected+idps+ind", "idp_individuals"),
-    ("idp_households", "#affected+idps+hh", "idp_households"),
-    ("returnee_individuals", "#affected+returnees+ind", "returnee_individuals"),
-    ("returnee_households", "#affected+returnees+hh", "returnee_households"),
-]
+_FIGURES = [(column, tag, f"cast(m.{column} as bigint)") for column, tag in (
+    ("idp_individuals", "#affected+idps+ind"),
+    ("idp_households", "#affected+idps+hh"),
+    ("idp_individuals_in_sites", "#affected+idps+ind+sites"),
+    ("idp_individuals_in_host_families", "#affected+idps+ind+host_families"),
+    ("returnee_individuals", "#affected+returnees+ind"),
+    ("returnee_households", "#affected+returnees+hh"),
+)]
 
 
 @dataclass(frozen=True)
 class HdxFile:
     name: str
-    admin_level: int
+    mart: str                           # the mart whose rows the file publishes, one for one
+    order_by: str
     columns: list[tuple[str, str, str]]
 
     @property
@@ -74,10 +79,10 @@ class HdxFile:
 
 
 FILES = (
-    HdxFile("dtm_car_idps_returnees_admin2.csv", 2, _PLACE + _ADMIN2 + _WHEN
-            + [(h, t, f"cast(m.{e} as bigint)") for h, t, e in _FIGURES]),
-    HdxFile("dtm_car_idps_returnees_admin1.csv", 1, _PLACE + _WHEN
-            + [(h, t, f"cast(sum(m.{e}) as bigint)") for h, t, e in _FIGURES]),
+    HdxFile("dtm_car_idps_returnees_admin2.csv", "dtm_idp_returnees_by_admin2",
+            "m.round, m.admin1_pcode, m.admin2_pcode", _PLACE + _ADMIN2 + _WHEN + _FIGURES),
+    HdxFile("dtm_car_idps_returnees_admin1.csv", "dtm_idp_returnees_by_admin1",
+            "m.round, m.admin1_pcode", _PLACE + _WHEN + _FIGURES),
 )
 
 
@@ -92,14 +97,10 @@ class HdxResult:
 
 
 def hdx_select(source: str, file: HdxFile) -> str:
-    """The file's rows: ``source`` is the mart as published (disclosure control applied)."""
+    """The file's rows: ``source`` is the file's mart as published (disclosure control applied)."""
     items = ", ".join(f"{expression} as {quote(header)}" for header, _, expression in file.columns)
-    joined = (f"from ({source}) as m left join {ROUNDS_TABLE} as r "
-              f"on r.form = {literal(ROUNDS_FORM)} and r.round = m.round")
-    if file.admin_level == 2:
-        return f"select {items} {joined} order by m.round, m.admin1_pcode, m.admin2_pcode"
-    return (f"select {items} {joined} group by all "
-            f"order by m.round, m.admin1_pcode")
+    return (f"select {items} from ({source}) as m left join {ROUNDS_TABLE} as r "
+            f"on r.form = {literal(ROUNDS_FORM)} and r.round = m.round order by {file.order_by}")
 
 
 def write_hdx(warehouse: Path, directory: Path, *, min_count: int, personal: PersonalFields,
@@ -108,16 +109,17 @@ def write_hdx(warehouse: Path, directory: Path, *, min_count: int, personal: Per
     rendered, published = [], []
     with connect_duckdb(warehouse, read_only=True) as con:
         catalog = con.execute("select current_database()").fetchone()[0]
-        [mart], _ = discover_marts(con, catalog, min_count, only=[SOURCE_MART])
-        source = mart.select_sql(relation(catalog, SOURCE_MART))
+        marts, _ = discover_marts(con, catalog, min_count, only=[file.mart for file in FILES])
+        by_name = {mart.name: mart for mart in marts}
         for file in FILES:
+            source = by_name[file.mart].select_sql(relation(catalog, file.mart))
             select = hdx_select(source, file)
             undated = con.execute(f"select distinct round from ({select}) where reporting_date is null").fetchall()
             if undated:
                 raise HdxError(f"round(s) {', '.join(str(r) for (r,) in undated)} have no collection_end in "
                                f"{ROUNDS_TABLE} for {ROUNDS_FORM}: add them to the seed before publishing to HDX")
             columns = described(con, select)
-            item = scan(duckdb_query(con), f"({select}) as hdx", columns, target="hdx", table_name=SOURCE_MART,
+            item = scan(duckdb_query(con), f"({select}) as hdx", columns, target="hdx", table_name=file.mart,
                         location=f"hdx/{file.name}", personal=personal, min_count=min_count)
             item.extra = {"hashtags": ",".join(file.hashtags)}
             published.append(item)

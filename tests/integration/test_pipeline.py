@@ -140,7 +140,8 @@ def test_mart_equals_ground_truth(build):
     assert mart.keys() == truth.keys()
     columns = {
         "admin1_pcode": "admin1_pcode", "admin1_name": "admin1_name", "admin2_name": "admin2_name",
-        "localities_assessed": "localities_assessed", "idp_hh": "idp_households", "idp_ind": "idp_individuals",
+        "localities_assessed": "localities_assessed", "idp_hh": "idp_households_in_host_families",
+        "idp_ind": "idp_individuals_in_host_families",
         "ret_internal_hh": "returnee_internal_households", "ret_internal_ind": "returnee_internal_individuals",
         "ret_abroad_hh": "returnee_abroad_households", "ret_abroad_ind": "returnee_abroad_individuals",
     }
@@ -148,9 +149,16 @@ def test_mart_equals_ground_truth(build):
         for truth_column, mart_column in columns.items():
             assert mart[key][mart_column] == expected[truth_column], (key, mart_column)
         assert mart[key]["returnee_individuals"] == expected["ret_internal_ind"] + expected["ret_abroad_ind"]
-        previous = truth.get((key[0] - 1, key[1]))
+        # every IDP: those on sites (their mart is checked against the site truth) beside these
+        assert mart[key]["idp_individuals"] == expected["idp_ind"] + mart[key]["idp_individuals_in_sites"], key
+        assert mart[key]["idp_households"] == expected["idp_hh"] + mart[key]["idp_households_in_sites"], key
+        previous = mart.get((key[0] - 1, key[1]))
         if previous is not None:
-            assert mart[key]["idp_individuals_change"] == expected["idp_ind"] - previous["idp_ind"], key
+            assert mart[key]["idp_individuals_change"] == mart[key]["idp_individuals"] - previous["idp_individuals"], key
+    in_sites = {(r["round"], r["admin2_pcode"]): r["idp_individuals_in_sites"] for r in rows(
+        con, "select * from marts.dtm_idps_in_sites_and_host_families")}
+    assert {k: r["idp_individuals_in_sites"] for k, r in mart.items()} == {k: in_sites.get(k, 0) for k in mart}
+    assert sum(in_sites.values()) > 0
 
 
 def test_priority_needs_equal_ground_truth(build):
@@ -274,8 +282,16 @@ def test_report_shows_the_latest_rounds_figures_in_english_and_french(build):
     french = (reports / "dtm_situation_report_fr.html").read_text(encoding="utf-8")
     assert f"round {latest}" in english and "Key figures" in english
     assert f"round {latest}" in french and "Chiffres clés" in french and "Key figures" not in french
+    # the headline is every IDP of the round, as the marts count them: on sites and with host
+    # families, the split beside it
+    total, in_sites = con.execute("select sum(idp_individuals), sum(idp_individuals_in_sites) "
+                                  "from marts.dtm_idp_returnees_by_admin2 where round = ?", [latest]).fetchone()
+    assert total == idps + in_sites and in_sites > 0
+    assert con.execute("select idp_individuals from marts.dtm_key_figures where round = ?",
+                       [latest]).fetchone()[0] == total
     for html in (english, french):
-        assert thousands(idps) in html
+        assert figure(html, "idp_individuals") == thousands(total)
+        assert thousands(idps) in html and thousands(in_sites) in html
         assert html.count("<svg") == 5  # chart, map, reasons, sites vs host families, flows by point
         assert "<script" not in html and "<link" not in html  # self-contained, nothing fetched
         assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", html)

@@ -19,8 +19,9 @@ from dtm_platform.serving.personal import load_personal_fields
 from dtm_platform.serving.postgres import PostgresPublicationError, publish_to_postgres
 from tests.postgres_server import SERVER, require_postgres
 from tests.serving_warehouse import ADMIN2, FORMS, make_warehouse
+from tests.serving_warehouse import MARTS as SERVING_MARTS
 
-MARTS = {"dtm_displacement_reasons", "dtm_idp_returnees_by_admin2", "me_pdm_satisfaction"}
+MARTS = set(SERVING_MARTS)
 BASE_IDPS = sum(row[6] for row in ADMIN2)
 
 

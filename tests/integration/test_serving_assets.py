@@ -20,9 +20,8 @@ from dtm_platform.defs.serving import build_serving_defs
 from dtm_platform.quality.checks import build_gx_check
 from dtm_platform.quality.suites import load_suites
 from tests.postgres_server import SERVER, require_postgres
-from tests.serving_warehouse import NAMES, PERSONAL_VALUES, make_warehouse
+from tests.serving_warehouse import MARTS, NAMES, PERSONAL_VALUES, make_warehouse
 
-MARTS = ["dtm_displacement_reasons", "dtm_idp_returnees_by_admin2", "me_pdm_satisfaction"]
 SERVING = ["marts_snapshot", "exports", "postgres", "hdx"]
 # Written out here rather than taken from the code under test: the registry's personal
 # fields and the names staging gives them.

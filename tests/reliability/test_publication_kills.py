@@ -30,9 +30,10 @@ from dtm_platform.serving.snapshot import build_snapshot
 from dtm_platform.settings import PROJECT_ROOT
 from tests.postgres_server import SERVER, require_postgres
 from tests.serving_warehouse import ADMIN2, FORMS, make_warehouse
+from tests.serving_warehouse import MARTS as SERVING_MARTS
 
 BASE_IDPS = sum(row[6] for row in ADMIN2)
-MARTS = {"dtm_displacement_reasons", "dtm_idp_returnees_by_admin2", "me_pdm_satisfaction"}
+MARTS = set(SERVING_MARTS)
 BIG_MART = "dtm_zz_large"      # sorted last: the other marts are copied before it
 BIG_ROWS = 5_000_000
 MARKER = "killed-publication"  # in every child's command line

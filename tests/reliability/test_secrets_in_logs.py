@@ -47,11 +47,11 @@ from dtm_platform.settings import PROJECT_ROOT, load_settings
 from dtm_platform.transform.pseudonymize import pseudonymize
 from tests.postgres_server import SERVER, require_postgres
 from tests.serving_warehouse import PERSONAL_VALUES as SERVING_PERSONAL_VALUES
-from tests.serving_warehouse import make_warehouse
+from tests.serving_warehouse import MARTS, make_warehouse
 
 FORMS = load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml")
 FORM = next(f for f in FORMS if f.dataset == "dtm_locality")
-SERVING_MARTS = ["dtm_displacement_reasons", "dtm_idp_returnees_by_admin2", "me_pdm_satisfaction"]
+SERVING_MARTS = list(MARTS)
 SERVING = ["marts_snapshot", "exports", "postgres", "hdx"]
 STAGING = [("staging", "stg_kobo__dtm_locality"), ("staging", "stg_kobo__dtm_locality__key_informants")]
 

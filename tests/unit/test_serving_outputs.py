@@ -22,10 +22,11 @@ from dtm_platform.serving.marts import MartsError
 from dtm_platform.serving.personal import declared_column_names, load_personal_fields
 from dtm_platform.serving.snapshot import build_snapshot
 from dtm_platform.settings import PROJECT_ROOT
-from tests.serving_warehouse import ADMIN2, FORMS, PERSONAL_VALUES, make_warehouse
+from tests.serving_warehouse import ADMIN2, FORMS, PERSONAL_VALUES, SITES_SHARE, make_warehouse
+from tests.serving_warehouse import MARTS as SERVING_MARTS
 
 NOW = datetime(2026, 11, 2, 8, 30, tzinfo=timezone.utc)
-MARTS = ["dtm_displacement_reasons", "dtm_idp_returnees_by_admin2", "me_pdm_satisfaction"]
+MARTS = list(SERVING_MARTS)
 
 
 @pytest.fixture()
@@ -89,7 +90,7 @@ def test_only_mart_assets_are_published_and_a_missing_one_is_an_error(tmp_path, 
     target = tmp_path / "marts.duckdb"
     result = build_snapshot(warehouse, target, **common(personal, only=["dtm_idp_returnees_by_admin2"]))
     assert [item.table_name for item in result.published] == ["dtm_idp_returnees_by_admin2"]
-    assert result.skipped == ["dtm_displacement_reasons", "me_pdm_satisfaction"]
+    assert result.skipped == ["dtm_displacement_reasons", "dtm_idp_returnees_by_admin1", "me_pdm_satisfaction"]
     with pytest.raises(MartsError, match="dtm_site_overview"):
         build_snapshot(warehouse, target, **common(personal, only=["dtm_site_overview"]))
 
@@ -175,8 +176,8 @@ def test_the_hdx_file_is_valid_hxl_with_the_dtm_hashtags_and_the_marts_figures(t
     data = read_hxl(admin2)
     assert [c.display_tag for c in data.columns] == [
         "#country+name", "#country+code", "#adm1+name", "#adm1+code", "#adm2+name", "#adm2+code", "#round+code",
-        "#date+reported", "#affected+idps+ind", "#affected+idps+hh", "#affected+returnees+ind",
-        "#affected+returnees+hh"]
+        "#date+reported", "#affected+idps+ind", "#affected+idps+hh", "#affected+idps+ind+sites",
+        "#affected+idps+ind+host_families", "#affected+returnees+ind", "#affected+returnees+hh"]
     rows = list(read_hxl(admin2))
     assert len(rows) == len(ADMIN2)
     dates = {17: "2026-06-26", 18: "2026-08-28"}
@@ -187,13 +188,18 @@ def test_the_hdx_file_is_valid_hxl_with_the_dtm_hashtags_and_the_marts_figures(t
         assert (row.get("#round"), row.get("#date+reported")) == (str(rnd), dates[rnd])
         assert [int(row.get(t)) for t in ("#affected+idps+ind", "#affected+idps+hh", "#affected+returnees+ind",
                                           "#affected+returnees+hh")] == [idp_ind, idp_hh, ret_ind, ret_hh]
+        # the split beside the total, and the total is the whole
+        in_sites = int(row.get("#affected+idps+ind+sites"))
+        assert in_sites == idp_ind // SITES_SHARE
+        assert in_sites + int(row.get("#affected+idps+ind+host_families")) == idp_ind
         assert row.get("#country+code") == "CAF"
-    # attribute queries work as HXL tools use them
-    assert sum(int(r.get("#affected+idps+ind")) for r in read_hxl(admin2)) == sum(r[6] for r in ADMIN2)
+    # attribute queries work as HXL tools use them: +ind without +sites is every IDP
+    total = [r for r in read_hxl(admin2).with_columns("#affected+idps+ind-sites-host_families")]
+    assert sum(int(r.values[0]) for r in total) == sum(r[6] for r in ADMIN2)
     assert hxl.validate(read_hxl(admin2))["is_valid"]
 
 
-def test_the_admin1_hdx_file_sums_the_sub_prefectures(tmp_path, warehouse, personal):
+def test_the_admin1_hdx_file_publishes_the_prefecture_mart(tmp_path, warehouse, personal):
     write_hdx(warehouse, tmp_path, **common(personal))
     rows = list(read_hxl(tmp_path / "dtm_car_idps_returnees_admin1.csv"))
     assert "#adm2+code" not in [c.display_tag for c in read_hxl(tmp_path / "dtm_car_idps_returnees_admin1.csv").columns]
@@ -202,6 +208,13 @@ def test_the_admin1_hdx_file_sums_the_sub_prefectures(tmp_path, warehouse, perso
     for rnd, adm1, *_, idp_ind, _ret_hh, _ret_ind in ADMIN2:
         expected[(rnd, adm1)] = expected.get((rnd, adm1), 0) + idp_ind
     assert totals == expected
+    # the file is the mart's rows: a figure the mart alone holds reaches the file
+    add_mart(warehouse, "update marts.dtm_idp_returnees_by_admin1 set idp_individuals = idp_individuals + 1 "
+                        "where admin1_pcode = 'CF32'")
+    write_hdx(warehouse, tmp_path, **common(personal))
+    again = {(int(r.get("#round")), r.get("#adm1+code")): int(r.get("#affected+idps+ind"))
+             for r in read_hxl(tmp_path / "dtm_car_idps_returnees_admin1.csv")}
+    assert again == {k: v + (k[1] == "CF32") for k, v in expected.items()}
 
 
 def test_a_round_missing_from_the_calendar_stops_the_hdx_file(tmp_path, warehouse, personal):

@@ -63,6 +63,7 @@ select
     joined.admin2_pcode,
     admin2.name as admin2_name,
     joined.* exclude (round, admin1_pcode, admin2_pcode),
+    joined.idp_households_in_sites + joined.idp_households_in_host_families as idp_households,
     joined.idp_individuals_in_sites + joined.idp_individuals_in_host_families as idp_individuals,
     round(joined.idp_individuals_in_sites
           / nullif(joined.idp_individuals_in_sites + joined.idp_individuals_in_host_families, 0), 4)
