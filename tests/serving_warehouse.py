@@ -36,6 +36,10 @@ SITES_SHARE = 3
 # The marts the warehouse holds, as the serving layer discovers them (sorted)
 MARTS = ("dtm_displacement_reasons", "dtm_idp_returnees_by_admin1", "dtm_idp_returnees_by_admin2",
          "me_pdm_satisfaction")
+# What dbt's persist_docs writes on a mart: the yml's descriptions as comments
+MART_DESCRIPTION = "The published DTM figures by round, prefecture and sub-prefecture."
+COLUMN_DESCRIPTIONS = {"idp_individuals": "All IDP individuals, on sites and with host families.",
+                       "admin2_pcode": "Sub-prefecture p-code (OCHA): it's the key."}
 # A post-distribution monitoring mart: (round, admin1, activity, respondents, satisfied, share, mean)
 PDM = [
     (17, "CF11", "ACT-3.1", 3, 2, 0.667, 3.7),      # 3 respondents: suppressed
@@ -98,6 +102,10 @@ def make_warehouse(path: Path, *, bump: int = 0) -> Path:
                    sum(returnee_households) as returnee_households, sum(returnee_individuals) as returnee_individuals
             from marts.dtm_idp_returnees_by_admin2 group by all order by all""")
         con.execute("drop table _admin2")
+        con.execute(f"comment on table marts.dtm_idp_returnees_by_admin2 is '{MART_DESCRIPTION}'")
+        for column, description in COLUMN_DESCRIPTIONS.items():
+            escaped = description.replace("'", "''")
+            con.execute(f"comment on column marts.dtm_idp_returnees_by_admin2.{column} is '{escaped}'")
         con.execute("""
             create or replace table marts.dtm_displacement_reasons as
             select * from (values

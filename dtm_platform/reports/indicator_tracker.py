@@ -28,7 +28,8 @@ import xlsxwriter
 from dtm_platform.reports.charts import progress_chart
 from dtm_platform.reports.files import write_atomically
 from dtm_platform.reports.xlsx import WORKBOOK_OPTIONS, Formats, write_text
-from dtm_platform.reports.translations import LANGUAGES, TRACKER_TEXT, number
+from dtm_platform.reports.translations import LANGUAGES, TRACKER_TEXT, moment, number
+from dtm_platform.reports.translations import percent as percent_text
 from dtm_platform.warehouse import connect_duckdb
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -194,7 +195,7 @@ def _notes_sheet(sheet, data: dict, text: dict, language: str, generated: dateti
                                    f"{_day(period['period_end'], language)})"
                                    + (f". {text['in_progress']}" if period["period_end"] >= generated.date() else "")),
         (text["periods_covered"], ", ".join(p["period"] for p in periods)),
-        (text["generated_at"], generated.strftime("%Y-%m-%d %H:%M UTC")),
+        (text["generated_at"], moment(generated, language)),
         (text["source"], text["source_text"]),
         (text["indicators"], str(len(summary))),
         (text["on_track"], f"{on_track} / {len(with_target)}"
@@ -269,7 +270,7 @@ def render(data: dict, language: str, generated: datetime) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                              autoescape=jinja2.select_autoescape(["html", "j2"]),
                              undefined=jinja2.StrictUndefined)
-    percent = lambda value: number(value, language, 1) + "\u202f%"  # noqa: E731
+    percent = lambda value: percent_text(value, language, 1)  # noqa: E731
 
     def value(amount, unit):
         if amount is None:
@@ -287,10 +288,10 @@ def render(data: dict, language: str, generated: datetime) -> str:
     grey = "#9aa5b8"
     achieved = progress_chart(
         [(r["indicator_code"], r["percent_achieved"], STATUS_COLOURS.get(r["status"], grey)) for r in summary],
-        title=text["chart_achieved"], value_label=percent, target_label="100\u202f%")
+        title=text["chart_achieved"], value_label=percent, target_label=percent_text(100, language))
     lop = progress_chart(
         [(r["indicator_code"], r["percent_of_life_of_project_target"], "#0033a0") for r in summary],
-        title=text["chart_lop"], value_label=percent, target_label="100\u202f%")
+        title=text["chart_lop"], value_label=percent, target_label=percent_text(100, language))
     levels = [{"name": level, "label": text["levels"][level],
                "rows": [{**r, "indicator": r[f"indicator_{language}"],
                          "status_label": text["statuses"][r["status"]]} for r in summary if r["level"] == level]}
@@ -299,7 +300,7 @@ def render(data: dict, language: str, generated: datetime) -> str:
                                        end=_day(period["period_end"], language))
     return env.get_template("me_indicator_tracker.html.j2").render(
         lang=language, t=text, subtitle=subtitle,
-        generated=text["generated"].format(when=generated.strftime("%Y-%m-%d %H:%M UTC")),
+        generated=text["generated"].format(when=moment(generated, language)),
         in_progress=period["period_end"] >= generated.date(),
         key_figures=[
             {"name": "indicators", "label": text["indicators"], "value": number(len(summary), language)},

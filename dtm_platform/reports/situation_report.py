@@ -22,7 +22,7 @@ from dtm_platform.reports.charts import horizontal_bar_chart, stacked_bar_chart
 from dtm_platform.reports.files import write_atomically
 from dtm_platform.reports.maps import proportional_symbol_map
 from dtm_platform.reports.pdf import print_to_pdf
-from dtm_platform.reports.translations import LANGUAGES, TEXT, number
+from dtm_platform.reports.translations import LANGUAGES, TEXT, day, moment, number, percent
 from dtm_platform.warehouse import connect_duckdb
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -168,15 +168,15 @@ def render(data: dict, language: str, generated: datetime, boundaries: Path | No
                              undefined=jinja2.StrictUndefined)
     env.filters["n"] = lambda value, decimals=0: number(value, language, decimals)
     env.filters["signed"] = lambda value: ("+" if value > 0 else "\u2212" if value < 0 else "\u00b1") + number(abs(value), language)
-    env.filters["percent"] = lambda share: number(100 * share, language) + "\u202f%"
+    env.filters["percent"] = lambda share: percent(100 * share, language)
     totals = data["totals"]
     key_figures = [{"name": m, "label": text[m], "value": totals[m], "change": totals[f"{m}_change"]}
                    for m in KEY_FIGURES_SHOWN]
     label = f"label_{language}"
     return env.get_template("situation_report.html.j2").render(
         lang=language, t=text, round=data["round"], previous_round=data["previous_round"],
-        period=text["collection_period"].format(start=_day(totals["collection_start"], language),
-                                                end=_day(totals["collection_end"], language))
+        period=text["collection_period"].format(start=day(totals["collection_start"], language),
+                                                end=day(totals["collection_end"], language))
         if totals["collection_start"] else "",
         key_figures=key_figures, prefectures=data["prefectures"], totals=totals,
         idp_split=text["idp_split"].format(in_sites=number(totals["idp_individuals_in_sites"], language),
@@ -191,12 +191,8 @@ def render(data: dict, language: str, generated: datetime, boundaries: Path | No
         quality=text["quality"].format(**{k: number(v, language) for k, v in data["quality"].items()}),
         flows=_flows_view(data["flows"], text, language),
         sites=_sites_view(data, text, language),
-        generated=text["generated"].format(when=generated.strftime("%Y-%m-%d %H:%M UTC")),
+        generated=text["generated"].format(when=moment(generated, language)),
     )
-
-
-def _day(value, language: str) -> str:
-    return value.strftime("%d/%m/%Y") if language == "fr" else value.isoformat()
 
 
 def _flows_view(flows: dict | None, text: dict, language: str) -> dict | None:
@@ -206,7 +202,7 @@ def _flows_view(flows: dict | None, text: dict, language: str) -> dict | None:
     return {
         **flows,
         "intro": text["flow_period"].format(points=len(flows["points"]), weeks=flows["weeks"],
-                                            start=_day(flows["start"], language), end=_day(flows["end"], language)),
+                                            start=day(flows["start"], language), end=day(flows["end"], language)),
         "points": [{**p, "label": p[label]} for p in flows["points"]],
         "reasons": [{**r, "label": r[label]} for r in flows["reasons"]],
         "transport": [{**r, "label": r[label]} for r in flows["transport"]],
@@ -218,7 +214,7 @@ def _flows_view(flows: dict | None, text: dict, language: str) -> dict | None:
 
 def _sites_view(data: dict, text: dict, language: str) -> dict:
     totals, label = data["totals"], f"label_{language}"
-    share = number(100 * totals["share_in_sites"], language) + "\u202f%" if totals["share_in_sites"] is not None else "–"
+    share = percent(100 * totals["share_in_sites"], language) if totals["share_in_sites"] is not None else "–"
     return {
         "intro": (text["sites_intro"].format(sites=number(totals["sites_assessed"], language), round=data["round"],
                                              in_sites=number(totals["idp_individuals_in_sites"], language),

@@ -287,3 +287,18 @@ def number(value: float, language: str, decimals: int = 0) -> str:
     """12 345 in both languages (narrow no-break space); 12.5 / 12,5 for decimals."""
     text = f"{value:,.{decimals}f}".replace(",", "\u202f")
     return text.replace(".", ",") if language == "fr" else text
+
+
+def percent(value: float, language: str, decimals: int = 0) -> str:
+    """``value`` already in percent: 23% in English, 23 % (narrow no-break space) in French."""
+    return number(value, language, decimals) + ("\u202f%" if language == "fr" else "%")
+
+
+def day(value, language: str) -> str:
+    """A date (or the date of a datetime): 30/10/2026 in French, 30 Oct 2026 in English."""
+    return value.strftime("%d/%m/%Y") if language == "fr" else f"{value.day} {value:%b %Y}"
+
+
+def moment(value, language: str) -> str:
+    """A UTC timestamp as the products print when they were generated."""
+    return f"{day(value, language)} {value:%H:%M} UTC"

@@ -75,7 +75,9 @@ def write_exports(warehouse: Path, directory: Path, *, min_count: int, personal:
                     published.append(item)
                     entries.append({
                         "file": f"{fmt}/{final.name}", "format": fmt, "table": mart.name, "rows": item.rows,
-                        "columns": [{"name": c.name, "type": c.type} for c in columns],
+                        "description": mart.description,
+                        "columns": [{"name": c.name, "type": c.type,
+                                     "description": mart.column_descriptions.get(c.name)} for c in columns],
                         "bytes": temporary.stat().st_size, "sha256": _sha256(temporary),
                         "disclosure": {"rule": item.disclosure_rule, "min_cell_count": min_count,
                                        "suppressed_rows": item.suppressed_rows} if item.disclosure_rule else None,

@@ -9,8 +9,8 @@ is left out, so everything published was built and gated in this code location.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -34,6 +34,14 @@ class MartTable:
     name: str
     columns: tuple[Column, ...]
     plan: DisclosurePlan
+    # the dbt docs, as dbt persisted them in the warehouse (persist_docs): what the mart and
+    # each column mean, for every target to carry to its readers
+    description: str | None = None
+    column_descriptions: Mapping[str, str] = field(default_factory=dict)
+
+    def table_comment(self, provenance: str) -> str:
+        """The published table's comment: what it is, then where this copy comes from."""
+        return f"{self.description.strip()} ({provenance})" if self.description else provenance
 
     def select_sql(self, relation: str, *, flat: bool = False, neutralise_formulas: bool = False) -> str:
         """``select ... from relation`` with disclosure control applied.
@@ -66,18 +74,25 @@ def discover_marts(con: duckdb.DuckDBPyConnection, catalog: str, min_count: int,
     """The mart tables of ``catalog`` (a DuckDB database name) to publish, and the names of
     tables left out because they are not mart assets."""
     found: dict[str, list[Column]] = {}
-    for table, column, data_type in con.execute(
-            "select table_name, column_name, data_type from duckdb_columns() "
+    comments: dict[str, dict[str, str]] = {}
+    for table, column, data_type, comment in con.execute(
+            "select table_name, column_name, data_type, comment from duckdb_columns() "
             "where database_name = ? and schema_name = ? order by table_name, column_index",
             [catalog, PUBLISHED_SCHEMA]).fetchall():
         found.setdefault(table, []).append(Column(column, data_type))
+        if comment:
+            comments.setdefault(table, {})[column] = comment
+    descriptions = dict(con.execute(
+        "select table_name, comment from duckdb_tables() where database_name = ? and schema_name = ? "
+        "and comment is not null", [catalog, PUBLISHED_SCHEMA]).fetchall())
     wanted = sorted(found) if only is None else sorted(set(only))
     missing = [name for name in wanted if name not in found]
     if missing:
         raise MartsError(f"mart(s) {', '.join(missing)} have no table in {PUBLISHED_SCHEMA}: "
                          "build them before serving")
     skipped = sorted(set(found) - set(wanted))
-    return [MartTable(name, tuple(found[name]), plan_for(name, found[name], min_count, rules))
+    return [MartTable(name, tuple(found[name]), plan_for(name, found[name], min_count, rules),
+                      descriptions.get(name), comments.get(name, {}))
             for name in wanted], skipped
 
 

@@ -145,7 +145,11 @@ def _copy_mart(con: duckdb.DuckDBPyConnection, pg: psycopg.Connection, catalog: 
     table = sql.Identifier(schema, mart.name)
     pg.execute(sql.SQL("create table {} ({})").format(table, sql.SQL(", ").join(
         sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(postgres_type(c.type))) for c in columns)))
-    pg.execute(sql.SQL("comment on table {} is {}").format(table, sql.Literal(note)))
+    pg.execute(sql.SQL("comment on table {} is {}").format(table, sql.Literal(mart.table_comment(note))))
+    for column in columns:
+        if column.name in mart.column_descriptions:
+            pg.execute(sql.SQL("comment on column {}.{} is {}").format(
+                table, sql.Identifier(column.name), sql.Literal(mart.column_descriptions[column.name])))
     names = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
     with pg.cursor() as cursor:
         with cursor.copy(sql.SQL("copy {} ({}) from stdin").format(table, names)) as copy:

@@ -62,7 +62,11 @@ def build_snapshot(warehouse: Path, target: Path, *, min_count: int, personal: P
             note = f"DTM CAR serving snapshot, refreshed {refreshed_at.isoformat(timespec='seconds')}, run {run_id}"
             for mart in marts:
                 con.execute(f"create table {quote(mart.name)} as {mart.select_sql(relation(WAREHOUSE_ALIAS, mart.name))}")
-                con.execute(f"comment on table {quote(mart.name)} is {literal(note)}")
+                con.execute(f"comment on table {quote(mart.name)} is {literal(mart.table_comment(note))}")
+                for column in described(con, f"select * from {quote(mart.name)}"):
+                    if column.name in mart.column_descriptions:
+                        con.execute(f"comment on column {quote(mart.name)}.{quote(column.name)} is "
+                                    f"{literal(mart.column_descriptions[column.name])}")
             con.execute(f"detach {WAREHOUSE_ALIAS}")
             published = [
                 scan(duckdb_query(con), quote(mart.name), described(con, f"select * from {quote(mart.name)}"),

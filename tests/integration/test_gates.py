@@ -24,19 +24,26 @@ BAD_BATCH = 25
 
 def stopped_by(asset: str) -> list[str]:
     """What a failed gate on ``asset`` must stop: everything downstream of it, and everything
-    computed in the same step as something downstream (a dbt layer runs as one step)."""
+    computed in the same step as something downstream (a dbt layer runs as one step). What
+    ``asset``'s own step computed beside it was built before the gate ran: not stopped, but
+    what depends on it is."""
     from dtm_platform.definitions import defs
 
     graph = defs.resolve_asset_graph()
     step_of = {key: assets_def for assets_def in defs.assets for key in assets_def.keys}
-    stopped: set = set()
-    frontier = set(graph.get(dg.AssetKey.from_user_string(asset)).child_keys)
+    gated = dg.AssetKey.from_user_string(asset)
+    built_with_it = set(step_of[gated].keys)
+    stopped, seen = set(), set()
+    frontier = set(graph.get(gated).child_keys)
     while frontier:
         key = frontier.pop()
-        if key in stopped:
+        if key in seen:
             continue
-        stopped.add(key)
-        frontier |= set(step_of[key].keys) | set(graph.get(key).child_keys)
+        seen.add(key)
+        if key not in built_with_it:
+            stopped.add(key)
+            frontier |= set(step_of[key].keys) - built_with_it
+        frontier |= set(graph.get(key).child_keys)
     return sorted(k.to_user_string() for k in stopped)
 
 
@@ -110,8 +117,10 @@ def _lost_round(submissions):
 @pytest.mark.parametrize("corrupt, failing_gates", [
     (_round_zero, ["staging/stg_kobo__dtm_locality:gx_suite"]),
     (_resent_quarter, ["cleaned/cln_dtm_locality_assessments:gx_suite"]),
-    # both marts that must show every round collected notice the lost one
-    (_lost_round, ["marts/dtm_displacement_reasons:gx_suite", "marts/dtm_idp_returnees_by_admin2:gx_suite"]),
+    # every mart that must show every round collected notices the lost one
+    (_lost_round, ["marts/dtm_api_idps_admin2:gx_suite", "marts/dtm_displacement_reasons:gx_suite",
+                   "marts/dtm_idp_returnees_by_admin1:gx_suite", "marts/dtm_idp_returnees_by_admin2:gx_suite",
+                   "marts/dtm_key_figures:gx_suite"]),
 ], ids=["staging", "cleaned", "marts"])
 def test_a_failed_gate_stops_exactly_what_depends_on_it(isolated_home, corrupt, failing_gates):
     isolated_home(f"gate_{failing_gates[0].split('/')[0]}")

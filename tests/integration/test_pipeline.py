@@ -381,6 +381,9 @@ def test_report_pdfs_are_printed(build):
     for language in ("en", "fr"):
         pdf = reports / f"dtm_situation_report_{language}.pdf"
         assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
+        # printed on A4 (595 x 842 points), as offices outside North America print, on every page
+        boxes = set(re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf.read_bytes()))
+        assert boxes and all(round(float(w)) in (595, 596) and round(float(h)) in (842, 843) for w, h in boxes), boxes
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
@@ -482,12 +485,53 @@ def test_serving_publishes_every_mart_and_nothing_else(build):
                 assert published == con.execute(f"select * from marts.{table} order by all").fetchall(), table
     manifest = json.loads((settings.home / "exports" / "manifest.json").read_text())
     assert manifest["run_id"] == outcome.run_id
+    # every mart column the dbt docs describe carries its description to the analysts' snapshot
+    # and to the manifest (dbt's persist_docs writes it in the warehouse)
+    documented = {}
+    for path in (PROJECT_ROOT / "dbt_project" / "models" / "marts").rglob("_*.yml"):
+        for model in yaml.safe_load(path.read_text()).get("models", []):
+            for column in model.get("columns", []):
+                documented[(model["name"], column["name"])] = " ".join(column["description"].split())
+    with duckdb.connect(str(settings.home / "serving" / "marts.duckdb"), read_only=True) as snapshot:
+        comments = {(t, c): " ".join(text.split()) for t, c, text in snapshot.execute(
+            "select table_name, column_name, comment from duckdb_columns() where comment is not null").fetchall()}
+    assert {k: v for k, v in documented.items() if k[0] in marts} == comments
+    assert comments[("dtm_idp_returnees_by_admin2", "idp_individuals")].startswith("All IDP individuals")
+    admin2 = next(f for f in manifest["files"] if f["file"] == "parquet/dtm_idp_returnees_by_admin2.parquet")
+    assert {c["name"]: c["description"] for c in admin2["columns"]}["idp_individuals"].startswith("All IDP")
     assert sorted(f["file"] for f in manifest["files"]) == sorted(
         [f"parquet/{m}.parquet" for m in marts] + [f"csv/{m}.csv" for m in marts])
     for schema_table in ("serving.marts_snapshot", "serving.exports", "serving.hdx"):
         assert con.execute(f"select count(*), max(personal_columns_found + personal_values_found + "
                            f"small_cells_unsuppressed) from {schema_table}").fetchone()[1] == 0
     assert con.execute("select count(*) from serving.postgres").fetchone()[0] == 0  # no DTM_POSTGRES_URL here
+
+
+def test_the_dtm_api_dataset_holds_every_idp_once_in_dtm_s_shape(build):
+    """The dataset for the Regional Data Hub: DTM API v3's columns; its locality rows are the
+    IDPs with host families, its site rows the IDPs on sites, of the published marts."""
+    _, _, con, _ = build
+    columns = [r[0] for r in con.execute("describe marts.dtm_api_idps_admin2").fetchall()]
+    assert columns == ["admin0Name", "admin0Pcode", "admin1Name", "admin1Pcode", "admin2Name", "admin2Pcode",
+                       "numPresentIdpInd", "reportingDate", "yearReportingDate", "monthReportingDate", "roundNumber",
+                       "displacementReason", "numberMales", "numberFemales", "idpOriginAdmin1Name",
+                       "idpOriginAdmin1Pcode", "assessmentType", "operation"]
+    dataset = {(r[0], r[1], r[2]): r[3] for r in con.execute("""
+        select "roundNumber", "admin2Pcode", "assessmentType", sum("numPresentIdpInd")
+        from marts.dtm_api_idps_admin2 group by all""").fetchall()}
+    marts = {}
+    for round_number, admin2, in_families, in_sites in con.execute(
+            "select round, admin2_pcode, idp_individuals_in_host_families, idp_individuals_in_sites "
+            "from marts.dtm_idp_returnees_by_admin2").fetchall():
+        marts.update({k: v for k, v in {(round_number, admin2, "BA"): in_families,
+                                        (round_number, admin2, "SA"): in_sites}.items() if v})
+    assert dataset == marts
+    reasons = {r[0] for r in con.execute(
+        """select distinct "displacementReason" from marts.dtm_api_idps_admin2 where "assessmentType" = 'BA'""").fetchall()}
+    assert "Armed conflict" in reasons and None not in reasons
+    dates = con.execute("""select distinct "roundNumber", "reportingDate", "yearReportingDate", "monthReportingDate"
+                           from marts.dtm_api_idps_admin2 order by 1""").fetchall()
+    assert [(r, d.isoformat(), y, m) for r, d, y, m in dates] == [(18, "2026-08-28", 2026, 8), (19, "2026-10-30", 2026, 10)]
 
 
 def test_the_hdx_file_carries_the_marts_figures_with_hxl_hashtags(build):

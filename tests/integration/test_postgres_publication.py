@@ -18,7 +18,7 @@ from dtm_platform.serving.inventory import PublicationRefused
 from dtm_platform.serving.personal import load_personal_fields
 from dtm_platform.serving.postgres import PostgresPublicationError, publish_to_postgres
 from tests.postgres_server import SERVER, require_postgres
-from tests.serving_warehouse import ADMIN2, FORMS, make_warehouse
+from tests.serving_warehouse import ADMIN2, COLUMN_DESCRIPTIONS, FORMS, MART_DESCRIPTION, make_warehouse
 from tests.serving_warehouse import MARTS as SERVING_MARTS
 
 MARTS = set(SERVING_MARTS)
@@ -89,6 +89,14 @@ def test_publishing_twice_swaps_in_the_new_marts_and_leaves_nothing_behind(datab
                                  "where table_schema = 'marts' and table_name = 'dtm_idp_returnees_by_admin2'"))
         assert types["idp_individuals"] == "bigint" and types["admin1_name"] == "text"
         assert "run-1000" in con.execute("select obj_description('marts.me_pdm_satisfaction'::regclass)").fetchone()[0]
+        # the dbt docs travel to Power BI and SQL users as table and column comments
+        assert con.execute("select obj_description('marts.dtm_idp_returnees_by_admin2'::regclass)"
+                           ).fetchone()[0].startswith(MART_DESCRIPTION)
+        comments = dict(con.execute(
+            "select a.attname, col_description(a.attrelid, a.attnum) from pg_attribute a "
+            "where a.attrelid = 'marts.dtm_idp_returnees_by_admin2'::regclass and a.attnum > 0 "
+            "and col_description(a.attrelid, a.attnum) is not null").fetchall())
+        assert comments == COLUMN_DESCRIPTIONS
     for item in second.published:
         assert item.problems() == [] and item.source_schema == "marts"
         assert item.extra == {"reader_can_select": True, "reader_can_write": False, "reader_can_create": False,

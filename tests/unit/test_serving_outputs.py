@@ -22,7 +22,8 @@ from dtm_platform.serving.marts import MartsError
 from dtm_platform.serving.personal import declared_column_names, load_personal_fields
 from dtm_platform.serving.snapshot import build_snapshot
 from dtm_platform.settings import PROJECT_ROOT
-from tests.serving_warehouse import ADMIN2, FORMS, PERSONAL_VALUES, SITES_SHARE, make_warehouse
+from tests.serving_warehouse import (ADMIN2, COLUMN_DESCRIPTIONS, FORMS, MART_DESCRIPTION, PERSONAL_VALUES,
+                                     SITES_SHARE, make_warehouse)
 from tests.serving_warehouse import MARTS as SERVING_MARTS
 
 NOW = datetime(2026, 11, 2, 8, 30, tzinfo=timezone.utc)
@@ -83,6 +84,13 @@ def test_the_snapshot_holds_the_marts_only_with_disclosure_applied(tmp_path, war
                                   (40, 31, 0.775, 4.1, False), (18, 9, 0.5, None, False), (25, 0, 0.0, 1.8, False)]
         assert "run-0001" in con.execute("select comment from duckdb_tables() where table_name = "
                                          "'me_pdm_satisfaction'").fetchone()[0]
+        # the dbt docs travel: what the mart and its columns mean, beside where the copy comes from
+        table_comment = con.execute("select comment from duckdb_tables() where table_name = "
+                                    "'dtm_idp_returnees_by_admin2'").fetchone()[0]
+        assert table_comment.startswith(MART_DESCRIPTION) and "run-0001" in table_comment
+        comments = dict(con.execute("select column_name, comment from duckdb_columns() where table_name = "
+                                    "'dtm_idp_returnees_by_admin2' and comment is not null").fetchall())
+        assert comments == COLUMN_DESCRIPTIONS
     assert not [p for p in target.parent.iterdir() if p.name != target.name]  # no temporary file left
 
 
@@ -129,6 +137,8 @@ def test_exports_write_parquet_csv_and_a_manifest(tmp_path, warehouse, personal)
         assert os.stat(path).st_mode & 0o044 == 0o044  # readable by the Power BI gateway's account
     admin2 = next(e for e in manifest["files"] if e["file"] == "parquet/dtm_idp_returnees_by_admin2.parquet")
     assert {c["name"]: c["type"] for c in admin2["columns"]}["idp_individuals"] == "BIGINT"
+    assert admin2["description"] == MART_DESCRIPTION
+    assert {c["name"]: c["description"] for c in admin2["columns"] if c["description"]} == COLUMN_DESCRIPTIONS
     pdm = next(e for e in manifest["files"] if e["file"] == "csv/me_pdm_satisfaction.csv")
     assert pdm["disclosure"]["suppressed_rows"] == 2 and pdm["disclosure"]["min_cell_count"] == 5
     parquet = pd.read_parquet(directory / "parquet" / "me_pdm_satisfaction.parquet")
