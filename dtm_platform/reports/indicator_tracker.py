@@ -4,7 +4,8 @@ results-framework level with every indicator, period and disaggregation) and a
 self-contained HTML summary of progress against targets (inline CSS and SVG, no
 JavaScript), in English and French.
 
-Status of an indicator in a period, from its % achieved (actual / target of the period):
+Status of an indicator in a period, from its % achieved to date (measured from the baseline,
+against the target pro-rated to date while a count's period runs; marts.me_indicator_tracking):
 on track at 90% or more (green), behind from 60% to under 90% (amber), off track under
 60% (red); no target, not measured, or withheld (a score or share from fewer than
 ``min_cell_count`` respondents) otherwise.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -28,7 +29,7 @@ import xlsxwriter
 from dtm_platform.reports.charts import progress_chart
 from dtm_platform.reports.files import write_atomically
 from dtm_platform.reports.xlsx import WORKBOOK_OPTIONS, Formats, write_text
-from dtm_platform.reports.translations import LANGUAGES, TRACKER_TEXT, moment, number
+from dtm_platform.reports.translations import LANGUAGES, TRACKER_TEXT, day, moment, number, period_label
 from dtm_platform.reports.translations import percent as percent_text
 from dtm_platform.warehouse import connect_duckdb
 
@@ -50,7 +51,8 @@ INTERVIEW_SOURCES = ("me_perception", "me_pdm")
 COLUMNS = (  # (key, width): the level sheets' columns, headers from TRACKER_TEXT
     ("code", 9), ("parent", 12), ("indicator", 58), ("unit", 11), ("period", 10),
     ("disaggregation", 18), ("category", 24), ("baseline", 11), ("target", 11), ("actual", 11),
-    ("percent_achieved", 12), ("status", 14), ("cumulative", 12), ("life_of_project_target", 13),
+    ("percent_achieved", 13), ("percent_of_target", 12), ("status", 14), ("cumulative", 12),
+    ("life_of_project_target", 13),
     ("percent_of_lop", 14), ("respondents", 13), ("data_source", 14), ("note", 34),
 )
 
@@ -114,6 +116,9 @@ def gather(con: duckdb.DuckDBPyConnection, min_cell_count: int = 5) -> dict:
         order by indicator_code, period_start,
                  case disaggregation when 'total' then 0 when 'sex' then 1 when 'age_group' then 2
                       when 'displacement_status' then 3 else 4 end,
+                 -- age groups in age order, not as text (6_17 after 0_5, not after 18_59)
+                 case disaggregation_value when '0_5' then 0 when '6_17' then 1 when '18_59' then 2
+                      when '60' then 3 end nulls last,
                  disaggregation_value""")
     if not rows:
         raise ValueError(f"{MART} is empty: nothing to report")
@@ -121,9 +126,10 @@ def gather(con: duckdb.DuckDBPyConnection, min_cell_count: int = 5) -> dict:
         row["is_suppressed"] = (row["data_source"] in INTERVIEW_SOURCES and row["respondents"] is not None
                                 and 0 < row["respondents"] < min_cell_count)
         if row["is_suppressed"]:
-            row["actual"] = row["cumulative"] = row["percent_achieved"] = None
-            row["percent_of_life_of_project_target"] = None
-        row["status"] = status_of(row["percent_achieved"], measured=row["actual"] is not None,
+            for figure in ("actual", "cumulative", "percent_achieved", "percent_of_target", "percent_achieved_to_date",
+                           "percent_of_life_of_project_target"):
+                row[figure] = None
+        row["status"] = status_of(row["percent_achieved_to_date"], measured=row["actual"] is not None,
                                   suppressed=row["is_suppressed"]) if row["disaggregation"] == "total" else None
     periods = _rows(con, f"select distinct period, period_start, period_end from {MART} order by period_start")
     # The reporting period: the latest one with anything measured on a total row.
@@ -142,11 +148,13 @@ def _keep_figures(con: duckdb.DuckDBPyConnection, summary: list[dict]) -> None:
         create or replace table {FIGURES_TABLE} (
             indicator_code varchar, parent_code varchar, level varchar, indicator_en varchar,
             indicator_fr varchar, unit varchar, period varchar, baseline double, target double,
-            actual double, percent_achieved double, cumulative double, life_of_project_target double,
+            actual double, percent_achieved double, percent_of_target double, is_prorated boolean,
+            percent_achieved_to_date double, cumulative double, life_of_project_target double,
             percent_of_life_of_project_target double, respondents bigint, is_suppressed boolean,
             status varchar)""")
     names = ["indicator_code", "parent_code", "level", "indicator_en", "indicator_fr", "unit", "period",
-             "baseline", "target", "actual", "percent_achieved", "cumulative", "life_of_project_target",
+             "baseline", "target", "actual", "percent_achieved", "percent_of_target", "is_prorated",
+             "percent_achieved_to_date", "cumulative", "life_of_project_target",
              "percent_of_life_of_project_target", "respondents", "is_suppressed", "status"]
     con.executemany(f"insert into {FIGURES_TABLE} values ({', '.join('?' * len(names))})",
                     [[row[n] for n in names] for row in summary])
@@ -186,24 +194,27 @@ def _notes_sheet(sheet, data: dict, text: dict, language: str, generated: dateti
     on_track = sum(r["status"] == "on_track" for r in with_target)
     sheet.set_column(0, 0, 26)
     sheet.set_column(1, 1, 100)
+    _print_setup(sheet, landscape=False)
     write_text(sheet, 0, 0, text["title"], formats, bold=True, font_size=14, font_color="#0033a0")
-    write_text(sheet, 1, 0, text["subtitle"].format(period=period["period"], start=_day(period["period_start"], language),
-                                               end=_day(period["period_end"], language)), formats, italic=True)
+    subtitle = text["subtitle"].format(period=period_label(period["period"], language),
+                                       start=day(period["period_start"], language),
+                                       end=day(period["period_end"], language))
+    write_text(sheet, 1, 0, subtitle, formats, italic=True)
     lines = [
         (text["project"], text["title"]),
-        (text["reporting_period"], f"{period['period']} ({_day(period['period_start'], language)} – "
-                                   f"{_day(period['period_end'], language)})"
+        (text["reporting_period"], f"{period_label(period['period'], language)} ({day(period['period_start'], language)} – "
+                                   f"{day(period['period_end'], language)})"
                                    + (f". {text['in_progress']}" if period["period_end"] >= generated.date() else "")),
-        (text["periods_covered"], ", ".join(p["period"] for p in periods)),
+        (text["periods_covered"], ", ".join(period_label(p["period"], language) for p in periods)),
         (text["generated_at"], moment(generated, language)),
         (text["source"], text["source_text"]),
         (text["indicators"], str(len(summary))),
         (text["on_track"], f"{on_track} / {len(with_target)}"
-                           + (f" ({number(100 * on_track / len(with_target), language)} %)" if with_target else "")),
+                           + (f" ({percent_text(100 * on_track / len(with_target), language)})" if with_target else "")),
         (text["thresholds_title"], text["thresholds"]),
         (text["method_title"], text["method"]),
         (text["disclosure_title"], text["disclosure"].format(min=data["min_cell_count"])),
-        ("", text["indicators_sheet_note"]),
+        (text["sheets"], text["indicators_sheet_note"]),
     ]
     row = 3
     for label, value in lines:
@@ -218,6 +229,16 @@ def _notes_sheet(sheet, data: dict, text: dict, language: str, generated: dateti
         row += 1
 
 
+def _print_setup(sheet, *, landscape: bool) -> None:
+    """A4, every column on the page's width (as many pages down as it takes), centred."""
+    sheet.set_paper(9)
+    if landscape:
+        sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.center_horizontally()
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+
+
 def _level_sheet(sheet, rows: list[dict], text: dict, language: str, data: dict, formats: Formats) -> None:
     header = formats.get(bold=True, font_color="#FFFFFF", bg_color="#0033a0", text_wrap=True, valign="top",
                          border=1, border_color="#FFFFFF")
@@ -227,6 +248,8 @@ def _level_sheet(sheet, rows: list[dict], text: dict, language: str, data: dict,
     sheet.set_row(0, 30)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(COLUMNS) - 1)
+    _print_setup(sheet, landscape=True)
+    sheet.repeat_rows(0)   # the header on every printed page
     units = text["units"]
     for position, r in enumerate(rows, 1):
         bold = {"bold": True} if r["disaggregation"] == "total" else {}
@@ -234,11 +257,13 @@ def _level_sheet(sheet, rows: list[dict], text: dict, language: str, data: dict,
         category = r[f"disaggregation_value_label_{language}"] or r["disaggregation_value"]
         cells = {
             "code": r["indicator_code"], "parent": r["parent_code"], "indicator": r[f"indicator_{language}"],
-            "unit": units.get(unit, unit), "period": r["period"],
+            "unit": units.get(unit, unit), "period": period_label(r["period"], language),
             "disaggregation": text["disaggregations"].get(r["disaggregation"], r["disaggregation"]),
             "category": category, "data_source": r["data_source"],
             "status": text["statuses"][r["status"]] if r["status"] else None,
-            "note": text["suppressed_note"].format(min=data["min_cell_count"]) if r["is_suppressed"] else None,
+            "note": (text["suppressed_note"].format(min=data["min_cell_count"]) if r["is_suppressed"]
+                     else text["prorated_note"].format(share=percent_text(100 * r["share_of_period_elapsed"], language))
+                     if r["is_prorated"] and r["disaggregation"] == "total" and r["target"] is not None else None),
         }
         fill = {}
         if r["status"] in STATUS_FILLS:
@@ -252,15 +277,13 @@ def _level_sheet(sheet, rows: list[dict], text: dict, language: str, data: dict,
                 _value(sheet, position, col, r[key], unit, formats, valign="top", **bold)
             elif key == "percent_achieved":
                 _value(sheet, position, col, r["percent_achieved"], "percent", formats, valign="top", **bold, **fill)
+            elif key == "percent_of_target":
+                _value(sheet, position, col, r["percent_of_target"], "percent", formats, valign="top", **bold)
             elif key == "percent_of_lop":
                 _value(sheet, position, col, r["percent_of_life_of_project_target"], "percent", formats,
                        valign="top", **bold)
             elif key == "respondents":
                 _value(sheet, position, col, r["respondents"], "people", formats, valign="top", **bold)
-
-
-def _day(value: date, language: str) -> str:
-    return value.strftime("%d/%m/%Y") if language == "fr" else value.isoformat()
 
 
 # --- HTML ----------------------------------------------------------------------------------
@@ -287,17 +310,22 @@ def render(data: dict, language: str, generated: datetime) -> str:
     on_track = sum(r["status"] == "on_track" for r in with_target)
     grey = "#9aa5b8"
     achieved = progress_chart(
-        [(r["indicator_code"], r["percent_achieved"], STATUS_COLOURS.get(r["status"], grey)) for r in summary],
+        [(r["indicator_code"], r["percent_achieved_to_date"], STATUS_COLOURS.get(r["status"], grey)) for r in summary],
         title=text["chart_achieved"], value_label=percent, target_label=percent_text(100, language))
     lop = progress_chart(
         [(r["indicator_code"], r["percent_of_life_of_project_target"], "#0033a0") for r in summary],
         title=text["chart_lop"], value_label=percent, target_label=percent_text(100, language))
     levels = [{"name": level, "label": text["levels"][level],
                "rows": [{**r, "indicator": r[f"indicator_{language}"],
-                         "status_label": text["statuses"][r["status"]]} for r in summary if r["level"] == level]}
+                         "status_label": text["statuses"][r["status"]],
+                         "prorated_note": text["prorated_note"].format(
+                             share=percent_text(100 * r["share_of_period_elapsed"], language))
+                         if r["is_prorated"] and r["target"] is not None else None}
+                        for r in summary if r["level"] == level]}
               for level in LEVELS]
-    subtitle = text["subtitle"].format(period=period["period"], start=_day(period["period_start"], language),
-                                       end=_day(period["period_end"], language))
+    subtitle = text["subtitle"].format(period=period_label(period["period"], language),
+                                       start=day(period["period_start"], language),
+                                       end=day(period["period_end"], language))
     return env.get_template("me_indicator_tracker.html.j2").render(
         lang=language, t=text, subtitle=subtitle,
         generated=text["generated"].format(when=moment(generated, language)),

@@ -159,7 +159,7 @@ TRACKER_TEXT = {
         "on_track": "On track (90% or more)",
         "share_on_track": "Share on track",
         "levels": {"impact": "Impact", "outcome": "Outcome", "output": "Output"},
-        "chart_achieved": "% of the period's target achieved, by indicator",
+        "chart_achieved": "% achieved from the baseline to date, by indicator (a running count against its pro-rated target)",
         "chart_lop": "% of the life-of-project target achieved to date, by indicator",
         "code": "Code",
         "parent": "Contributes to",
@@ -174,7 +174,9 @@ TRACKER_TEXT = {
         "baseline": "Baseline",
         "target": "Target (period)",
         "actual": "Actual (period)",
-        "percent_achieved": "% achieved (period)",
+        "percent_achieved": "% achieved from baseline (period)",
+        "percent_of_target": "Actual / target (period)",
+        "prorated_note": "Period running: judged against the target pro-rated to {share} of the period",
         "status": "Status",
         "statuses": {"on_track": "On track", "behind": "Behind", "off_track": "Off track",
                      "no_target": "No target", "not_measured": "Not measured", "suppressed": "Withheld"},
@@ -197,9 +199,12 @@ TRACKER_TEXT = {
                         "ref_results_framework and ref_indicator_targets. Only data that passed every "
                         "data-quality gate is used; submissions with a blocking issue are not counted."),
         "thresholds_title": "Status thresholds",
-        "thresholds": ("% achieved = actual of the period / target of the period. Green: 90% or more (on track); "
-                       "amber: 60% to under 90% (behind); red: under 60% (off track); no colour where the period "
-                       "has no target or the indicator was not measured."),
+        "thresholds": ("% achieved is measured from the baseline: (actual - baseline) / (target - baseline), so "
+                       "an indicator still at its baseline has achieved 0%; the plain ratio actual / target is "
+                       "shown beside it. While a period runs, a count (people, sessions) is judged against its "
+                       "target pro-rated to the share of the period elapsed; a score or share against the whole "
+                       "target. Green: 90% or more (on track); amber: 60% to under 90% (behind); red: under 60% "
+                       "(off track); no colour where the period has no target or the indicator was not measured."),
         "method_title": "How figures are computed",
         "method": ("People are counted once per period, and once over the life of the project in the cumulative "
                    "column; sessions add up; scores and shares are levels, whose cumulative is the latest "
@@ -210,6 +215,7 @@ TRACKER_TEXT = {
                        "numbers never leave the raw data store. Scores and shares computed from fewer than {min} "
                        "respondents are withheld."),
         "status_legend": "Legend",
+        "sheets": "Sheets",
         "indicators_sheet_note": "One sheet per results-framework level; one row per indicator, period and disaggregation.",
     },
     "fr": {
@@ -223,7 +229,7 @@ TRACKER_TEXT = {
         "on_track": "En bonne voie (90 % ou plus)",
         "share_on_track": "Part en bonne voie",
         "levels": {"impact": "Impact", "outcome": "Effets", "output": "Produits"},
-        "chart_achieved": "% de la cible de la période atteint, par indicateur",
+        "chart_achieved": "% atteint depuis la référence à ce jour, par indicateur (un décompte en cours sur sa cible au prorata)",
         "chart_lop": "% de la cible du projet atteint à ce jour, par indicateur",
         "code": "Code",
         "parent": "Contribue à",
@@ -238,7 +244,9 @@ TRACKER_TEXT = {
         "baseline": "Valeur de référence",
         "target": "Cible (période)",
         "actual": "Réalisé (période)",
-        "percent_achieved": "% atteint (période)",
+        "percent_achieved": "% atteint depuis la référence (période)",
+        "percent_of_target": "Réalisé / cible (période)",
+        "prorated_note": "Période en cours : jugé sur la cible au prorata de {share} de la période",
         "status": "Statut",
         "statuses": {"on_track": "En bonne voie", "behind": "En retard", "off_track": "Hors trajectoire",
                      "no_target": "Sans cible", "not_measured": "Non mesuré", "suppressed": "Masqué"},
@@ -262,10 +270,13 @@ TRACKER_TEXT = {
                         "données qui ont passé tous les contrôles de qualité sont utilisées ; les soumissions avec "
                         "un problème bloquant ne sont pas comptées."),
         "thresholds_title": "Seuils de statut",
-        "thresholds": ("% atteint = réalisé de la période / cible de la période. Vert : 90 % ou plus (en bonne "
-                       "voie) ; orange : de 60 % à moins de 90 % (en retard) ; rouge : moins de 60 % (hors "
-                       "trajectoire) ; sans couleur quand la période n'a pas de cible ou que l'indicateur n'a pas "
-                       "été mesuré."),
+        "thresholds": ("Le % atteint se mesure depuis la valeur de référence : (réalisé - référence) / (cible - "
+                       "référence) ; un indicateur resté à sa valeur de référence a atteint 0 %. Le rapport simple "
+                       "réalisé / cible est donné à côté. Tant qu'une période est en cours, un décompte "
+                       "(personnes, séances) est jugé sur sa cible au prorata de la part écoulée de la période ; un "
+                       "score ou une part sur la cible entière. Vert : 90 % ou plus (en bonne voie) ; orange : de "
+                       "60 % à moins de 90 % (en retard) ; rouge : moins de 60 % (hors trajectoire) ; sans couleur "
+                       "quand la période n'a pas de cible ou que l'indicateur n'a pas été mesuré."),
         "method_title": "Calcul des chiffres",
         "method": ("Les personnes sont comptées une fois par période, et une fois sur la durée du projet dans la "
                    "colonne cumul ; les séances s'additionnent ; les scores et les parts sont des niveaux, dont "
@@ -278,6 +289,7 @@ TRACKER_TEXT = {
                        "l'entrepôt des données brutes. Les scores et parts calculés sur moins de {min} répondants "
                        "sont masqués."),
         "status_legend": "Légende",
+        "sheets": "Feuilles",
         "indicators_sheet_note": "Une feuille par niveau du cadre de résultats ; une ligne par indicateur, période et désagrégation.",
     },
 }
@@ -297,6 +309,15 @@ def percent(value: float, language: str, decimals: int = 0) -> str:
 def day(value, language: str) -> str:
     """A date (or the date of a datetime): 30/10/2026 in French, 30 Oct 2026 in English."""
     return value.strftime("%d/%m/%Y") if language == "fr" else f"{value.day} {value:%b %Y}"
+
+
+def period_label(code: str, language: str) -> str:
+    """A reporting period's code as readers write it: 2026-Q4 is Q4 2026 in English and T4 2026
+    (trimestre) in French; a code of another shape is shown as it is."""
+    year, _, part = code.partition("-Q")
+    if year.isdigit() and part.isdigit():
+        return f"{'T' if language == 'fr' else 'Q'}{part} {year}"
+    return code
 
 
 def moment(value, language: str) -> str:

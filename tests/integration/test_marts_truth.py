@@ -551,10 +551,24 @@ def test_indicator_tracking_equals_ground_truth(build):
             assert close(actual, 100 * sum(i.satisfaction >= 4 for i in received) / len(received), 0.05), period
         else:
             assert actual is None
+    # % achieved from the baseline, the plain ratio beside it, and a running count judged
+    # against its target pro-rated to the share of the period elapsed on the build's day
     targets = {(r["indicator_code"], r["period"]): r["target"] for r in rows(con, "select * from reference.ref_indicator_targets")}
+    framework = {r["indicator_code"]: r for r in rows(con, "select * from reference.ref_results_framework")}
     for (code, period, disaggregation, _), row in iptt.items():
         if disaggregation == "total" and (code, period) in targets and row["actual"] is not None:
-            assert close(row["percent_achieved"], 100 * row["actual"] / targets[(code, period)], 0.05)
+            target, baseline = targets[(code, period)], framework[code]["baseline"]
+            assert close(row["percent_of_target"], 100 * row["actual"] / target, 0.05)
+            achieved = 100 * (row["actual"] - baseline) / (target - baseline)
+            assert close(row["percent_achieved"], achieved, 0.05), (code, period)
+            start, end = PERIODS[period]
+            elapsed = min(1.0, max(0.0, ((date.today() - start).days + 1) / ((end - start).days + 1)))
+            counts = framework[code]["measure"] in ("unique_people", "sessions")
+            assert close(row["share_of_period_elapsed"], elapsed, 1e-6) and row["is_prorated"] == (counts and elapsed < 1)
+            assert close(row["percent_achieved_to_date"], achieved / elapsed if row["is_prorated"] else achieved, 0.1)
+    # the levels (scores, shares) with a non-zero baseline are where the ratio flattered
+    assert any(row["percent_achieved"] < row["percent_of_target"] for row in iptt.values()
+               if row["percent_achieved"] is not None and framework[row["indicator_code"]]["baseline"] > 0)
 
 
 # --- M&E: post-distribution monitoring and perception ------------------------------------------

@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import subprocess
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 
 import duckdb
@@ -22,6 +22,7 @@ import yaml
 from dtm_platform.kobo.mock.generator import BLOCKING_ERRORS, generate
 from dtm_platform.reports.charts import thousands
 from dtm_platform.reports.pdf import find_chromium
+from dtm_platform.reports.translations import period_label
 from dtm_platform.serving.disclosure import rule_for
 from dtm_platform.settings import PROJECT_ROOT, load_settings
 from dtm_platform.transform.pseudonymize import pseudonymize
@@ -360,19 +361,66 @@ def test_indicator_tracker_carries_the_marts_figures(build):
         header = [c.value for c in sheet[1]]
         got = [(r[header.index(text["code"])], r[header.index(text["period"])], r[header.index(text["target"])])
                for r in sheet.iter_rows(min_row=2, values_only=True)]
-        expected = con.execute(
+        expected = [(code, period_label(period, "en"), target) for code, period, target in con.execute(
             "select indicator_code, period, case when unit = 'percent' then target / 100 else target end "
-            "from marts.me_indicator_tracking where level = ?", [level]).fetchall()
+            "from marts.me_indicator_tracking where level = ?", [level]).fetchall()]
         assert sorted(got, key=str) == sorted(expected, key=str)
     summary = rows(con, "select * from reports.me_indicator_tracker")
     period = summary[0]["period"]
     assert len(summary) == con.execute("select count(distinct indicator_code) from marts.me_indicator_tracking"
                                        ).fetchone()[0]
     html = (settings.reports_dir / "me_indicator_tracker_en.html").read_text(encoding="utf-8")
-    assert period in html and figure(html, "indicators") == str(len(summary))
+    assert period_label(period, "en") in html and figure(html, "indicators") == str(len(summary))
     on_track = sum(r["status"] == "on_track" for r in summary)
     assert figure(html, "on_track") == str(on_track)
     assert (settings.reports_dir / "me_indicator_tracker_fr.html").exists()
+
+
+def english_words(english, french) -> set[str]:
+    """The literal phrases of a product's English texts that its French texts do not share
+    (placeholders and short words left out: "Total" is both)."""
+    if isinstance(english, dict):
+        return {w for key, value in english.items() if key in french for w in english_words(value, french[key])}
+    if isinstance(english, (list, tuple)):
+        return {w for e, f in zip(english, french) for w in english_words(e, f)}
+    if not isinstance(english, str) or english == french:
+        return set()
+    return {part.strip(" .,;:()-") for part in re.split(r"\{[^}]*\}", english)
+            if len(part.strip(" .,;:()-")) >= 12 and part.strip(" .,;:()-") not in french}
+
+
+def visible_text(html: str) -> str:
+    body = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+def test_no_french_product_carries_an_english_label(build):
+    """The French report, tracker summary and supervisors' page: none of the products' own
+    English phrases, and none of the marts' English labels (forms' choices, flow monitoring
+    points, indicators) where the French label differs."""
+    from dtm_platform.cleaning.enumerators import TEXT as ENUMERATOR_TEXT
+    from dtm_platform.reports.translations import TEXT, TRACKER_TEXT
+
+    outcome, _, con, settings = build
+    phrases = (english_words(TEXT["en"], TEXT["fr"]) | english_words(TRACKER_TEXT["en"], TRACKER_TEXT["fr"])
+               | english_words(ENUMERATOR_TEXT["en"], ENUMERATOR_TEXT["fr"]))
+    labels = set()
+    for table, column in con.execute("select table_name, column_name from duckdb_columns() "
+                                     "where schema_name = 'marts' and column_name like '%label_en'").fetchall():
+        french = column[:-2] + "fr"
+        labels |= {r[0] for r in con.execute(
+            f'select distinct "{column}" from marts."{table}" where "{column}" is distinct from "{french}"'
+        ).fetchall() if r[0] and len(r[0]) >= 4}
+    labels |= {r[0] for r in con.execute("select distinct indicator_en from marts.me_indicator_tracking "
+                                         "where indicator_en <> indicator_fr").fetchall()}
+    assert phrases and labels
+    products = [Path(outcome.report_path).parent / "dtm_situation_report_fr.html",
+                settings.reports_dir / "me_indicator_tracker_fr.html", settings.cleaning_dir / "enumerators_fr.html"]
+    for path in products:
+        text = " ".join(visible_text(path.read_text(encoding="utf-8")).split())
+        found = sorted(w for w in phrases | labels if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text))
+        assert not found, (path.name, found)
+        assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{4}-Q\d", text), path.name   # dates and periods the French way
 
 
 def test_report_pdfs_are_printed(build):

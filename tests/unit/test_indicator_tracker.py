@@ -41,14 +41,21 @@ OP2 = indicator("OP-2", "OC-1", "output", "Sessions held", "Séances tenues", "s
 
 
 def row(ind, period, disaggregation="total", value="total", label_en="Total", label_fr="Total", *,
-        baseline=None, target=None, actual=None, cumulative=None, percent=None, lop_percent=None, respondents=None):
+        baseline=None, target=None, actual=None, cumulative=None, percent=None, lop_percent=None, respondents=None,
+        elapsed=1.0, to_date=None):
+    """``percent``: % achieved from the baseline; ``to_date``: against the target pro-rated to
+    ``elapsed`` of the period (a running count's), else the same."""
     total = disaggregation == "total"
+    prorated = elapsed < 1 and ind["unit"] in ("people", "sessions")
     return {**ind, "period": period[0], "period_start": period[1], "period_end": period[2],
             "disaggregation": disaggregation, "disaggregation_value": value,
             "disaggregation_value_label_en": label_en, "disaggregation_value_label_fr": label_fr,
             "baseline": baseline, "target": target,
             "life_of_project_target": ind["life_of_project_target"] if total else None,
             "actual": actual, "cumulative": cumulative, "percent_achieved": percent,
+            "percent_of_target": round(100 * actual / target, 1) if total and target and actual is not None else None,
+            "share_of_period_elapsed": elapsed, "is_prorated": prorated,
+            "percent_achieved_to_date": to_date if prorated else percent,
             "percent_of_life_of_project_target": lop_percent, "respondents": respondents}
 
 
@@ -72,7 +79,8 @@ ROWS = [
     row(OP1, Q2, baseline=0, target=None, actual=120, cumulative=1019, lop_percent=51.0,
         respondents=120),                                                      # no target
     row(OP2, Q1, baseline=0, target=10, actual=12, cumulative=12, percent=120.0, lop_percent=30.0),
-    row(OP2, Q2, baseline=0, target=10, actual=9, cumulative=21, percent=90.0, lop_percent=52.5),
+    row(OP2, Q2, baseline=0, target=10, actual=4.5, cumulative=16.5, percent=45.0, lop_percent=41.3,
+        elapsed=0.5, to_date=90.0),                                           # half the period: on track
 ]
 COLUMNS = list(ROWS[0])
 
@@ -83,8 +91,9 @@ def tracker(tmp_path_factory):
     warehouse = home / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema marts")
-        types = {"period_start": "date", "period_end": "date", "respondents": "bigint"}
+        types = {"period_start": "date", "period_end": "date", "respondents": "bigint", "is_prorated": "boolean"}
         numeric = {"baseline", "target", "life_of_project_target", "actual", "cumulative", "percent_achieved",
+                   "percent_of_target", "share_of_period_elapsed", "percent_achieved_to_date",
                    "percent_of_life_of_project_target"}
         con.execute("create table marts.me_indicator_tracking ("
                     + ", ".join(f"{c} {types.get(c, 'double' if c in numeric else 'varchar')}" for c in COLUMNS)
@@ -128,7 +137,7 @@ def test_a_sheet_per_level_with_the_marts_rows_and_figures(tracker):
         for cells, r in zip(got, expected):
             assert cells[text["code"]].value == r["indicator_code"]
             assert cells[text["indicator"]].value == r["indicator_en"]
-            assert cells[text["period"]].value == r["period"]
+            assert cells[text["period"]].value == r["period"].replace("2026-Q", "Q") + " 2026"   # 2026-Q2: Q2 2026
             assert cells[text["disaggregation"]].value == text["disaggregations"][r["disaggregation"]]
             assert cells[text["category"]].value == r["disaggregation_value_label_en"]
             scale = 100 if r["unit"] == "percent" else 1  # a share is held as a fraction
@@ -172,7 +181,8 @@ def test_percent_achieved_fills_follow_the_thresholds(tracker):
     for level, name in text["levels"].items():
         for cells, r in zip(sheet_rows(book[name]), [r for r in ROWS if r["level"] == level]):
             cell = cells[text["percent_achieved"]]
-            status = status_of(r["percent_achieved"]) if r["disaggregation"] == "total" else None
+            # judged to date: a running count against its pro-rated target
+            status = status_of(r["percent_achieved_to_date"]) if r["disaggregation"] == "total" else None
             if status in STATUS_FILLS:
                 assert cell.fill.fill_type == "solid"
                 assert cell.fill.fgColor.rgb.endswith(STATUS_FILLS[status][0].lstrip("#").upper())
@@ -219,13 +229,13 @@ def test_notes_sheet(tracker):
     text = TRACKER_TEXT["en"]
     notes = {row[0]: row[1] for row in openpyxl.load_workbook(result.xlsx["en"])["Notes"].iter_rows(values_only=True)}
     assert notes[text["project"]] == text["title"]
-    assert notes[text["reporting_period"]].startswith("2026-Q2 (2026-04-01")
-    assert notes[text["periods_covered"]] == "2026-Q1, 2026-Q2"
+    assert notes[text["reporting_period"]].startswith("Q2 2026 (1 Apr 2026")
+    assert notes[text["periods_covered"]] == "Q1 2026, Q2 2026"
     assert notes[text["generated_at"]] == "15 Jul 2026 08:30 UTC"
     assert "marts.me_indicator_tracking" in notes[text["source"]]
     assert "90%" in notes[text["thresholds_title"]] and "60%" in notes[text["thresholds_title"]]
     assert "fewer than 5 respondents" in notes[text["disclosure_title"]]
-    assert notes[text["on_track"]] == "1 / 2 (50 %)"
+    assert notes[text["on_track"]] == "1 / 2 (50%)"
 
 
 def test_html_summary_carries_the_key_figures(tracker):
@@ -238,7 +248,8 @@ def test_html_summary_carries_the_key_figures(tracker):
         assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", html)  # formula text shown, escaped
         for figure, value in (("indicators", "4"), ("with_target", "2"), ("on_track", "1")):
             assert re.search(rf'data-figure="{figure}">\s*<div class="value">{value}</div>', html), figure
-    assert "2026-Q2" in english and "Output" in english and "On track" in english
+    assert "Q2 2026" in english and "Output" in english and "On track" in english
+    assert "T2 2026" in french and "2026-Q2" not in french and "Q2 2026" not in french   # trimestre
     assert "Produits" in french and "En bonne voie" in french and "Output" not in french
     assert "50.0%" in english and "50,0\u202f%" in french              # share on track; French spacing in French only
     assert "90.0%" in english and "60.0%" in english                    # OP-2 and OC-1 achieved
@@ -253,7 +264,39 @@ def test_figures_table_and_its_gate(tracker):
         figures = con.execute(f"select indicator_code, period, status, actual from {FIGURES_TABLE} "
                               "order by indicator_code").fetchall()
     assert figures == [("IMP-1", "2026-Q2", "not_measured", None), ("OC-1", "2026-Q2", "behind", 45.0),
-                       ("OP-1", "2026-Q2", "no_target", 120.0), ("OP-2", "2026-Q2", "on_track", 9.0)]
+                       ("OP-1", "2026-Q2", "no_target", 120.0), ("OP-2", "2026-Q2", "on_track", 4.5)]
     suite = load_suites()[("reports", "me_indicator_tracker")]
     outcome = validate(read_warehouse_frame(warehouse, suite.asset_path, suite.needed_columns()), suite)
     assert not outcome.blocking_failures, outcome.blocking_failures
+
+
+def test_a_running_count_is_judged_against_its_target_pro_rated_and_says_so(tracker):
+    """OP-2's period is half over with 45% of its target done from the baseline: on track
+    against the pro-rated target, and both products say it was pro-rated."""
+    result, _ = tracker
+    for language in ("en", "fr"):
+        text = TRACKER_TEXT[language]
+        note = text["prorated_note"].format(share="50%" if language == "en" else "50\u202f%")
+        book = openpyxl.load_workbook(result.xlsx[language])
+        op2 = [c for c in sheet_rows(book[text["levels"]["output"]])
+               if c[text["code"]].value == "OP-2" and c[text["disaggregation"]].value == text["disaggregations"]["total"]]
+        running = op2[-1]
+        assert running[text["percent_achieved"]].value == pytest.approx(0.45)
+        assert running[text["percent_of_target"]].value == pytest.approx(0.45)
+        assert running[text["status"]].value == text["statuses"]["on_track"]
+        assert running[text["note"]].value == note
+        assert op2[0][text["note"]].value is None          # an ended period is not pro-rated
+        assert note in result.html[language].read_text(encoding="utf-8")
+
+
+
+def test_the_workbook_prints_on_a4_with_every_column_on_the_page(tracker):
+    result, _ = tracker
+    book = openpyxl.load_workbook(result.xlsx["en"])
+    for sheet in book.worksheets:
+        assert sheet.page_setup.paperSize == 9, sheet.title                        # A4
+        # fit to page, one page wide (fitToWidth left out means 1 in OOXML)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth in (None, 1)
+        assert sheet.page_setup.fitToHeight == 0                                      # as many pages down as needed
+    levels = book.worksheets[1:]
+    assert all(s.page_setup.orientation == "landscape" and s.print_title_rows == "$1:$1" for s in levels)

@@ -3,7 +3,8 @@
 -- (ref_reporting_periods) and disaggregation (total, sex, age group, displacement status,
 -- disability, as the framework lists for the indicator), with the baseline, the target of
 -- the period (ref_indicator_targets) and of the life of the project, the actual value of
--- the period, the cumulative value to the end of the period and the % achieved.
+-- the period, the cumulative value to the end of the period and the % achieved, measured
+-- from the baseline ((actual - baseline) / (target - baseline)) with the plain ratio beside it.
 --   unique_people        people attending the indicator's activities, each counted once
 --                        (per period; cumulative: once over the project to date)
 --   sessions             sessions held (cumulative: running total)
@@ -139,6 +140,9 @@ valued as (
         framework.measure,
         coalesce(measured.units_in_period, 0) as units_in_period,
         coalesce(measured.units_to_date, 0) as units_to_date,
+        least(1.0, greatest(0.0, (date_diff('day', periods.period_start, {{ as_of_date() }}) + 1)
+                                 / (date_diff('day', periods.period_start, periods.period_end) + 1)))
+            as share_of_period_elapsed,
         case
             when framework.measure in ('unique_people', 'sessions') then coalesce(measured.units_in_period, 0)
             when framework.measure = 'perception_index' then round(measured.mean_in_period, 3)
@@ -186,15 +190,32 @@ select
             partition by valued.indicator_code, valued.disaggregation, valued.disaggregation_value
             order by valued.period_start rows between unbounded preceding and current row)
     end as cumulative,
+    -- the plain ratio, beside the % achieved measured from the baseline: an indicator still
+    -- at its baseline has achieved nothing, whatever its ratio to the target
     case when valued.disaggregation = 'total'
-         then round(100 * valued.actual / nullif(targets.target, 0), 1) end as percent_achieved,
+         then round(100 * valued.actual / nullif(targets.target, 0), 1) end as percent_of_target,
     case when valued.disaggregation = 'total'
-         then round(100 * (case
+         then round(100 * (valued.actual - framework.baseline)
+                    / nullif(targets.target - framework.baseline, 0), 1) end as percent_achieved,
+    -- a count grows while its period runs: until the period ends it is judged against the
+    -- target pro-rated to the share of the period elapsed at the build (as_of_date); a score
+    -- or share is a level, judged against the whole target
+    valued.share_of_period_elapsed,
+    valued.measure in ('unique_people', 'sessions') and valued.share_of_period_elapsed < 1 as is_prorated,
+    case when valued.disaggregation = 'total'
+         then round(100 * (valued.actual - framework.baseline)
+                    / nullif((case when valued.measure in ('unique_people', 'sessions')
+                                   then valued.share_of_period_elapsed else 1 end)
+                             * (targets.target - framework.baseline), 0), 1) end as percent_achieved_to_date,
+    case when valued.disaggregation = 'total'
+         then round(100 * ((case
                   when valued.measure in ('unique_people', 'sessions') then valued.units_to_date
                   else last_value(valued.actual ignore nulls) over (
                       partition by valued.indicator_code, valued.disaggregation, valued.disaggregation_value
                       order by valued.period_start rows between unbounded preceding and current row)
-              end) / nullif(framework.life_of_project_target, 0), 1) end as percent_of_life_of_project_target,
+              end) - framework.baseline)
+              / nullif(framework.life_of_project_target - framework.baseline, 0), 1) end
+        as percent_of_life_of_project_target,
     case when valued.measure = 'sessions' then null else valued.units_in_period end as respondents,
     framework.data_source
 from valued

@@ -67,7 +67,7 @@ POINTS = [
     FlowPoint("FMP09", "Mobaye", "CF611", "COD", 4.318, 21.180, 3),
     FlowPoint("FMP10", "Bangui - Port Amont", "CF711", "COD", 4.368, 18.584, 8),
     FlowPoint("FMP11", "Bangui - PK12", "CF111", None, 4.472, 18.526, 7),
-    FlowPoint("FMP12", "Bambari - bridge", "CF431", None, 5.763, 20.672, 4),
+    FlowPoint("FMP12", "Bambari - pont", "CF431", None, 5.763, 20.672, 4),
 ]
 POINT_BY_CODE = {p.code: p for p in POINTS}
 COUNTRY_NAMES = {"CMR": ("Cameroon", "le Cameroun"), "TCD": ("Chad", "le Tchad"), "SDN": ("Sudan", "le Soudan"),
