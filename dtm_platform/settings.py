@@ -115,6 +115,11 @@ class Settings:
     min_cell_count: int = 5
     postgres_url: str | None = field(default=None, repr=False)
     postgres_reader_role: str = "dtm_reader"
+    # The M&E results published to IATI (reports/me_results_iati.xml): the activity's IATI
+    # identifier and the reporting organisation's (IOM's, XM-DAC-47066, by default).
+    iati_activity_id: str = "XM-DAC-47066-CF-PSC"
+    iati_reporting_org: str = "XM-DAC-47066"
+    iati_reporting_org_name: str = "International Organization for Migration"
 
     @property
     def warehouse_path(self) -> Path:
@@ -178,5 +183,8 @@ def load_settings() -> Settings:
         min_cell_count=_min_cell_count("DTM_MIN_CELL_COUNT", 5),
         postgres_url=os.environ.get("DTM_POSTGRES_URL") or None,
         postgres_reader_role=_role_name("DTM_POSTGRES_READER_ROLE", "dtm_reader"),
+        iati_activity_id=os.environ.get("DTM_IATI_ACTIVITY_ID") or "XM-DAC-47066-CF-PSC",
+        iati_reporting_org=os.environ.get("DTM_IATI_REPORTING_ORG") or "XM-DAC-47066",
+        iati_reporting_org_name=os.environ.get("DTM_IATI_REPORTING_ORG_NAME") or "International Organization for Migration",
     )
 

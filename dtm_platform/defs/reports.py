@@ -3,7 +3,7 @@ only from data that passed."""
 
 import dagster as dg
 
-from dtm_platform.reports.indicator_tracker import AMBER_FROM, GREEN_FROM, build_indicator_tracker
+from dtm_platform.reports.indicator_tracker import AMBER_FROM, GREEN_FROM, IatiIdentity, build_indicator_tracker
 from dtm_platform.reports.pdf import find_chromium
 from dtm_platform.reports.situation_report import build_situation_report
 from dtm_platform.settings import load_settings
@@ -57,25 +57,29 @@ def dtm_situation_report(context: dg.AssetExecutionContext) -> dg.MaterializeRes
     group_name="reports",
     kinds={"xlsx", "html", "duckdb"},
     owners=[OWNER],
-    code_version="1",
+    code_version="2",  # 2: % achieved from the baseline, pro-rating, the IATI results file
     description="M&E indicator performance tracker of the community stabilization programme, in English "
                 "and French: a donor-ready XLSX (notes sheet, then one sheet per results-framework level with "
                 "every indicator, period and disaggregation; % achieved in traffic-light fills: on track "
                 f">= {GREEN_FROM:.0f}%, behind {AMBER_FROM:.0f}-{GREEN_FROM:.0f}%, off track < {AMBER_FROM:.0f}%) "
-                "and a self-contained HTML summary of progress against targets in the reporting period. "
+                "and a self-contained HTML summary of progress against targets in the reporting period; "
+                "the results as an IATI 2.03 activity file (me_results_iati.xml), validated against the IATI "
+                "schema before it is written. "
                 "Under DTM_HOME/reports; the summary's figures are kept in reports.me_indicator_tracker for "
                 "its own gate.",
 )
 def me_indicator_tracker(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
+    identity = IatiIdentity(settings.iati_activity_id, settings.iati_reporting_org, settings.iati_reporting_org_name)
     tracker = build_indicator_tracker(settings.warehouse_path, settings.reports_dir,
-                                      min_cell_count=settings.min_cell_count)
+                                      min_cell_count=settings.min_cell_count, iati=identity)
     context.log.info(f"indicator tracker for {tracker.period} written to {tracker.xlsx['en']}")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(tracker.xlsx["en"])),
         "path_fr": dg.MetadataValue.path(str(tracker.xlsx["fr"])),
         "html": dg.MetadataValue.path(str(tracker.html["en"])),
         "html_fr": dg.MetadataValue.path(str(tracker.html["fr"])),
+        "iati": dg.MetadataValue.path(str(tracker.iati)),
         "reporting_period": tracker.period,
         "indicators": tracker.indicators,
         "indicators_with_target": tracker.with_target,

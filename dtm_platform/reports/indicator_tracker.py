@@ -29,6 +29,7 @@ import xlsxwriter
 from dtm_platform.reports.charts import progress_chart
 from dtm_platform.reports.files import write_atomically
 from dtm_platform.reports.xlsx import WORKBOOK_OPTIONS, Formats, write_text
+from dtm_platform.reports.iati import IatiActivity, results_xml
 from dtm_platform.reports.translations import LANGUAGES, TRACKER_TEXT, day, moment, number, period_label
 from dtm_platform.reports.translations import percent as percent_text
 from dtm_platform.warehouse import connect_duckdb
@@ -72,6 +73,14 @@ def status_of(percent_achieved: float | None, *, measured: bool = True, suppress
 
 
 @dataclass(frozen=True)
+class IatiIdentity:
+    """Who publishes the programme's results to IATI (settings DTM_IATI_*)."""
+    activity_id: str
+    reporting_org: str
+    reporting_org_name: str
+
+
+@dataclass(frozen=True)
 class TrackerResult:
     xlsx: dict[str, Path]                    # language -> workbook
     html: dict[str, Path] = field(default_factory=dict)
@@ -79,6 +88,7 @@ class TrackerResult:
     indicators: int = 0
     with_target: int = 0
     on_track: int = 0
+    iati: Path | None = None                  # the IATI 2.03 results file, when an activity is given
 
     @property
     def share_on_track(self) -> float | None:
@@ -86,7 +96,7 @@ class TrackerResult:
 
 
 def build_indicator_tracker(warehouse: Path, reports_dir: Path, *, min_cell_count: int = 5,
-                            generated: datetime | None = None) -> TrackerResult:
+                            generated: datetime | None = None, iati: IatiIdentity | None = None) -> TrackerResult:
     generated = generated or datetime.now(timezone.utc)
     with connect_duckdb(warehouse) as con:
         data = gather(con, min_cell_count)
@@ -97,11 +107,20 @@ def build_indicator_tracker(warehouse: Path, reports_dir: Path, *, min_cell_coun
         write_atomically(xlsx[language], workbook_bytes(data, language, generated))
         html[language] = reports_dir / f"me_indicator_tracker_{language}.html"
         write_atomically(html[language], render(data, language, generated))
+    iati_path = None
+    if iati is not None:
+        english, french = TRACKER_TEXT["en"], TRACKER_TEXT["fr"]
+        activity = IatiActivity(identifier=iati.activity_id, reporting_org=iati.reporting_org,
+                                reporting_org_name=iati.reporting_org_name,
+                                title_en=english["title"], title_fr=french["title"],
+                                description_en=english["iati_description"], description_fr=french["iati_description"])
+        iati_path = reports_dir / "me_results_iati.xml"
+        write_atomically(iati_path, results_xml(data, activity, generated))   # validated before it is written
     summary = data["summary"]
     with_target = [r for r in summary if r["status"] in STATUS_FILLS]
     return TrackerResult(xlsx=xlsx, html=html, period=data["period"]["period"], indicators=len(summary),
                          with_target=len(with_target),
-                         on_track=sum(r["status"] == "on_track" for r in with_target))
+                         on_track=sum(r["status"] == "on_track" for r in with_target), iati=iati_path)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:

@@ -216,6 +216,9 @@ TRACKER_TEXT = {
                        "respondents are withheld."),
         "status_legend": "Legend",
         "sheets": "Sheets",
+        "iati_description": ("Results of the community stabilization programme in the Central African Republic, "
+                             "per indicator of its results framework and reporting period, from the M&E data "
+                             "the DTM CAR data platform checked."),
         "indicators_sheet_note": "One sheet per results-framework level; one row per indicator, period and disaggregation.",
     },
     "fr": {
@@ -290,6 +293,9 @@ TRACKER_TEXT = {
                        "sont masqués."),
         "status_legend": "Légende",
         "sheets": "Feuilles",
+        "iati_description": ("Résultats du programme de stabilisation communautaire en République centrafricaine, "
+                             "par indicateur de son cadre de résultats et période de rapport, à partir des données "
+                             "de S&E contrôlées par la plateforme de données DTM RCA."),
         "indicators_sheet_note": "Une feuille par niveau du cadre de résultats ; une ligne par indicateur, période et désagrégation.",
     },
 }

@@ -374,6 +374,16 @@ def test_indicator_tracker_carries_the_marts_figures(build):
     on_track = sum(r["status"] == "on_track" for r in summary)
     assert figure(html, "on_track") == str(on_track)
     assert (settings.reports_dir / "me_indicator_tracker_fr.html").exists()
+    # the same results for IATI, valid against its schema, every indicator of the framework a result
+    from lxml import etree
+
+    from dtm_platform.reports.iati import validate
+
+    iati = (settings.reports_dir / "me_results_iati.xml").read_bytes()
+    validate(iati)
+    codes = [r.get("code") for r in etree.fromstring(iati).iter("reference")]
+    assert sorted(codes) == sorted(r[0] for r in con.execute(
+        "select indicator_code from reference.ref_results_framework").fetchall())
 
 
 def english_words(english, french) -> set[str]:

@@ -17,7 +17,7 @@ from dtm_platform.quality.checks import read_warehouse_frame
 from dtm_platform.quality.runner import validate
 from dtm_platform.quality.suites import load_suites
 from dtm_platform.reports.indicator_tracker import (
-    FIGURES_TABLE, STATUS_FILLS, build_indicator_tracker, status_of)
+    FIGURES_TABLE, STATUS_FILLS, IatiIdentity, build_indicator_tracker, status_of)
 from dtm_platform.reports.translations import TRACKER_TEXT
 
 Q1 = ("2026-Q1", date(2026, 1, 1), date(2026, 3, 31))
@@ -101,7 +101,8 @@ def tracker(tmp_path_factory):
         # inserted out of order: the tracker sorts
         con.executemany(f"insert into marts.me_indicator_tracking values ({', '.join('?' * len(COLUMNS))})",
                         [[r[c] for c in COLUMNS] for r in reversed(ROWS)])
-    result = build_indicator_tracker(warehouse, home / "reports", min_cell_count=5, generated=GENERATED)
+    result = build_indicator_tracker(warehouse, home / "reports", min_cell_count=5, generated=GENERATED,
+                                     iati=IatiIdentity("XM-DAC-47066-CF-TEST", "XM-DAC-47066", "IOM"))
     return result, warehouse
 
 
@@ -300,3 +301,45 @@ def test_the_workbook_prints_on_a4_with_every_column_on_the_page(tracker):
         assert sheet.page_setup.fitToHeight == 0                                      # as many pages down as needed
     levels = book.worksheets[1:]
     assert all(s.page_setup.orientation == "landscape" and s.print_title_rows == "$1:$1" for s in levels)
+
+
+def test_the_iati_file_carries_the_results_framework_and_validates(tracker):
+    """IATI 2.03: a result per indicator (impact 3, outcome 2, output 1), its baseline, a period
+    per reporting period with the total's target and every actual, a category as a dimension;
+    withheld values left out; the file validates against the IATI activity schema."""
+    from lxml import etree
+
+    from dtm_platform.reports.iati import IatiError, validate
+
+    result, _ = tracker
+    xml = result.iati.read_bytes()
+    validate(xml)
+    activity = etree.fromstring(xml).find("iati-activity")
+    assert activity.findtext("iati-identifier") == "XM-DAC-47066-CF-TEST"
+    results = activity.findall("result")
+    assert [(r.get("type"), r.find("indicator/reference").get("code")) for r in results] == [
+        ("3", "IMP-1"), ("2", "OC-1"), ("1", "OP-1"), ("1", "OP-2")]
+    assert results[1].find("indicator").get("measure") == "2"                 # a percentage
+    assert results[1].findtext("title/narrative") == HYPERLINK                 # text, escaped by XML
+    published = set()
+    for r in results:
+        code = r.find("indicator/reference").get("code")
+        for period in r.findall("indicator/period"):
+            start = period.find("period-start").get("iso-date")
+            target = period.find("target")
+            total = next(x for x in ROWS if x["indicator_code"] == code and x["period_start"].isoformat() == start
+                         and x["disaggregation"] == "total")
+            assert (float(target.get("value")) if target is not None else None) == total["target"]
+            for actual in period.findall("actual"):
+                dimension = actual.find("dimension")
+                key = (dimension.get("name"), dimension.get("value")) if dimension is not None else ("total", "total")
+                published.add((code, start, *key, float(actual.get("value"))))
+    expected = {(x["indicator_code"], x["period_start"].isoformat(), x["disaggregation"], x["disaggregation_value"],
+                 float(x["actual"])) for x in ROWS
+                if x["actual"] is not None and not (x["data_source"] != "me_activity" and 0 < (x["respondents"] or 0) < 5)}
+    assert published == expected
+    assert ("IMP-1", "2026-01-01", "sex", "male", 2.9) not in published      # 3 respondents: withheld
+    assert float(results[0].find("indicator/baseline").get("value")) == 2.5
+    broken = xml.replace(b"<iati-identifier>XM-DAC-47066-CF-TEST</iati-identifier>", b"")
+    with pytest.raises(IatiError, match="iati-identifier|reporting-org"):
+        validate(broken)
