@@ -15,7 +15,7 @@ OWNER = "team:dtm-car-im"
     key=dg.AssetKey(["reports", "dtm_situation_report"]),
     deps=[dg.AssetKey(["marts", name]) for name in (
         "dtm_key_figures", "dtm_idp_returnees_by_admin1", "dtm_idp_returnees_by_admin2",
-        "dtm_displacement_reasons", "dtm_priority_needs",
+        "dtm_displacement_reasons_by_round", "dtm_priority_needs_by_round",
         # the flow monitoring and sites sections
         "dtm_flow_daily", "dtm_flow_weekly", "dtm_flow_weekly_profiles", "dtm_sites")]
     # the data-quality note counts submissions excluded and flagged

@@ -94,19 +94,14 @@ def _gather(con: duckdb.DuckDBPyConnection) -> dict:
                                  from {BY_ADMIN2} where round = ?""", [round_number]),
         "reasons": _rows(con, """
             select displacement_reason_label_en as label_en, displacement_reason_label_fr as label_fr,
-                   sum(localities)::bigint as localities,
-                   sum(idp_individuals_in_host_families)::bigint as idp_individuals_in_host_families
-            from marts.dtm_displacement_reasons where round = ?
-            group by all order by idp_individuals_in_host_families desc""", [round_number]),
+                   localities, idp_individuals_in_host_families
+            from marts.dtm_displacement_reasons_by_round where round = ?
+            order by idp_individuals_in_host_families desc, displacement_reason""", [round_number]),
         "needs": _rows(con, """
-            with assessed as (
-                select sum(localities_assessed)::bigint as n from marts.dtm_idp_returnees_by_admin2 where round = ?
-            )
             select priority_need_label_en as label_en, priority_need_label_fr as label_fr,
-                   sum(localities_reporting)::bigint as localities,
-                   sum(localities_reporting) / (select n from assessed) as share
-            from marts.dtm_priority_needs where round = ?
-            group by all order by localities desc""", [round_number, round_number]),
+                   localities_reporting as localities, share_of_localities as share
+            from marts.dtm_priority_needs_by_round where round = ?
+            order by localities_reporting desc, priority_need""", [round_number]),
         "quality": _rows(con, """
             select count(*) as submissions,
                    count(*) filter (where has_blocking_issue) as excluded,

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections import Counter
 from html import escape, unescape
 from pathlib import Path
 
@@ -180,6 +181,15 @@ def test_priority_needs_equal_ground_truth(build):
     mart = {(r["round"], r["admin1_pcode"], r["priority_need"]): r for r in rows(con, "select * from marts.dtm_priority_needs")}
     assert {k: v["localities_reporting"] for k, v in mart.items()} == expected
     assert all(v["priority_need_label_fr"] for v in mart.values())
+    # the country's rows, the report's list: every locality counted of the round's assessed
+    country = {(r["round"], r["priority_need"]): r for r in rows(con, "select * from marts.dtm_priority_needs_by_round")}
+    assessed = Counter(a.round for a in counted)
+    by_round: Counter = Counter()
+    for (round_number, _, need), n in expected.items():
+        by_round[(round_number, need)] += n
+    assert {k: r["localities_reporting"] for k, r in country.items()} == dict(by_round)
+    assert all(r["localities_assessed"] == assessed[k[0]] and abs(r["share_of_localities"] - by_round[k] / assessed[k[0]]) < 1e-4
+               for k, r in country.items())
 
 
 def test_every_seeded_error_is_found_and_only_those_block(build):
@@ -290,6 +300,15 @@ def test_report_shows_the_latest_rounds_figures_in_english_and_french(build):
     assert total == idps + in_sites and in_sites > 0
     assert con.execute("select idp_individuals from marts.dtm_key_figures where round = ?",
                        [latest]).fetchone()[0] == total
+    # the priority needs are the country mart's rows, rendered
+    from dtm_platform.reports.translations import percent
+
+    need = rows(con, "select * from marts.dtm_priority_needs_by_round where round = ? "
+                     "order by localities_reporting desc, priority_need limit 1", latest)[0]
+    for language, html in (("en", english), ("fr", french)):
+        label = escape(need[f"priority_need_label_{language}"])
+        shown = percent(100 * need["share_of_localities"], language)
+        assert f"<td>{label}</td><td>{thousands(need['localities_reporting'])}</td><td>{shown}</td>" in html, language
     for html in (english, french):
         assert figure(html, "idp_individuals") == thousands(total)
         assert thousands(idps) in html and thousands(in_sites) in html
