@@ -100,8 +100,9 @@
     {{ return(['m_0_5', 'f_0_5', 'm_6_17', 'f_6_17', 'm_18_59', 'f_18_59', 'm_60', 'f_60']) }}
 {%- endmacro %}
 
-{% macro sex_age_sum(prefix='ind_') -%}
-    ({% for cell in sex_age_cells() %}{{ prefix ~ cell }}{% if not loop.last %} + {% endif %}{% endfor %})
+{#- The sum of the sex/age cells (prefix + cell); with sex ('m' or 'f'), of that sex's cells only. -#}
+{% macro sex_age_sum(prefix='ind_', sex=none) -%}
+    ({% for cell in sex_age_cells() if sex is none or cell.startswith(sex ~ '_') %}{{ prefix ~ cell }}{% if not loop.last %} + {% endif %}{% endfor %})
 {%- endmacro %}
 
 {#- DTM age group of an age in years: 0_5, 6_17, 18_59, 60 (60 and over). -#}

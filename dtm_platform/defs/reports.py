@@ -3,7 +3,8 @@ only from data that passed."""
 
 import dagster as dg
 
-from dtm_platform.reports.indicator_tracker import AMBER_FROM, GREEN_FROM, IatiIdentity, build_indicator_tracker
+from dtm_platform.reports.iati import IatiActivity
+from dtm_platform.reports.indicator_tracker import AMBER_FROM, GREEN_FROM, build_indicator_tracker
 from dtm_platform.reports.pdf import find_chromium
 from dtm_platform.reports.situation_report import build_situation_report
 from dtm_platform.settings import load_settings
@@ -70,7 +71,7 @@ def dtm_situation_report(context: dg.AssetExecutionContext) -> dg.MaterializeRes
 )
 def me_indicator_tracker(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
-    identity = IatiIdentity(settings.iati_activity_id, settings.iati_reporting_org, settings.iati_reporting_org_name)
+    identity = IatiActivity(settings.iati_activity_id, settings.iati_reporting_org, settings.iati_reporting_org_name)
     tracker = build_indicator_tracker(settings.warehouse_path, settings.reports_dir,
                                       min_cell_count=settings.min_cell_count, iati=identity)
     context.log.info(f"indicator tracker for {tracker.period} written to {tracker.xlsx['en']}")

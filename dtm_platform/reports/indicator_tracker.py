@@ -73,14 +73,6 @@ def status_of(percent_achieved: float | None, *, measured: bool = True, suppress
 
 
 @dataclass(frozen=True)
-class IatiIdentity:
-    """Who publishes the programme's results to IATI (settings DTM_IATI_*)."""
-    activity_id: str
-    reporting_org: str
-    reporting_org_name: str
-
-
-@dataclass(frozen=True)
 class TrackerResult:
     xlsx: dict[str, Path]                    # language -> workbook
     html: dict[str, Path] = field(default_factory=dict)
@@ -96,7 +88,7 @@ class TrackerResult:
 
 
 def build_indicator_tracker(warehouse: Path, reports_dir: Path, *, min_cell_count: int = 5,
-                            generated: datetime | None = None, iati: IatiIdentity | None = None) -> TrackerResult:
+                            generated: datetime | None = None, iati: IatiActivity | None = None) -> TrackerResult:
     generated = generated or datetime.now(timezone.utc)
     with connect_duckdb(warehouse) as con:
         data = gather(con, min_cell_count)
@@ -109,13 +101,8 @@ def build_indicator_tracker(warehouse: Path, reports_dir: Path, *, min_cell_coun
         write_atomically(html[language], render(data, language, generated))
     iati_path = None
     if iati is not None:
-        english, french = TRACKER_TEXT["en"], TRACKER_TEXT["fr"]
-        activity = IatiActivity(identifier=iati.activity_id, reporting_org=iati.reporting_org,
-                                reporting_org_name=iati.reporting_org_name,
-                                title_en=english["title"], title_fr=french["title"],
-                                description_en=english["iati_description"], description_fr=french["iati_description"])
         iati_path = reports_dir / "me_results_iati.xml"
-        write_atomically(iati_path, results_xml(data, activity, generated))   # validated before it is written
+        write_atomically(iati_path, results_xml(data, iati, generated))   # validated before it is written
     summary = data["summary"]
     with_target = [r for r in summary if r["status"] in STATUS_FILLS]
     return TrackerResult(xlsx=xlsx, html=html, period=data["period"]["period"], indicators=len(summary),
@@ -248,6 +235,13 @@ def _notes_sheet(sheet, data: dict, text: dict, language: str, generated: dateti
         row += 1
 
 
+def _prorated_note(row: dict, text: dict, language: str) -> str | None:
+    """Says that a total row's status was judged against its target pro-rated to date."""
+    if not (row["is_prorated"] and row["disaggregation"] == "total" and row["target"] is not None):
+        return None
+    return text["prorated_note"].format(share=percent_text(100 * row["share_of_period_elapsed"], language))
+
+
 def _print_setup(sheet, *, landscape: bool) -> None:
     """A4, every column on the page's width (as many pages down as it takes), centred."""
     sheet.set_paper(9)
@@ -281,8 +275,7 @@ def _level_sheet(sheet, rows: list[dict], text: dict, language: str, data: dict,
             "category": category, "data_source": r["data_source"],
             "status": text["statuses"][r["status"]] if r["status"] else None,
             "note": (text["suppressed_note"].format(min=data["min_cell_count"]) if r["is_suppressed"]
-                     else text["prorated_note"].format(share=percent_text(100 * r["share_of_period_elapsed"], language))
-                     if r["is_prorated"] and r["disaggregation"] == "total" and r["target"] is not None else None),
+                     else _prorated_note(r, text, language)),
         }
         fill = {}
         if r["status"] in STATUS_FILLS:
@@ -337,9 +330,7 @@ def render(data: dict, language: str, generated: datetime) -> str:
     levels = [{"name": level, "label": text["levels"][level],
                "rows": [{**r, "indicator": r[f"indicator_{language}"],
                          "status_label": text["statuses"][r["status"]],
-                         "prorated_note": text["prorated_note"].format(
-                             share=percent_text(100 * r["share_of_period_elapsed"], language))
-                         if r["is_prorated"] and r["target"] is not None else None}
+                         "prorated_note": _prorated_note(r, text, language)}
                         for r in summary if r["level"] == level]}
               for level in LEVELS]
     subtitle = text["subtitle"].format(period=period_label(period["period"], language),

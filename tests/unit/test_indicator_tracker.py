@@ -16,8 +16,9 @@ import pytest
 from dtm_platform.quality.checks import read_warehouse_frame
 from dtm_platform.quality.runner import validate
 from dtm_platform.quality.suites import load_suites
+from dtm_platform.reports.iati import IatiActivity
 from dtm_platform.reports.indicator_tracker import (
-    FIGURES_TABLE, STATUS_FILLS, IatiIdentity, build_indicator_tracker, status_of)
+    FIGURES_TABLE, STATUS_FILLS, build_indicator_tracker, status_of)
 from dtm_platform.reports.translations import TRACKER_TEXT
 
 Q1 = ("2026-Q1", date(2026, 1, 1), date(2026, 3, 31))
@@ -102,7 +103,7 @@ def tracker(tmp_path_factory):
         con.executemany(f"insert into marts.me_indicator_tracking values ({', '.join('?' * len(COLUMNS))})",
                         [[r[c] for c in COLUMNS] for r in reversed(ROWS)])
     result = build_indicator_tracker(warehouse, home / "reports", min_cell_count=5, generated=GENERATED,
-                                     iati=IatiIdentity("XM-DAC-47066-CF-TEST", "XM-DAC-47066", "IOM"))
+                                     iati=IatiActivity("XM-DAC-47066-CF-TEST", "XM-DAC-47066", "IOM"))
     return result, warehouse
 
 

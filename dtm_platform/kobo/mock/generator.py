@@ -35,6 +35,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import groupby
 
 from dtm_platform.kobo.mock import locality_form as form
 from dtm_platform.kobo.mock.reference import admin_areas
@@ -205,15 +206,15 @@ def _report_sites(rng: random.Random, assessments: list[Assessment],
                   idps_on_sites: Mapping[tuple[int, str], int]) -> None:
     """Each locality's report of the IDPs on sites, in the rounds whose form asks (a
     generator of its own, so that the other draws do not move)."""
+    asked = sorted((a for a in assessments if a.round >= form.SITES_QUESTION_ROUND),
+                   key=lambda a: (a.round, a.locality.admin2, a.locality.name))
     holders: list[Assessment] = []
-    for a in sorted(assessments, key=lambda a: (a.round, a.locality.admin2, a.locality.name)):
-        if a.round < form.SITES_QUESTION_ROUND:
-            continue
-        on_sites = idps_on_sites.get((a.round, a.locality.admin2), 0)
-        first = not holders or (holders[-1].round, holders[-1].locality.admin2) != (a.round, a.locality.admin2)
-        a.idp_on_sites = round(on_sites * rng.uniform(1 - SITES_SPREAD, 1 + SITES_SPREAD)) if first else 0
-        if first:
-            holders.append(a)
+    for key, group in groupby(asked, key=lambda a: (a.round, a.locality.admin2)):
+        holder, *others = group
+        holder.idp_on_sites = round(idps_on_sites.get(key, 0) * rng.uniform(1 - SITES_SPREAD, 1 + SITES_SPREAD))
+        holders.append(holder)
+        for a in others:
+            a.idp_on_sites = 0
     candidates = [a for a in holders if a.idp_on_sites and a.error is None]
     for a in rng.sample(candidates, max(1, round(SITES_MISREPORTED_SHARE * len(candidates))) if candidates else 0):
         a.error = "sites_misreported"

@@ -6,16 +6,12 @@
 -- prefecture of origin (idpOriginAdmin1* stay empty). numberMales and numberFemales add up
 -- the sex and age cells of the assessments whose breakdown matches their total (empty
 -- where none does). Assessments with a blocking issue are left out, as in every mart.
-{% set males = ['m_0_5', 'm_6_17', 'm_18_59', 'm_60'] %}
-{% set females = ['f_0_5', 'f_6_17', 'f_18_59', 'f_60'] %}
 with localities as (
     select
         round, admin1_pcode, admin2_pcode, 'BA' as assessment_type, displacement_reason,
         sum(idp_individuals) as idp_individuals,
-        sum({% for c in males %}idp_{{ c }}{% if not loop.last %} + {% endif %}{% endfor %})
-            filter (where {{ sex_age_sum('idp_') }} = idp_individuals) as males,
-        sum({% for c in females %}idp_{{ c }}{% if not loop.last %} + {% endif %}{% endfor %})
-            filter (where {{ sex_age_sum('idp_') }} = idp_individuals) as females
+        sum({{ sex_age_sum('idp_', 'm') }}) filter (where {{ sex_age_sum('idp_') }} = idp_individuals) as males,
+        sum({{ sex_age_sum('idp_', 'f') }}) filter (where {{ sex_age_sum('idp_') }} = idp_individuals) as females
     from {{ ref('cln_dtm_locality_assessments') }}
     where not has_blocking_issue and idp_individuals > 0
     group by all
@@ -25,10 +21,8 @@ sites as (
     select
         round, admin1_pcode, admin2_pcode, 'SA' as assessment_type, null as displacement_reason,
         sum(individuals) as idp_individuals,
-        sum({% for c in males %}ind_{{ c }}{% if not loop.last %} + {% endif %}{% endfor %})
-            filter (where breakdown_matches_total) as males,
-        sum({% for c in females %}ind_{{ c }}{% if not loop.last %} + {% endif %}{% endfor %})
-            filter (where breakdown_matches_total) as females
+        sum({{ sex_age_sum('ind_', 'm') }}) filter (where breakdown_matches_total) as males,
+        sum({{ sex_age_sum('ind_', 'f') }}) filter (where breakdown_matches_total) as females
     from {{ ref('cln_dtm_site_assessments') }}
     where not has_blocking_issue and individuals > 0
     group by all
