@@ -4,8 +4,8 @@ written is visible to them, and the next publication succeeds and removes what t
 one left behind.
 
 The publication runs in a child process that stops at a chosen point (a patched function
-prints ``AT <point>`` and sleeps, or, for the point inside DuckDB's CREATE TABLE, the
-parent kills it a moment after the big table's copy started); the parent then kills it.
+prints ``AT <point>`` and sleeps; inside DuckDB's CREATE TABLE, a Python function in the
+big table's query does so half way through its rows); the parent then kills it.
 """
 
 from __future__ import annotations
@@ -73,12 +73,21 @@ personal = load_personal_fields(Path(warehouse), FORMS)
 options = dict(min_count=5, personal=personal, run_id=f"run-{bump}", refreshed_at=datetime.now(timezone.utc))
 if kind == "snapshot":
     from dtm_platform.serving import marts, snapshot
-    if point == "create":      # announce the big table's CREATE TABLE, then let it run
+    if point == "create":      # hold the big table's CREATE TABLE half way through its rows
+        original_connect = snapshot.connect_duckdb
+        def connect_duckdb(*args, **kwargs):
+            con = original_connect(*args, **kwargs)
+            def hold_half_way(row_id):
+                if row_id == int(sys.argv[8]) // 2:
+                    hold("create")
+                return True
+            con.create_function("hold_half_way", hold_half_way, ["BIGINT"], "BOOLEAN", side_effects=True)
+            return con
+        snapshot.connect_duckdb = connect_duckdb
         original = marts.MartTable.select_sql
         def select_sql(self, *args, **kwargs):
-            if self.name == "dtm_zz_large":
-                announce("create")
-            return original(self, *args, **kwargs)
+            query = original(self, *args, **kwargs)
+            return f"select * from ({query}) where hold_half_way(row_id)" if self.name == "dtm_zz_large" else query
         marts.MartTable.select_sql = select_sql
         before(snapshot, "scan", "scan", stop=False)
     elif point == "scan":      # every table written, none scanned, nothing checkpointed
@@ -116,7 +125,8 @@ print("DONE", flush=True)
 
 
 def start_child(kind: str, point: str, warehouse: Path, target: str, role: str, bump: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", CHILD, kind, point, str(warehouse), target, role, str(bump), MARKER],
+    return subprocess.Popen([sys.executable, "-c", CHILD, kind, point, str(warehouse), target, role, str(bump), MARKER,
+                             str(BIG_ROWS)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)
 
 
@@ -186,8 +196,6 @@ def test_snapshot_killed_at_each_point_keeps_the_last_good_one_and_the_next_buil
         process = start_child("snapshot", point, warehouse, str(target), "-", bump)
         _no_child_left.append(process)
         wait_for(process, point)
-        if point == "create":
-            time.sleep(0.15)  # inside the big table's CREATE TABLE
         out = kill(process)
         kills += 1
         if point == "create":
