@@ -91,7 +91,7 @@ def make_warehouse(path: Path, *, bump: int = 0) -> Path:
                    sum(idp_individuals // {SITES_SHARE}) as idp_individuals_in_sites,
                    sum(idp_individuals - idp_individuals // {SITES_SHARE}) as idp_individuals_in_host_families,
                    sum(returnee_households) as returnee_households, sum(returnee_individuals) as returnee_individuals,
-                   4.35 as centre_latitude
+                   4.35 as centre_latitude, 18.58 as centre_longitude
             from _admin2 group by all order by all""")
         con.execute("""
             create or replace table marts.dtm_idp_returnees_by_admin1 as

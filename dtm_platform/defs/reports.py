@@ -18,13 +18,15 @@ OWNER = "team:dtm-car-im"
         "dtm_key_figures", "dtm_idp_returnees_by_admin1", "dtm_idp_returnees_by_admin2",
         "dtm_displacement_reasons_by_round", "dtm_priority_needs_by_round",
         # the flow monitoring and sites sections
-        "dtm_flow_daily", "dtm_flow_weekly", "dtm_flow_weekly_profiles", "dtm_sites")]
+        "dtm_flow_recent_weeks", "dtm_flow_recent_points", "dtm_flow_recent_profiles",
+        "dtm_site_types_by_round")]
     # the data-quality note counts submissions excluded and flagged
     + [dg.AssetKey(["cleaned", "cln_dtm_locality_assessments"])],
     group_name="reports",
     kinds={"html", "pdf", "duckdb"},
     owners=[OWNER],
-    code_version="3",  # 2: flow monitoring and sites sections; 3: every IDP (sites and host families) from the marts
+    code_version="4",  # 2: flow monitoring and sites sections; 3: every IDP (sites and host families) from the marts;
+    # 4: the flow weeks and site types from their marts, the map on real boundaries, A4 charts
     description="DTM situation report for the latest round, in English and French: key figures, IDPs "
                 "by prefecture (chart, table, change since the previous round), a map of IDPs by "
                 "sub-prefecture, displacement reasons, priority needs, IDPs on sites and with host families, "

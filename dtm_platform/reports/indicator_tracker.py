@@ -28,7 +28,7 @@ import xlsxwriter
 
 from dtm_platform.reports.charts import progress_chart
 from dtm_platform.reports.files import write_atomically
-from dtm_platform.reports.xlsx import WORKBOOK_OPTIONS, Formats, write_text
+from dtm_platform.reports.xlsx import WORKBOOK_OPTIONS, Formats, row_height, write_text
 from dtm_platform.reports.iati import IatiActivity, results_xml
 from dtm_platform.reports.translations import LANGUAGES, TRACKER_TEXT, day, moment, number, period_label
 from dtm_platform.reports.translations import percent as percent_text
@@ -56,6 +56,8 @@ COLUMNS = (  # (key, width): the level sheets' columns, headers from TRACKER_TEX
     ("life_of_project_target", 13),
     ("percent_of_lop", 14), ("respondents", 13), ("data_source", 14), ("note", 34),
 )
+WRAPPED = ("indicator", "category", "note")   # long texts: wrapped, the row as high as they need
+NOTES_WIDTHS = (26, 100)                      # the notes sheet's label and text columns
 
 
 def status_of(percent_achieved: float | None, *, measured: bool = True, suppressed: bool = False) -> str:
@@ -198,8 +200,8 @@ def _notes_sheet(sheet, data: dict, text: dict, language: str, generated: dateti
     period, periods, summary = data["period"], data["periods"], data["summary"]
     with_target = [r for r in summary if r["status"] in STATUS_FILLS]
     on_track = sum(r["status"] == "on_track" for r in with_target)
-    sheet.set_column(0, 0, 26)
-    sheet.set_column(1, 1, 100)
+    sheet.set_column(0, 0, NOTES_WIDTHS[0])
+    sheet.set_column(1, 1, NOTES_WIDTHS[1])
     _print_setup(sheet, landscape=False)
     write_text(sheet, 0, 0, text["title"], formats, bold=True, font_size=14, font_color="#0033a0")
     subtitle = text["subtitle"].format(period=period_label(period["period"], language),
@@ -224,8 +226,9 @@ def _notes_sheet(sheet, data: dict, text: dict, language: str, generated: dateti
     ]
     row = 3
     for label, value in lines:
-        write_text(sheet, row, 0, label, formats, bold=True, valign="top")
+        write_text(sheet, row, 0, label, formats, bold=True, text_wrap=True, valign="top")
         write_text(sheet, row, 1, value, formats, text_wrap=True, valign="top")
+        sheet.set_row(row, row_height([(label, NOTES_WIDTHS[0]), (value, NOTES_WIDTHS[1])]))
         row += 1
     row += 1
     write_text(sheet, row, 0, text["status_legend"], formats, bold=True)
@@ -277,13 +280,15 @@ def _level_sheet(sheet, rows: list[dict], text: dict, language: str, data: dict,
             "note": (text["suppressed_note"].format(min=data["min_cell_count"]) if r["is_suppressed"]
                      else _prorated_note(r, text, language)),
         }
+        widths = dict(COLUMNS)
+        sheet.set_row(position, row_height([(cells[key], widths[key]) for key in WRAPPED]))
         fill = {}
         if r["status"] in STATUS_FILLS:
             background, font = STATUS_FILLS[r["status"]]
             fill = {"bg_color": background, "font_color": font}
         for col, (key, _) in enumerate(COLUMNS):
             if key in cells:
-                extra = {"text_wrap": True, "valign": "top"} if key == "indicator" else {"valign": "top"}
+                extra = {"text_wrap": True, "valign": "top"} if key in WRAPPED else {"valign": "top"}
                 write_text(sheet, position, col, cells[key], formats, **bold, **extra, **(fill if key == "status" else {}))
             elif key in ("baseline", "target", "actual", "cumulative", "life_of_project_target"):
                 _value(sheet, position, col, r[key], unit, formats, valign="top", **bold)

@@ -30,7 +30,6 @@ KEY_FIGURES = "marts.dtm_key_figures"
 BY_ADMIN1 = "marts.dtm_idp_returnees_by_admin1"
 BY_ADMIN2 = "marts.dtm_idp_returnees_by_admin2"
 FIGURES_TABLE = "reports.dtm_situation_report"
-FLOW_WEEKS = 4  # the flow monitoring section covers the latest weeks of counts
 TOP_CATEGORIES = 5  # reasons for travel, means of transport
 KEY_FIGURES_SHOWN = ("idp_individuals", "idp_households", "returnee_individuals", "localities_assessed")
 
@@ -111,47 +110,35 @@ def _gather(con: duckdb.DuckDBPyConnection) -> dict:
         "flows": _gather_flows(con),
         "site_types": _rows(con, """
             select site_type, site_type_label_en as label_en, site_type_label_fr as label_fr,
-                   count(*) as sites, count(*) filter (where is_managed) as managed_sites,
-                   sum(households)::bigint as households, sum(individuals)::bigint as individuals
-            from marts.dtm_sites where round = ?
-            group by all order by individuals desc, site_type""", [round_number]),
+                   sites, managed_sites, households, individuals
+            from marts.dtm_site_types_by_round where round = ?
+            order by individuals desc, site_type""", [round_number]),
     }
 
 
 def _gather_flows(con: duckdb.DuckDBPyConnection) -> dict | None:
-    """Flow monitoring over the latest FLOW_WEEKS ISO weeks of counts: travellers by point and
-    direction (dtm_flow_weekly), the days counted (dtm_flow_daily), and the main reasons for
-    travel and means of transport (dtm_flow_weekly_profiles)."""
-    weeks = [r[0] for r in con.execute(
-        "select distinct week_start from marts.dtm_flow_weekly order by week_start desc limit ?",
-        [FLOW_WEEKS]).fetchall()]
-    if not weeks:
+    """Flow monitoring over the latest weeks of counts (dtm_flow_recent_weeks): travellers by
+    point and direction (dtm_flow_recent_points), and the main reasons for travel and means
+    of transport (dtm_flow_recent_profiles)."""
+    window = _rows(con, "select * from marts.dtm_flow_recent_weeks")
+    if not window:
         return None
-    first_week = min(weeks)
-    start, end = con.execute("select min(count_date), max(count_date) from marts.dtm_flow_daily "
-                             "where week_start >= ?", [first_week]).fetchone()
-    points = _rows(con, """
-        select fmp_id, fmp_name, fmp_label_en as label_en, fmp_label_fr as label_fr, admin1_name,
-               sum(flows)::bigint as flows,
-               coalesce(sum(total_individuals) filter (where direction = 'incoming'), 0)::bigint as incoming,
-               coalesce(sum(total_individuals) filter (where direction = 'outgoing'), 0)::bigint as outgoing,
-               sum(total_individuals)::bigint as travellers
-        from marts.dtm_flow_weekly where week_start >= ?
-        group by all order by travellers desc, fmp_id""", [first_week])
-    total = sum(p["travellers"] for p in points)
 
     def top(breakdown: str) -> list[dict]:
         return _rows(con, """
             select category, category_label_en as label_en, category_label_fr as label_fr,
-                   sum(total_individuals)::bigint as travellers,
-                   sum(total_individuals) / nullif(?, 0) as share
-            from marts.dtm_flow_weekly_profiles where week_start >= ? and breakdown = ?
-            group by all order by travellers desc, category limit ?""",
-            [total, first_week, breakdown, TOP_CATEGORIES])
+                   travellers, share_of_travellers as share
+            from marts.dtm_flow_recent_profiles where breakdown = ? and rank_in_breakdown <= ?
+            order by rank_in_breakdown""", [breakdown, TOP_CATEGORIES])
 
+    totals = window[0]
     return {
-        "weeks": len(weeks), "start": start, "end": end, "points": points,
-        "totals": {m: sum(p[m] for p in points) for m in ("flows", "incoming", "outgoing", "travellers")},
+        "weeks": totals["weeks"], "start": totals["first_count_date"], "end": totals["last_count_date"],
+        "points": _rows(con, """
+            select fmp_id, fmp_name, fmp_label_en as label_en, fmp_label_fr as label_fr, admin1_name,
+                   flows, incoming, outgoing, travellers
+            from marts.dtm_flow_recent_points order by travellers desc, fmp_id"""),
+        "totals": totals,
         "reasons": top("travel_reason"), "transport": top("transport_mode"),
     }
 
@@ -178,10 +165,13 @@ def render(data: dict, language: str, generated: datetime, boundaries: Path | No
                                            in_families=number(totals["idp_individuals_in_host_families"], language)),
         chart=horizontal_bar_chart([(p["admin1_name"], p["idp_individuals"]) for p in data["prefectures"]],
                                    title=text["chart_idps"]),
-        map=proportional_symbol_map(data["admin2"], title=text["map_title"], boundaries=boundaries),
+        map=proportional_symbol_map(
+            data["admin2"], title=text["map_title"], language=language, size_title=text["map_size_legend"],
+            shading={p["admin1_pcode"]: p["idp_individuals"] for p in data["prefectures"]},
+            shading_title=text["map_shading_legend"], boundaries=boundaries),
         reasons=[{**r, "label": r[label]} for r in data["reasons"]],
         reasons_chart=horizontal_bar_chart([(r[label], r["idp_individuals_in_host_families"]) for r in data["reasons"]],
-                                           title=text["reasons_title"], label_width=230, colour="#4a78c2"),
+                                           title=text["reasons_title"], colour="#4a78c2"),
         needs=[{**n, "label": n[label]} for n in data["needs"]],
         quality=text["quality"].format(**{k: number(v, language) for k, v in data["quality"].items()}),
         flows=_flows_view(data["flows"], text, language),
@@ -203,7 +193,7 @@ def _flows_view(flows: dict | None, text: dict, language: str) -> dict | None:
         "transport": [{**r, "label": r[label]} for r in flows["transport"]],
         "chart": stacked_bar_chart([(p["fmp_name"], [p["incoming"], p["outgoing"]]) for p in flows["points"]],
                                    series=[(text["incoming"], "#0033a0"), (text["outgoing"], "#8fb1e3")],
-                                   title=text["chart_flows"], label_width=150),
+                                   title=text["chart_flows"]),
     }
 
 

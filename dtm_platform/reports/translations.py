@@ -20,7 +20,9 @@ TEXT = {
         "since_round": "since round {round}",
         "chart_idps": "IDP individuals by prefecture",
         "map_title": "IDPs by sub-prefecture",
-        "map_note": "Circle area proportional to IDP individuals (on sites and with host families), placed at the centre of the sub-prefecture's assessed localities.",
+        "map_note": "Circle area proportional to IDP individuals (on sites and with host families), placed at the centre of the sub-prefecture's assessed localities; prefectures shaded by their IDP individuals.",
+        "map_size_legend": "IDP individuals by sub-prefecture",
+        "map_shading_legend": "IDP individuals by prefecture",
         "table_title": "IDPs and returnees by prefecture",
         "prefecture": "Prefecture",
         "localities": "Localities",
@@ -39,10 +41,11 @@ TEXT = {
                         "those living on sites (site assessment) and those living with host families (locality "
                         "assessment). Returnees include former IDPs who returned and people returned from abroad."),
         "quality_title": "Data quality",
-        "quality": ("{submissions} submissions were received for this round; {excluded} were left out because "
-                    "of a blocking issue (duplicates, unknown p-codes, implausible household sizes) and "
-                    "{flagged} more carry a warning but are counted. {corrected} were corrected through the "
-                    "cleaning log. Every check that gates this report passed."),
+        # counts after a colon: reads right for 0, 1 or many in both languages
+        "quality": ("Submissions received for this round: {submissions}; left out because of a blocking issue "
+                    "(duplicates, unknown p-codes, implausible household sizes): {excluded}; counted with a "
+                    "warning: {flagged}; corrected through the cleaning log: {corrected}. Every check that "
+                    "gates this report passed."),
         "disclosure_title": "Disclosure",
         "disclosure": ("These figures aggregate key informant estimates per locality; no household or individual "
                        "is identifiable from them. Names and phone numbers of key informants never leave the "
@@ -88,7 +91,9 @@ TEXT = {
         "since_round": "depuis le round {round}",
         "chart_idps": "Personnes déplacées internes par préfecture",
         "map_title": "PDI par sous-préfecture",
-        "map_note": "Surface des cercles proportionnelle au nombre de PDI (sur sites et en familles d'accueil), placés au centre des localités évaluées de la sous-préfecture.",
+        "map_note": "Surface des cercles proportionnelle au nombre de PDI (sur sites et en familles d'accueil), placés au centre des localités évaluées de la sous-préfecture ; préfectures colorées selon leur nombre de PDI.",
+        "map_size_legend": "PDI (individus) par sous-préfecture",
+        "map_shading_legend": "PDI (individus) par préfecture",
         "table_title": "PDI et retournés par préfecture",
         "prefecture": "Préfecture",
         "localities": "Localités",
@@ -108,10 +113,10 @@ TEXT = {
                         "sites) et celles qui vivent en familles d'accueil (évaluation des localités). Les "
                         "retournés comprennent les anciens PDI revenus et les personnes revenues de l'étranger."),
         "quality_title": "Qualité des données",
-        "quality": ("{submissions} soumissions ont été reçues pour ce round ; {excluded} ont été écartées pour un "
-                    "problème bloquant (doublons, p-codes inconnus, tailles de ménage invraisemblables) et "
-                    "{flagged} autres portent un avertissement mais sont comptées. {corrected} ont été corrigées "
-                    "par le journal de nettoyage. Tous les contrôles qui conditionnent ce rapport ont réussi."),
+        "quality": ("Soumissions reçues pour ce round : {submissions} ; écartées pour un problème bloquant "
+                    "(doublons, p-codes inconnus, tailles de ménage invraisemblables) : {excluded} ; comptées "
+                    "avec un avertissement : {flagged} ; corrigées par le journal de nettoyage : {corrected}. "
+                    "Tous les contrôles qui conditionnent ce rapport ont réussi."),
         "disclosure_title": "Confidentialité",
         "disclosure": ("Ces chiffres agrègent les estimations des informateurs clés par localité ; aucun ménage ni "
                        "aucune personne n'y est identifiable. Les noms et numéros de téléphone des informateurs "

@@ -1,4 +1,5 @@
-"""The public DTM figures for HDX, as HXL-tagged CSV (https://hxlstandard.org).
+"""The public DTM figures for HDX, as HXL-tagged CSV (https://hxlstandard.org), and the same
+rows as GeoJSON for QGIS and ArcGIS users (dtm_platform.serving.gis).
 
 DTM_HOME/exports/hdx/dtm_car_idps_returnees_admin2.csv: one row per round and
 sub-prefecture (marts.dtm_idp_returnees_by_admin2), and dtm_car_idps_returnees_admin1.csv:
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from dtm_platform.reports.files import write_atomically
 from dtm_platform.serving.disclosure import literal, quote
+from dtm_platform.serving.gis import feature_collection
 from dtm_platform.serving.inventory import Published, duckdb_query, refuse_if_unsafe, scan
 from dtm_platform.serving.marts import FORMULA_CHARACTERS, described, discover_marts, relation
 from dtm_platform.serving.personal import PersonalFields
@@ -62,12 +64,22 @@ _FIGURES = [(column, tag, f"cast(m.{column} as bigint)") for column, tag in (
 )]
 
 
+# Where a row is on the map, in the GeoJSON beside the CSV: the prefecture's polygon, or the
+# centre of the sub-prefecture's assessed localities (sub-prefecture polygons are not shipped).
+_CENTRE = [("centre_longitude", "m.centre_longitude"), ("centre_latitude", "m.centre_latitude")]
+
+
 @dataclass(frozen=True)
 class HdxFile:
     name: str
     mart: str                           # the mart whose rows the file publishes, one for one
     order_by: str
     columns: list[tuple[str, str, str]]
+    geometry: str                       # "prefecture" or "centre"
+
+    @property
+    def geometry_columns(self) -> list[tuple[str, str]]:
+        return _CENTRE if self.geometry == "centre" else []
 
     @property
     def headers(self) -> list[str]:
@@ -80,9 +92,9 @@ class HdxFile:
 
 FILES = (
     HdxFile("dtm_car_idps_returnees_admin2.csv", "dtm_idp_returnees_by_admin2",
-            "m.round, m.admin1_pcode, m.admin2_pcode", _PLACE + _ADMIN2 + _WHEN + _FIGURES),
+            "m.round, m.admin1_pcode, m.admin2_pcode", _PLACE + _ADMIN2 + _WHEN + _FIGURES, "centre"),
     HdxFile("dtm_car_idps_returnees_admin1.csv", "dtm_idp_returnees_by_admin1",
-            "m.round, m.admin1_pcode", _PLACE + _WHEN + _FIGURES),
+            "m.round, m.admin1_pcode", _PLACE + _WHEN + _FIGURES, "prefecture"),
 )
 
 
@@ -97,8 +109,10 @@ class HdxResult:
 
 
 def hdx_select(source: str, file: HdxFile) -> str:
-    """The file's rows: ``source`` is the file's mart as published (disclosure control applied)."""
-    items = ", ".join(f"{expression} as {quote(header)}" for header, _, expression in file.columns)
+    """The file's rows, then the columns that place them on a map: ``source`` is the file's
+    mart as published (disclosure control applied)."""
+    items = ", ".join([f"{expression} as {quote(header)}" for header, _, expression in file.columns]
+                      + [f"{expression} as {quote(name)}" for name, expression in file.geometry_columns])
     return (f"select {items} from ({source}) as m left join {ROUNDS_TABLE} as r "
             f"on r.form = {literal(ROUNDS_FORM)} and r.round = m.round order by {file.order_by}")
 
@@ -123,7 +137,10 @@ def write_hdx(warehouse: Path, directory: Path, *, min_count: int, personal: Per
                         location=f"hdx/{file.name}", personal=personal, min_count=min_count)
             item.extra = {"hashtags": ",".join(file.hashtags)}
             published.append(item)
-            rendered.append((directory / file.name, _csv(file, con.execute(select).fetchall())))
+            rows = con.execute(select).fetchall()
+            rendered.append((directory / file.name, _csv(file, [row[:len(file.columns)] for row in rows])))
+            rendered.append((directory / Path(file.name).with_suffix(".geojson").name,
+                             feature_collection(file.headers, rows, file.geometry)))
     refuse_if_unsafe(published)
     for path, text in rendered:
         write_atomically(path, text)

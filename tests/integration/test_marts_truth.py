@@ -99,7 +99,8 @@ def test_the_build_materializes_the_new_marts_with_their_gates(build):
            "dtm_flow_daily_profiles", "dtm_flow_weekly_profiles", "dtm_flow_survey_profiles", "dtm_flow_survey_travellers",
            "dtm_flow_survey_routes", "me_indicator_tracking", "me_beneficiaries_reached", "me_activity_progress",
            "me_pdm_results", "me_pdm_answers", "me_perception_scores", "me_perception_item_scores",
-           "dq_submissions_daily", "dq_issue_resolution"}
+           "dq_submissions_daily", "dq_issue_resolution", "dtm_site_types_by_round", "dtm_flow_recent_weeks",
+           "dtm_flow_recent_points", "dtm_flow_recent_profiles"}
     assert new <= marts
     for mart in new:
         assert f"marts/{mart}" in outcome.materialized, mart
@@ -147,9 +148,8 @@ def test_sites_by_type_equal_ground_truth(build):
         row["managed_sites"] += a.managed
         row["individuals"] += a.individuals
     mart = {(r["round"], r["site_type"]): r for r in rows(con, """
-        select round, site_type, count(*) as sites, count(*) filter (where is_managed) as managed_sites,
-               sum(individuals) as individuals, any_value(site_type_label_fr) as label_fr
-        from marts.dtm_sites group by round, site_type""")}
+        select round, site_type, sites, managed_sites, individuals, site_type_label_fr as label_fr
+        from marts.dtm_site_types_by_round""")}
     assert mart.keys() == expected.keys()
     for key, values in expected.items():
         assert {k: mart[key][k] for k in values} == dict(values), key

@@ -313,6 +313,10 @@ def test_report_shows_the_latest_rounds_figures_in_english_and_french(build):
         assert figure(html, "idp_individuals") == thousands(total)
         assert thousands(idps) in html and thousands(in_sites) in html
         assert html.count("<svg") == 5  # chart, map, reasons, sites vs host families, flows by point
+        # a real map: the country's border, every prefecture, a legend for the circles and the shading
+        assert 'class="country-outline"' in html and html.count('class="prefecture"') == 17
+        assert 'class="legend size-legend"' in html and 'class="legend shading-legend"' in html
+        assert "Natural Earth" in html
         assert "<script" not in html and "<link" not in html  # self-contained, nothing fetched
         assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", html)
     # labels come from the form's own translations
@@ -326,8 +330,6 @@ def figure(html: str, name: str) -> str:
 
 
 def test_report_sites_and_flow_sections_equal_the_marts(build):
-    from dtm_platform.reports.situation_report import FLOW_WEEKS
-
     outcome, _, con, _ = build
     reports = Path(outcome.report_path).parent
     latest = con.execute("select max(round) from marts.dtm_idp_returnees_by_admin2").fetchone()[0]
@@ -335,8 +337,10 @@ def test_report_sites_and_flow_sections_equal_the_marts(build):
         "select sum(idp_individuals_in_sites), sum(idp_individuals_in_host_families), sum(sites_assessed) "
         "from marts.dtm_idps_in_sites_and_host_families where round = ?", [latest]).fetchone()
     assert sites == con.execute("select count(*) from marts.dtm_sites where round = ?", [latest]).fetchone()[0]
+    # the section covers the latest four weeks of counts (var flow_report_weeks): worked out
+    # here from the weekly mart, not read from the marts the report selects
     weeks = [r[0] for r in con.execute("select distinct week_start from marts.dtm_flow_weekly "
-                                       "order by week_start desc limit ?", [FLOW_WEEKS]).fetchall()]
+                                       "order by week_start desc limit 4").fetchall()]
     incoming, outgoing, flows = con.execute(
         "select sum(total_individuals) filter (where direction = 'incoming'), "
         "sum(total_individuals) filter (where direction = 'outgoing'), sum(flows) "
@@ -626,6 +630,18 @@ def test_the_hdx_file_carries_the_marts_figures_with_hxl_hashtags(build):
         from marts.dtm_idp_returnees_by_admin2 m
         join reference.ref_dtm_rounds r on r.form = 'dtm_locality' and r.round = m.round""")}
     assert published == mart
+    # the GIS file beside it: the same rows, each at the centre of its localities, which the
+    # generator placed inside the sub-prefecture's real prefecture
+    import json
+
+    from dtm_platform.boundaries import prefectures
+
+    features = json.loads(path.with_suffix(".geojson").read_text(encoding="utf-8"))["features"]
+    assert {(f["properties"]["round"], f["properties"]["admin2_pcode"]): f["properties"]["idp_individuals"]
+            for f in features} == {key: idps for key, (idps, _) in mart.items()}
+    placed = [f for f in features if f["geometry"]]
+    assert len(placed) >= len(features) * 0.9  # sub-prefectures with sites only have no centre
+    assert all(prefectures()[f["properties"]["admin1_pcode"]].contains(*f["geometry"]["coordinates"]) for f in placed)
 
 
 def test_no_personal_value_reaches_any_published_file_or_table(build):

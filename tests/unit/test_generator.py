@@ -272,3 +272,14 @@ def test_the_first_locality_of_a_sub_prefecture_reports_its_sites_from_the_round
         asked = s["grp_general/round"] >= str(locality_form.SITES_QUESTION_ROUND)
         assert ("grp_idp/idp_on_sites" in s) == asked, submission_id
     assert "sites_misreported" in dataset.errors.values()
+
+
+def test_every_locality_lies_in_its_real_prefecture(full):
+    from dtm_platform.boundaries import prefectures
+
+    outside = [(a.locality.admin1, a.locality.name) for a in full.assessments
+               if not prefectures()[a.locality.admin1].contains(a.locality.lon, a.locality.lat)]
+    assert not outside
+    # Birao's prefecture, Vakaga, is the country's north-east
+    vakaga = [a.locality for a in full.assessments if a.locality.admin1 == "CF53"]
+    assert vakaga and all(locality.lat > 8.5 and locality.lon > 20.5 for locality in vakaga)

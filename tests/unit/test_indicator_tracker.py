@@ -344,3 +344,29 @@ def test_the_iati_file_carries_the_results_framework_and_validates(tracker):
     broken = xml.replace(b"<iati-identifier>XM-DAC-47066-CF-TEST</iati-identifier>", b"")
     with pytest.raises(IatiError, match="iati-identifier|reporting-org"):
         validate(broken)
+
+
+def test_rows_are_as_high_as_their_wrapped_text(tracker):
+    """A wrapped cell is cut off in print and in LibreOffice unless its row is high enough:
+    every row holding a long indicator name or note is set to the lines its text takes."""
+    from dtm_platform.reports.indicator_tracker import COLUMNS, NOTES_WIDTHS
+    from dtm_platform.reports.xlsx import LINE_HEIGHT, wrapped_lines
+
+    result, _ = tracker
+    for language in ("en", "fr"):
+        book = openpyxl.load_workbook(result.xlsx[language])
+        for sheet in book.worksheets[1:]:
+            headers = [cell.value for cell in sheet[1]]
+            text = TRACKER_TEXT[language]
+            widths = {text[key]: width for key, width in COLUMNS}
+            for row in sheet.iter_rows(min_row=2):
+                lines = max(wrapped_lines(cell.value, widths[header]) for header, cell in zip(headers, row)
+                            if header in (text["indicator"], text["note"]) and cell.value)
+                height = sheet.row_dimensions[row[0].row].height
+                assert height is not None and height >= lines * LINE_HEIGHT, (sheet.title, row[0].row)
+                assert all(cell.alignment.wrap_text for header, cell in zip(headers, row)
+                           if header in (text["indicator"], text["note"]))
+        notes = book.worksheets[0]
+        method = next(row for row in notes.iter_rows() if row[0].value == TRACKER_TEXT[language]["method_title"])
+        assert notes.row_dimensions[method[0].row].height >= wrapped_lines(method[1].value, NOTES_WIDTHS[1]) * LINE_HEIGHT
+        assert wrapped_lines(method[1].value, NOTES_WIDTHS[1]) > 1    # the method is a paragraph

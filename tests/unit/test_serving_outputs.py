@@ -232,3 +232,26 @@ def test_a_round_missing_from_the_calendar_stops_the_hdx_file(tmp_path, warehous
     with pytest.raises(HdxError, match="round.* 18"):
         write_hdx(warehouse, tmp_path, **common(personal))
     assert not list(tmp_path.glob("*.csv"))
+
+
+def test_the_gis_files_hold_the_hdx_rows_placed_on_the_map(tmp_path, warehouse, personal):
+    import json
+
+    from dtm_platform.boundaries import prefectures
+
+    result = write_hdx(warehouse, tmp_path, **common(personal))
+    for stem in ("dtm_car_idps_returnees_admin1", "dtm_car_idps_returnees_admin2"):
+        geojson = tmp_path / f"{stem}.geojson"
+        assert geojson in result.paths
+        features = json.loads(geojson.read_text(encoding="utf-8"))["features"]
+        rows = list(read_hxl(tmp_path / f"{stem}.csv"))
+        assert len(features) == len(rows)  # the same rows, one feature each
+        for feature, row in zip(features, rows):
+            properties = feature["properties"]
+            assert (properties["admin1_pcode"], properties["round"], properties["idp_individuals"]) \
+                == (row.get("#adm1+code"), int(row.get("#round")), int(row.get("#affected+idps+ind")))
+            geometry = feature["geometry"]
+            if stem.endswith("admin1"):  # the prefecture's own polygon
+                assert geometry == prefectures()[properties["admin1_pcode"]].geometry
+            else:                        # the centre of its assessed localities, as the mart has it
+                assert geometry == {"type": "Point", "coordinates": [18.58, 4.35]}

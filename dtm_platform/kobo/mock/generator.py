@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
+from dtm_platform.boundaries import Prefecture, prefectures
 from dtm_platform.kobo.mock import locality_form as form
 from dtm_platform.kobo.mock.reference import admin_areas
 
@@ -171,17 +172,35 @@ def _localities(rng: random.Random, per_admin2: int) -> list[Locality]:
     _, admin2 = admin_areas()
     localities = []
     for area in admin2:
-        centre_lat, centre_lon = rng.uniform(3.6, 9.4), rng.uniform(15.6, 25.4)
+        prefecture = prefectures()[area.parent_pcode]
+        centre = _point_inside(prefecture, rng.random(), rng.random())
         names: set[str] = set()
         while len(names) < per_admin2:
             names.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize())
         for name in sorted(names):
-            localities.append(Locality(
-                admin1=area.parent_pcode, admin2=area.pcode, name=name,
-                lat=round(centre_lat + rng.uniform(-0.25, 0.25), 5),
-                lon=round(centre_lon + rng.uniform(-0.25, 0.25), 5),
-            ))
+            lon, lat = _towards(prefecture, centre, (centre[0] + rng.uniform(-0.25, 0.25),
+                                                     centre[1] + rng.uniform(-0.25, 0.25)))
+            localities.append(Locality(admin1=area.parent_pcode, admin2=area.pcode, name=name,
+                                       lat=round(lat, 5), lon=round(lon, 5)))
     return localities
+
+
+def _point_inside(prefecture: Prefecture, u: float, v: float) -> tuple[float, float]:
+    """A sub-prefecture's centre (longitude, latitude) inside its real prefecture: the two
+    draws place it in the prefecture's bounding box and, where that falls outside, seed the
+    search for a point inside (sub-prefecture boundaries are not shipped: see boundaries)."""
+    min_lon, min_lat, max_lon, max_lat = prefecture.bounds
+    search = random.Random(f"{u}-{v}")  # its own stream: the dataset's other draws stay as they were
+    while not prefecture.contains(lon := min_lon + u * (max_lon - min_lon), lat := min_lat + v * (max_lat - min_lat)):
+        u, v = search.random(), search.random()
+    return lon, lat
+
+
+def _towards(prefecture: Prefecture, centre: tuple[float, float], point: tuple[float, float]) -> tuple[float, float]:
+    """``point``, or where it falls outside the prefecture, half way to the centre, again until inside."""
+    while not prefecture.contains(*point):
+        point = ((point[0] + centre[0]) / 2, (point[1] + centre[1]) / 2)
+    return point
 
 
 def _assess(rng: random.Random, round_number: int, locality: Locality, enumerator: str) -> Assessment:
