@@ -119,6 +119,9 @@ def main(bad_batch: bool = False) -> int:
         print(f"Not built, because a gate upstream failed: {', '.join(outcome.not_built)}")
     if outcome.report_path:
         print(f"\nSituation report: {outcome.report_path}")
+    if "reports/dtm_site_profiles" in outcome.materialized:
+        print(f"Site and sub-prefecture profiles: {settings.reports_dir / 'profiles' / 'index_en.html'} "
+              "(and index_fr.html; one page per site and sub-prefecture, HTML and PDF)")
     if "reports/me_indicator_tracker" in outcome.materialized:
         print(f"M&E indicator tracker: {settings.reports_dir / 'me_indicator_tracker_en.xlsx'} "
               "(and _fr.xlsx, and the HTML summaries beside them)")

@@ -120,6 +120,9 @@ class Settings:
     iati_activity_id: str = "XM-DAC-47066-CF-PSC"
     iati_reporting_org: str = "XM-DAC-47066"
     iati_reporting_org_name: str = "International Organization for Migration"
+    # The site and locality profiles (reports/dtm_site_profiles): print their PDFs (a few
+    # hundred pages, one Chromium) or write the HTML only.
+    profile_pdfs: bool = True
 
     @property
     def warehouse_path(self) -> Path:
@@ -186,5 +189,6 @@ def load_settings() -> Settings:
         iati_activity_id=os.environ.get("DTM_IATI_ACTIVITY_ID") or "XM-DAC-47066-CF-PSC",
         iati_reporting_org=os.environ.get("DTM_IATI_REPORTING_ORG") or "XM-DAC-47066",
         iati_reporting_org_name=os.environ.get("DTM_IATI_REPORTING_ORG_NAME") or "International Organization for Migration",
+        profile_pdfs=_bool("DTM_PROFILE_PDFS", True),
     )
 

@@ -22,15 +22,18 @@ TEST_SALT = "test-salt-9f8e7d"
 
 @pytest.fixture(scope="session")
 def isolated_home(tmp_path_factory):
-    """Returns a function that points DTM_HOME (and DAGSTER_HOME) at a fresh folder."""
+    """Returns a function that points DTM_HOME (and DAGSTER_HOME) at a fresh folder. The site
+    and locality profiles are printed to PDF (a few hundred pages, about 15 s) only where
+    ``profile_pdfs`` says so: the shared full build, whose tests read them."""
     patches: list[pytest.MonkeyPatch] = []
 
-    def make(name: str) -> Path:
+    def make(name: str, profile_pdfs: bool = False) -> Path:
         home = tmp_path_factory.mktemp(name)
         patch = pytest.MonkeyPatch()
         patch.setenv("DTM_HOME", str(home))
         patch.setenv("DAGSTER_HOME", str(home / "dagster"))
         patch.setenv("DTM_HASH_SALT", TEST_SALT)
+        patch.setenv("DTM_PROFILE_PDFS", "on" if profile_pdfs else "off")
         patches.append(patch)
         return home
 
@@ -75,7 +78,7 @@ def full_build(isolated_home) -> FullBuild:
     """
     from dtm_platform.demo import run_full_build
 
-    home = isolated_home("full_build")
+    home = isolated_home("full_build", profile_pdfs=True)
     outcome = run_full_build()
     env = {name: os.environ[name] for name in ("DTM_HOME", "DAGSTER_HOME", "DTM_HASH_SALT", "DTM_WAREHOUSE_PATH")}
     return FullBuild(outcome=outcome, home=home, env=env)

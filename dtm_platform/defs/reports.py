@@ -6,6 +6,8 @@ import dagster as dg
 from dtm_platform.reports.iati import IatiActivity
 from dtm_platform.reports.indicator_tracker import AMBER_FROM, GREEN_FROM, build_indicator_tracker
 from dtm_platform.reports.pdf import find_chromium
+from dtm_platform.reports.profiles import MARTS as PROFILE_MARTS
+from dtm_platform.reports.profiles import build_profiles
 from dtm_platform.reports.situation_report import build_situation_report
 from dtm_platform.settings import load_settings
 
@@ -56,15 +58,16 @@ def dtm_situation_report(context: dg.AssetExecutionContext) -> dg.MaterializeRes
 
 @dg.asset(
     key=dg.AssetKey(["reports", "me_indicator_tracker"]),
-    deps=[dg.AssetKey(["marts", "me_indicator_tracking"])],
+    deps=[dg.AssetKey(["marts", "me_indicator_tracking"]), dg.AssetKey(["marts", "me_indicator_targets_vs_actuals"])],
     group_name="reports",
     kinds={"xlsx", "html", "duckdb"},
     owners=[OWNER],
-    code_version="2",  # 2: % achieved from the baseline, pro-rating, the IATI results file
+    code_version="3",  # 2: % achieved from the baseline, pro-rating, the IATI results file; 3: targets vs actuals, by period
     description="M&E indicator performance tracker of the community stabilization programme, in English "
                 "and French: a donor-ready XLSX (notes sheet, then one sheet per results-framework level with "
                 "every indicator, period and disaggregation; % achieved in traffic-light fills: on track "
                 f">= {GREEN_FROM:.0f}%, behind {AMBER_FROM:.0f}-{GREEN_FROM:.0f}%, off track < {AMBER_FROM:.0f}%) "
+                "then every target beside its actual (periods, midline, endline, life of project) and a by-period sheet; "
                 "and a self-contained HTML summary of progress against targets in the reporting period; "
                 "the results as an IATI 2.03 activity file (me_results_iati.xml), validated against the IATI "
                 "schema before it is written. "
@@ -92,5 +95,49 @@ def me_indicator_tracker(context: dg.AssetExecutionContext) -> dg.MaterializeRes
     })
 
 
+@dg.asset(
+    key=dg.AssetKey(["reports", "dtm_site_profiles"]),
+    deps=[dg.AssetKey(["marts", name]) for name in PROFILE_MARTS],
+    group_name="reports",
+    kinds={"html", "pdf", "duckdb"},
+    owners=[OWNER],
+    code_version="1",
+    description="Site and locality profiles of the latest round, in English and French: one A4 page per "
+                "IDP site (p-codes, type, management, IDPs by sex and age, trend across rounds, services "
+                "and gaps, priority needs of its sub-prefecture, locator map) and per sub-prefecture (IDPs "
+                "on sites and with host families, returnees, trend, reasons for displacement, priority "
+                "needs, its sites, locator map). Self-contained HTML and PDF (one Chromium prints them all) "
+                "under DTM_HOME/reports/profiles/{sites,localities}/<site id or p-code>_<language>, with "
+                "an index per language; every figure is a mart's. The figures they publish, one row per "
+                "profile, are kept in reports.dtm_site_profiles for its own gate.",
+)
+def dtm_site_profiles(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = load_settings()
+    chromium = find_chromium(settings.chromium) if settings.profile_pdfs else None
+    if not settings.profile_pdfs:
+        context.log.info("DTM_PROFILE_PDFS is off: HTML only")
+    elif chromium is None:
+        context.log.warning("Chromium not found (set DTM_CHROMIUM): HTML only, no PDF this time")
+    profiles = build_profiles(settings.warehouse_path, settings.reports_dir, chromium=chromium)
+    context.log.info(f"{profiles.sites} site and {profiles.localities} sub-prefecture profiles of round "
+                     f"{profiles.round} written to {profiles.folder} (HTML in {profiles.render_seconds} s, "
+                     f"{profiles.pdf_files} PDFs in {profiles.pdf_seconds} s)")
+    if profiles.pages_over_one:
+        context.log.warning(f"profiles longer than one A4 page: {', '.join(profiles.pages_over_one)}")
+    return dg.MaterializeResult(metadata={
+        "folder": dg.MetadataValue.path(str(profiles.folder)),
+        "index": dg.MetadataValue.path(str(profiles.index["en"])),
+        "index_fr": dg.MetadataValue.path(str(profiles.index["fr"])),
+        "round": profiles.round,
+        "site_profiles": profiles.sites,
+        "locality_profiles": profiles.localities,
+        "html_files": profiles.html_files,
+        "pdf_files": profiles.pdf_files if chromium else
+        "not produced: " + ("no Chromium" if settings.profile_pdfs else "DTM_PROFILE_PDFS is off"),
+        "pdfs_longer_than_one_page": len(profiles.pages_over_one),
+        "render_seconds": dg.MetadataValue.float(profiles.render_seconds),
+        "pdf_seconds": dg.MetadataValue.float(profiles.pdf_seconds),
+    })
+
 def build_report_defs() -> dg.Definitions:
-    return dg.Definitions(assets=[dtm_situation_report, me_indicator_tracker])
+    return dg.Definitions(assets=[dtm_situation_report, me_indicator_tracker, dtm_site_profiles])

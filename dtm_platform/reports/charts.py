@@ -123,8 +123,8 @@ def stacked_bar_chart(rows: list[tuple[str, list[float]]], *, series: list[tuple
 
 
 def progress_chart(rows: list[tuple[str, float | None, str]], *, title: str, target_label: str = "100%",
-                   value_label=lambda value: f"{value:.0f}%", width: int = 640, bar_height: int = 18,
-                   gap: int = 6, label_width: int = 90) -> str:
+                   value_label=lambda value: f"{value:.0f}%", width: int = HALF_COLUMN, bar_height: int = 16,
+                   gap: int = 5, label_width: int = 56) -> str:
     """Progress against a target: one bar per (label, percent, colour), a dashed line at 100%.
     A row without a value gets no bar (and no label on the right)."""
     if not rows:
@@ -134,9 +134,7 @@ def progress_chart(rows: list[tuple[str, float | None, str]], *, title: str, tar
     plot_width = width - label_width - 60
     height = head + len(rows) * (bar_height + gap) + gap
     target_x = label_width + 100 / top * plot_width
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
-             f'width="100%" viewBox="0 0 {width} {height}" style="max-width:{width}px" font-family="Arial, sans-serif" '
-             f'font-size="12"><title>{escape(title)}</title>']
+    parts = [_open_svg(title, width, height)]
     for position, (label, value, colour) in enumerate(rows):
         y = head + gap + position * (bar_height + gap)
         parts.append(f'<text x="{label_width - 6}" y="{y + bar_height * 0.7:.1f}" text-anchor="end">{escape(label)}</text>')

@@ -8,7 +8,8 @@ Status of an indicator in a period, from its % achieved to date (measured from t
 against the target pro-rated to date while a count's period runs; marts.me_indicator_tracking):
 on track at 90% or more (green), behind from 60% to under 90% (amber), off track under
 60% (red); no target, not measured, or withheld (a score or share from fewer than
-``min_cell_count`` respondents) otherwise.
+``min_cell_count`` respondents, or one that, with the total, would give such a figure away:
+the mart is read as serving/disclosure.py publishes it) otherwise.
 
 Spreadsheet safety: every text cell is written with ``write_string`` (never ``write`` or
 ``write_formula``), the workbook turns off xlsxwriter's string-to-formula/URL/number
@@ -32,10 +33,13 @@ from dtm_platform.reports.xlsx import WORKBOOK_OPTIONS, Formats, row_height, wri
 from dtm_platform.reports.iati import IatiActivity, results_xml
 from dtm_platform.reports.translations import LANGUAGES, TRACKER_TEXT, day, moment, number, period_label
 from dtm_platform.reports.translations import percent as percent_text
+from dtm_platform.serving.disclosure import plan_for
+from dtm_platform.serving.marts import described
 from dtm_platform.warehouse import connect_duckdb
 
 TEMPLATES = Path(__file__).parent / "templates"
 MART = "marts.me_indicator_tracking"
+TARGETS_MART = "marts.me_indicator_targets_vs_actuals"
 FIGURES_TABLE = "reports.me_indicator_tracker"
 LEVELS = ("impact", "outcome", "output")
 
@@ -47,8 +51,6 @@ STATUS_FILLS = {  # background, font: Excel's own "bad", "neutral" and "good" st
     "off_track": ("#FFC7CE", "#9C0006"),
 }
 STATUS_COLOURS = {"on_track": "#2e8540", "behind": "#e5a000", "off_track": "#c0392b"}  # chart bars
-# Indicators computed from interviews: a score or share over a few respondents is withheld.
-INTERVIEW_SOURCES = ("me_perception", "me_pdm")
 COLUMNS = (  # (key, width): the level sheets' columns, headers from TRACKER_TEXT
     ("code", 9), ("parent", 12), ("indicator", 58), ("unit", 11), ("period", 10),
     ("disaggregation", 18), ("category", 24), ("baseline", 11), ("target", 11), ("actual", 11),
@@ -56,6 +58,7 @@ COLUMNS = (  # (key, width): the level sheets' columns, headers from TRACKER_TEX
     ("life_of_project_target", 13),
     ("percent_of_lop", 14), ("respondents", 13), ("data_source", 14), ("note", 34),
 )
+SUPPRESSION_NOTES = {"small": "suppressed_note", "complementary": "complementary_note", "carried": "carried_note"}
 WRAPPED = ("indicator", "category", "note")   # long texts: wrapped, the row as high as they need
 NOTES_WIDTHS = (26, 100)                      # the notes sheet's label and text columns
 
@@ -119,8 +122,13 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
 
 
 def gather(con: duckdb.DuckDBPyConnection, min_cell_count: int = 5) -> dict:
+    # read as published (serving/disclosure.py): a score or share of a few respondents
+    # withheld, with whatever would give it back (the other categories beside their total,
+    # the cumulative repeating it), suppression_reason saying why
+    columns = described(con, f"select * from {MART}")
+    published = plan_for(MART.split(".")[-1], columns, min_cell_count).select_sql(columns, MART, reason=True)
     rows = _rows(con, f"""
-        select * from {MART}
+        select * from ({published}) as tracking
         order by indicator_code, period_start,
                  case disaggregation when 'total' then 0 when 'sex' then 1 when 'age_group' then 2
                       when 'displacement_status' then 3 else 4 end,
@@ -131,14 +139,10 @@ def gather(con: duckdb.DuckDBPyConnection, min_cell_count: int = 5) -> dict:
     if not rows:
         raise ValueError(f"{MART} is empty: nothing to report")
     for row in rows:
-        row["is_suppressed"] = (row["data_source"] in INTERVIEW_SOURCES and row["respondents"] is not None
-                                and 0 < row["respondents"] < min_cell_count)
-        if row["is_suppressed"]:
-            for figure in ("actual", "cumulative", "percent_achieved", "percent_of_target", "percent_achieved_to_date",
-                           "percent_of_life_of_project_target"):
-                row[figure] = None
+        # only a cumulative withheld ("carried"): the period itself was not measured
         row["status"] = status_of(row["percent_achieved_to_date"], measured=row["actual"] is not None,
-                                  suppressed=row["is_suppressed"]) if row["disaggregation"] == "total" else None
+                                  suppressed=row["suppression_reason"] in ("small", "complementary")
+                                  ) if row["disaggregation"] == "total" else None
     periods = _rows(con, f"select distinct period, period_start, period_end from {MART} order by period_start")
     # The reporting period: the latest one with anything measured on a total row.
     measured = {r["period"] for r in rows
@@ -146,7 +150,27 @@ def gather(con: duckdb.DuckDBPyConnection, min_cell_count: int = 5) -> dict:
     period = [p for p in periods if p["period"] in measured or not measured][-1]
     summary = [r for r in rows if r["disaggregation"] == "total" and r["period"] == period["period"]]
     return {"rows": rows, "periods": periods, "period": period, "summary": summary,
-            "min_cell_count": min_cell_count}
+            "targets": _targets(con, rows), "min_cell_count": min_cell_count}
+
+
+def _targets(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> list[dict]:
+    """Every target beside its actual (TARGETS_MART), in the results framework's order; an
+    actual taken from a withheld total is withheld with it. A milestone not yet due has no
+    status: its figures are progress so far."""
+    targets = _rows(con, f"""
+        select * from {TARGETS_MART}
+        order by case level when 'impact' then 0 when 'outcome' then 1 else 2 end, indicator_code,
+                 target_order, due_date""")
+    withheld = {(r["indicator_code"], r["period"]) for r in rows if r["disaggregation"] == "total" and r["is_suppressed"]}
+    for target in targets:
+        target["is_suppressed"] = (target["indicator_code"], target["measured_through"]) in withheld
+        if target["is_suppressed"]:
+            for figure in ("actual", "percent_of_target", "percent_achieved", "percent_achieved_to_date"):
+                target[figure] = None
+        target["status"] = (status_of(target["percent_achieved_to_date"], measured=target["actual"] is not None,
+                                      suppressed=target["is_suppressed"])
+                            if target["target_type"] == "period" or target["is_due"] else "not_due")
+    return targets
 
 
 def _keep_figures(con: duckdb.DuckDBPyConnection, summary: list[dict]) -> None:
@@ -192,6 +216,8 @@ def workbook_bytes(data: dict, language: str, generated: datetime) -> bytes:
     for level in LEVELS:
         rows = [r for r in data["rows"] if r["level"] == level]
         _level_sheet(workbook.add_worksheet(text["levels"][level]), rows, text, language, data, formats)
+    _targets_sheet(workbook.add_worksheet(text["targets_sheet"]), data["targets"], text, language, formats)
+    _by_period_sheet(workbook.add_worksheet(text["by_period_sheet"]), data, text, language, formats)
     workbook.close()
     return buffer.getvalue()
 
@@ -256,16 +282,7 @@ def _print_setup(sheet, *, landscape: bool) -> None:
 
 
 def _level_sheet(sheet, rows: list[dict], text: dict, language: str, data: dict, formats: Formats) -> None:
-    header = formats.get(bold=True, font_color="#FFFFFF", bg_color="#0033a0", text_wrap=True, valign="top",
-                         border=1, border_color="#FFFFFF")
-    for col, (key, width) in enumerate(COLUMNS):
-        sheet.set_column(col, col, width)
-        sheet.write_string(0, col, text[key], header)
-    sheet.set_row(0, 30)
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(rows), 1), len(COLUMNS) - 1)
-    _print_setup(sheet, landscape=True)
-    sheet.repeat_rows(0)   # the header on every printed page
+    _header(sheet, [(text[key], width) for key, width in COLUMNS], formats, len(rows))
     units = text["units"]
     for position, r in enumerate(rows, 1):
         bold = {"bold": True} if r["disaggregation"] == "total" else {}
@@ -277,8 +294,8 @@ def _level_sheet(sheet, rows: list[dict], text: dict, language: str, data: dict,
             "disaggregation": text["disaggregations"].get(r["disaggregation"], r["disaggregation"]),
             "category": category, "data_source": r["data_source"],
             "status": text["statuses"][r["status"]] if r["status"] else None,
-            "note": (text["suppressed_note"].format(min=data["min_cell_count"]) if r["is_suppressed"]
-                     else _prorated_note(r, text, language)),
+            "note": (text[SUPPRESSION_NOTES[r["suppression_reason"]]].format(min=data["min_cell_count"])
+                     if r["suppression_reason"] else _prorated_note(r, text, language)),
         }
         widths = dict(COLUMNS)
         sheet.set_row(position, row_height([(cells[key], widths[key]) for key in WRAPPED]))
@@ -301,6 +318,91 @@ def _level_sheet(sheet, rows: list[dict], text: dict, language: str, data: dict,
                        valign="top", **bold)
             elif key == "respondents":
                 _value(sheet, position, col, r["respondents"], "people", formats, valign="top", **bold)
+
+
+def target_name(target: dict, text: dict, language: str) -> str:
+    """A target as readers name it: its period (Q4 2026 / T4 2026), or midline, endline, life of project."""
+    if target["target_type"] == "period":
+        return period_label(target["target_name"], language)
+    return text["target_kinds"][target["target_type"]]
+
+
+def _header(sheet, columns: list[tuple[str, float]], formats: Formats, rows: int) -> None:
+    """A sheet's header row: frozen, filtered, repeated on every printed page; A4 landscape."""
+    header = formats.get(bold=True, font_color="#FFFFFF", bg_color="#0033a0", text_wrap=True, valign="top",
+                         border=1, border_color="#FFFFFF")
+    for col, (title, width) in enumerate(columns):
+        sheet.set_column(col, col, width)
+        sheet.write_string(0, col, title, header)
+    sheet.set_row(0, row_height([(title, width) for title, width in columns]))
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(rows, 1), len(columns) - 1)
+    _print_setup(sheet, landscape=True)
+    sheet.repeat_rows(0)
+
+
+def _targets_sheet(sheet, targets: list[dict], text: dict, language: str, formats: Formats) -> None:
+    """Every target beside its actual: one row per indicator and period, midline, endline and
+    life of project."""
+    columns = [(text["code"], 9), (text["indicator"], 50), (text["unit"], 11), (text["target_kind"], 16),
+               (text["due_date"], 12), (text["baseline"], 11), (text["target_value"], 11),
+               (text["value_to_date"], 11), (text["measured_through"], 13), (text["percent_achieved_any"], 14),
+               (text["ratio_any"], 12), (text["status"], 16)]
+    _header(sheet, columns, formats, len(targets))
+    units = text["units"]
+    for position, t in enumerate(targets, 1):
+        unit = t["unit"]
+        texts = [t["indicator_code"], t[f"indicator_{language}"], units.get(unit, unit), target_name(t, text, language),
+                 day(t["due_date"], language) if t["due_date"] else None]
+        for col, value in enumerate(texts):
+            write_text(sheet, position, col, value, formats, valign="top", **({"text_wrap": True} if col == 1 else {}))
+        for col, key in ((5, "baseline"), (6, "target"), (7, "actual")):
+            _value(sheet, position, col, t[key], unit, formats, valign="top")
+        write_text(sheet, position, 8, period_label(t["measured_through"], language) if t["measured_through"] else None,
+                   formats, valign="top")
+        fill = {}
+        if t["status"] in STATUS_FILLS:
+            background, font = STATUS_FILLS[t["status"]]
+            fill = {"bg_color": background, "font_color": font}
+        _value(sheet, position, 9, t["percent_achieved"], "percent", formats, valign="top", **fill)
+        _value(sheet, position, 10, t["percent_of_target"], "percent", formats, valign="top")
+        status = text["not_due"] if t["status"] == "not_due" else text["statuses"][t["status"]]
+        write_text(sheet, position, 11, status, formats, valign="top", **fill)
+        sheet.set_row(position, row_height([(texts[1], columns[1][1])]))
+
+
+def _by_period_sheet(sheet, data: dict, text: dict, language: str, formats: Formats) -> None:
+    """Every indicator's total, period by period: the target and the actual of each period, then
+    the cumulative against the life-of-project target."""
+    periods = [p["period"] for p in data["periods"]]
+    columns = [(text["code"], 9), (text["indicator"], 46), (text["unit"], 11), (text["baseline"], 11)]
+    for period in periods:
+        label = period_label(period, language)
+        columns += [(text["period_target"].format(period=label), 11), (text["period_actual"].format(period=label), 11)]
+    columns += [(text["cumulative"], 11), (text["life_of_project_target"], 12), (text["percent_of_lop"], 13)]
+    totals = [r for r in data["rows"] if r["disaggregation"] == "total"]
+    indicators = list(dict.fromkeys(r["indicator_code"] for r in sorted(
+        totals, key=lambda r: (LEVELS.index(r["level"]), r["indicator_code"]))))
+    _header(sheet, columns, formats, len(indicators))
+    units = text["units"]
+    for position, code in enumerate(indicators, 1):
+        by_period = {r["period"]: r for r in totals if r["indicator_code"] == code}
+        latest = by_period[max(by_period, key=lambda p: by_period[p]["period_start"])]
+        unit = latest["unit"]
+        write_text(sheet, position, 0, code, formats, valign="top")
+        write_text(sheet, position, 1, latest[f"indicator_{language}"], formats, valign="top", text_wrap=True)
+        write_text(sheet, position, 2, units.get(unit, unit), formats, valign="top")
+        _value(sheet, position, 3, latest["baseline"], unit, formats, valign="top")
+        col = 4
+        for period in periods:
+            row = by_period.get(period, {})
+            _value(sheet, position, col, row.get("target"), unit, formats, valign="top")
+            _value(sheet, position, col + 1, row.get("actual"), unit, formats, valign="top", bold=True)
+            col += 2
+        _value(sheet, position, col, latest["cumulative"], unit, formats, valign="top")
+        _value(sheet, position, col + 1, latest["life_of_project_target"], unit, formats, valign="top")
+        _value(sheet, position, col + 2, latest["percent_of_life_of_project_target"], "percent", formats, valign="top")
+        sheet.set_row(position, row_height([(latest[f"indicator_{language}"], columns[1][1])]))
 
 
 # --- HTML ----------------------------------------------------------------------------------
@@ -353,5 +455,24 @@ def render(data: dict, language: str, generated: datetime) -> str:
              "value": percent(100 * on_track / len(with_target)) if with_target else "–"},
         ],
         achieved_chart=achieved, lop_chart=lop, levels=levels, fills=STATUS_FILLS,
+        milestones=[{**t, "indicator": t[f"indicator_{language}"], "name": target_name(t, text, language),
+                     "due": day(t["due_date"], language) if t["due_date"] else "",
+                     "status_label": text["not_due"] if t["status"] == "not_due" else text["statuses"][t["status"]]}
+                    for t in data["targets"] if t["target_type"] != "period"],
+        by_period=_by_period_view(data, language),
         disclosure=text["disclosure"].format(min=data["min_cell_count"]),
     )
+
+
+def _by_period_view(data: dict, language: str) -> dict:
+    """The indicators' totals period by period, for the HTML's by-period table."""
+    periods = [p["period"] for p in data["periods"]]
+    totals = [r for r in data["rows"] if r["disaggregation"] == "total"]
+    cells = {(r["indicator_code"], r["period"]): r for r in totals}
+    indicators = {r["indicator_code"]: r for r in sorted(totals, key=lambda r: (LEVELS.index(r["level"]),
+                                                                                  r["indicator_code"], r["period_start"]))}
+    return {"periods": [period_label(p, language) for p in periods],
+            "rows": [{"code": code, "indicator": latest[f"indicator_{language}"], "unit": latest["unit"],
+                      "cells": [cells.get((code, p), {}) for p in periods]}
+                     for code, latest in indicators.items()]}
+

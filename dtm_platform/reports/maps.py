@@ -9,6 +9,7 @@ do not collide; a profile's locator map marks one place.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from bisect import bisect_right
@@ -25,6 +26,7 @@ SHADES = ("#eef2f9", "#cbd8ee", "#9db5de", "#6a8fca", "#3d67b0")  # light to dar
 NO_FIGURE = "#ffffff"
 CIRCLE = "#e36f1e"
 MARGIN = 0.25                           # degrees around the country
+LOCATOR_STEP = 0.8                      # pixels between the boundary points a locator map draws
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,21 @@ class Projection:
     def __call__(self, longitude: float, latitude: float) -> tuple[float, float]:
         return (longitude - self.west) * self.x_scale * self.scale, (self.north - latitude) * self.scale
 
-    def path(self, rings) -> str:
-        return " ".join("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in (self(lon, lat) for lon, lat, *_ in ring))
-                        for ring in rings)
+    def path(self, rings, min_step: float = 0.0) -> str:
+        """SVG path data of the rings. ``min_step``: a point closer than that many pixels to the
+        last one drawn is left out (each ring's ends are kept): a small map needs a fraction
+        of the boundaries' points."""
+        drawn = []
+        for ring in rings:
+            points = [self(lon, lat) for lon, lat, *_ in ring]
+            if min_step > 0 and len(points) > 2:
+                kept = [points[0]]
+                for x, y in points[1:-1]:
+                    if math.hypot(x - kept[-1][0], y - kept[-1][1]) >= min_step:
+                        kept.append((x, y))
+                points = kept + [points[-1]]
+            drawn.append("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in points))
+        return " ".join(drawn)
 
 
 def proportional_symbol_map(points: list[dict], *, title: str, language: str, size_title: str,
@@ -107,15 +121,21 @@ def locator_map(latitude: float | None, longitude: float | None, *, title: str, 
     """The country and its prefectures with one place marked (none when it has no coordinates)."""
     del language  # the marker needs no words; kept so every map is called alike
     project = Projection(width)
-    parts = [_svg_open(title, project.width, project.height, display_height=height)]
-    parts += _prefectures(project, None, [])
-    parts.append(_outline(project))
+    parts = [_svg_open(title, project.width, project.height, display_height=height), _locator_base(width)]
     if latitude is not None and longitude is not None:
         x, y = project(longitude, latitude)
         parts.append(f'<circle class="marker" cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="#c8102e" '
                      f'stroke="#ffffff" stroke-width="1.5"/>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+@functools.lru_cache(maxsize=8)
+def _locator_base(width: int) -> str:
+    """The prefectures and the country's outline of a locator map: the same for every place,
+    drawn once per width (the profiles draw a few hundred locators)."""
+    project = Projection(width)
+    return "".join(_prefectures(project, None, [], min_step=LOCATOR_STEP)) + _outline(project, min_step=LOCATOR_STEP)
 
 
 def _svg_open(title: str, width: float, height: float, display_height: float | None = None) -> str:
@@ -125,19 +145,20 @@ def _svg_open(title: str, width: float, height: float, display_height: float | N
             f'font-family="Arial, sans-serif" font-size="{FONT_SIZE}"><title>{escape(title)}</title>')
 
 
-def _prefectures(project: Projection, shading: dict[str, float] | None, classes: list[float]) -> list[str]:
+def _prefectures(project: Projection, shading: dict[str, float] | None, classes: list[float],
+                 min_step: float = 0.0) -> list[str]:
     shapes = []
     for pcode, prefecture in sorted(prefectures().items()):
         value = (shading or {}).get(pcode)
         fill = SHADES[bisect_right(classes, value)] if value and classes else ("#f1f3f6" if shading is None else NO_FIGURE)
         rings = [ring for polygon in prefecture.polygons for ring in polygon]
-        shapes.append(f'<path class="prefecture" data-pcode="{pcode}" d="{project.path(rings)} Z" fill="{fill}" '
+        shapes.append(f'<path class="prefecture" data-pcode="{pcode}" d="{project.path(rings, min_step)} Z" fill="{fill}" '
                       f'stroke="#8d99ad" stroke-width="0.6"><title>{escape(prefecture.name)}</title></path>')
     return shapes
 
 
-def _outline(project: Projection) -> str:
-    lines = " ".join(project.path([line]) for line in country_outline())
+def _outline(project: Projection, min_step: float = 0.0) -> str:
+    lines = " ".join(project.path([line], min_step) for line in country_outline())
     return f'<path class="country-outline" d="{lines}" fill="none" stroke="#2b3a55" stroke-width="1.6"/>'
 
 

@@ -61,7 +61,7 @@ class MartTable:
                 sql = f"case when regexp_matches({sql}, '{FORMULA_START}') then '''' || {sql} else {sql} end"
             return sql
 
-        return f"select {', '.join(self.plan.select_list(list(self.columns), expression))} from {relation}"
+        return self.plan.select_sql(list(self.columns), relation, expression)
 
 
 def _is_nested(data_type: str) -> bool:

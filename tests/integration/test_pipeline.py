@@ -377,7 +377,11 @@ def test_indicator_tracker_carries_the_marts_figures(build):
     assert "reports/me_indicator_tracker" in outcome.materialized
     text = TRACKER_TEXT["en"]
     book = openpyxl.load_workbook(settings.reports_dir / "me_indicator_tracker_en.xlsx")
-    assert book.sheetnames == ["Notes", *text["levels"].values()]
+    assert book.sheetnames == ["Notes", *text["levels"].values(), text["targets_sheet"], text["by_period_sheet"]]
+    # every target of the seeds beside its actual: periods, midline, endline, life of project
+    targets = [(r[0], r[3]) for r in book[text["targets_sheet"]].iter_rows(min_row=2, values_only=True)]
+    assert len(targets) == con.execute("select count(*) from marts.me_indicator_targets_vs_actuals").fetchone()[0]
+    assert {kind for _, kind in targets} >= set(text["target_kinds"].values())
     for level, name in text["levels"].items():
         sheet = book[name]
         assert sheet.freeze_panes == "A2"
@@ -428,15 +432,16 @@ def visible_text(html: str) -> str:
 
 
 def test_no_french_product_carries_an_english_label(build):
-    """The French report, tracker summary and supervisors' page: none of the products' own
-    English phrases, and none of the marts' English labels (forms' choices, flow monitoring
-    points, indicators) where the French label differs."""
+    """The French report, tracker summary, supervisors' page and site and locality profiles:
+    none of the products' own English phrases, and none of the marts' English labels (forms'
+    choices, flow monitoring points, indicators) where the French label differs."""
     from dtm_platform.cleaning.enumerators import TEXT as ENUMERATOR_TEXT
-    from dtm_platform.reports.translations import TEXT, TRACKER_TEXT
+    from dtm_platform.reports.translations import PROFILE_TEXT, TEXT, TRACKER_TEXT
 
     outcome, _, con, settings = build
     phrases = (english_words(TEXT["en"], TEXT["fr"]) | english_words(TRACKER_TEXT["en"], TRACKER_TEXT["fr"])
-               | english_words(ENUMERATOR_TEXT["en"], ENUMERATOR_TEXT["fr"]))
+               | english_words(ENUMERATOR_TEXT["en"], ENUMERATOR_TEXT["fr"])
+               | english_words(PROFILE_TEXT["en"], PROFILE_TEXT["fr"]))
     labels = set()
     for table, column in con.execute("select table_name, column_name from duckdb_columns() "
                                      "where schema_name = 'marts' and column_name like '%label_en'").fetchall():
@@ -449,6 +454,9 @@ def test_no_french_product_carries_an_english_label(build):
     assert phrases and labels
     products = [Path(outcome.report_path).parent / "dtm_situation_report_fr.html",
                 settings.reports_dir / "me_indicator_tracker_fr.html", settings.cleaning_dir / "enumerators_fr.html"]
+    profiles = sorted((settings.reports_dir / "profiles").rglob("*_fr.html"))
+    assert len(profiles) > 100   # every site's and sub-prefecture's, and the index
+    products += profiles
     for path in products:
         text = " ".join(visible_text(path.read_text(encoding="utf-8")).split())
         found = sorted(w for w in phrases | labels if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text))
@@ -485,6 +493,52 @@ def test_report_renders_in_a_browser(build, tmp_path, language):
     blue = sum(count for count, (r, g, b) in colours if b > 120 and r < 80 and g < 90)
     assert blue > 5_000  # the key-figure panels, bars and header rule are drawn
 
+
+def test_profiles_exist_for_every_site_and_sub_prefecture_with_the_marts_figures(build):
+    """reports/dtm_site_profiles: a page per site and per sub-prefecture of the latest round, in
+    English and French, as HTML and a one-page A4 PDF, each population the mart's; an index per
+    language linking them; no key informant's name or phone on any page."""
+    outcome, dataset, con, settings = build
+    assert "reports/dtm_site_profiles" in outcome.materialized
+    assert "reports/dtm_site_profiles:gx_suite" in outcome.checks_passed + outcome.checks_warned
+    folder = settings.reports_dir / "profiles"
+    latest = con.execute("select max(round) from marts.dtm_key_figures").fetchone()[0]
+    sites = con.execute("select site_id, individuals from marts.dtm_sites where round = ?", [latest]).fetchall()
+    admin2 = con.execute("select admin2_pcode, idp_individuals, returnee_individuals "
+                         "from marts.dtm_idp_returnees_by_admin2 where round = ?", [latest]).fetchall()
+    assert sites and admin2
+    assert sorted(p.name for p in (folder / "sites").iterdir()) == sorted(
+        f"{site_id}_{language}.{suffix}" for site_id, _ in sites for language in ("en", "fr") for suffix in ("html", "pdf"))
+    assert sorted(p.name for p in (folder / "localities").iterdir()) == sorted(
+        f"{pcode}_{language}.{suffix}" for pcode, *_ in admin2 for language in ("en", "fr") for suffix in ("html", "pdf"))
+    for language in ("en", "fr"):
+        for site_id, individuals in sites:
+            html = (folder / "sites" / f"{site_id}_{language}.html").read_text(encoding="utf-8")
+            assert figure(html, "individuals") == thousands(individuals), (site_id, language)
+            assert f'data-field="site_id">{site_id}<' in html
+        for pcode, idps, returnees in admin2:
+            html = (folder / "localities" / f"{pcode}_{language}.html").read_text(encoding="utf-8")
+            assert figure(html, "idp_individuals") == thousands(idps), (pcode, language)
+            assert figure(html, "returnee_individuals") == thousands(returnees), (pcode, language)
+        index = (folder / f"index_{language}.html").read_text(encoding="utf-8")
+        assert all(f'href="sites/{site_id}_{language}.pdf"' in index for site_id, _ in sites)
+        assert all(f'href="localities/{pcode}_{language}.html"' in index for pcode, *_ in admin2)
+    # printed by Chromium: every profile on one A4 page
+    for pdf in folder.rglob("*.pdf"):
+        content = pdf.read_bytes()
+        assert len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", content)) == 1, pdf.name
+        assert {(round(float(w)), round(float(h))) for w, h in re.findall(
+            rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", content)} <= {(595, 842), (596, 842), (595, 843), (596, 843)}
+    # the figures the gate checked: one row per profile, the marts' rows
+    assert con.execute("select count(*) from reports.dtm_site_profiles").fetchone()[0] == len(sites) + len(admin2)
+    # no key informant is named on a page (names, phones and their pseudonyms)
+    informants = [ki for s in dataset.submissions for ki in s["key_informants"]]
+    personal = {ki["key_informants/ki_name"] for ki in informants} | {ki["key_informants/ki_phone"] for ki in informants}
+    personal |= {pseudonymize(p, TEST_SALT) for p in personal}
+    for path in folder.rglob("*.html"):
+        words = visible_text(path.read_text(encoding="utf-8")).split()
+        shown = {" ".join(words[i:i + n]) for n in (1, 2, 3, 4) for i in range(len(words) - n + 1)}
+        assert not shown & personal, path.name
 
 def _dbt(warehouse: Path, target: Path, *args):
     from dtm_platform.kobo.registry import load_registry
@@ -560,8 +614,11 @@ def test_serving_publishes_every_mart_and_nothing_else(build):
                 counts = [r[0] for r in snapshot.execute(f"describe marts.{table}").fetchall()
                           if r[1] in ("BIGINT", "INTEGER") and r[0] in ("respondents", "travellers", "respondents_asked")]
                 assert counts, table
+                # in the rows built from interviews (me_indicator_tracking's attendance counts are not)
                 small = " or ".join(f"({c} > 0 and {c} < {settings.min_cell_count})" for c in counts)
-                assert snapshot.execute(f"select count(*) from marts.{table} where {small}").fetchone()[0] == 0, table
+                interviews = rule_for(table).rows or "true"
+                assert snapshot.execute(f"select count(*) from marts.{table} where ({interviews}) and ({small})"
+                                        ).fetchone()[0] == 0, table
             else:
                 assert published == con.execute(f"select * from marts.{table} order by all").fetchall(), table
     manifest = json.loads((settings.home / "exports" / "manifest.json").read_text())

@@ -64,10 +64,12 @@ def row(ind, period, disaggregation="total", value="total", label_en="Total", la
 ROWS = [
     row(IMP, Q1, baseline=2.5, target=3.0, actual=2.7, cumulative=2.7, percent=90.0, lop_percent=84.4,
         respondents=43),                                                       # exactly 90: on track
-    row(IMP, Q1, "sex", "female", "Female", "Femme", actual=2.6, cumulative=2.6, respondents=40),
+    row(IMP, Q1, "sex", "female", "Female", "Femme", actual=2.6, cumulative=2.6, respondents=40),  # withheld too
     row(IMP, Q1, "sex", "male", "Male", "Homme", actual=2.9, cumulative=2.9, respondents=3),  # withheld
     row(IMP, Q2, baseline=2.5, target=3.2, actual=None, cumulative=2.7, lop_percent=84.4,
         respondents=0),                                                        # not measured
+    row(IMP, Q2, "sex", "female", "Female", "Femme", cumulative=2.6, respondents=0),  # repeats Q1's: withheld
+    row(IMP, Q2, "sex", "male", "Male", "Homme", cumulative=2.9, respondents=0),
     row(OC, Q1, baseline=60, target=70, actual=41.3, cumulative=41.3, percent=59.0, lop_percent=55.1,
         respondents=120),                                                      # 59: off track
     row(OC, Q2, baseline=60, target=75, actual=45, cumulative=45, percent=60.0, lop_percent=60.0,
@@ -84,6 +86,40 @@ ROWS = [
         elapsed=0.5, to_date=90.0),                                           # half the period: on track
 ]
 COLUMNS = list(ROWS[0])
+# Withheld, and why: IMP-1's 3 men; the 40 women beside them, whom the total (43) less the
+# women would otherwise give away; and the cumulatives of the next quarter, which repeat both.
+WITHHELD = {("IMP-1", "2026-Q1", "sex", "male"): "small", ("IMP-1", "2026-Q1", "sex", "female"): "complementary",
+            ("IMP-1", "2026-Q2", "sex", "male"): "carried", ("IMP-1", "2026-Q2", "sex", "female"): "carried"}
+
+
+def withheld(r: dict) -> str | None:
+    return WITHHELD.get((r["indicator_code"], r["period"], r["disaggregation"], r["disaggregation_value"]))
+
+
+def target(ind, kind, name, due, target_value, actual, through, *, baseline, order, is_due):
+    """A row of marts.me_indicator_targets_vs_actuals."""
+    achieved = (round(100 * (actual - baseline) / (target_value - baseline), 1)
+                if actual is not None and target_value != baseline else None)
+    return {"indicator_code": ind["indicator_code"], "parent_code": ind["parent_code"], "level": ind["level"],
+            "indicator_en": ind["indicator_en"], "indicator_fr": ind["indicator_fr"], "unit": ind["unit"],
+            "baseline": baseline, "target_type": kind, "target_name": name, "target_order": order,
+            "due_date": due, "is_due": is_due, "target": target_value, "actual": actual,
+            "measured_through": through,
+            "percent_of_target": round(100 * actual / target_value, 1) if actual is not None else None,
+            "percent_achieved": achieved, "is_prorated": False, "percent_achieved_to_date": achieved}
+
+
+TARGETS = [
+    target(IMP, "period", "2026-Q1", Q1[2], 3.0, 2.7, "2026-Q1", baseline=2.5, order=1, is_due=True),
+    target(IMP, "midline", "midline", date(2026, 6, 30), 2.9, 2.7, "2026-Q2", baseline=2.5, order=2,
+           is_due=True),                                                       # 50%: off track
+    target(IMP, "endline", "endline", date(2027, 6, 30), 3.2, 2.7, "2026-Q2", baseline=2.5, order=3,
+           is_due=False),                                                      # not due: no status
+    target(IMP, "life_of_project", "life_of_project", None, 3.2, 2.7, "2026-Q2", baseline=2.5, order=4,
+           is_due=False),
+    target(OP1, "midline", "midline", date(2026, 6, 30), 1100, 1019, "2026-Q2", baseline=0, order=2,
+           is_due=True),                                                       # 92.6%: on track
+]
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +138,14 @@ def tracker(tmp_path_factory):
         # inserted out of order: the tracker sorts
         con.executemany(f"insert into marts.me_indicator_tracking values ({', '.join('?' * len(COLUMNS))})",
                         [[r[c] for c in COLUMNS] for r in reversed(ROWS)])
+        con.execute("""create table marts.me_indicator_targets_vs_actuals (
+            indicator_code varchar, parent_code varchar, level varchar, indicator_en varchar, indicator_fr varchar,
+            unit varchar, baseline double, target_type varchar, target_name varchar, target_order integer,
+            due_date date, is_due boolean, target double, actual double, measured_through varchar,
+            percent_of_target double, percent_achieved double, is_prorated boolean,
+            percent_achieved_to_date double)""")
+        con.executemany("insert into marts.me_indicator_targets_vs_actuals values "
+                        f"({', '.join('?' * len(TARGETS[0]))})", [list(t.values()) for t in reversed(TARGETS)])
     result = build_indicator_tracker(warehouse, home / "reports", min_cell_count=5, generated=GENERATED,
                                      iati=IatiActivity("XM-DAC-47066-CF-TEST", "XM-DAC-47066", "IOM"))
     return result, warehouse
@@ -131,7 +175,7 @@ def test_a_sheet_per_level_with_the_marts_rows_and_figures(tracker):
     result, _ = tracker
     text = TRACKER_TEXT["en"]
     book = openpyxl.load_workbook(result.xlsx["en"])
-    assert book.sheetnames == ["Notes", "Impact", "Outcome", "Output"]
+    assert book.sheetnames == ["Notes", "Impact", "Outcome", "Output", "Targets vs actuals", "By period"]
     for level, name in text["levels"].items():
         expected = [r for r in ROWS if r["level"] == level]
         got = sheet_rows(book[name])
@@ -143,15 +187,17 @@ def test_a_sheet_per_level_with_the_marts_rows_and_figures(tracker):
             assert cells[text["disaggregation"]].value == text["disaggregations"][r["disaggregation"]]
             assert cells[text["category"]].value == r["disaggregation_value_label_en"]
             scale = 100 if r["unit"] == "percent" else 1  # a share is held as a fraction
-            suppressed = r["data_source"] != "me_activity" and 0 < (r["respondents"] or 0) < 5
+            suppressed = withheld(r) in ("small", "complementary")
             for column, key in (("baseline", "baseline"), ("target", "target"), ("actual", "actual"),
                                 ("cumulative", "cumulative"), ("life_of_project_target", "life_of_project_target")):
                 value = cells[text[column]].value
-                if r[key] is None or (suppressed and key in ("actual", "cumulative")):
+                if r[key] is None or (withheld(r) and key in ("actual", "cumulative")):
                     assert value is None, (r["indicator_code"], r["period"], column)
                 else:
                     assert value * scale == pytest.approx(r[key]), (r["indicator_code"], r["period"], column)
-            if r["respondents"] is not None:
+            if suppressed:  # the respondents too: with the total's, they would give the small count away
+                assert cells[text["respondents"]].value is None
+            elif r["respondents"] is not None:
                 assert cells[text["respondents"]].value == r["respondents"]
 
 
@@ -221,6 +267,15 @@ def test_small_bases_are_withheld(tracker):
     male = next(c for c in impact if c[text["category"]].value == "Male")
     assert male[text["actual"]].value is None and male[text["cumulative"]].value is None
     assert male[text["note"]].value == text["suppressed_note"].format(min=5)
+    # the total less the women would give the men's score away: the women's is withheld too
+    female = next(c for c in impact if c[text["category"]].value == "Female")
+    assert female[text["actual"]].value is None and female[text["respondents"]].value is None
+    assert female[text["note"]].value == text["complementary_note"].format(min=5)
+    total = next(c for c in impact if c[text["disaggregation"]].value == "Total")
+    assert (total[text["actual"]].value, total[text["respondents"]].value) == (2.7, 43)
+    # a cumulative repeating a withheld score is withheld with it
+    later = [c for c in impact if c[text["disaggregation"]].value == "Sex" and c[text["period"]].value == "Q2 2026"]
+    assert [(c[text["cumulative"]].value, c[text["note"]].value) for c in later] == [(None, text["carried_note"])] * 2
     output = sheet_rows(openpyxl.load_workbook(result.xlsx["en"])["Output"])
     disabled = next(c for c in output if c[text["category"]].value == "Yes")
     assert disabled[text["actual"]].value == 2  # attendance counts are not interview answers
@@ -337,9 +392,10 @@ def test_the_iati_file_carries_the_results_framework_and_validates(tracker):
                 published.add((code, start, *key, float(actual.get("value"))))
     expected = {(x["indicator_code"], x["period_start"].isoformat(), x["disaggregation"], x["disaggregation_value"],
                  float(x["actual"])) for x in ROWS
-                if x["actual"] is not None and not (x["data_source"] != "me_activity" and 0 < (x["respondents"] or 0) < 5)}
+                if x["actual"] is not None and not withheld(x)}
     assert published == expected
     assert ("IMP-1", "2026-01-01", "sex", "male", 2.9) not in published      # 3 respondents: withheld
+    assert ("IMP-1", "2026-01-01", "sex", "female", 2.6) not in published    # total minus it gives the men's
     assert float(results[0].find("indicator/baseline").get("value")) == 2.5
     broken = xml.replace(b"<iati-identifier>XM-DAC-47066-CF-TEST</iati-identifier>", b"")
     with pytest.raises(IatiError, match="iati-identifier|reporting-org"):
@@ -355,9 +411,9 @@ def test_rows_are_as_high_as_their_wrapped_text(tracker):
     result, _ = tracker
     for language in ("en", "fr"):
         book = openpyxl.load_workbook(result.xlsx[language])
-        for sheet in book.worksheets[1:]:
+        text = TRACKER_TEXT[language]
+        for sheet in (book[text["levels"][level]] for level in ("impact", "outcome", "output")):
             headers = [cell.value for cell in sheet[1]]
-            text = TRACKER_TEXT[language]
             widths = {text[key]: width for key, width in COLUMNS}
             for row in sheet.iter_rows(min_row=2):
                 lines = max(wrapped_lines(cell.value, widths[header]) for header, cell in zip(headers, row)
@@ -370,3 +426,45 @@ def test_rows_are_as_high_as_their_wrapped_text(tracker):
         method = next(row for row in notes.iter_rows() if row[0].value == TRACKER_TEXT[language]["method_title"])
         assert notes.row_dimensions[method[0].row].height >= wrapped_lines(method[1].value, NOTES_WIDTHS[1]) * LINE_HEIGHT
         assert wrapped_lines(method[1].value, NOTES_WIDTHS[1]) > 1    # the method is a paragraph
+
+
+def test_every_target_stands_beside_its_actual(tracker):
+    """Periods, midline, endline and life of project: a milestone due is judged like a period,
+    one not yet due shows its progress without a status."""
+    result, _ = tracker
+    for language in ("en", "fr"):
+        text = TRACKER_TEXT[language]
+        sheet = sheet_rows(openpyxl.load_workbook(result.xlsx[language])[text["targets_sheet"]])
+        got = [(r[text["code"]].value, r[text["target_kind"]].value, r[text["target_value"]].value,
+                r[text["value_to_date"]].value, r[text["status"]].value) for r in sheet]
+        kinds, statuses = text["target_kinds"], text["statuses"]
+        q1 = "Q1 2026" if language == "en" else "T1 2026"
+        assert got == [
+            ("IMP-1", q1, 3.0, 2.7, statuses["off_track"]),              # 40% from the baseline
+            ("IMP-1", kinds["midline"], 2.9, 2.7, statuses["off_track"]),
+            ("IMP-1", kinds["endline"], 3.2, 2.7, text["not_due"]),
+            ("IMP-1", kinds["life_of_project"], 3.2, 2.7, text["not_due"]),
+            ("OP-1", kinds["midline"], 1100, 1019, statuses["on_track"]),
+        ]
+        not_due = next(r for r in sheet if r[text["target_kind"]].value == kinds["endline"])
+        assert not_due[text["status"]].fill.fgColor.rgb in (None, "00000000")       # no traffic light
+        html = result.html[language].read_text(encoding="utf-8")
+        assert 'data-target="midline"' in html and 'data-target="life_of_project"' in html
+        assert text["not_due"] in html and kinds["endline"] in html
+
+
+def test_the_by_period_view_puts_each_periods_target_beside_its_actual(tracker):
+    result, _ = tracker
+    for language in ("en", "fr"):
+        text = TRACKER_TEXT[language]
+        sheet = sheet_rows(openpyxl.load_workbook(result.xlsx[language])[text["by_period_sheet"]])
+        assert [r[text["code"]].value for r in sheet] == ["IMP-1", "OC-1", "OP-1", "OP-2"]   # framework order
+        op1 = next(r for r in sheet if r[text["code"]].value == "OP-1")
+        q1, q2 = ("Q1 2026", "Q2 2026") if language == "en" else ("T1 2026", "T2 2026")
+        assert op1[text["period_target"].format(period=q1)].value == 1000
+        assert op1[text["period_actual"].format(period=q1)].value == 899
+        assert op1[text["period_target"].format(period=q2)].value is None          # no target set
+        assert op1[text["period_actual"].format(period=q2)].value == 120
+        assert op1[text["cumulative"]].value == 1019 and op1[text["life_of_project_target"]].value == 2000
+        assert 'data-section="by_period"' in result.html[language].read_text(encoding="utf-8")
+
