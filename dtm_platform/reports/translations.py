@@ -384,6 +384,58 @@ def moment(value, language: str) -> str:
     return f"{day(value, language)} {value:%H:%M} UTC"
 
 
+# The indicator tracker's programme-oversight sections (reports/oversight.py): per section
+# key, {key}_title, {key}_sheet (31 characters at most) and {key}_note; column headers; the
+# values of status columns.
+OVERSIGHT_TEXT = {
+    "en": {
+        "empty": "Nothing to show.",
+        "timeline_title": "Workplan: planned and actual dates",
+        "timeline_sheet": "Workplan timeline",
+        "timeline_note": ("One row per activity and sub-prefecture of the workplan, late lines first. The actual end "
+                          "is the day the planned sessions were all delivered; slippage is the actual end minus the "
+                          "planned end in days (for a line not done past its end, the days since)."),
+        "activity_code": "Code",
+        "activity": "Activity",
+        "admin2": "Sub-prefecture",
+        "indicators_served": "Indicators served",
+        "planned_start": "Planned start",
+        "planned_end": "Planned end",
+        "actual_start": "Actual start",
+        "actual_end": "Actual end",
+        "sessions_delivered": "Sessions delivered",
+        "sessions_planned": "Sessions planned",
+        "end_slippage": "Slippage (days)",
+        "status": "Status",
+        "statuses": {"done": "Done", "on_track": "On track", "late": "Late", "not_started": "Not started",
+                     "not_in_workplan": "Not in the workplan"},
+    },
+    "fr": {
+        "empty": "Rien à signaler.",
+        "timeline_title": "Plan de travail : dates prévues et réelles",
+        "timeline_sheet": "Calendrier du plan de travail",
+        "timeline_note": ("Une ligne par activité et sous-préfecture du plan de travail, les lignes en retard "
+                          "d'abord. La fin réelle est le jour où toutes les séances prévues ont été réalisées ; le "
+                          "décalage est la fin réelle moins la fin prévue, en jours (pour une ligne non terminée "
+                          "après sa fin prévue, les jours écoulés depuis)."),
+        "activity_code": "Code",
+        "activity": "Activité",
+        "admin2": "Sous-préfecture",
+        "indicators_served": "Indicateurs servis",
+        "planned_start": "Début prévu",
+        "planned_end": "Fin prévue",
+        "actual_start": "Début réel",
+        "actual_end": "Fin réelle",
+        "sessions_delivered": "Séances réalisées",
+        "sessions_planned": "Séances prévues",
+        "end_slippage": "Décalage (jours)",
+        "status": "Statut",
+        "statuses": {"done": "Terminée", "on_track": "Dans les temps", "late": "En retard",
+                     "not_started": "Pas commencée", "not_in_workplan": "Hors plan de travail"},
+    },
+}
+
+
 # The site and locality profiles (reports/profiles.py): one A4 page per IDP site and per
 # sub-prefecture of the latest round.
 PROFILE_TEXT = {

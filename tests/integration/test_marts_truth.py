@@ -100,7 +100,7 @@ def test_the_build_materializes_the_new_marts_with_their_gates(build):
            "dtm_flow_survey_routes", "me_indicator_tracking", "me_beneficiaries_reached", "me_activity_progress",
            "me_pdm_results", "me_pdm_answers", "me_perception_scores", "me_perception_item_scores",
            "dq_submissions_daily", "dq_issue_resolution", "dtm_site_types_by_round", "dtm_flow_recent_weeks",
-           "dtm_flow_recent_points", "dtm_flow_recent_profiles"}
+           "dtm_flow_recent_points", "dtm_flow_recent_profiles", "me_activity_timeline"}
     assert new <= marts
     for mart in new:
         assert f"marts/{mart}" in outcome.materialized, mart
@@ -503,6 +503,49 @@ def test_activity_progress_equals_ground_truth(build):
         people[s.activity].update(p.person_id for p in s.participants)
     assert {a: r["participants"] for a, r in by_activity.items()} == {a: len(ids) for a, ids in people.items()}
     assert all(r["planned"] > 0 for r in mart)  # every activity delivered is in the workplan
+
+
+def test_activity_timeline_equals_ground_truth(build):
+    """The workplan's lines judged against the sessions the generator delivered: the seed's
+    staggered planned ends make lines whose sessions ran past them late or done late."""
+    import csv
+    _, forms, con, _ = build
+    as_of = con.execute("select distinct as_of_date from marts.me_activity_timeline").fetchall()
+    assert len(as_of) == 1
+    as_of = as_of[0][0]
+    dates = defaultdict(list)
+    for s in counted_sessions(con, forms):
+        dates[(s.activity, s.admin2)].append(s.activity_date)
+    seed = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "ref_workplan.csv"
+    expected = {}
+    for line in csv.DictReader(seed.open(encoding="utf-8")):
+        key = (line["activity_code"], line["admin2_pcode"])
+        start, end = date.fromisoformat(line["planned_start"]), date.fromisoformat(line["planned_end"])
+        planned, held = int(line["sessions_planned"]), sorted(dates.get(key, []))
+        actual_end = held[planned - 1] if len(held) >= planned else None
+        if actual_end:
+            status = "done"
+        elif not held and as_of <= start:
+            status = "not_started"
+        elif not held or as_of > end:
+            status = "late"
+        else:
+            status = "on_track"
+        expected[key] = {
+            "sessions_delivered": len(held), "actual_start": held[0] if held else None, "actual_end": actual_end,
+            "start_slippage_days": (held[0] - start).days if held else ((as_of - start).days if as_of > start else None),
+            "end_slippage_days": (actual_end - end).days if actual_end else ((as_of - end).days if as_of > end else None),
+            "timeline_status": status}
+    for key in set(dates) - set(expected):   # delivered outside the workplan
+        expected[key] = {"sessions_delivered": len(dates[key]), "actual_start": min(dates[key]), "actual_end": None,
+                         "start_slippage_days": None, "end_slippage_days": None, "timeline_status": "not_in_workplan"}
+    mart = {(r.pop("activity_code"), r.pop("admin2_pcode")): r for r in rows(con, """
+        select activity_code, admin2_pcode, sessions_delivered, actual_start, actual_end, start_slippage_days,
+               end_slippage_days, timeline_status from marts.me_activity_timeline""")}
+    assert mart == expected
+    statuses = Counter(r["timeline_status"] for r in expected.values())
+    assert statuses["late"] > 0 and statuses["done"] > 0   # the demo has both, so the sections show both
+    assert any(r["timeline_status"] == "done" and r["end_slippage_days"] > 0 for r in expected.values())
 
 
 def test_indicator_tracking_equals_ground_truth(build):
