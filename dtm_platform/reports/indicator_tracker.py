@@ -252,6 +252,8 @@ def _notes_sheet(sheet, data: dict, text: dict, language: str, generated: dateti
         (text["method_title"], text["method"]),
         (text["disclosure_title"], text["disclosure"].format(min=data["min_cell_count"])),
         (text["sheets"], text["indicators_sheet_note"]),
+        # each oversight sheet's note: what its rows are and how they are judged
+        *oversight.notes(data["oversight"], language),
     ]
     row = 3
     for label, value in lines:

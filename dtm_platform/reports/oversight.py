@@ -19,13 +19,13 @@ from dataclasses import dataclass
 
 import duckdb
 
-from dtm_platform.reports.translations import OVERSIGHT_TEXT, day, number
+from dtm_platform.reports.translations import OVERSIGHT_TEXT, day, number, period_label
 from dtm_platform.reports.translations import percent as percent_text
 from dtm_platform.reports.xlsx import Formats, row_height, write_text
 from dtm_platform.serving.disclosure import plan_for
 from dtm_platform.serving.marts import described
 
-FORMATS = ("text", "count", "share", "date", "days", "money", "status")
+FORMATS = ("text", "count", "share", "percent", "points", "date", "period", "days", "money", "status")
 # a status's tone: Excel's own "bad", "neutral" and "good" cell styles (background, font)
 TONES = {"bad": ("#FFC7CE", "#9C0006"), "neutral": ("#FFEB9C", "#9C5700"), "good": ("#C6EFCE", "#006100")}
 
@@ -35,7 +35,8 @@ class Column:
     name: str                 # the mart's column; for a localized one, the name before _en / _fr
     header: str               # its header's key in OVERSIGHT_TEXT
     width: float              # in the XLSX, in characters
-    format: str = "text"      # one of FORMATS; share: a 0-1 fraction shown as a percentage
+    format: str = "text"      # one of FORMATS; share: a 0-1 fraction shown as a percentage; percent:
+                              # already 0-100; points: percentage points; period: 2026-Q4 as Q4 2026
     localized: bool = False   # the mart has {name}_en and {name}_fr
 
     def __post_init__(self):
@@ -50,6 +51,7 @@ class Section:
     columns: tuple[Column, ...]
     order_by: str                             # SQL over the mart's columns: what needs attention first
     tones: dict[str, str] | None = None       # status value -> a key of TONES, for the status column
+    note_values: tuple[str, ...] = ()         # mart columns (the same on every row) the note names
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -75,6 +77,29 @@ SECTIONS: tuple[Section, ...] = (
                                          when 'not_in_workplan' then 3 else 4 end,
                     coalesce(end_slippage_days, start_slippage_days) desc nulls last, activity_code, admin2_name""",
         tones={"late": "bad", "on_track": "neutral", "done": "good"},
+    ),
+    Section(
+        key="budget",
+        mart="marts.me_budget_delivery",
+        columns=(
+            Column("budget_line", "budget_line", 9),
+            Column("budget_line", "budget_line_name", 26, localized=True),
+            Column("period", "period", 9, "period"),
+            Column("output_indicator_code", "output", 8),
+            Column("currency", "currency", 8),
+            Column("budget", "budget", 11, "money"),
+            Column("spent", "spent", 11, "money"),
+            Column("burn_rate", "burn_rate", 10, "share"),
+            Column("output_percent_achieved", "output_achieved", 11, "percent"),
+            Column("burn_delivery_gap_points", "gap_points", 10, "points"),
+            Column("spending_flag", "spending_flag", 16, "status"),
+        ),
+        # what the officer must explain first: spending out of step with delivery, overspending
+        order_by="""case spending_flag when 'ahead_of_delivery' then 0 when 'unbudgeted' then 1
+                                       when 'behind_delivery' then 2 else 3 end,
+                    is_overspent desc, period desc, budget_line""",
+        tones={"ahead_of_delivery": "bad", "unbudgeted": "bad", "behind_delivery": "neutral", "in_step": "good"},
+        note_values=("gap_threshold_points",),
     ),
 )
 
@@ -105,13 +130,15 @@ def cell_text(value, column: Column, language: str) -> str:
         return text["statuses"].get(value, value)
     if column.format == "date":
         return day(value, language)
-    if column.format == "share":
-        return percent_text(100 * value, language, 1)
-    if column.format in ("count", "days"):
-        return number(value, language)
-    if column.format == "money":
-        return number(value, language)
-    return str(value)
+    if column.format == "period":
+        return period_label(value, language)
+    if column.format in ("share", "percent"):
+        return percent_text(float(value) * (100 if column.format == "share" else 1), language, 1)
+    if column.format == "points":
+        return ("+" if value > 0 else "") + number(float(value), language, 1)
+    if column.format == "text":
+        return str(value)
+    return number(float(value), language)   # count, days, money: whole numbers
 
 
 def html_view(gathered: dict[str, list[dict]], language: str,
@@ -129,10 +156,24 @@ def html_view(gathered: dict[str, list[dict]], language: str,
                 cells.append({"text": cell_text(value, column, language), "format": column.format,
                               "colours": TONES.get(tone)})
             rows.append(cells)
-        views.append({"key": section.key, "title": text[f"{section.key}_title"], "note": text[f"{section.key}_note"],
+        views.append({"key": section.key, "title": text[f"{section.key}_title"],
+                      "note": note(section, gathered[section.key], language),
                       "headers": [{"text": text[c.header], "format": c.format} for c in section.columns],
                       "rows": rows, "empty": text["empty"]})
     return views
+
+
+def note(section: Section, rows: list[dict], language: str) -> str:
+    """The section's note, with the values it names (a threshold) from the mart."""
+    values = {name: number(float(rows[0][name]), language) if rows and rows[0][name] is not None else "–"
+              for name in section.note_values}
+    return OVERSIGHT_TEXT[language][f"{section.key}_note"].format(**values)
+
+
+def notes(gathered: dict[str, list[dict]], language: str,
+          sections: tuple[Section, ...] = SECTIONS) -> list[tuple[str, str]]:
+    """(title, note) of every section, for the workbook's notes sheet."""
+    return [(OVERSIGHT_TEXT[language][f"{s.key}_title"], note(s, gathered[s.key], language)) for s in sections]
 
 
 def write_sheets(workbook, gathered: dict[str, list[dict]], language: str, formats: Formats, header,
@@ -160,16 +201,17 @@ def _write_cell(sheet, row: int, col: int, value, column: Column, section: Secti
         sheet.write_blank(row, col, None, formats.get(**top))
     elif column.format == "text":
         write_text(sheet, row, col, value, formats, text_wrap=True, **top)
-    elif column.format == "status":
+    elif column.format in ("status", "period"):
         tone = TONES.get((section.tones or {}).get(value))
         fill = {"bg_color": tone[0], "font_color": tone[1]} if tone else {}
         write_text(sheet, row, col, cell_text(value, column, language), formats, **fill, **top)
     elif column.format == "date":
         sheet.write_datetime(row, col, value, formats.get(num_format="dd/mm/yyyy" if language == "fr" else "d mmm yyyy",
                                                           **top))
-    elif column.format == "share":
-        sheet.write_number(row, col, value, formats.get(num_format="0.0%", **top))
-    elif column.format == "money":
-        sheet.write_number(row, col, value, formats.get(num_format="#,##0", **top))
-    else:
-        sheet.write_number(row, col, value, formats.get(num_format="#,##0", **top))
+    elif column.format in ("share", "percent"):   # the cell holds the fraction, Excel shows the %
+        sheet.write_number(row, col, float(value) / (1 if column.format == "share" else 100),
+                           formats.get(num_format="0.0%", **top))
+    elif column.format == "points":
+        sheet.write_number(row, col, float(value), formats.get(num_format="+0.0;-0.0;0.0", **top))
+    else:   # count, days, money
+        sheet.write_number(row, col, float(value), formats.get(num_format="#,##0", **top))

@@ -407,8 +407,27 @@ OVERSIGHT_TEXT = {
         "sessions_planned": "Sessions planned",
         "end_slippage": "Slippage (days)",
         "status": "Status",
+        "budget_title": "Budget against delivery",
+        "budget_sheet": "Budget vs delivery",
+        "budget_note": ("Per budget line and period: what was spent (the finance system's exports, imported) against "
+                        "the budget, beside the % of its output's target achieved (counted as 100% beyond the "
+                        "target). A line is flagged when its burn rate runs ahead of delivery, or behind it, by more "
+                        "than {gap_threshold_points} percentage points. Lines to explain first."),
+        "budget_line": "Budget line",
+        "budget_line_name": "Line",
+        "period": "Period",
+        "output": "Output",
+        "currency": "Currency",
+        "budget": "Budget",
+        "spent": "Spent",
+        "burn_rate": "Burn rate",
+        "output_achieved": "Output achieved",
+        "gap_points": "Gap (points)",
+        "spending_flag": "Spending",
         "statuses": {"done": "Done", "on_track": "On track", "late": "Late", "not_started": "Not started",
-                     "not_in_workplan": "Not in the workplan"},
+                     "not_in_workplan": "Not in the workplan",
+                     "ahead_of_delivery": "Ahead of delivery", "behind_delivery": "Behind delivery",
+                     "in_step": "In step", "no_delivery_measure": "No output measure", "unbudgeted": "Not budgeted"},
     },
     "fr": {
         "empty": "Rien à signaler.",
@@ -430,8 +449,29 @@ OVERSIGHT_TEXT = {
         "sessions_planned": "Séances prévues",
         "end_slippage": "Décalage (jours)",
         "status": "Statut",
+        "budget_title": "Budget et réalisations",
+        "budget_sheet": "Budget et réalisations",
+        "budget_note": ("Par ligne budgétaire et période : les dépenses (exports du système financier, importés) "
+                        "rapportées au budget, à côté du pourcentage de la cible de son produit atteint (compté "
+                        "100 % au-delà de la cible). Une ligne est signalée quand son taux d'exécution devance les "
+                        "réalisations, ou reste en deçà, de plus de {gap_threshold_points} points de pourcentage. Les lignes à "
+                        "expliquer d'abord."),
+        "budget_line": "Ligne budgétaire",
+        "budget_line_name": "Ligne",
+        "period": "Période",
+        "output": "Produit",
+        "currency": "Devise",
+        "budget": "Budget",
+        "spent": "Dépensé",
+        "burn_rate": "Taux d'exécution",
+        "output_achieved": "Produit atteint",
+        "gap_points": "Écart (points)",
+        "spending_flag": "Dépenses",
         "statuses": {"done": "Terminée", "on_track": "Dans les temps", "late": "En retard",
-                     "not_started": "Pas commencée", "not_in_workplan": "Hors plan de travail"},
+                     "not_started": "Pas commencée", "not_in_workplan": "Hors plan de travail",
+                     "ahead_of_delivery": "En avance sur les réalisations",
+                     "behind_delivery": "En retard sur les réalisations", "in_step": "En phase",
+                     "no_delivery_measure": "Sans mesure de produit", "unbudgeted": "Non budgétisé"},
     },
 }
 

@@ -20,7 +20,7 @@ from dtm_platform.reports.iati import IatiActivity
 from dtm_platform.reports.indicator_tracker import (
     FIGURES_TABLE, STATUS_FILLS, build_indicator_tracker, status_of)
 from dtm_platform.reports.translations import OVERSIGHT_TEXT, TRACKER_TEXT
-from tests.unit.test_oversight import LINES, create_timeline
+from tests.unit.test_oversight import LINES, create_oversight_marts
 
 Q1 = ("2026-Q1", date(2026, 1, 1), date(2026, 3, 31))
 Q2 = ("2026-Q2", date(2026, 4, 1), date(2026, 6, 30))
@@ -147,7 +147,7 @@ def tracker(tmp_path_factory):
             percent_achieved_to_date double)""")
         con.executemany("insert into marts.me_indicator_targets_vs_actuals values "
                         f"({', '.join('?' * len(TARGETS[0]))})", [list(t.values()) for t in reversed(TARGETS)])
-        create_timeline(con, LINES)
+        create_oversight_marts(con)
     result = build_indicator_tracker(warehouse, home / "reports", min_cell_count=5, generated=GENERATED,
                                      iati=IatiActivity("XM-DAC-47066-CF-TEST", "XM-DAC-47066", "IOM"))
     return result, warehouse
@@ -178,7 +178,7 @@ def test_a_sheet_per_level_with_the_marts_rows_and_figures(tracker):
     text = TRACKER_TEXT["en"]
     book = openpyxl.load_workbook(result.xlsx["en"])
     assert book.sheetnames == ["Notes", "Impact", "Outcome", "Output", "Targets vs actuals", "By period",
-                               "Workplan timeline"]
+                               "Workplan timeline", "Budget vs delivery"]
     for level, name in text["levels"].items():
         expected = [r for r in ROWS if r["level"] == level]
         got = sheet_rows(book[name])
@@ -484,5 +484,5 @@ def test_the_workplan_timeline_follows_the_indicators_late_lines_first(tracker):
         statuses = re.findall(r'<span class="status"[^>]*>([^<]+)</span>', section)
         assert statuses == [text["statuses"][s] for s in ("late", "late", "late", "on_track", "done")]
         book = openpyxl.load_workbook(result.xlsx[language])
-        assert book.sheetnames[-1] == text["timeline_sheet"]
+        assert book.sheetnames[-2:] == [text["timeline_sheet"], text["budget_sheet"]]
         assert book[text["timeline_sheet"]].max_row == 1 + len(LINES)

@@ -48,18 +48,55 @@ LINES = [
 
 
 def create_timeline(con: duckdb.DuckDBPyConnection, lines: list[dict]) -> None:
+    create_table(con, "marts.me_activity_timeline", TIMELINE_COLUMNS, lines)
+
+
+BUDGET_COLUMNS = {
+    "budget_line": "varchar", "budget_line_en": "varchar", "budget_line_fr": "varchar", "activity_code": "varchar",
+    "output_indicator_code": "varchar", "currency": "varchar", "period": "varchar", "period_start": "date",
+    "period_end": "date", "budget": "double", "spent": "decimal(18,2)", "payments": "bigint", "burn_rate": "double",
+    "budget_to_date": "double", "spent_to_date": "decimal(18,2)", "burn_rate_to_date": "double",
+    "is_overspent": "boolean", "output_percent_achieved": "double", "burn_delivery_gap_points": "double",
+    "spending_flag": "varchar", "gap_threshold_points": "double"}
+
+
+def budget_line(code, period, flag, *, budget, spent, achieved, overspent=False):
+    gap = None if achieved is None else round(100 * spent / budget - min(achieved, 100), 1)
+    return {"budget_line": code, "budget_line_en": f"Line {code}", "budget_line_fr": f"Ligne {code}",
+            "activity_code": "ACT-1.1", "output_indicator_code": "OP-2", "currency": "USD", "period": period,
+            "period_start": None, "period_end": None, "budget": budget, "spent": spent, "payments": 3,
+            "burn_rate": round(spent / budget, 4), "budget_to_date": budget, "spent_to_date": spent,
+            "burn_rate_to_date": round(spent / budget, 4), "is_overspent": overspent,
+            "output_percent_achieved": achieved, "burn_delivery_gap_points": gap, "spending_flag": flag,
+            "gap_threshold_points": 20.0}
+
+
+BUDGET = [
+    budget_line("BL-1.1", "2026-Q2", "in_step", budget=1000, spent=900, achieved=95),
+    budget_line("BL-2.1", "2026-Q3", "behind_delivery", budget=1000, spent=350, achieved=128),
+    budget_line("BL-1.2", "2026-Q3", "ahead_of_delivery", budget=1000, spent=1300, achieved=100, overspent=True),
+    budget_line("BL-9.1", "2026-Q3", "no_delivery_measure", budget=500, spent=450, achieved=None),
+]
+
+
+def create_table(con, name: str, columns: dict, rows: list[dict]) -> None:
     con.execute("create schema if not exists marts")
-    con.execute("create table marts.me_activity_timeline ("
-                + ", ".join(f"{name} {kind}" for name, kind in TIMELINE_COLUMNS.items()) + ")")
-    if lines:
-        con.executemany(f"insert into marts.me_activity_timeline values ({', '.join('?' * len(TIMELINE_COLUMNS))})",
-                        [[r[c] for c in TIMELINE_COLUMNS] for r in lines])
+    con.execute(f"create table {name} (" + ", ".join(f"{c} {kind}" for c, kind in columns.items()) + ")")
+    if rows:
+        con.executemany(f"insert into {name} values ({', '.join('?' * len(columns))})",
+                        [[r[c] for c in columns] for r in rows])
+
+
+def create_oversight_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """Every section's mart, with the rows of this module."""
+    create_timeline(con, LINES)
+    create_table(con, "marts.me_budget_delivery", BUDGET_COLUMNS, BUDGET)
 
 
 @pytest.fixture()
 def gathered():
     with duckdb.connect(":memory:") as con:
-        create_timeline(con, LINES)
+        create_oversight_marts(con)
         return oversight.gather(con, min_cell_count=5)
 
 
@@ -95,7 +132,7 @@ def test_the_sheet_names_statuses_in_the_language_and_colours_them(gathered, lan
 def test_the_tracker_carries_the_section_in_both_languages(gathered):
     for language in ("en", "fr"):
         views = oversight.html_view(gathered, language)
-        assert [v["key"] for v in views] == ["timeline"]
+        assert [v["key"] for v in views] == ["timeline", "budget"]
         view = views[0]
         assert view["title"] == OVERSIGHT_TEXT[language]["timeline_title"]
         assert [cell["text"] for cell in view["rows"][0]][-1] == OVERSIGHT_TEXT[language]["statuses"]["late"]
@@ -106,8 +143,8 @@ def test_the_tracker_carries_the_section_in_both_languages(gathered):
 def test_an_empty_section_says_so():
     with duckdb.connect(":memory:") as con:
         create_timeline(con, [])
-        gathered = oversight.gather(con, min_cell_count=5)
-    view = oversight.html_view(gathered, "fr")[0]
+        gathered = oversight.gather(con, min_cell_count=5, sections=oversight.SECTIONS[:1])
+    view = oversight.html_view(gathered, "fr", sections=oversight.SECTIONS[:1])[0]
     assert view["rows"] == [] and view["empty"] == OVERSIGHT_TEXT["fr"]["empty"]
 
 
@@ -124,3 +161,19 @@ def test_every_section_has_its_texts_in_both_languages():
                 assert status in text["statuses"]
     assert OVERSIGHT_TEXT["en"].keys() == OVERSIGHT_TEXT["fr"].keys()
 
+
+
+def test_budget_lines_to_explain_come_first_with_the_threshold_in_the_note(gathered):
+    assert [(r["budget_line"], r["spending_flag"]) for r in gathered["budget"]] == [
+        ("BL-1.2", "ahead_of_delivery"), ("BL-2.1", "behind_delivery"), ("BL-9.1", "no_delivery_measure"),
+        ("BL-1.1", "in_step")]
+    for language, period, gap, burn in (("en", "Q3 2026", "+30.0", "130.0%"), ("fr", "T3 2026", "+30,0", "130,0\u202f%")):
+        view = oversight.html_view(gathered, language)[1]
+        assert ("by more than 20 percentage points" if language == "en" else "de plus de 20 points") in view["note"]
+        first = {h["text"]: c["text"] for h, c in zip(view["headers"], view["rows"][0])}
+        text = OVERSIGHT_TEXT[language]
+        assert first[text["period"]] == period and first[text["gap_points"]] == gap
+        assert first[text["burn_rate"]] == burn
+        assert first[text["spending_flag"]] == text["statuses"]["ahead_of_delivery"]
+        assert view["rows"][0][-1]["colours"] == oversight.TONES["bad"]
+        assert first[text["budget_line_name"]] == ("Line BL-1.2" if language == "en" else "Ligne BL-1.2")
