@@ -1,4 +1,4 @@
-"""The ``dtm`` command: demo, mock-server, dev, forms check, forms add, cleaning import."""
+"""The ``dtm`` command: demo, mock-server, dev, forms check, forms add, cleaning import, finance import."""
 
 from __future__ import annotations
 
@@ -31,10 +31,18 @@ def main(argv: list[str] | None = None) -> int:
         "import", help="import returned verification workbooks into the cleaning log (applied by the next build)")
     imports.add_argument("files", nargs="+", help="the returned XLSX workbooks")
     imports.add_argument("--by", default=None, help="who imports (default: this account)")
+    finance = commands.add_parser("finance", help="the programme's expenditures")
+    finance_commands = finance.add_subparsers(dest="finance_command", required=True)
+    expenditures = finance_commands.add_parser(
+        "import", help="import the finance system's expenditure exports (CSV or XLSX; the next build uses them)")
+    expenditures.add_argument("files", nargs="+", help="the exports")
+    expenditures.add_argument("--by", default=None, help="who imports (default: this account)")
     args = parser.parse_args(argv)
 
     if args.command == "cleaning":
         return _cleaning_import(args.files, args.by)
+    if args.command == "finance":
+        return _finance_import(args.files, args.by)
     if args.command == "forms":
         return _forms_check() if args.forms_command == "check" else _forms_add(args.uid, args.append)
 
@@ -50,7 +58,6 @@ def _cleaning_import(files: list[str], by: str | None) -> int:
     """Each file checked and imported now; while a build holds the warehouse, put in the
     drop folder instead, for the next build to import."""
     import getpass
-    import shutil
     from datetime import datetime, timezone
     from pathlib import Path
 
@@ -75,12 +82,8 @@ def _cleaning_import(files: list[str], by: str | None) -> int:
             status = 2
             continue
         except duckdb.IOException:  # a build is writing the warehouse (one writer at a time)
-            inbox = settings.cleaning_dir / INBOX
-            inbox.mkdir(parents=True, exist_ok=True)
-            partial = inbox / f".{source.name}.part"   # hidden until whole: the sensor never reads half a file
-            shutil.copy2(source, partial)
-            os.replace(partial, inbox / source.name)
-            print(f"{source.name}: a build is using the warehouse; copied to {inbox}, the next build imports it")
+            print(f"{source.name}: a build is using the warehouse; copied to "
+                  f"{_drop(source, settings.cleaning_dir / INBOX)}, the next build imports it")
             continue
         print(outcome.summary())
         for row in outcome.rows:
@@ -88,6 +91,54 @@ def _cleaning_import(files: list[str], by: str | None) -> int:
                 print(f"  row {row.row}: {row.reason}")
         status = status or (2 if outcome.count(REJECTED) else 0)
     return status
+
+
+def _finance_import(files: list[str], by: str | None) -> int:
+    """Each export checked and imported now; while a build holds the warehouse, put in the
+    drop folder instead, for the next build to import."""
+    import getpass
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    import duckdb
+
+    from dtm_platform.defs.finance import INBOX
+    from dtm_platform.finance.expenditures import REJECTED, import_expenditures
+    from dtm_platform.transform.project import DBT_PROJECT_DIR
+
+    settings = load_settings()
+    status = 0
+    for name in files:
+        source = Path(name)
+        if not source.is_file():
+            print(f"{source}: no such file", file=sys.stderr)
+            status = 1
+            continue
+        try:
+            outcome = import_expenditures(source, warehouse=settings.warehouse_path, finance_dir=settings.finance_dir,
+                                          seeds_dir=DBT_PROJECT_DIR / "seeds", imported_by=by or getpass.getuser(),
+                                          now=datetime.now(timezone.utc))
+        except duckdb.IOException:  # a build is writing the warehouse (one writer at a time)
+            print(f"{source.name}: a build is using the warehouse; copied to "
+                  f"{_drop(source, settings.finance_dir / INBOX)}, the next build imports it")
+            continue
+        print(outcome.summary())
+        for row in outcome.rows:
+            if row.outcome == REJECTED:
+                print(f"  row {row.row}: {row.reason}")
+        status = status or (2 if outcome.count(REJECTED) else 0)
+    return status
+
+
+def _drop(source, inbox):
+    """A copy of ``source`` in a drop folder, hidden until whole (the build never reads half a file)."""
+    import shutil
+
+    inbox.mkdir(parents=True, exist_ok=True)
+    partial = inbox / f".{source.name}.part"
+    shutil.copy2(source, partial)
+    os.replace(partial, inbox / source.name)
+    return inbox
 
 
 def _forms_check() -> int:

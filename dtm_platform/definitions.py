@@ -6,6 +6,7 @@ import dagster as dg
 
 from dtm_platform.defs.automation import build_automation_defs, with_automation
 from dtm_platform.defs.cleaning import build_cleaning_defs
+from dtm_platform.defs.finance import build_finance_defs
 from dtm_platform.defs.forms import build_form_defs
 from dtm_platform.defs.ingestion import build_ingestion_defs
 from dtm_platform.defs.jobs import build_job_defs
@@ -24,7 +25,7 @@ def build_definitions() -> dg.Definitions:
     ingestion = build_ingestion_defs(forms)
     transform = _with_row_counts(build_transform_defs(forms))
     built = dg.Definitions.merge(ingestion, transform, build_form_defs(forms), build_report_defs(),
-                                 build_cleaning_defs())
+                                 build_cleaning_defs(), build_finance_defs())
     # Serving depends on every mart asset there is, whatever dbt models exist.
     mart_keys = [key for asset in built.assets or [] for key in asset.keys if key.path[0] == "marts"]
     assets = with_automation(dg.Definitions.merge(built, build_serving_defs(mart_keys)), settings)

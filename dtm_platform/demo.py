@@ -2,18 +2,24 @@
 
 Starts the mock server, materializes every asset with every check in the Dagster instance
 under DTM_HOME (so ``make dev`` shows the run afterwards), stops the server and prints
-what was built.
+what was built. On a home's first build, the demo's finance export (finance/synthetic.py)
+is dropped in the finance inbox, as the finance unit would.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 
 import dagster as dg
 
+from dtm_platform.defs.finance import INBOX as FINANCE_INBOX
 from dtm_platform.defs.jobs import FULL_BUILD
+from dtm_platform.drop_folder import SETTLE_SECONDS
+from dtm_platform.finance import synthetic as finance_export
+from dtm_platform.finance.expenditures import IMPORTED_DIR
 from dtm_platform.instance import prepare_dagster_home
 from dtm_platform.kobo.mock.server import MockKoboServer
 from dtm_platform.settings import load_settings
@@ -40,6 +46,7 @@ def run_full_build(bad_batch: int = 0, forms: list | None = None) -> DemoOutcome
     what happened."""
     settings = load_settings()
     prepare_dagster_home(settings)
+    drop_demo_finance_export(settings)
     with MockKoboServer(token=settings.kobo_token, forms=forms, seed=settings.mock_seed,
                         localities_per_admin2=settings.mock_localities_per_admin2,
                         bad_batch=bad_batch) as server:
@@ -79,6 +86,21 @@ def run_full_build(bad_batch: int = 0, forms: list | None = None) -> DemoOutcome
     all_assets = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
     outcome.not_built = sorted(all_assets - set(outcome.materialized))
     return outcome
+
+
+def drop_demo_finance_export(settings) -> None:
+    """The demo's finance export in the finance inbox, once per home (while nothing was ever
+    imported), dated back past the drop folder's settling wait so that this build imports it."""
+    if (settings.finance_dir / IMPORTED_DIR).exists():
+        return
+    from dtm_platform.transform.project import DBT_PROJECT_DIR
+
+    inbox = settings.finance_dir / FINANCE_INBOX
+    inbox.mkdir(parents=True, exist_ok=True)
+    export = inbox / "export_finance_demo.xlsx"
+    export.write_bytes(finance_export.build(DBT_PROJECT_DIR / "seeds", settings.mock_seed).xlsx_bytes())
+    settled = time.time() - 6 * SETTLE_SECONDS
+    os.utime(export, (settled, settled))
 
 
 def rows_per_layer(warehouse) -> dict[str, dict[str, int]]:

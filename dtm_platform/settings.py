@@ -142,6 +142,11 @@ class Settings:
         return self.home / "cleaning"
 
     @property
+    def finance_dir(self) -> Path:
+        """Finance exports in (inbox), the expenditure ledger, rejection reports."""
+        return self.home / "finance"
+
+    @property
     def dagster_home(self) -> Path:
         return self.home / "dagster"
 

@@ -2,8 +2,6 @@
 the cleaning log, and each team's verification workbook written after the marts."""
 
 import getpass
-import time
-import zipfile
 from datetime import datetime, timezone
 
 import dagster as dg
@@ -13,6 +11,7 @@ from dtm_platform.cleaning.answers import (ACCEPTED, DUPLICATE, REJECTED, UNANSW
 from dtm_platform.cleaning.enumerators import write_enumerator_pages
 from dtm_platform.cleaning.workbooks import QUEUE, write_verification_workbooks
 from dtm_platform.defs.automation import TRIGGER_TAG
+from dtm_platform.drop_folder import waiting_files
 from dtm_platform.settings import load_settings
 from dtm_platform.warehouse import connect_duckdb
 
@@ -129,28 +128,9 @@ def enumerator_view(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     })
 
 
-# A file may still be being copied into the drop folder (a shared drive, a slow USB key):
-# it waits for a later tick rather than be read half-written and refused. Changed in the
-# last SETTLE_SECONDS, it is being written; older but not yet a whole XLSX (zip) archive,
-# it may be a copy that kept its source's time, until UNFINISHED_SECONDS: then it is
-# imported, and refused with its reason if it is no workbook.
-SETTLE_SECONDS = 10
-UNFINISHED_SECONDS = 600
-
-
 def inbox_files(settings, now: float | None = None) -> list:
-    """The returned workbooks waiting in the drop folder, whole (not hidden files, not
-    Excel's lock files, not a file still being copied)."""
-    inbox = settings.cleaning_dir / INBOX
-    if not inbox.is_dir():
-        return []
-    now = time.time() if now is None else now
-    return sorted(p for p in inbox.iterdir()
-                  if p.is_file() and not p.name.startswith((".", "~$")) and _whole(p, now - p.stat().st_mtime))
-
-
-def _whole(path, age: float) -> bool:
-    return age >= SETTLE_SECONDS and (zipfile.is_zipfile(path) or age >= UNFINISHED_SECONDS)
+    """The returned workbooks waiting in the drop folder, whole (drop_folder.py)."""
+    return waiting_files(settings.cleaning_dir / INBOX, now)
 
 
 IMPORT_JOB = "import_cleaning_answers"

@@ -3,6 +3,7 @@ only from data that passed."""
 
 import dagster as dg
 
+from dtm_platform.reports import oversight
 from dtm_platform.reports.iati import IatiActivity
 from dtm_platform.reports.indicator_tracker import AMBER_FROM, GREEN_FROM, build_indicator_tracker
 from dtm_platform.reports.pdf import find_chromium
@@ -58,16 +59,19 @@ def dtm_situation_report(context: dg.AssetExecutionContext) -> dg.MaterializeRes
 
 @dg.asset(
     key=dg.AssetKey(["reports", "me_indicator_tracker"]),
-    deps=[dg.AssetKey(["marts", "me_indicator_tracking"]), dg.AssetKey(["marts", "me_indicator_targets_vs_actuals"])],
+    deps=[dg.AssetKey(["marts", "me_indicator_tracking"]), dg.AssetKey(["marts", "me_indicator_targets_vs_actuals"]),
+          *(dg.AssetKey(section.mart.split(".")) for section in oversight.SECTIONS)],
     group_name="reports",
     kinds={"xlsx", "html", "duckdb"},
     owners=[OWNER],
-    code_version="3",  # 2: % achieved from the baseline, pro-rating, the IATI results file; 3: targets vs actuals, by period
+    code_version="4",  # 2: % achieved from the baseline, pro-rating, the IATI results file; 3: targets vs actuals,
+                       # by period; 4: the programme-oversight sections (reports/oversight.py)
     description="M&E indicator performance tracker of the community stabilization programme, in English "
                 "and French: a donor-ready XLSX (notes sheet, then one sheet per results-framework level with "
                 "every indicator, period and disaggregation; % achieved in traffic-light fills: on track "
                 f">= {GREEN_FROM:.0f}%, behind {AMBER_FROM:.0f}-{GREEN_FROM:.0f}%, off track < {AMBER_FROM:.0f}%) "
-                "then every target beside its actual (periods, midline, endline, life of project) and a by-period sheet; "
+                "then every target beside its actual (periods, midline, endline, life of project), a by-period sheet "
+                "and the programme-oversight sections (the workplan's timeline, late lines first); "
                 "and a self-contained HTML summary of progress against targets in the reporting period; "
                 "the results as an IATI 2.03 activity file (me_results_iati.xml), validated against the IATI "
                 "schema before it is written. "

@@ -31,6 +31,7 @@ from dtm_platform.reports.charts import progress_chart
 from dtm_platform.reports.files import write_atomically
 from dtm_platform.reports.xlsx import WORKBOOK_OPTIONS, Formats, row_height, write_text
 from dtm_platform.reports.iati import IatiActivity, results_xml
+from dtm_platform.reports import oversight
 from dtm_platform.reports.translations import LANGUAGES, TRACKER_TEXT, day, moment, number, period_label
 from dtm_platform.reports.translations import percent as percent_text
 from dtm_platform.serving.disclosure import plan_for
@@ -150,7 +151,8 @@ def gather(con: duckdb.DuckDBPyConnection, min_cell_count: int = 5) -> dict:
     period = [p for p in periods if p["period"] in measured or not measured][-1]
     summary = [r for r in rows if r["disaggregation"] == "total" and r["period"] == period["period"]]
     return {"rows": rows, "periods": periods, "period": period, "summary": summary,
-            "targets": _targets(con, rows), "min_cell_count": min_cell_count}
+            "targets": _targets(con, rows), "min_cell_count": min_cell_count,
+            "oversight": oversight.gather(con, min_cell_count)}
 
 
 def _targets(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> list[dict]:
@@ -218,6 +220,7 @@ def workbook_bytes(data: dict, language: str, generated: datetime) -> bytes:
         _level_sheet(workbook.add_worksheet(text["levels"][level]), rows, text, language, data, formats)
     _targets_sheet(workbook.add_worksheet(text["targets_sheet"]), data["targets"], text, language, formats)
     _by_period_sheet(workbook.add_worksheet(text["by_period_sheet"]), data, text, language, formats)
+    oversight.write_sheets(workbook, data["oversight"], language, formats, _header)
     workbook.close()
     return buffer.getvalue()
 
@@ -249,6 +252,8 @@ def _notes_sheet(sheet, data: dict, text: dict, language: str, generated: dateti
         (text["method_title"], text["method"]),
         (text["disclosure_title"], text["disclosure"].format(min=data["min_cell_count"])),
         (text["sheets"], text["indicators_sheet_note"]),
+        # each oversight sheet's note: what its rows are and how they are judged
+        *oversight.notes(data["oversight"], language),
     ]
     row = 3
     for label, value in lines:
@@ -460,6 +465,7 @@ def render(data: dict, language: str, generated: datetime) -> str:
                      "status_label": text["not_due"] if t["status"] == "not_due" else text["statuses"][t["status"]]}
                     for t in data["targets"] if t["target_type"] != "period"],
         by_period=_by_period_view(data, language),
+        oversight=oversight.html_view(data["oversight"], language),
         disclosure=text["disclosure"].format(min=data["min_cell_count"]),
     )
 

@@ -384,6 +384,98 @@ def moment(value, language: str) -> str:
     return f"{day(value, language)} {value:%H:%M} UTC"
 
 
+# The indicator tracker's programme-oversight sections (reports/oversight.py): per section
+# key, {key}_title, {key}_sheet (31 characters at most) and {key}_note; column headers; the
+# values of status columns.
+OVERSIGHT_TEXT = {
+    "en": {
+        "empty": "Nothing to show.",
+        "timeline_title": "Workplan: planned and actual dates",
+        "timeline_sheet": "Workplan timeline",
+        "timeline_note": ("One row per activity and sub-prefecture of the workplan, late lines first. The actual end "
+                          "is the day the planned sessions were all delivered; slippage is the actual end minus the "
+                          "planned end in days (for a line not done past its end, the days since)."),
+        "activity_code": "Code",
+        "activity": "Activity",
+        "admin2": "Sub-prefecture",
+        "indicators_served": "Indicators served",
+        "planned_start": "Planned start",
+        "planned_end": "Planned end",
+        "actual_start": "Actual start",
+        "actual_end": "Actual end",
+        "sessions_delivered": "Sessions delivered",
+        "sessions_planned": "Sessions planned",
+        "end_slippage": "Slippage (days)",
+        "status": "Status",
+        "budget_title": "Budget against delivery",
+        "budget_sheet": "Budget vs delivery",
+        "budget_note": ("Per budget line and period: what was spent (the finance system's exports, imported) against "
+                        "the budget, beside the % of its output's target achieved (counted as 100% beyond the "
+                        "target). A line is flagged when its burn rate runs ahead of delivery, or behind it, by more "
+                        "than {gap_threshold_points} percentage points. Lines to explain first."),
+        "budget_line": "Budget line",
+        "budget_line_name": "Line",
+        "period": "Period",
+        "output": "Output",
+        "currency": "Currency",
+        "budget": "Budget",
+        "spent": "Spent",
+        "burn_rate": "Burn rate",
+        "output_achieved": "Output achieved",
+        "gap_points": "Gap (points)",
+        "spending_flag": "Spending",
+        "statuses": {"done": "Done", "on_track": "On track", "late": "Late", "not_started": "Not started",
+                     "not_in_workplan": "Not in the workplan",
+                     "ahead_of_delivery": "Ahead of delivery", "behind_delivery": "Behind delivery",
+                     "in_step": "In step", "no_delivery_measure": "No output measure", "unbudgeted": "Not budgeted"},
+    },
+    "fr": {
+        "empty": "Rien à signaler.",
+        "timeline_title": "Plan de travail : dates prévues et réelles",
+        "timeline_sheet": "Calendrier du plan de travail",
+        "timeline_note": ("Une ligne par activité et sous-préfecture du plan de travail, les lignes en retard "
+                          "d'abord. La fin réelle est le jour où toutes les séances prévues ont été réalisées ; le "
+                          "décalage est la fin réelle moins la fin prévue, en jours (pour une ligne non terminée "
+                          "après sa fin prévue, les jours écoulés depuis)."),
+        "activity_code": "Code",
+        "activity": "Activité",
+        "admin2": "Sous-préfecture",
+        "indicators_served": "Indicateurs servis",
+        "planned_start": "Début prévu",
+        "planned_end": "Fin prévue",
+        "actual_start": "Début réel",
+        "actual_end": "Fin réelle",
+        "sessions_delivered": "Séances réalisées",
+        "sessions_planned": "Séances prévues",
+        "end_slippage": "Décalage (jours)",
+        "status": "Statut",
+        "budget_title": "Budget et réalisations",
+        "budget_sheet": "Budget et réalisations",
+        "budget_note": ("Par ligne budgétaire et période : les dépenses (exports du système financier, importés) "
+                        "rapportées au budget, à côté du pourcentage de la cible de son produit atteint (compté "
+                        "100 % au-delà de la cible). Une ligne est signalée quand son taux d'exécution devance les "
+                        "réalisations, ou reste en deçà, de plus de {gap_threshold_points} points de pourcentage. Les lignes à "
+                        "expliquer d'abord."),
+        "budget_line": "Ligne budgétaire",
+        "budget_line_name": "Ligne",
+        "period": "Période",
+        "output": "Produit",
+        "currency": "Devise",
+        "budget": "Budget",
+        "spent": "Dépensé",
+        "burn_rate": "Taux d'exécution",
+        "output_achieved": "Produit atteint",
+        "gap_points": "Écart (points)",
+        "spending_flag": "Dépenses",
+        "statuses": {"done": "Terminée", "on_track": "Dans les temps", "late": "En retard",
+                     "not_started": "Pas commencée", "not_in_workplan": "Hors plan de travail",
+                     "ahead_of_delivery": "En avance sur les réalisations",
+                     "behind_delivery": "En retard sur les réalisations", "in_step": "En phase",
+                     "no_delivery_measure": "Sans mesure de produit", "unbudgeted": "Non budgétisé"},
+    },
+}
+
+
 # The site and locality profiles (reports/profiles.py): one A4 page per IDP site and per
 # sub-prefecture of the latest round.
 PROFILE_TEXT = {

@@ -15,6 +15,8 @@ import yaml
 from dagster_dbt import DbtProject
 
 from dtm_platform.cleaning.ledger import ensure_ledger, ledger_path
+from dtm_platform.finance.expenditures import LEDGER_FILE as EXPENDITURE_LEDGER
+from dtm_platform.finance.expenditures import ensure_ledger as ensure_expenditure_ledger
 from dtm_platform.kobo.kinds import kind_fields
 from dtm_platform.kobo.registry import FormEntry
 from dtm_platform.quality.logical_checks import load_logical_checks
@@ -78,15 +80,18 @@ def prepare_dbt_environment(settings: Settings, forms: list[FormEntry]) -> None:
     settings.home.mkdir(parents=True, exist_ok=True)
     os.environ["DTM_WAREHOUSE_PATH"] = str(settings.warehouse_path)
     os.environ["DTM_CLEANING_LOG_PATH"] = str(ensure_ledger(ledger_path(settings.cleaning_dir)))
+    os.environ["DTM_EXPENDITURE_LEDGER_PATH"] = str(ensure_expenditure_ledger(settings.finance_dir / EXPENDITURE_LEDGER))
     os.environ.update(dbt_registry_environment(forms))
 
 
 def dbt_subprocess_environment(forms: list[FormEntry], warehouse: Path) -> dict[str, str]:
     """The environment for running dbt by hand on ``warehouse`` (tests, benchmarks): this
-    process's, with the warehouse path, the cleaning-log ledger of the home it lies in and
+    process's, with the warehouse path, the cleaning-log and expenditure ledgers of the home it lies in and
     the registry's generated files."""
     ledger = ensure_ledger(ledger_path(warehouse.parent / "cleaning"))
+    expenditures = ensure_expenditure_ledger(warehouse.parent / "finance" / EXPENDITURE_LEDGER)
     return {**os.environ, "DTM_WAREHOUSE_PATH": str(warehouse), "DTM_CLEANING_LOG_PATH": str(ledger),
+            "DTM_EXPENDITURE_LEDGER_PATH": str(expenditures),
             **dbt_registry_environment(forms)}
 
 
@@ -189,7 +194,8 @@ def invocation_target(project: DbtProject, name: str, vars_json: str) -> Path:
     key = hashlib.sha256(json.dumps([vars_json, os.environ.get("DTM_WAREHOUSE_PATH", ""),
                                      os.environ.get("DTM_DUCKDB_MEMORY_LIMIT", ""),
                                      os.environ.get("DTM_DBT_REGISTRY_DIR", ""),
-                                     os.environ.get("DTM_CLEANING_LOG_PATH", "")]).encode()).hexdigest()[:16]
+                                     os.environ.get("DTM_CLEANING_LOG_PATH", ""),
+                                     os.environ.get("DTM_EXPENDITURE_LEDGER_PATH", "")]).encode()).hexdigest()[:16]
     # where dbt and dagster-dbt put target folders (DBT_TARGET_PATH moves them), relative to the project
     targets = project.project_dir / Path(os.environ.get("DBT_TARGET_PATH") or project.target_path)
     cached = targets / "partial_parse" / f"{key}.msgpack"

@@ -105,7 +105,8 @@ def test_the_build_materializes_the_new_marts_with_their_gates(build):
            "dtm_flow_survey_routes", "me_indicator_tracking", "me_beneficiaries_reached", "me_activity_progress",
            "me_pdm_results", "me_pdm_answers", "me_perception_scores", "me_perception_item_scores",
            "dq_submissions_daily", "dq_issue_resolution", "dtm_site_types_by_round", "dtm_flow_recent_weeks",
-           "dtm_flow_recent_points", "dtm_flow_recent_profiles"}
+           "dtm_flow_recent_points", "dtm_flow_recent_profiles", "me_activity_timeline",
+           "me_budget_delivery"}
     assert new <= marts
     for mart in new:
         assert f"marts/{mart}" in outcome.materialized, mart
@@ -508,6 +509,80 @@ def test_activity_progress_equals_ground_truth(build):
         people[s.activity].update(p.person_id for p in s.participants)
     assert {a: r["participants"] for a, r in by_activity.items()} == {a: len(ids) for a, ids in people.items()}
     assert all(r["planned"] > 0 for r in mart)  # every activity delivered is in the workplan
+
+
+def test_activity_timeline_equals_ground_truth(build):
+    """The workplan's lines judged against the sessions the generator delivered: the seed's
+    staggered planned ends make lines whose sessions ran past them late or done late."""
+    import csv
+    _, forms, con, _ = build
+    as_of = con.execute("select distinct as_of_date from marts.me_activity_timeline").fetchall()
+    assert len(as_of) == 1
+    as_of = as_of[0][0]
+    dates = defaultdict(list)
+    for s in counted_sessions(con, forms):
+        dates[(s.activity, s.admin2)].append(s.activity_date)
+    seed = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "ref_workplan.csv"
+    expected = {}
+    for line in csv.DictReader(seed.open(encoding="utf-8")):
+        key = (line["activity_code"], line["admin2_pcode"])
+        start, end = date.fromisoformat(line["planned_start"]), date.fromisoformat(line["planned_end"])
+        planned, held = int(line["sessions_planned"]), sorted(dates.get(key, []))
+        actual_end = held[planned - 1] if len(held) >= planned else None
+        if actual_end:
+            status = "done"
+        elif not held and as_of <= start:
+            status = "not_started"
+        elif not held or as_of > end:
+            status = "late"
+        else:
+            status = "on_track"
+        expected[key] = {
+            "sessions_delivered": len(held), "actual_start": held[0] if held else None, "actual_end": actual_end,
+            "start_slippage_days": (held[0] - start).days if held else ((as_of - start).days if as_of > start else None),
+            "end_slippage_days": (actual_end - end).days if actual_end else ((as_of - end).days if as_of > end else None),
+            "timeline_status": status}
+    for key in set(dates) - set(expected):   # delivered outside the workplan
+        expected[key] = {"sessions_delivered": len(dates[key]), "actual_start": min(dates[key]), "actual_end": None,
+                         "start_slippage_days": None, "end_slippage_days": None, "timeline_status": "not_in_workplan"}
+    mart = {(r.pop("activity_code"), r.pop("admin2_pcode")): r for r in rows(con, """
+        select activity_code, admin2_pcode, sessions_delivered, actual_start, actual_end, start_slippage_days,
+               end_slippage_days, timeline_status from marts.me_activity_timeline""")}
+    assert mart == expected
+    statuses = Counter(r["timeline_status"] for r in expected.values())
+    assert statuses["late"] > 0 and statuses["done"] > 0   # the demo has both, so the sections show both
+    assert any(r["timeline_status"] == "done" and r["end_slippage_days"] > 0 for r in expected.values())
+
+
+def test_budget_against_delivery_equals_the_finance_exports_truth(build):
+    """The demo's finance export (dtm_platform/finance/synthetic.py), imported by the build:
+    the refused rows are exactly the seeded ones, the payment exported twice counts once, the
+    mart's spending is the truth's to the cent, the seeded overspent lines are overspent, and
+    each line's flag follows from its spending, its output's delivery and the threshold."""
+    from dtm_platform.finance import synthetic as finance_export
+    from dtm_platform.transform.project import DBT_PROJECT_DIR
+
+    _, _, con, settings = build
+    export = finance_export.build(DBT_PROJECT_DIR / "seeds", settings.mock_seed)
+    record = rows(con, "select source_row, outcome from finance.imported_expenditures")
+    assert {r["source_row"] for r in record if r["outcome"] == "rejected"} == set(export.truth.rejected)
+    assert [r["source_row"] for r in record if r["outcome"] == "duplicate"] == export.truth.duplicates
+    assert sum(r["outcome"] == "accepted" for r in record) == (len(export.rows) - 1 - len(export.truth.rejected)
+                                                                 - len(export.truth.duplicates))
+    budget, _ = finance_export.read_budget(DBT_PROJECT_DIR / "seeds")
+    mart = {(r["budget_line"], r["period"]): r for r in rows(con, "select * from marts.me_budget_delivery")}
+    assert set(mart) == set(budget)
+    assert {key: float(r["spent"]) for key, r in mart.items()} == pytest.approx(export.truth.spent, abs=0.005)
+    overspent = {key for key, r in mart.items() if r["is_overspent"]}
+    assert overspent == export.truth.overspent(budget) and {("BL-1.2", "2026-Q3"), ("BL-3.1", "2026-Q3")} <= overspent
+    for key, r in mart.items():
+        delivery = r["output_percent_achieved"]
+        gap = None if delivery is None else 100 * export.truth.spent[key] / budget[key] - min(delivery, 100)
+        expected = ("no_delivery_measure" if gap is None else "ahead_of_delivery" if gap > r["gap_threshold_points"]
+                    else "behind_delivery" if -gap > r["gap_threshold_points"] else "in_step")
+        assert r["spending_flag"] == expected, key
+    flags = Counter(r["spending_flag"] for r in mart.values())
+    assert flags["ahead_of_delivery"] and flags["behind_delivery"] and flags["in_step"]   # the demo shows each
 
 
 def test_indicator_tracking_equals_ground_truth(build):

@@ -373,13 +373,20 @@ def test_report_sites_and_flow_sections_equal_the_marts(build):
 def test_indicator_tracker_carries_the_marts_figures(build):
     import openpyxl
 
-    from dtm_platform.reports.translations import TRACKER_TEXT
+    from dtm_platform.reports import oversight
+    from dtm_platform.reports.translations import OVERSIGHT_TEXT, TRACKER_TEXT
 
     outcome, _, con, settings = build
     assert "reports/me_indicator_tracker" in outcome.materialized
     text = TRACKER_TEXT["en"]
     book = openpyxl.load_workbook(settings.reports_dir / "me_indicator_tracker_en.xlsx")
-    assert book.sheetnames == ["Notes", *text["levels"].values(), text["targets_sheet"], text["by_period_sheet"]]
+    assert book.sheetnames == ["Notes", *text["levels"].values(), text["targets_sheet"], text["by_period_sheet"],
+                               *(OVERSIGHT_TEXT["en"][f"{section.key}_sheet"] for section in oversight.SECTIONS)]
+    # the workplan's timeline: every line of the mart, the late ones first
+    timeline = list(book[OVERSIGHT_TEXT["en"]["timeline_sheet"]].iter_rows(min_row=2, values_only=True))
+    assert len(timeline) == con.execute("select count(*) from marts.me_activity_timeline").fetchone()[0]
+    late = con.execute("select count(*) from marts.me_activity_timeline where timeline_status = 'late'").fetchone()[0]
+    assert late and [row[-1] for row in timeline[:late]] == [OVERSIGHT_TEXT["en"]["statuses"]["late"]] * late
     # every target of the seeds beside its actual: periods, midline, endline, life of project
     targets = [(r[0], r[3]) for r in book[text["targets_sheet"]].iter_rows(min_row=2, values_only=True)]
     assert len(targets) == con.execute("select count(*) from marts.me_indicator_targets_vs_actuals").fetchone()[0]

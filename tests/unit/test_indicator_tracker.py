@@ -19,7 +19,8 @@ from dtm_platform.quality.suites import load_suites
 from dtm_platform.reports.iati import IatiActivity
 from dtm_platform.reports.indicator_tracker import (
     FIGURES_TABLE, STATUS_FILLS, build_indicator_tracker, status_of)
-from dtm_platform.reports.translations import TRACKER_TEXT
+from dtm_platform.reports.translations import OVERSIGHT_TEXT, TRACKER_TEXT
+from tests.unit.test_oversight import LINES, create_oversight_marts
 
 Q1 = ("2026-Q1", date(2026, 1, 1), date(2026, 3, 31))
 Q2 = ("2026-Q2", date(2026, 4, 1), date(2026, 6, 30))
@@ -146,6 +147,7 @@ def tracker(tmp_path_factory):
             percent_achieved_to_date double)""")
         con.executemany("insert into marts.me_indicator_targets_vs_actuals values "
                         f"({', '.join('?' * len(TARGETS[0]))})", [list(t.values()) for t in reversed(TARGETS)])
+        create_oversight_marts(con)
     result = build_indicator_tracker(warehouse, home / "reports", min_cell_count=5, generated=GENERATED,
                                      iati=IatiActivity("XM-DAC-47066-CF-TEST", "XM-DAC-47066", "IOM"))
     return result, warehouse
@@ -175,7 +177,8 @@ def test_a_sheet_per_level_with_the_marts_rows_and_figures(tracker):
     result, _ = tracker
     text = TRACKER_TEXT["en"]
     book = openpyxl.load_workbook(result.xlsx["en"])
-    assert book.sheetnames == ["Notes", "Impact", "Outcome", "Output", "Targets vs actuals", "By period"]
+    assert book.sheetnames == ["Notes", "Impact", "Outcome", "Output", "Targets vs actuals", "By period",
+                               "Workplan timeline", "Budget vs delivery"]
     for level, name in text["levels"].items():
         expected = [r for r in ROWS if r["level"] == level]
         got = sheet_rows(book[name])
@@ -468,3 +471,18 @@ def test_the_by_period_view_puts_each_periods_target_beside_its_actual(tracker):
         assert op1[text["cumulative"]].value == 1019 and op1[text["life_of_project_target"]].value == 2000
         assert 'data-section="by_period"' in result.html[language].read_text(encoding="utf-8")
 
+
+
+def test_the_workplan_timeline_follows_the_indicators_late_lines_first(tracker):
+    result, _ = tracker
+    for language in ("en", "fr"):
+        text = OVERSIGHT_TEXT[language]
+        html = result.html[language].read_text(encoding="utf-8")
+        section = html[html.index('data-section="timeline"'):]
+        section = section[:section.index("</section>")]
+        assert text["timeline_title"] in section
+        statuses = re.findall(r'<span class="status"[^>]*>([^<]+)</span>', section)
+        assert statuses == [text["statuses"][s] for s in ("late", "late", "late", "on_track", "done")]
+        book = openpyxl.load_workbook(result.xlsx[language])
+        assert book.sheetnames[-2:] == [text["timeline_sheet"], text["budget_sheet"]]
+        assert book[text["timeline_sheet"]].max_row == 1 + len(LINES)

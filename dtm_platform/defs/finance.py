@@ -1,0 +1,61 @@
+"""The finance import: the finance system's exports dropped in DTM_HOME/finance/inbox,
+checked and appended to the expenditure ledger before dbt reads it (source
+finance.expenditures, marts.me_budget_delivery)."""
+
+
+import getpass
+from datetime import datetime, timezone
+
+import dagster as dg
+
+from dtm_platform.drop_folder import waiting_files
+from dtm_platform.finance.expenditures import (ACCEPTED, DUPLICATE, LEDGER_FILE, REJECTED, ensure_record,
+                                               import_expenditures)
+from dtm_platform.settings import load_settings
+from dtm_platform.transform.project import DBT_PROJECT_DIR
+from dtm_platform.warehouse import connect_duckdb
+
+INBOX = "inbox"
+
+
+@dg.asset(
+    key=dg.AssetKey(["finance", "imported_expenditures"]),
+    group_name="finance",
+    kinds={"xlsx", "csv", "duckdb"},
+    owners=["team:dtm-car-im"],
+    code_version="1",
+    description="The finance system's expenditure exports (CSV or XLSX) dropped in DTM_HOME/finance/inbox, "
+                "imported row by row against the budget (ref_budget) and the reporting periods: valid payments "
+                "are appended to the expenditure ledger (DTM_HOME/finance/expenditures.csv, which "
+                "stg_finance__expenditures reads), every other row goes to a rejection report under "
+                "DTM_HOME/finance/reports with its reason; the outcome of every row is kept in "
+                "finance.imported_expenditures; the files are moved to DTM_HOME/finance/imported. "
+                "`dtm finance import FILE` does the same by hand.",
+)
+def imported_expenditures(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = load_settings()
+    inbox = settings.finance_dir / INBOX
+    inbox.mkdir(parents=True, exist_ok=True)
+    with connect_duckdb(settings.warehouse_path) as con:
+        ensure_record(con)
+    totals, reports = {ACCEPTED: 0, REJECTED: 0, DUPLICATE: 0}, []
+    files = waiting_files(inbox)
+    for source in files:   # in name order: a later export's payments are checked against the earlier's
+        outcome = import_expenditures(source, warehouse=settings.warehouse_path, finance_dir=settings.finance_dir,
+                                      seeds_dir=DBT_PROJECT_DIR / "seeds", imported_by=f"dagster:{getpass.getuser()}",
+                                      now=datetime.now(timezone.utc), move=True)
+        context.log.info(outcome.summary())
+        for name in totals:
+            totals[name] += outcome.count(name)
+        if outcome.report:
+            reports.append(str(outcome.report))
+    return dg.MaterializeResult(metadata={
+        "files_imported": len(files),
+        **{f"rows_{name}": count for name, count in totals.items()},
+        "rejection_reports": dg.MetadataValue.json(reports),
+        "ledger": dg.MetadataValue.path(str(settings.finance_dir / LEDGER_FILE)),
+    })
+
+
+def build_finance_defs() -> dg.Definitions:
+    return dg.Definitions(assets=[imported_expenditures])
