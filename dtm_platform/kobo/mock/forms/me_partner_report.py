@@ -6,8 +6,9 @@ day it was keyed in, says whether it came on time).
 The partners and what each implements are the office's reference data
 (``dbt_project/seeds/ref_partners.csv`` and ``ref_partner_activities.csv``; ``PARTNERS`` and
 ``ASSIGNMENTS`` here, which a unit test holds equal to the seeds). A report is expected for
-every assignment and every month of the programme (``MONTHS``, the workplan's period); it
-is due ``deadline_days`` after the month's end.
+every assignment in every month of the activity's planned period in the workplan
+(``dbt_project/seeds/ref_workplan.csv``, read as the office keeps it); it is due
+``deadline_days`` after the month's end.
 
 A partner's figures are what truly happened: the sessions of the activity monitoring's
 truth (``me_activity``) for that activity, sub-prefecture and month, and the people who
@@ -26,6 +27,7 @@ in exact numbers (a share of the eligible reports, rounded):
 
 from __future__ import annotations
 
+import csv
 import math
 import random
 from collections import Counter
@@ -36,12 +38,13 @@ from dtm_platform.kobo.mock.catalogue import SyntheticForm
 from dtm_platform.kobo.mock.forms import common as c
 from dtm_platform.kobo.mock.forms import me_activity
 from dtm_platform.kobo.mock.store import ListSource
+from dtm_platform.settings import PROJECT_ROOT
 
 FORM_UID = "aMePtr5Hd8Kx3Wn7Qc2VbJ"
 DATASET = "me_partner_report"
 FORM_NAME = "PSC RCA - Rapport mensuel des partenaires / Partners' monthly report"
 VERSIONS = [c.Version("vMP1rT6yU3iO8pA2sD5fGh", "2026-06-25"), c.Version("vMP2jK4lZ7xC1vB9nM3qWe", "2026-09-01")]
-MONTHS = ("2026-06", "2026-07", "2026-08", "2026-09", "2026-10")
+WORKPLAN_SEED = PROJECT_ROOT / "dbt_project" / "seeds" / "ref_workplan.csv"
 FIRST_ID = 41_700_001
 # shares of the eligible reports (exact numbers: round(share x eligible))
 ERROR_RATES = {"late": 0.12, "misreported": 0.1, "duplicate": 0.04}
@@ -116,6 +119,19 @@ def content(version: c.Version) -> dict:
     return c.form_content(survey(version), c.choice_rows(CHOICE_LISTS), version.uid)
 
 
+def planned_months(activity: str, admin2: str) -> list[str]:
+    """The months (YYYY-MM) the workplan plans the activity in the sub-prefecture, first to last."""
+    with WORKPLAN_SEED.open(encoding="utf-8") as handle:
+        row = next(r for r in csv.DictReader(handle) if (r["activity_code"], r["admin2_pcode"]) == (activity, admin2))
+    month, last = row["planned_start"][:7], row["planned_end"][:7]
+    months = []
+    while month <= last:
+        months.append(month)
+        year, number = int(month[:4]), int(month[5:])
+        month = f"{year + number // 12}-{number % 12 + 1:02d}"
+    return months
+
+
 def month_end(month: str) -> date:
     first = date.fromisoformat(f"{month}-01")
     return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
@@ -174,7 +190,7 @@ def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
     activity = me_activity.build(seed, scale).truth
     rng = random.Random(f"{seed}:{DATASET}")
     reports = [_true_report(activity, partner, act, admin2, month)
-               for partner, act, admin2 in ASSIGNMENTS for month in MONTHS]
+               for partner, act, admin2 in ASSIGNMENTS for month in planned_months(act, admin2)]
     for r in _exactly(rng, reports, MISSING_SHARE):
         r.status = "missing"
     received = [r for r in reports if r.received]
@@ -232,7 +248,8 @@ def _submission(rng: random.Random, r: Report) -> dict:
         "grp_report/admin1": c.admin1_of(r.admin2),
         "grp_report/admin2": r.admin2,
         "grp_report/submission_date": r.submitted_on.isoformat(),
-        **({"grp_report/activity_status": "ongoing" if r.month != MONTHS[-1] else "completed"}
+        **({"grp_report/activity_status": "ongoing" if r.month != planned_months(r.activity, r.admin2)[-1]
+            else "completed"}
            if version is not VERSIONS[0] else {}),
         "grp_reached/sessions_held": str(sessions),
         "grp_reached/people_reached": str(r.reported["people"]),
