@@ -484,5 +484,6 @@ def test_the_workplan_timeline_follows_the_indicators_late_lines_first(tracker):
         statuses = re.findall(r'<span class="status"[^>]*>([^<]+)</span>', section)
         assert statuses == [text["statuses"][s] for s in ("late", "late", "late", "on_track", "done")]
         book = openpyxl.load_workbook(result.xlsx[language])
-        assert book.sheetnames[-2:] == [text["timeline_sheet"], text["budget_sheet"]]
+        assert book.sheetnames[-4:] == [text["timeline_sheet"], text["budget_sheet"],
+                                        text["partner_reporting_sheet"], text["partner_figures_sheet"]]
         assert book[text["timeline_sheet"]].max_row == 1 + len(LINES)
