@@ -178,7 +178,8 @@ def test_a_sheet_per_level_with_the_marts_rows_and_figures(tracker):
     text = TRACKER_TEXT["en"]
     book = openpyxl.load_workbook(result.xlsx["en"])
     assert book.sheetnames == ["Notes", "Impact", "Outcome", "Output", "Targets vs actuals", "By period",
-                               "Workplan timeline", "Budget vs delivery"]
+                               "Workplan timeline", "Budget vs delivery", "Partners' reporting",
+                               "Partners vs monitoring"]
     for level, name in text["levels"].items():
         expected = [r for r in ROWS if r["level"] == level]
         got = sheet_rows(book[name])
