@@ -198,7 +198,9 @@ def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
         r.status = "late"
     for r in _exactly(rng, [r for r in received if r.sessions], ERROR_RATES["misreported"]):
         r.misreported = True
-    for r in _exactly(rng, received, ERROR_RATES["duplicate"]):
+    # a copy of a report carrying no other error, so that its original is the one counted as it is
+    plain = [r for r in received if r.status == "on_time" and not r.misreported]
+    for r in rng.sample(plain, round(ERROR_RATES["duplicate"] * len(received))):
         r.duplicated = True
     served: list[tuple[dict, str | None]] = []
     for r in received:
