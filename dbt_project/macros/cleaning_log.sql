@@ -33,6 +33,13 @@
             'activity_code': 'varchar', 'activity_date': 'date', 'admin1_pcode': 'varchar', 'admin2_pcode': 'varchar',
             'venue': 'varchar'
         },
+        'me_partner_report': {
+            'partner_code': 'varchar', 'reporting_month': 'date', 'activity_code': 'varchar', 'admin1_pcode': 'varchar',
+            'admin2_pcode': 'varchar', 'submission_date': 'date', 'sessions_held': 'integer', 'people_reached': 'integer',
+            'reached_m_0_5': 'integer', 'reached_f_0_5': 'integer', 'reached_m_6_17': 'integer', 'reached_f_6_17': 'integer',
+            'reached_m_18_59': 'integer', 'reached_f_18_59': 'integer', 'reached_m_60': 'integer', 'reached_f_60': 'integer',
+            'reached_disability_m': 'integer', 'reached_disability_f': 'integer'
+        },
         'me_pdm': {
             'activity_code': 'varchar', 'admin1_pcode': 'varchar', 'admin2_pcode': 'varchar', 'interview_date': 'date',
             'respondent_sex': 'varchar', 'respondent_age': 'integer', 'household_size': 'integer',
@@ -157,6 +164,7 @@ left join corrections
         'dtm_site': 'stg_kobo__dtm_site',
         'dtm_flow_survey': 'stg_kobo__dtm_flow_survey',
         'me_activity': 'stg_kobo__me_activity',
+        'me_partner_report': 'stg_kobo__me_partner_report',
         'me_pdm': 'stg_kobo__me_pdm',
         'me_perception': 'stg_kobo__me_perception',
     }) }}

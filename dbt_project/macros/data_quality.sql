@@ -135,7 +135,7 @@
 
 {#- Every live submission of every form, as (form, submission_id, enumerator_id,
     submitted_at, in_marts): the cleaned models of each kind, whichever forms feed it (the
-    activity form's facilitator is its enumerator), and the raw table of each form that
+    activity form's facilitator is its enumerator, a partner's report the partner), and the raw table of each form that
     feeds no kind (form: its dataset, as data quality names it). in_marts: the marts count
     it (no blocking issue); a form that feeds no kind has no marts. -#}
 {% macro dq_all_submissions() -%}
@@ -150,6 +150,9 @@
     from {{ ref('cln_dtm_flow_survey_interviews') }}
     union all
     select 'me_activity', submission_id, facilitator_id, submitted_at, not has_blocking_issue from {{ ref('cln_me_activity_sessions') }}
+    union all
+    select 'me_partner_report', submission_id, partner_code, submitted_at, not has_blocking_issue
+    from {{ ref('cln_me_partner_reports') }}
     union all
     select 'me_pdm', submission_id, enumerator_id, submitted_at, not has_blocking_issue from {{ ref('cln_me_pdm_interviews') }}
     union all

@@ -6,6 +6,7 @@
     'dtm_site': 'cln_dtm_site_assessments',
     'dtm_flow_survey': 'cln_dtm_flow_survey_interviews',
     'me_activity': 'cln_me_activity_sessions',
+    'me_partner_report': 'cln_me_partner_reports',
     'me_pdm': 'cln_me_pdm_interviews',
     'me_perception': 'cln_me_perception_interviews',
 } %}

@@ -102,6 +102,47 @@ SECTIONS: tuple[Section, ...] = (
         note_values=("gap_threshold_points",),
     ),
 )
+SECTIONS += (
+    Section(
+        key="partner_reporting",
+        mart="marts.me_partner_reporting_rates",
+        columns=(
+            Column("partner_code", "partner_code", 9),
+            Column("partner_name", "partner", 26, localized=True),
+            Column("period", "month", 10, "period"),
+            Column("due_date", "due_date", 11, "date"),
+            Column("expected_reports", "expected_reports", 9, "count"),
+            Column("received_reports", "received_reports", 9, "count"),
+            Column("on_time_reports", "on_time_reports", 9, "count"),
+            Column("late_reports", "late_reports", 9, "count"),
+            Column("missing_reports", "missing_reports", 9, "count"),
+            Column("completeness_rate", "completeness_rate", 11, "share"),
+            Column("timeliness_rate", "timeliness_rate", 11, "share"),
+            Column("missing_report_names", "missing_report_names", 30),
+        ),
+        # partners to follow up first: reports missing, then late, the latest month on top
+        order_by="missing_reports desc, late_reports desc, reporting_month desc, partner_code",
+    ),
+    Section(
+        key="partner_figures",
+        mart="marts.me_partner_figures_vs_monitoring",
+        columns=(
+            Column("partner_code", "partner_code", 9),
+            Column("period", "month", 10, "period"),
+            Column("activity_code", "activity_code", 9),
+            Column("activity_label", "activity", 26, localized=True),
+            Column("admin2_name", "admin2", 14),
+            Column("sessions_reported", "sessions_reported", 10, "count"),
+            Column("sessions_monitored", "sessions_monitored", 10, "count"),
+            Column("people_reported", "people_reported", 10, "count"),
+            Column("people_monitored", "people_monitored", 10, "count"),
+            Column("finding", "finding", 18, "status"),
+        ),
+        # flagged reports first, the largest difference in people on top
+        order_by="is_flagged desc, abs(people_difference) desc, partner_code, reporting_month, activity_code",
+        tones={"partner_reports_more": "bad", "partner_reports_less": "neutral", "not_monitored": "neutral"},
+    ),
+)
 
 
 def gather(con: duckdb.DuckDBPyConnection, min_cell_count: int,

@@ -3,6 +3,8 @@ come from the form's own translations (the marts' *_label_en / *_label_fr column
 
 from __future__ import annotations
 
+from datetime import date
+
 LANGUAGES = ("en", "fr")
 
 TEXT = {
@@ -370,12 +372,21 @@ def day(value, language: str) -> str:
     return value.strftime("%d/%m/%Y") if language == "fr" else f"{value.day} {value:%b %Y}"
 
 
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+             "novembre", "décembre")
+
+
 def period_label(code: str, language: str) -> str:
     """A reporting period's code as readers write it: 2026-Q4 is Q4 2026 in English and T4 2026
-    (trimestre) in French; a code of another shape is shown as it is."""
+    (trimestre) in French; a month, 2026-06, is Jun 2026 and juin 2026; a code of another shape
+    is shown as it is."""
     year, _, part = code.partition("-Q")
     if year.isdigit() and part.isdigit():
         return f"{'T' if language == 'fr' else 'Q'}{part} {year}"
+    year, _, month = code.partition("-")
+    if len(year) == 4 and year.isdigit() and len(month) == 2 and month.isdigit() and 1 <= int(month) <= 12:
+        return (f"{MONTHS_FR[int(month) - 1]} {year}" if language == "fr"
+                else f"{date(int(year), int(month), 1):%b %Y}")
     return code
 
 
@@ -427,7 +438,40 @@ OVERSIGHT_TEXT = {
         "statuses": {"done": "Done", "on_track": "On track", "late": "Late", "not_started": "Not started",
                      "not_in_workplan": "Not in the workplan",
                      "ahead_of_delivery": "Ahead of delivery", "behind_delivery": "Behind delivery",
-                     "in_step": "In step", "no_delivery_measure": "No output measure", "unbudgeted": "Not budgeted"},
+                     "in_step": "In step", "no_delivery_measure": "No output measure", "unbudgeted": "Not budgeted",
+                     "partner_reports_more": "Partner reports more", "partner_reports_less": "Partner reports less",
+                     "not_monitored": "Not monitored"},
+        "partner_reporting_title": "Partners' reporting: completeness and timeliness",
+        "partner_reporting_sheet": "Partners' reporting",
+        "partner_reporting_note": ("Per partner and month: the reports expected (one for each activity and "
+                                   "sub-prefecture the partner implements, each month of its planned period), "
+                                   "received, on time (submitted by the month's end plus the partner's deadline), late "
+                                   "and missing. Completeness is received / expected and timeliness on time / expected, "
+                                   "as DHIS2's reporting rates. Partners with missing reports first."),
+        "partner_figures_title": "Partners' figures against activity monitoring",
+        "partner_figures_sheet": "Partners vs monitoring",
+        "partner_figures_note": ("Each partner's report against the sessions and people the platform's own activity "
+                                 "monitoring recorded for the same activity, sub-prefecture and month. A report is "
+                                 "flagged when a figure differs from the monitored one beyond the tolerance of the "
+                                 "data-quality rule partner_figures_differ, or monitoring has none. Flagged reports "
+                                 "first: verify them with the partner."),
+        "partner_code": "Partner code",
+        "partner": "Partner",
+        "month": "Month",
+        "due_date": "Due",
+        "expected_reports": "Expected",
+        "received_reports": "Received",
+        "on_time_reports": "On time",
+        "late_reports": "Late",
+        "missing_reports": "Missing",
+        "completeness_rate": "Completeness",
+        "timeliness_rate": "Timeliness",
+        "missing_report_names": "Missing reports",
+        "sessions_reported": "Sessions reported",
+        "sessions_monitored": "Sessions monitored",
+        "people_reported": "People reported",
+        "people_monitored": "People monitored",
+        "finding": "Finding",
     },
     "fr": {
         "empty": "Rien à signaler.",
@@ -471,7 +515,42 @@ OVERSIGHT_TEXT = {
                      "not_started": "Pas commencée", "not_in_workplan": "Hors plan de travail",
                      "ahead_of_delivery": "En avance sur les réalisations",
                      "behind_delivery": "En retard sur les réalisations", "in_step": "En phase",
-                     "no_delivery_measure": "Sans mesure de produit", "unbudgeted": "Non budgétisé"},
+                     "no_delivery_measure": "Sans mesure de produit", "unbudgeted": "Non budgétisé",
+                     "partner_reports_more": "Le partenaire déclare plus",
+                     "partner_reports_less": "Le partenaire déclare moins", "not_monitored": "Non suivi"},
+        "partner_reporting_title": "Rapports des partenaires : complétude et ponctualité",
+        "partner_reporting_sheet": "Rapports des partenaires",
+        "partner_reporting_note": ("Par partenaire et par mois : les rapports attendus (un pour chaque activité et "
+                                   "sous-préfecture que le partenaire met en œuvre, chaque mois de sa période prévue), "
+                                   "reçus, à temps (soumis au plus tard à la fin du mois plus le délai du partenaire), "
+                                   "en retard et manquants. La complétude est reçus / attendus et la ponctualité "
+                                   "à temps / attendus, comme les taux de rapportage de DHIS2. Les partenaires ayant "
+                                   "des rapports manquants d'abord."),
+        "partner_figures_title": "Chiffres des partenaires et suivi des activités",
+        "partner_figures_sheet": "Partenaires et suivi",
+        "partner_figures_note": ("Le rapport de chaque partenaire face aux séances et aux personnes que le suivi des "
+                                 "activités de la plateforme a enregistrées pour la même activité, la même "
+                                 "sous-préfecture et le même mois. Un rapport est signalé quand un chiffre s'écarte "
+                                 "du chiffre suivi au-delà de la tolérance fixée dans les règles de qualité des "
+                                 "données, ou quand le suivi n'en a aucun. Les rapports signalés "
+                                 "d'abord : les vérifier avec le partenaire."),
+        "partner_code": "Code du partenaire",
+        "partner": "Partenaire",
+        "month": "Mois",
+        "due_date": "Échéance",
+        "expected_reports": "Attendus",
+        "received_reports": "Reçus",
+        "on_time_reports": "À temps",
+        "late_reports": "En retard",
+        "missing_reports": "Manquants",
+        "completeness_rate": "Complétude",
+        "timeliness_rate": "Ponctualité",
+        "missing_report_names": "Rapports manquants",
+        "sessions_reported": "Séances déclarées",
+        "sessions_monitored": "Séances suivies",
+        "people_reported": "Personnes déclarées",
+        "people_monitored": "Personnes suivies",
+        "finding": "Constat",
     },
 }
 

@@ -28,15 +28,18 @@ from dtm_platform.kobo.mock.catalogue import synthetic_forms
 from dtm_platform.kobo.mock.forms import common as c
 from dtm_platform.kobo.mock.forms import (flow_counts, flow_survey, me_activity, me_pdm, me_perception,
                                           site)
+from dtm_platform.kobo.mock.forms import me_partner_report
 from dtm_platform.settings import load_settings
 from dtm_platform.transform.project import dbt_subprocess_environment, dbt_vars
 from dtm_platform.kobo.registry import load_registry
 
 MODULES = {"dtm_site": site, "dtm_flow_counts": flow_counts, "dtm_flow_survey": flow_survey,
            "me_activity": me_activity, "me_pdm": me_pdm, "me_perception": me_perception}
+MODULES["me_partner_report"] = me_partner_report
 CLEANED = {"dtm_site": "cln_dtm_site_assessments", "dtm_flow_counts": "cln_dtm_flow_counts",
            "dtm_flow_survey": "cln_dtm_flow_survey_interviews", "me_activity": "cln_me_activity_sessions",
            "me_pdm": "cln_me_pdm_interviews", "me_perception": "cln_me_perception_interviews"}
+CLEANED["me_partner_report"] = "cln_me_partner_reports"
 # the rule each seeded error must trip (None: not an error for the figures)
 EXPECTED_RULE = {
     "dtm_site": {"duplicate": "duplicate_submission", "outlier": "household_size",
@@ -55,6 +58,8 @@ EXPECTED_RULE = {
     "me_perception": {"duplicate": "duplicate_submission", "interview_too_short": "interview_too_short",
                       "dont_know": None, "soft_duplicate": "soft_duplicate"},
 }
+# late and misreported reports are not errors of the submission: the marts count them
+EXPECTED_RULE["me_partner_report"] = {"duplicate": "duplicate_submission", "late": None, "misreported": None}
 PERIODS = {"2026-Q2": (date(2026, 4, 1), date(2026, 6, 30)), "2026-Q3": (date(2026, 7, 1), date(2026, 9, 30)),
            "2026-Q4": (date(2026, 10, 1), date(2026, 12, 31))}
 CELLS = [cell for cell, _, _ in c.SEX_AGE_CELLS]
@@ -832,3 +837,91 @@ def test_attachments_staged_are_the_served_ones_without_credentials(build):
     downloaded = load_settings().home / "attachments"
     assert {p.parts[-3] for p in downloaded.rglob("*") if p.is_file()} == {"me_pdm"}
     assert {p.name for p in downloaded.rglob("*") if p.is_file()} == {"audit.csv"}
+
+
+# --- M&E: partners' monthly reports --------------------------------------------------------------
+
+def test_partner_reporting_rates_count_the_seeded_missing_and_late_reports(build):
+    """Per partner and month: the reports the generator expects, received on time or late,
+    and missing (its seeded missing reports; awaited instead while the deadline has not
+    passed on the build's day), with DHIS2's completeness and timeliness rates; the only
+    issues on the reports are the seeded duplicates'."""
+    _, forms, con, _ = build
+    synthetic = forms["me_partner_report"]
+    today = con.execute("select current_date").fetchone()[0]
+    expected: dict = defaultdict(Counter)
+    missing_names: dict = defaultdict(list)
+    names = {r[0]: r[1] for r in con.execute("select pcode, name from reference.ref_admin_pcodes").fetchall()}
+    for r in synthetic.truth.reports:
+        if me_partner_report.month_end(r.month) >= today:
+            continue
+        row = expected[(r.partner, r.month)]
+        row["expected_reports"] += 1
+        if r.received:
+            row["received_reports"] += 1
+            row[f"{r.status}_reports"] += 1
+        elif me_partner_report.due_date(r.partner, r.month) < today:
+            row["missing_reports"] += 1
+            missing_names[(r.partner, r.month)].append((r.activity, r.admin2))
+        else:
+            row["awaited_reports"] += 1
+    measures = ("expected_reports", "received_reports", "on_time_reports", "late_reports", "missing_reports",
+                "awaited_reports")
+    mart = {(r["partner_code"], r["period"]): r for r in rows(con, "select * from marts.me_partner_reporting_rates")}
+    assert mart.keys() == expected.keys()
+    for key, counts in expected.items():
+        row = mart[key]
+        assert {m: row[m] for m in measures} == {m: counts[m] for m in measures}, key
+        assert close(row["completeness_rate"], counts["received_reports"] / counts["expected_reports"], 1e-4)
+        assert close(row["timeliness_rate"], counts["on_time_reports"] / counts["expected_reports"], 1e-4)
+        named = [f"{activity} {names[admin2]}" for activity, admin2 in sorted(missing_names[key])]
+        assert (row["missing_report_names"] or "").split(", ") == (named or [""]), key
+        assert row["partner_name_fr"]
+    seeded = Counter(r.status for r in synthetic.truth.reports)
+    assert seeded["missing"] and seeded["late"]
+    assert sum(r["missing_reports"] + r["awaited_reports"] for r in mart.values()) == seeded["missing"]
+    assert sum(r["late_reports"] for r in mart.values()) == seeded["late"]
+    issues = Counter(r[0] for r in con.execute(
+        "select rule from cleaned.dq_issues where form = 'me_partner_report'").fetchall())
+    assert issues == Counter({"duplicate_submission": sum(r.duplicated for r in synthetic.truth.reports)})
+
+
+def test_partner_figures_against_activity_monitoring_flag_the_seeded_misreports(build):
+    """Each received report's figures, as the generator had the partner report them, against
+    the sessions and people (once each in the month) of the activity monitoring's sessions a
+    correct cleaning counts; flagged beyond the rule's tolerance, the seeded misreports among
+    them, and reports that agree not flagged."""
+    _, forms, con, _ = build
+    sessions = counted_sessions(con, forms)
+    [(tolerance,)] = con.execute("select max_value from reference.ref_dq_rules "
+                                 "where form = 'me_partner_report' and rule = 'partner_figures_differ'").fetchall()
+    monitored_sessions: Counter = Counter()
+    monitored_people: dict = defaultdict(set)
+    for s in sessions:
+        key = (s.activity, s.admin2, s.activity_date.isoformat()[:7])
+        monitored_sessions[key] += 1
+        monitored_people[key].update(p.person_id for p in s.participants)
+
+    def differs(reported, monitored):
+        return reported > 0 if monitored == 0 else abs(reported - monitored) > tolerance * monitored
+
+    expected, flagged, misreported = {}, set(), set()
+    for r in forms["me_partner_report"].truth.received():
+        key = (r.partner, r.month, r.activity, r.admin2)
+        place = (r.activity, r.admin2, r.month)
+        expected[key] = (r.reported["sessions"], monitored_sessions[place],
+                         r.reported["people"], len(monitored_people[place]))
+        if differs(r.reported["sessions"], monitored_sessions[place]) or differs(
+                r.reported["people"], len(monitored_people[place])):
+            flagged.add(key)
+        if r.misreported:
+            misreported.add(key)
+    mart = {(r["partner_code"], r["period"], r["activity_code"], r["admin2_pcode"]): r
+            for r in rows(con, "select * from marts.me_partner_figures_vs_monitoring")}
+    assert mart.keys() == expected.keys()
+    assert {k: (r["sessions_reported"], r["sessions_monitored"], r["people_reported"], r["people_monitored"])
+            for k, r in mart.items()} == expected
+    assert {k for k, r in mart.items() if r["is_flagged"]} == flagged
+    assert misreported and misreported <= flagged and flagged != set(expected)
+    assert all(mart[k]["finding"] == "partner_reports_more" for k in misreported)
+    assert all(r["finding"] is None for k, r in mart.items() if k not in flagged)

@@ -178,7 +178,8 @@ def test_a_sheet_per_level_with_the_marts_rows_and_figures(tracker):
     text = TRACKER_TEXT["en"]
     book = openpyxl.load_workbook(result.xlsx["en"])
     assert book.sheetnames == ["Notes", "Impact", "Outcome", "Output", "Targets vs actuals", "By period",
-                               "Workplan timeline", "Budget vs delivery"]
+                               "Workplan timeline", "Budget vs delivery", "Partners' reporting",
+                               "Partners vs monitoring"]
     for level, name in text["levels"].items():
         expected = [r for r in ROWS if r["level"] == level]
         got = sheet_rows(book[name])
@@ -484,5 +485,6 @@ def test_the_workplan_timeline_follows_the_indicators_late_lines_first(tracker):
         statuses = re.findall(r'<span class="status"[^>]*>([^<]+)</span>', section)
         assert statuses == [text["statuses"][s] for s in ("late", "late", "late", "on_track", "done")]
         book = openpyxl.load_workbook(result.xlsx[language])
-        assert book.sheetnames[-2:] == [text["timeline_sheet"], text["budget_sheet"]]
+        assert book.sheetnames[-4:] == [text["timeline_sheet"], text["budget_sheet"],
+                                        text["partner_reporting_sheet"], text["partner_figures_sheet"]]
         assert book[text["timeline_sheet"]].max_row == 1 + len(LINES)

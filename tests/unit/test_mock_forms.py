@@ -21,6 +21,7 @@ from dtm_platform.kobo.mock import locality_form
 from dtm_platform.kobo.mock.catalogue import SyntheticForm, default_forms, synthetic_forms
 from dtm_platform.kobo.mock.forms import (FORM_MODULES, common, flow_counts, flow_survey, me_activity, me_pdm,
                                           me_perception, site)
+from dtm_platform.kobo.mock.forms import me_partner_report
 from dtm_platform.kobo.mock.generator import generate
 from dtm_platform.kobo.mock.reference import admin_areas
 from dtm_platform.kobo.mock.server import MockKoboServer
@@ -368,6 +369,7 @@ def test_the_large_forms_truth_and_errors_hold_nothing(forms):
 
 RATE_SAMPLES = {"dtm_site": 8, "dtm_flow_counts": 3, "dtm_flow_survey": 4, "me_activity": 5, "me_pdm": 5,
                 "me_perception": 3}
+RATE_SAMPLES["me_partner_report"] = 1   # its errors are drawn in exact numbers, at any scale
 
 
 @pytest.fixture(scope="module")
@@ -396,6 +398,8 @@ def eligible(dataset: str, synthetic: SyntheticForm, kind: str) -> int:
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_error_counts_roughly_match_rates(large_samples, dataset):
     synthetic = large_samples[dataset]
+    if getattr(module(dataset), "ERRORS_DRAWN_EXACTLY", False):
+        return _exact_partner_errors(synthetic)
     observed = Counter(dict(synthetic.errors).values())
     assert set(observed) == set(module(dataset).ERROR_RATES)
     for kind, rate in module(dataset).ERROR_RATES.items():
@@ -428,6 +432,8 @@ def test_errors_show_in_the_submissions(forms, seeded, served, dataset):
             assert symptom is None and audit_pace(forms[dataset], s) < 3, s["_id"]
         elif kind == "short_for_household":   # the audit log against the household's size
             assert symptom is None and audit_pace(forms[dataset], s) >= 3, s["_id"]
+        elif kind == "misreported":   # the activity monitoring's truth, not the submission, shows it
+            assert symptom is None, s["_id"]
         elif kind in ("name_variant", None):
             assert symptom is None or kind == "name_variant", (s["_id"], symptom)
         else:
@@ -538,9 +544,53 @@ def _me_perception_symptom(s: dict) -> str | None:
     return "dont_know" if "dk" in s.values() else None
 
 
+def _me_partner_report_symptom(s: dict) -> str | None:
+    month = s["grp_report/reporting_month"][:7]
+    due = me_partner_report.due_date(s["grp_report/partner_code"], month)
+    return "late" if s["grp_report/submission_date"] > due.isoformat() else None
+
+
+def _exact_partner_errors(synthetic: SyntheticForm) -> None:
+    """Missing, late, misreported and duplicated reports: round(share x the reports eligible)."""
+    reports = synthetic.truth.reports
+    received = [r for r in reports if r.received]
+    assert sum(not r.received for r in reports) == round(me_partner_report.MISSING_SHARE * len(reports)) > 0
+    assert sum(r.status == "late" for r in reports) == round(me_partner_report.ERROR_RATES["late"] * len(received))
+    assert sum(r.misreported for r in reports) == round(
+        me_partner_report.ERROR_RATES["misreported"] * sum(1 for r in received if r.sessions)) > 0
+    assert sum(r.duplicated for r in reports) == round(me_partner_report.ERROR_RATES["duplicate"] * len(received))
+
+
 SYMPTOMS = {"dtm_site": _site_symptom, "dtm_flow_counts": _flow_counts_symptom,
             "dtm_flow_survey": _flow_survey_symptom, "me_activity": _me_activity_symptom,
             "me_pdm": _me_pdm_symptom, "me_perception": _me_perception_symptom}
+SYMPTOMS["me_partner_report"] = _me_partner_report_symptom
+
+
+def test_partner_reports_are_the_seeds_partners_and_the_activity_monitorings_truth(forms, served):
+    """The partners and assignments are the office's seeds; a report's figures are the true
+    sessions and people of the activity (misreports MISREPORT_FACTOR above them)."""
+    seeds = PROJECT_ROOT / "dbt_project" / "seeds"
+    with (seeds / "ref_partners.csv").open(encoding="utf-8") as handle:
+        assert [(r["partner_code"], r["partner_name_en"], r["partner_name_fr"], int(r["reporting_deadline_days"]))
+                for r in csv.DictReader(handle)] == me_partner_report.PARTNERS
+    with (seeds / "ref_partner_activities.csv").open(encoding="utf-8") as handle:
+        assert [tuple(r.values()) for r in csv.DictReader(handle)] == me_partner_report.ASSIGNMENTS
+    truth = forms["me_partner_report"].truth
+    sessions = forms["me_activity"].truth.sessions
+    by_key = {(s["grp_report/partner_code"], s["grp_report/reporting_month"][:7], s["grp_report/activity_code"],
+               s["grp_report/admin2"]): s for s in served["me_partner_report"]}
+    for r in truth.received():
+        held = [s for s in sessions if (s.activity, s.admin2, s.activity_date.isoformat()[:7])
+                == (r.activity, r.admin2, r.month)]
+        people = {p.person_id for s in held for p in s.participants}
+        served_report = by_key[(r.partner, r.month, r.activity, r.admin2)]
+        sessions_held, reached = (int(served_report[f"grp_reached/{q}"]) for q in ("sessions_held", "people_reached"))
+        if r.misreported:
+            assert sessions_held > len(held) and reached > len(people)
+        else:
+            assert (sessions_held, reached) == (len(held), len(people))
+        assert reached == sum(int(served_report[f"grp_reached/reached_{c}"]) for c in me_partner_report.CELLS)
 
 
 def test_name_variants_keep_the_identifiers(forms, served):

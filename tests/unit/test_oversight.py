@@ -87,10 +87,54 @@ def create_table(con, name: str, columns: dict, rows: list[dict]) -> None:
                         [[r[c] for c in columns] for r in rows])
 
 
+RATES_COLUMNS = {
+    "partner_code": "varchar", "partner_name_en": "varchar", "partner_name_fr": "varchar", "reporting_month": "date",
+    "period": "varchar", "due_date": "date", "expected_reports": "bigint", "received_reports": "bigint",
+    "on_time_reports": "bigint", "late_reports": "bigint", "missing_reports": "bigint", "awaited_reports": "bigint",
+    "missing_report_names": "varchar", "completeness_rate": "double", "timeliness_rate": "double"}
+
+
+def rates(partner, month, *, expected, on_time, late, missing=None):
+    received = on_time + late
+    return {"partner_code": partner, "partner_name_en": f"Partner {partner}", "partner_name_fr": f"Partenaire {partner}",
+            "reporting_month": date(2026, month, 1), "period": f"2026-{month:02d}", "due_date": date(2026, month + 1, 10),
+            "expected_reports": expected, "received_reports": received, "on_time_reports": on_time,
+            "late_reports": late, "missing_reports": expected - received, "awaited_reports": 0,
+            "missing_report_names": missing, "completeness_rate": received / expected,
+            "timeliness_rate": on_time / expected}
+
+
+RATES = [rates("PRT-A", 6, expected=4, on_time=4, late=0), rates("PRT-B", 7, expected=4, on_time=2, late=1,
+                                                                    missing="ACT-2.1 Bria"),
+         rates("PRT-A", 7, expected=4, on_time=3, late=1)]
+FIGURES_COLUMNS = {
+    "partner_code": "varchar", "partner_name_en": "varchar", "partner_name_fr": "varchar", "reporting_month": "date",
+    "period": "varchar", "activity_code": "varchar", "activity_label_en": "varchar", "activity_label_fr": "varchar",
+    "admin1_pcode": "varchar", "admin2_pcode": "varchar", "admin2_name": "varchar", "submission_id": "bigint",
+    "sessions_reported": "integer", "sessions_monitored": "bigint", "sessions_difference": "bigint",
+    "people_reported": "integer", "people_monitored": "bigint", "people_difference": "bigint",
+    "people_difference_share": "double", "is_flagged": "boolean", "finding": "varchar"}
+
+
+def figures(submission_id, reported, monitored, finding=None):
+    return {"partner_code": "PRT-A", "partner_name_en": "Partner A", "partner_name_fr": "Partenaire A",
+            "reporting_month": date(2026, 7, 1), "period": "2026-07", "activity_code": "ACT-1.1",
+            "activity_label_en": "Activity ACT-1.1", "activity_label_fr": "Activité ACT-1.1", "admin1_pcode": "CF43",
+            "admin2_pcode": "CF431", "admin2_name": "Bambari", "submission_id": submission_id,
+            "sessions_reported": 1, "sessions_monitored": 1, "sessions_difference": 0, "people_reported": reported,
+            "people_monitored": monitored, "people_difference": reported - monitored,
+            "people_difference_share": None, "is_flagged": finding is not None, "finding": finding}
+
+
+FIGURES = [figures(1, 20, 20), figures(2, 30, 20, "partner_reports_more"), figures(3, 40, 20, "partner_reports_more")]
+
+
 def create_oversight_marts(con: duckdb.DuckDBPyConnection) -> None:
     """Every section's mart, with the rows of this module."""
     create_timeline(con, LINES)
     create_table(con, "marts.me_budget_delivery", BUDGET_COLUMNS, BUDGET)
+    create_table(con, "marts.me_partner_reporting_rates", RATES_COLUMNS, RATES)
+    create_table(con, "marts.me_partner_figures_vs_monitoring", FIGURES_COLUMNS, FIGURES)
 
 
 @pytest.fixture()
@@ -132,7 +176,7 @@ def test_the_sheet_names_statuses_in_the_language_and_colours_them(gathered, lan
 def test_the_tracker_carries_the_section_in_both_languages(gathered):
     for language in ("en", "fr"):
         views = oversight.html_view(gathered, language)
-        assert [v["key"] for v in views] == ["timeline", "budget"]
+        assert [v["key"] for v in views][:2] == ["timeline", "budget"]
         view = views[0]
         assert view["title"] == OVERSIGHT_TEXT[language]["timeline_title"]
         assert [cell["text"] for cell in view["rows"][0]][-1] == OVERSIGHT_TEXT[language]["statuses"]["late"]
@@ -177,3 +221,23 @@ def test_budget_lines_to_explain_come_first_with_the_threshold_in_the_note(gathe
         assert first[text["spending_flag"]] == text["statuses"]["ahead_of_delivery"]
         assert view["rows"][0][-1]["colours"] == oversight.TONES["bad"]
         assert first[text["budget_line_name"]] == ("Line BL-1.2" if language == "en" else "Ligne BL-1.2")
+
+
+def test_partners_missing_reports_and_flagged_figures_come_first_in_both_languages(gathered):
+    assert [(r["partner_code"], r["period"]) for r in gathered["partner_reporting"]] == [
+        ("PRT-B", "2026-07"), ("PRT-A", "2026-07"), ("PRT-A", "2026-06")]
+    assert [r["submission_id"] for r in gathered["partner_figures"]] == [3, 2, 1]
+    for language, month, share in (("en", "Jul 2026", "50.0%"), ("fr", "juillet 2026", "50,0\u202f%")):
+        text = OVERSIGHT_TEXT[language]
+        views = {v["key"]: v for v in oversight.html_view(gathered, language)}
+        rates = views["partner_reporting"]
+        assert rates["title"] == text["partner_reporting_title"]
+        first = {h["text"]: c["text"] for h, c in zip(rates["headers"], rates["rows"][0])}
+        assert first[text["month"]] == month and first[text["timeliness_rate"]] == share
+        assert first[text["missing_reports"]] == "1" and first[text["missing_report_names"]] == "ACT-2.1 Bria"
+        assert first[text["partner"]] == ("Partner PRT-B" if language == "en" else "Partenaire PRT-B")
+        checked = views["partner_figures"]
+        top = {h["text"]: c for h, c in zip(checked["headers"], checked["rows"][0])}
+        assert top[text["finding"]]["text"] == text["statuses"]["partner_reports_more"]
+        assert top[text["finding"]]["colours"] == oversight.TONES["bad"]
+        assert [c["text"] for c in checked["rows"][-1]][-1] == ""     # a report that agrees: no finding

@@ -395,6 +395,68 @@ pdm_findings as (
     where pdm.has_consented and pdm.household_size not between rules.min_value and rules.max_value
 ),
 
+-- Partners' monthly reports -----------------------------------------------------------
+partner_reports as (
+    select *, {{ dq_answers_fingerprint(dq_metadata_columns()) }} as answers
+    from {{ ref('cln_me_partner_report_corrected') }}
+),
+
+-- the reports expected: each partner's activities and sub-prefectures, each month of the
+-- activity's planned period in the workplan
+partner_months as (
+    select assignments.partner_code, assignments.activity_code, assignments.admin2_pcode,
+           date_trunc('month', workplan.planned_start) as first_month,
+           date_trunc('month', workplan.planned_end) as last_month
+    from {{ ref('ref_partner_activities') }} as assignments
+    join {{ ref('ref_workplan') }} as workplan using (activity_code, admin2_pcode)
+),
+
+partner_report_findings as (
+    {{ dq_exact_duplicates('partner_reports') }}
+
+    union all
+    {{ dq_near_duplicates('partner_reports', ['partner_code', 'reporting_month', 'activity_code', 'admin2_pcode'],
+                          'partner, month, activity and sub-prefecture') }}
+
+    union all
+    {{ dq_pcodes('partner_reports') }}
+
+    union all
+    select submission_id, 'unknown_partner', partner_code
+    from partner_reports
+    where partner_code not in (select partner_code from {{ ref('ref_partners') }})
+
+    union all
+    select submission_id, 'unknown_activity', activity_code
+    from partner_reports
+    where activity_code not in (select activity_code from workplan_starts)
+
+    union all
+    {{ dq_date_in_future('partner_reports', 'submission_date') }}
+
+    union all
+    select reports.submission_id, 'report_not_expected',
+           reports.partner_code || ', ' || reports.activity_code || ' in ' || reports.admin2_pcode || ', '
+           || strftime(reports.reporting_month, '%Y-%m')
+    from partner_reports as reports
+    where reports.partner_code in (select partner_code from {{ ref('ref_partners') }})
+      and not exists (
+        select 1 from partner_months
+        where partner_months.partner_code = reports.partner_code
+          and partner_months.activity_code = reports.activity_code
+          and partner_months.admin2_pcode = reports.admin2_pcode
+          and reports.reporting_month between partner_months.first_month and partner_months.last_month)
+
+    union all
+    select submission_id, 'breakdown_mismatch',
+           'sex and age ' || {{ sex_age_sum('reached_') }} || ', with a disability '
+           || (reached_disability_m + reached_disability_f) || ', people reached ' || people_reached
+    from partner_reports
+    where {{ sex_age_sum('reached_') }} <> people_reached
+       or reached_disability_m > {{ sex_age_sum('reached_', 'm') }}
+       or reached_disability_f > {{ sex_age_sum('reached_', 'f') }}
+),
+
 -- Perception survey -------------------------------------------------------------------
 perception as (
     select *, {{ dq_answers_fingerprint(dq_metadata_columns(), 'has_consented') }} as answers
@@ -463,6 +525,8 @@ findings as (
     union all
     select 'me_activity', * from session_findings
     union all
+    select 'me_partner_report', * from partner_report_findings
+    union all
     select 'me_pdm', * from pdm_findings
     union all
     select 'me_perception', * from perception_findings
@@ -506,6 +570,8 @@ submissions as (
     select 'dtm_flow_survey', submission_id, enumerator_id from surveys
     union all
     select 'me_activity', submission_id, facilitator_id from sessions
+    union all
+    select 'me_partner_report', submission_id, partner_code from partner_reports
     union all
     select 'me_pdm', submission_id, enumerator_id from pdm
     union all

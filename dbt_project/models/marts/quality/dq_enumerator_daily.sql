@@ -15,7 +15,8 @@ interviews as (
     {%- set timed = {
         'dtm_locality': 'cln_dtm_locality_assessments', 'dtm_site': 'cln_dtm_site_assessments',
         'dtm_flow_counts': 'cln_dtm_flow_counts', 'dtm_flow_survey': 'cln_dtm_flow_survey_interviews',
-        'me_activity': 'cln_me_activity_sessions', 'me_pdm': 'cln_me_pdm_interviews',
+        'me_activity': 'cln_me_activity_sessions', 'me_partner_report': 'cln_me_partner_reports',
+        'me_pdm': 'cln_me_pdm_interviews',
         'me_perception': 'cln_me_perception_interviews'} %}
     {%- set rounds = ('dtm_locality', 'dtm_site', 'me_perception') %}
     {%- for form, model in timed.items() %}

@@ -45,6 +45,10 @@ places as (
     union all
     select 'me_activity', submission_id, concat_ws(' / ', coalesce(admin2_name, admin2_pcode), venue) from {{ ref('cln_me_activity_sessions') }}
     union all
+    select 'me_partner_report', submission_id,
+           concat_ws(' / ', coalesce(admin2_name, admin2_pcode), activity_code, strftime(reporting_month, '%Y-%m'))
+    from {{ ref('cln_me_partner_reports') }}
+    union all
     select 'me_pdm', submission_id, coalesce(admin2_name, admin2_pcode) from {{ ref('cln_me_pdm_interviews') }}
     union all
     select 'me_perception', submission_id, coalesce(admin2_name, admin2_pcode) from {{ ref('cln_me_perception_interviews') }}
