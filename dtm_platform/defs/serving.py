@@ -94,7 +94,8 @@ def build_serving_defs(mart_keys: Sequence[dg.AssetKey]) -> dg.Definitions:
     @dg.asset(key=dg.AssetKey([GROUP, "exports"]), deps=marts, kinds={"parquet", "csv"}, **common,
               description="Parquet and CSV of every mart (disclosure control applied, spreadsheet formulas "
                           "neutralised in CSV) under DTM_HOME/exports/{parquet,csv}, with manifest.json (columns, "
-                          "types, rows, refreshed_at, run id), each written atomically, the manifest last. "
+                          "types, rows, refreshed_at, run id); a whole set at a time (DTM_HOME/exports links to "
+                          "the current set, swapped in one rename once the new set is written and scanned). "
                           "What was written is recorded in serving.exports.")
     def exports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         step = _Step(context)

@@ -95,6 +95,20 @@ if kind == "snapshot":
     elif point == "rename":    # scanned, checkpointed and closed, not yet moved onto the target
         before(snapshot.os, "replace", "rename")
     snapshot.build_snapshot(Path(warehouse), Path(target), **options)
+elif kind == "exports":
+    from dtm_platform.serving import exports
+    if point == "write":       # the first mart's files written in the new set, the rest not
+        before(exports, "scan", "write")
+    elif point == "swap":      # the new set whole, manifest included, the link not yet replaced
+        original_replace = exports.os.replace
+        def replace(source, destination):
+            if str(destination) == target:
+                hold("swap")
+            return original_replace(source, destination)
+        exports.os.replace = replace
+    elif point == "cleanup":   # the link replaced, the previous set not yet removed
+        before(exports, "_remove_old_sets", "cleanup")
+    exports.write_exports(Path(warehouse), Path(target), **options)
 else:
     import psycopg
     from dtm_platform.serving import postgres
@@ -208,6 +222,54 @@ def test_snapshot_killed_at_each_point_keeps_the_last_good_one_and_the_next_buil
         assert published_idps() == expected_idps(good), point
         assert sorted(p.name for p in target.parent.iterdir()) == [target.name], point  # ... and cleans up
     assert kills == len(SNAPSHOT_POINTS)
+
+
+# --- the Parquet and CSV exports ---------------------------------------------------------
+
+EXPORT_POINTS = ["write", "swap", "cleanup"]
+
+
+def test_exports_killed_at_each_point_leave_a_whole_set_and_the_next_publication_cleans_up(tmp_path, _no_child_left):
+    import hashlib
+    import json
+
+    from dtm_platform.serving.exports import sets_root, write_exports
+
+    warehouse = make_warehouse(tmp_path / "warehouse.duckdb")
+    target = tmp_path / "exports"
+
+    def publish(bump: int) -> None:
+        make_warehouse(warehouse, bump=bump)
+        write_exports(warehouse, target, min_count=5, personal=load_personal_fields(warehouse, FORMS),
+                      run_id=f"run-{bump}", refreshed_at=datetime.now(timezone.utc))
+
+    def published_run() -> str:
+        """What a reader finds: a manifest, and every file it lists as it says (size and sha256)."""
+        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+        assert {entry["table"] for entry in manifest["files"]} == MARTS
+        for entry in manifest["files"]:
+            data = (target / entry["file"]).read_bytes()
+            assert (len(data), hashlib.sha256(data).hexdigest()) == (entry["bytes"], entry["sha256"]), entry["file"]
+        return manifest["run_id"]
+
+    good = 0
+    publish(good)
+    for number, point in enumerate(EXPORT_POINTS, 1):
+        bump = number * 1000
+        make_warehouse(warehouse, bump=bump)
+        process = start_child("exports", point, warehouse, str(target), "-", bump)
+        _no_child_left.append(process)
+        wait_for(process, point)
+        kill(process)
+        sets = list(sets_root(target).iterdir())
+        assert len(sets) == 2, f"{point}: the killed publication left no second set (was it killed in time?)"
+        # before the swap the reader sees the last good set; after it, the new one, whole
+        assert published_run() == (f"run-{bump}" if point == "cleanup" else f"run-{good}"), point
+        publish(bump + 1)                                           # the next publication succeeds ...
+        good = bump + 1
+        assert published_run() == f"run-{good}", point
+        assert [p.name for p in sets_root(target).iterdir()] == [target.resolve().name], point   # ... and cleans up
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".exports")) == [".exports-sets"]
 
 
 # --- Postgres ----------------------------------------------------------------------------

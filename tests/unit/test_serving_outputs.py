@@ -15,7 +15,7 @@ import pytest
 
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.serving.disclosure import SUPPRESSION_FLAG
-from dtm_platform.serving.exports import write_exports
+from dtm_platform.serving.exports import ExportsFolderError, sets_root, write_exports
 from dtm_platform.serving.hdx import HdxError, write_hdx
 from dtm_platform.serving.inventory import PublicationRefused
 from dtm_platform.serving.marts import MartsError
@@ -148,15 +148,15 @@ def test_exports_write_parquet_csv_and_a_manifest(tmp_path, warehouse, personal)
 
 
 def test_csv_neutralises_spreadsheet_formulas_in_text_cells(tmp_path, warehouse, personal):
-    write_exports(warehouse, tmp_path, **common(personal))
-    with (tmp_path / "csv" / "dtm_displacement_reasons.csv").open(newline="", encoding="utf-8") as handle:
+    write_exports(warehouse, tmp_path / "exports", **common(personal))
+    with (tmp_path / "exports" / "csv" / "dtm_displacement_reasons.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     labels = [(r["displacement_reason_label_en"], r["displacement_reason_label_fr"]) for r in rows]
     assert labels == [("Armed conflict", "'=HYPERLINK(\"http://evil\",\"x\")"), ("'-other", "'@SUM(A1:A2)"),
                       ("Flood", "'+33 flood")]
     assert [r["idp_individuals"] for r in rows] == ["610", "45", "20"]  # numbers are left alone
     # Parquet keeps the values as they are: it is not opened by a spreadsheet
-    parquet = pd.read_parquet(tmp_path / "parquet" / "dtm_displacement_reasons.parquet")
+    parquet = pd.read_parquet(tmp_path / "exports" / "parquet" / "dtm_displacement_reasons.parquet")
     assert parquet["displacement_reason_label_fr"].iloc[0].startswith("=HYPERLINK")
 
 
@@ -171,6 +171,38 @@ def test_exports_of_a_mart_that_is_gone_are_removed_and_a_refusal_changes_nothin
     with pytest.raises(PublicationRefused, match="ki_phone|personal"):
         write_exports(warehouse, directory, **common(personal))
     assert {p: p.read_bytes() for p in directory.rglob("*") if p.is_file()} == before
+
+
+def test_the_exports_path_shows_one_whole_set_and_keeps_the_hdx_files(tmp_path, warehouse, personal):
+    directory = tmp_path / "exports"
+    first = write_exports(warehouse, directory, **common(personal))
+    assert directory.is_symlink() and directory.resolve().parent == sets_root(directory)
+    (directory / "hdx").mkdir()
+    (directory / "hdx" / "dtm_car_idps.csv").write_text("#adm1+name\n", encoding="utf-8")
+    old = directory.resolve()
+    second = write_exports(warehouse, directory, **common(personal, run_id="run-0002"))
+    assert directory.resolve() != old and not old.exists()                      # the old set is gone ...
+    assert [p.name for p in sets_root(directory).iterdir()] == [directory.resolve().name]
+    assert (directory / "hdx" / "dtm_car_idps.csv").read_text(encoding="utf-8") == "#adm1+name\n"  # ... HDX kept
+    assert json.loads((directory / "manifest.json").read_text())["run_id"] == "run-0002"
+    assert len(second.manifest["files"]) == len(first.manifest["files"])
+
+
+def test_an_exports_folder_from_before_sets_is_moved_in_once_but_never_one_holding_other_files(
+        tmp_path, warehouse, personal):
+    directory = tmp_path / "exports"
+    (directory / "csv").mkdir(parents=True)
+    (directory / "csv" / "old.csv").write_text("a\n1\n", encoding="utf-8")
+    (directory / "manifest.json").write_text("{}", encoding="utf-8")
+    write_exports(warehouse, directory, **common(personal))
+    assert directory.is_symlink() and not (directory / "csv" / "old.csv").exists()
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "csv").mkdir(parents=True)
+    (elsewhere / "thesis.docx").write_bytes(b"someone's work")
+    with pytest.raises(ExportsFolderError, match="thesis.docx"):
+        write_exports(warehouse, elsewhere, **common(personal))
+    assert (elsewhere / "thesis.docx").read_bytes() == b"someone's work" and not elsewhere.is_symlink()
+    assert not sets_root(elsewhere).exists() or not any(sets_root(elsewhere).iterdir())
 
 
 # --- HDX -----------------------------------------------------------------------------------
