@@ -52,6 +52,7 @@ class Section:
     order_by: str                             # SQL over the mart's columns: what needs attention first
     tones: dict[str, str] | None = None       # status value -> a key of TONES, for the status column
     note_values: tuple[str, ...] = ()         # mart columns (the same on every row) the note names
+    where: str | None = None                  # SQL: the rows a reader must act on, when the mart holds more
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -139,7 +140,9 @@ SECTIONS += (
             Column("finding", "finding", 18, "status"),
         ),
         # flagged reports first, the largest difference in people on top
-        order_by="is_flagged desc, abs(people_difference) desc, partner_code, reporting_month, activity_code",
+        # only the flagged reports: the tracker is read for what to act on (every report is in the mart)
+        where="is_flagged",
+        order_by="abs(people_difference) desc, partner_code, reporting_month, activity_code",
         tones={"partner_reports_more": "bad", "partner_reports_less": "neutral", "not_monitored": "neutral"},
     ),
 )
@@ -152,7 +155,8 @@ def gather(con: duckdb.DuckDBPyConnection, min_cell_count: int,
     for section in sections:
         columns = described(con, f"select * from {section.mart}")
         published = plan_for(section.mart.split(".")[-1], columns, min_cell_count).select_sql(columns, section.mart)
-        cursor = con.execute(f"select * from ({published}) as mart order by {section.order_by}")
+        where = f"where {section.where}" if section.where else ""
+        cursor = con.execute(f"select * from ({published}) as mart {where} order by {section.order_by}")
         names = [c[0] for c in cursor.description]
         gathered[section.key] = [dict(zip(names, row)) for row in cursor.fetchall()]
     return gathered

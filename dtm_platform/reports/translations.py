@@ -453,8 +453,9 @@ OVERSIGHT_TEXT = {
         "partner_figures_note": ("Each partner's report against the sessions and people the platform's own activity "
                                  "monitoring recorded for the same activity, sub-prefecture and month. A report is "
                                  "flagged when a figure differs from the monitored one beyond the tolerance of the "
-                                 "data-quality rule partner_figures_differ, or monitoring has none. Flagged reports "
-                                 "first: verify them with the partner."),
+                                 "data-quality rule partner_figures_differ, or monitoring has none. Only flagged "
+                                 "reports are listed, the largest difference first: verify them with the partner "
+                                 "(every report is in marts.me_partner_figures_vs_monitoring)."),
         "partner_code": "Partner code",
         "partner": "Partner",
         "month": "Month",
@@ -532,8 +533,9 @@ OVERSIGHT_TEXT = {
                                  "activités de la plateforme a enregistrées pour la même activité, la même "
                                  "sous-préfecture et le même mois. Un rapport est signalé quand un chiffre s'écarte "
                                  "du chiffre suivi au-delà de la tolérance fixée dans les règles de qualité des "
-                                 "données, ou quand le suivi n'en a aucun. Les rapports signalés "
-                                 "d'abord : les vérifier avec le partenaire."),
+                                 "données, ou quand le suivi n'en a aucun. Seuls les rapports signalés sont listés, "
+                                 "le plus grand écart d'abord : les vérifier avec le partenaire (tous les rapports "
+                                 "sont dans marts.me_partner_figures_vs_monitoring)."),
         "partner_code": "Code du partenaire",
         "partner": "Partenaire",
         "month": "Mois",
