@@ -55,18 +55,36 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _cleaning_import(files: list[str], by: str | None) -> int:
-    """Each file checked and imported now; while a build holds the warehouse, put in the
-    drop folder instead, for the next build to import."""
+    from dtm_platform.cleaning.answers import NoQueueError, import_answers
+    from dtm_platform.defs.cleaning import INBOX
+
+    settings = load_settings()
+    return _import_files(files, lambda source, **common: import_answers(
+        source, warehouse=settings.warehouse_path, cleaning_dir=settings.cleaning_dir, **common),
+        settings.cleaning_dir / INBOX, by=by, refused=(NoQueueError,))
+
+
+def _finance_import(files: list[str], by: str | None) -> int:
+    from dtm_platform.defs.finance import INBOX
+    from dtm_platform.finance.expenditures import import_expenditures
+    from dtm_platform.transform.project import DBT_PROJECT_DIR
+
+    settings = load_settings()
+    return _import_files(files, lambda source, **common: import_expenditures(
+        source, warehouse=settings.warehouse_path, finance_dir=settings.finance_dir,
+        seeds_dir=DBT_PROJECT_DIR / "seeds", **common), settings.finance_dir / INBOX, by=by)
+
+
+def _import_files(files: list[str], import_one, inbox, *, by: str | None = None, refused: tuple = ()) -> int:
+    """Each file checked and imported now (rejected rows printed with their reasons); while a
+    build holds the warehouse, put in the drop folder instead, for the next build to import.
+    Exit status: 1 for a missing file, 2 when a file or a row was refused."""
     import getpass
     from datetime import datetime, timezone
     from pathlib import Path
 
     import duckdb
 
-    from dtm_platform.cleaning.answers import REJECTED, NoQueueError, import_answers
-    from dtm_platform.defs.cleaning import INBOX
-
-    settings = load_settings()
     status = 0
     for name in files:
         source = Path(name)
@@ -75,58 +93,20 @@ def _cleaning_import(files: list[str], by: str | None) -> int:
             status = 1
             continue
         try:
-            outcome = import_answers(source, warehouse=settings.warehouse_path, cleaning_dir=settings.cleaning_dir,
-                                     imported_by=by or getpass.getuser(), now=datetime.now(timezone.utc))
-        except NoQueueError as error:
+            outcome = import_one(source, imported_by=by or getpass.getuser(), now=datetime.now(timezone.utc))
+        except refused as error:
             print(error, file=sys.stderr)
             status = 2
             continue
         except duckdb.IOException:  # a build is writing the warehouse (one writer at a time)
-            print(f"{source.name}: a build is using the warehouse; copied to "
-                  f"{_drop(source, settings.cleaning_dir / INBOX)}, the next build imports it")
+            print(f"{source.name}: a build is using the warehouse; copied to {_drop(source, inbox)}, "
+                  "the next build imports it")
             continue
         print(outcome.summary())
         for row in outcome.rows:
-            if row.outcome == REJECTED:
+            if row.outcome == "rejected":
                 print(f"  row {row.row}: {row.reason}")
-        status = status or (2 if outcome.count(REJECTED) else 0)
-    return status
-
-
-def _finance_import(files: list[str], by: str | None) -> int:
-    """Each export checked and imported now; while a build holds the warehouse, put in the
-    drop folder instead, for the next build to import."""
-    import getpass
-    from datetime import datetime, timezone
-    from pathlib import Path
-
-    import duckdb
-
-    from dtm_platform.defs.finance import INBOX
-    from dtm_platform.finance.expenditures import REJECTED, import_expenditures
-    from dtm_platform.transform.project import DBT_PROJECT_DIR
-
-    settings = load_settings()
-    status = 0
-    for name in files:
-        source = Path(name)
-        if not source.is_file():
-            print(f"{source}: no such file", file=sys.stderr)
-            status = 1
-            continue
-        try:
-            outcome = import_expenditures(source, warehouse=settings.warehouse_path, finance_dir=settings.finance_dir,
-                                          seeds_dir=DBT_PROJECT_DIR / "seeds", imported_by=by or getpass.getuser(),
-                                          now=datetime.now(timezone.utc))
-        except duckdb.IOException:  # a build is writing the warehouse (one writer at a time)
-            print(f"{source.name}: a build is using the warehouse; copied to "
-                  f"{_drop(source, settings.finance_dir / INBOX)}, the next build imports it")
-            continue
-        print(outcome.summary())
-        for row in outcome.rows:
-            if row.outcome == REJECTED:
-                print(f"  row {row.row}: {row.reason}")
-        status = status or (2 if outcome.count(REJECTED) else 0)
+        status = status or (2 if outcome.count("rejected") else 0)
     return status
 
 

@@ -15,7 +15,7 @@ import hashlib
 import io
 import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from dtm_platform.cleaning.columns import (
 from dtm_platform.cleaning.ledger import append_to_ledger, ensure_ledger, ledger_path, read_ledger
 from dtm_platform.cleaning.workbooks import QUEUE, workbook_row
 from dtm_platform.reports.files import write_atomically
+from dtm_platform.row_imports import ImportOutcome, RowOutcome
 from dtm_platform.reports.xlsx import WORKBOOK_OPTIONS, Formats, write_text
 from dtm_platform.warehouse import connect_duckdb
 
@@ -53,28 +54,7 @@ class WorkbookError(ValueError):
     """The file is not a verification workbook the platform can read (every row is reported)."""
 
 
-@dataclass
-class RowOutcome:
-    row: int                 # the row number in the sheet, as Excel shows it
-    outcome: str             # accepted, rejected, unanswered or duplicate
-    reason: str
-    cells: dict
-
-
-@dataclass
-class ImportOutcome:
-    source: Path
-    rows: list[RowOutcome] = field(default_factory=list)
-    report: Path | None = None
-    kept_as: Path | None = None
-
-    def count(self, outcome: str) -> int:
-        return sum(r.outcome == outcome for r in self.rows)
-
-    def summary(self) -> str:
-        return (f"{self.source.name}: {self.count(ACCEPTED)} accepted, {self.count(REJECTED)} rejected, "
-                f"{self.count(UNANSWERED)} unanswered, {self.count(DUPLICATE)} duplicate"
-                + (f"; report {self.report}" if self.report else ""))
+KINDS = (ACCEPTED, REJECTED, UNANSWERED, DUPLICATE)
 
 
 def issue_key(form: str, submission_id, rule: str, field_name: str | None) -> str:
@@ -271,7 +251,7 @@ def import_answers(source: Path, *, warehouse: Path, cleaning_dir: Path, importe
     """Checks and imports one returned workbook: accepted rows to the ledger, the outcome of
     every row to cleaned's record and, when a row is not accepted, to a rejection report.
     The file is kept under cleaning_dir/imported (moved there from the drop folder)."""
-    outcome = ImportOutcome(source)
+    outcome = ImportOutcome(source, KINDS)
     stamp = now.strftime("%Y%m%dT%H%M%S")
     ledger = ensure_ledger(ledger_path(cleaning_dir))
     try:

@@ -26,7 +26,7 @@ import io
 import re
 import shutil
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -35,9 +35,11 @@ import xlsxwriter
 
 from dtm_platform.reports.files import write_atomically
 from dtm_platform.reports.xlsx import WORKBOOK_OPTIONS, Formats, write_text
+from dtm_platform.row_imports import CsvLedger, ImportOutcome, RowOutcome
 from dtm_platform.warehouse import connect_duckdb
 
 ACCEPTED, REJECTED, DUPLICATE = "accepted", "rejected", "duplicate"
+KINDS = (ACCEPTED, REJECTED, DUPLICATE)
 RECORD_TABLE = "finance.imported_expenditures"   # every row's outcome, what the import's gate reads
 LEDGER_FILE = "expenditures.csv"
 IMPORTED_DIR = "imported"   # under the finance folder: every export imported, as it came
@@ -71,29 +73,6 @@ class Period:
     code: str
     start: date
     end: date
-
-
-@dataclass
-class RowOutcome:
-    row: int           # as the spreadsheet or text editor numbers it (the header is row 1)
-    outcome: str
-    reason: str
-    values: dict
-
-
-@dataclass
-class ImportOutcome:
-    source: Path
-    rows: list[RowOutcome] = field(default_factory=list)
-    report: Path | None = None
-    kept_as: Path | None = None
-
-    def count(self, outcome: str) -> int:
-        return sum(r.outcome == outcome for r in self.rows)
-
-    def summary(self) -> str:
-        return (f"{self.source.name}: {self.count(ACCEPTED)} accepted, {self.count(REJECTED)} rejected, "
-                f"{self.count(DUPLICATE)} duplicate" + (f"; report {self.report}" if self.report else ""))
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -227,12 +206,12 @@ def check_all(rows: list[tuple[int, dict]], budget: dict[str, BudgetLine], perio
     by_reference: dict[str, list[RowOutcome]] = {}
     for r in outcomes:
         if r.outcome == ACCEPTED:
-            by_reference.setdefault(r.values["entry"]["reference"], []).append(r)
+            by_reference.setdefault(r.cells["entry"]["reference"], []).append(r)
     for reference, same in by_reference.items():
         before = imported.get(reference)
         if before is not None:
             for r in same:
-                if _same(r.values["entry"], before):
+                if _same(r.cells["entry"], before):
                     r.outcome, r.reason = DUPLICATE, f"reference {reference} was imported before ({before['source_file']})"
                 else:
                     r.outcome, r.reason = REJECTED, (f"reference {reference} was imported before with other values "
@@ -240,7 +219,7 @@ def check_all(rows: list[tuple[int, dict]], budget: dict[str, BudgetLine], perio
             continue
         if len(same) > 1:
             numbers = ", ".join(str(r.row) for r in same)
-            if all(_same(r.values["entry"], same[0].values["entry"]) for r in same):
+            if all(_same(r.cells["entry"], same[0].cells["entry"]) for r in same):
                 for r in same[1:]:
                     r.outcome, r.reason = DUPLICATE, f"the same payment as row {same[0].row} (imported once)"
             else:
@@ -251,31 +230,16 @@ def check_all(rows: list[tuple[int, dict]], budget: dict[str, BudgetLine], perio
 
 # --- the ledger ---------------------------------------------------------------------------------
 
+def ledger(finance_dir: Path) -> CsvLedger:
+    return CsvLedger(finance_dir / LEDGER_FILE, LEDGER_COLUMNS)
+
+
 def ensure_ledger(path: Path) -> Path:
-    if not path.exists():
-        write_atomically(path, ",".join(LEDGER_COLUMNS) + "\n")
-    return path
+    return CsvLedger(path, LEDGER_COLUMNS).ensure()
 
 
 def read_ledger(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if tuple(reader.fieldnames or ()) != LEDGER_COLUMNS:
-            raise ExportError(f"{path}: its header is not the expenditure ledger's ({', '.join(LEDGER_COLUMNS)}); "
-                              "restore it from a backup or the copies under finance/imported before importing again")
-        return list(reader)
-
-
-def _append(path: Path, entries: list[dict]) -> None:
-    """The whole ledger rewritten atomically: a build reading it sees it before or after."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=LEDGER_COLUMNS, lineterminator="\n", quoting=csv.QUOTE_ALL)
-    writer.writeheader()
-    for row in [*read_ledger(path), *entries]:
-        writer.writerow({name: row.get(name, "") for name in LEDGER_COLUMNS})
-    write_atomically(path, out.getvalue())
+    return CsvLedger(path, LEDGER_COLUMNS).read()
 
 
 # --- the import -----------------------------------------------------------------------------------
@@ -295,21 +259,22 @@ def import_expenditures(source: Path, *, warehouse: Path, finance_dir: Path, see
     """Checks one export and appends its valid rows to the ledger; a rejection report for the
     rest; the outcome of every row to the warehouse's record; the file kept under
     finance_dir/imported."""
-    outcome = ImportOutcome(source)
-    ledger = ensure_ledger(finance_dir / LEDGER_FILE)
+    outcome = ImportOutcome(source, KINDS)
+    book = ledger(finance_dir)
+    book.ensure()
     budget, periods = load_budget(seeds_dir)
     try:
         rows = read_export(source)
     except ExportError as error:
         outcome.rows.append(RowOutcome(0, REJECTED, str(error), {}))
     else:
-        imported = {r["reference"]: r for r in read_ledger(ledger)}
+        imported = {r["reference"]: r for r in book.read()}
         outcome.rows.extend(check_all(rows, budget, periods, imported))
     stamp = now.strftime("%Y%m%dT%H%M%S")
     # the warehouse first: while a build holds it, nothing is appended (the caller drops the
     # file in the inbox for that build's successor instead)
     with connect_duckdb(warehouse) as con:
-        _append(ledger, [{**r.values["entry"], "source_file": source.name, "source_row": r.row,
+        book.append([{**r.cells["entry"], "source_file": source.name, "source_row": r.row,
                           "imported_at": now.isoformat(timespec="seconds"), "imported_by": imported_by}
                          for r in outcome.rows if r.outcome == ACCEPTED])
         _record(con, outcome, now)
@@ -333,8 +298,8 @@ def ensure_record(con) -> None:
 def _record(con, outcome: ImportOutcome, now: datetime) -> None:
     ensure_record(con)
     con.executemany(f"insert into {RECORD_TABLE} values (?, ?, ?, ?, ?, ?, ?)", [
-        [now.replace(tzinfo=None), outcome.source.name, r.row, r.values.get("reference") or None,
-         r.values.get("budget_line") or None, r.outcome, r.reason or None] for r in outcome.rows])
+        [now.replace(tzinfo=None), outcome.source.name, r.row, r.cells.get("reference") or None,
+         r.cells.get("budget_line") or None, r.outcome, r.reason or None] for r in outcome.rows])
 
 
 def report_bytes(outcome: ImportOutcome, now: datetime) -> bytes:
@@ -355,7 +320,7 @@ def report_bytes(outcome: ImportOutcome, now: datetime) -> bytes:
         if r.outcome == ACCEPTED:
             continue
         values = [str(r.row) if r.row else "", r.outcome, r.reason,
-                  *(r.values.get(k, "") for k in ("reference", "spent_on", "budget_line", "amount", "currency"))]
+                  *(r.cells.get(k, "") for k in ("reference", "spent_on", "budget_line", "amount", "currency"))]
         for col, value in enumerate(values):
             write_text(sheet, line, col, value, formats, text_wrap=col == 2, valign="top")
         line += 1

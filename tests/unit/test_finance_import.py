@@ -14,7 +14,8 @@ import openpyxl
 import pytest
 
 from dtm_platform.drop_folder import waiting_files
-from dtm_platform.finance.expenditures import (ACCEPTED, DUPLICATE, LEDGER_FILE, REJECTED, ExportError,
+from dtm_platform.row_imports import LedgerError
+from dtm_platform.finance.expenditures import (ACCEPTED, DUPLICATE, LEDGER_FILE, REJECTED,
                                                import_expenditures, parse_amount, read_ledger)
 from dtm_platform.transform.project import DBT_PROJECT_DIR
 
@@ -130,7 +131,7 @@ def test_a_ledger_edited_out_of_shape_stops_the_import_before_anything_is_append
     (tmp_path / "finance" / LEDGER_FILE).write_text("reference;amount\nPV-1;100\n", encoding="utf-8")
     source = write_csv(tmp_path / "export.csv", [["date", "reference", "budget_line", "amount", "currency"],
                                                  ["2026-07-01", "PV-1", "BL-1.1", "100", "USD"]])
-    with pytest.raises(ExportError, match="its header is not the expenditure ledger's"):
+    with pytest.raises(LedgerError, match="its header is not the ledger.s"):
         run(tmp_path, source)
     assert (tmp_path / "finance" / LEDGER_FILE).read_text(encoding="utf-8") == "reference;amount\nPV-1;100\n"
 
@@ -147,3 +148,18 @@ def test_a_csv_in_the_drop_folder_waits_only_until_it_settles(tmp_path):
     settled = time.time() - 60
     os.utime(tmp_path / "export.csv", (settled, settled))
     assert waiting_files(tmp_path) == [tmp_path / "export.csv"]
+
+
+def test_the_command_imports_prints_refused_rows_and_says_so_in_its_status(tmp_path, monkeypatch, capsys):
+    from dtm_platform.cli import main
+
+    monkeypatch.setenv("DTM_HOME", str(tmp_path / "home"))
+    source = write_csv(tmp_path / "export.csv", [["date", "reference", "budget_line", "amount", "currency"],
+                                                 ["2026-07-01", "PV-1", "BL-1.1", "100", "USD"],
+                                                 ["2026-07-01", "PV-2", "BL-7.7", "100", "USD"]])
+    assert main(["finance", "import", str(source), "--by", "officer"]) == 2
+    out = capsys.readouterr().out
+    assert "export.csv: 1 accepted, 1 rejected, 0 duplicate" in out and "row 3: budget line 'BL-7.7'" in out
+    [entry] = read_ledger(tmp_path / "home" / "finance" / LEDGER_FILE)
+    assert (entry["reference"], entry["imported_by"]) == ("PV-1", "officer")
+    assert main(["finance", "import", str(tmp_path / "none.csv")]) == 1
