@@ -9,6 +9,7 @@ from dtm_platform.kobo.audit import load_audit_logs
 from dtm_platform.kobo.client import KoboClient
 from dtm_platform.kobo.form_check import check_entry
 from dtm_platform.kobo.landing import land_form_content, land_new_submissions, land_unlisted_versions
+from dtm_platform.kobo.quarantine import QUARANTINE_DDL
 from dtm_platform.kobo.reconcile import reconcile
 from dtm_platform.kobo.registry import FormEntry
 from dtm_platform.settings import load_settings
@@ -70,7 +71,11 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
                 "max_id": result.max_id,
                 "last_submission_time": result.last_submission_time or "",
                 "seconds": round(result.seconds, 2),
+                # kept aside in raw.kobo_quarantine with why (kobo/quarantine.py); the rest landed
+                "quarantined_submissions": result.quarantined,
             }
+            for reason in result.quarantine_reasons[:20]:
+                context.log.warning(f"quarantined: {reason}")
             if config.reconcile:
                 checked = reconcile(con, client, form, run_id=context.run.run_id,
                                     allow_mass_deletion=config.allow_mass_deletion)
@@ -158,5 +163,25 @@ def form_content_asset(forms: list[FormEntry]) -> dg.AssetsDefinition:
     return _form_content
 
 
+def quarantine_check(form: FormEntry) -> dg.AssetChecksDefinition:
+    """A warning while the form has submissions in quarantine: they are in no table below raw."""
+    @dg.asset_check(asset=dg.AssetKey(["raw", form.raw_table]), name="nothing_quarantined", blocking=False,
+                    description=f"{form.title}: no submission kept aside in raw.kobo_quarantine (a result that is not "
+                                "an object, an unusable _id, metadata of the wrong type, invalid Unicode, two "
+                                "payloads under one _id); each one there names its reason.")
+    def _check() -> dg.AssetCheckResult:
+        with connect_duckdb(load_settings().warehouse_path) as con:
+            con.execute("create schema if not exists raw")
+            con.execute(QUARANTINE_DDL)
+            rows = con.execute("select submission_id, reason from raw.kobo_quarantine where dataset = ? "
+                               "order by quarantined_at, submission_id", [form.dataset]).fetchall()
+        return dg.AssetCheckResult(
+            passed=not rows, severity=dg.AssetCheckSeverity.WARN,
+            metadata={"quarantined": len(rows),
+                      "reasons": dg.MetadataValue.json([f"submission {i}: {r}" for i, r in rows[:20]])})
+    return _check
+
+
 def build_ingestion_defs(forms: list[FormEntry]) -> dg.Definitions:
-    return dg.Definitions(assets=[form_content_asset(forms), *(ingestion_asset(form) for form in forms)])
+    return dg.Definitions(assets=[form_content_asset(forms), *(ingestion_asset(form) for form in forms)],
+                          asset_checks=[quarantine_check(form) for form in forms])

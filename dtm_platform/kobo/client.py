@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
+from dtm_platform.kobo.quarantine import usable_id
+
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -128,7 +130,16 @@ class KoboClient:
             empty_pages = 0
             if not results:
                 return
-            ids = [r["_id"] for r in results]
+            # a result without a usable _id is handed on for landing to quarantine; paging
+            # follows the usable ones
+            ids = [i for i in (usable_id(r.get("_id")) if isinstance(r, dict) else None for r in results)
+                   if i is not None]
+            if not ids:
+                if page.get("next") is None and len(results) < self.page_size:
+                    yield results
+                    return
+                raise KoboError(f"form {uid}: a full page of {len(results)} results from {url} without one usable "
+                                "_id: paging cannot go on past it")
             if last_id is not None and min(ids) <= last_id:
                 if max(ids) <= last_id:
                     if page.get("next") is None and len(results) < self.page_size:
@@ -137,8 +148,9 @@ class KoboClient:
                     raise KoboError(f"form {uid}: the server returned _id {min(ids)} for _id > {last_id}; "
                                     "it does not honour the query")
                 # Overlapping pages: drop what was already seen (landing is idempotent anyway).
-                results = [r for r in results if r["_id"] > last_id]
-                ids = [r["_id"] for r in results]
+                results = [r for r in results
+                           if not isinstance(r, dict) or usable_id(r.get("_id")) is None or r["_id"] > last_id]
+                ids = [i for i in ids if i > last_id]
             yield results
             # A server that ignores ``sort`` still honours the query: max() keeps us moving.
             last_id = max(ids)
@@ -158,7 +170,9 @@ class KoboClient:
         results = page.get("results")
         if not isinstance(page.get("count"), int) or not isinstance(results, list):
             raise KoboError(f"form {uid}: the data endpoint answered without a count and a results list")
-        return page["count"], (results[0]["_id"] if results else None)
+        # a newest result without a usable _id: None, and the caller pages one page at a time
+        top = results[0] if results else None
+        return page["count"], (usable_id(top.get("_id")) if isinstance(top, dict) else None)
 
     def fetch_by_ids(self, uid: str, ids: list[int]) -> list[dict]:
         """The current version of the given submissions (one ``$in`` request; keep batches

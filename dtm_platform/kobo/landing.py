@@ -23,6 +23,7 @@ import pyarrow as pa
 from dtm_platform.kobo.audit import ensure_audit_tables
 from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.parallel import iter_pages_in_order
+from dtm_platform.kobo.quarantine import QUARANTINE_DDL, keep_aside, problem_of, quarantined_high_water_mark
 from dtm_platform.kobo.registry import FormEntry
 
 SYNC_LOG_DDL = """
@@ -108,6 +109,8 @@ class LandingResult:
     total_rows: int
     last_submission_time: str | None
     seconds: float
+    quarantined: int = 0      # submissions kept aside in raw.kobo_quarantine (quarantine.py), with why
+    quarantine_reasons: tuple[str, ...] = ()
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection, form: FormEntry) -> None:
@@ -118,10 +121,14 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, form: FormEntry) -> None:
     con.execute(FORM_CONTENT_DDL)
     con.execute(HISTORY_DDL)
     con.execute(VALIDATION_LOG_DDL)
+    con.execute(QUARANTINE_DDL)
 
 
 def high_water_mark(con: duckdb.DuckDBPyConnection, form: FormEntry) -> int | None:
-    return con.execute(f"select max(_id) from raw.{form.raw_table}").fetchone()[0]
+    """The highest ``_id`` landed, or quarantined: the next run fetches above it."""
+    landed = con.execute(f"select max(_id) from raw.{form.raw_table}").fetchone()[0]
+    kept_aside = quarantined_high_water_mark(con, form.dataset)
+    return max((i for i in (landed, kept_aside) if i is not None), default=None)
 
 
 def land_form_content(con: duckdb.DuckDBPyConnection, client: KoboClient, form: FormEntry) -> str:
@@ -185,7 +192,7 @@ def land_new_submissions(con: duckdb.DuckDBPyConnection, client: KoboClient, for
     pages_before, retries_before = client.stats.pages, client.stats.retries
     after_id = high_water_mark(con, form)
     batch: list[dict] = []
-    with _BackgroundInserter(con, form, progress) as inserter:
+    with _BackgroundInserter(con, form, progress, run_id) as inserter:
         for page in iter_pages_in_order(client, form.uid, after_id):
             batch.extend(page)
             if len(batch) >= batch_rows:
@@ -194,7 +201,7 @@ def land_new_submissions(con: duckdb.DuckDBPyConnection, client: KoboClient, for
         if batch:
             inserter.insert(batch)
     new = inserter.inserted
-    max_id = high_water_mark(con, form)
+    max_id = con.execute(f"select max(_id) from raw.{form.raw_table}").fetchone()[0]
     total, last_time = con.execute(
         f"select count(*), max(submission_time)::varchar from raw.{form.raw_table}").fetchone()
     result = LandingResult(
@@ -205,6 +212,8 @@ def land_new_submissions(con: duckdb.DuckDBPyConnection, client: KoboClient, for
         total_rows=total,
         last_submission_time=last_time,
         seconds=time.perf_counter() - clock,
+        quarantined=inserter.quarantined,
+        quarantine_reasons=tuple(inserter.reasons),
     )
     log_sync(con, form, run_id, "incremental", started_at, new=new, pages=result.pages,
              retries=result.retries, max_id=max_id)
@@ -234,6 +243,28 @@ def payload_json(submission: dict) -> str:
         return json.dumps(submission, ensure_ascii=False, separators=(",", ":"))
 
 
+def split_landable(batch: list) -> tuple[list[dict], list[tuple[object, str]]]:
+    """The submissions that land as they are (a record repeated with the same payload once),
+    and the others with why (quarantine.py)."""
+    landable: dict[int, dict] = {}
+    aside: list[tuple[object, str]] = []
+    for submission in batch:
+        problem = problem_of(submission)
+        if problem is not None:
+            aside.append((submission, problem))
+            continue
+        first = landable.setdefault(submission["_id"], submission)
+        if first is not submission and first != submission:
+            aside.append((submission, f"a second submission with _id {submission['_id']} and another payload in "
+                                      "the same fetch (the first one landed)"))
+    return list(landable.values()), aside
+
+
+def _id_of(submission: object) -> str:
+    value = submission.get("_id", "(none)") if isinstance(submission, dict) else "(none)"
+    return str(value)[:40]
+
+
 def page_table(page: list[dict]) -> pa.Table:
     """A page of submissions as the columns of a raw table."""
     try:  # the whole page at once through orjson, which nearly every page allows
@@ -258,9 +289,10 @@ class _BackgroundInserter:
     interpreter lock, so the next pages are fetched, parsed and tabled meanwhile. At most
     one batch waits, and the first insert that fails stops the landing."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, form: FormEntry, progress=None):
-        self._cursor, self._form, self._progress = con.cursor(), form, progress
-        self._queue: queue.Queue[pa.Table | None] = queue.Queue(maxsize=1)
+    def __init__(self, con: duckdb.DuckDBPyConnection, form: FormEntry, progress=None, run_id: str | None = None):
+        self._cursor, self._form, self._progress, self._run_id = con.cursor(), form, progress, run_id
+        self.quarantined, self.reasons = 0, []
+        self._queue: queue.Queue[tuple[pa.Table | None, list] | None] = queue.Queue(maxsize=1)
         self._failure: BaseException | None = None
         self.inserted = 0
         self._thread = threading.Thread(target=self._work, name=f"land-{form.dataset}", daemon=True)
@@ -270,9 +302,11 @@ class _BackgroundInserter:
         return self
 
     def insert(self, batch: list[dict]) -> None:
-        table = page_table(list({s["_id"]: s for s in batch}.values()))  # a repeated record once
+        landable, aside = split_landable(batch)
+        self.reasons.extend(f"form {self._form.dataset}, submission {_id_of(s)}: {reason}" for s, reason in aside)
+        table = page_table(landable) if landable else None
         self._raise_if_failed()
-        self._queue.put(table)
+        self._queue.put((table, aside))
         if self._progress is not None:  # from the landing thread, where Dagster's log lives
             self._progress(self.inserted)
 
@@ -288,12 +322,21 @@ class _BackgroundInserter:
             raise self._failure
 
     def _work(self) -> None:
-        while (table := self._queue.get()) is not None:
+        while (item := self._queue.get()) is not None:
             if self._failure is not None:
                 continue  # drain: nothing after a failed batch may land
+            table, aside = item
             try:
-                self.inserted += _insert_table(self._cursor, self._form, table)
+                # a batch's landed and quarantined submissions in one transaction: the next
+                # high-water mark (the highest of either) never passes one that is in neither
+                self._cursor.begin()
+                if table is not None:
+                    self.inserted += _insert_table(self._cursor, self._form, table)
+                self.quarantined += keep_aside(self._cursor, self._form.dataset, self._form.uid, aside,
+                                               self._run_id)
+                self._cursor.commit()
             except BaseException as failure:  # handed to the landing thread
+                self._cursor.rollback()
                 self._failure = failure
 
 

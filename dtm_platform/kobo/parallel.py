@@ -44,9 +44,10 @@ def iter_pages_in_order(client: KoboClient, uid: str, after_id: int | None, *,
     requests in flight, which applies on top in any case)."""
     workers = client.max_in_flight if workers is None else workers
     count, top_id = client.look_above(uid, after_id)
-    if top_id is None:
+    if top_id is None and count == 0:
         return  # nothing above the mark: that one cheap request was the whole sync
-    if workers <= 1 or count <= 2 * client.page_size:
+    if top_id is None or workers <= 1 or count <= 2 * client.page_size:
+        # (no usable top _id to plan ranges with: the pages one after the other)
         # one or two pages: nothing to gain
         yield from client.iter_submission_pages(uid, after_id, fields=fields)
         return
