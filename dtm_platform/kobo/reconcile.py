@@ -22,7 +22,8 @@ import duckdb
 import pyarrow as pa
 
 from dtm_platform.kobo.client import KoboClient, KoboError
-from dtm_platform.kobo.landing import ensure_raw_tables, log_sync, page_table, validation_label
+from dtm_platform.kobo.landing import ensure_raw_tables, log_sync, page_table, split_landable, validation_label
+from dtm_platform.kobo.quarantine import keep_aside, usable_id
 from dtm_platform.kobo.parallel import iter_pages_in_order
 from dtm_platform.kobo.registry import FormEntry
 
@@ -84,9 +85,12 @@ def reconcile(con: duckdb.DuckDBPyConnection, client: KoboClient, form: FormEntr
     now = datetime.now(timezone.utc)
     refetch = [r[0] for r in con.execute(
         "select _id from reconcile_diff where change in ('edited', 'missing') order by _id").fetchall()]
-    fetched = _refetch(client, form, refetch)
+    # a submission quarantined by landing comes back here while the server keeps it: one that
+    # was corrected lands now, one still poisoned stays in quarantine (once)
+    fetched, aside = split_landable(_refetch(client, form, refetch))
     con.execute("begin transaction")
     try:
+        keep_aside(con, form.dataset, form.uid, aside, run_id)
         if fetched:
             con.register("refetched", page_table(fetched))
             con.execute(f"""
@@ -149,6 +153,8 @@ def _list_server(client: KoboClient, form: FormEntry) -> pa.Table:
     statuses: list[str | None] = []
     for page in iter_pages_in_order(client, form.uid, None, fields=["_id", "_uuid", "_validation_status"]):
         for record in page:
+            if not isinstance(record, dict) or usable_id(record.get("_id")) is None:
+                continue  # no _id to reconcile by: landing quarantined it
             ids.append(record["_id"])
             uuids.append(str(record.get("_uuid") or ""))
             statuses.append(validation_label(record.get("_validation_status")))
@@ -162,7 +168,8 @@ def _refetch(client: KoboClient, form: FormEntry, ids: list[int]) -> list[dict]:
     with ThreadPoolExecutor(max_workers=4) as pool:  # the client bounds requests in flight
         pages = list(pool.map(lambda batch: client.fetch_by_ids(form.uid, batch), batches))
     fetched = [s for page in pages for s in page]
-    missing = set(ids) - {s["_id"] for s in fetched}
+    returned = {usable_id(s.get("_id")) for s in fetched if isinstance(s, dict)}
+    missing = set(ids) - returned
     if missing:  # deleted between the listing and the refetch: the next pass sees it
-        fetched = [s for s in fetched if s["_id"] not in missing]
+        fetched = [s for s in fetched if not (isinstance(s, dict) and usable_id(s.get("_id")) in missing)]
     return fetched

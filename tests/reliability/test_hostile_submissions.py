@@ -15,6 +15,7 @@ import pytest
 from dtm_platform.kobo.client import KoboClient
 from dtm_platform.kobo.landing import land_new_submissions
 from dtm_platform.kobo.quarantine import usable_id
+from dtm_platform.kobo.reconcile import reconcile
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT
 
@@ -55,10 +56,11 @@ def transport(results: list) -> httpx.MockTransport:
         newest = json.loads(params.get("sort", "{}")).get("_id", 1) == -1
         limit = int(params.get("limit", 1000))
         usable = [r for r in results if isinstance(r, dict) and usable_id(r.get("_id")) is not None
-                  and r["_id"] > bounds.get("$gt", 0) and r["_id"] <= bounds.get("$lte", 2**63)]
+                  and r["_id"] > bounds.get("$gt", 0) and r["_id"] <= bounds.get("$lte", 2**63)
+                  and r["_id"] in bounds.get("$in", [r["_id"]])]
         usable.sort(key=lambda r: r["_id"], reverse=newest)
         others = [r for r in results if r not in usable and not (isinstance(r, dict) and usable_id(r.get("_id")))]
-        page = (others if "$gt" not in bounds and not newest else []) + usable
+        page = (others if not ({"$gt", "$in"} & set(bounds)) and not newest else []) + usable
         body = json.dumps({"count": len(page), "next": None, "previous": None, "results": page[:limit]})
         return httpx.Response(200, content=body.encode("utf-8", "surrogatepass"),
                               headers={"Content-Type": "application/json"})
@@ -126,3 +128,16 @@ def test_a_full_page_without_one_usable_id_fails_naming_the_form_and_the_url(tmp
         with pytest.raises(Exception, match=f"form {FORM.uid}: a full page of 5 results from "
                                             r"http://kpi.test/api/v2/assets/.*/data/ without one usable _id"):
             land_new_submissions(con, client, FORM)
+
+
+def test_the_reconciliation_keeps_a_poisoned_submission_aside_and_lands_it_once_corrected(tmp_path):
+    results = [good(1), good(2, **{"grp_location/site_name": "\ud800"}), good(3)]
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    with KoboClient("http://kpi.test", "token", page_size=10, max_in_flight=1, transport=transport(results)) as client:
+        land_new_submissions(con, client, FORM)
+        reconcile(con, client, FORM)                                 # still poisoned: still aside, once
+    assert con.execute("select count(*) from raw.kobo_quarantine").fetchone()[0] == 1
+    results[1] = good(2, _uuid="uuid-2-corrected")                   # corrected at the source
+    with KoboClient("http://kpi.test", "token", page_size=10, max_in_flight=1, transport=transport(results)) as client:
+        reconcile(con, client, FORM)
+    assert [r[0] for r in con.execute(f"select _id from raw.{FORM.raw_table} order by _id").fetchall()] == [1, 2, 3]
