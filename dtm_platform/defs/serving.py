@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 import dagster as dg
 
 from dtm_platform.kobo.registry import load_registry
+from dtm_platform.secrets import secret_safe
 from dtm_platform.serving.exports import write_exports
 from dtm_platform.serving.hdx import write_hdx
 from dtm_platform.serving.inventory import INVENTORY_SCHEMA, PublicationRefused, Published, summary, write_inventory
@@ -114,6 +115,7 @@ def build_serving_defs(mart_keys: Sequence[dg.AssetKey]) -> dg.Definitions:
                           "and swapped in as `marts` within one transaction (a Power BI refresh never sees half a "
                           "publication), SELECT on them for the read-only role DTM_POSTGRES_READER_ROLE and "
                           "nothing else. Skipped (an empty serving.postgres) when the URL is not set.")
+    @secret_safe("serving/postgres")  # a driver's error may quote the URL or its password
     def postgres(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         step = _Step(context)
         url = step.settings.postgres_url

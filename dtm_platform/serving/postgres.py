@@ -19,7 +19,9 @@ behind it); a later publication drops it. Nothing from raw, staging or cleaned i
 so nothing from them can be published.
 
 The URL is a secret: it never reaches a log, an error message or Dagster metadata (only
-database, host, port and user do).
+database, host, port and user do). A URL libpq cannot parse is refused before connecting,
+without quoting the parser (it quotes the part it choked on: the password); any other
+error is masked by ``secrets.scrub``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
+from dtm_platform.secrets import scrub
 from dtm_platform.serving.disclosure import Column
 from dtm_platform.serving.inventory import Published, refuse_if_unsafe, scan
 from dtm_platform.serving.marts import PUBLISHED_SCHEMA, MartTable, described, discover_marts, relation
@@ -103,10 +106,11 @@ def publish_to_postgres(warehouse: Path, url: str, *, reader_role: str, min_coun
     target = describe_target(url)
     suffix = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S") + "_" + uuid.uuid4().hex[:6]
     new_schema, retired = f"{NEW_PREFIX}{suffix}", f"{RETIRED_PREFIX}_{suffix}"
+    _refuse_unparsable(url)
     try:
         pg = psycopg.connect(url, autocommit=True, connect_timeout=30, application_name="dtm_platform serving")
     except psycopg.Error as error:
-        raise PostgresPublicationError(f"cannot connect to {target}: {_scrub(str(error), url)}") from None
+        raise PostgresPublicationError(f"cannot connect to {target}: {scrub(str(error), also=[url])}") from None
     with pg:
         left = _drop_old_schemas(pg, log)
         with connect_duckdb(warehouse, read_only=True) as con:
@@ -244,13 +248,11 @@ def _table(schema: str, table: str) -> str:
     return '"' + schema.replace('"', '""') + '"."' + table.replace('"', '""') + '"'
 
 
-def _scrub(message: str, url: str) -> str:
-    """Connection errors name host and user, not the password; make sure of it."""
+def _refuse_unparsable(url: str) -> None:
     try:
-        password = conninfo_to_dict(url).get("password") if url else None
+        conninfo_to_dict(url)
     except psycopg.ProgrammingError:
-        password = None
-    for secret in (url, password):
-        if secret:
-            message = message.replace(secret, "***")
-    return message
+        raise PostgresPublicationError(
+            "DTM_POSTGRES_URL cannot be parsed: write it as postgresql://user:password@host:5432/dbname, "
+            "with any %, @, /, : or space in the user name or password percent-encoded (% as %25, @ as %40, "
+            "/ as %2F, : as %3A, space as %20)") from None
