@@ -128,7 +128,9 @@ def build_serving_defs(mart_keys: Sequence[dg.AssetKey]) -> dg.Definitions:
         result = step.publish("postgres", lambda: publish_to_postgres(
             step.settings.warehouse_path, url, reader_role=step.settings.postgres_reader_role,
             min_count=step.settings.min_cell_count, personal=step.personal, run_id=step.run_id,
-            refreshed_at=step.refreshed_at, only=names, log=context.log.info), PRIVILEGE_COLUMNS)
+            refreshed_at=step.refreshed_at, only=names,
+            reader_timeout_seconds=step.settings.postgres_reader_timeout_seconds,
+            log=context.log.info, warn=context.log.warning), PRIVILEGE_COLUMNS)
         step.record("postgres", result.published, PRIVILEGE_COLUMNS)
         return dg.MaterializeResult(metadata={
             "database": describe_target(url), "schema": PUBLISHED_SCHEMA,

@@ -225,7 +225,10 @@ def test_no_secret_or_personal_value_reaches_the_event_log_the_compute_logs_or_t
             assert posted["run_id"] == runs[label].run_id and posted["failed_assets"], posted
             haystacks[f"alert for run '{label}'"] = json.dumps(posted, ensure_ascii=False)
         assert runs["serving"].success
-        assert all(e.passed for e in runs["serving"].get_asset_check_evaluations())
+        # no error-severity check failed; the reader role may connect to other databases of the
+        # test server, and the login may not alter it: warnings by design (README, Deploy)
+        assert all(e.passed or e.severity == dg.AssetCheckSeverity.WARN
+                   for e in runs["serving"].get_asset_check_evaluations())
         with psycopg.connect(url.replace(f":{secrets['postgres password']}", "")) as con:
             assert con.execute("select count(*) from marts.dtm_idp_returnees_by_admin2").fetchone()[0] == 6
         with duckdb.connect(str(ingest_home / "warehouse.duckdb"), read_only=True) as con:
