@@ -102,7 +102,12 @@ class SecretFilter(logging.Filter):
     """Masks secrets in a record's message, exception and stack; never drops a record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        scrub_record(record)
+        try:
+            scrub_record(record)
+        except Exception as error:  # noqa: BLE001 (logging must go on; the text must not go out unchecked)
+            record.msg = f"(log message withheld: secrets could not be checked: {type(error).__name__})"
+            record.args = ()
+            record.exc_info = record.exc_text = record.stack_info = None
         return True
 
 

@@ -8,6 +8,8 @@ import traceback
 import dagster as dg
 import pytest
 
+import dtm_platform.secrets as secrets_module
+
 from dtm_platform.secrets import (
     MASK, SecretSafeError, install_log_filter, known_secrets, scrub, scrub_value, secret_safe, url_credentials,
     without_credentials,
@@ -113,6 +115,18 @@ def test_the_log_filter_masks_every_logger_even_a_child_that_propagates(settings
     assert KOBO_PASSWORD not in caplog.text and TOKEN not in caplog.text
     assert "kf.example.org" in caplog.text and "it failed" in caplog.text and "ValueError" in caplog.text
     assert all(KOBO_PASSWORD not in r.getMessage() for r in caplog.records)
+
+
+def test_a_record_that_cannot_be_checked_is_withheld_not_dropped(monkeypatch, caplog):
+    install_log_filter()
+
+    def broken(environment):
+        raise RuntimeError("settings store unreachable")
+
+    monkeypatch.setattr(secrets_module, "_settings_secrets", broken)
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("dtm_platform.test").info("token %s", TOKEN)
+    assert TOKEN not in caplog.text and "log message withheld" in caplog.text and "RuntimeError" in caplog.text
 
 
 def test_a_failure_comes_out_scrubbed_and_without_its_original(settings_with_secrets):
