@@ -6,8 +6,9 @@ acts on (which check or asset failed, what was therefore not built, the run's li
 UI) and posts it to ``DTM_ALERT_WEBHOOK``. The body carries ``text``, which Slack and Teams
 incoming webhooks display, plus the same facts as fields for anything that parses JSON.
 
-The webhook URL is a secret (whoever has it can post to the channel): it is never logged,
-and a failed post is reported by its status or error type only. The post goes through the
+Every secret the platform knows (``secrets.py``) is masked in every field of the body: an
+error's text may quote one. The webhook URL is a secret too (whoever has it can post to the
+channel): it is never logged, and a failed post is reported by its status or error type only. The post goes through the
 standard library rather than httpx, whose logger records every request's full URL at INFO.
 """
 
@@ -18,8 +19,9 @@ import logging
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from dtm_platform.secrets import scrub_value
 
 log = logging.getLogger(__name__)
 
@@ -37,21 +39,13 @@ class RunFailure:
     errors: list[str] = field(default_factory=list)          # one line per failed step
 
 
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """``text`` with every secret replaced, longest first (one may contain another)."""
-    for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
-
-
 def _listed(names: list[str]) -> str:
     shown = ", ".join(names[:MAX_LISTED])
     return shown + (f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else "")
 
 
-def alert_payload(failure: RunFailure, ui_url: str, secrets: Iterable[str | None] = ()) -> dict:
-    """The JSON body of the alert. ``secrets`` are scrubbed from every string in it."""
-    secrets = list(secrets)
+def alert_payload(failure: RunFailure, ui_url: str) -> dict:
+    """The JSON body of the alert, every secret masked in every string of it."""
     run_url = f"{ui_url.rstrip('/')}/runs/{failure.run_id}"
     if failure.failed_checks:
         headline = f"gate failed: {_listed(failure.failed_checks)}"
@@ -77,17 +71,7 @@ def alert_payload(failure: RunFailure, ui_url: str, secrets: Iterable[str | None
         "errors": [e[:MAX_ERROR_CHARS] for e in failure.errors],
         "run_url": run_url,
     }
-    return _scrub(payload, secrets)
-
-
-def _scrub(value, secrets: list[str | None]):
-    if isinstance(value, str):
-        return redact(value, secrets)
-    if isinstance(value, list):
-        return [_scrub(v, secrets) for v in value]
-    if isinstance(value, dict):
-        return {k: _scrub(v, secrets) for k, v in value.items()}
-    return value
+    return scrub_value(payload)
 
 
 def send_alert(payload: dict, webhook: str | None, *, timeout: float = 10.0, retries: int = 2,

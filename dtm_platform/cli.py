@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+from dtm_platform.secrets import install_log_filter, without_credentials
 from dtm_platform.settings import MOCK_DEFAULT_PORT, PROJECT_ROOT, load_settings
 
 
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     expenditures.add_argument("files", nargs="+", help="the exports")
     expenditures.add_argument("--by", default=None, help="who imports (default: this account)")
     args = parser.parse_args(argv)
+    install_log_filter()
 
     if args.command == "cleaning":
         return _cleaning_import(args.files, args.by)
@@ -133,7 +135,7 @@ def _forms_check() -> int:
     for finding in findings:
         print(finding)
     errors = sum(f.severity == "error" for f in findings)
-    print(f"{len(forms)} forms checked against {settings.kobo_url}: {errors} errors, "
+    print(f"{len(forms)} forms checked against {without_credentials(settings.kobo_url)}: {errors} errors, "
           f"{len(findings) - errors} warnings")
     return 1 if errors else 0
 

@@ -15,11 +15,15 @@ from dtm_platform.defs.reports import build_report_defs
 from dtm_platform.defs.serving import build_serving_defs
 from dtm_platform.defs.transform import build_transform_defs
 from dtm_platform.kobo.registry import load_registry
+from dtm_platform.secrets import install_log_filter
 from dtm_platform.settings import load_settings
 from dtm_platform.transform.row_counts import RowCountingDbtCliResource
 
 
 def build_definitions() -> dg.Definitions:
+    # Every process that loads the code location (webserver, daemon, run workers) masks the
+    # secrets in every log record, Dagster's and the libraries' (secrets.py).
+    install_log_filter()
     settings = load_settings()
     forms = load_registry(settings.forms_file)
     ingestion = build_ingestion_defs(forms)

@@ -18,6 +18,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The embedded mock server's address and token: the defaults, so the demo needs no credentials.
 MOCK_DEFAULT_PORT = 8765
 MOCK_DEFAULT_TOKEN = "dtm-mock-token"
+# Longest statement a reader of the published marts may run: a Power BI import of the
+# largest mart takes seconds; a runaway query should not hold a connection for hours.
+DEFAULT_READER_TIMEOUT_SECONDS = 300
 
 
 def _int(name: str, default: int) -> int:
@@ -67,7 +70,7 @@ def _float(name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from None
 
 
-def _min_cell_count(name: str, default: int) -> int:
+def _positive_int(name: str, default: int) -> int:
     value = _int(name, default)
     if value < 1:
         raise ValueError(f"{name} must be at least 1, got {value}")
@@ -115,6 +118,7 @@ class Settings:
     min_cell_count: int = 5
     postgres_url: str | None = field(default=None, repr=False)
     postgres_reader_role: str = "dtm_reader"
+    postgres_reader_timeout_seconds: int = DEFAULT_READER_TIMEOUT_SECONDS
     # The M&E results published to IATI (reports/me_results_iati.xml): the activity's IATI
     # identifier and the reporting organisation's (IOM's, XM-DAC-47066, by default).
     iati_activity_id: str = "XM-DAC-47066-CF-PSC"
@@ -188,9 +192,11 @@ def load_settings() -> Settings:
         alert_webhook=os.environ.get("DTM_ALERT_WEBHOOK") or None,
         ui_url=(os.environ.get("DTM_UI_URL") or "http://127.0.0.1:3000").rstrip("/"),
         dagster_postgres_url=os.environ.get("DTM_DAGSTER_POSTGRES_URL") or None,
-        min_cell_count=_min_cell_count("DTM_MIN_CELL_COUNT", 5),
+        min_cell_count=_positive_int("DTM_MIN_CELL_COUNT", 5),
         postgres_url=os.environ.get("DTM_POSTGRES_URL") or None,
         postgres_reader_role=_role_name("DTM_POSTGRES_READER_ROLE", "dtm_reader"),
+        postgres_reader_timeout_seconds=_positive_int("DTM_POSTGRES_READER_TIMEOUT_SECONDS",
+                                                      DEFAULT_READER_TIMEOUT_SECONDS),
         iati_activity_id=os.environ.get("DTM_IATI_ACTIVITY_ID") or "XM-DAC-47066-CF-PSC",
         iati_reporting_org=os.environ.get("DTM_IATI_REPORTING_ORG") or "XM-DAC-47066",
         iati_reporting_org_name=os.environ.get("DTM_IATI_REPORTING_ORG_NAME") or "International Organization for Migration",

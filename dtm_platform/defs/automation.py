@@ -23,7 +23,6 @@ import warnings
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import dagster as dg
 
@@ -214,12 +213,6 @@ def _probe_sensor(settings: Settings, forms: list[FormEntry], ingestion: Mapping
     return _sensor
 
 
-def _secrets(settings: Settings) -> list[str | None]:
-    postgres = settings.dagster_postgres_url
-    return [settings.kobo_token, settings.hash_salt, settings.alert_webhook, postgres,
-            urlsplit(postgres).password if postgres else None]
-
-
 def _failure_sensor(status: dg.DefaultSensorStatus) -> dg.SensorDefinition:
     @dg.run_failure_sensor(name=FAILURE_SENSOR, default_status=status, minimum_interval_seconds=30,
                            description="Posts each failed run (the failed check or asset, what was not built, "
@@ -228,7 +221,7 @@ def _failure_sensor(status: dg.DefaultSensorStatus) -> dg.SensorDefinition:
         current = load_settings()  # read now: a webhook set after the code location loaded is used
         run = context.dagster_run
         failure = describe_failed_run(context.instance, run.run_id, run.job_name)
-        send_alert(alert_payload(failure, current.ui_url, secrets=_secrets(current)), current.alert_webhook,
+        send_alert(alert_payload(failure, current.ui_url), current.alert_webhook,
                    logger=context.log)
 
     return _sensor

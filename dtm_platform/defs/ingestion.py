@@ -1,4 +1,8 @@
-"""One ingestion asset per form of the registry: ``raw/kobo_<dataset>``."""
+"""One ingestion asset per form of the registry: ``raw/kobo_<dataset>``.
+
+Each body is ``secret_safe``: a failure reaches Dagster with every secret masked (a Kobo
+error may quote a URL with credentials, a driver's error a password).
+"""
 
 import json
 
@@ -12,6 +16,7 @@ from dtm_platform.kobo.landing import land_form_content, land_new_submissions, l
 from dtm_platform.kobo.quarantine import QUARANTINE_DDL
 from dtm_platform.kobo.reconcile import reconcile
 from dtm_platform.kobo.registry import FormEntry
+from dtm_platform.secrets import secret_safe
 from dtm_platform.settings import load_settings
 from dtm_platform.warehouse import connect_duckdb
 
@@ -49,6 +54,7 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
             "what has landed."
         ),
     )
+    @secret_safe(f"raw/{form.raw_table}")
     def _ingest(context: dg.AssetExecutionContext, config: IngestionConfig) -> dg.MaterializeResult:
         settings = load_settings()
         settings.home.mkdir(parents=True, exist_ok=True)
@@ -148,6 +154,7 @@ def form_content_asset(forms: list[FormEntry]) -> dg.AssetsDefinition:
                     "English and French labels) in raw.kobo_form_content, one row per form and version. "
                     "dbt builds question and choice tables from it; the gates read versions and choice lists.",
     )
+    @secret_safe("raw/kobo_form_content")
     def _form_content(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         settings = load_settings()
         settings.home.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 import dagster as dg
 
 from dtm_platform.kobo.registry import load_registry
+from dtm_platform.secrets import secret_safe
 from dtm_platform.serving.exports import write_exports
 from dtm_platform.serving.hdx import write_hdx
 from dtm_platform.serving.inventory import INVENTORY_SCHEMA, PublicationRefused, Published, summary, write_inventory
@@ -115,6 +116,7 @@ def build_serving_defs(mart_keys: Sequence[dg.AssetKey]) -> dg.Definitions:
                           "and swapped in as `marts` within one transaction (a Power BI refresh never sees half a "
                           "publication), SELECT on them for the read-only role DTM_POSTGRES_READER_ROLE and "
                           "nothing else. Skipped (an empty serving.postgres) when the URL is not set.")
+    @secret_safe("serving/postgres")  # a driver's error may quote the URL or its password
     def postgres(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         step = _Step(context)
         url = step.settings.postgres_url
@@ -127,7 +129,9 @@ def build_serving_defs(mart_keys: Sequence[dg.AssetKey]) -> dg.Definitions:
         result = step.publish("postgres", lambda: publish_to_postgres(
             step.settings.warehouse_path, url, reader_role=step.settings.postgres_reader_role,
             min_count=step.settings.min_cell_count, personal=step.personal, run_id=step.run_id,
-            refreshed_at=step.refreshed_at, only=names, log=context.log.info), PRIVILEGE_COLUMNS)
+            refreshed_at=step.refreshed_at, only=names,
+            reader_timeout_seconds=step.settings.postgres_reader_timeout_seconds,
+            log=context.log.info, warn=context.log.warning), PRIVILEGE_COLUMNS)
         step.record("postgres", result.published, PRIVILEGE_COLUMNS)
         return dg.MaterializeResult(metadata={
             "database": describe_target(url), "schema": PUBLISHED_SCHEMA,

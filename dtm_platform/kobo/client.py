@@ -13,7 +13,6 @@ import json
 import logging
 import random
 import threading
-import re
 import time
 import zlib
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ import httpx
 import orjson
 
 from dtm_platform.kobo.quarantine import usable_id
+from dtm_platform.secrets import without_credentials
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class KoboClient:
             if url and not _same_origin(url, self.base_url):
                 # The token goes with every request: never to a host the operator did not name.
                 raise KoboError(f"form list: the server's next page is on another host "
-                                f"({_without_credentials(url)}); refusing to send the token there")
+                                f"({without_credentials(url)}); refusing to send the token there")
         return forms
 
     def get_form(self, uid: str) -> dict:
@@ -207,7 +207,7 @@ class KoboClient:
                 if response.status_code == 200:
                     if parse is _parse and _is_html(response):
                         # A login page or a proxy's error page: retrying does not change it.
-                        raise KoboError(f"form {form}: {_without_credentials(url)} answered an HTML page, not "
+                        raise KoboError(f"form {form}: {without_credentials(url)} answered an HTML page, not "
                                         "the API's JSON (a login or proxy page?): check DTM_KOBO_URL "
                                         "(the server's root, e.g. https://kf.kobotoolbox.org) and DTM_KOBO_TOKEN",
                                         status=200)
@@ -229,12 +229,12 @@ class KoboClient:
                 reason, wait = type(error).__name__, None
             attempt += 1
             if attempt > self.max_retries:
-                raise KoboError(f"form {form}: {_without_credentials(url)} still failing after "
+                raise KoboError(f"form {form}: {without_credentials(url)} still failing after "
                                 f"{self.max_retries} retries (last: {reason})")
             delay = wait if wait is not None else self._backoff(attempt)
             with self._stats_lock:
                 self.stats.retries += 1
-            log.warning("form %s: %s (%s); retry %d/%d in %.1fs", form, _without_credentials(url), reason, attempt,
+            log.warning("form %s: %s (%s); retry %d/%d in %.1fs", form, without_credentials(url), reason, attempt,
                         self.max_retries, delay)
             time.sleep(delay)
 
@@ -273,14 +273,14 @@ def _describe_failure(form: str, url: str, response: httpx.Response) -> str:
         403: "the token's account has no access to this form",
         404: "no such form or endpoint: check the uid in the form registry and DTM_KOBO_URL",
     }.get(response.status_code, "the server refused the request")
-    return f"form {form}: {_without_credentials(url)} answered HTTP {response.status_code}: {hint}"
+    return f"form {form}: {without_credentials(url)} answered HTTP {response.status_code}: {hint}"
 
 
 def _results(page: object, form: str, url: str) -> list:
     """The ``results`` list of a KPI list answer; anything else fails naming what came."""
     if isinstance(page, dict) and isinstance(page.get("results"), list):
         return page["results"]
-    where = f"form {form}: {_without_credentials(url)}"
+    where = f"form {form}: {without_credentials(url)}"
     if isinstance(page, dict) and "detail" in page:
         raise KoboError(f"{where} answered an error instead of results: {str(page['detail'])[:200]}")
     shape = type(page).__name__ if not isinstance(page, dict) else f"an object with keys {sorted(page)[:8]}"
@@ -296,8 +296,3 @@ def _is_html(response: httpx.Response) -> bool:
 def _same_origin(url: str, base_url: str) -> bool:
     a, b = urlsplit(url), urlsplit(base_url)
     return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
-
-
-def _without_credentials(url: str) -> str:
-    """``url`` without a user:password@ part, even where the URL does not parse."""
-    return re.sub(r"(?<=//)[^/?#\s]*@", "", str(url))

@@ -8,7 +8,16 @@ One transaction does everything a reader could see:
    rolls the whole transaction back;
 3. rename ``marts`` to ``marts_previous_<suffix>`` and take the reader role's privileges
    off it, rename the new schema to ``marts``, grant the reader role (created NOLOGIN when
-   missing) USAGE on ``marts`` and SELECT on its tables, and nothing else.
+   missing) USAGE on ``marts`` and SELECT on its tables, and nothing else; take TEMPORARY on
+   the database from PUBLIC and the reader, and give the database (and the reader role,
+   where the login may) a ``statement_timeout``.
+
+What the reader role can then do is measured after the commit (``PRIVILEGE_COLUMNS``) and
+gated by ``expectations/serving/postgres.json``. Role settings are not inherited by the
+logins that are members of a role, so the timeout Power BI's login gets is the database's:
+the publisher's own session sets its timeout back to none. What a database owner cannot
+take away (CONNECT to other databases, large objects, the catalogue) is the README's
+administrator's steps (Deploy).
 
 Renaming a schema takes no lock on its tables, so the swap never waits for a reader: a
 query that started before the commit finishes on the previous tables, a query that starts
@@ -19,7 +28,9 @@ behind it); a later publication drops it. Nothing from raw, staging or cleaned i
 so nothing from them can be published.
 
 The URL is a secret: it never reaches a log, an error message or Dagster metadata (only
-database, host, port and user do).
+database, host, port and user do). A URL libpq cannot parse is refused before connecting,
+without quoting the parser (it quotes the part it choked on: the password); any other
+error is masked by ``secrets.scrub``.
 """
 
 from __future__ import annotations
@@ -36,10 +47,12 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
+from dtm_platform.secrets import scrub
 from dtm_platform.serving.disclosure import Column
 from dtm_platform.serving.inventory import Published, refuse_if_unsafe, scan
 from dtm_platform.serving.marts import PUBLISHED_SCHEMA, MartTable, described, discover_marts, relation
 from dtm_platform.serving.personal import PersonalFields
+from dtm_platform.settings import DEFAULT_READER_TIMEOUT_SECONDS
 from dtm_platform.warehouse import connect_duckdb
 
 NEW_PREFIX = f"{PUBLISHED_SCHEMA}_new_"
@@ -54,6 +67,9 @@ PRIVILEGE_COLUMNS = [
     ("reader_can_write", "boolean"),      # INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES or TRIGGER on it
     ("reader_can_create", "boolean"),     # CREATE on the database or on any schema
     ("reader_other_tables", "integer"),   # tables outside marts it could read
+    ("reader_can_temp", "boolean"),       # TEMPORARY on the database (temporary tables and functions)
+    ("reader_statement_timeout_seconds", "integer"),  # what a member login starts with; 0: none
+    ("reader_other_databases", "integer"),  # other databases it may connect to
 ]
 
 _DUCKDB_TO_POSTGRES = {
@@ -99,15 +115,21 @@ def describe_target(url: str) -> str:
 
 def publish_to_postgres(warehouse: Path, url: str, *, reader_role: str, min_count: int, personal: PersonalFields,
                         run_id: str, refreshed_at: datetime, only: list[str] | None = None,
-                        log: Callable[[str], None] = lambda message: None) -> PostgresResult:
+                        reader_timeout_seconds: int = DEFAULT_READER_TIMEOUT_SECONDS,
+                        log: Callable[[str], None] = lambda message: None,
+                        warn: Callable[[str], None] | None = None) -> PostgresResult:
+    warn = warn or log
     target = describe_target(url)
     suffix = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S") + "_" + uuid.uuid4().hex[:6]
     new_schema, retired = f"{NEW_PREFIX}{suffix}", f"{RETIRED_PREFIX}_{suffix}"
+    _refuse_unparsable(url)
     try:
         pg = psycopg.connect(url, autocommit=True, connect_timeout=30, application_name="dtm_platform serving")
     except psycopg.Error as error:
-        raise PostgresPublicationError(f"cannot connect to {target}: {_scrub(str(error), url)}") from None
+        raise PostgresPublicationError(f"cannot connect to {target}: {scrub(str(error), also=[url])}") from None
     with pg:
+        # The timeout given to the database below is the readers'; a publication takes what it takes.
+        pg.execute("set statement_timeout = 0")
         left = _drop_old_schemas(pg, log)
         with connect_duckdb(warehouse, read_only=True) as con:
             catalog = con.execute("select current_database()").fetchone()[0]
@@ -125,12 +147,19 @@ def publish_to_postgres(warehouse: Path, url: str, *, reader_role: str, min_coun
                 ]
                 refuse_if_unsafe(published)  # raising here rolls everything back
                 had_previous = _swap(pg, new_schema, retired, reader_role)
+                _confine_reader(pg, reader_role, reader_timeout_seconds, warn)
         privileges = _reader_privileges(pg, reader_role)
+        if privileges["other_databases"]:
+            warn(f"the reader role {reader_role} may connect to other databases: "
+                 f"{', '.join(privileges['other_databases'])} (REVOKE CONNECT ... FROM PUBLIC: README, Deploy)")
         for item in published:
             item.extra = {**privileges["tables"].get(item.table_name, {"reader_can_select": False,
                                                                        "reader_can_write": True}),
                           "reader_can_create": privileges["can_create"],
-                          "reader_other_tables": privileges["other_tables"]}
+                          "reader_other_tables": privileges["other_tables"],
+                          "reader_can_temp": privileges["can_temp"],
+                          "reader_statement_timeout_seconds": privileges["timeout_seconds"],
+                          "reader_other_databases": len(privileges["other_databases"])}
         if had_previous:
             left += _drop_schema(pg, retired, log)
     log(f"published {len(published)} marts to {target}"
@@ -187,6 +216,36 @@ def _swap(pg: psycopg.Connection, new_schema: str, retired: str, reader_role: st
     return had_previous
 
 
+def _confine_reader(pg: psycopg.Connection, reader_role: str, timeout_seconds: int,
+                    warn: Callable[[str], None]) -> None:
+    """Inside the publication's transaction: no TEMP for the reader, a statement timeout.
+
+    Each step that needs more than owning the database runs in a savepoint and is skipped
+    with a warning when the login may not; the gate then says what is still open.
+    """
+    role, database = sql.Identifier(reader_role), sql.Identifier(pg.execute("select current_database()").fetchone()[0])
+    timeout = sql.Literal(f"{timeout_seconds}s")
+    steps = [
+        ("take TEMPORARY on the database from PUBLIC and the reader role",
+         [sql.SQL("revoke temporary on database {} from public").format(database),
+          sql.SQL("revoke temporary on database {} from {}").format(database, role)]),
+        # every login in the database starts with it, members of the reader role included
+        ("set the database's statement_timeout",
+         [sql.SQL("alter database {} set statement_timeout = {}").format(database, timeout)]),
+        # for the role itself, should an administrator make it a login
+        ("set the reader role's statement_timeout",
+         [sql.SQL("alter role {} set statement_timeout = {}").format(role, timeout)]),
+    ]
+    for what, statements in steps:
+        try:
+            with pg.transaction():  # a savepoint: a refusal leaves the publication whole
+                for statement in statements:
+                    pg.execute(statement)
+        except psycopg.errors.InsufficientPrivilege:
+            warn(f"could not {what}: the publishing login lacks the privilege (an administrator's step, "
+                 "README, Deploy)")
+
+
 def _drop_old_schemas(pg: psycopg.Connection, log: Callable[[str], None]) -> list[str]:
     """Previous schemas a reader held at the last publication, and new ones a crash left."""
     old = [name for (name,) in pg.execute(
@@ -229,7 +288,33 @@ def _reader_privileges(pg: psycopg.Connection, role: str) -> dict:
         "and has_schema_privilege(%(role)s, n.oid, 'USAGE') "
         "and has_table_privilege(%(role)s, c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE')",
         {"role": role, "schema": PUBLISHED_SCHEMA}).fetchone()[0]
-    return {"tables": tables, "can_create": bool(can_create), "other_tables": int(other_tables)}
+    can_temp = pg.execute("select has_database_privilege(%s, current_database(), 'TEMPORARY')",
+                          [role]).fetchone()[0]
+    other_databases = [name for (name,) in pg.execute(
+        "select datname from pg_database where datallowconn and datname <> current_database() "
+        "and has_database_privilege(%s, oid, 'CONNECT') order by 1", [role]).fetchall()]
+    return {"tables": tables, "can_create": bool(can_create), "other_tables": int(other_tables),
+            "can_temp": bool(can_temp), "timeout_seconds": _member_timeout_seconds(pg, role),
+            "other_databases": other_databases}
+
+
+def _member_timeout_seconds(pg: psycopg.Connection, role: str) -> int:
+    """The statement_timeout a login that is a member of ``role`` starts with in this database,
+    in seconds (0: none): the database's setting (a role's settings do not pass to its
+    members), else the server's built-in none (a postgresql.conf value is not counted: the
+    gate would rather warn than assume it)."""
+    setting = pg.execute(
+        "select s.cfg from pg_db_role_setting d cross join unnest(d.setconfig) s(cfg) "
+        "where d.setdatabase = (select oid from pg_database where datname = current_database()) "
+        "and d.setrole = 0 and s.cfg like 'statement\_timeout=%%'").fetchone()
+    value = setting[0].split("=", 1)[1] if setting else pg.execute(
+        "select boot_val from pg_settings where name = 'statement_timeout'").fetchone()[0]
+    if value == "0":
+        return 0
+    # Postgres says it in its own units ('5min', '300s', '300000' ms): let it convert them.
+    milliseconds = pg.execute("select extract(epoch from %s::interval) * 1000",
+                              [value if not value.isdigit() else f"{value} milliseconds"]).fetchone()[0]
+    return int(milliseconds // 1000)
 
 
 def _postgres_columns(pg: psycopg.Connection, schema: str, table: str) -> list[Column]:
@@ -244,13 +329,11 @@ def _table(schema: str, table: str) -> str:
     return '"' + schema.replace('"', '""') + '"."' + table.replace('"', '""') + '"'
 
 
-def _scrub(message: str, url: str) -> str:
-    """Connection errors name host and user, not the password; make sure of it."""
+def _refuse_unparsable(url: str) -> None:
     try:
-        password = conninfo_to_dict(url).get("password") if url else None
+        conninfo_to_dict(url)
     except psycopg.ProgrammingError:
-        password = None
-    for secret in (url, password):
-        if secret:
-            message = message.replace(secret, "***")
-    return message
+        raise PostgresPublicationError(
+            "DTM_POSTGRES_URL cannot be parsed: write it as postgresql://user:password@host:5432/dbname, "
+            "with any %, @, /, : or space in the user name or password percent-encoded (% as %25, @ as %40, "
+            "/ as %2F, : as %3A, space as %20)") from None

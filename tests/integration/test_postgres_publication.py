@@ -99,8 +99,11 @@ def test_publishing_twice_swaps_in_the_new_marts_and_leaves_nothing_behind(datab
         assert comments == COLUMN_DESCRIPTIONS
     for item in second.published:
         assert item.problems() == [] and item.source_schema == "marts"
-        assert item.extra == {"reader_can_select": True, "reader_can_write": False, "reader_can_create": False,
-                              "reader_other_tables": 0}
+        extra = dict(item.extra)
+        # the test server lets PUBLIC connect to postgres and template1: an administrator's step
+        assert extra.pop("reader_other_databases") >= 2
+        assert extra == {"reader_can_select": True, "reader_can_write": False, "reader_can_create": False,
+                         "reader_other_tables": 0, "reader_can_temp": False, "reader_statement_timeout_seconds": 300}
     assert {item.table_name: item.suppressed_rows for item in second.published}["me_pdm_satisfaction"] == 2
 
 
@@ -127,6 +130,8 @@ def test_the_reader_role_reads_the_marts_and_nothing_else(database, warehouse):
             "select * from staging.informants",
             "select * from cleaned.informants",
             "select * from public.internal_notes",
+            "create temporary table mine (x int)",
+            "create function pg_temp.mine() returns int language sql as 'select 1'",
         ]
         for statement in refused:
             with pytest.raises((errors.InsufficientPrivilege, errors.UndefinedTable)):
@@ -137,6 +142,65 @@ def test_the_reader_role_reads_the_marts_and_nothing_else(database, warehouse):
             "where table_schema not in ('pg_catalog', 'information_schema')")}
         assert visible == {"marts"}
         con.execute("reset role")
+
+
+def test_a_reader_login_starts_with_the_statement_timeout_and_the_publisher_does_not(database, warehouse, monkeypatch):
+    url, role = database
+    publish(warehouse, url, role, reader_timeout_seconds=1)
+    login = f"dtm_powerbi_test_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute(sql.SQL("create role {} login in role {}").format(sql.Identifier(login), sql.Identifier(role)))
+    try:
+        # Power BI's login is a member of the reader role: the database's setting reaches it
+        with psycopg.connect(url.replace("://postgres@", f"://{login}@"), autocommit=True) as con:
+            assert con.execute("show statement_timeout").fetchone() == ("1s",)
+            with pytest.raises(errors.QueryCanceled):
+                con.execute("select pg_sleep(2)")
+            assert con.execute("select count(*) from marts.dtm_idp_returnees_by_admin2").fetchone()[0] > 0
+        # a publication holding one statement (COPY) longer than the readers' timeout finishes
+        original_write_row, held = psycopg.Copy.write_row, []
+
+        def slow_write_row(self, row):
+            if not held:
+                held.append(True)
+                time.sleep(1.5)
+            return original_write_row(self, row)
+
+        monkeypatch.setattr(psycopg.Copy, "write_row", slow_write_row)
+        result = publish(warehouse, url, role, bump=1000, reader_timeout_seconds=1)
+        assert held and result.published and all(i.extra["reader_statement_timeout_seconds"] == 1
+                                                 for i in result.published)
+    finally:
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute(sql.SQL("drop role {}").format(sql.Identifier(login)))
+
+
+def test_what_the_owner_may_not_change_is_warned_about_and_measured(database, warehouse):
+    """A publishing login that owns the database but may not alter roles: the reader's own
+    setting is skipped with a warning, the database's timeout and the TEMP revoke still hold."""
+    url, role = database
+    publisher = f"dtm_publisher_test_{uuid.uuid4().hex[:8]}"
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute(sql.SQL("create role {} login").format(sql.Identifier(publisher)))
+        con.execute(sql.SQL("create role {} nologin").format(sql.Identifier(role)))
+        con.execute(sql.SQL("alter database {} owner to {}").format(sql.Identifier(name), sql.Identifier(publisher)))
+        con.execute(sql.SQL("alter schema public owner to {}").format(sql.Identifier(publisher)))
+    warnings: list[str] = []
+    try:
+        result = publish(warehouse, f"postgresql://{publisher}@127.0.0.1:5432/{name}", role, warn=warnings.append)
+        assert any("reader role's statement_timeout" in w for w in warnings), warnings
+        assert any("may connect to other databases" in w and "postgres" in w for w in warnings), warnings
+        for item in result.published:
+            assert item.extra["reader_can_temp"] is False and item.extra["reader_statement_timeout_seconds"] == 300
+    finally:
+        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as con:
+            con.execute(sql.SQL("alter database {} owner to postgres").format(sql.Identifier(name)))
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute(sql.SQL("reassign owned by {} to postgres").format(sql.Identifier(publisher)))
+            con.execute(sql.SQL("drop owned by {}").format(sql.Identifier(publisher)))
+        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as con:
+            con.execute(sql.SQL("drop role {}").format(sql.Identifier(publisher)))
 
 
 def test_a_reader_transaction_open_during_a_publication_keeps_working_and_then_sees_the_new_data(database, warehouse):

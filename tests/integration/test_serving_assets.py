@@ -73,6 +73,14 @@ def checks_of(result) -> dict[str, bool]:
     return {e.asset_key.path[-1]: e.passed for e in result.get_asset_check_evaluations()}
 
 
+def no_error_failed(result) -> dict[str, bool]:
+    """Per gate, that no error-severity expectation failed: a publication to the test server
+    warns by design (its reader role may connect to the postgres database, an administrator's
+    step, README, Deploy)."""
+    return {e.asset_key.path[-1]: e.passed or e.severity == dg.AssetCheckSeverity.WARN
+            for e in result.get_asset_check_evaluations()}
+
+
 def inventory(home: Path, asset: str) -> list[dict]:
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         cursor = con.execute(f'select * from serving."{asset}"')
@@ -131,7 +139,10 @@ def test_a_leaking_mart_fails_its_serving_step_and_the_previous_snapshot_stays(h
 def test_nothing_published_carries_personal_data_or_small_cells(home, postgres):
     result = materialize_serving()
     assert result.success
-    assert checks_of(result) == {name: True for name in SERVING}
+    assert no_error_failed(result) == {name: True for name in SERVING}
+    assert checks_of(result)["postgres"] is False  # the warning: the other databases it may connect to
+    assert {row["reader_other_databases"] > 0 and not row["reader_can_temp"] for row in inventory(home, "postgres")} \
+        == {True}
     assert len(inventory(home, "postgres")) == len(MARTS)
 
     tables: dict[str, list[dict]] = {}  # where -> rows
