@@ -121,7 +121,8 @@ def _lost_round(submissions):
     (_lost_round, ["marts/dtm_api_idps_admin2:gx_suite", "marts/dtm_displacement_reasons:gx_suite",
                    "marts/dtm_displacement_reasons_by_round:gx_suite",
                    "marts/dtm_idp_returnees_by_admin1:gx_suite", "marts/dtm_idp_returnees_by_admin2:gx_suite",
-                   "marts/dtm_key_figures:gx_suite", "marts/dtm_priority_needs_by_round:gx_suite"]),
+                   "marts/dtm_key_figures:gx_suite", "marts/dtm_locality_profiles:gx_suite",
+                   "marts/dtm_priority_needs_by_round:gx_suite"]),
 ], ids=["staging", "cleaned", "marts"])
 def test_a_failed_gate_stops_exactly_what_depends_on_it(isolated_home, corrupt, failing_gates):
     isolated_home(f"gate_{failing_gates[0].split('/')[0]}")
