@@ -42,7 +42,6 @@ from psycopg import sql
 
 from dtm_platform.defs.automation import FAILURE_SENSOR, build_automation_defs
 from dtm_platform.defs.ingestion import FORM_CONTENT_KEY, form_content_asset, ingestion_asset
-from dtm_platform.defs.jobs import build_job_defs
 from dtm_platform.defs.serving import build_serving_defs
 from dtm_platform.defs.transform import build_transform_defs
 from dtm_platform.instance import prepare_dagster_home
@@ -158,8 +157,10 @@ def test_no_secret_or_personal_value_reaches_the_event_log_the_compute_logs_or_t
     staging_checks = [build_gx_check(suites[tuple(key)]) for key in STAGING]
     serving_defs = build_serving_defs([dg.AssetKey(["marts", name]) for name in SERVING_MARTS])
     serving_checks = [build_gx_check(suites[("serving", name)]) for name in SERVING]
-    failure_sensor = dg.Definitions.merge(build_automation_defs([FORM], [ingestion_asset(FORM)]), build_job_defs(),
-                                          ).get_repository_def().get_sensor_def(FAILURE_SENSOR)
+    # the sensor as defined, not through a repository: resolving one opens Dagster's definitions
+    # state storage, which may still point at an instance an earlier test closed
+    failure_sensor = next(sensor for sensor in build_automation_defs([FORM], [ingestion_asset(FORM)]).sensors
+                          if sensor.name == FAILURE_SENSOR)
     runs = {}
     haystacks: dict[str, str] = {}
     with dg.DagsterInstance.get() as instance, WebhookReceiver() as webhook:
