@@ -158,6 +158,12 @@
     union all
     select 'me_perception', submission_id, enumerator_id, submitted_at, not has_blocking_issue
     from {{ ref('cln_me_perception_interviews') }}
+    union all
+    select 'me_feedback', submission_id, enumerator_id, submitted_at, not has_blocking_issue
+    from {{ ref('cln_me_feedback_cases') }}
+    union all
+    select 'me_field_visit', submission_id, monitor_id, submitted_at, not has_blocking_issue
+    from {{ ref('cln_me_field_visits') }}
     {%- for dataset, form in var('kobo_forms', {}).items() if form.get('kind') in (none, 'none') %}
     union all
     select '{{ dataset }}', _id, {{ kobo_enumerator_id(dataset) }}, submission_time, false
@@ -177,4 +183,14 @@
     replace(replace({{ description }},
         'min_value', coalesce({{ threshold.format(v=min_value) }}, 'min_value')),
         'max_value', coalesce({{ threshold.format(v=max_value) }}, 'max_value'))
+{%- endmacro %}
+
+
+{#- TRUE for a submission whose row may leave the platform: not a sensitive complaints and
+    feedback case (cleaned.cln_me_feedback_cases, ARCHITECTURE.md, Personal data). The
+    published marts that list submissions (verification queue, issue resolution, cleaning
+    review) keep to these; the officer sees a sensitive case's issues in the case register. -#}
+{% macro publishable_submission(form, submission_id) -%}
+    not ({{ form }} = 'me_feedback' and coalesce({{ submission_id }} in (
+        select submission_id from {{ ref('cln_me_feedback_cases') }} where is_sensitive), false))
 {%- endmacro %}

@@ -16,15 +16,16 @@ from functools import cache
 from dtm_platform.kobo.form_content import choice_codes, form_questions
 
 KIND_NAMES = ("dtm_locality", "dtm_site", "dtm_flow_counts", "dtm_flow_survey",
-              "me_activity", "me_pdm", "me_perception")
-KIND_NAMES += ("me_partner_report",)
+              "me_activity", "me_pdm", "me_perception", "me_partner_report", "me_feedback",
+              "me_field_visit")
 NO_KIND = "none"
 
 # The question of each kind's reference form that holds who collected the submission (the
 # models over every form read it as enumerator_id).
-ENUMERATOR_QUESTION = {kind: "enumerator_id" for kind in KIND_NAMES} | {"me_activity": "facilitator_id"}
-# A partner's report is the partner's own: its data-quality findings go back to the partner.
-ENUMERATOR_QUESTION |= {"me_partner_report": "partner_code"}
+# A partner's report is the partner's own: its data-quality findings go back to the partner;
+# a field visit's go back to the monitor who made it.
+ENUMERATOR_QUESTION = {kind: "enumerator_id" for kind in KIND_NAMES} | {
+    "me_activity": "facilitator_id", "me_partner_report": "partner_code", "me_field_visit": "monitor_id"}
 
 # Lists longer than this (p-codes, flow monitoring points, countries) follow the operation,
 # and their codes are checked by the cleaning rules; shorter ones are the categories the

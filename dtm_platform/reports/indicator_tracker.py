@@ -250,6 +250,7 @@ def _notes_sheet(sheet, data: dict, text: dict, language: str, generated: dateti
                            + (f" ({percent_text(100 * on_track / len(with_target), language)})" if with_target else "")),
         (text["thresholds_title"], text["thresholds"]),
         (text["method_title"], text["method"]),
+        (text["disability_title"], text["disability_method"]),
         (text["disclosure_title"], text["disclosure"].format(min=data["min_cell_count"])),
         (text["sheets"], text["indicators_sheet_note"]),
         # each oversight sheet's note: what its rows are and how they are judged

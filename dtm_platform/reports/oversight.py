@@ -102,6 +102,34 @@ SECTIONS: tuple[Section, ...] = (
         tones={"ahead_of_delivery": "bad", "unbudgeted": "bad", "behind_delivery": "neutral", "in_step": "good"},
         note_values=("gap_threshold_points",),
     ),
+    Section(
+        key="feedback",
+        mart="marts.me_feedback_cases_by_month",
+        columns=(
+            Column("received_month", "month_received", 11, "date"),
+            Column("case_type_label", "case_type", 18, localized=True),
+            Column("channel_label", "channel", 22, localized=True),
+            Column("cases", "cases_received", 9, "count"),
+            Column("closed", "cases_closed", 9, "count"),
+            Column("still_open", "cases_open", 9, "count"),
+            Column("closed_after_deadline", "closed_late", 10, "count"),
+            Column("overdue", "overdue", 9, "count"),
+            Column("closed_median_days", "median_days", 11, "days"),
+        ),
+        # the overdue first, then the latest months; withheld counts (NULL) after the others
+        order_by="overdue desc nulls last, received_month desc, case_type, channel",
+    ),
+    Section(
+        key="feedback_categories",
+        mart="marts.me_feedback_cases_by_category",
+        columns=(
+            Column("period", "period", 9, "period"),
+            Column("category_label", "category", 30, localized=True),
+            Column("cases", "cases_received", 9, "count"),
+        ),
+        # each period's total, then its categories, the most frequent first
+        order_by="period desc, row_level = 'total' desc, cases desc nulls last, category",
+    ),
 )
 SECTIONS += (
     Section(
@@ -144,6 +172,56 @@ SECTIONS += (
         where="is_flagged",
         order_by="abs(people_difference) desc, partner_code, reporting_month, activity_code",
         tones={"partner_reports_more": "bad", "partner_reports_less": "neutral", "not_monitored": "neutral"},
+    ),
+)
+
+# The field monitoring visits (marts.me_monitoring_visits, me_monitoring_findings).
+SECTIONS += (
+    Section(
+        key="visits",
+        mart="marts.me_monitoring_visits",
+        columns=(
+            Column("visit_code", "visit_code", 10),
+            Column("activity_label", "activity", 26, localized=True),
+            Column("admin2_name", "admin2", 14),
+            Column("partner_code", "partner", 9),
+            Column("monitoring_team", "monitoring_team", 11),
+            Column("planned_date", "planned_date", 11, "date"),
+            Column("made_date", "made_date", 11, "date"),
+            Column("days_late", "days_late", 9, "days"),
+            Column("findings", "findings", 9, "count"),
+            Column("findings_open", "findings_open", 8, "count"),
+            Column("visit_status", "status", 14, "status"),
+        ),
+        # missed visits first, then late ones, the longest overdue on top; then what is due
+        order_by="""case visit_status when 'missed' then 0 when 'made_late' then 1 when 'upcoming' then 2
+                                      when 'unplanned' then 3 else 4 end,
+                    days_late desc nulls last, coalesce(planned_date, made_date), visit_code, submission_id""",
+        tones={"missed": "bad", "made_late": "neutral", "made": "good"},
+        note_values=("grace_days",),
+    ),
+    Section(
+        key="findings",
+        mart="marts.me_monitoring_findings",
+        columns=(
+            Column("partner_code", "partner", 9),
+            Column("admin2_name", "admin2", 14),
+            Column("findings", "findings", 9, "count"),
+            Column("findings_open", "findings_open", 8, "count"),
+            Column("findings_overdue", "findings_overdue", 9, "count"),
+            Column("findings_closed", "findings_closed", 9, "count"),
+            Column("findings_critical", "findings_critical", 8, "count"),
+            Column("findings_high", "findings_high", 8, "count"),
+            Column("findings_medium", "findings_medium", 8, "count"),
+            Column("findings_low", "findings_low", 8, "count"),
+            Column("oldest_overdue_days", "oldest_overdue_days", 11, "days"),
+            Column("follow_up_status", "follow_up", 16, "status"),
+        ),
+        # overdue actions first, the most serious and oldest on top
+        order_by="""case follow_up_status when 'overdue' then 0 when 'open' then 1 when 'closed' then 2 else 3 end,
+                    overdue_high_or_critical desc, findings_overdue desc, oldest_overdue_days desc nulls last,
+                    partner_code, admin2_name""",
+        tones={"overdue": "bad", "open": "neutral", "closed": "good"},
     ),
 )
 

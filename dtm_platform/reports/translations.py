@@ -218,6 +218,13 @@ TRACKER_TEXT = {
         "method": ("People are counted once per period, and once over the life of the project in the cumulative "
                    "column; sessions add up; scores and shares are levels, whose cumulative is the latest "
                    "measurement. Targets are set on totals only; disaggregated rows show actuals."),
+        "disability_title": "Disability",
+        "disability_method": ("A person has a disability by the Washington Group short set's recommended cut-off: "
+                              "at least one of its six domains answered \"a lot of difficulty\" or \"cannot do "
+                              "at all\" (other cut-offs exist; this one is used throughout). Someone who gave no "
+                              "Washington Group answers is counted by their own answer to the activity form's "
+                              "disability question; survey respondents not asked the set (before version 3 of the "
+                              "PDM and perception forms) are in the totals only."),
         "disclosure_title": "Disclosure",
         "disclosure": ("Figures aggregate attendance lists and interviews; no person is identifiable from them. "
                        "People are recognised through keyed pseudonyms of their ID or phone; names and phone "
@@ -318,6 +325,14 @@ TRACKER_TEXT = {
                    "colonne cumul ; les séances s'additionnent ; les scores et les parts sont des niveaux, dont "
                    "le cumul est la dernière mesure. Les cibles portent sur les totaux ; les lignes désagrégées "
                    "donnent les réalisations."),
+        "disability_title": "Handicap",
+        "disability_method": ("Une personne est en situation de handicap selon le seuil recommandé des questions "
+                              "courtes du Washington Group : au moins un des six domaines répondu « beaucoup de "
+                              "difficultés » ou « ne peut pas du tout » (d'autres seuils existent ; celui-ci est "
+                              "appliqué partout). Une personne sans réponse au Washington Group est comptée selon sa "
+                              "propre réponse à la question sur le handicap du formulaire d'activité ; les "
+                              "répondants des enquêtes à qui les questions n'ont pas été posées (avant la version 3 "
+                              "des formulaires PDM et de perception) ne figurent que dans les totaux."),
         "disclosure_title": "Confidentialité",
         "disclosure": ("Les chiffres agrègent des listes de présence et des entretiens ; aucune personne n'y est "
                        "identifiable. Les personnes sont reconnues par des pseudonymes à clé de leur pièce "
@@ -435,6 +450,29 @@ OVERSIGHT_TEXT = {
         "output_achieved": "Output achieved",
         "gap_points": "Gap (points)",
         "spending_flag": "Spending",
+        "feedback_title": "Complaints and feedback: cases and deadlines",
+        "feedback_sheet": "Complaints and feedback",
+        "feedback_note": ("Cases received per month, type and channel: closed, still open, closed after their "
+                          "deadline (days per type and category, kept by the M&E officer) and overdue (open past "
+                          "the deadline on the day of the build); overdue first. Sensitive cases are counted here, "
+                          "never listed. Counts under the minimum cell size are withheld (blank), as in the "
+                          "published tables."),
+        "feedback_categories_title": "Complaints and feedback by category",
+        "feedback_categories_sheet": "Feedback by category",
+        "feedback_categories_note": ("Cases received per reporting period and category, with the period's total. "
+                                     "Protection, sexual exploitation and abuse, fraud or corruption are sensitive: "
+                                     "shown only as counts of at least the minimum cell size; a blank is withheld, "
+                                     "and so is one more where the total would give it back."),
+        "month_received": "Month received",
+        "case_type": "Type",
+        "channel": "Channel",
+        "category": "Category",
+        "cases_received": "Received",
+        "cases_closed": "Closed",
+        "cases_open": "Still open",
+        "closed_late": "Closed late",
+        "overdue": "Overdue",
+        "median_days": "Median days to close",
         "statuses": {"done": "Done", "on_track": "On track", "late": "Late", "not_started": "Not started",
                      "not_in_workplan": "Not in the workplan",
                      "ahead_of_delivery": "Ahead of delivery", "behind_delivery": "Behind delivery",
@@ -512,6 +550,29 @@ OVERSIGHT_TEXT = {
         "output_achieved": "Produit atteint",
         "gap_points": "Écart (points)",
         "spending_flag": "Dépenses",
+        "feedback_title": "Plaintes et retours : cas et délais",
+        "feedback_sheet": "Plaintes et retours",
+        "feedback_note": ("Cas reçus par mois, type et canal : clôturés, encore ouverts, clôturés après leur délai "
+                          "(jours par type et catégorie, tenus par le chargé de S&E) et en retard (ouverts au-delà "
+                          "du délai le jour de la production) ; les retards d'abord. Les cas sensibles sont comptés "
+                          "ici, jamais listés. Les effectifs sous le seuil minimal sont masqués (vides), comme dans "
+                          "les tables publiées."),
+        "feedback_categories_title": "Plaintes et retours par catégorie",
+        "feedback_categories_sheet": "Retours par catégorie",
+        "feedback_categories_note": ("Cas reçus par période de rapport et catégorie, avec le total de la période. "
+                                     "Protection, exploitation et abus sexuels, fraude ou corruption sont sensibles : "
+                                     "seulement des effectifs d'au moins le seuil minimal ; une case vide est "
+                                     "masquée, et une de plus quand le total permettrait de la retrouver."),
+        "month_received": "Mois de réception",
+        "case_type": "Type",
+        "channel": "Canal",
+        "category": "Catégorie",
+        "cases_received": "Reçus",
+        "cases_closed": "Clôturés",
+        "cases_open": "Encore ouverts",
+        "closed_late": "Clôturés en retard",
+        "overdue": "En retard",
+        "median_days": "Jours médians jusqu'à clôture",
         "statuses": {"done": "Terminée", "on_track": "Dans les temps", "late": "En retard",
                      "not_started": "Pas commencée", "not_in_workplan": "Hors plan de travail",
                      "ahead_of_delivery": "En avance sur les réalisations",
@@ -555,6 +616,75 @@ OVERSIGHT_TEXT = {
         "finding": "Constat",
     },
 }
+
+# The field monitoring visits' sections (marts.me_monitoring_visits, me_monitoring_findings),
+# added section by section so that each oversight section's texts sit together.
+OVERSIGHT_TEXT["en"].update({
+    "visits_title": "Field monitoring visits: planned and made",
+    "visits_sheet": "Monitoring visits",
+    "visits_note": ("One row per visit of the monitoring plan, and per visit made outside it; missed and late "
+                    "visits first. A visit made more than {grace_days} days after its planned date is late; one not "
+                    "made {grace_days} days after it is missed. Days late: after the planned date (for a missed "
+                    "visit, the days since). Findings are those the visit recorded."),
+    "visit_code": "Visit",
+    "partner": "Partner",
+    "monitoring_team": "Team",
+    "planned_date": "Planned",
+    "made_date": "Made",
+    "days_late": "Days late",
+    "findings": "Findings",
+    "findings_open": "Open",
+    "findings_high_critical": "High or critical",
+    "findings_title": "Field visit findings: follow-up by partner",
+    "findings_sheet": "Visit findings",
+    "findings_note": ("Per implementing partner and sub-prefecture: the findings of the field visits, their "
+                      "follow-up actions open, overdue (open past their due date) and closed; overdue first."),
+    "findings_overdue": "Overdue",
+    "findings_closed": "Closed",
+    "findings_critical": "Critical",
+    "findings_high": "High",
+    "findings_medium": "Medium",
+    "findings_low": "Low",
+    "oldest_overdue_days": "Oldest overdue (days)",
+    "follow_up": "Follow-up",
+})
+OVERSIGHT_TEXT["en"]["statuses"].update({
+    "made": "Made", "made_late": "Made late", "missed": "Missed", "upcoming": "Upcoming", "unplanned": "Unplanned",
+    "overdue": "Overdue", "open": "Open", "closed": "All closed", "no_findings": "No findings"})
+OVERSIGHT_TEXT["fr"].update({
+    "visits_title": "Visites de suivi terrain : prévues et réalisées",
+    "visits_sheet": "Visites de suivi",
+    "visits_note": ("Une ligne par visite du plan de suivi, et par visite réalisée hors plan ; les visites manquées "
+                    "et en retard d'abord. Une visite réalisée plus de {grace_days} jours après la date prévue est en "
+                    "retard ; non réalisée {grace_days} jours après, elle est manquée. Jours de retard : après la date "
+                    "prévue (pour une visite manquée, les jours écoulés depuis). Les constats sont ceux de la visite."),
+    "visit_code": "Visite",
+    "partner": "Partenaire",
+    "monitoring_team": "Équipe",
+    "planned_date": "Prévue",
+    "made_date": "Réalisée",
+    "days_late": "Jours de retard",
+    "findings": "Constats",
+    "findings_open": "En cours",
+    "findings_high_critical": "Élevés ou critiques",
+    "findings_title": "Constats des visites : suivi par partenaire",
+    "findings_sheet": "Constats des visites",
+    "findings_note": ("Par partenaire de mise en œuvre et sous-préfecture : les constats des visites de terrain, "
+                      "leurs actions de suivi en cours, en souffrance (en cours après la date prévue) et clôturées ; "
+                      "les retards d'abord."),
+    "findings_overdue": "En souffrance",
+    "findings_closed": "Clôturés",
+    "findings_critical": "Critiques",
+    "findings_high": "Élevés",
+    "findings_medium": "Moyens",
+    "findings_low": "Faibles",
+    "oldest_overdue_days": "Plus ancien retard (jours)",
+    "follow_up": "Suivi",
+})
+OVERSIGHT_TEXT["fr"]["statuses"].update({
+    "made": "Réalisée", "made_late": "Réalisée en retard", "missed": "Manquée", "upcoming": "À venir",
+    "unplanned": "Hors plan", "overdue": "Actions en souffrance", "open": "Actions en cours",
+    "closed": "Toutes clôturées", "no_findings": "Aucun constat"})
 
 
 # The site and locality profiles (reports/profiles.py): one A4 page per IDP site and per

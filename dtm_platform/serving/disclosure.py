@@ -3,7 +3,7 @@
 
 Tables aggregated from individual or household interviews (flow monitoring survey,
 post-distribution monitoring, perception survey, and the M&E indicators measured by the last
-two) can single people out when a cell counts only a few of them. Wherever such a mart is
+two), and from complaints and feedback cases, can single people out when a cell counts only a few of them. Wherever such a mart is
 published (snapshot, Parquet/CSV, Postgres, HDX, the indicator tracker and its IATI file), a
 count from 1 to ``DTM_MIN_CELL_COUNT`` - 1 never shows, nor can it be worked out from what
 does; ``is_suppressed`` says which rows lost something.
@@ -12,7 +12,7 @@ Primary suppression, two tiers:
 
 - the row's base: the number of respondents (households, travellers ...) it describes,
   integer columns named ``respondents``, ``households``, ``individuals``, ``interviews``,
-  ``travellers``, ``persons``, ``count`` or ``n``, or ending in ``_asked`` (those a question
+  ``travellers``, ``persons``, ``cases``, ``count`` or ``n``, or ending in ``_asked`` (those a question
   was put to). A small base suppresses the row: every count and every value derived from
   them (shares, means, coordinates ...) becomes NULL; the dimensions (round, p-codes,
   labels, dates) stay, so the row still says what was withheld;
@@ -83,7 +83,7 @@ from dataclasses import dataclass
 SUPPRESSION_FLAG = "is_suppressed"
 SUPPRESSION_REASON = "suppression_reason"   # small | complementary | carried: on request (the tracker)
 
-_COUNT_WORDS = "respondents|households|individuals|interviews|travellers|persons"
+_COUNT_WORDS = "respondents|households|individuals|interviews|travellers|persons|cases"
 BASE_COLUMN = re.compile(rf"^(?:{_COUNT_WORDS}|count|n)$|_asked$")
 # How a count is named around what it counts: stripped to find the values derived from it.
 _COUNT_AFFIXES = re.compile(rf"^(?:{_COUNT_WORDS}|members|answers)_|_(?:count|{_COUNT_WORDS}|answers)$")
@@ -120,6 +120,8 @@ RULES: tuple[DisclosureRule, ...] = (
     DisclosureRule("flow monitoring survey (individual interviews of travellers)", ("dtm_flow_survey",)),
     DisclosureRule("post-distribution monitoring (household interviews)", ("me_pdm",)),
     DisclosureRule("perception survey (individual interviews)", ("me_perception",)),
+    # a complaint's count can single out the person who made it, a sensitive one above all
+    DisclosureRule("complaints and feedback (individual cases)", ("me_feedback",)),
     DisclosureRule("M&E indicators measured by the perception survey and post-distribution monitoring",
                    ("me_indicator_tracking",), rows="data_source in ('me_perception', 'me_pdm')",
                    kept=("baseline", "target", "life_of_project_target", "share_of_period_elapsed")),
@@ -193,6 +195,11 @@ MARGINS: dict[str, tuple[Margin, ...]] = {
     # each answer's households add up to those asked the question (for the activity)
     "me_pdm_answers": (RowMargin(group=("activity_code", "question"), cell="respondents", order=("answer",),
                                  total="respondents_asked"),),
+    # a month's cases of one type and channel are closed or still open
+    "me_feedback_cases_by_month": (ColumnMargin(cells=("closed", "still_open"), total="cases"),),
+    # a period's categories (the sensitive ones among them) add up to its total row
+    "me_feedback_cases_by_category": (RowMargin(group=("period", "row_level"), cell="cases", order=("category",),
+                                                total_row="row_level"),),
     # a row's travellers are its respondents and the members of their groups
     "dtm_flow_survey_travellers": (ColumnMargin(cells=("respondents_in_group", "group_members"),
                                                 total="travellers"),),

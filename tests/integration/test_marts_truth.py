@@ -1,4 +1,4 @@
-"""The marts of the six forms besides the locality assessment, checked against what the
+"""The marts of the seven forms besides the locality assessment, checked against what the
 embedded generator knows to be true (the truth objects of dtm_platform/kobo/mock/forms/),
 never against a copy of the platform's SQL.
 
@@ -10,6 +10,7 @@ count those with their true values, as the locality test does.
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import os
@@ -29,6 +30,8 @@ from dtm_platform.kobo.mock.forms import common as c
 from dtm_platform.kobo.mock.forms import (flow_counts, flow_survey, me_activity, me_pdm, me_perception,
                                           site)
 from dtm_platform.kobo.mock.forms import me_partner_report
+from dtm_platform.kobo.mock.forms import me_feedback
+from dtm_platform.kobo.mock.forms import me_field_visit
 from dtm_platform.settings import load_settings
 from dtm_platform.transform.project import dbt_subprocess_environment, dbt_vars
 from dtm_platform.kobo.registry import load_registry
@@ -36,10 +39,13 @@ from dtm_platform.kobo.registry import load_registry
 MODULES = {"dtm_site": site, "dtm_flow_counts": flow_counts, "dtm_flow_survey": flow_survey,
            "me_activity": me_activity, "me_pdm": me_pdm, "me_perception": me_perception}
 MODULES["me_partner_report"] = me_partner_report
-CLEANED = {"dtm_site": "cln_dtm_site_assessments", "dtm_flow_counts": "cln_dtm_flow_counts",
+MODULES["me_feedback"] = me_feedback
+MODULES["me_field_visit"] = me_field_visit
+CLEANED = {"me_feedback": "cln_me_feedback_cases", "dtm_site": "cln_dtm_site_assessments", "dtm_flow_counts": "cln_dtm_flow_counts",
            "dtm_flow_survey": "cln_dtm_flow_survey_interviews", "me_activity": "cln_me_activity_sessions",
            "me_pdm": "cln_me_pdm_interviews", "me_perception": "cln_me_perception_interviews"}
 CLEANED["me_partner_report"] = "cln_me_partner_reports"
+CLEANED["me_field_visit"] = "cln_me_field_visits"
 # the rule each seeded error must trip (None: not an error for the figures)
 EXPECTED_RULE = {
     "dtm_site": {"duplicate": "duplicate_submission", "outlier": "household_size",
@@ -57,6 +63,8 @@ EXPECTED_RULE = {
                "short_for_household": "audit_short_for_household"},
     "me_perception": {"duplicate": "duplicate_submission", "interview_too_short": "interview_too_short",
                       "dont_know": None, "soft_duplicate": "soft_duplicate"},
+    "me_feedback": {},   # the case log seeds no errors
+    "me_field_visit": {"duplicate": "duplicate_submission"},
 }
 # late and misreported reports are not errors of the submission: the marts count them
 EXPECTED_RULE["me_partner_report"] = {"duplicate": "duplicate_submission", "late": None, "misreported": None}
@@ -104,9 +112,11 @@ def test_the_build_materializes_the_new_marts_with_their_gates(build):
            "dtm_flow_daily_profiles", "dtm_flow_weekly_profiles", "dtm_flow_survey_profiles", "dtm_flow_survey_travellers",
            "dtm_flow_survey_routes", "me_indicator_tracking", "me_beneficiaries_reached", "me_activity_progress",
            "me_pdm_results", "me_pdm_answers", "me_perception_scores", "me_perception_item_scores",
+           "me_pdm_results_by_disability", "me_perception_scores_by_disability",
            "dq_submissions_daily", "dq_issue_resolution", "dtm_site_types_by_round", "dtm_flow_recent_weeks",
            "dtm_flow_recent_points", "dtm_flow_recent_profiles", "me_activity_timeline",
-           "me_budget_delivery"}
+           "me_budget_delivery", "me_feedback_cases_by_month", "me_feedback_cases_by_category",
+           "me_monitoring_visits", "me_monitoring_findings"}
     assert new <= marts
     for mart in new:
         assert f"marts/{mart}" in outcome.materialized, mart
@@ -473,20 +483,23 @@ def test_beneficiaries_are_counted_once_as_the_truth_has_them(build):
     _, forms, con, _ = build
     assert len(repaired(con, forms, "me_activity")) == 1  # the demo's cleaning log repairs one session
     truth = forms["me_activity"].truth
-    # the generator's own count, plus the people the repaired session adds
-    expected = Counter(truth.unique_beneficiaries_by())
-    known = {p.person_id for p in truth.reached()}
-    for p in people_of([s for s in counted_sessions(con, forms) if s.error in me_activity.BLOCKING_ERRORS]):
-        if p.person_id not in known:
-            expected[(p.sex, p.age_group, p.displacement, "yes" if p.disability else "no")] += 1
+    # disability by the person's WG answers where a counted session sent them, else their own answer
+    disability = me_activity.disability_status(counted_sessions(con, forms))
     reached = people_of(counted_sessions(con, forms))
-    assert sum(expected.values()) == len(reached)
+    # the generator's own people reached, plus those the repaired session adds
+    assert {p.person_id for p in truth.reached()} <= {p.person_id for p in reached}
+    expected = Counter((p.sex, p.age_group, p.displacement, disability[p.person_id][0]) for p in reached)
+    # the WG answers decide for some people against their own answer: the test tells the two apart
+    assert any(disability[p.person_id][0] != p.self_reported for p in reached)
+    assert any(source == "self_reported" for _, source in disability.values())
     mart = rows(con, "select * from marts.me_beneficiaries_reached")
-    got = Counter()
+    got, sources = Counter(), Counter()
     for r in mart:
         got[(r["sex"], r["age_group"], r["displacement_status"], r["disability"])] += r["people"]
+        sources[(r["disability"], r["disability_source"])] += r["people"]
         assert r["respondents"] == r["people"]
     assert got == expected
+    assert sources == Counter(disability[p.person_id] for p in reached)
     by_admin2 = Counter()
     for r in mart:
         by_admin2[r["admin2_pcode"]] += r["people"]
@@ -588,6 +601,7 @@ def test_budget_against_delivery_equals_the_finance_exports_truth(build):
 def test_indicator_tracking_equals_ground_truth(build):
     _, forms, con, _ = build
     sessions = counted_sessions(con, forms)
+    disability = me_activity.disability_status(sessions)
     iptt = {(r["indicator_code"], r["period"], r["disaggregation"], r["disaggregation_value"]): r
             for r in rows(con, "select * from marts.me_indicator_tracking")}
     framework = {"OP-1": None, "OP-1.1": ("ACT-2.1", "ACT-2.2"), "OP-1.2": ("ACT-3.1", "ACT-3.2")}
@@ -602,10 +616,12 @@ def test_indicator_tracking_equals_ground_truth(build):
             for sex in c.SEXES:
                 row = iptt.get((code, period, "sex", sex))
                 assert (row["cumulative"] if row else 0) == sum(p.sex == sex for p in to_date), (code, period, sex)
-            for disability in ("yes", "no"):
-                row = iptt.get((code, period, "disability", disability))
+            for status in ("yes", "no"):
+                row = iptt.get((code, period, "disability", status))
                 assert (row["cumulative"] if row else 0) == sum(
-                    ("yes" if p.disability else "no") == disability for p in to_date)
+                    disability[p.person_id][0] == status for p in to_date), (code, period, status)
+                assert (row["disability_from_washington_group"] if row else 0) == sum(
+                    disability[p.person_id] == (status, "washington_group") for p in in_period), (code, period)
     for code, activities in {"OP-3": None, "OP-2": ("ACT-1.1", "ACT-1.2")}.items():
         running = 0
         for period, (start, end) in PERIODS.items():
@@ -622,6 +638,12 @@ def test_indicator_tracking_equals_ground_truth(build):
                      if start <= i.interview_date <= end and i.scores(items)]
             actual = iptt[(code, period, "total", "total")]["actual"]
             assert (actual is None) if not means else close(actual, sum(means) / len(means)), (code, period)
+            for status in ("yes", "no"):   # by the WG answers; respondents not asked are in the total only
+                means = [sum(i.scores(items)) / len(i.scores(items)) for i in perception.counted()
+                         if start <= i.interview_date <= end and i.scores(items) and i.disability == status]
+                row = iptt.get((code, period, "disability", status))
+                assert (row["respondents"] if row else 0) == len(means), (code, period, status)
+                assert not means or close(row["actual"], sum(means) / len(means)), (code, period, status)
     # PDM: % of households that received the assistance and are satisfied (4 or 5)
     pdm = counted_pdm(con, forms)
     for period, (start, end) in PERIODS.items():
@@ -631,6 +653,12 @@ def test_indicator_tracking_equals_ground_truth(build):
             assert close(actual, 100 * sum(i.satisfaction >= 4 for i in received) / len(received), 0.05), period
         else:
             assert actual is None
+        for status in ("yes", "no"):
+            of_status = [i for i in received if i.disability == status]
+            row = iptt.get(("OC-2", period, "disability", status))
+            assert (row["respondents"] if row else 0) == len(of_status), (period, status)
+            assert not of_status or close(
+                row["actual"], 100 * sum(i.satisfaction >= 4 for i in of_status) / len(of_status), 0.05), (period, status)
     # % achieved from the baseline, the plain ratio beside it, and a running count judged
     # against its target pro-rated to the share of the period elapsed on the build's day
     targets = {(r["indicator_code"], r["period"]): r["target"] for r in rows(con, "select * from reference.ref_indicator_targets")}
@@ -689,6 +717,44 @@ def test_pdm_results_equal_ground_truth(build):
     assert sum(r["interviews"] for r in truth_rows.values()) == len(kept) - 1
 
 
+def test_pdm_results_by_disability_equal_ground_truth(build):
+    _, forms, con, _ = build
+    kept = counted_pdm(con, forms)
+    expected = defaultdict(Counter)
+    for i in kept:   # the WG-SS status the generator drew the respondent's answers to meet or not
+        row = expected[(i.activity, i.disability, "not_asked" if i.disability == "not_known" else "washington_group")]
+        row["respondents"] += 1
+        row["received_assistance"] += i.received
+        row["satisfied"] += bool(i.received and i.satisfaction >= 4)
+        row["with_problems"] += bool(i.received and i.problems)
+        row["with_safety_concerns"] += bool(i.received and i.safety_concerns)
+    assert {status for _, status, _ in expected} == {"yes", "no", "not_known"}
+    mart = {(r["activity_code"], r["disability"], r["disability_source"]): r
+            for r in rows(con, "select * from marts.me_pdm_results_by_disability")}
+    assert mart.keys() == expected.keys()
+    for key, counts in expected.items():
+        assert {column: mart[key][column] for column in counts} == dict(counts), key
+        assert mart[key]["disability_label_en"] and mart[key]["disability_label_fr"], key
+
+
+def test_perception_scores_by_disability_equal_ground_truth(build):
+    _, forms, con, _ = build
+    means = defaultdict(list)
+    for i in forms["me_perception"].truth.counted():
+        for domain, (_, items) in me_perception.DOMAINS.items():
+            scored = i.scores([name for name, _, _ in items])
+            if scored:
+                means[(i.round, domain, i.disability)].append(sum(scored) / len(scored))
+    assert {(r, status) for r, _, status in means} == {(1, "not_known"), (2, "not_known"), (2, "yes"), (2, "no")}
+    mart = {(r["round"], r["domain"], r["disability"]): r
+            for r in rows(con, "select * from marts.me_perception_scores_by_disability")}
+    assert mart.keys() == means.keys()
+    for key, values in means.items():
+        assert mart[key]["respondents"] == len(values), key
+        assert close(mart[key]["mean_score"], sum(values) / len(values)), key
+        assert mart[key]["disability_source"] == ("not_asked" if key[2] == "not_known" else "washington_group")
+
+
 def test_pdm_answers_equal_ground_truth(build):
     _, forms, con, _ = build
     kept = counted_pdm(con, forms)
@@ -728,9 +794,70 @@ def test_interview_marts_carry_a_respondents_count_on_every_row(build):
         "select table_name from information_schema.tables where table_schema = 'marts' "
         "and (table_name like 'dtm\\_flow\\_survey%' escape '\\' or table_name like 'me\\_pdm%' escape '\\' "
         "or table_name like 'me\\_perception%' escape '\\')").fetchall()]
-    assert len(marts) == 7
+    assert len(marts) == 9
     for mart in marts:
         assert con.execute(f"select count(*) from marts.{mart} where respondents is null").fetchone()[0] == 0, mart
+
+
+# --- M&E: complaints and feedback -------------------------------------------------------------
+
+def feedback_deadlines() -> dict[tuple[str, str], int]:
+    """(type or "*", category or "*") -> days, as the officer keeps them in the seed."""
+    seed = Path(__file__).parents[2] / "dbt_project" / "seeds" / "ref_feedback_deadlines.csv"
+    with seed.open(encoding="utf-8") as handle:
+        return {(r["case_type"], r["category"]): int(r["deadline_days"]) for r in csv.DictReader(handle)}
+
+
+def test_feedback_cases_by_month_type_and_channel_equal_ground_truth(build):
+    _, forms, con, _ = build
+    truth = forms["me_feedback"].truth
+    got = {(r["received_month"], r["case_type"], r["channel"]): r
+           for r in rows(con, "select * from marts.me_feedback_cases_by_month")}
+    as_of = {r["as_of_date"] for r in got.values()}
+    assert len(as_of) == 1
+    expected = truth.by_month_type_channel(as_of.pop(), feedback_deadlines())
+    assert got.keys() == expected.keys()
+    for key, want in expected.items():
+        row = got[key]
+        assert {k: row[k] for k in ("cases", "closed", "still_open", "closed_after_deadline", "overdue")} == {
+            k: want[k] for k in ("cases", "closed", "still_open", "closed_after_deadline", "overdue")}, key
+        assert row["closed_median_days"] == want["closed_median_days"], key
+    # the seeded late and never-closed cases are there to be found
+    assert sum(r["overdue"] for r in got.values()) > 20 and sum(r["closed_after_deadline"] for r in got.values()) > 20
+    labels = {(r["case_type"], r["case_type_label_fr"]) for r in got.values()}
+    assert ("request_information", "Demande d'information") in labels
+
+
+def test_feedback_cases_by_category_equal_ground_truth_with_their_period_total(build):
+    _, forms, con, _ = build
+    truth = forms["me_feedback"].truth
+    got = {(r["period"], r["category"] or "total"): r
+           for r in rows(con, "select * from marts.me_feedback_cases_by_category")}
+    assert {k: r["cases"] for k, r in got.items()} == truth.by_period_category(PERIODS)
+    sensitive = {k[1] for k, r in got.items() if r["is_sensitive"]}
+    assert sensitive == set(me_feedback.SENSITIVE_CATEGORIES)
+    assert got[("2026-Q3", "total")]["category_label_fr"] == "Toutes catégories"
+
+
+def test_the_feedback_case_register_keeps_each_case_as_it_stands_after_its_edits(build):
+    """The officer's register (cleaned, never published): one row per case, closed where an
+    edit closed it, sensitive where its category is whatever the flag said, overdue where the
+    deadline of the seed has passed."""
+    _, forms, con, _ = build
+    truth = forms["me_feedback"].truth
+    deadlines = feedback_deadlines()
+    register = {r["case_id"]: r for r in rows(con, "select * from cleaned.cln_me_feedback_cases")}
+    assert register.keys() == {case.case_id for case in truth.cases}
+    for case in truth.cases:
+        row = register[case.case_id]
+        assert row["submission_id"] == truth.submission_ids[case.case_id]
+        assert row["is_sensitive"] == case.sensitive, case.case_id
+        assert row["date_closed"] == case.closed and row["is_closed"] == bool(case.closed), case.case_id
+        assert row["is_edited"] == (not case.closed_on_receipt and bool(case.closed or case.referred_to))
+        due = case.received + timedelta(days=me_feedback.deadline_of(case, deadlines))
+        assert row["due_date"] == due
+        assert row["is_overdue"] == (not case.closed and row["as_of_date"] > due), case.case_id
+    assert any(case.sensitive and not case.flagged_sensitive for case in truth.cases)
 
 
 # --- data quality ------------------------------------------------------------------------------
@@ -746,7 +873,7 @@ def test_submissions_and_issues_per_day_add_up_to_what_was_served(build):
     for dataset, synthetic in forms.items():
         assert per_form[dataset]["submissions"] == len(synthetic.form.submissions), dataset
         assert per_form[dataset]["deleted"] == 0
-        assert (per_form[dataset]["issues"], per_form[dataset]["blocking"]) == issues[dataset], dataset
+        assert (per_form[dataset]["issues"], per_form[dataset]["blocking"]) == issues.get(dataset, (0, 0)), dataset
     # each day's submissions are those the server received that day
     site_days = Counter(s["_submission_time"][:10] for s in forms["dtm_site"].form.submissions)
     assert {r[0].isoformat(): r[1] for r in con.execute(
@@ -925,3 +1052,55 @@ def test_partner_figures_against_activity_monitoring_flag_the_seeded_misreports(
     assert misreported and misreported <= flagged and flagged != set(expected)
     assert all(mart[k]["finding"] == "partner_reports_more" for k in misreported)
     assert all(r["finding"] is None for k, r in mart.items() if k not in flagged)
+# --- M&E: field monitoring visits ---------------------------------------------------------------
+
+def visit_grace_days() -> int:
+    seed = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "ref_programme_thresholds.csv"
+    import csv
+    return next(int(float(r["value"])) for r in csv.DictReader(seed.open(encoding="utf-8"))
+                if r["threshold"] == "visit_grace_days")
+
+
+def test_monitoring_visits_equal_ground_truth(build):
+    """Each planned visit made, made late, missed or upcoming on the build's as-of day as the
+    generator made it (a copy sent twice counted once), the unplanned visits, and the
+    findings each recorded."""
+    _, forms, con, _ = build
+    truth = forms["me_field_visit"].truth
+    as_of = con.execute("select distinct as_of_date from marts.me_monitoring_visits").fetchall()
+    assert len(as_of) == 1
+    as_of, grace = as_of[0][0], visit_grace_days()
+    made = truth.visits_by_code()
+    expected = {}
+    for planned in truth.plan:
+        status, late = truth.planned_visit_status(planned, as_of, grace)
+        visit = made.get(planned.code)
+        expected[planned.code] = {"made_date": visit.visit_date if visit else None, "visit_status": status,
+                                  "days_late": late, "findings": len(visit.findings) if visit else 0,
+                                  "findings_critical": sum(f.severity == "critical" for f in visit.findings) if visit else 0}
+    mart = {r.pop("visit_code"): r for r in rows(con, """
+        select visit_code, made_date, visit_status, days_late, findings, findings_critical
+        from marts.me_monitoring_visits where is_planned""")}
+    assert mart == expected
+    unplanned = sorted((v.visit_date, len(v.findings)) for v in truth.unplanned())
+    assert sorted(con.execute("select made_date, findings from marts.me_monitoring_visits "
+                              "where visit_status = 'unplanned'").fetchall()) == unplanned
+    statuses = Counter(r["visit_status"] for r in expected.values())
+    assert statuses["missed"] and statuses["made_late"] and statuses["made"]
+
+
+def test_monitoring_findings_equal_ground_truth(build):
+    """Findings by partner and sub-prefecture: open, overdue on the as-of day, closed (those
+    closed by an edit of the visit included) and by severity, as the generator has them."""
+    _, forms, con, _ = build
+    truth = forms["me_field_visit"].truth
+    as_of = con.execute("select distinct as_of_date from marts.me_monitoring_findings").fetchone()[0]
+    keys = ("findings", "findings_open", "findings_overdue", "findings_closed", "findings_critical",
+            "findings_high", "findings_medium", "findings_low")
+    expected = {pair: {k: v[k] for k in keys} for pair, v in truth.findings_by_partner_and_admin2(as_of).items()}
+    mart = {(r.pop("partner_code"), r.pop("admin2_pcode")): r for r in rows(
+        con, f"select partner_code, admin2_pcode, {', '.join(keys)} from marts.me_monitoring_findings")}
+    assert mart == expected
+    assert any(f.closed_by_edit for v in truth.visits for f in v.findings)    # edits reached the marts
+    assert sum(r["findings_overdue"] for r in expected.values()) > 0
+

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 from collections import Counter
+from datetime import date
 from html import escape, unescape
 from pathlib import Path
 
@@ -225,14 +226,17 @@ def served_personal_values(settings) -> tuple[set[str], set[float]]:
 
     paths = {"dtm_flow_survey": ("grp_respondent/resp_name", "grp_respondent/resp_phone", "grp_respondent/hh_gps"),
              "me_pdm": ("grp_respondent/resp_name", "grp_respondent/resp_phone", "grp_assistance/problems_other"),
-             "me_activity": ("beneficiaries/ben_name", "beneficiaries/ben_national_id", "beneficiaries/ben_phone")}
+             "me_activity": ("beneficiaries/ben_name", "beneficiaries/ben_national_id", "beneficiaries/ben_phone"),
+             "me_feedback": ("grp_complainant/complainant_name", "grp_complainant/complainant_phone",
+                             "grp_case/description"),
+             "me_field_visit": ("grp_visit/observations", "findings/action_text")}
     texts: set[str] = set()
     coordinates: set[float] = set()
     for synthetic in synthetic_forms(settings.mock_seed, localities_per_admin2=settings.mock_localities_per_admin2):
         if synthetic.dataset not in paths:
             continue
         for submission in synthetic.form.submissions:
-            for record in [submission, *submission.get("beneficiaries", [])]:
+            for record in [submission, *submission.get("beneficiaries", []), *submission.get("findings", [])]:
                 for path in paths[synthetic.dataset]:
                     if record.get(path):
                         texts.add(record[path])
@@ -623,7 +627,7 @@ def test_serving_publishes_every_mart_and_nothing_else(build):
                 columns = [r[0] for r in snapshot.execute(f"describe marts.{table}").fetchall()]
                 assert columns[-1] == "is_suppressed", table
                 counts = [r[0] for r in snapshot.execute(f"describe marts.{table}").fetchall()
-                          if r[1] in ("BIGINT", "INTEGER") and r[0] in ("respondents", "travellers", "respondents_asked")]
+                          if r[1] in ("BIGINT", "INTEGER") and r[0] in ("respondents", "travellers", "respondents_asked", "cases")]
                 assert counts, table
                 # in the rows built from interviews (me_indicator_tracking's attendance counts are not)
                 small = " or ".join(f"({c} > 0 and {c} < {settings.min_cell_count})" for c in counts)
@@ -654,6 +658,61 @@ def test_serving_publishes_every_mart_and_nothing_else(build):
         assert con.execute(f"select count(*), max(personal_columns_found + personal_values_found + "
                            f"small_cells_unsuppressed) from {schema_table}").fetchone()[1] == 0
     assert con.execute("select count(*) from serving.postgres").fetchone()[0] == 0  # no DTM_POSTGRES_URL here
+
+
+def test_no_sensitive_complaint_leaves_the_platform_as_a_row(build):
+    """A sensitive complaints and feedback case (protection, sexual exploitation and abuse,
+    fraud or corruption, or flagged so) is counted in what leaves the platform, never listed:
+    no published table, export, report or field team's workbook names its case number or its
+    submission, and the sensitive categories show only counts of at least the minimum cell
+    size. The case register inside the warehouse has every one of them."""
+    import openpyxl
+
+    from dtm_platform.kobo.mock.catalogue import synthetic_forms
+    from dtm_platform.kobo.mock.forms.me_feedback import SENSITIVE_CATEGORIES
+
+    _, _, con, settings = build
+    feedback = next(s for s in synthetic_forms(settings.mock_seed, localities_per_admin2=1)
+                    if s.dataset == "me_feedback")
+    truth = feedback.truth
+    case_ids = truth.sensitive_case_ids()
+    submission_ids = {truth.submission_ids[case_id] for case_id in case_ids}
+    assert len(case_ids) >= 20
+    assert {r[0] for r in con.execute(
+        "select case_id from cleaned.cln_me_feedback_cases where is_sensitive").fetchall()} == case_ids
+    any_case = re.compile("|".join(sorted(case_ids)) + "|" + "|".join(rf"\b{i}\b" for i in sorted(submission_ids)))
+
+    with duckdb.connect(str(settings.home / "serving" / "marts.duckdb"), read_only=True) as snapshot:
+        columns = snapshot.execute("select table_name, column_name from information_schema.columns "
+                                   "where table_schema = 'marts'").fetchall()
+        for table, column in columns:
+            values = snapshot.execute(f'select distinct "{column}"::varchar from marts."{table}"').fetchall()
+            assert not [v for (v,) in values if v and any_case.search(v)], f"marts.{table}.{column}"
+        # the sensitive categories: counts of at least the minimum cell size, or nothing
+        shown = snapshot.execute("select period, category, cases from marts.me_feedback_cases_by_category "
+                                 "where is_sensitive").fetchall()
+    assert shown and all(cases is None or cases >= settings.min_cell_count for _, _, cases in shown)
+    quarters = {"2026-Q3": (date(2026, 7, 1), date(2026, 9, 30)), "2026-Q4": (date(2026, 10, 1), date(2026, 12, 31))}
+    small = {key for key, n in truth.by_period_category(quarters).items()
+             if key[1] in SENSITIVE_CATEGORIES and 0 < n < settings.min_cell_count}
+    assert small and small <= {(period, category) for period, category, cases in shown if cases is None}
+    assert any(cases is None for _, _, cases in shown)   # the demo has sensitive counts to withhold
+
+    scanned = 0
+    for root in (settings.home / "exports", settings.reports_dir, settings.cleaning_dir):
+        for path in root.rglob("*"):
+            if path.suffix in (".csv", ".json", ".geojson", ".html", ".xml"):
+                text = path.read_text(encoding="utf-8", errors="replace")
+            elif path.suffix == ".xlsx":
+                workbook = openpyxl.load_workbook(path, read_only=True)
+                text = "\n".join(str(v) for sheet in workbook for row in sheet.iter_rows(values_only=True)
+                                 for v in row if v is not None)
+                workbook.close()
+            else:
+                continue
+            scanned += 1
+            assert not any_case.search(text), path.name
+    assert scanned > 10
 
 
 def test_the_dtm_api_dataset_holds_every_idp_once_in_dtm_s_shape(build):

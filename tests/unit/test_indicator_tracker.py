@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import zipfile
 from datetime import date, datetime, timezone
+from html import escape
 
 import duckdb
 import openpyxl
@@ -19,8 +20,9 @@ from dtm_platform.quality.suites import load_suites
 from dtm_platform.reports.iati import IatiActivity
 from dtm_platform.reports.indicator_tracker import (
     FIGURES_TABLE, STATUS_FILLS, build_indicator_tracker, status_of)
+from dtm_platform.reports import oversight
 from dtm_platform.reports.translations import OVERSIGHT_TEXT, TRACKER_TEXT
-from tests.unit.test_oversight import LINES, create_oversight_marts
+from tests.unit.test_oversight import CATEGORIES, FEEDBACK, LINES, create_oversight_marts
 
 Q1 = ("2026-Q1", date(2026, 1, 1), date(2026, 3, 31))
 Q2 = ("2026-Q2", date(2026, 4, 1), date(2026, 6, 30))
@@ -178,8 +180,9 @@ def test_a_sheet_per_level_with_the_marts_rows_and_figures(tracker):
     text = TRACKER_TEXT["en"]
     book = openpyxl.load_workbook(result.xlsx["en"])
     assert book.sheetnames == ["Notes", "Impact", "Outcome", "Output", "Targets vs actuals", "By period",
-                               "Workplan timeline", "Budget vs delivery", "Partners' reporting",
-                               "Partners vs monitoring"]
+                               "Workplan timeline", "Budget vs delivery", "Complaints and feedback",
+                               "Feedback by category", "Partners' reporting", "Partners vs monitoring",
+                               "Monitoring visits", "Visit findings"]
     for level, name in text["levels"].items():
         expected = [r for r in ROWS if r["level"] == level]
         got = sheet_rows(book[name])
@@ -297,6 +300,17 @@ def test_notes_sheet(tracker):
     assert "90%" in notes[text["thresholds_title"]] and "60%" in notes[text["thresholds_title"]]
     assert "fewer than 5 respondents" in notes[text["disclosure_title"]]
     assert notes[text["on_track"]] == "1 / 2 (50%)"
+
+
+def test_the_notes_say_which_disability_cut_off_the_disaggregation_uses(tracker):
+    result, _ = tracker
+    for language, words in {"en": ("Washington Group", "a lot of difficulty", "cannot do at all", "own answer"),
+                            "fr": ("Washington Group", "beaucoup de difficultés", "ne peut pas du tout",
+                                   "propre réponse")}.items():
+        notes = {row[0]: row[1] for row in
+                 openpyxl.load_workbook(result.xlsx[language])["Notes"].iter_rows(values_only=True)}
+        method = notes[TRACKER_TEXT[language]["disability_title"]]
+        assert all(word in method for word in words), language
 
 
 def test_html_summary_carries_the_key_figures(tracker):
@@ -485,6 +499,31 @@ def test_the_workplan_timeline_follows_the_indicators_late_lines_first(tracker):
         statuses = re.findall(r'<span class="status"[^>]*>([^<]+)</span>', section)
         assert statuses == [text["statuses"][s] for s in ("late", "late", "late", "on_track", "done")]
         book = openpyxl.load_workbook(result.xlsx[language])
-        assert book.sheetnames[-4:] == [text["timeline_sheet"], text["budget_sheet"],
-                                        text["partner_reporting_sheet"], text["partner_figures_sheet"]]
+        assert book.sheetnames[-len(oversight.SECTIONS):] == [text[f"{s.key}_sheet"] for s in oversight.SECTIONS]
         assert book[text["timeline_sheet"]].max_row == 1 + len(LINES)
+
+
+def test_the_tracker_shows_complaints_and_feedback_without_a_small_count(tracker):
+    """The complaints and feedback sections in the tracker's HTML and workbook, in both
+    languages: every month's row, overdue first; a sensitive category's small count blank."""
+    result, _ = tracker
+    for language in ("en", "fr"):
+        text = OVERSIGHT_TEXT[language]
+        html = result.html[language].read_text(encoding="utf-8")
+        for key in ("feedback", "feedback_categories"):
+            section = html[html.index(f'data-section="{key}"'):]
+            section = section[:section.index("</section>")]
+            assert escape(text[f"{key}_title"]) in section
+        book = openpyxl.load_workbook(result.xlsx[language])
+        assert text["feedback_sheet"] in book.sheetnames and text["feedback_categories_sheet"] in book.sheetnames
+        sheet = book[text["feedback_sheet"]]
+        assert sheet.max_row == 1 + len(FEEDBACK)
+        headers = [c.value for c in sheet[1]]
+        overdue = [row[headers.index(text["overdue"])] for row in sheet.iter_rows(min_row=2, values_only=True)]
+        assert overdue == [8, 0, 0, None]
+        categories = book[text["feedback_categories_sheet"]]
+        counts = {row[1]: row[2] for row in categories.iter_rows(min_row=2, values_only=True)}
+        assert len(counts) == len(CATEGORIES)
+        sensitive = "Category protection" if language == "en" else "Catégorie protection"
+        assert counts[sensitive] is None
+        assert all(n is None or n >= 5 for n in counts.values())

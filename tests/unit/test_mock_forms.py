@@ -12,7 +12,8 @@ import re
 import statistics
 import tracemalloc
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
+from datetime import date, datetime
 
 import httpx
 import pytest
@@ -22,6 +23,8 @@ from dtm_platform.kobo.mock.catalogue import SyntheticForm, default_forms, synth
 from dtm_platform.kobo.mock.forms import (FORM_MODULES, common, flow_counts, flow_survey, me_activity, me_pdm,
                                           me_perception, site)
 from dtm_platform.kobo.mock.forms import me_partner_report
+from dtm_platform.kobo.mock.forms import (FORM_MODULES, common, flow_counts, flow_survey, me_activity, me_feedback,
+                                          me_pdm, me_perception, site)
 from dtm_platform.kobo.mock.generator import generate
 from dtm_platform.kobo.mock.reference import admin_areas
 from dtm_platform.kobo.mock.server import MockKoboServer
@@ -29,9 +32,9 @@ from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT
 
 TOKEN = "forms-token"
-METADATA = {"_id", "formhub/uuid", "start", "end", "__version__", "meta/instanceID", "meta/rootUuid",
+METADATA = {"_id", "formhub/uuid", "start", "end", "__version__", "meta/instanceID", "meta/rootUuid", "meta/deprecatedID",
             "_xform_id_string", "_uuid", "_attachments", "_status", "_geolocation", "_submission_time", "_tags",
-            "_notes", "_validation_status", "_submitted_by"}
+            "_notes", "_validation_status", "_submitted_by", "meta/deprecatedID"}
 LOCAL = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000\+01:00")
 SERVER_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 DATASETS = [m.DATASET for m in FORM_MODULES]
@@ -187,7 +190,7 @@ def test_content_shapes(forms, dataset):
 def test_renamed_questions():
     v1, v2 = (set(questions(flow_counts.content(v))) for v in flow_counts.VERSIONS)
     assert "grp_travel/transport_mode" in v1 - v2 and "grp_travel/means_of_transport" in v2 - v1
-    v1, v2 = (set(questions(me_pdm.content(v))) for v in me_pdm.VERSIONS)
+    v1, v2 = (set(questions(me_pdm.content(v))) for v in me_pdm.VERSIONS[:2])
     assert "grp_assistance/satisfaction" in v1 - v2 and "grp_assistance/satisfaction_level" in v2 - v1
 
 
@@ -227,7 +230,10 @@ def check_submission(submission: dict, synthetic: SyntheticForm) -> None:
     assert isinstance(submission["_id"], int)
     assert submission["_xform_id_string"] == synthetic.form.uid
     assert re.fullmatch(r"[0-9a-f]{32}", submission["formhub/uuid"])
-    assert submission["meta/instanceID"] == submission["meta/rootUuid"] == f"uuid:{submission['_uuid']}"
+    assert submission["meta/instanceID"] == f"uuid:{submission['_uuid']}"
+    # an edit (the case log's) keeps the root of the instance it replaces, which it names
+    # an edit in Kobo gives a new instance and keeps the root (the first instance's)
+    assert submission["meta/rootUuid"] == submission.get("meta/deprecatedID", submission["meta/instanceID"])
     assert SERVER_TIME.fullmatch(submission["_submission_time"])
     assert LOCAL.fullmatch(submission["start"]) and LOCAL.fullmatch(submission["end"])
     assert submission["start"] <= submission["end"]
@@ -285,6 +291,18 @@ def test_repeats_and_nested_repeats(served):
                    for b in s["beneficiaries"])
 
 
+@pytest.mark.parametrize("dataset", ["me_pdm", "me_perception"])
+def test_the_last_version_asks_most_respondents_the_washington_group_set(served, dataset):
+    last = module(dataset).VERSIONS[-1]
+    consented = [s for s in served[dataset] if s["grp_consent/consent"] == "yes"]
+    asked = [s for s in consented if "grp_wg/wg_seeing" in s]
+    assert {s["__version__"] for s in asked} == {last.uid}     # only the version that has the questions
+    with_last = [s for s in consented if s["__version__"] == last.uid]
+    assert 0.7 < len(asked) / len(with_last) < 1                 # most respondents, not all
+    assert all(len([k for k in s if k.startswith("grp_wg/")]) == 6 for s in asked)
+    assert min(s["grp_general/interview_date"] for s in with_last) >= last.deployed  # a date inside the period
+
+
 def test_select_multiple_is_space_separated(served):
     services = [s["grp_services/services_available"] for s in served["dtm_site"]
                 if "grp_services/services_available" in s]
@@ -296,7 +314,7 @@ def test_select_multiple_is_space_separated(served):
 def test_renamed_question_follows_the_version(served):
     for dataset, old, new in (("dtm_flow_counts", "grp_travel/transport_mode", "grp_travel/means_of_transport"),
                               ("me_pdm", "grp_assistance/satisfaction", "grp_assistance/satisfaction_level")):
-        first, second = (v.uid for v in module(dataset).VERSIONS)
+        first = module(dataset).VERSIONS[0].uid
         for s in served[dataset]:
             assert new not in s if s["__version__"] == first else old not in s
         assert any(old in s for s in served[dataset]) and any(new in s for s in served[dataset])
@@ -370,6 +388,8 @@ def test_the_large_forms_truth_and_errors_hold_nothing(forms):
 RATE_SAMPLES = {"dtm_site": 8, "dtm_flow_counts": 3, "dtm_flow_survey": 4, "me_activity": 5, "me_pdm": 5,
                 "me_perception": 3}
 RATE_SAMPLES["me_partner_report"] = 1   # its errors are drawn in exact numbers, at any scale
+RATE_SAMPLES["me_feedback"] = 1
+RATE_SAMPLES["me_field_visit"] = 4
 
 
 @pytest.fixture(scope="module")
@@ -381,7 +401,8 @@ def eligible(dataset: str, synthetic: SyntheticForm, kind: str) -> int:
     truth = synthetic.truth
     records = {"dtm_site": lambda: truth.assessments, "dtm_flow_counts": lambda: range(truth.count),
                "dtm_flow_survey": lambda: truth.interviews, "me_activity": lambda: truth.sessions,
-               "me_pdm": lambda: truth.interviews, "me_perception": lambda: truth.interviews}[dataset]()
+               "me_pdm": lambda: truth.interviews, "me_perception": lambda: truth.interviews,
+               "me_field_visit": lambda: truth.visits}[dataset]()
     if kind == "member_age_typo":   # an interview with a member old enough for the typo to show
         return sum(r.consent and any(m.age >= flow_survey.TYPO_MIN_AGE for m in r.members) for r in records)
     if kind == "outdated_version":  # collected well after a newer version was deployed
@@ -565,6 +586,8 @@ SYMPTOMS = {"dtm_site": _site_symptom, "dtm_flow_counts": _flow_counts_symptom,
             "dtm_flow_survey": _flow_survey_symptom, "me_activity": _me_activity_symptom,
             "me_pdm": _me_pdm_symptom, "me_perception": _me_perception_symptom}
 SYMPTOMS["me_partner_report"] = _me_partner_report_symptom
+SYMPTOMS["me_feedback"] = lambda s: None      # the case log seeds no errors
+SYMPTOMS["me_field_visit"] = lambda s: None   # its one error, a copy, shows against the first
 
 
 def test_partner_reports_are_the_seeds_partners_and_the_activity_monitorings_truth(forms, served):
@@ -763,3 +786,62 @@ def test_me_perception_truth(forms, served, seeded):
         assert got[key]["mean"] == pytest.approx(sum(means) / len(means))
     assert any(k[2] == "ta_security_forces" and k[0] == 2 for k in items)
     assert not any(k[2] == "ta_security_forces" and k[0] == 1 for k in items)
+
+
+def test_me_feedback_cases_are_closed_by_editing_the_submission_they_came_in_as(forms, served):
+    """The served case log is the cases as they stand: a case closed later is the submission
+    it was recorded as, edited (same _id and root uuid, a new instance naming the old one);
+    its truth is what the served answers say."""
+    synthetic = forms["me_feedback"]
+    truth, store = synthetic.truth, synthetic.form.store
+    by_case = {s["grp_case/case_id"]: s for s in served["me_feedback"]}
+    assert len(by_case) == len(truth.cases) == len(served["me_feedback"])
+    for case in truth.cases:
+        s = by_case[case.case_id]
+        assert s["_id"] == truth.submission_ids[case.case_id]
+        assert s["grp_followup/status"] == ("closed" if case.closed else "referred" if case.referred_to else "open")
+        assert s.get("grp_followup/date_closed") == (case.closed.isoformat() if case.closed else None)
+        assert s["grp_case/category"] == case.category and s["grp_case/case_type"] == case.case_type
+        assert (s["grp_case/sensitive"] == "yes") == case.flagged_sensitive
+        edited = s["_id"] in store.edits
+        assert edited == (not case.closed_on_receipt and bool(case.closed or case.referred_to))
+        if edited:
+            original = store.source.at(store.source.position_after(s["_id"] - 1))
+            assert original["grp_followup/status"] == "open" and "grp_followup/date_closed" not in original
+            assert s["meta/deprecatedID"] == original["meta/instanceID"] != s["meta/instanceID"]
+            assert s["meta/rootUuid"] == original["meta/rootUuid"]
+            assert s["_submission_time"] == original["_submission_time"]
+    # every kind of case the marts tell apart is there
+    assert any(c.closed and c.closed > c.received + timedelta(days=me_feedback.deadline_days(c.case_type, c.category))
+               for c in truth.cases)
+    assert any(not c.closed for c in truth.cases)
+    assert {c.category for c in truth.cases if c.sensitive} >= set(me_feedback.SENSITIVE_CATEGORIES)
+    assert any(c.sensitive and not c.flagged_sensitive for c in truth.cases)   # a category is sensitive whatever the flag
+    assert all(c.closed is None or c.closed <= me_feedback.LOG_END for c in truth.cases)
+def test_field_visits_follow_the_plan_and_edits_close_findings(forms, served):
+    """Every planned visit made is the plan's (team, place, partner) near its date or late by
+    LATE_DAYS; a finding closed after the visit is closed in the served, edited submission
+    (same _id, new _uuid, the replaced instance named), and was open when first sent."""
+    from dtm_platform.kobo.mock.forms import me_field_visit
+    synthetic = forms["me_field_visit"]
+    plan = {p.code: p for p in me_field_visit.monitoring_plan()}
+    for visit in synthetic.truth.visits:
+        if visit.code == me_field_visit.UNPLANNED:
+            continue
+        planned = plan[visit.code]
+        assert (visit.team, visit.admin2, visit.partner, visit.activity) == (
+            planned.team, planned.admin2, planned.partner, planned.activity)
+        assert -3 <= (visit.visit_date - planned.planned).days <= me_field_visit.LATE_DAYS[1]
+    edited = [s for s in served["me_field_visit"] if "meta/deprecatedID" in s]
+    closed_later = [v for v in synthetic.truth.visits if any(f.closed_by_edit for f in v.findings)]
+    assert edited and len(edited) == len(closed_later)
+    by_code = {(s["grp_visit/visit_code"], s["grp_visit/visit_date"]): s for s in edited}
+    for visit in closed_later:
+        submission = by_code[(visit.code, visit.visit_date.isoformat())]
+        assert submission["_uuid"] != submission["meta/deprecatedID"].removeprefix("uuid:")
+        for entry, finding in zip(submission["findings"], visit.findings):
+            assert entry["findings/action_status"] == ("closed" if finding.is_closed else "open")
+            assert entry.get("findings/closed_date") == (finding.closed_date.isoformat() if finding.is_closed else None)
+    statuses = Counter(synthetic.truth.planned_visit_status(p, date(2026, 12, 6), 7)[0] for p in plan.values())
+    assert all(statuses[s] for s in ("made", "made_late", "missed", "upcoming")), statuses
+

@@ -79,6 +79,105 @@ BUDGET = [
 ]
 
 
+FEEDBACK_COLUMNS = {
+    "received_month": "date", "case_type": "varchar", "case_type_label_en": "varchar",
+    "case_type_label_fr": "varchar", "channel": "varchar", "channel_label_en": "varchar",
+    "channel_label_fr": "varchar", "as_of_date": "date", "cases": "bigint", "closed": "bigint",
+    "still_open": "bigint", "closed_after_deadline": "bigint", "overdue": "bigint", "closed_median_days": "double"}
+
+
+def feedback_row(month, case_type, channel, *, cases, closed, late, overdue, median):
+    return {"received_month": date(2026, month, 1), "case_type": case_type,
+            "case_type_label_en": {"complaint": "Complaint", "suggestion": "Suggestion"}[case_type],
+            "case_type_label_fr": {"complaint": "Plainte", "suggestion": "Suggestion"}[case_type],
+            "channel": channel, "channel_label_en": f"Channel {channel}", "channel_label_fr": f"Canal {channel}",
+            "as_of_date": date(2026, 12, 6), "cases": cases, "closed": closed, "still_open": cases - closed,
+            "closed_after_deadline": late, "overdue": overdue, "closed_median_days": median}
+
+
+FEEDBACK = [
+    feedback_row(7, "complaint", "hotline", cases=12, closed=12, late=5, overdue=0, median=9.5),
+    feedback_row(9, "complaint", "hotline", cases=20, closed=12, late=0, overdue=8, median=6.0),
+    feedback_row(9, "suggestion", "help_desk", cases=3, closed=1, late=0, overdue=2, median=30.0),   # withheld
+    feedback_row(10, "suggestion", "hotline", cases=9, closed=9, late=2, overdue=0, median=12.0),
+]
+CATEGORY_COLUMNS = {"period": "varchar", "row_level": "varchar", "category": "varchar",
+                    "category_label_en": "varchar", "category_label_fr": "varchar", "is_sensitive": "boolean",
+                    "cases": "bigint"}
+
+
+def category_row(period, category, cases, sensitive=False):
+    total = category is None
+    return {"period": period, "row_level": "total" if total else "category", "category": category,
+            "category_label_en": "All categories" if total else f"Category {category}",
+            "category_label_fr": "Toutes catégories" if total else f"Catégorie {category}",
+            "is_sensitive": sensitive, "cases": cases}
+
+
+CATEGORIES = [
+    category_row("2026-Q3", None, 40), category_row("2026-Q3", "targeting", 22),
+    category_row("2026-Q3", "payment_delay", 12),
+    category_row("2026-Q3", "sexual_exploitation_abuse", 2, sensitive=True),   # small: withheld
+    category_row("2026-Q3", "protection", 4, sensitive=True),                  # small: withheld
+]
+
+
+VISIT_COLUMNS = {
+    "visit_code": "varchar", "submission_id": "bigint", "is_planned": "boolean", "activity_code": "varchar",
+    "activity_label_en": "varchar", "activity_label_fr": "varchar", "admin1_pcode": "varchar",
+    "admin1_name": "varchar", "admin2_pcode": "varchar", "admin2_name": "varchar", "partner_code": "varchar",
+    "monitoring_team": "varchar", "planned_date": "date", "made_date": "date", "visits_made": "integer",
+    "days_late": "integer", "visit_status": "varchar", "findings": "integer", "findings_open": "integer",
+    "findings_critical": "integer", "findings_high": "integer", "findings_medium": "integer",
+    "findings_low": "integer", "grace_days": "integer", "as_of_date": "date"}
+
+
+def visit(code, status, *, planned=None, made=None, late=None, submission_id=None, findings=0):
+    return {"visit_code": code, "submission_id": submission_id, "is_planned": status != "unplanned",
+            "activity_code": "ACT-1.1", "activity_label_en": "Infrastructure", "activity_label_fr": "Infrastructures",
+            "admin1_pcode": "CF43", "admin1_name": "Ouaka", "admin2_pcode": "CF431", "admin2_name": "Bambari",
+            "partner_code": "IP-01", "monitoring_team": "MT-CENTRE", "planned_date": planned, "made_date": made,
+            "visits_made": 1 if made else 0, "days_late": late, "visit_status": status, "findings": findings,
+            "findings_open": findings, "findings_critical": 0, "findings_high": findings, "findings_medium": 0,
+            "findings_low": 0, "grace_days": 7, "as_of_date": date(2026, 12, 6)}
+
+
+VISITS = [
+    visit("MV-001", "made", planned=date(2026, 7, 4), made=date(2026, 7, 6), late=2, findings=2),
+    visit("unplanned", "unplanned", made=date(2026, 8, 1), submission_id=7),
+    visit("MV-002", "missed", planned=date(2026, 9, 1), late=96),
+    visit("MV-003", "upcoming", planned=date(2026, 12, 20)),
+    visit("MV-004", "made_late", planned=date(2026, 7, 10), made=date(2026, 8, 1), late=22, findings=1),
+    visit("MV-005", "missed", planned=date(2026, 11, 1), late=35),
+]
+
+FINDING_COLUMNS = {
+    "partner_code": "varchar", "admin1_pcode": "varchar", "admin1_name": "varchar", "admin2_pcode": "varchar",
+    "admin2_name": "varchar", "visits_made": "integer", "findings": "integer", "findings_open": "integer",
+    "findings_overdue": "integer", "findings_closed": "integer", "findings_critical": "integer",
+    "findings_high": "integer", "findings_medium": "integer", "findings_low": "integer",
+    "overdue_high_or_critical": "integer", "oldest_overdue_days": "integer", "follow_up_status": "varchar",
+    "as_of_date": "date"}
+
+
+def partner_place(partner, admin2, status, *, open_=0, overdue=0, closed=0, serious_overdue=0, oldest=None):
+    return {"partner_code": partner, "admin1_pcode": "CF43", "admin1_name": "Ouaka", "admin2_pcode": admin2,
+            "admin2_name": f"Place {admin2}", "visits_made": 3, "findings": open_ + closed,
+            "findings_open": open_, "findings_overdue": overdue, "findings_closed": closed,
+            "findings_critical": serious_overdue, "findings_high": 0, "findings_medium": 0,
+            "findings_low": open_ + closed - serious_overdue, "overdue_high_or_critical": serious_overdue,
+            "oldest_overdue_days": oldest, "follow_up_status": status, "as_of_date": date(2026, 12, 6)}
+
+
+FINDINGS = [
+    partner_place("IP-01", "CF431", "closed", closed=4),
+    partner_place("IP-02", "CF431", "overdue", open_=3, overdue=2, oldest=40),
+    partner_place("IP-03", "CF421", "no_findings"),
+    partner_place("IP-01", "CF421", "overdue", open_=2, overdue=1, serious_overdue=1, oldest=12),
+    partner_place("IP-02", "CF421", "open", open_=2, closed=1),
+]
+
+
 def create_table(con, name: str, columns: dict, rows: list[dict]) -> None:
     con.execute("create schema if not exists marts")
     con.execute(f"create table {name} (" + ", ".join(f"{c} {kind}" for c, kind in columns.items()) + ")")
@@ -135,6 +234,10 @@ def create_oversight_marts(con: duckdb.DuckDBPyConnection) -> None:
     create_table(con, "marts.me_budget_delivery", BUDGET_COLUMNS, BUDGET)
     create_table(con, "marts.me_partner_reporting_rates", RATES_COLUMNS, RATES)
     create_table(con, "marts.me_partner_figures_vs_monitoring", FIGURES_COLUMNS, FIGURES)
+    create_table(con, "marts.me_feedback_cases_by_month", FEEDBACK_COLUMNS, FEEDBACK)
+    create_table(con, "marts.me_feedback_cases_by_category", CATEGORY_COLUMNS, CATEGORIES)
+    create_table(con, "marts.me_monitoring_visits", VISIT_COLUMNS, VISITS)
+    create_table(con, "marts.me_monitoring_findings", FINDING_COLUMNS, FINDINGS)
 
 
 @pytest.fixture()
@@ -177,6 +280,8 @@ def test_the_tracker_carries_the_section_in_both_languages(gathered):
     for language in ("en", "fr"):
         views = oversight.html_view(gathered, language)
         assert [v["key"] for v in views][:2] == ["timeline", "budget"]
+        assert [v["key"] for v in views] == ["timeline", "budget", "feedback", "feedback_categories",
+                                             "partner_reporting", "partner_figures", "visits", "findings"]
         view = views[0]
         assert view["title"] == OVERSIGHT_TEXT[language]["timeline_title"]
         assert [cell["text"] for cell in view["rows"][0]][-1] == OVERSIGHT_TEXT[language]["statuses"]["late"]
@@ -240,3 +345,68 @@ def test_partners_missing_reports_and_flagged_figures_come_first_in_both_languag
         top = {h["text"]: c for h, c in zip(checked["headers"], checked["rows"][0])}
         assert top[text["finding"]]["text"] == text["statuses"]["partner_reports_more"]
         assert top[text["finding"]]["colours"] == oversight.TONES["bad"]
+def test_feedback_sections_put_overdue_cases_first_and_show_no_small_count(gathered):
+    """The complaints and feedback sections read the marts as they are published: a month's
+    row of fewer cases than the minimum is blank, and so is a sensitive category's small count
+    (with one more, the smallest other, so the period's total cannot give it back)."""
+    assert [(r["received_month"].month, r["overdue"]) for r in gathered["feedback"]] == [
+        (9, 8), (10, 0), (7, 0), (9, None)]
+    withheld = gathered["feedback"][-1]
+    assert withheld["cases"] is None and withheld["closed_median_days"] is None and withheld["is_suppressed"]
+    categories = {r["category"]: r["cases"] for r in gathered["feedback_categories"]}
+    assert categories == {None: 40, "targeting": 22, "payment_delay": 12, "sexual_exploitation_abuse": None,
+                          "protection": None}
+    assert all(r["cases"] is None or r["cases"] >= 5 for r in gathered["feedback_categories"])
+    for language, type_label, total, month in (("en", "Complaint", "All categories", "1 Sep 2026"),
+                                               ("fr", "Plainte", "Toutes catégories", "01/09/2026")):
+        text = OVERSIGHT_TEXT[language]
+        views = {v["key"]: v for v in oversight.html_view(gathered, language)}
+        first = {h["text"]: c["text"] for h, c in zip(views["feedback"]["headers"], views["feedback"]["rows"][0])}
+        assert first[text["case_type"]] == type_label and first[text["month_received"]] == month
+        assert first[text["overdue"]] == "8" and first[text["cases_received"]] == "20"
+        rows = views["feedback_categories"]["rows"]
+        assert rows[0][1]["text"] == total and rows[-1][2]["text"] == ""
+        assert views["feedback"]["title"] == text["feedback_title"]
+
+
+def test_a_lone_withheld_sensitive_count_takes_the_smallest_other_category_with_it():
+    """With one sensitive count withheld, the period's total minus the other categories would
+    give it back: the smallest other category is withheld too."""
+    rows = [category_row("2026-Q4", None, 41), category_row("2026-Q4", "targeting", 22),
+            category_row("2026-Q4", "payment_delay", 12),
+            category_row("2026-Q4", "fraud_corruption", 5, sensitive=True),
+            category_row("2026-Q4", "sexual_exploitation_abuse", 2, sensitive=True)]
+    section = next(s for s in oversight.SECTIONS if s.key == "feedback_categories")
+    with duckdb.connect(":memory:") as con:
+        create_table(con, "marts.me_feedback_cases_by_category", CATEGORY_COLUMNS, rows)
+        gathered = oversight.gather(con, min_cell_count=5, sections=(section,))
+    assert {r["category"]: r["cases"] for r in gathered["feedback_categories"]} == {
+        None: 41, "targeting": 22, "payment_delay": 12, "fraud_corruption": None, "sexual_exploitation_abuse": None}
+def test_missed_and_late_visits_come_first_and_overdue_findings_lead_their_section(gathered):
+    assert [(r["visit_code"], r["visit_status"]) for r in gathered["visits"]] == [
+        ("MV-002", "missed"), ("MV-005", "missed"), ("MV-004", "made_late"), ("MV-003", "upcoming"),
+        ("unplanned", "unplanned"), ("MV-001", "made")]
+    # the serious overdue action first, however few
+    assert [(r["partner_code"], r["admin2_pcode"]) for r in gathered["findings"]] == [
+        ("IP-01", "CF421"), ("IP-02", "CF431"), ("IP-02", "CF421"), ("IP-01", "CF431"), ("IP-03", "CF421")]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_visit_sections_name_their_statuses_and_the_grace_in_the_language(gathered, language):
+    text = OVERSIGHT_TEXT[language]
+    views = {v["key"]: v for v in oversight.html_view(gathered, language)}
+    visits, findings = views["visits"], views["findings"]
+    assert visits["title"] == text["visits_title"] and findings["title"] == text["findings_title"]
+    assert ("more than 7 days" if language == "en" else "plus de 7 jours") in visits["note"]
+    first = {h["text"]: c for h, c in zip(visits["headers"], visits["rows"][0])}
+    assert first[text["status"]]["text"] == ("Missed" if language == "en" else "Manquée")
+    assert first[text["status"]]["colours"] == oversight.TONES["bad"]
+    assert first[text["days_late"]]["text"] == "96"
+    assert first[text["planned_date"]]["text"] == ("1 Sep 2026" if language == "en" else "01/09/2026")
+    assert first[text["made_date"]]["text"] == ""                        # never made
+    late = {h["text"]: c for h, c in zip(visits["headers"], visits["rows"][2])}
+    assert late[text["status"]]["text"] == ("Made late" if language == "en" else "Réalisée en retard")
+    top = {h["text"]: c["text"] for h, c in zip(findings["headers"], findings["rows"][0])}
+    assert top[text["follow_up"]] == ("Overdue" if language == "en" else "Actions en souffrance")
+    assert top[text["findings_overdue"]] == "1" and top[text["oldest_overdue_days"]] == "12"
+

@@ -6,6 +6,11 @@
 -- holders links nobody (a family phone). With neither identifier, the attendance counts as
 -- a person of its own (and dq_issues says so). person_key is a hash of that pseudonym: it
 -- links records, it does not carry the registry's pseudonym itself.
+-- disability is the person's status (macros/disability.sql): by the WG-SS cut-off on the WG
+-- answers of their latest attendance that carried them (version 2 asks some people), else by
+-- their own latest answer to the disability question; disability_source says which. Only
+-- attendance at sessions without a blocking issue describes a person, so that one person has
+-- one status in every mart; a person seen only at such sessions is described by that row.
 {%- set identifiers = beneficiary_identifiers() %}
 with attendance as (
     select * from {{ ref('cln_me_activity__beneficiaries_corrected') }}
@@ -42,8 +47,9 @@ sessions as (
     select submission_id, activity_code, activity_date, admin1_pcode, admin1_name, admin2_pcode, admin2_name,
            has_blocking_issue
     from {{ ref('cln_me_activity_sessions') }}
-)
+),
 
+attended as (
 select
     keyed.submission_id,
     keyed.beneficiary_position,
@@ -62,6 +68,37 @@ select
     {{ age_group('keyed.beneficiary_age') }} as age_group,
     keyed.displacement_status,
     keyed.has_disability,
+    {{ wg_disability('keyed.') }} as wg_disability,
     sessions.has_blocking_issue
 from keyed
 join sessions on sessions.submission_id = keyed.submission_id
+),
+
+person_status as (
+    select
+        person_key,
+        arg_max(wg_disability, (activity_date, submission_id, beneficiary_position))
+            filter (where wg_disability is not null) as wg_disability,
+        arg_max(has_disability, (activity_date, submission_id, beneficiary_position))
+            filter (where has_disability is not null) as has_disability
+    from attended
+    where not has_blocking_issue
+    group by person_key
+),
+
+described as (
+    select
+        attended.*,
+        case when person_status.person_key is null then attended.wg_disability
+             else person_status.wg_disability end as person_wg_disability,
+        case when person_status.person_key is null then attended.has_disability
+             else person_status.has_disability end as person_has_disability
+    from attended
+    left join person_status on person_status.person_key = attended.person_key
+)
+
+select
+    * exclude (person_wg_disability, person_has_disability),
+    {{ disability_status('person_wg_disability', 'person_has_disability') }} as disability,
+    {{ disability_source('person_wg_disability', 'person_has_disability') }} as disability_source
+from described

@@ -532,6 +532,10 @@ findings as (
     select 'me_perception', * from perception_findings
 
     union all
+    -- the field monitoring visits' rules, in a model of their own
+    select form, submission_id, rule, value from {{ ref('dq_me_field_visit_findings') }}
+
+    union all
     -- rules computed in models of their own, for the forms their seed rows name
     select form, submission_id, rule, value from {{ ref('dq_soft_duplicate_findings') }}
 
@@ -576,6 +580,8 @@ submissions as (
     select 'me_pdm', submission_id, enumerator_id from pdm
     union all
     select 'me_perception', submission_id, enumerator_id from perception
+    union all
+    select 'me_field_visit', submission_id, monitor_id from {{ ref('stg_kobo__me_field_visit') }}
 ),
 
 -- Findings that name their field: the rules on the answers inside repeats, one row per

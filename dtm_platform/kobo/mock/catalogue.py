@@ -1,8 +1,9 @@
 """Every synthetic form the embedded server serves by default, with what is true about it.
 
-``synthetic_forms`` builds the DTM locality assessment (``generator.py``) and the six forms
+``synthetic_forms`` builds the DTM locality assessment (``generator.py``) and the nine forms
 of ``forms/``: site assessment, flow monitoring registry counts and individual survey, and
-the M&E activity monitoring, post-distribution monitoring and perception survey. Each comes
+the M&E activity monitoring, post-distribution monitoring, perception survey, partners'
+monthly reports, complaints and feedback log and field monitoring visits. Each comes
 with the errors seeded into its submissions (``_id`` -> kind) and a truth object saying
 what a correct cleaning of the served data yields, so marts can be checked against figures
 that were never computed by the platform's own SQL.
@@ -45,7 +46,7 @@ def locality_mock_form(dataset: Dataset, uid: str = locality_form.FORM_UID) -> "
 def synthetic_forms(seed: int = 2026, scale: float = 1.0, localities_per_admin2: int = 12,
                     bad_batch: int = 0) -> list[SyntheticForm]:
     """The locality assessment first (``localities_per_admin2`` and ``bad_batch`` size it),
-    then the six other forms at ``scale`` (1.0: a demo size; the flow monitoring registry
+    then the nine other forms at ``scale`` (1.0: a demo size; the flow monitoring registry
     counts stays lazy at any scale)."""
     from dtm_platform.kobo.mock.forms import FORM_MODULES
 

@@ -1,7 +1,9 @@
 -- People reached by the programme's activities, each counted once however many activities
 -- they attended, by sub-prefecture, sex, age group, displacement status and disability.
 -- A person is placed where they were first reached (so the rows add up to the programme's
--- total), and described as on their latest attendance. Attendance at sessions with a
+-- total), and described as on their latest attendance; their disability status is
+-- cln_me_activity_participants' (the WG-SS cut-off on their WG answers, else their own
+-- answer), disability_source saying which. Attendance at sessions with a
 -- blocking data-quality issue does not count. `respondents` repeats `people` for the
 -- serving layer's minimum-count suppression (cells of a few people can identify them).
 with attendance as (
@@ -19,8 +21,8 @@ people as (
         arg_max(beneficiary_sex, (activity_date, submission_id, beneficiary_position)) as sex,
         arg_max(age_group, (activity_date, submission_id, beneficiary_position)) as age_group,
         arg_max(displacement_status, (activity_date, submission_id, beneficiary_position)) as displacement_status,
-        arg_max(case when has_disability then 'yes' when not has_disability then 'no' end,
-                (activity_date, submission_id, beneficiary_position)) as disability,
+        arg_max(disability, (activity_date, submission_id, beneficiary_position)) as disability,
+        arg_max(disability_source, (activity_date, submission_id, beneficiary_position)) as disability_source,
         count(*) as participations,
         count(distinct activity_code) as activities
     from attendance
@@ -30,6 +32,7 @@ people as (
 counted as (
     select
         admin1_pcode, admin1_name, admin2_pcode, admin2_name, sex, age_group, displacement_status, disability,
+        disability_source,
         count(*) as people,
         sum(participations) as participations,
         count(*) filter (where activities > 1) as people_in_several_activities
@@ -54,6 +57,9 @@ select
     counted.disability,
     disability.label_en as disability_label_en,
     disability.label_fr as disability_label_fr,
+    counted.disability_source,
+    {{ disability_label('counted.disability_source', 'en') }} as disability_source_label_en,
+    {{ disability_label('counted.disability_source', 'fr') }} as disability_source_label_fr,
     counted.people,
     counted.participations,
     counted.people_in_several_activities,

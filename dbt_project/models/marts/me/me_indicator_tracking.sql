@@ -15,6 +15,11 @@
 -- Every indicator has a total row for every period; disaggregated rows exist from the
 -- first period with data. Targets are set on totals only. Submissions with a blocking
 -- data-quality issue do not count.
+-- Disability is the cleaned models' status (macros/disability.sql): the Washington Group
+-- short set's cut-off where the person's WG answers are known, else, for attendance, the
+-- person's own answer; respondents whose status is not known (asked before the surveys'
+-- version 3) are in the total only. disability_from_washington_group says how many of a
+-- disability row's people or respondents were classified by their WG answers.
 with framework as (
     select *, coalesce(string_split(nullif(trim(activity_codes), ''), ' '), []) as activity_list
     from {{ ref('ref_results_framework') }}
@@ -58,8 +63,7 @@ pdm as (
 observations as (
     select framework.indicator_code, attendance.activity_date as observed_on, attendance.person_key as unit_key,
            null::double as value, attendance.beneficiary_sex as sex, attendance.age_group,
-           attendance.displacement_status,
-           case when attendance.has_disability then 'yes' when not attendance.has_disability then 'no' end as disability
+           attendance.displacement_status, attendance.disability, attendance.disability_source
     from attendance
     join framework
         on framework.measure = 'unique_people'
@@ -67,7 +71,7 @@ observations as (
 
     union all
     select framework.indicator_code, sessions.activity_date, cast(sessions.submission_id as varchar), null,
-           null, null, null, null
+           null, null, null, null, null
     from sessions
     join framework
         on framework.measure = 'sessions'
@@ -76,7 +80,7 @@ observations as (
     union all
     select framework.indicator_code, perception.interview_date, cast(perception.submission_id as varchar),
            perception_means.respondent_mean, perception.respondent_sex, perception.respondent_age_group,
-           perception.respondent_displacement_status, null
+           perception.respondent_displacement_status, perception.disability, perception.disability_source
     from perception_means
     join perception on perception.submission_id = perception_means.submission_id
     join framework on framework.measure = 'perception_index' and framework.perception_domain = perception_means.domain
@@ -84,7 +88,7 @@ observations as (
     union all
     select framework.indicator_code, pdm.interview_date, cast(pdm.submission_id as varchar),
            case when pdm.satisfaction >= 4 then 100.0 else 0.0 end, pdm.respondent_sex, pdm.respondent_age_group,
-           null, null
+           null, pdm.disability, pdm.disability_source
     from pdm
     join framework
         on framework.measure = 'pdm_share_satisfied'
@@ -93,7 +97,9 @@ observations as (
 
 disaggregated as (
     select observations.indicator_code, observations.observed_on, observations.unit_key, observations.value,
-           cell.disaggregation as disaggregation, cell.disaggregation_value as disaggregation_value
+           cell.disaggregation as disaggregation, cell.disaggregation_value as disaggregation_value,
+           cell.disaggregation = 'disability' and observations.disability_source = 'washington_group'
+               as is_by_washington_group
     from observations
     join framework using (indicator_code),
     unnest([
@@ -118,7 +124,10 @@ measured as (
             filter (where disaggregated.observed_on between periods.period_start and periods.period_end) as units_in_period,
         count(distinct disaggregated.unit_key) as units_to_date,
         avg(disaggregated.value)
-            filter (where disaggregated.observed_on between periods.period_start and periods.period_end) as mean_in_period
+            filter (where disaggregated.observed_on between periods.period_start and periods.period_end) as mean_in_period,
+        count(distinct disaggregated.unit_key)
+            filter (where disaggregated.observed_on between periods.period_start and periods.period_end
+                    and disaggregated.is_by_washington_group) as units_by_washington_group
     from disaggregated
     join periods on disaggregated.observed_on <= periods.period_end
     group by all
@@ -140,6 +149,8 @@ valued as (
         framework.measure,
         coalesce(measured.units_in_period, 0) as units_in_period,
         coalesce(measured.units_to_date, 0) as units_to_date,
+        case when spine.disaggregation = 'disability' then coalesce(measured.units_by_washington_group, 0) end
+            as units_by_washington_group,
         least(1.0, greatest(0.0, (date_diff('day', periods.period_start, {{ as_of_date() }}) + 1)
                                  / (date_diff('day', periods.period_start, periods.period_end) + 1)))
             as share_of_period_elapsed,
@@ -217,6 +228,7 @@ select
               / nullif(framework.life_of_project_target - framework.baseline, 0), 1) end
         as percent_of_life_of_project_target,
     case when valued.measure = 'sessions' then null else valued.units_in_period end as respondents,
+    valued.units_by_washington_group as disability_from_washington_group,
     framework.data_source
 from valued
 join framework using (indicator_code)

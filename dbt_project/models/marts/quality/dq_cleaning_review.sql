@@ -46,3 +46,4 @@ select
     end as needs_attention
 from log
 left join submissions on submissions.form = log.form and submissions.submission_id = log.submission_id
+where {{ publishable_submission('log.form', 'log.submission_id') }}

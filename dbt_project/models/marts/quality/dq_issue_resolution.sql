@@ -60,3 +60,4 @@ full outer join corrections
 left join submissions
     on submissions.form = coalesce(issues.form, corrections.form)
     and submissions.submission_id = coalesce(issues.submission_id, corrections.submission_id)
+where {{ publishable_submission('coalesce(issues.form, corrections.form)', 'coalesce(issues.submission_id, corrections.submission_id)') }}

@@ -151,3 +151,4 @@ left join (values
     on metadata_labels.question_name = open_issues.question_name
 left join rules as form_rules on form_rules.rule = open_issues.rule and form_rules.form = open_issues.form
 left join rules as any_form_rules on any_form_rules.rule = open_issues.rule and any_form_rules.form = '*'
+where {{ publishable_submission('open_issues.form', 'open_issues.submission_id') }}

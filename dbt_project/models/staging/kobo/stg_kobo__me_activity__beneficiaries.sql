@@ -17,7 +17,7 @@ select
     {{ kobo_int('beneficiaries/ben_age', 'beneficiary.value', form=form) }} as beneficiary_age,
     {{ kobo_text('beneficiaries/ben_displacement', 'beneficiary.value', form=form) }} as displacement_status,
     {{ kobo_yes_no('beneficiaries/ben_disability', 'beneficiary.value', form=form) }} as has_disability,
-    {%- for domain in ['seeing', 'hearing', 'walking', 'cognition', 'selfcare', 'communication'] %}
+    {%- for domain in wg_domains() %}
     {{ kobo_text('beneficiaries/grp_wg/wg_' ~ domain, 'beneficiary.value', form=form) }} as wg_{{ domain }}{% if not loop.last %},{% endif %}
     {%- endfor %}
 from {{ kobo_submissions(form) }} as source, json_each(source.payload, {{ kobo_json_path('beneficiaries', form) }}) as beneficiary

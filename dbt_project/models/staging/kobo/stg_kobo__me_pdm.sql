@@ -2,7 +2,8 @@
 -- respondent's name and the free-text "other problem" (which can name people) are dropped
 -- and the phone pseudonymized, as the form registry declares. Version 2 renamed
 -- grp_assistance/satisfaction to grp_assistance/satisfaction_level: both read into
--- satisfaction. A refusal keeps only the consent answer. Deleted submissions are left out.
+-- satisfaction. Version 3 added the Washington Group short set about the respondent
+-- (wg_*, Kobo codes; null before, or when not asked). A refusal keeps only the consent answer. Deleted submissions are left out.
 {% for form in kobo_forms_of_kind('me_pdm') %}
 {%- if not loop.first %}
 
@@ -29,6 +30,9 @@ select
     {{ kobo_multiple('grp_assistance/problems', form=form) }} as problems,
     {{ kobo_yes_no('grp_assistance/safety_concerns', form=form) }} as has_safety_concerns,
     {{ kobo_multiple('grp_assistance/safety_issues', form=form) }} as safety_issues,
-    {{ kobo_yes_no('grp_aap/knows_feedback_channel', form=form) }} as knows_feedback_channel
+    {{ kobo_yes_no('grp_aap/knows_feedback_channel', form=form) }} as knows_feedback_channel,
+    {%- for domain in wg_domains() %}
+    {{ kobo_text('grp_wg/wg_' ~ domain, form=form) }} as wg_{{ domain }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
 from {{ kobo_submissions(form) }} as source
 {%- endfor %}

@@ -1,7 +1,8 @@
 -- One row per perception survey interview: Kobo's answers typed and renamed. The Likert
 -- items keep their Kobo codes ('1' to '5', or 'dk' for "don't know"): "don't know" is an
 -- answer, not a score, and the cleaned layer and marts decide what to do with it. Version 2
--- added ta_security_forces (null in round 1). Deleted submissions are left out.
+-- added ta_security_forces (null in round 1); version 3 (from mid round 2) the Washington Group
+-- short set about the respondent (wg_*, Kobo codes; null before, or when not asked). Deleted submissions are left out.
 {% for form in kobo_forms_of_kind('me_perception') %}
 {%- if not loop.first %}
 
@@ -19,7 +20,10 @@ select
     {{ kobo_int('grp_respondent/resp_age', form=form) }} as respondent_age,
     {{ kobo_text('grp_respondent/resp_displacement', form=form) }} as respondent_displacement_status,
     {%- for item in perception_items() %}
-    {{ kobo_text(item.path, form=form) }} as {{ item.name }}{% if not loop.last %},{% endif %}
+    {{ kobo_text(item.path, form=form) }} as {{ item.name }},
+    {%- endfor %}
+    {%- for domain in wg_domains() %}
+    {{ kobo_text('grp_wg/wg_' ~ domain, form=form) }} as wg_{{ domain }}{% if not loop.last %},{% endif %}
     {%- endfor %}
 from {{ kobo_submissions(form) }} as source
 {%- endfor %}

@@ -12,7 +12,11 @@ Personal data (declared in forms.yml): ``beneficiaries/ben_name`` (drop),
 
 Version 1 until 31 July 2026; version 2 (from 1 August) adds the Washington Group short set
 (group ``beneficiaries/grp_wg``, six questions, asked of about 70% of beneficiaries) inside
-the repeat; ``ben_disability`` stays the disability figure (consistent with the WG answers).
+the repeat, beside the self-reported ``ben_disability``. Most people's WG answers agree with
+their own answer; WG_DISAGREEMENT of them (drawn from a stream of their own, so that no
+other draw moves) call themselves disabled while no domain reaches the WG-SS cut-off, or
+the reverse. The marts count a person by their WG answers where an attendance carried them,
+by their own answer otherwise (``disability_status``).
 
 Error kinds (share of sessions), and what a correct cleaning makes of each:
   duplicate      the session sent twice: the second copy (higher _id) is dropped
@@ -26,11 +30,12 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from dtm_platform.kobo.mock.catalogue import SyntheticForm
 from dtm_platform.kobo.mock.forms import common as c
+from dtm_platform.kobo.mock.forms import washington_group
 from dtm_platform.kobo.mock.store import ListSource
 
 FORM_UID = "aMeActv6Nc4Wq8Zr3Ls7Yd"
@@ -43,28 +48,13 @@ PEOPLE_PER_ADMIN2_AT_SCALE_1 = 60
 FIRST_ID = 41_300_001
 ERROR_RATES = {"duplicate": 0.03, "unknown_pcode": 0.02, "future_date": 0.02, "name_variant": 0.06}
 BLOCKING_ERRORS = ("unknown_pcode", "future_date")
-WG_DOMAINS = [
-    ("wg_seeing", "Difficulty seeing, even if wearing glasses?", "Difficulté à voir, même avec des lunettes ?"),
-    ("wg_hearing", "Difficulty hearing, even if using a hearing aid?",
-     "Difficulté à entendre, même avec un appareil auditif ?"),
-    ("wg_walking", "Difficulty walking or climbing steps?", "Difficulté à marcher ou à monter des marches ?"),
-    ("wg_cognition", "Difficulty remembering or concentrating?", "Difficulté à se souvenir ou à se concentrer ?"),
-    ("wg_selfcare", "Difficulty with self-care, such as washing or dressing?",
-     "Difficulté à prendre soin de soi, comme se laver ou s'habiller ?"),
-    ("wg_communication", "Difficulty communicating, in your usual language?",
-     "Difficulté à communiquer, dans votre langue habituelle ?"),
-]
+WG_DISAGREEMENT = 0.08   # share of people whose WG answers and own answer disagree
 CHOICE_LISTS = {
     "activity": c.WORKPLAN,
     "yes_no": c.YES_NO,
     "sex": c.SEX,
     "displacement_status": c.DISPLACEMENT_STATUS,
-    "wg_difficulty": [
-        ("no_difficulty", "No difficulty", "Aucune difficulté"),
-        ("some_difficulty", "Some difficulty", "Quelques difficultés"),
-        ("a_lot_of_difficulty", "A lot of difficulty", "Beaucoup de difficultés"),
-        ("cannot_do", "Cannot do at all", "Ne peut pas du tout"),
-    ],
+    washington_group.LIST_NAME: washington_group.DIFFICULTY,
 }
 ACTIVITIES = [code for code, *_ in c.WORKPLAN]
 DISPLACEMENT = [code for code, *_ in c.DISPLACEMENT_STATUS]
@@ -74,12 +64,7 @@ ATTENDANCE = {"ACT-1.1": (10, 25), "ACT-1.2": (6, 15), "ACT-2.1": (15, 35), "ACT
 
 
 def survey(version: c.Version) -> list[dict]:
-    wg = c.group("beneficiaries/grp_wg", "Washington Group short set (optional)",
-                 "Questions courtes du Washington Group (facultatif)", [
-                     c.row("select_one", f"beneficiaries/grp_wg/{name}", en, fr,
-                           select_from_list_name="wg_difficulty")
-                     for name, en, fr in WG_DOMAINS
-                 ])
+    wg = washington_group.questions("beneficiaries/grp_wg")
     return [
         c.row("start", "start"),
         c.row("end", "end"),
@@ -126,6 +111,11 @@ class Person:
     national_id: str | None
     phone: str | None
     wg: dict = field(default_factory=dict, hash=False, compare=False)
+    wg_disability: bool | None = field(default=None, compare=False)  # by the WG answers, as drawn to be
+
+    @property
+    def self_reported(self) -> str:
+        return "yes" if self.disability else "no"
 
     @property
     def age_group(self) -> str:
@@ -149,6 +139,7 @@ class Session:
     facilitator: str
     participants: list[Person]
     error: str | None = None
+    wg_asked: set[int] = field(default_factory=set)  # the participants whose WG answers were sent
 
     @property
     def version(self) -> c.Version:
@@ -202,9 +193,20 @@ class MeActivityTruth:
         return sum(len(s.participants) for s in self.counted())
 
 
+def disability_status(sessions: list[Session]) -> dict[int, tuple[str, str]]:
+    """person_id -> (disability yes|no, source) over ``sessions``: by the person's WG answers
+    (source washington_group) when any of these sessions sent them, else by their own answer
+    (self_reported)."""
+    asked = {person_id for s in sessions for person_id in s.wg_asked}
+    return {p.person_id: (("yes" if p.wg_disability else "no", "washington_group") if p.person_id in asked
+                          else (p.self_reported, "self_reported"))
+            for s in sessions for p in s.participants}
+
+
 def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
     rng = random.Random(f"{seed}:{DATASET}")
     people = _people(rng, c.scaled(PEOPLE_PER_ADMIN2_AT_SCALE_1, scale, minimum=40))
+    people = _disagreeing(random.Random(f"{seed}:{DATASET}:wg"), people)
     pools: dict[str, list[Person]] = defaultdict(list)
     for person in people:
         pools[person.admin2].append(person)
@@ -252,19 +254,25 @@ def _people(rng: random.Random, per_admin2: int) -> list[Person]:
                 age=rng.choices((rng.randint(15, 17), rng.randint(18, 59), rng.randint(60, 80)),
                                 weights=(8, 80, 12))[0],
                 displacement=rng.choices(DISPLACEMENT, weights=(35, 25, 40))[0], disability=disability,
-                national_id=national, phone=phone, wg=_wg(rng, disability)))
+                national_id=national, phone=phone, wg=washington_group.answers(rng, disability),
+                wg_disability=disability))
     return people
 
 
-def _wg(rng: random.Random, disability: bool) -> dict[str, str]:
-    """Washington Group answers consistent with the disability flag (disability: at least one
-    domain with a lot of difficulty or cannot do)."""
-    answers = {name: rng.choices(("no_difficulty", "some_difficulty"), weights=(85, 15))[0]
-               for name, _, _ in WG_DOMAINS}
-    if disability:
-        for name in rng.sample([n for n, _, _ in WG_DOMAINS], rng.randint(1, 2)):
-            answers[name] = rng.choice(("a_lot_of_difficulty", "cannot_do"))
-    return answers
+def _disagreeing(rng: random.Random, people: list[Person]) -> list[Person]:
+    """WG_DISAGREEMENT of the people with WG answers at odds with their own answer: someone who
+    says they have a disability while no domain reaches the cut-off, or who says they have none
+    while one domain is a lot of difficulty (an answer people often keep to themselves)."""
+    out = []
+    for p in people:
+        if rng.random() >= WG_DISAGREEMENT:
+            out.append(p)
+        elif p.disability:
+            out.append(replace(p, wg=washington_group.below_cutoff(p.wg), wg_disability=False))
+        else:
+            out.append(replace(p, wg={**p.wg, rng.choice(washington_group.NAMES): "a_lot_of_difficulty"},
+                               wg_disability=True))
+    return out
 
 
 def _venue(rng: random.Random) -> str:
@@ -300,6 +308,7 @@ def _submission(rng: random.Random, s: Session) -> dict:
                       "beneficiaries/ben_disability": "yes" if p.disability else "no"})
         if v2 and rng.random() < 0.7:
             entry.update({f"beneficiaries/grp_wg/{name}": answer for name, answer in p.wg.items()})
+            s.wg_asked.add(p.person_id)
         beneficiaries.append(entry)
     answers = {
         "grp_activity/activity_code": s.activity,

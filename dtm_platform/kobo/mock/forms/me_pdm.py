@@ -8,7 +8,10 @@ can name people: drop).
 
 Version 1 until 31 August 2026; version 2 (from 1 September) renames
 ``grp_assistance/satisfaction`` to ``grp_assistance/satisfaction_level`` (same choices) and
-adds ``grp_aap/knows_feedback_channel``.
+adds ``grp_aap/knows_feedback_channel``. Version 3 (from 1 October) adds the Washington Group
+short set about the respondent (group ``grp_wg``), asked of WG_ASKED of the respondents; its
+answers are drawn from a stream of their own and added after the audit log, so that no
+earlier draw or audit finding moves.
 
 Error kinds (share of interviews), and what a correct cleaning makes of each:
   duplicate            the interview sent twice: the second copy (higher _id) is dropped
@@ -36,12 +39,14 @@ from datetime import date, datetime, timedelta, timezone
 from dtm_platform.kobo.mock.audit_logs import AUDIT_FILE, AUDIT_MIMETYPE, AUDIT_XPATH, audit_csv
 from dtm_platform.kobo.mock.catalogue import SyntheticForm
 from dtm_platform.kobo.mock.forms import common as c
+from dtm_platform.kobo.mock.forms import washington_group
 from dtm_platform.kobo.mock.store import ListSource
 
 FORM_UID = "aMePdm3Vb7Xs2Qf9Jh5KtR"
 DATASET = "me_pdm"
 FORM_NAME = "PSC RCA - Suivi post-distribution / Post-distribution monitoring"
-VERSIONS = [c.Version("vPD1qW2eR3tY4uI5oP6aSd", "2026-07-01"), c.Version("vPD2fG7hJ8kL9zX1cV2bNm", "2026-09-01")]
+VERSIONS = [c.Version("vPD1qW2eR3tY4uI5oP6aSd", "2026-07-01"), c.Version("vPD2fG7hJ8kL9zX1cV2bNm", "2026-09-01"),
+            c.Version("vPD3sW4dE5rT6yU7iO8pLk", "2026-10-01")]
 PERIOD = ("2026-07-06", "2026-10-30")
 INTERVIEWS_AT_SCALE_1 = 300
 FIRST_ID = 41_400_001
@@ -58,11 +63,14 @@ BLOCKING_ERRORS = ("interview_too_short", "outlier")
 PDM_ACTIVITIES = ("ACT-3.1", "ACT-3.2")
 CONSENTED = "${consent}='yes'"
 RECEIVED = "${received_assistance}='yes'"
+WG_ASKED = 0.85        # of the respondents interviewed with version 3
+WG_DISABILITY = 0.15   # of those asked, answers meeting the WG-SS cut-off
 
 CHOICE_LISTS = {
     "activity": c.WORKPLAN,
     "yes_no": c.YES_NO,
     "sex": c.SEX,
+    washington_group.LIST_NAME: washington_group.DIFFICULTY,
     "satisfaction": [
         ("1", "Very dissatisfied", "Très insatisfait"),
         ("2", "Dissatisfied", "Insatisfait"),
@@ -157,6 +165,8 @@ def survey(version: c.Version) -> list[dict]:
                   "Savez-vous comment donner votre avis ou vous plaindre du programme ?",
                   select_from_list_name="yes_no"),
         ], relevant=CONSENTED)
+    if version is VERSIONS[2]:
+        rows += washington_group.questions("grp_wg", relevant=CONSENTED)
     return rows
 
 
@@ -188,6 +198,13 @@ class PdmInterview:
     safety_issues: list[str] = field(default_factory=list)
     knows_feedback_channel: bool | None = None
     error: str | None = None
+    wg: dict[str, str] | None = None      # the respondent's WG answers (version 3, when asked)
+    wg_disability: bool | None = None     # whether they meet the WG-SS cut-off, as drawn to
+
+    @property
+    def disability(self) -> str:
+        """yes | no by the WG answers, not_known when not asked (the form has no other question)."""
+        return "not_known" if self.wg_disability is None else "yes" if self.wg_disability else "no"
 
     @property
     def version(self) -> c.Version:
@@ -242,6 +259,7 @@ class MePdmTruth:
 
 def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
     rng = random.Random(f"{seed}:{DATASET}")
+    wg_rng = random.Random(f"{seed}:{DATASET}:wg")
     interviews: list[PdmInterview] = []
     received: list[tuple[dict, str | None]] = []
     audits: dict[str, bytes] = {}
@@ -251,6 +269,7 @@ def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
         submission = _submission(rng, interview)
         if interview.consent:
             _add_audit(submission, interview, audits, random.Random(f"{seed}:{DATASET}:audit:{submission['_uuid']}"))
+            _add_wg(submission, interview, wg_rng)
         if interview.error == "duplicate":
             received.append((submission, None))
             copy = c.with_copy(submission, c.new_instance_uuid(rng), rng.randint(1, 120))
@@ -298,6 +317,15 @@ def _interview(rng: random.Random) -> PdmInterview:
     if i.version is not VERSIONS[0]:
         i.knows_feedback_channel = rng.random() < 0.65
     return i
+
+
+def _add_wg(submission: dict, i: PdmInterview, rng: random.Random) -> None:
+    """The respondent's WG answers, when version 3 asked them."""
+    if i.version is not VERSIONS[2] or rng.random() >= WG_ASKED:
+        return
+    i.wg_disability = rng.random() < WG_DISABILITY
+    i.wg = washington_group.answers(rng, i.wg_disability)
+    submission.update({f"grp_wg/{name}": answer for name, answer in i.wg.items()})
 
 
 def _add_audit(submission: dict, i: PdmInterview, audits: dict[str, bytes], rng: random.Random) -> None:

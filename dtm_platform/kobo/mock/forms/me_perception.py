@@ -4,6 +4,9 @@ areas at baseline (round 1) and follow-up (round 2), as Likert items 1-5 (plus "
 
 Anonymous: no personal field. Version 1 (round 1); version 2 (round 2) adds
 ``grp_trust/ta_security_forces`` (reported as an item, not part of the domain indices).
+Version 3, from 14 September (half way through round 2), adds the Washington Group short set
+about the respondent (group ``grp_wg``), asked of WG_ASKED of them; its answers are drawn
+from a stream of their own, so that no earlier draw moves.
 
 Error kinds (share of interviews), and what a correct cleaning makes of each:
   duplicate            the interview sent twice: the second copy (higher _id) is dropped
@@ -25,14 +28,18 @@ from datetime import date, timedelta
 
 from dtm_platform.kobo.mock.catalogue import SyntheticForm
 from dtm_platform.kobo.mock.forms import common as c
+from dtm_platform.kobo.mock.forms import washington_group
 from dtm_platform.kobo.mock.store import ListSource
 
 FORM_UID = "aMePrc8Lk2Vn6Tz4Wy9GsE"
 DATASET = "me_perception"
 FORM_NAME = "PSC RCA - Enquête de perception (cohésion sociale) / Perception survey"
 ROUNDS = {1: ("2026-04-06", "2026-04-24"), 2: ("2026-09-07", "2026-09-25")}
-VERSIONS = [c.Version("vPC1aZ2sX3dC4fV5gB6hNj", "2026-04-01"), c.Version("vPC2mK7jU8yH9tG1rF2eDw", "2026-09-01")]
-VERSION_OF_ROUND = {1: VERSIONS[0], 2: VERSIONS[1]}
+VERSIONS = [c.Version("vPC1aZ2sX3dC4fV5gB6hNj", "2026-04-01"), c.Version("vPC2mK7jU8yH9tG1rF2eDw", "2026-09-01"),
+            c.Version("vPC3nB4vC5xZ6lK7jH8gFq", "2026-09-14")]
+VERSION_OF_ROUND = {1: VERSIONS[0], 2: VERSIONS[1]}   # the questionnaire of the round's items
+WG_ASKED = 0.85        # of the respondents interviewed with version 3
+WG_DISABILITY = 0.12   # of those asked, answers meeting the WG-SS cut-off
 RESPONDENTS_PER_ADMIN2_AT_SCALE_1 = 50
 FIRST_ID = 41_500_001
 MIN_INTERVIEW_MINUTES = 8
@@ -72,6 +79,7 @@ CHOICE_LISTS = {
     "yes_no": c.YES_NO,
     "sex": c.SEX,
     "displacement_status": c.DISPLACEMENT_STATUS,
+    washington_group.LIST_NAME: washington_group.DIFFICULTY,
     "agree5": [*c.LIKERT_AGREE, (DONT_KNOW, "Don't know", "Ne sait pas")],
 }
 DISPLACEMENT = [code for code, *_ in c.DISPLACEMENT_STATUS]
@@ -114,6 +122,7 @@ def survey(version: c.Version) -> list[dict]:
                  likert("grp_cohesion", DOMAINS["social_cohesion"][1]), relevant=CONSENTED),
         *c.group("grp_trust", "Trust in local authorities", "Confiance envers les autorités locales",
                  likert("grp_trust", trust_items), relevant=CONSENTED),
+        *(washington_group.questions("grp_wg", relevant=CONSENTED) if version is VERSIONS[2] else []),
     ]
 
 
@@ -136,6 +145,17 @@ class PerceptionInterview:
     displacement: str | None = None
     answers: dict[str, int | str] = field(default_factory=dict)
     error: str | None = None
+    wg: dict[str, str] | None = None      # the respondent's WG answers (version 3, when asked)
+    wg_disability: bool | None = None     # whether they meet the WG-SS cut-off, as drawn to
+
+    @property
+    def version(self) -> c.Version:
+        return c.version_for(VERSIONS, self.interview_date)
+
+    @property
+    def disability(self) -> str:
+        """yes | no by the WG answers, not_known when not asked (the form has no other question)."""
+        return "not_known" if self.wg_disability is None else "yes" if self.wg_disability else "no"
 
     def scores(self, items) -> list[int]:
         return [self.answers[i] for i in items if isinstance(self.answers.get(i), int)]
@@ -184,6 +204,7 @@ class MePerceptionTruth:
 
 def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
     rng = random.Random(f"{seed}:{DATASET}")
+    wg_rng = random.Random(f"{seed}:{DATASET}:wg")
     # Each area's underlying level of cohesion and trust, which improves a little by round 2.
     levels = {(a2, domain): rng.uniform(2.2, 3.6) for a2 in c.PROGRAMME_ADMIN2 for domain in (*DOMAINS, None)}
     progress = {a2: rng.uniform(0.0, 0.6) for a2 in c.PROGRAMME_ADMIN2}
@@ -196,6 +217,7 @@ def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
                 interview = _interview(rng, round_number, admin2, levels, progress[admin2])
                 interviews.append(interview)
                 submission = _submission(rng, interview)
+                _add_wg(submission, interview, wg_rng)
                 if interview.error == "duplicate":
                     received.append((submission, None))
                     received.append((c.with_copy(submission, c.new_instance_uuid(rng), rng.randint(1, 120)),
@@ -236,6 +258,15 @@ def _interview(rng: random.Random, round_number: int, admin2: str, levels: dict,
     return i
 
 
+def _add_wg(submission: dict, i: PerceptionInterview, rng: random.Random) -> None:
+    """The respondent's WG answers, when version 3 asked them."""
+    if not i.consent or i.version is not VERSIONS[2] or rng.random() >= WG_ASKED:
+        return
+    i.wg_disability = rng.random() < WG_DISABILITY
+    i.wg = washington_group.answers(rng, i.wg_disability)
+    submission.update({f"grp_wg/{name}": answer for name, answer in i.wg.items()})
+
+
 def _soft_copy(submission: dict, rng: random.Random) -> dict:
     """The submission sent again later the same day with one or two scores changed."""
     copy = c.with_copy(submission, c.new_instance_uuid(rng), rng.randint(20, 90))
@@ -267,6 +298,6 @@ def _submission(rng: random.Random, i: PerceptionInterview) -> dict:
         answers.update({"grp_respondent/resp_sex": i.sex, "grp_respondent/resp_age": str(i.age),
                         "grp_respondent/resp_displacement": i.displacement})
         answers.update({item_path(item): str(answer) for item, answer in i.answers.items()})
-    return c.envelope(form_uid=FORM_UID, version=VERSION_OF_ROUND[i.round].uid, instance=c.new_instance_uuid(rng),
+    return c.envelope(form_uid=FORM_UID, version=i.version.uid, instance=c.new_instance_uuid(rng),
                       answers=answers, started=started, ended=ended, received=received,
                       submitted_by=i.enumerator.lower().replace("-", "_"))
