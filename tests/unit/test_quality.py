@@ -98,6 +98,16 @@ def test_values_of_personal_columns_never_reach_metadata_or_stored_results(tmp_p
     assert "+236" not in stored and "+236" not in metadata
 
 
+def test_data_docs_render_a_measured_value_without_a_rendering_error(caplog):
+    # a column's mean comes back from pandas as a NumPy scalar, which GX's renderer cannot
+    # format: the page lost the value and every run's log carried its traceback
+    suite = make_suite([{"type": "expect_column_mean_to_be_between",
+                         "kwargs": {"column": "share", "min_value": 0, "max_value": 0.01}}])
+    outcome = validate(pd.DataFrame({"share": [0.01, 0.02, 0.08]}), suite)
+    assert "0.03666" in outcome.data_docs_html
+    assert not [r for r in caplog.records if "data docs rendering" in r.getMessage()]
+
+
 def test_the_frame_reader_loads_only_the_columns_a_suite_reads(tmp_path):
     import duckdb
 
