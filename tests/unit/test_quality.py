@@ -119,3 +119,30 @@ def test_the_frame_reader_loads_only_the_columns_a_suite_reads(tmp_path):
     assert list(frame.columns) == ["a", "payload", "c"]  # schema expectations still see every column
     assert frame["a"].tolist() == [1]
     assert frame["payload"].isna().all() and frame["c"].isna().all()
+
+
+def test_the_checks_link_their_data_docs_page_on_the_docs_server_which_serves_nothing_else(tmp_path):
+    import threading
+
+    import httpx
+
+    from dtm_platform.quality.checks import page_url, save_result
+    from dtm_platform.quality.docs_server import docs_server
+
+    quality = tmp_path / "home" / "quality"
+    quality.mkdir(parents=True)
+    (tmp_path / "home" / "warehouse.duckdb").write_text("not for the browser")
+    outcome = validate(pd.DataFrame({"n": [1, 2]}), make_suite(
+        [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "n"}}]))
+    _, page = save_result(outcome, quality, "0123456789abcdef")
+    assert page_url(page, quality, None) == page.as_uri()   # no docs server: the file
+    with docs_server(quality, port=0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        link = page_url(page, quality, base)
+        assert link == f"{base}/marts/example/{page.name}"
+        answer = httpx.get(link)
+        assert answer.status_code == 200 and answer.text == page.read_text(encoding="utf-8")
+        for outside in ("/../warehouse.duckdb", "/%2e%2e/warehouse.duckdb", "/../../home/warehouse.duckdb"):
+            assert "not for the browser" not in httpx.get(base + outside).text
+        server.shutdown()
