@@ -168,7 +168,7 @@ def _forms_add(uid: str, append: bool) -> int:
 
 
 def _serve_mock(port: int) -> int:
-    from dtm_platform.kobo.mock.server import MockKoboServer
+    from dtm_platform.kobo_mock.server import MockKoboServer
 
     settings = load_settings()
     server = MockKoboServer(token=settings.kobo_token, port=port, seed=settings.mock_seed,
@@ -183,7 +183,7 @@ def _serve_mock(port: int) -> int:
 
 def _dev() -> int:
     from dtm_platform.instance import prepare_dagster_home
-    from dtm_platform.kobo.mock.server import MockKoboServer
+    from dtm_platform.kobo_mock.server import MockKoboServer
 
     settings = load_settings()
     prepare_dagster_home(settings)

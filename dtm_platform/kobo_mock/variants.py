@@ -14,11 +14,11 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from dtm_platform.kobo.mock.locality_form import _row as row
-from dtm_platform.kobo.mock.store import FormVersion, ListSource, SubmissionStore
+from dtm_platform.kobo_mock.locality_form import _row as row
+from dtm_platform.kobo_mock.store import FormVersion, ListSource, SubmissionStore
 
 if TYPE_CHECKING:
-    from dtm_platform.kobo.mock.server import MockForm
+    from dtm_platform.kobo_mock.server import MockForm
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ class Variant:
     def mock_form(self, form: "MockForm", keep=lambda submission: True) -> "MockForm":
         """``form`` as this variant: its versions' content translated, and the submissions
         ``keep`` selects, translated (each by the content of its own version)."""
-        from dtm_platform.kobo.mock.server import MockForm
+        from dtm_platform.kobo_mock.server import MockForm
 
         by_version = {v.uid: v.content for v in form.versions}
         versions = [FormVersion(v.uid, self.content(v.content), v.date_deployed, listed=v.listed)
@@ -141,7 +141,7 @@ class Variant:
 
 def keeping(form: "MockForm", keep) -> "MockForm":
     """``form`` serving only the submissions ``keep`` selects (another tool collects the rest)."""
-    from dtm_platform.kobo.mock.server import MockForm
+    from dtm_platform.kobo_mock.server import MockForm
 
     return MockForm(uid=form.uid, name=form.name, versions=list(form.versions),
                     store=SubmissionStore(ListSource([s for s in form.submissions if keep(s)])))

@@ -36,11 +36,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from dtm_platform.kobo.mock.audit_logs import AUDIT_FILE, AUDIT_MIMETYPE, AUDIT_XPATH, audit_csv
-from dtm_platform.kobo.mock.catalogue import SyntheticForm
-from dtm_platform.kobo.mock.forms import common as c
-from dtm_platform.kobo.mock.forms import washington_group
-from dtm_platform.kobo.mock.store import ListSource
+from dtm_platform.kobo_mock.audit_logs import AUDIT_FILE, AUDIT_MIMETYPE, AUDIT_XPATH, audit_csv
+from dtm_platform.kobo_mock.catalogue import SyntheticForm
+from dtm_platform.kobo_mock.forms import common as c
+from dtm_platform.kobo_mock.forms import washington_group
+from dtm_platform.kobo_mock.store import ListSource
 
 FORM_UID = "aMePdm3Vb7Xs2Qf9Jh5KtR"
 DATASET = "me_pdm"

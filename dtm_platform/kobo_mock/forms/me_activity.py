@@ -33,10 +33,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from dtm_platform.kobo.mock.catalogue import SyntheticForm
-from dtm_platform.kobo.mock.forms import common as c
-from dtm_platform.kobo.mock.forms import washington_group
-from dtm_platform.kobo.mock.store import ListSource
+from dtm_platform.kobo_mock.catalogue import SyntheticForm
+from dtm_platform.kobo_mock.forms import common as c
+from dtm_platform.kobo_mock.forms import washington_group
+from dtm_platform.kobo_mock.store import ListSource
 
 FORM_UID = "aMeActv6Nc4Wq8Zr3Ls7Yd"
 DATASET = "me_activity"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
-from dtm_platform.kobo.mock.reference import admin_areas
+from dtm_platform.kobo_mock.reference import admin_areas
 
 FORM_UID = "aDtmLoc7Kq2xY9mN4pR8sT"
 FORM_NAME = "DTM RCA - Evaluation des localites / Locality assessment"

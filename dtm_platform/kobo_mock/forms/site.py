@@ -23,11 +23,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta, timezone
 
-from dtm_platform.kobo.mock import locality_form
-from dtm_platform.kobo.mock.catalogue import SyntheticForm
-from dtm_platform.kobo.mock.forms import common as c
-from dtm_platform.kobo.mock.generator import SYLLABLES, _split
-from dtm_platform.kobo.mock.store import ListSource
+from dtm_platform.kobo_mock import locality_form
+from dtm_platform.kobo_mock.catalogue import SyntheticForm
+from dtm_platform.kobo_mock.forms import common as c
+from dtm_platform.kobo_mock.generator import SYLLABLES, _split
+from dtm_platform.kobo_mock.store import ListSource
 
 FORM_UID = "aDtmSite4Hq8wZ5nV2cL7x"
 DATASET = "dtm_site"

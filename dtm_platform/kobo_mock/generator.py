@@ -38,8 +38,8 @@ from datetime import date, datetime, timedelta
 from itertools import groupby
 
 from dtm_platform.boundaries import Prefecture, prefectures
-from dtm_platform.kobo.mock import locality_form as form
-from dtm_platform.kobo.mock.reference import admin_areas
+from dtm_platform.kobo_mock import locality_form as form
+from dtm_platform.kobo_mock.reference import admin_areas
 
 BLOCKING_ERRORS = ("outlier", "unknown_pcode")
 ERROR_RATES = {  # share of locality assessments carrying each kind of error

@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dtm_platform.kobo.mock import locality_form
-from dtm_platform.kobo.mock.generator import Dataset, generate
-from dtm_platform.kobo.mock.store import FormVersion, ListSource, SubmissionStore
+from dtm_platform.kobo_mock import locality_form
+from dtm_platform.kobo_mock.generator import Dataset, generate
+from dtm_platform.kobo_mock.store import FormVersion, ListSource, SubmissionStore
 
 if TYPE_CHECKING:
-    from dtm_platform.kobo.mock.server import MockForm
+    from dtm_platform.kobo_mock.server import MockForm
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class SyntheticForm:
 
 
 def locality_mock_form(dataset: Dataset, uid: str = locality_form.FORM_UID) -> "MockForm":
-    from dtm_platform.kobo.mock.server import MockForm
+    from dtm_platform.kobo_mock.server import MockForm
 
     versions = [
         FormVersion(locality_form.VERSIONS[r], locality_form.form_content(r),
@@ -48,7 +48,7 @@ def synthetic_forms(seed: int = 2026, scale: float = 1.0, localities_per_admin2:
     """The locality assessment first (``localities_per_admin2`` and ``bad_batch`` size it),
     then the nine other forms at ``scale`` (1.0: a demo size; the flow monitoring registry
     counts stays lazy at any scale)."""
-    from dtm_platform.kobo.mock.forms import FORM_MODULES
+    from dtm_platform.kobo_mock.forms import FORM_MODULES
 
     others = [module.build(seed, scale) for module in FORM_MODULES]
     sites = next(form.truth for form in others if form.dataset == "dtm_site")

@@ -19,11 +19,11 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from dtm_platform.kobo.mock.catalogue import default_forms, locality_mock_form
-from dtm_platform.kobo.mock.generator import Dataset
-from dtm_platform.kobo.mock.media import SIZES, attachment_bytes
-from dtm_platform.kobo.mock.query import QueryError, matches, sort_key
-from dtm_platform.kobo.mock.store import FormVersion, SubmissionStore
+from dtm_platform.kobo_mock.catalogue import default_forms, locality_mock_form
+from dtm_platform.kobo_mock.generator import Dataset
+from dtm_platform.kobo_mock.media import SIZES, attachment_bytes
+from dtm_platform.kobo_mock.query import QueryError, matches, sort_key
+from dtm_platform.kobo_mock.store import FormVersion, SubmissionStore
 
 PAGE_CAP = 1000  # KPI's maximum page size
 DEFAULT_LIMIT = 100
