@@ -23,37 +23,10 @@ from dtm_platform.kobo_mock.catalogue import default_forms, locality_mock_form
 from dtm_platform.kobo_mock.generator import Dataset
 from dtm_platform.kobo_mock.media import SIZES, attachment_bytes
 from dtm_platform.kobo_mock.query import QueryError, matches, sort_key
-from dtm_platform.kobo_mock.store import FormVersion, SubmissionStore
+from dtm_platform.kobo_mock.served import MockForm
 
 PAGE_CAP = 1000  # KPI's maximum page size
 DEFAULT_LIMIT = 100
-
-
-@dataclass
-class MockForm:
-    uid: str
-    name: str
-    versions: list[FormVersion]  # in deployment order: the last one is deployed
-    store: SubmissionStore
-    # attachment uid -> the file's bytes, for files whose content matters (audit logs);
-    # any other attachment is answered with a deterministic photo-like blob
-    attachment_bodies: dict[str, bytes] = field(default_factory=dict)
-
-    @property
-    def deployed(self) -> FormVersion:
-        return self.versions[-1]
-
-    @property
-    def content(self) -> dict:
-        return self.deployed.content
-
-    @property
-    def submissions(self) -> list[dict]:
-        """Every current submission, built in memory: for tests on small forms."""
-        return list(self.store.iter_after(None))
-
-    def deploy(self, version: FormVersion) -> None:
-        self.versions.append(version)
 
 
 @dataclass

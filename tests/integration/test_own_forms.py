@@ -15,7 +15,7 @@ import yaml
 
 from dtm_platform.kobo_mock.catalogue import default_forms
 from dtm_platform.kobo_mock.forms.common import envelope, form_content, group, repeat, row
-from dtm_platform.kobo_mock.server import MockForm
+from dtm_platform.kobo_mock.served import MockForm
 from dtm_platform.kobo_mock.store import FormVersion, ListSource, SubmissionStore
 from dtm_platform.settings import PROJECT_ROOT
 from dtm_platform.transform.pseudonymize import pseudonymize

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from dtm_platform.kobo_mock import locality_form
-from dtm_platform.kobo_mock.catalogue import SyntheticForm, default_forms, synthetic_forms
+from dtm_platform.kobo_mock.catalogue import default_forms, synthetic_forms
 from dtm_platform.kobo_mock.forms import (FORM_MODULES, common, flow_counts, flow_survey, me_activity, me_pdm,
                                           me_perception, site)
 from dtm_platform.kobo_mock.forms import me_partner_report
@@ -27,6 +27,7 @@ from dtm_platform.kobo_mock.forms import (FORM_MODULES, common, flow_counts, flo
                                           me_pdm, me_perception, site)
 from dtm_platform.kobo_mock.generator import generate
 from dtm_platform.kobo_mock.reference import admin_areas
+from dtm_platform.kobo_mock.served import SyntheticForm
 from dtm_platform.kobo_mock.server import MockKoboServer
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT

@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dtm_platform.kobo_mock.catalogue import SyntheticForm
+from dtm_platform.kobo_mock.served import SyntheticForm
 from dtm_platform.kobo_mock.forms import common as c
 from dtm_platform.kobo_mock.store import LazySource
 

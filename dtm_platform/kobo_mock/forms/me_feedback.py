@@ -33,7 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dtm_platform.kobo_mock.catalogue import SyntheticForm
+from dtm_platform.kobo_mock.served import SyntheticForm
 from dtm_platform.kobo_mock.forms import common as c
 from dtm_platform.kobo_mock.store import ListSource
 

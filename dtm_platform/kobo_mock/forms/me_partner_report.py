@@ -34,7 +34,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from dtm_platform.kobo_mock.catalogue import SyntheticForm
+from dtm_platform.kobo_mock.served import SyntheticForm
 from dtm_platform.kobo_mock.forms import common as c
 from dtm_platform.kobo_mock.forms import me_activity
 from dtm_platform.kobo_mock.store import ListSource

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta, timezone
 
 from dtm_platform.kobo_mock import locality_form
-from dtm_platform.kobo_mock.catalogue import SyntheticForm
+from dtm_platform.kobo_mock.served import SyntheticForm
 from dtm_platform.kobo_mock.forms import common as c
 from dtm_platform.kobo_mock.generator import SYLLABLES, _split
 from dtm_platform.kobo_mock.store import ListSource
