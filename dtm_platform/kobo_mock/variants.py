@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dtm_platform.kobo_mock.locality_form import _row as row
+from dtm_platform.kobo_mock.locality_form import row
 from dtm_platform.kobo_mock.served import MockForm
 from dtm_platform.kobo_mock.store import FormVersion, ListSource, SubmissionStore
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from dtm_platform.kobo_mock.generator import SYLLABLES
 from dtm_platform.kobo_mock.locality_form import SEX_AGE_CELLS, TRANSLATIONS  # noqa: F401 (for the forms)
-from dtm_platform.kobo_mock.locality_form import _row as row
+from dtm_platform.kobo_mock.locality_form import row
 from dtm_platform.kobo_mock.reference import admin_areas
 from dtm_platform.kobo_mock.served import MockForm
 from dtm_platform.kobo_mock.store import FormVersion, LazySource, ListSource, SubmissionStore
