@@ -2,27 +2,27 @@
 
 It answers the endpoints the platform uses, in the shapes of ARCHITECTURE.md, Kobo, and can be told
 to misbehave (``faults``) the way real servers do, so the client's resilience is tested
-against a real socket rather than a mocked function.
+against a real socket rather than a mocked function. Each endpoint is a route of ``ROUTES``:
+a function of the server and the request that returns the ``Reply``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from dtm_platform.kobo_mock.catalogue import default_forms, locality_mock_form
 from dtm_platform.kobo_mock.generator import Dataset
 from dtm_platform.kobo_mock.media import SIZES, attachment_bytes
-from dtm_platform.kobo_mock.query import QueryError, matches, sort_key
+from dtm_platform.kobo_mock.query import QueryError, select
 from dtm_platform.kobo_mock.served import MockForm
 
 PAGE_CAP = 1000  # KPI's maximum page size
@@ -71,8 +71,7 @@ class MockKoboServer:
         self.data_in_flight = self.max_data_in_flight = 0  # how many data requests at once
         self._page_cache: dict[str, bytes] = {}
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _Listener((host, port), self)
         self._thread: threading.Thread | None = None
 
     @property
@@ -105,6 +104,14 @@ class MockKoboServer:
             with self._lock:
                 self.data_in_flight -= 1
 
+    def cached_page(self, target: str) -> bytes | None:
+        """The page rendered for the same path and query before, when ``cache_pages`` kept it."""
+        return self._page_cache.get(target)
+
+    def keep_page(self, target: str, page: bytes) -> None:
+        if self.cache_pages:
+            self._page_cache[target] = page
+
     def start(self) -> "MockKoboServer":
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="mock-kobo", daemon=True)
         self._thread.start()
@@ -117,8 +124,7 @@ class MockKoboServer:
         def cycle() -> None:
             self.stop()
             time.sleep(down_seconds)
-            self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
-            self._httpd.daemon_threads = True
+            self._httpd = _Listener((host, port), self)
             self.start()
 
         threading.Thread(target=cycle, name="mock-kobo-restart", daemon=True).start()
@@ -137,250 +143,239 @@ class MockKoboServer:
         self.stop()
 
 
+# --- requests and replies ------------------------------------------------------------------
+
+
 class _ApiError(Exception):
     def __init__(self, status: int, detail: str):
         super().__init__(detail)
         self.status, self.detail = status, detail
 
 
-def _handler_for(server: MockKoboServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+@dataclass(frozen=True)
+class Request:
+    target: str              # path and query as received (what ``MockKoboServer.requests`` records)
+    path: str
+    params: dict[str, str]   # the last value of each query parameter
 
-        def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read server.requests
-            return
+    @classmethod
+    def parse(cls, target: str) -> "Request":
+        parts = urlsplit(target)
+        params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        return cls(target, parts.path, params)
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            parts = urlsplit(self.path)
-            params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-            server.requests.append(self.path)
-            try:
-                self._authenticate()
-                segments = [s for s in parts.path.split("/") if s]
-                if segments[:3] != ["api", "v2", "assets"]:
-                    raise _ApiError(404, "Not found.")
-                if len(segments) == 3:
-                    body = self._asset_list(params)
-                elif len(segments) == 4:
-                    body = self._asset_detail(self._form(segments[3]))
-                elif len(segments) == 5 and segments[4] == "versions":
-                    body = self._version_list(self._form(segments[3]))
-                elif len(segments) == 6 and segments[4] == "versions":
-                    body = self._version_detail(self._form(segments[3]), segments[5])
-                elif len(segments) == 5 and segments[4] == "data":
-                    with server.counting_data_request():
-                        fault = server.next_fault()
-                        if fault is not None and self._apply_fault(fault):
-                            return
-                        if server.latency_seconds:
-                            time.sleep(server.latency_seconds)
-                        cached = server._page_cache.get(self.path) if fault is None else None
-                        if cached is not None:
-                            self._send_bytes(200, cached)
-                            return
-                        body = self._data(self._form(segments[3]), params, parts.path, fault)
-                        if server.cache_pages and fault is None:
-                            server._page_cache[self.path] = _render(body)
-                elif len(segments) in (8, 9) and segments[4] == "data" and segments[6] == "attachments":
-                    self._attachment(self._form(segments[3]), segments[5], segments[7],
-                                     segments[8] if len(segments) == 9 else "original")
-                    return
-                else:
-                    raise _ApiError(404, "Not found.")
-            except _ApiError as error:
-                self._send(error.status, {"detail": error.detail})
-                return
-            self._send(200, body)
+    @property
+    def segments(self) -> list[str]:
+        return [s for s in self.path.split("/") if s]
 
-        # --- endpoints -------------------------------------------------------------------
 
-        def _asset_list(self, params: dict) -> dict:
-            if params.get("asset_type", "survey") != "survey":
-                results = []
-            else:
-                results = [
-                    {"uid": f.uid, "name": f.name, "asset_type": "survey",
-                     "url": f"{server.url}/api/v2/assets/{f.uid}/",
-                     "data": f"{server.url}/api/v2/assets/{f.uid}/data/",
-                     "deployment__active": True, "deployment__submission_count": f.store.count(),
-                     "version_id": f.deployed.uid, "has_deployment": True}
-                    for f in server.forms.values()
-                ]
-            return {"count": len(results), "next": None, "previous": None, "results": results}
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    headers: Mapping[str, str] = field(default_factory=dict)
 
-        def _asset_detail(self, form: MockForm) -> dict:
-            return {
-                "uid": form.uid, "name": form.name, "asset_type": "survey",
-                "url": f"{server.url}/api/v2/assets/{form.uid}/",
-                "data": f"{server.url}/api/v2/assets/{form.uid}/data/",
-                "version_id": form.deployed.uid,
-                "deployed_version_id": form.deployed.uid,
-                "deployment__active": True,
-                "deployment__submission_count": form.store.count(),
-                "deployed_versions": self._version_list(form),
-                "content": form.content,
-                "summary": {"languages": form.content["translations"]},
-            }
 
-        def _version_list(self, form: MockForm) -> dict:
-            newest_first = [v for v in reversed(form.versions) if v.listed]
-            return {"count": len(newest_first), "next": None, "previous": None,
-                    "results": [{"uid": v.uid, "url": f"{server.url}/api/v2/assets/{form.uid}/versions/{v.uid}/",
-                                 "date_deployed": v.date_deployed} for v in newest_first]}
+HANG_UP = Reply(0, b"")  # close the connection without answering
 
-        def _version_detail(self, form: MockForm, version_uid: str) -> dict:
-            for version in form.versions:
-                if version.uid == version_uid:
-                    return {"uid": version.uid, "date_deployed": version.date_deployed,
-                            "url": f"{server.url}/api/v2/assets/{form.uid}/versions/{version.uid}/",
-                            "content": version.content}
-            raise _ApiError(404, "Not found.")
 
-        def _data(self, form: MockForm, params: dict, path: str, fault: Fault | None = None) -> dict:
-            if params.get("format", "json") != "json":
-                raise _ApiError(404, "Not found.")
-            query = _json_param(params, "query", {})
-            sort = _json_param(params, "sort", {"_id": 1})
-            fields = _json_param(params, "fields", None)
-            limit = min(_int_param(params, "limit", DEFAULT_LIMIT), PAGE_CAP)
-            start = _int_param(params, "start", 0)
-            if not isinstance(query, dict) or not isinstance(sort, dict) or (
-                    fields is not None and not isinstance(fields, list)):
-                raise _ApiError(400, "query and sort must be JSON objects, fields a JSON list")
-            try:
-                count, page = _select(form, query, sort, start, limit)
-            except QueryError as error:
-                raise _ApiError(400, str(error)) from None
-            if fault is not None and fault.kind == "repeat":
-                after = (query.get("_id") or {}).get("$gt") if isinstance(query.get("_id"), dict) else None
-                before = form.store.get(after) if isinstance(after, int) else None
-                page = ([before] if before else []) + page + page[:1]
-            if server.ignore_sort:
-                page = sorted(page, key=lambda s: hash(s["_uuid"]))
-            if fields is not None:
-                keep = set(fields) | {"_uuid", "meta/rootUuid"}
-                page = [{k: v for k, v in s.items() if k in keep} for s in page]
-            base = f"{server.url}{path}"
-            following = {**params, "limit": str(limit), "start": str(start + limit)}
-            preceding = {**params, "limit": str(limit), "start": str(max(start - limit, 0))}
-            if fault is not None and fault.kind == "empty_next":
-                return {"count": count, "next": f"{base}?{urlencode(following)}", "previous": None, "results": []}
-            return {
-                "count": count,
-                "next": f"{base}?{urlencode(following)}" if start + limit < count else None,
-                "previous": f"{base}?{urlencode(preceding)}" if start > 0 else None,
-                "results": page,
-            }
-
-        def _attachment(self, form: MockForm, submission_id: str, attachment_id: str, size: str) -> None:
-            """A file of a submission's ``_attachments``, by its uid (or numeric id), as KPI
-            serves ``download_url`` (and its ``large/``, ``medium/``, ``small/`` variants)."""
-            submission = form.store.get(int(submission_id)) if submission_id.isdigit() else None
-            found = [a for a in (submission or {}).get("_attachments", [])
-                     if attachment_id in (a.get("uid"), str(a.get("id")))]
-            if not found or size not in SIZES:
-                raise _ApiError(404, "Not found.")
-            body = form.attachment_bodies.get(found[0]["uid"]) or attachment_bytes(found[0]["uid"], size)
-            self._send_bytes(200, body,
-                             content_type=found[0].get("mimetype") or "application/octet-stream")
-
-        # --- plumbing --------------------------------------------------------------------
-
-        def _authenticate(self) -> None:
-            header = self.headers.get("Authorization", "")
-            if not header:
-                raise _ApiError(401, "Authentication credentials were not provided.")
-            if header != f"Token {server.token}":
-                raise _ApiError(401, "Invalid token.")
-
-        def _form(self, uid: str) -> MockForm:
-            form = server.forms.get(uid)
-            if form is None:
-                raise _ApiError(404, "Not found.")
-            return form
-
-        def _apply_fault(self, fault: Fault) -> bool:
-            """Misbehave before answering; True when the request has been dealt with. Faults
-            that change the page itself (empty_next, repeat) are applied by _data."""
-            if fault.kind in ("empty_next", "repeat"):
-                return False
-            if fault.kind == "revoke":
-                server.token = f"revoked-{time.time_ns()}"
-                self._send(401, {"detail": "Invalid token."})
-                return True
-            if fault.kind == "restart":
-                server.restart(fault.seconds)
-                self.close_connection = True
-                self.connection.close()
-                return True
-            if fault.kind == "delay":
-                time.sleep(fault.seconds)
-                return False
-            if fault.kind == "drop":
-                self.close_connection = True
-                self.connection.close()
-                return True
-            if fault.kind == "invalid_utf8":
-                self._send_bytes(200, b'{"count": 1, "next": null, "previous": null, "results": [{"_id": 1, "x": "\xff\xfe"}]}')
-                return True
-            if fault.kind == "truncate":
-                payload = json.dumps({"count": 1, "next": None, "previous": None,
-                                      "results": [{"_id": 1}]}).encode()
-                self._send_bytes(200, payload[: len(payload) // 2], declared_length=len(payload) // 2)
-                return True
-            headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
-            self._send(fault.status, {"detail": "Simulated server fault."}, headers)
-            return True
-
-        def _send(self, status: int, body: dict, headers: dict | None = None) -> None:
-            self._send_bytes(status, _render(body), headers=headers)
-
-        def _send_bytes(self, status: int, payload: bytes, headers: dict | None = None,
-                        declared_length: int | None = None, content_type: str = "application/json") -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(declared_length or len(payload)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
-
-    return Handler
+def _json(body: dict, status: int = 200, headers: Mapping[str, str] | None = None) -> Reply:
+    return Reply(status, _render(body), headers=dict(headers or {}))
 
 
 def _render(body: dict) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
-def _select(form: MockForm, query: dict, sort: dict, start: int, limit: int) -> tuple[int, list[dict]]:
-    """(how many submissions match, the page asked for)."""
-    store = form.store
-    condition = query.get("_id") if set(query) == {"_id"} else None
-    # Fast paths for what the platform asks (keyset on _id, refetch by $in), so a large
-    # lazy form pages in proportion to the page, not to the form.
-    if sort == {"_id": 1} and isinstance(condition, dict) and set(condition) == {"$gt", "$lte"} and all(
-            isinstance(v, int) for v in condition.values()):
-        # an _id range, as concurrent landing asks for it
-        after, up_to = condition["$gt"], condition["$lte"]
-        in_range = itertools.takewhile(lambda s: s["_id"] <= up_to, store.iter_after(after, skip=start))
-        return max(store.count_after(after) - store.count_after(up_to), 0), list(itertools.islice(in_range, limit))
-    if sort == {"_id": -1} and (not query or isinstance(condition, dict) and set(condition) == {"$gt"}
-                                and isinstance(condition["$gt"], int)):
-        # the newest first, as a probe or a look above the high-water mark asks
-        after = condition["$gt"] if query else None
-        page = list(itertools.islice(store.iter_newest_first(after), start, start + limit))
-        return store.count_after(after), page
-    if sort == {"_id": 1} and (not query or isinstance(condition, dict) and len(condition) == 1):
-        operator, operand = next(iter(condition.items())) if query else ("$gt", None)
-        if operator in ("$gt", "$gte") and (operand is None or isinstance(operand, int)):
-            after = None if operand is None else operand - (operator == "$gte")
-            page = list(itertools.islice(store.iter_after(after, skip=start), limit))
-            return store.count_after(after), page
-        if operator == "$in" and isinstance(operand, list):
-            found = [s for s in (store.get(i) for i in sorted(set(operand)) if isinstance(i, int)) if s]
-            return len(found), found[start:start + limit]
-    selected = sorted((s for s in store.iter_after(None) if matches(s, query)), key=sort_key(sort))
-    return len(selected), selected[start:start + limit]
+# --- the routes under /api/v2/assets/ ---------------------------------------------------------
+
+
+def _asset_list(server: MockKoboServer, request: Request) -> Reply:
+    if request.params.get("asset_type", "survey") != "survey":
+        results = []
+    else:
+        results = [
+            {"uid": f.uid, "name": f.name, "asset_type": "survey",
+             "url": f"{server.url}/api/v2/assets/{f.uid}/",
+             "data": f"{server.url}/api/v2/assets/{f.uid}/data/",
+             "deployment__active": True, "deployment__submission_count": f.store.count(),
+             "version_id": f.deployed.uid, "has_deployment": True}
+            for f in server.forms.values()
+        ]
+    return _json({"count": len(results), "next": None, "previous": None, "results": results})
+
+
+def _asset_detail(server: MockKoboServer, request: Request, uid: str) -> Reply:
+    form = _form(server, uid)
+    return _json({
+        "uid": form.uid, "name": form.name, "asset_type": "survey",
+        "url": f"{server.url}/api/v2/assets/{form.uid}/",
+        "data": f"{server.url}/api/v2/assets/{form.uid}/data/",
+        "version_id": form.deployed.uid,
+        "deployed_version_id": form.deployed.uid,
+        "deployment__active": True,
+        "deployment__submission_count": form.store.count(),
+        "deployed_versions": _versions(server, form),
+        "content": form.content,
+        "summary": {"languages": form.content["translations"]},
+    })
+
+
+def _version_list(server: MockKoboServer, request: Request, uid: str) -> Reply:
+    return _json(_versions(server, _form(server, uid)))
+
+
+def _versions(server: MockKoboServer, form: MockForm) -> dict:
+    newest_first = [v for v in reversed(form.versions) if v.listed]
+    return {"count": len(newest_first), "next": None, "previous": None,
+            "results": [{"uid": v.uid, "url": f"{server.url}/api/v2/assets/{form.uid}/versions/{v.uid}/",
+                         "date_deployed": v.date_deployed} for v in newest_first]}
+
+
+def _version_detail(server: MockKoboServer, request: Request, uid: str, version_uid: str) -> Reply:
+    form = _form(server, uid)
+    for version in form.versions:
+        if version.uid == version_uid:
+            return _json({"uid": version.uid, "date_deployed": version.date_deployed,
+                          "url": f"{server.url}/api/v2/assets/{form.uid}/versions/{version.uid}/",
+                          "content": version.content})
+    raise _ApiError(404, "Not found.")
+
+
+def _data(server: MockKoboServer, request: Request, uid: str) -> Reply:
+    """A page of submissions: the one route that counts requests in flight, waits
+    ``latency_seconds``, serves from the page cache and misbehaves as the faults say."""
+    with server.counting_data_request():
+        fault = server.next_fault()
+        if fault is not None and (reply := _fault_reply(server, fault)) is not None:
+            return reply
+        if server.latency_seconds:
+            time.sleep(server.latency_seconds)
+        cached = server.cached_page(request.target) if fault is None else None
+        if cached is not None:
+            return Reply(200, cached)
+        page = _render(_page(server, _form(server, uid), request, fault))
+        if fault is None:
+            server.keep_page(request.target, page)
+        return Reply(200, page)
+
+
+def _page(server: MockKoboServer, form: MockForm, request: Request, fault: Fault | None) -> dict:
+    params = request.params
+    if params.get("format", "json") != "json":
+        raise _ApiError(404, "Not found.")
+    query = _json_param(params, "query", {})
+    sort = _json_param(params, "sort", {"_id": 1})
+    fields = _json_param(params, "fields", None)
+    limit = min(_int_param(params, "limit", DEFAULT_LIMIT), PAGE_CAP)
+    start = _int_param(params, "start", 0)
+    if not isinstance(query, dict) or not isinstance(sort, dict) or (
+            fields is not None and not isinstance(fields, list)):
+        raise _ApiError(400, "query and sort must be JSON objects, fields a JSON list")
+    try:
+        count, page = select(form.store, query, sort, start, limit)
+    except QueryError as error:
+        raise _ApiError(400, str(error)) from None
+    if fault is not None and fault.kind == "repeat":
+        after = (query.get("_id") or {}).get("$gt") if isinstance(query.get("_id"), dict) else None
+        before = form.store.get(after) if isinstance(after, int) else None
+        page = ([before] if before else []) + page + page[:1]
+    if server.ignore_sort:
+        page = sorted(page, key=lambda s: hash(s["_uuid"]))
+    if fields is not None:
+        keep = set(fields) | {"_uuid", "meta/rootUuid"}
+        page = [{k: v for k, v in s.items() if k in keep} for s in page]
+    base = f"{server.url}{request.path}"
+    following = {**params, "limit": str(limit), "start": str(start + limit)}
+    preceding = {**params, "limit": str(limit), "start": str(max(start - limit, 0))}
+    if fault is not None and fault.kind == "empty_next":
+        return {"count": count, "next": f"{base}?{urlencode(following)}", "previous": None, "results": []}
+    return {
+        "count": count,
+        "next": f"{base}?{urlencode(following)}" if start + limit < count else None,
+        "previous": f"{base}?{urlencode(preceding)}" if start > 0 else None,
+        "results": page,
+    }
+
+
+def _attachment(server: MockKoboServer, request: Request, uid: str, submission_id: str, attachment_id: str,
+                size: str = "original") -> Reply:
+    """A file of a submission's ``_attachments``, by its uid (or numeric id), as KPI
+    serves ``download_url`` (and its ``large/``, ``medium/``, ``small/`` variants)."""
+    form = _form(server, uid)
+    submission = form.store.get(int(submission_id)) if submission_id.isdigit() else None
+    found = [a for a in (submission or {}).get("_attachments", [])
+             if attachment_id in (a.get("uid"), str(a.get("id")))]
+    if not found or size not in SIZES:
+        raise _ApiError(404, "Not found.")
+    body = form.attachment_bodies.get(found[0]["uid"]) or attachment_bytes(found[0]["uid"], size)
+    return Reply(200, body, content_type=found[0].get("mimetype") or "application/octet-stream")
+
+
+Route = Callable[..., Reply]  # (server, request, the path's segments in place of each "*") -> the reply
+
+# The path after /api/v2/assets/, segment by segment ("*": any segment, handed to the route).
+ROUTES: tuple[tuple[tuple[str, ...], Route], ...] = (
+    ((), _asset_list),
+    (("*",), _asset_detail),
+    (("*", "versions"), _version_list),
+    (("*", "versions", "*"), _version_detail),
+    (("*", "data"), _data),
+    (("*", "data", "*", "attachments", "*"), _attachment),
+    (("*", "data", "*", "attachments", "*", "*"), _attachment),
+)
+
+
+def _route(segments: list[str]) -> tuple[Route, list[str]]:
+    if segments[:3] == ["api", "v2", "assets"]:
+        rest = segments[3:]
+        for pattern, route in ROUTES:
+            if len(pattern) == len(rest) and all(p in ("*", s) for p, s in zip(pattern, rest)):
+                return route, [s for p, s in zip(pattern, rest) if p == "*"]
+    raise _ApiError(404, "Not found.")
+
+
+# --- plumbing -----------------------------------------------------------------------------------
+
+
+def _authenticate(server: MockKoboServer, header: str) -> None:
+    if not header:
+        raise _ApiError(401, "Authentication credentials were not provided.")
+    if header != f"Token {server.token}":
+        raise _ApiError(401, "Invalid token.")
+
+
+def _form(server: MockKoboServer, uid: str) -> MockForm:
+    form = server.forms.get(uid)
+    if form is None:
+        raise _ApiError(404, "Not found.")
+    return form
+
+
+def _fault_reply(server: MockKoboServer, fault: Fault) -> Reply | None:
+    """What the server answers instead of the page, or None when the page is served after all.
+    Faults that change the page itself (empty_next, repeat) are applied by _page."""
+    if fault.kind in ("empty_next", "repeat"):
+        return None
+    if fault.kind == "revoke":
+        server.token = f"revoked-{time.time_ns()}"
+        return _json({"detail": "Invalid token."}, 401)
+    if fault.kind == "restart":
+        server.restart(fault.seconds)
+        return HANG_UP
+    if fault.kind == "delay":
+        time.sleep(fault.seconds)
+        return None
+    if fault.kind == "drop":
+        return HANG_UP
+    if fault.kind == "invalid_utf8":
+        return Reply(200, b'{"count": 1, "next": null, "previous": null, "results": [{"_id": 1, "x": "\xff\xfe"}]}')
+    if fault.kind == "truncate":
+        payload = json.dumps({"count": 1, "next": None, "previous": None, "results": [{"_id": 1}]}).encode()
+        return Reply(200, payload[: len(payload) // 2])
+    headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
+    return _json({"detail": "Simulated server fault."}, fault.status, headers)
 
 
 def _json_param(params: dict, name: str, default: Any) -> Any:
@@ -400,3 +395,45 @@ def _int_param(params: dict, name: str, default: int) -> int:
     if value < 0:
         raise _ApiError(400, f"{name} must not be negative")
     return value
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Reads one request, routes it and writes the reply; ``self.server`` is the listener."""
+
+    protocol_version = "HTTP/1.1"
+    server: _Listener
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read server.requests
+        return
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        mock = self.server.mock
+        request = Request.parse(self.path)
+        mock.requests.append(self.path)
+        try:
+            _authenticate(mock, self.headers.get("Authorization", ""))
+            route, variables = _route(request.segments)
+            reply = route(mock, request, *variables)
+        except _ApiError as error:
+            reply = _json({"detail": error.detail}, error.status)
+        if reply is HANG_UP:
+            self.close_connection = True
+            self.connection.close()
+            return
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+
+class _Listener(ThreadingHTTPServer):
+    """The socket of a MockKoboServer: a thread per connection, each answered by a _Handler."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], mock: MockKoboServer):
+        self.mock = mock
+        super().__init__(address, _Handler)
