@@ -182,5 +182,3 @@ ACTIVITY_PARTNER = Variant(
     extra_repeat=("photos_seance", "Session photos", "Photos de la séance"),
     personal_fields={"participants/nom": "drop", "participants/numero_cni": "hash", "participants/telephone": "hash"},
 )
-
-VARIANTS = (LOCALITY_FR, ACTIVITY_PARTNER)

@@ -26,8 +26,6 @@ KOBO_BASE = "https://kf.kobotoolbox.org"
 LOCAL_TIME = "%Y-%m-%dT%H:%M:%S.000+01:00"  # Bangui is UTC+1; devices record local time
 SERVER_TIME = "%Y-%m-%dT%H:%M:%S"           # _submission_time: UTC, no zone
 
-# Age groups of the DTM sex/age breakdown (the cells' suffixes: m_0_5 ... f_60).
-AGE_GROUPS = ("0_5", "6_17", "18_59", "60")
 SEXES = ("male", "female")
 
 # Where the community stabilization programme works (and M&E forms are collected):

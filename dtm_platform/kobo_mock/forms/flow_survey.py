@@ -113,7 +113,6 @@ DURATIONS = [code for code, *_ in CHOICE_LISTS["intended_duration"]]
 VULNERABILITIES = [code for code, *_ in CHOICE_LISTS["vulnerability"] if code != "none"]
 RELATIONSHIPS = [code for code, *_ in CHOICE_LISTS["relationship"]]
 DOCUMENTS = [code for code, *_ in CHOICE_LISTS["document"]]
-COUNTRIES = [code for code, *_ in CHOICE_LISTS["country"]]
 CONSENTED = "${consent}='yes'"
 
 

@@ -185,9 +185,6 @@ class MeActivityTruth:
             people[s.admin2].update(p.person_id for p in s.participants)
         return {admin2: len(ids) for admin2, ids in sorted(people.items())}
 
-    def sessions_by_activity(self) -> dict[str, int]:
-        return dict(sorted(Counter(s.activity for s in self.counted()).items()))
-
     def participations(self) -> int:
         """Attendance entries over counted sessions (a person attending twice counts twice)."""
         return sum(len(s.participants) for s in self.counted())

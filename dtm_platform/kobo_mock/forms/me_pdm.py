@@ -243,10 +243,6 @@ class MePdmTruth:
             })
         return rows
 
-    def use_of_assistance(self) -> dict[str, int]:
-        """Use -> households that received the assistance and used it so."""
-        return dict(Counter(u for i in self.counted() if i.received for u in i.uses))
-
     def problems(self) -> dict[str, int]:
         """Problem -> households that met it."""
         return dict(Counter(p for i in self.counted() if i.received for p in i.problems))
