@@ -32,11 +32,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from dtm_platform.kobo_mock import locality_form
-from dtm_platform.kobo_mock.served import SyntheticForm
 from dtm_platform.kobo_mock.forms import common as c
 from dtm_platform.kobo_mock.forms.flow_counts import CHOICE_LISTS as COUNT_LISTS
 from dtm_platform.kobo_mock.forms.flow_counts import POINTS, FlowPoint
 from dtm_platform.kobo_mock.reference import admin_areas
+from dtm_platform.kobo_mock.served import SyntheticForm
 from dtm_platform.kobo_mock.store import ListSource
 
 FORM_UID = "aFlowSrv5Tg9Kd2Hx7Pw4B"

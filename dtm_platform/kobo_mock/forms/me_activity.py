@@ -33,9 +33,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from dtm_platform.kobo_mock.served import SyntheticForm
 from dtm_platform.kobo_mock.forms import common as c
 from dtm_platform.kobo_mock.forms import washington_group
+from dtm_platform.kobo_mock.served import SyntheticForm
 from dtm_platform.kobo_mock.store import ListSource
 
 FORM_UID = "aMeActv6Nc4Wq8Zr3Ls7Yd"

@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from dtm_platform.kobo_mock.audit_logs import AUDIT_FILE, AUDIT_MIMETYPE, AUDIT_XPATH, audit_csv
-from dtm_platform.kobo_mock.served import SyntheticForm
 from dtm_platform.kobo_mock.forms import common as c
 from dtm_platform.kobo_mock.forms import washington_group
+from dtm_platform.kobo_mock.served import SyntheticForm
 from dtm_platform.kobo_mock.store import ListSource
 
 FORM_UID = "aMePdm3Vb7Xs2Qf9Jh5KtR"

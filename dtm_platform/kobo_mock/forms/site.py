@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from datetime import timedelta, timezone
 
 from dtm_platform.kobo_mock import locality_form
-from dtm_platform.kobo_mock.served import SyntheticForm
 from dtm_platform.kobo_mock.forms import common as c
 from dtm_platform.kobo_mock.generator import SYLLABLES, split_cells
+from dtm_platform.kobo_mock.served import SyntheticForm
 from dtm_platform.kobo_mock.store import ListSource
 
 FORM_UID = "aDtmSite4Hq8wZ5nV2cL7x"
