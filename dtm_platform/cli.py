@@ -188,7 +188,7 @@ def _forms_add(uid: str, append: bool) -> int:
 
 
 def _serve_mock(port: int) -> int:
-    from dtm_platform.kobo.mock.server import MockKoboServer
+    from dtm_platform.kobo_mock.server import MockKoboServer
 
     settings = load_settings()
     server = MockKoboServer(token=settings.kobo_token, port=port, seed=settings.mock_seed,
@@ -205,7 +205,7 @@ def _dev() -> int:
     import threading
 
     from dtm_platform.instance import prepare_dagster_home
-    from dtm_platform.kobo.mock.server import MockKoboServer
+    from dtm_platform.kobo_mock.server import MockKoboServer
     from dtm_platform.quality.docs_server import DEFAULT_PORT, docs_server
 
     settings = load_settings()

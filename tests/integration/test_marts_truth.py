@@ -1,5 +1,5 @@
 """The marts of the seven forms besides the locality assessment, checked against what the
-embedded generator knows to be true (the truth objects of dtm_platform/kobo/mock/forms/),
+embedded generator knows to be true (the truth objects of dtm_platform/kobo_mock/forms/),
 never against a copy of the platform's SQL.
 
 One full build (``full_build`` in tests/conftest.py: run_full_build under an isolated
@@ -24,14 +24,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dtm_platform.kobo.mock import generator, locality_form
-from dtm_platform.kobo.mock.catalogue import synthetic_forms
-from dtm_platform.kobo.mock.forms import common as c
-from dtm_platform.kobo.mock.forms import (flow_counts, flow_survey, me_activity, me_pdm, me_perception,
+from dtm_platform.kobo_mock import generator, locality_form
+from dtm_platform.kobo_mock.catalogue import synthetic_forms
+from dtm_platform.kobo_mock.forms import common as c
+from dtm_platform.kobo_mock.forms import (flow_counts, flow_survey, me_activity, me_pdm, me_perception,
                                           site)
-from dtm_platform.kobo.mock.forms import me_partner_report
-from dtm_platform.kobo.mock.forms import me_feedback
-from dtm_platform.kobo.mock.forms import me_field_visit
+from dtm_platform.kobo_mock.forms import me_partner_report
+from dtm_platform.kobo_mock.forms import me_feedback
+from dtm_platform.kobo_mock.forms import me_field_visit
 from dtm_platform.settings import load_settings
 from dtm_platform.transform.project import dbt_subprocess_environment, dbt_vars
 from dtm_platform.kobo.registry import load_registry
@@ -906,7 +906,7 @@ def test_coverage_against_the_plan_equals_ground_truth(build):
     and reaches the marts unless its error blocks (and no fix)."""
     import csv
 
-    from dtm_platform.kobo.mock.generator import BLOCKING_ERRORS
+    from dtm_platform.kobo_mock.generator import BLOCKING_ERRORS
 
     outcome, forms, con, settings = build
     assert "marts/dq_coverage" in outcome.materialized

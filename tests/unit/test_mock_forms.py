@@ -1,4 +1,4 @@
-"""The synthetic forms of ``kobo/mock/forms/``: deterministic, served in a real KPI server's
+"""The synthetic forms of ``kobo_mock/forms/``: deterministic, served in a real KPI server's
 shapes, several versions each, the large form lazy, the seeded errors at their rates and
 visible in the submissions, and truth objects that agree with a recomputation from the
 served submissions (never with the platform's own SQL)."""
@@ -18,16 +18,17 @@ from datetime import date, datetime
 import httpx
 import pytest
 
-from dtm_platform.kobo.mock import locality_form
-from dtm_platform.kobo.mock.catalogue import SyntheticForm, default_forms, synthetic_forms
-from dtm_platform.kobo.mock.forms import (FORM_MODULES, common, flow_counts, flow_survey, me_activity, me_pdm,
+from dtm_platform.kobo_mock import locality_form
+from dtm_platform.kobo_mock.catalogue import default_forms, synthetic_forms
+from dtm_platform.kobo_mock.forms import (FORM_MODULES, common, flow_counts, flow_survey, me_activity, me_pdm,
                                           me_perception, site)
-from dtm_platform.kobo.mock.forms import me_partner_report
-from dtm_platform.kobo.mock.forms import (FORM_MODULES, common, flow_counts, flow_survey, me_activity, me_feedback,
+from dtm_platform.kobo_mock.forms import me_partner_report
+from dtm_platform.kobo_mock.forms import (FORM_MODULES, common, flow_counts, flow_survey, me_activity, me_feedback,
                                           me_pdm, me_perception, site)
-from dtm_platform.kobo.mock.generator import generate
-from dtm_platform.kobo.mock.reference import admin_areas
-from dtm_platform.kobo.mock.server import MockKoboServer
+from dtm_platform.kobo_mock.generator import generate
+from dtm_platform.kobo_mock.reference import admin_areas
+from dtm_platform.kobo_mock.served import SyntheticForm
+from dtm_platform.kobo_mock.server import MockKoboServer
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT
 
@@ -822,7 +823,7 @@ def test_field_visits_follow_the_plan_and_edits_close_findings(forms, served):
     """Every planned visit made is the plan's (team, place, partner) near its date or late by
     LATE_DAYS; a finding closed after the visit is closed in the served, edited submission
     (same _id, new _uuid, the replaced instance named), and was open when first sent."""
-    from dtm_platform.kobo.mock.forms import me_field_visit
+    from dtm_platform.kobo_mock.forms import me_field_visit
     synthetic = forms["me_field_visit"]
     plan = {p.code: p for p in me_field_visit.monitoring_plan()}
     for visit in synthetic.truth.visits:

@@ -33,9 +33,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dtm_platform.kobo.mock.catalogue import SyntheticForm
-from dtm_platform.kobo.mock.forms import common as c
-from dtm_platform.kobo.mock.store import ListSource
+from dtm_platform.kobo_mock.forms import common as c
+from dtm_platform.kobo_mock.served import SyntheticForm
+from dtm_platform.kobo_mock.store import ListSource
 
 FORM_UID = "aMeFbk5Qp8Wr2Ty7Ui3OpA"
 DATASET = "me_feedback"
