@@ -730,11 +730,23 @@ def test_pdm_results_by_disability_equal_ground_truth(build):
         row["with_safety_concerns"] += bool(i.received and i.safety_concerns)
     assert {status for _, status, _ in expected} == {"yes", "no", "not_known"}
     mart = {(r["activity_code"], r["disability"], r["disability_source"]): r
-            for r in rows(con, "select * from marts.me_pdm_results_by_disability")}
+            for r in rows(con, "select * from marts.me_pdm_results_by_disability where row_level = 'disability'")}
     assert mart.keys() == expected.keys()
     for key, counts in expected.items():
         assert {column: mart[key][column] for column in counts} == dict(counts), key
         assert mart[key]["disability_label_en"] and mart[key]["disability_label_fr"], key
+    # each activity's total row: its groups added up, and what me_pdm_results adds up to
+    totals = {r["activity_code"]: r for r in rows(
+        con, "select * from marts.me_pdm_results_by_disability where row_level = 'total'")}
+    results = rows(con, "select activity_code, sum(respondents) as respondents, sum(satisfied) as satisfied "
+                        "from marts.me_pdm_results group by all")
+    assert {r["activity_code"]: (r["respondents"], r["satisfied"]) for r in results} == {
+        activity: (r["respondents"], r["satisfied"]) for activity, r in totals.items()}
+    for activity, total in totals.items():
+        groups = [counts for (a, _, _), counts in expected.items() if a == activity]
+        for column in ("respondents", "received_assistance", "satisfied", "with_problems", "with_safety_concerns"):
+            assert total[column] == sum(g[column] for g in groups), (activity, column)
+        assert total["disability"] is None and total["disability_label_en"] == "All households"
 
 
 def test_perception_scores_by_disability_equal_ground_truth(build):
@@ -747,12 +759,20 @@ def test_perception_scores_by_disability_equal_ground_truth(build):
                 means[(i.round, domain, i.disability)].append(sum(scored) / len(scored))
     assert {(r, status) for r, _, status in means} == {(1, "not_known"), (2, "not_known"), (2, "yes"), (2, "no")}
     mart = {(r["round"], r["domain"], r["disability"]): r
-            for r in rows(con, "select * from marts.me_perception_scores_by_disability")}
+            for r in rows(con, "select * from marts.me_perception_scores_by_disability where row_level = 'disability'")}
     assert mart.keys() == means.keys()
     for key, values in means.items():
         assert mart[key]["respondents"] == len(values), key
         assert close(mart[key]["mean_score"], sum(values) / len(values)), key
         assert mart[key]["disability_source"] == ("not_asked" if key[2] == "not_known" else "washington_group")
+    # each round's and index's total row: every respondent's mean, whatever their status
+    totals = {(r["round"], r["domain"]): r for r in rows(
+        con, "select * from marts.me_perception_scores_by_disability where row_level = 'total'")}
+    assert totals.keys() == {(r, domain) for r, domain, _ in means}
+    for (rnd, domain), total in totals.items():
+        values = [v for (r, d, _), vs in means.items() if (r, d) == (rnd, domain) for v in vs]
+        assert total["respondents"] == len(values) and close(total["mean_score"], sum(values) / len(values))
+        assert total["disability_label_fr"] == "Tous les répondants"
 
 
 def test_pdm_answers_equal_ground_truth(build):
