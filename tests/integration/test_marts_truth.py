@@ -63,7 +63,10 @@ EXPECTED_RULE = {
                "short_for_household": "audit_short_for_household"},
     "me_perception": {"duplicate": "duplicate_submission", "interview_too_short": "interview_too_short",
                       "dont_know": None, "soft_duplicate": "soft_duplicate"},
-    "me_feedback": {},   # the case log seeds no errors
+    "me_feedback": {"duplicate": "duplicate_case_number", "future_date": "date_in_future",
+                    "closed_before_received": "closed_before_received", "closed_without_date": "closed_without_date",
+                    "closed_without_response": "closed_without_response",
+                    "referred_without_target": "referred_without_target"},
     "me_field_visit": {"duplicate": "duplicate_submission"},
 }
 # late and misreported reports are not errors of the submission: the marts count them
@@ -866,18 +869,49 @@ def test_the_feedback_case_register_keeps_each_case_as_it_stands_after_its_edits
     _, forms, con, _ = build
     truth = forms["me_feedback"].truth
     deadlines = feedback_deadlines()
-    register = {r["case_id"]: r for r in rows(con, "select * from cleaned.cln_me_feedback_cases")}
+    copies = {i for i, kind in forms["me_feedback"].errors.items() if kind == "duplicate"}
+    register = {r["case_id"]: r for r in rows(con, "select * from cleaned.cln_me_feedback_cases")
+                if r["submission_id"] not in copies}
     assert register.keys() == {case.case_id for case in truth.cases}
     for case in truth.cases:
         row = register[case.case_id]
         assert row["submission_id"] == truth.submission_ids[case.case_id]
         assert row["is_sensitive"] == case.sensitive, case.case_id
-        assert row["date_closed"] == case.closed and row["is_closed"] == bool(case.closed), case.case_id
+        assert row["date_closed"] == case.served_closed and row["is_closed"] == bool(case.closed), case.case_id
+        assert row["days_to_resolution"] == case.days_to_resolution, case.case_id
         assert row["is_edited"] == (not case.closed_on_receipt and bool(case.closed or case.referred_to))
-        due = case.received + timedelta(days=me_feedback.deadline_of(case, deadlines))
+        due = case.served_received + timedelta(days=me_feedback.deadline_of(case, deadlines))
         assert row["due_date"] == due
         assert row["is_overdue"] == (not case.closed and row["as_of_date"] > due), case.case_id
+        assert row["has_blocking_issue"] == case.blocked, case.case_id
     assert any(case.sensitive and not case.flagged_sensitive for case in truth.cases)
+    # a second submission of a case number is in the register, blocked
+    assert copies and all(r["has_blocking_issue"] for r in rows(
+        con, f"select * from cleaned.cln_me_feedback_cases where submission_id in ({', '.join(map(str, copies))})"))
+
+
+def test_feedback_issues_of_sensitive_cases_stay_off_the_published_quality_marts(build):
+    """The seeded errors of sensitive cases are found (the officer sees them in the case
+    register, dq_rules_failed) and listed nowhere a row leaves the platform; those of the
+    other cases are in the verification queue and the issue resolution mart."""
+    _, forms, con, _ = build
+    truth = forms["me_feedback"].truth
+    found = {r["submission_id"] for r in rows(con, "select submission_id from cleaned.dq_issues where form = 'me_feedback'")}
+    sensitive = {truth.submission_ids[case_id] for case_id in truth.errors_by_case() if
+                 case_id in truth.sensitive_case_ids()}
+    others = {truth.submission_ids[case_id] for case_id in truth.errors_by_case()} - sensitive
+    assert sensitive and others and sensitive | others <= found
+    for mart in ("dq_verification_queue", "dq_issue_resolution"):
+        listed = {r["submission_id"] for r in rows(
+            con, f"select submission_id from marts.{mart} where form = 'me_feedback'")}
+        assert not listed & sensitive, mart
+        assert others <= listed, mart
+    register = {r["submission_id"]: r for r in rows(
+        con, "select submission_id, dq_rules_failed from cleaned.cln_me_feedback_cases")}
+    assert all(register[i]["dq_rules_failed"] for i in sensitive)
+    # the workbook of the staff who keep the case log (ref_enumerator_teams), no one unassigned
+    assert {r["team"] for r in rows(
+        con, "select distinct team from marts.dq_verification_queue where form = 'me_feedback'")} == {"me-redevabilite"}
 
 
 # --- data quality ------------------------------------------------------------------------------
