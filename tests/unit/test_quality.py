@@ -62,6 +62,16 @@ def test_a_misnamed_suite_is_refused(tmp_path):
         load_suites(tmp_path)
 
 
+def test_a_suite_naming_an_expectation_gx_does_not_know_is_refused(tmp_path):
+    # GX itself would log "not found" and validate without it: the gate would look whole
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / "example.json").write_text(json.dumps({"name": "marts/example", "expectations": [
+        {"type": "expect_column_pair_values_A_to_be_greater_than_B",
+         "kwargs": {"column_A": "a", "column_B": "b"}}]}))
+    with pytest.raises(SuiteError, match="expect_column_pair_values_A_to_be_greater_than_B.* is not a Great"):
+        load_suites(tmp_path)
+
+
 def test_an_asset_without_a_suite_is_an_error():
     with pytest.raises(SuiteError, match="marts/unguarded"):
         require_suites([("marts", "unguarded")], {})
