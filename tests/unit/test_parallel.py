@@ -13,7 +13,7 @@ from dtm_platform.kobo.landing import land_new_submissions
 from dtm_platform.kobo.mock import locality_form
 from dtm_platform.kobo.mock.server import Fault, MockForm, MockKoboServer
 from dtm_platform.kobo.mock.store import FormVersion, ListSource, SubmissionStore
-from dtm_platform.kobo.parallel import iter_pages_in_order, plan_ranges
+from dtm_platform.kobo.parallel import iter_pages_in_order
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT
 
@@ -55,16 +55,6 @@ SPACINGS = {
     "gaps": sorted({(i * 7919) % 1_000_003 + 1 for i in range(900)}),
     "burst at the end": list(range(1, 101)) + list(range(50_000, 50_800)),
 }
-
-
-@pytest.mark.parametrize("ids", SPACINGS.values(), ids=SPACINGS.keys())
-def test_ranges_cover_everything_above_the_mark_once(ids):
-    ranges = plan_ranges(ids[0] - 1, ids[-1], len(ids), PAGE)
-    assert ranges[-1][1] is None  # open-ended: whatever arrives during the run is fetched too
-    for (_, up_to), (after, _) in zip(ranges, ranges[1:]):
-        assert up_to == after  # adjacent, no gap and no overlap
-    covering = [sum(1 for i in ids if after < i and (up_to is None or i <= up_to)) for after, up_to in ranges]
-    assert sum(covering) == len(ids)
 
 
 @pytest.mark.parametrize("ids", SPACINGS.values(), ids=SPACINGS.keys())
