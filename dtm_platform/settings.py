@@ -26,7 +26,7 @@ MOCK_DEFAULT_TOKEN = "dtm-mock-token"
 DEFAULT_READER_TIMEOUT_SECONDS = 300
 # The most an answer of the Kobo API may weigh (a page of 1000 ordinary submissions is 1 to
 # 8 MB) and an attachment (a long audio recording, a short video).
-DEFAULT_MAX_PAGE_MB = 32
+DEFAULT_MAX_PAGE_MB = 16
 DEFAULT_MAX_ATTACHMENT_MB = 100
 
 

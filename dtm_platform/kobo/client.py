@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF_SECONDS = 120.0
-DEFAULT_MAX_PAGE_BYTES = 32 * 2**20
+DEFAULT_MAX_PAGE_BYTES = 16 * 2**20
 T = TypeVar("T")
 
 # Failures of the transfer, not of the answer: each worth another try.
@@ -126,17 +126,34 @@ class KoboClient:
         """(how many submissions have ``_id`` above ``after_id`` as the server counts them,
         the highest of their ids, or the lowest with ``newest=False``) in one cheap request:
         one row, ``_id`` only. Both are hints: the server may count wrong (parallel.py)."""
-        query = {"_id": {"$gt": after_id}} if after_id is not None else {}
-        url = self.data_url(uid)
-        page = self.get_json(url, {"format": "json", "query": json.dumps(query),
-                                   "sort": json.dumps({"_id": -1 if newest else 1}),
-                                   "limit": 1, "fields": json.dumps(["_id"])}, form=uid)
-        results = data_results(page, uid, url)
-        # a newest result without a usable _id: None, and the caller pages one page at a time
+        count, found, _ = self._look(uid, after_id, newest=newest, fields=["_id"])
+        return count, found
+
+    def look_and_weigh(self, uid: str, after_id: int | None) -> tuple[int, int | None, int | None]:
+        """``look_above``, with the newest submission whole: its bytes (the third) size the
+        first pages before any has come (pages.PageSizer). One past the cap gives the cap."""
+        try:
+            return self._look(uid, after_id, newest=True, fields=None)
+        except AnswerTooLarge:
+            count, found, _ = self._look(uid, after_id, newest=True, fields=["_id"])
+            return count, found, self.max_page_bytes
+
+    def _look(self, uid: str, after_id: int | None, *, newest: bool,
+              fields: list[str] | None) -> tuple[int, int | None, int | None]:
         from dtm_platform.kobo.quarantine import usable_id
 
+        query = {"_id": {"$gt": after_id}} if after_id is not None else {}
+        url = self.data_url(uid)
+        params = {"format": "json", "query": json.dumps(query), "sort": json.dumps({"_id": -1 if newest else 1}),
+                  "limit": 1}
+        if fields is not None:
+            params["fields"] = json.dumps(fields)
+        page, size = self.fetch_json(url, params, form=uid)
+        results = data_results(page, uid, url)
+        # a result without a usable _id: None, and the caller pages one page at a time
         top = results[0] if results else None
-        return data_count(page, uid, url), (usable_id(top.get("_id")) if isinstance(top, dict) else None)
+        return (data_count(page, uid, url), usable_id(top.get("_id")) if isinstance(top, dict) else None,
+                size if results else None)
 
     def fetch_by_ids(self, uid: str, ids: list[int]) -> list[dict]:
         """The current version of the given submissions (``$in`` requests; keep batches
@@ -185,7 +202,8 @@ class KoboClient:
             size = (f"{error.declared / 2**20:.1f} MB" if error.declared is not None
                     else f"more than {limit / 2**20:g} MB")
             raise AnswerTooLarge(f"form {form}: {shown_url(url)} answered {size}, past the limit of "
-                                 f"{limit / 2**20:g} MB", limit_bytes=limit, declared_bytes=error.declared,
+                                 f"{limit / 2**20:g} MB (DTM_KOBO_MAX_PAGE_MB for the API's answers)",
+                                 limit_bytes=limit, declared_bytes=error.declared,
                                  reason=f"{size}, past the limit of {limit / 2**20:g} MB") from None
 
     def _get(self, url: str, params: dict | None, *, form: str, receive: Callable[[httpx.Response], T]) -> T:

@@ -62,7 +62,7 @@ class _Plan:
 
     position: int
     top: int
-    width: int
+    ids_per_row: float  # the span over the count: only a hint, the server may count wrong
     credit: float
     start: int | None  # where the first range starts: the mark, or None for the whole form
     made: int = 0
@@ -76,18 +76,20 @@ class _Plan:
         # one runs dry after a window of (nearly) empty answers
         self.credit += 2 * len(page.results) / max(page.rows_asked, 1)
 
-    def next_range(self, stalled: bool) -> _Slot | None:
-        """The plan's next range; the whole rest, open-ended, when the credit is spent and
-        nothing else is left to wait for (or the top is reached); None: wait for results."""
+    def next_range(self, stalled: bool, rows: int) -> _Slot | None:
+        """The plan's next range, of about ``rows`` submissions by the hint; the whole rest,
+        open-ended, when the credit is spent and nothing else is left to wait for (or the
+        top is reached); None: wait for results."""
         if self.done:
             return None
         # the first range starts where the caller asked, not at the lowest id the looks
         # reported: a server wrong about its lowest id must not hide what lies below
         low = self.position if self.made else self.start
-        if self.position + self.width < self.top and self.affordable() > 0:
-            slot = _Slot(low, self.position + self.width)
-            self.position += self.width
-        elif stalled or self.position + self.width >= self.top:
+        width = max(1, math.ceil(self.ids_per_row * RANGE_FILL * rows))
+        if self.position + width < self.top and self.affordable() > 0:
+            slot = _Slot(low, self.position + width)
+            self.position += width
+        elif stalled or self.position + width >= self.top:
             slot, self.done = _Slot(low, None), True
         else:
             return None
@@ -140,7 +142,9 @@ def iter_pages(client: KoboClient, uid: str, after_id: int | None, *, fields: li
     """``iter_pages_in_order`` with what each request brought back (its bytes, among others)."""
     workers = client.max_in_flight if workers is None else workers
     sizer = PageSizer.for_client(client)
-    count, top_id = client.look_above(uid, after_id)
+    count, top_id, row_bytes = client.look_and_weigh(uid, after_id)
+    if row_bytes is not None:  # the newest submission's size: not even the first page is guessed
+        sizer.observe(1, row_bytes)
     if top_id is None and count == 0:
         return  # nothing above the mark: that one cheap request was the whole sync
     if top_id is None or workers <= 1 or count <= 2 * client.page_size or (after_id or 0) >= top_id:
@@ -153,11 +157,9 @@ def iter_pages(client: KoboClient, uid: str, after_id: int | None, *, fields: li
         _, lowest = client.look_above(uid, None, newest=False)
         low = (lowest if lowest is not None and lowest <= top_id else top_id) - 1
     window = 2 * workers
-    ranges_wanted = max(1, math.ceil(count / (RANGE_FILL * sizer.rows())))  # the count is only a hint
-    plan = _Plan(position=low, top=top_id, width=max(1, math.ceil((top_id - low) / ranges_wanted)),
-                 credit=window, start=after_id)
-    pending = _Window(pages=window, budget_bytes=window * sizer.target_bytes // 2, sizer=sizer,
-                      cap_bytes=client.max_page_bytes)
+    plan = _Plan(position=low, top=top_id, ids_per_row=(top_id - low) / count, credit=window, start=after_id)
+    # pages held or in flight: at most a window of them, weighing no more than one answer may
+    pending = _Window(pages=window, budget_bytes=client.max_page_bytes, sizer=sizer, cap_bytes=client.max_page_bytes)
     slots = pending.slots
     with ThreadPoolExecutor(workers, thread_name_prefix=f"kobo-{uid}") as pool:
         def start(slot: _Slot) -> None:
@@ -170,7 +172,7 @@ def iter_pages(client: KoboClient, uid: str, after_id: int | None, *, fields: li
                     if slot.future is None and (slot is slots[0] or pending.room_for_one_more()):
                         start(slot)
                 while pending.room_for_one_more() or not slots:
-                    slot = plan.next_range(stalled=not slots)
+                    slot = plan.next_range(stalled=not slots, rows=sizer.rows())
                     if slot is None:
                         break
                     slots.append(slot)
