@@ -38,6 +38,7 @@ __all__ = ["KoboClient", "KoboError", "SyncStats", "data_results", "data_count"]
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+ACCEPTED_ENCODINGS = frozenset({"gzip", "deflate", "identity"})
 MAX_BACKOFF_SECONDS = 120.0
 DEFAULT_MAX_PAGE_BYTES = 16 * 2**20
 T = TypeVar("T")
@@ -69,7 +70,10 @@ class KoboClient:
         self._in_flight = threading.BoundedSemaphore(max_in_flight)
         self._stats_lock = threading.Lock()
         self._http = httpx.Client(
-            headers={"Authorization": f"Token {token}", "Accept": "application/json"},
+            # the encodings transfer.py's bound on decompression was measured with, whatever
+            # decoders happen to be installed
+            headers={"Authorization": f"Token {token}", "Accept": "application/json",
+                     "Accept-Encoding": ", ".join(sorted(ACCEPTED_ENCODINGS - {"identity"}))},
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight),
             transport=transport,
@@ -184,6 +188,12 @@ class KoboClient:
     def _receive_json(self, response: httpx.Response, form: str, url: str) -> tuple[Any, int]:
         if "html" in response.headers.get("Content-Type", "").lower():
             raise _html_page(form, url)
+        encodings = {e.strip().lower() for e in response.headers.get("Content-Encoding", "").split(",") if e.strip()}
+        if not encodings <= ACCEPTED_ENCODINGS:
+            # httpx would hand the bytes over undecoded: garbage that no retry can mend
+            raise UnexpectedAnswer(f"form {form}: {shown_url(url)} answered in Content-Encoding "
+                                   f"{_short(', '.join(sorted(encodings - ACCEPTED_ENCODINGS)), 40)}, which the "
+                                   "client did not ask for (a proxy in between?)", status=200)
         body = bytearray()
         size = self._read(response, body.extend, self.max_page_bytes, form, url)
         if body[:512].lstrip()[:1] == b"<":  # an HTML page served as something else
