@@ -306,9 +306,13 @@ class _BackgroundInserter:
         return self
 
     def insert(self, batch: list[dict]) -> None:
+        """Tables ``batch`` and queues it; empties ``batch``, so that its submissions are freed
+        before waiting for the previous insert (the table holds them compactly)."""
         landable, aside = split_landable(batch)
         self.reasons.extend(f"form {self._form.dataset}, submission {_id_of(s)}: {reason}" for s, reason in aside)
         table = page_table(landable) if landable else None
+        del landable
+        batch.clear()
         self._raise_if_failed()
         self._queue.put((table, aside))
         if self._progress is not None:  # from the landing thread, where Dagster's log lives
