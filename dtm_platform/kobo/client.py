@@ -133,11 +133,14 @@ class KoboClient:
         count, found, _ = self._look(uid, after_id, newest=newest, fields=["_id"])
         return count, found
 
-    def look_and_weigh(self, uid: str, after_id: int | None) -> tuple[int, int | None, int | None]:
-        """``look_above``, with the newest submission whole: its bytes (the third) size the
-        first pages before any has come (pages.PageSizer). One past the cap gives the cap."""
+    def look_and_weigh(self, uid: str, after_id: int | None,
+                       fields: list[str] | None = None) -> tuple[int, int | None, int | None]:
+        """``look_above``, with the newest submission as the pages will ask for it (whole, or
+        only ``fields``): its bytes (the third) size the first pages before any has come
+        (pages.PageSizer). One past the cap weighs the cap."""
         try:
-            return self._look(uid, after_id, newest=True, fields=None)
+            return self._look(uid, after_id, newest=True,
+                              fields=None if fields is None else sorted({*fields, "_id"}))
         except AnswerTooLarge:
             count, found, _ = self._look(uid, after_id, newest=True, fields=["_id"])
             return count, found, self.max_page_bytes

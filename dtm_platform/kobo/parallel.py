@@ -142,7 +142,7 @@ def iter_pages(client: KoboClient, uid: str, after_id: int | None, *, fields: li
     """``iter_pages_in_order`` with what each request brought back (its bytes, among others)."""
     workers = client.max_in_flight if workers is None else workers
     sizer = PageSizer.for_client(client)
-    count, top_id, row_bytes = client.look_and_weigh(uid, after_id)
+    count, top_id, row_bytes = client.look_and_weigh(uid, after_id, fields)
     if row_bytes is not None:  # the newest submission's size: not even the first page is guessed
         sizer.observe(1, row_bytes)
     if top_id is None and count == 0:

@@ -196,7 +196,7 @@ def test_a_lying_count_costs_a_bounded_number_of_requests(monkeypatch):
     ids = [1 + k * 10**9 for k in range(120)]  # a wide, sparse span
     with serve(ids) as server, client_for(server) as client:
         weigh = client.look_and_weigh
-        monkeypatch.setattr(client, "look_and_weigh", lambda uid, after: (10**9, *weigh(uid, after)[1:]))
+        monkeypatch.setattr(client, "look_and_weigh", lambda uid, after, fields: (10**9, *weigh(uid, after)[1:]))
         handed_over = [s["_id"] for page in iter_pages_in_order(client, FORM.uid, None) for s in page]
         requests = [r for r in server.requests if "/data/" in r]
     assert handed_over == ids
