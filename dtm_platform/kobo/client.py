@@ -42,6 +42,7 @@ ACCEPTED_ENCODINGS = frozenset({"gzip", "deflate", "identity"})
 MAX_BACKOFF_SECONDS = 120.0
 DEFAULT_MAX_PAGE_BYTES = 16 * 2**20
 T = TypeVar("T")
+_NOTHING = object()
 
 # Failures of the transfer, not of the answer: each worth another try.
 TRANSFER_FAILURES = (httpx.TimeoutException, httpx.TransportError, httpx.DecodingError, zlib.error,
@@ -176,7 +177,8 @@ class KoboClient:
 
     def fetch_json(self, url: str, params: dict | None, *, form: str) -> tuple[Any, int]:
         """The parsed body and its size in bytes (decompressed)."""
-        return self._get(url, params, form=form, receive=lambda response: self._receive_json(response, form, url))
+        return self._get(url, params, form=form, receive=lambda response: self._receive_json(response, form, url),
+                         then=lambda body: (self._parse_json(body, form, url), len(body)))
 
     def download(self, url: str, target: Path, *, form: str, limit: int) -> int:
         """A file (an attachment) streamed to ``target`` (rewritten on each attempt) with the
@@ -188,7 +190,7 @@ class KoboClient:
 
         return self._get(url, None, form=form, receive=receive)
 
-    def _receive_json(self, response: httpx.Response, form: str, url: str) -> tuple[Any, int]:
+    def _receive_json(self, response: httpx.Response, form: str, url: str) -> bytearray:
         if "html" in response.headers.get("Content-Type", "").lower():
             raise _html_page(form, url)
         encodings = {e.strip().lower() for e in response.headers.get("Content-Encoding", "").split(",") if e.strip()}
@@ -198,11 +200,15 @@ class KoboClient:
                                    f"{_short(', '.join(sorted(encodings - ACCEPTED_ENCODINGS)), 40)}, which the "
                                    "client did not ask for (a proxy in between?)", status=200)
         body = bytearray()
-        size = self._read(response, body.extend, self.max_page_bytes, form, url)
+        self._read(response, body.extend, self.max_page_bytes, form, url)
         if body[:512].lstrip()[:1] == b"<":  # an HTML page served as something else
             raise _html_page(form, url)
+        return body
+
+    @staticmethod
+    def _parse_json(body: bytearray, form: str, url: str) -> Any:
         try:
-            return _parse(body), size
+            return _parse(body)
         except RecursionError:
             raise AnswerTooLarge(f"form {form}: {shown_url(url)} answered JSON nested deeper than a parser goes",
                                  reason="nested deeper than a JSON parser goes") from None
@@ -219,29 +225,36 @@ class KoboClient:
                                  limit_bytes=limit, declared_bytes=error.declared,
                                  reason=f"{size}, past the limit of {limit / 2**20:g} MB") from None
 
-    def _get(self, url: str, params: dict | None, *, form: str, receive: Callable[[httpx.Response], T]) -> T:
+    def _get(self, url: str, params: dict | None, *, form: str, receive: Callable[[httpx.Response], Any],
+             then: Callable[[Any], T] = lambda value: value) -> T:
+        """``then(receive(response))`` of a 200, retrying the failures another try can mend.
+        ``receive`` reads the body (bounded) within the bound on requests in flight; ``then``
+        (parsing) runs outside it, so the bound counts the network, not the interpreter."""
         attempt = 0
         while True:
             try:
+                received = _NOTHING
                 with self._in_flight:
                     request = self._http.build_request("GET", url, params=params)
-                    # streamed: the body is read (bounded) inside the bound on requests in flight
                     response = self._http.send(request, stream=True)
                     try:
                         if response.status_code == 200:
-                            value = receive(response)
-                            with self._stats_lock:
-                                self.stats.pages += 1
-                            return value
-                        if 300 <= response.status_code < 400:
+                            received = receive(response)
+                        elif 300 <= response.status_code < 400:
                             # not followed: the token would go with it, and an API never redirects
                             raise _redirected(form, url, response)
-                        if response.status_code not in RETRYABLE_STATUS:
+                        elif response.status_code not in RETRYABLE_STATUS:
                             raise KoboError(_describe_failure(form, url, response), status=response.status_code)
-                        reason: str = f"HTTP {response.status_code}"
-                        wait = _retry_after(response)
+                        else:
+                            reason: str = f"HTTP {response.status_code}"
+                            wait = _retry_after(response)
                     finally:
                         response.close()
+                if received is not _NOTHING:
+                    value = then(received)
+                    with self._stats_lock:
+                        self.stats.pages += 1
+                    return value
             except TRANSFER_FAILURES as error:
                 reason, wait = _what_went_wrong(error), None
             attempt += 1
