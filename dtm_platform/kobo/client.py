@@ -29,7 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import orjson
 
-from dtm_platform.kobo.errors import AnswerTooLarge, KoboError, UnexpectedAnswer
+from dtm_platform.kobo.errors import AnswerTooLarge, KoboError, RetriesExhausted, UnexpectedAnswer
 from dtm_platform.kobo.transfer import BodyTooLarge, BodyTooSlow, MIN_BYTES_PER_SECOND, read_body
 from dtm_platform.secrets import without_credentials
 
@@ -259,8 +259,8 @@ class KoboClient:
                 reason, wait = _what_went_wrong(error), None
             attempt += 1
             if attempt > self.max_retries:
-                raise KoboError(f"form {form}: {shown_url(url)} still failing after "
-                                f"{self.max_retries} retries (last: {reason})")
+                raise RetriesExhausted(f"form {form}: {shown_url(url)} still failing after "
+                                       f"{self.max_retries} retries (last: {reason})", reason)
             delay = wait if wait is not None else self._backoff(attempt)
             self.note_retry()
             log.warning("form %s: %s (%s); retry %d/%d in %.1fs", form, shown_url(url), reason, attempt,

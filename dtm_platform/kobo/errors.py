@@ -15,6 +15,15 @@ class KoboError(RuntimeError):
         self.status = status
 
 
+class RetriesExhausted(KoboError):
+    """A failure another try could have mended (a busy server, a timeout, a body cut short,
+    mangled or trickling in) went on through every retry; ``reason`` says what it last was."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
 class UnexpectedAnswer(KoboError):
     """The server answered, but not as the API does: an HTML page (a login or proxy page), a
     redirect, an error ``detail``, another shape, ids outside what was asked. Asking again

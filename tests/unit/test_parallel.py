@@ -170,9 +170,10 @@ def held_pages(window) -> int:
         not s.future.done() or (s.future.exception() is None and s.future.result().results)))
 
 
-@pytest.mark.parametrize("ids", [SPACINGS["burst at the end"],
-                                 list(range(1, 301)) + list(range(10**9, 10**9 + 300)) + list(range(10**15, 10**15 + 300))],
-                         ids=["burst at the end", "three clusters far apart"])
+CLUSTERS = list(range(1, 301)) + list(range(10**9, 10**9 + 300)) + list(range(10**15, 10**15 + 300))
+
+
+@pytest.mark.parametrize("ids", [SPACINGS["burst at the end"], CLUSTERS], ids=["burst at the end", "three clusters"])
 def test_the_pages_held_stay_within_the_window_however_the_ids_bunch(ids, monkeypatch):
     from dtm_platform.kobo import parallel
 
