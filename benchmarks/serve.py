@@ -20,11 +20,11 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from dtm_platform.kobo.mock.catalogue import locality_mock_form
-from dtm_platform.kobo.mock.forms import FORM_MODULES
-from dtm_platform.kobo.mock.generator import generate
-from dtm_platform.kobo.mock.server import MockKoboServer
-from dtm_platform.kobo.mock.store import LazySource, ListSource
+from dtm_platform.kobo_mock.catalogue import locality_mock_form
+from dtm_platform.kobo_mock.forms import FORM_MODULES
+from dtm_platform.kobo_mock.generator import generate
+from dtm_platform.kobo_mock.server import MockKoboServer
+from dtm_platform.kobo_mock.store import LazySource, ListSource
 
 TOKEN = "benchmark-token"
 SEED = 2026

@@ -1,4 +1,5 @@
-"""The ``dtm`` command: demo, mock-server, dev, forms check, forms add, cleaning import, finance import."""
+"""The ``dtm`` command: demo, mock-server, dev, docs, forms check, forms add, cleaning import,
+finance import."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ def main(argv: list[str] | None = None) -> int:
                       help="inject a broken batch of submissions, to see a gate fail and the report skipped")
     mock = commands.add_parser("mock-server", help="serve the embedded Kobo server until interrupted")
     mock.add_argument("--port", type=int, default=MOCK_DEFAULT_PORT)
-    commands.add_parser("dev", help="the embedded Kobo server plus the Dagster UI (dagster dev)")
+    commands.add_parser("dev", help="the embedded Kobo server plus the Dagster UI (dagster dev) and the Data Docs")
+    docs = commands.add_parser("docs", help="serve the gates' Data Docs pages until interrupted (set DTM_DOCS_URL "
+                                            "to its address so the checks link to it)")
+    docs.add_argument("--host", default="127.0.0.1")
+    docs.add_argument("--port", type=int, default=None, help="default 3001")
     forms = commands.add_parser("forms", help="the form registry (DTM_FORMS_FILE) against the Kobo server")
     forms_commands = forms.add_subparsers(dest="forms_command", required=True)
     forms_commands.add_parser("check", help="check every entry's mapped and personal fields against its form")
@@ -53,7 +58,22 @@ def main(argv: list[str] | None = None) -> int:
         return demo_main(bad_batch=args.bad_batch)
     if args.command == "mock-server":
         return _serve_mock(args.port)
+    if args.command == "docs":
+        return _serve_docs(args.host, args.port)
     return _dev()
+
+
+def _serve_docs(host: str, port: int | None) -> int:
+    from dtm_platform.quality.docs_server import DEFAULT_PORT, docs_server
+
+    settings = load_settings()
+    with docs_server(settings.quality_dir, host, port or DEFAULT_PORT) as server:
+        print(f"Data Docs of {settings.quality_dir} on http://{host}:{server.server_address[1]}/", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return 0
 
 
 def _cleaning_import(files: list[str], by: str | None) -> int:
@@ -168,7 +188,7 @@ def _forms_add(uid: str, append: bool) -> int:
 
 
 def _serve_mock(port: int) -> int:
-    from dtm_platform.kobo.mock.server import MockKoboServer
+    from dtm_platform.kobo_mock.server import MockKoboServer
 
     settings = load_settings()
     server = MockKoboServer(token=settings.kobo_token, port=port, seed=settings.mock_seed,
@@ -182,15 +202,22 @@ def _serve_mock(port: int) -> int:
 
 
 def _dev() -> int:
+    import threading
+
     from dtm_platform.instance import prepare_dagster_home
-    from dtm_platform.kobo.mock.server import MockKoboServer
+    from dtm_platform.kobo_mock.server import MockKoboServer
+    from dtm_platform.quality.docs_server import DEFAULT_PORT, docs_server
 
     settings = load_settings()
     prepare_dagster_home(settings)
     with MockKoboServer(token=settings.kobo_token, port=MOCK_DEFAULT_PORT, seed=settings.mock_seed,
-                        localities_per_admin2=settings.mock_localities_per_admin2) as server:
-        env = {**os.environ, "DTM_KOBO_URL": server.url}
-        print(f"Embedded Kobo server on {server.url}; Dagster UI on http://127.0.0.1:3000", flush=True)
+                        localities_per_admin2=settings.mock_localities_per_admin2) as server, \
+            docs_server(settings.quality_dir, port=DEFAULT_PORT) as docs:
+        threading.Thread(target=docs.serve_forever, daemon=True).start()
+        docs_url = f"http://127.0.0.1:{DEFAULT_PORT}"
+        env = {**os.environ, "DTM_KOBO_URL": server.url, "DTM_DOCS_URL": docs_url}
+        print(f"Embedded Kobo server on {server.url}; Dagster UI on http://127.0.0.1:3000; "
+              f"Data Docs on {docs_url}", flush=True)
         dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
         try:
             return subprocess.call([dagster, "dev", "-w", str(PROJECT_ROOT / "workspace.yaml")],

@@ -21,7 +21,7 @@ from dtm_platform.drop_folder import SETTLE_SECONDS
 from dtm_platform.finance import synthetic as finance_export
 from dtm_platform.finance.expenditures import IMPORTED_DIR
 from dtm_platform.instance import prepare_dagster_home
-from dtm_platform.kobo.mock.server import MockKoboServer
+from dtm_platform.kobo_mock.server import MockKoboServer
 from dtm_platform.settings import load_settings
 from dtm_platform.warehouse import connect_duckdb
 

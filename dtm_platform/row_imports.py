@@ -77,3 +77,19 @@ class CsvLedger:
         for row in [*self.read(), *entries]:
             writer.writerow({name: "" if row.get(name) is None else row.get(name) for name in self.columns})
         write_atomically(self.path, out.getvalue())
+
+
+def import_each(files: list[Path], import_one, kinds: tuple[str, ...], log) -> dict:
+    """The files of a drop folder imported one after another, in the order given (a later
+    file is checked against what the earlier ones appended), each outcome logged; what an
+    import asset reports: the files imported, the rows per outcome and the rejection reports."""
+    totals, reports = dict.fromkeys(kinds, 0), []
+    for source in files:
+        outcome = import_one(source)
+        log.info(outcome.summary())
+        for kind in kinds:
+            totals[kind] += outcome.count(kind)
+        if outcome.report:
+            reports.append(str(outcome.report))
+    return {"files_imported": len(files), **{f"rows_{kind}": count for kind, count in totals.items()},
+            "rejection_reports": reports}

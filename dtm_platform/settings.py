@@ -142,6 +142,9 @@ class Settings:
     freshness_marts_fail_hours: float
     alert_webhook: str | None = field(repr=False)
     ui_url: str
+    # Where `dtm docs` serves the gates' Data Docs pages (quality/docs_server.py); unset: the
+    # checks link to the files themselves.
+    docs_url: str | None
     dagster_postgres_url: str | None = field(repr=False)
     # Serving (dtm_platform/serving/): disclosure control and the Postgres publication.
     min_cell_count: int = 5
@@ -226,6 +229,7 @@ def load_settings() -> Settings:
         freshness_marts_fail_hours=_float("DTM_FRESHNESS_MARTS_FAIL_HOURS", 50.0),
         alert_webhook=os.environ.get("DTM_ALERT_WEBHOOK") or None,
         ui_url=(os.environ.get("DTM_UI_URL") or "http://127.0.0.1:3000").rstrip("/"),
+        docs_url=(os.environ.get("DTM_DOCS_URL") or "").rstrip("/") or None,
         dagster_postgres_url=os.environ.get("DTM_DAGSTER_POSTGRES_URL") or None,
         min_cell_count=_positive_int("DTM_MIN_CELL_COUNT", 5),
         postgres_url=os.environ.get("DTM_POSTGRES_URL") or None,

@@ -6,12 +6,13 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from dtm_platform.cleaning.answers import (ACCEPTED, DUPLICATE, REJECTED, UNANSWERED, ensure_record, has_queue,
-                                           import_answers)
+from dtm_platform.cleaning.answers import KINDS, ensure_record, has_queue, import_answers
+from dtm_platform.cleaning.ledger import ledger_path
 from dtm_platform.cleaning.enumerators import write_enumerator_pages
 from dtm_platform.cleaning.workbooks import QUEUE, write_verification_workbooks
 from dtm_platform.defs.automation import TRIGGER_TAG
 from dtm_platform.drop_folder import waiting_files
+from dtm_platform.row_imports import import_each
 from dtm_platform.settings import load_settings
 from dtm_platform.warehouse import connect_duckdb
 
@@ -48,22 +49,14 @@ def imported_answers(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         context.log.warning(f"{len(files)} returned workbook(s) wait in {inbox}: no build has made the "
                             f"verification queue ({QUEUE}) they are checked against yet")
         files = []
-    totals = {ACCEPTED: 0, REJECTED: 0, UNANSWERED: 0, DUPLICATE: 0}
-    reports = []
-    for source in files:   # each file its own time: a later file's answers supersede an earlier one's
-        outcome = import_answers(source, warehouse=settings.warehouse_path, cleaning_dir=settings.cleaning_dir,
-                                 imported_by=f"dagster:{getpass.getuser()}", now=datetime.now(timezone.utc),
-                                 move=True)
-        context.log.info(outcome.summary())
-        for name in totals:
-            totals[name] += outcome.count(name)
-        if outcome.report:
-            reports.append(str(outcome.report))
+    # each file its own time: a later file's answers supersede an earlier one's
+    imported = import_each(files, lambda source: import_answers(
+        source, warehouse=settings.warehouse_path, cleaning_dir=settings.cleaning_dir,
+        imported_by=f"dagster:{getpass.getuser()}", now=datetime.now(timezone.utc), move=True),
+        KINDS, context.log)
     return dg.MaterializeResult(metadata={
-        "files_imported": len(files),
-        **{f"rows_{name}": count for name, count in totals.items()},
-        "rejection_reports": dg.MetadataValue.json(reports),
-        "ledger": dg.MetadataValue.path(str(settings.cleaning_dir / "cleaning_log.csv")),
+        **imported, "rejection_reports": dg.MetadataValue.json(imported["rejection_reports"]),
+        "ledger": dg.MetadataValue.path(str(ledger_path(settings.cleaning_dir))),
     })
 
 

@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 import dagster as dg
 
 from dtm_platform.drop_folder import waiting_files
-from dtm_platform.finance.expenditures import (ACCEPTED, DUPLICATE, LEDGER_FILE, REJECTED, ensure_record,
-                                               import_expenditures)
+from dtm_platform.finance.expenditures import KINDS, ensure_record, import_expenditures, ledger
+from dtm_platform.row_imports import import_each
 from dtm_platform.settings import load_settings
 from dtm_platform.transform.project import DBT_PROJECT_DIR
 from dtm_platform.warehouse import connect_duckdb
@@ -38,22 +38,14 @@ def imported_expenditures(context: dg.AssetExecutionContext) -> dg.MaterializeRe
     inbox.mkdir(parents=True, exist_ok=True)
     with connect_duckdb(settings.warehouse_path) as con:
         ensure_record(con)
-    totals, reports = {ACCEPTED: 0, REJECTED: 0, DUPLICATE: 0}, []
-    files = waiting_files(inbox)
-    for source in files:   # in name order: a later export's payments are checked against the earlier's
-        outcome = import_expenditures(source, warehouse=settings.warehouse_path, finance_dir=settings.finance_dir,
-                                      seeds_dir=DBT_PROJECT_DIR / "seeds", imported_by=f"dagster:{getpass.getuser()}",
-                                      now=datetime.now(timezone.utc), move=True)
-        context.log.info(outcome.summary())
-        for name in totals:
-            totals[name] += outcome.count(name)
-        if outcome.report:
-            reports.append(str(outcome.report))
+    # in name order: a later export's payments are checked against the earlier's
+    imported = import_each(waiting_files(inbox), lambda source: import_expenditures(
+        source, warehouse=settings.warehouse_path, finance_dir=settings.finance_dir,
+        seeds_dir=DBT_PROJECT_DIR / "seeds", imported_by=f"dagster:{getpass.getuser()}",
+        now=datetime.now(timezone.utc), move=True), KINDS, context.log)
     return dg.MaterializeResult(metadata={
-        "files_imported": len(files),
-        **{f"rows_{name}": count for name, count in totals.items()},
-        "rejection_reports": dg.MetadataValue.json(reports),
-        "ledger": dg.MetadataValue.path(str(settings.finance_dir / LEDGER_FILE)),
+        **imported, "rejection_reports": dg.MetadataValue.json(imported["rejection_reports"]),
+        "ledger": dg.MetadataValue.path(str(ledger(settings.finance_dir).path)),
     })
 
 

@@ -231,15 +231,8 @@ def check_all(rows: list[tuple[int, dict]], budget: dict[str, BudgetLine], perio
 # --- the ledger ---------------------------------------------------------------------------------
 
 def ledger(finance_dir: Path) -> CsvLedger:
+    """The expenditure ledger of a home's finance folder (what stg_finance__expenditures reads)."""
     return CsvLedger(finance_dir / LEDGER_FILE, LEDGER_COLUMNS)
-
-
-def ensure_ledger(path: Path) -> Path:
-    return CsvLedger(path, LEDGER_COLUMNS).ensure()
-
-
-def read_ledger(path: Path) -> list[dict]:
-    return CsvLedger(path, LEDGER_COLUMNS).read()
 
 
 # --- the import -----------------------------------------------------------------------------------

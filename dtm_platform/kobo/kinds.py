@@ -53,8 +53,8 @@ def reference_content(kind: str) -> dict:
     """The newest version of the kind's reference form (built once; read it, never change it)."""
     # Imported here: the embedded server's forms are large modules the registry needs only
     # when a kind's fields are first asked for.
-    from dtm_platform.kobo.mock import locality_form
-    from dtm_platform.kobo.mock.forms import FORM_MODULES
+    from dtm_platform.kobo_mock import locality_form
+    from dtm_platform.kobo_mock.forms import FORM_MODULES
 
     if kind == "dtm_locality":
         return locality_form.form_content()

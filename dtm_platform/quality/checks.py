@@ -7,6 +7,7 @@ example values from non-personal columns.
 """
 
 import json
+from urllib.parse import quote
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -45,19 +46,30 @@ def read_warehouse_frame(warehouse: Path, asset_path: tuple[str, ...], columns: 
         return con.execute(f'select {select} from "{schema}"."{table}"').df()
 
 
+DATA_DOCS = "data_docs"   # under the quality folder: one page per validation, by suite
+
+
+def page_url(docs_path: Path, quality_dir: Path, docs_url: str | None) -> str:
+    """A Data Docs page's link: on the docs server when there is one (browsers refuse to
+    open file:// links from the UI's http page), else the file itself."""
+    if docs_url is None:
+        return docs_path.as_uri()
+    return f"{docs_url}/{quote(docs_path.relative_to(quality_dir / DATA_DOCS).as_posix())}"
+
+
 def save_result(outcome: SuiteOutcome, quality_dir: Path, run_id: str) -> tuple[Path, Path]:
     """The GX result as JSON and its Data Docs page as HTML, side by side."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     path = quality_dir / "results" / outcome.suite / f"{stamp}_{run_id[:8]}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(outcome.result, indent=2, default=str), encoding="utf-8")
-    docs = quality_dir / "data_docs" / outcome.suite / f"{stamp}_{run_id[:8]}.html"
+    docs = quality_dir / DATA_DOCS / outcome.suite / f"{stamp}_{run_id[:8]}.html"
     docs.parent.mkdir(parents=True, exist_ok=True)
     docs.write_text(outcome.data_docs_html, encoding="utf-8")
     return path, docs
 
 
-def check_metadata(outcome: SuiteOutcome, result_path: Path, docs_path: Path | None = None) -> dict:
+def check_metadata(outcome: SuiteOutcome, result_path: Path, docs_link: str | None = None) -> dict:
     metadata: dict = {
         "rows_validated": outcome.rows,
         "expectations": len(outcome.expectations),
@@ -65,8 +77,8 @@ def check_metadata(outcome: SuiteOutcome, result_path: Path, docs_path: Path | N
         "failed_warn_only": len(outcome.warnings),
         "validation_result": dg.MetadataValue.path(str(result_path)),
     }
-    if docs_path is not None:
-        metadata["data_docs"] = dg.MetadataValue.url(docs_path.as_uri())
+    if docs_link is not None:
+        metadata["data_docs"] = dg.MetadataValue.url(docs_link)
     for e in outcome.expectations:
         if e.success:
             metadata[e.expectation] = "passed"
@@ -112,7 +124,8 @@ def build_gx_check(suite: Suite) -> dg.AssetChecksDefinition:
         return dg.AssetCheckResult(
             passed=not outcome.blocking_failures and not outcome.warnings,
             severity=dg.AssetCheckSeverity.ERROR if outcome.blocking_failures else dg.AssetCheckSeverity.WARN,
-            metadata=check_metadata(outcome, result_path, docs_path),
+            metadata=check_metadata(outcome, result_path,
+                                    page_url(docs_path, settings.quality_dir, settings.docs_url)),
         )
 
     return _gx_check

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import great_expectations as gx  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
@@ -68,11 +69,15 @@ def validate(frame: pd.DataFrame, suite: Suite, parameters: dict | None = None) 
         gx_suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE},
         expectation_parameters=parameters or {},
     )
-    # Values of personal columns leave neither the stored result nor the Data Docs page.
     for item in validation.results:
+        # Values of personal columns leave neither the stored result nor the Data Docs page.
         if item.expectation_config.kwargs.get("column") in suite.personal_columns and item.result:
             for key in PERSONAL_RESULT_KEYS:
                 item.result.pop(key, None)
+        # pandas hands GX NumPy scalars (a column's mean, a share): its Data Docs renderer
+        # formats observed values through repr() and fails on them, logging a traceback
+        if item.result and isinstance(item.result.get("observed_value"), np.generic):
+            item.result["observed_value"] = item.result["observed_value"].item()
     result = validation.to_json_dict()
 
     outcomes = []

@@ -13,6 +13,7 @@ replaces it, or extends it when its meta says ``"extends": "default"``.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +109,14 @@ def default_raw_suite(form: FormEntry, template: dict) -> Suite:
     return Suite(("raw", form.raw_table), DEFAULT_RAW_SUITE, document)
 
 
+@functools.cache
+def known_expectation_types() -> frozenset[str]:
+    # through the runner, which imports GX the way the platform configures it (analytics off)
+    from dtm_platform.quality.runner import gx
+
+    return frozenset(gx.expectations.registry.list_registered_expectation_implementations())
+
+
 def _suite_files(directory: Path) -> dict[tuple[str, ...], Suite]:
     suites: dict[tuple[str, ...], Suite] = {}
     for file in sorted(directory.glob("*/*.json")):
@@ -125,6 +134,11 @@ def _suite_files(directory: Path) -> dict[tuple[str, ...], Suite]:
         for position, expectation in enumerate(document["expectations"], 1):
             if "type" not in expectation:
                 raise SuiteError(f"{file}: expectation {position} has no 'type'")
+            if expectation["type"] not in known_expectation_types():
+                # GX would log the name as not found and validate without it: a gate that
+                # looks whole while one of its rules never runs
+                raise SuiteError(f"{file}: expectation {position}, {expectation['type']!r}, is not a Great "
+                                 "Expectations expectation (names are lower case, as in GX's gallery)")
         suites[asset_path] = Suite(asset_path, file, document)
     return suites
 

@@ -38,6 +38,8 @@ hidden one back. ``MARGINS`` says, mart by mart, which cells add up to which tot
   are the cells, one count each; their total is a column every row repeats
   (``respondents_asked``) or a row of its own (me_indicator_tracking's ``total``
   disaggregation, the total of each other disaggregation of the indicator and period);
+  where every count of the rows adds up to the total row's (the disability groups of
+  me_pdm_results_by_disability), each count is a margin of its own over the same rows;
 - ``ColumnMargin``: counts of one row adding up to another (``respondents_in_group`` +
   ``group_members`` = ``travellers``).
 
@@ -195,6 +197,19 @@ MARGINS: dict[str, tuple[Margin, ...]] = {
     # each answer's households add up to those asked the question (for the activity)
     "me_pdm_answers": (RowMargin(group=("activity_code", "question"), cell="respondents", order=("answer",),
                                  total="respondents_asked"),),
+    # an activity's disability groups add up to its total row, count by count (the total row is
+    # also what me_pdm_results adds up to over the activity's sub-prefectures)
+    "me_pdm_results_by_disability": tuple(
+        RowMargin(group=("activity_code", "row_level"), cell=count, order=("disability", "disability_source"),
+                  total_row="row_level")
+        for count in ("respondents", "received_assistance", "satisfaction_respondents", "satisfied",
+                      "with_problems", "with_safety_concerns")),
+    # a round's and index's disability groups add up to its total row (me_perception_scores'
+    # sub-prefectures add up to it too)
+    "me_perception_scores_by_disability": tuple(
+        RowMargin(group=("round", "domain", "row_level"), cell=count, order=("disability", "disability_source"),
+                  total_row="row_level")
+        for count in ("respondents", "respondents_positive")),
     # a month's cases of one type and channel are closed or still open
     "me_feedback_cases_by_month": (ColumnMargin(cells=("closed", "still_open"), total="cases"),),
     # a period's categories (the sensitive ones among them) add up to its total row

@@ -15,8 +15,7 @@ import yaml
 from dagster_dbt import DbtProject
 
 from dtm_platform.cleaning.ledger import ensure_ledger, ledger_path
-from dtm_platform.finance.expenditures import LEDGER_FILE as EXPENDITURE_LEDGER
-from dtm_platform.finance.expenditures import ensure_ledger as ensure_expenditure_ledger
+from dtm_platform.finance.expenditures import ledger as expenditure_ledger
 from dtm_platform.kobo.kinds import kind_fields
 from dtm_platform.kobo.registry import FormEntry
 from dtm_platform.quality.logical_checks import load_logical_checks
@@ -80,7 +79,7 @@ def prepare_dbt_environment(settings: Settings, forms: list[FormEntry]) -> None:
     settings.home.mkdir(parents=True, exist_ok=True)
     os.environ["DTM_WAREHOUSE_PATH"] = str(settings.warehouse_path)
     os.environ["DTM_CLEANING_LOG_PATH"] = str(ensure_ledger(ledger_path(settings.cleaning_dir)))
-    os.environ["DTM_EXPENDITURE_LEDGER_PATH"] = str(ensure_expenditure_ledger(settings.finance_dir / EXPENDITURE_LEDGER))
+    os.environ["DTM_EXPENDITURE_LEDGER_PATH"] = str(expenditure_ledger(settings.finance_dir).ensure())
     os.environ.update(dbt_registry_environment(forms))
 
 
@@ -89,7 +88,7 @@ def dbt_subprocess_environment(forms: list[FormEntry], warehouse: Path) -> dict[
     process's, with the warehouse path, the cleaning-log and expenditure ledgers of the home it lies in and
     the registry's generated files."""
     ledger = ensure_ledger(ledger_path(warehouse.parent / "cleaning"))
-    expenditures = ensure_expenditure_ledger(warehouse.parent / "finance" / EXPENDITURE_LEDGER)
+    expenditures = expenditure_ledger(warehouse.parent / "finance").ensure()
     return {**os.environ, "DTM_WAREHOUSE_PATH": str(warehouse), "DTM_CLEANING_LOG_PATH": str(ledger),
             "DTM_EXPENDITURE_LEDGER_PATH": str(expenditures),
             **dbt_registry_environment(forms)}

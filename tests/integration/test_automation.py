@@ -14,7 +14,7 @@ from dtm_platform.defs.automation import (
     FAILURE_SENSOR, PROBE_SENSOR, RECONCILE_JOB, build_automation_defs, freshness_policies, ingest_job_name,
 )
 from dtm_platform.defs.ingestion import ingestion_asset
-from dtm_platform.kobo.mock.server import MockKoboServer
+from dtm_platform.kobo_mock.server import MockKoboServer
 from dtm_platform.kobo.registry import FormEntry, load_registry
 from dtm_platform.settings import load_settings
 from tests.webhook_receiver import WebhookReceiver

@@ -24,8 +24,8 @@ import pytest
 from dtm_platform.cleaning.answers import import_answers
 from dtm_platform.cleaning.columns import COLUMNS, README_SHEET, SHEET
 from dtm_platform.cleaning.ledger import read_ledger
-from dtm_platform.kobo.mock.catalogue import synthetic_forms
-from dtm_platform.kobo.mock.forms import flow_survey
+from dtm_platform.kobo_mock.catalogue import synthetic_forms
+from dtm_platform.kobo_mock.forms import flow_survey
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import load_settings
 from dtm_platform.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_subprocess_environment, dbt_vars

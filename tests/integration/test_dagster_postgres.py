@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from dtm_platform.instance import init_storage
-from dtm_platform.kobo.mock.server import MockKoboServer
+from dtm_platform.kobo_mock.server import MockKoboServer
 from dtm_platform.settings import load_settings
 from tests.postgres_server import SERVER, require_postgres
 

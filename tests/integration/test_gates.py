@@ -14,9 +14,9 @@ import duckdb
 import pytest
 
 from dtm_platform.demo import run_full_build
-from dtm_platform.kobo.mock import locality_form
-from dtm_platform.kobo.mock.catalogue import default_forms, locality_mock_form
-from dtm_platform.kobo.mock.generator import Dataset, generate
+from dtm_platform.kobo_mock import locality_form
+from dtm_platform.kobo_mock.catalogue import default_forms, locality_mock_form
+from dtm_platform.kobo_mock.generator import Dataset, generate
 from dtm_platform.settings import load_settings
 
 BAD_BATCH = 25

@@ -1,5 +1,5 @@
 """The marts of the seven forms besides the locality assessment, checked against what the
-embedded generator knows to be true (the truth objects of dtm_platform/kobo/mock/forms/),
+embedded generator knows to be true (the truth objects of dtm_platform/kobo_mock/forms/),
 never against a copy of the platform's SQL.
 
 One full build (``full_build`` in tests/conftest.py: run_full_build under an isolated
@@ -24,14 +24,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dtm_platform.kobo.mock import generator, locality_form
-from dtm_platform.kobo.mock.catalogue import synthetic_forms
-from dtm_platform.kobo.mock.forms import common as c
-from dtm_platform.kobo.mock.forms import (flow_counts, flow_survey, me_activity, me_pdm, me_perception,
+from dtm_platform.kobo_mock import generator, locality_form
+from dtm_platform.kobo_mock.catalogue import synthetic_forms
+from dtm_platform.kobo_mock.forms import common as c
+from dtm_platform.kobo_mock.forms import (flow_counts, flow_survey, me_activity, me_pdm, me_perception,
                                           site)
-from dtm_platform.kobo.mock.forms import me_partner_report
-from dtm_platform.kobo.mock.forms import me_feedback
-from dtm_platform.kobo.mock.forms import me_field_visit
+from dtm_platform.kobo_mock.forms import me_partner_report
+from dtm_platform.kobo_mock.forms import me_feedback
+from dtm_platform.kobo_mock.forms import me_field_visit
 from dtm_platform.settings import load_settings
 from dtm_platform.transform.project import dbt_subprocess_environment, dbt_vars
 from dtm_platform.kobo.registry import load_registry
@@ -63,7 +63,10 @@ EXPECTED_RULE = {
                "short_for_household": "audit_short_for_household"},
     "me_perception": {"duplicate": "duplicate_submission", "interview_too_short": "interview_too_short",
                       "dont_know": None, "soft_duplicate": "soft_duplicate"},
-    "me_feedback": {},   # the case log seeds no errors
+    "me_feedback": {"duplicate": "duplicate_case_number", "future_date": "date_in_future",
+                    "closed_before_received": "closed_before_received", "closed_without_date": "closed_without_date",
+                    "closed_without_response": "closed_without_response",
+                    "referred_without_target": "referred_without_target"},
     "me_field_visit": {"duplicate": "duplicate_submission"},
 }
 # late and misreported reports are not errors of the submission: the marts count them
@@ -730,11 +733,23 @@ def test_pdm_results_by_disability_equal_ground_truth(build):
         row["with_safety_concerns"] += bool(i.received and i.safety_concerns)
     assert {status for _, status, _ in expected} == {"yes", "no", "not_known"}
     mart = {(r["activity_code"], r["disability"], r["disability_source"]): r
-            for r in rows(con, "select * from marts.me_pdm_results_by_disability")}
+            for r in rows(con, "select * from marts.me_pdm_results_by_disability where row_level = 'disability'")}
     assert mart.keys() == expected.keys()
     for key, counts in expected.items():
         assert {column: mart[key][column] for column in counts} == dict(counts), key
         assert mart[key]["disability_label_en"] and mart[key]["disability_label_fr"], key
+    # each activity's total row: its groups added up, and what me_pdm_results adds up to
+    totals = {r["activity_code"]: r for r in rows(
+        con, "select * from marts.me_pdm_results_by_disability where row_level = 'total'")}
+    results = rows(con, "select activity_code, sum(respondents) as respondents, sum(satisfied) as satisfied "
+                        "from marts.me_pdm_results group by all")
+    assert {r["activity_code"]: (r["respondents"], r["satisfied"]) for r in results} == {
+        activity: (r["respondents"], r["satisfied"]) for activity, r in totals.items()}
+    for activity, total in totals.items():
+        groups = [counts for (a, _, _), counts in expected.items() if a == activity]
+        for column in ("respondents", "received_assistance", "satisfied", "with_problems", "with_safety_concerns"):
+            assert total[column] == sum(g[column] for g in groups), (activity, column)
+        assert total["disability"] is None and total["disability_label_en"] == "All households"
 
 
 def test_perception_scores_by_disability_equal_ground_truth(build):
@@ -747,12 +762,20 @@ def test_perception_scores_by_disability_equal_ground_truth(build):
                 means[(i.round, domain, i.disability)].append(sum(scored) / len(scored))
     assert {(r, status) for r, _, status in means} == {(1, "not_known"), (2, "not_known"), (2, "yes"), (2, "no")}
     mart = {(r["round"], r["domain"], r["disability"]): r
-            for r in rows(con, "select * from marts.me_perception_scores_by_disability")}
+            for r in rows(con, "select * from marts.me_perception_scores_by_disability where row_level = 'disability'")}
     assert mart.keys() == means.keys()
     for key, values in means.items():
         assert mart[key]["respondents"] == len(values), key
         assert close(mart[key]["mean_score"], sum(values) / len(values)), key
         assert mart[key]["disability_source"] == ("not_asked" if key[2] == "not_known" else "washington_group")
+    # each round's and index's total row: every respondent's mean, whatever their status
+    totals = {(r["round"], r["domain"]): r for r in rows(
+        con, "select * from marts.me_perception_scores_by_disability where row_level = 'total'")}
+    assert totals.keys() == {(r, domain) for r, domain, _ in means}
+    for (rnd, domain), total in totals.items():
+        values = [v for (r, d, _), vs in means.items() if (r, d) == (rnd, domain) for v in vs]
+        assert total["respondents"] == len(values) and close(total["mean_score"], sum(values) / len(values))
+        assert total["disability_label_fr"] == "Tous les répondants"
 
 
 def test_pdm_answers_equal_ground_truth(build):
@@ -846,18 +869,49 @@ def test_the_feedback_case_register_keeps_each_case_as_it_stands_after_its_edits
     _, forms, con, _ = build
     truth = forms["me_feedback"].truth
     deadlines = feedback_deadlines()
-    register = {r["case_id"]: r for r in rows(con, "select * from cleaned.cln_me_feedback_cases")}
+    copies = {i for i, kind in forms["me_feedback"].errors.items() if kind == "duplicate"}
+    register = {r["case_id"]: r for r in rows(con, "select * from cleaned.cln_me_feedback_cases")
+                if r["submission_id"] not in copies}
     assert register.keys() == {case.case_id for case in truth.cases}
     for case in truth.cases:
         row = register[case.case_id]
         assert row["submission_id"] == truth.submission_ids[case.case_id]
         assert row["is_sensitive"] == case.sensitive, case.case_id
-        assert row["date_closed"] == case.closed and row["is_closed"] == bool(case.closed), case.case_id
+        assert row["date_closed"] == case.served_closed and row["is_closed"] == bool(case.closed), case.case_id
+        assert row["days_to_resolution"] == case.days_to_resolution, case.case_id
         assert row["is_edited"] == (not case.closed_on_receipt and bool(case.closed or case.referred_to))
-        due = case.received + timedelta(days=me_feedback.deadline_of(case, deadlines))
+        due = case.served_received + timedelta(days=me_feedback.deadline_of(case, deadlines))
         assert row["due_date"] == due
         assert row["is_overdue"] == (not case.closed and row["as_of_date"] > due), case.case_id
+        assert row["has_blocking_issue"] == case.blocked, case.case_id
     assert any(case.sensitive and not case.flagged_sensitive for case in truth.cases)
+    # a second submission of a case number is in the register, blocked
+    assert copies and all(r["has_blocking_issue"] for r in rows(
+        con, f"select * from cleaned.cln_me_feedback_cases where submission_id in ({', '.join(map(str, copies))})"))
+
+
+def test_feedback_issues_of_sensitive_cases_stay_off_the_published_quality_marts(build):
+    """The seeded errors of sensitive cases are found (the officer sees them in the case
+    register, dq_rules_failed) and listed nowhere a row leaves the platform; those of the
+    other cases are in the verification queue and the issue resolution mart."""
+    _, forms, con, _ = build
+    truth = forms["me_feedback"].truth
+    found = {r["submission_id"] for r in rows(con, "select submission_id from cleaned.dq_issues where form = 'me_feedback'")}
+    sensitive = {truth.submission_ids[case_id] for case_id in truth.errors_by_case() if
+                 case_id in truth.sensitive_case_ids()}
+    others = {truth.submission_ids[case_id] for case_id in truth.errors_by_case()} - sensitive
+    assert sensitive and others and sensitive | others <= found
+    for mart in ("dq_verification_queue", "dq_issue_resolution"):
+        listed = {r["submission_id"] for r in rows(
+            con, f"select submission_id from marts.{mart} where form = 'me_feedback'")}
+        assert not listed & sensitive, mart
+        assert others <= listed, mart
+    register = {r["submission_id"]: r for r in rows(
+        con, "select submission_id, dq_rules_failed from cleaned.cln_me_feedback_cases")}
+    assert all(register[i]["dq_rules_failed"] for i in sensitive)
+    # the workbook of the staff who keep the case log (ref_enumerator_teams), no one unassigned
+    assert {r["team"] for r in rows(
+        con, "select distinct team from marts.dq_verification_queue where form = 'me_feedback'")} == {"me-redevabilite"}
 
 
 # --- data quality ------------------------------------------------------------------------------
@@ -906,7 +960,7 @@ def test_coverage_against_the_plan_equals_ground_truth(build):
     and reaches the marts unless its error blocks (and no fix)."""
     import csv
 
-    from dtm_platform.kobo.mock.generator import BLOCKING_ERRORS
+    from dtm_platform.kobo_mock.generator import BLOCKING_ERRORS
 
     outcome, forms, con, settings = build
     assert "marts/dq_coverage" in outcome.materialized

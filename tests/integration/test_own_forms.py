@@ -13,10 +13,10 @@ import dagster as dg
 import pytest
 import yaml
 
-from dtm_platform.kobo.mock.catalogue import default_forms
-from dtm_platform.kobo.mock.forms.common import envelope, form_content, group, repeat, row
-from dtm_platform.kobo.mock.server import MockForm
-from dtm_platform.kobo.mock.store import FormVersion, ListSource, SubmissionStore
+from dtm_platform.kobo_mock.catalogue import default_forms
+from dtm_platform.kobo_mock.forms.common import envelope, form_content, group, repeat, row
+from dtm_platform.kobo_mock.served import MockForm
+from dtm_platform.kobo_mock.store import FormVersion, ListSource, SubmissionStore
 from dtm_platform.settings import PROJECT_ROOT
 from dtm_platform.transform.pseudonymize import pseudonymize
 from tests.conftest import TEST_SALT

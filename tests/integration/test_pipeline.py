@@ -21,7 +21,7 @@ import duckdb
 import pytest
 import yaml
 
-from dtm_platform.kobo.mock.generator import BLOCKING_ERRORS, generate
+from dtm_platform.kobo_mock.generator import BLOCKING_ERRORS, generate
 from dtm_platform.reports.charts import thousands
 from dtm_platform.reports.pdf import find_chromium
 from dtm_platform.reports.translations import period_label
@@ -122,7 +122,7 @@ def test_raw_holds_exactly_the_servers_submissions(build):
 
 def test_every_synthetic_form_lands_in_raw(build):
     _, _, con, settings = build
-    from dtm_platform.kobo.mock.catalogue import synthetic_forms
+    from dtm_platform.kobo_mock.catalogue import synthetic_forms
 
     for synthetic in synthetic_forms(settings.mock_seed, localities_per_admin2=settings.mock_localities_per_admin2):
         landed = [r[0] for r in con.execute(f"select _id from raw.kobo_{synthetic.dataset} order by _id").fetchall()]
@@ -222,7 +222,7 @@ def served_personal_values(settings) -> tuple[set[str], set[float]]:
     """The declared personal values of the other forms' served submissions (names, phones,
     national IDs, free text about people, the exact household GPS as text), and the exact
     household coordinates as numbers."""
-    from dtm_platform.kobo.mock.catalogue import synthetic_forms
+    from dtm_platform.kobo_mock.catalogue import synthetic_forms
 
     paths = {"dtm_flow_survey": ("grp_respondent/resp_name", "grp_respondent/resp_phone", "grp_respondent/hh_gps"),
              "me_pdm": ("grp_respondent/resp_name", "grp_respondent/resp_phone", "grp_assistance/problems_other"),
@@ -668,8 +668,8 @@ def test_no_sensitive_complaint_leaves_the_platform_as_a_row(build):
     size. The case register inside the warehouse has every one of them."""
     import openpyxl
 
-    from dtm_platform.kobo.mock.catalogue import synthetic_forms
-    from dtm_platform.kobo.mock.forms.me_feedback import SENSITIVE_CATEGORIES
+    from dtm_platform.kobo_mock.catalogue import synthetic_forms
+    from dtm_platform.kobo_mock.forms.me_feedback import SENSITIVE_CATEGORIES
 
     _, _, con, settings = build
     feedback = next(s for s in synthetic_forms(settings.mock_seed, localities_per_admin2=1)

@@ -1,5 +1,5 @@
 """Two built-in forms as a country office would build them, fed to the built-in models by
-registry entries alone (dtm_platform/kobo/mock/variants.py): French question names, other
+registry entries alone (dtm_platform/kobo_mock/variants.py): French question names, other
 groups, yes/no answered 1/0 and a repeat the models do not read.
 
 - The locality assessment is collected with the office's own tool only (LOCALITY_FR replaces
@@ -19,9 +19,9 @@ import yaml
 
 from dtm_platform.kobo.form_check import check_entry
 from dtm_platform.kobo.kinds import reference_content
-from dtm_platform.kobo.mock.catalogue import synthetic_forms
-from dtm_platform.kobo.mock.generator import generate
-from dtm_platform.kobo.mock.variants import ACTIVITY_PARTNER, LOCALITY_FR, keeping
+from dtm_platform.kobo_mock.catalogue import synthetic_forms
+from dtm_platform.kobo_mock.generator import generate
+from dtm_platform.kobo_mock.variants import ACTIVITY_PARTNER, LOCALITY_FR, keeping
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT, load_settings
 from dtm_platform.transform.pseudonymize import pseudonymize

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dtm_platform.kobo.mock.server import Fault, MockKoboServer
+from dtm_platform.kobo_mock.server import Fault, MockKoboServer
 from dtm_platform.settings import MOCK_DEFAULT_TOKEN, PROJECT_ROOT
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import load_settings

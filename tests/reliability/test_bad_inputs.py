@@ -12,8 +12,8 @@ import pytest
 
 from dtm_platform.kobo.client import KoboClient
 from dtm_platform.kobo.landing import land_form_content, land_new_submissions
-from dtm_platform.kobo.mock.catalogue import default_forms
-from dtm_platform.kobo.mock.server import MockKoboServer
+from dtm_platform.kobo_mock.catalogue import default_forms
+from dtm_platform.kobo_mock.server import MockKoboServer
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.quality.runner import validate
 from dtm_platform.quality.suites import load_suites

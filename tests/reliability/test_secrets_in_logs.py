@@ -45,8 +45,8 @@ from dtm_platform.defs.ingestion import FORM_CONTENT_KEY, form_content_asset, in
 from dtm_platform.defs.serving import build_serving_defs
 from dtm_platform.defs.transform import build_transform_defs
 from dtm_platform.instance import prepare_dagster_home
-from dtm_platform.kobo.mock.generator import generate
-from dtm_platform.kobo.mock.server import Fault, MockKoboServer
+from dtm_platform.kobo_mock.generator import generate
+from dtm_platform.kobo_mock.server import Fault, MockKoboServer
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.quality.checks import build_gx_check
 from dtm_platform.quality.suites import load_suites

@@ -16,9 +16,9 @@ from dtm_platform.kobo.attachments import (AttachmentError, attachments_dir, att
                                            download_attachments,
                                            safe_file_name, strip_credentials)
 from dtm_platform.kobo.client import KoboClient
-from dtm_platform.kobo.mock.forms import site
-from dtm_platform.kobo.mock.media import attachment_bytes
-from dtm_platform.kobo.mock.server import MockKoboServer
+from dtm_platform.kobo_mock.forms import site
+from dtm_platform.kobo_mock.media import attachment_bytes
+from dtm_platform.kobo_mock.server import MockKoboServer
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT
 

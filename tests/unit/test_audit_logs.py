@@ -12,7 +12,7 @@ import duckdb
 
 from dtm_platform.kobo.audit import MAX_AUDIT_BYTES, audit_events_table, load_audit_logs, parse_audit
 from dtm_platform.kobo.landing import ensure_raw_tables
-from dtm_platform.kobo.mock.audit_logs import audit_csv
+from dtm_platform.kobo_mock.audit_logs import audit_csv
 from dtm_platform.kobo.registry import FormEntry
 
 FORM = FormEntry(uid="aPdm", dataset="me_pdm", title="PDM", schedule="0 * * * *", kind="me_pdm",

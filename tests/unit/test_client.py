@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from dtm_platform.kobo.client import KoboClient, KoboError
-from dtm_platform.kobo.mock.generator import generate
-from dtm_platform.kobo.mock.server import Fault, MockKoboServer
+from dtm_platform.kobo_mock.generator import generate
+from dtm_platform.kobo_mock.server import Fault, MockKoboServer
 
 UID = "aDtmLoc7Kq2xY9mN4pR8sT"
 TOKEN = "s3cr3t-token-xyz"

@@ -287,6 +287,168 @@ def test_no_withheld_category_comes_back_from_its_total(tracking):
     assert tried == 4
 
 
+# --- disability groups adding up to their total row (the by-disability marts) ---------------
+
+PDM_COUNTS = ("respondents", "received_assistance", "satisfaction_respondents", "satisfied", "with_problems",
+              "with_safety_concerns")
+SOURCE = {"yes": "washington_group", "no": "washington_group", "not_known": "not_asked"}
+PDM_GROUPS = {  # activity -> status -> the counts of PDM_COUNTS; the total row is their sum
+    "ACT-1": {"yes": (3, 3, 3, 2, 1, 0), "no": (40, 35, 35, 25, 10, 6), "not_known": (20, 18, 18, 12, 5, 7)},
+    "ACT-2": {"yes": (2, 2, 2, 1, 1, 1), "no": (3, 3, 3, 3, 2, 1), "not_known": (50, 45, 44, 30, 12, 9)},
+    "ACT-3": {"not_known": (30, 28, 28, 20, 6, 5)},                          # WG not asked: nothing to hide
+    "ACT-4": {"yes": (12, 10, 10, 3, 6, 5), "no": (40, 38, 38, 30, 9, 8), "not_known": (25, 20, 20, 15, 7, 6)},
+    "ACT-5": {"yes": (1, 1, 1, 1, 0, 0), "not_known": (3, 3, 3, 2, 1, 0)},   # 4 households: all withheld
+}
+
+
+@pytest.fixture()
+def pdm_by_disability():
+    con = duckdb.connect()
+    con.execute("create table me_pdm_results_by_disability (activity_code varchar, activity_label_en varchar, "
+                "row_level varchar, disability varchar, disability_label_en varchar, disability_source varchar, "
+                "respondents bigint, received_assistance bigint, satisfaction_respondents bigint, satisfied bigint, "
+                "share_satisfied double, satisfaction_mean double, with_problems bigint, share_with_problems double, "
+                "with_safety_concerns bigint, share_with_safety_concerns double)")
+
+    def row(activity, level, status, counts):
+        n, received, rated, satisfied, problems, safety = counts
+        share = (lambda k: round(k / received, 4) if received else None)
+        return (activity, activity.lower(), level, status, status or "All households", SOURCE.get(status), n, received,
+                rated, satisfied, share(satisfied), 3.5, problems, share(problems), safety, share(safety))
+
+    for activity, groups in PDM_GROUPS.items():
+        rows = [row(activity, "disability", status, counts) for status, counts in groups.items()]
+        rows.append(row(activity, "total", None, tuple(map(sum, zip(*groups.values())))))
+        con.executemany(f"insert into me_pdm_results_by_disability values ({', '.join('?' * 16)})", rows)
+    yield con
+    con.close()
+
+
+def published_with(con, table: str, margins: dict, min_count: int = MIN) -> list[dict]:
+    columns = [Column(name, data_type) for name, data_type, *_ in con.execute(f"describe {table}").fetchall()]
+    sql = plan_for(table, columns, min_count, margins=margins).select_sql(columns, table, reason=True)
+    cursor = con.execute(f"select * from ({sql}) as p order by all")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def attack_total_rows(true_rows: list[dict], published_rows: list[dict], family: tuple[str, ...],
+                      counts: tuple[str, ...]) -> tuple[list, int]:
+    """For each family (an activity; a round and index) and count: the total row's published
+    count less its groups' published counts, tried against every withheld group. Returns what
+    came back (family, count, value) and how many withheld cells were tried. (What comes back
+    is the sum of the withheld cells: the plan makes sure it is never one cell's.)"""
+    true = {tuple(r[c] for c in (*family, "row_level", "disability")): r for r in true_rows}
+    families = defaultdict(list)
+    for r in published_rows:
+        families[tuple(r[c] for c in family)].append(r)
+    back, tried = [], 0
+    for key, rows in families.items():
+        total = next(r for r in rows if r["row_level"] == "total")
+        groups = [(true[(*key, "disability", r["disability"])], r) for r in rows if r["row_level"] == "disability"]
+        for count in counts:
+            cells = [(t[count], r[count]) for t, r in groups]
+            tried += sum(shown is None and bool(value) for value, shown in cells)
+            back += [(key, count, value) for value in recovered(total[count], cells)]
+    return back, tried
+
+
+def test_no_withheld_disability_group_comes_back_from_its_activitys_total(pdm_by_disability):
+    true = rows_of(pdm_by_disability, "me_pdm_results_by_disability")
+    back, tried = attack_total_rows(true, published(pdm_by_disability, "me_pdm_results_by_disability"),
+                                    ("activity_code",), PDM_COUNTS)
+    assert back == [] and tried >= 10
+    # without the margins, subtraction gives the 3 households with a disability of ACT-1 back
+    exposed, _ = attack_total_rows(true, published_with(pdm_by_disability, "me_pdm_results_by_disability", {}),
+                                   ("activity_code",), PDM_COUNTS)
+    assert (("ACT-1",), "respondents", 3) in exposed and (("ACT-4",), "satisfied", 3) in exposed
+
+
+def test_a_small_disability_group_takes_the_smallest_other_group_with_it(pdm_by_disability):
+    rows = {(r["activity_code"], r["row_level"], r["disability"]): r
+            for r in published(pdm_by_disability, "me_pdm_results_by_disability")}
+    assert rows[("ACT-1", "disability", "yes")][SUPPRESSION_REASON] == "small"
+    hidden = rows[("ACT-1", "disability", "not_known")]
+    assert hidden[SUPPRESSION_REASON] == "complementary" and hidden["respondents"] is None
+    assert (hidden["disability_label_en"], hidden["share_satisfied"]) == ("not_known", None)   # still says what it was
+    assert rows[("ACT-1", "disability", "no")]["respondents"] == 40
+    assert rows[("ACT-1", "total", None)]["respondents"] == 63                                # the total stays
+    # 3 satisfied with a disability: the smaller other group's satisfied go too, the rest stays
+    assert [rows[("ACT-4", "disability", s)]["satisfied"] for s in ("yes", "no", "not_known")] == [None, 30, None]
+    assert [rows[("ACT-4", "disability", s)]["respondents"] for s in ("yes", "no", "not_known")] == [12, 40, 25]
+    assert rows[("ACT-4", "disability", "not_known")]["share_satisfied"] is None
+    # two small groups protect one another; a lone not-known group hides nothing
+    assert [rows[("ACT-2", "disability", s)][SUPPRESSION_REASON] for s in ("yes", "no", "not_known")] == [
+        "small", "small", None]
+    assert not rows[("ACT-3", "disability", "not_known")][SUPPRESSION_FLAG]
+    assert all(r["respondents"] is None for (a, *_), r in rows.items() if a == "ACT-5")
+
+
+def test_no_withheld_disability_group_comes_back_from_its_rounds_total():
+    con = duckdb.connect()
+    con.execute("create table me_perception_scores_by_disability (round integer, domain varchar, "
+                "domain_label_en varchar, row_level varchar, disability varchar, disability_label_en varchar, "
+                "disability_source varchar, respondents bigint, mean_score double, respondents_positive bigint, "
+                "share_positive double)")
+    groups = {  # (round, domain) -> status -> (respondents, positive, mean score)
+        (1, "social_cohesion"): {"not_known": (80, 50, 3.4)},
+        (2, "social_cohesion"): {"yes": (4, 2, 3.1), "no": (60, 40, 3.6), "not_known": (30, 20, 3.5)},
+        (2, "trust_local_authorities"): {"yes": (9, 3, 2.8), "no": (55, 30, 3.2), "not_known": (28, 14, 3.0)},
+    }
+    rows = []
+    for (rnd, domain), cells in groups.items():
+        for status, (n, positive, mean) in cells.items():
+            rows.append((rnd, domain, domain, "disability", status, status, SOURCE[status], n, mean, positive,
+                         round(positive / n, 4)))
+        n = sum(c[0] for c in cells.values())
+        positive = sum(c[1] for c in cells.values())
+        mean = round(sum(c[0] * c[2] for c in cells.values()) / n, 6)
+        rows.append((rnd, domain, domain, "total", None, "All respondents", None, n, mean, positive,
+                     round(positive / n, 4)))
+    con.executemany(f"insert into me_perception_scores_by_disability values ({', '.join('?' * 11)})", rows)
+    table = "me_perception_scores_by_disability"
+    true = rows_of(con, table)
+    shown = published(con, table)
+    back, tried = attack_total_rows(true, shown, ("round", "domain"), ("respondents", "respondents_positive"))
+    # round 2: the 4 with a disability and the 30 not known (respondents and positives) of
+    # social cohesion, the 3 positive with a disability and the 14 not known of trust
+    assert back == [] and tried == 6
+    # a withheld group's score cannot come back from the total's (respondents x score) either:
+    # two groups' respondents and scores are unknown
+    for key in ((2, "social_cohesion"),):
+        cells = [r for r in shown if (r["round"], r["domain"]) == key and r["row_level"] == "disability"]
+        assert sum(r["respondents"] is None and r["mean_score"] is None for r in cells) == 2
+    assert not any(r[SUPPRESSION_FLAG] for r in shown if r["round"] == 1)
+    exposed, _ = attack_total_rows(true, published_with(con, table, {}), ("round", "domain"),
+                                   ("respondents", "respondents_positive"))
+    assert ((2, "social_cohesion"), "respondents", 4) in exposed
+    con.close()
+
+
+@pytest.mark.parametrize("table", ["me_pdm_results_by_disability", "me_perception_scores_by_disability"])
+def test_every_count_of_a_by_disability_mart_adds_up_to_its_total_row(table):
+    """The rows of a by-disability mart add up to its total row count by count: each count is
+    declared, so a count added to the mart without its margin is caught here."""
+    import yaml
+
+    schema = PROJECT_ROOT / "dbt_project" / "models" / "marts" / "me" / "_me.yml"
+    model = next(m for m in yaml.safe_load(schema.read_text())["models"] if m["name"] == table)
+
+    def data_type(name: str) -> str:   # as the mart's SQL types them; anything else is a count
+        if name in ("row_level", "disability", "disability_source", "domain") or name.endswith(
+                ("_code", "_label_en", "_label_fr")):
+            return "VARCHAR"
+        if name.startswith("share_") or "mean" in name:
+            return "DOUBLE"
+        return "INTEGER" if name == "round" else "BIGINT"
+
+    columns = [Column(c["name"], data_type(c["name"])) for c in model["columns"]]
+    plan = plan_for(table, columns, MIN)
+    declared = {m.cell for m in plan.margins}
+    assert declared == set(plan.count_columns), table
+    assert all(isinstance(m, RowMargin) and m.total_row == "row_level" for m in plan.margins)
+
+
 # --- the registry -------------------------------------------------------------------------
 
 def test_every_declared_margin_is_a_sensitive_mart_whose_sql_has_its_columns():

@@ -16,7 +16,7 @@ import pytest
 from dtm_platform.drop_folder import waiting_files
 from dtm_platform.row_imports import LedgerError
 from dtm_platform.finance.expenditures import (ACCEPTED, DUPLICATE, LEDGER_FILE, REJECTED,
-                                               import_expenditures, parse_amount, read_ledger)
+                                               import_expenditures, parse_amount, ledger)
 from dtm_platform.transform.project import DBT_PROJECT_DIR
 
 SEEDS = DBT_PROJECT_DIR / "seeds"
@@ -44,9 +44,9 @@ def test_a_french_semicolon_export_lands_in_the_ledger_normalized(tmp_path):
     ], delimiter=";", encoding="cp1252")
     outcome = run(tmp_path, source)
     assert (outcome.count(ACCEPTED), outcome.count(REJECTED), outcome.report) == (3, 0, None)
-    ledger = read_ledger(tmp_path / "finance" / LEDGER_FILE)
+    entries = ledger(tmp_path / "finance").read()
     assert [(r["reference"], r["spent_on"], r["budget_line"], r["amount"], r["currency"], r["source_row"])
-            for r in ledger] == [("PV-1", "2026-07-15", "BL-1.1", "12345.50", "USD", "2"),
+            for r in entries] == [("PV-1", "2026-07-15", "BL-1.1", "12345.50", "USD", "2"),
                                  ("PV-2", "2026-08-01", "BL-2.1", "1234.25", "USD", "3"),
                                  ("PV-3", "2026-09-30", "BL-3.1", "-200.00", "USD", "5")]
     assert "Dupont" not in (tmp_path / "finance" / LEDGER_FILE).read_text(encoding="utf-8")   # payees are not kept
@@ -69,7 +69,7 @@ def test_each_refused_row_is_named_with_its_reason_and_nothing_else_is_lost(tmp_
     outcome = run(tmp_path, source)
     [refused] = [r for r in outcome.rows if r.outcome == REJECTED]
     assert refused.row == 3 and reason in refused.reason
-    assert [r["reference"] for r in read_ledger(tmp_path / "finance" / LEDGER_FILE)] == ["PV-1"]
+    assert [r["reference"] for r in ledger(tmp_path / "finance").read()] == ["PV-1"]
     report = openpyxl.load_workbook(outcome.report).active
     assert [c.value for c in report[3]][:3] == ["3", REJECTED, refused.reason]
 
@@ -94,8 +94,8 @@ def test_a_payment_sent_again_counts_once_and_a_changed_one_is_refused(tmp_path)
     assert by_row[3] == (REJECTED, "reference PV-2 was imported before with other values (july.csv, row 3)")
     assert by_row[4][0] == ACCEPTED and by_row[5] == (DUPLICATE, "the same payment as row 4 (imported once)")
     assert by_row[6] == by_row[7] == (REJECTED, "reference PV-4 with different values in rows 6, 7")
-    ledger = read_ledger(tmp_path / "finance" / LEDGER_FILE)
-    assert [(r["reference"], r["amount"]) for r in ledger] == [("PV-1", "100.00"), ("PV-2", "50.00"), ("PV-3", "70.00")]
+    entries = ledger(tmp_path / "finance").read()
+    assert [(r["reference"], r["amount"]) for r in entries] == [("PV-1", "100.00"), ("PV-2", "50.00"), ("PV-3", "70.00")]
 
 
 def test_an_export_without_a_needed_column_is_refused_whole(tmp_path):
@@ -104,7 +104,7 @@ def test_an_export_without_a_needed_column_is_refused_whole(tmp_path):
     [refused] = outcome.rows
     assert refused.outcome == REJECTED and refused.row == 0
     assert "no column for reference, budget_line" in refused.reason and "ligne_budgetaire" in refused.reason
-    assert read_ledger(tmp_path / "finance" / LEDGER_FILE) == []
+    assert ledger(tmp_path / "finance").read() == []
 
 
 def test_a_file_that_is_no_workbook_is_refused_with_its_reason(tmp_path):
@@ -123,7 +123,7 @@ def test_an_xlsx_export_with_date_and_number_cells(tmp_path):
     book.save(tmp_path / "export.xlsx")
     outcome = run(tmp_path, tmp_path / "export.xlsx")
     assert [(r.row, r.outcome) for r in outcome.rows] == [(2, ACCEPTED), (3, REJECTED)]
-    assert read_ledger(tmp_path / "finance" / LEDGER_FILE)[0]["spent_on"] == "2026-07-03"
+    assert ledger(tmp_path / "finance").read()[0]["spent_on"] == "2026-07-03"
 
 
 def test_a_ledger_edited_out_of_shape_stops_the_import_before_anything_is_appended(tmp_path):
@@ -160,6 +160,6 @@ def test_the_command_imports_prints_refused_rows_and_says_so_in_its_status(tmp_p
     assert main(["finance", "import", str(source), "--by", "officer"]) == 2
     out = capsys.readouterr().out
     assert "export.csv: 1 accepted, 1 rejected, 0 duplicate" in out and "row 3: budget line 'BL-7.7'" in out
-    [entry] = read_ledger(tmp_path / "home" / "finance" / LEDGER_FILE)
+    [entry] = ledger(tmp_path / "home" / "finance").read()
     assert (entry["reference"], entry["imported_by"]) == ("PV-1", "officer")
     assert main(["finance", "import", str(tmp_path / "none.csv")]) == 1

@@ -9,10 +9,11 @@ import yaml
 
 from dtm_platform.cli import main
 from dtm_platform.kobo.form_check import check_entry, form_questions, suggested_entry, suspected_personal
-from dtm_platform.kobo.mock.catalogue import default_forms
-from dtm_platform.kobo.mock.forms.common import form_content, group, repeat, row
-from dtm_platform.kobo.mock.server import MockForm, MockKoboServer
-from dtm_platform.kobo.mock.store import FormVersion, ListSource, SubmissionStore
+from dtm_platform.kobo_mock.catalogue import default_forms
+from dtm_platform.kobo_mock.forms.common import form_content, group, repeat, row
+from dtm_platform.kobo_mock.served import MockForm
+from dtm_platform.kobo_mock.server import MockKoboServer
+from dtm_platform.kobo_mock.store import FormVersion, ListSource, SubmissionStore
 from dtm_platform.kobo.registry import FormEntry, load_registry
 from dtm_platform.settings import PROJECT_ROOT
 

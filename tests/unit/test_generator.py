@@ -7,9 +7,9 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from dtm_platform.kobo.mock import locality_form
-from dtm_platform.kobo.mock.generator import BLOCKING_ERRORS, ERROR_RATES, FIRST_ID, generate
-from dtm_platform.kobo.mock.reference import admin_areas
+from dtm_platform.kobo_mock import locality_form
+from dtm_platform.kobo_mock.generator import BLOCKING_ERRORS, ERROR_RATES, FIRST_ID, generate
+from dtm_platform.kobo_mock.reference import admin_areas
 
 FIGURES = ("idp_hh", "idp_ind", "ret_internal_hh", "ret_internal_ind", "ret_abroad_hh", "ret_abroad_ind")
 ERROR_SEEDS = (2026, 7, 99)
@@ -245,7 +245,7 @@ def test_the_first_locality_of_a_sub_prefecture_reports_its_sites_from_the_round
     """Given the sites' IDPs per round and sub-prefecture, the first locality of each (by
     name) reports them within the spread, or SITES_MISREPORTED times where seeded; every
     other locality reports none; a round before the question exists leaves it out."""
-    from dtm_platform.kobo.mock import generator
+    from dtm_platform.kobo_mock import generator
 
     on_sites = {(round_number, admin2.pcode): 1000 for round_number in locality_form.ROUNDS
                 for admin2 in admin_areas()[1][::3]}

@@ -11,8 +11,8 @@ import yaml
 
 from dtm_platform.kobo.form_check import check_entry
 from dtm_platform.kobo.kinds import kind_fields, reference_content
-from dtm_platform.kobo.mock.catalogue import synthetic_forms
-from dtm_platform.kobo.mock.variants import ACTIVITY_PARTNER, LOCALITY_FR
+from dtm_platform.kobo_mock.catalogue import synthetic_forms
+from dtm_platform.kobo_mock.variants import ACTIVITY_PARTNER, LOCALITY_FR
 from dtm_platform.kobo.registry import FormEntry, FormRegistryError, load_registry
 from dtm_platform.transform.project import dbt_vars
 
@@ -144,7 +144,7 @@ def test_forms_add_suggests_the_kind_and_the_mapping_of_a_variant(served, varian
 
 def test_forms_add_suggests_no_kind_for_a_form_unlike_every_reference():
     from dtm_platform.kobo.form_check import suggested_mapping
-    from dtm_platform.kobo.mock.forms.common import form_content, row
+    from dtm_platform.kobo_mock.forms.common import form_content, row
 
     content = form_content([row("text", "note_libre", "Free note", "Note libre"),
                             row("integer", "nombre_arbres", "Trees planted", "Arbres plantés")], [], "v1")

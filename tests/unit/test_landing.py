@@ -12,9 +12,9 @@ import pytest
 from dtm_platform.kobo import landing
 from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.landing import high_water_mark, land_form_content, land_new_submissions
-from dtm_platform.kobo.mock.generator import generate
-from dtm_platform.kobo.mock.server import Fault, MockKoboServer
-from dtm_platform.kobo.mock.store import FormVersion
+from dtm_platform.kobo_mock.generator import generate
+from dtm_platform.kobo_mock.server import Fault, MockKoboServer
+from dtm_platform.kobo_mock.store import FormVersion
 from dtm_platform.kobo.pages import Page
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT

@@ -1,4 +1,4 @@
-"""The synthetic forms of ``kobo/mock/forms/``: deterministic, served in a real KPI server's
+"""The synthetic forms of ``kobo_mock/forms/``: deterministic, served in a real KPI server's
 shapes, several versions each, the large form lazy, the seeded errors at their rates and
 visible in the submissions, and truth objects that agree with a recomputation from the
 served submissions (never with the platform's own SQL)."""
@@ -18,16 +18,17 @@ from datetime import date, datetime
 import httpx
 import pytest
 
-from dtm_platform.kobo.mock import locality_form
-from dtm_platform.kobo.mock.catalogue import SyntheticForm, default_forms, synthetic_forms
-from dtm_platform.kobo.mock.forms import (FORM_MODULES, common, flow_counts, flow_survey, me_activity, me_pdm,
+from dtm_platform.kobo_mock import locality_form
+from dtm_platform.kobo_mock.catalogue import default_forms, synthetic_forms
+from dtm_platform.kobo_mock.forms import (FORM_MODULES, common, flow_counts, flow_survey, me_activity, me_pdm,
                                           me_perception, site)
-from dtm_platform.kobo.mock.forms import me_partner_report
-from dtm_platform.kobo.mock.forms import (FORM_MODULES, common, flow_counts, flow_survey, me_activity, me_feedback,
+from dtm_platform.kobo_mock.forms import me_partner_report
+from dtm_platform.kobo_mock.forms import (FORM_MODULES, common, flow_counts, flow_survey, me_activity, me_feedback,
                                           me_pdm, me_perception, site)
-from dtm_platform.kobo.mock.generator import generate
-from dtm_platform.kobo.mock.reference import admin_areas
-from dtm_platform.kobo.mock.server import MockKoboServer
+from dtm_platform.kobo_mock.generator import generate
+from dtm_platform.kobo_mock.reference import admin_areas
+from dtm_platform.kobo_mock.served import SyntheticForm
+from dtm_platform.kobo_mock.server import MockKoboServer
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT
 
@@ -388,7 +389,7 @@ def test_the_large_forms_truth_and_errors_hold_nothing(forms):
 RATE_SAMPLES = {"dtm_site": 8, "dtm_flow_counts": 3, "dtm_flow_survey": 4, "me_activity": 5, "me_pdm": 5,
                 "me_perception": 3}
 RATE_SAMPLES["me_partner_report"] = 1   # its errors are drawn in exact numbers, at any scale
-RATE_SAMPLES["me_feedback"] = 1
+RATE_SAMPLES["me_feedback"] = 4
 RATE_SAMPLES["me_field_visit"] = 4
 
 
@@ -402,7 +403,9 @@ def eligible(dataset: str, synthetic: SyntheticForm, kind: str) -> int:
     records = {"dtm_site": lambda: truth.assessments, "dtm_flow_counts": lambda: range(truth.count),
                "dtm_flow_survey": lambda: truth.interviews, "me_activity": lambda: truth.sessions,
                "me_pdm": lambda: truth.interviews, "me_perception": lambda: truth.interviews,
-               "me_field_visit": lambda: truth.visits}[dataset]()
+               "me_field_visit": lambda: truth.visits, "me_feedback": lambda: truth.cases}[dataset]()
+    if dataset == "me_feedback":    # closed cases, referred cases, or any
+        return sum(me_feedback.error_applies(kind, case) for case in records)
     if kind == "member_age_typo":   # an interview with a member old enough for the typo to show
         return sum(r.consent and any(m.age >= flow_survey.TYPO_MIN_AGE for m in r.members) for r in records)
     if kind == "outdated_version":  # collected well after a newer version was deployed
@@ -571,6 +574,21 @@ def _me_partner_report_symptom(s: dict) -> str | None:
     return "late" if s["grp_report/submission_date"] > due.isoformat() else None
 
 
+def _me_feedback_symptom(s: dict) -> str | None:
+    received, closed = s["grp_case/date_received"], s.get("grp_followup/date_closed")
+    if received > (date.fromisoformat(s["_submission_time"][:10]) + timedelta(days=1)).isoformat():
+        return "future_date"
+    if s["grp_followup/status"] == "closed" and closed is None:
+        return "closed_without_date"
+    if closed is not None and closed < received:
+        return "closed_before_received"
+    if s["grp_followup/status"] == "closed" and "grp_followup/response" not in s:
+        return "closed_without_response"
+    if s["grp_followup/referred"] == "yes" and "grp_followup/referred_to" not in s:
+        return "referred_without_target"
+    return None
+
+
 def _exact_partner_errors(synthetic: SyntheticForm) -> None:
     """Missing, late, misreported and duplicated reports: round(share x the reports eligible)."""
     reports = synthetic.truth.reports
@@ -586,7 +604,7 @@ SYMPTOMS = {"dtm_site": _site_symptom, "dtm_flow_counts": _flow_counts_symptom,
             "dtm_flow_survey": _flow_survey_symptom, "me_activity": _me_activity_symptom,
             "me_pdm": _me_pdm_symptom, "me_perception": _me_perception_symptom}
 SYMPTOMS["me_partner_report"] = _me_partner_report_symptom
-SYMPTOMS["me_feedback"] = lambda s: None      # the case log seeds no errors
+SYMPTOMS["me_feedback"] = _me_feedback_symptom
 SYMPTOMS["me_field_visit"] = lambda s: None   # its one error, a copy, shows against the first
 
 
@@ -794,13 +812,17 @@ def test_me_feedback_cases_are_closed_by_editing_the_submission_they_came_in_as(
     its truth is what the served answers say."""
     synthetic = forms["me_feedback"]
     truth, store = synthetic.truth, synthetic.form.store
-    by_case = {s["grp_case/case_id"]: s for s in served["me_feedback"]}
-    assert len(by_case) == len(truth.cases) == len(served["me_feedback"])
+    copies = {i for i, kind in synthetic.errors.items() if kind == "duplicate"}
+    by_case = {s["grp_case/case_id"]: s for s in served["me_feedback"] if s["_id"] not in copies}
+    assert len(by_case) == len(truth.cases) == len(served["me_feedback"]) - len(copies)
+    assert len(copies) == sum(case.error == "duplicate" for case in truth.cases) > 0
     for case in truth.cases:
         s = by_case[case.case_id]
         assert s["_id"] == truth.submission_ids[case.case_id]
         assert s["grp_followup/status"] == ("closed" if case.closed else "referred" if case.referred_to else "open")
-        assert s.get("grp_followup/date_closed") == (case.closed.isoformat() if case.closed else None)
+        assert s.get("grp_followup/date_closed") == (case.served_closed.isoformat() if case.served_closed else None)
+        assert s["grp_case/date_received"] == case.served_received.isoformat()
+        assert synthetic.errors.get(s["_id"]) == (case.error if case.error != "duplicate" else None)
         assert s["grp_case/category"] == case.category and s["grp_case/case_type"] == case.case_type
         assert (s["grp_case/sensitive"] == "yes") == case.flagged_sensitive
         edited = s["_id"] in store.edits
@@ -822,7 +844,7 @@ def test_field_visits_follow_the_plan_and_edits_close_findings(forms, served):
     """Every planned visit made is the plan's (team, place, partner) near its date or late by
     LATE_DAYS; a finding closed after the visit is closed in the served, edited submission
     (same _id, new _uuid, the replaced instance named), and was open when first sent."""
-    from dtm_platform.kobo.mock.forms import me_field_visit
+    from dtm_platform.kobo_mock.forms import me_field_visit
     synthetic = forms["me_field_visit"]
     plan = {p.code: p for p in me_field_visit.monitoring_plan()}
     for visit in synthetic.truth.visits:

@@ -9,8 +9,8 @@ import math
 import httpx
 import pytest
 
-from dtm_platform.kobo.mock.generator import generate
-from dtm_platform.kobo.mock.server import DEFAULT_LIMIT, PAGE_CAP, Fault, MockKoboServer
+from dtm_platform.kobo_mock.generator import generate
+from dtm_platform.kobo_mock.server import DEFAULT_LIMIT, PAGE_CAP, Fault, MockKoboServer
 
 UID = "aDtmLoc7Kq2xY9mN4pR8sT"
 TOKEN = "t"
@@ -439,8 +439,8 @@ def test_requests_are_recorded(fresh_server):
 def test_newest_first_matches_a_full_sort_with_edits_deletions_and_arrivals(dataset):
     """The fast path for ``sort={"_id": -1}`` (probes, looks above the mark) answers what
     sorting every submission would."""
-    from dtm_platform.kobo.mock.catalogue import synthetic_forms
-    from dtm_platform.kobo.mock.server import _select
+    from dtm_platform.kobo_mock.catalogue import synthetic_forms
+    from dtm_platform.kobo_mock.query import select
 
     form = next(s.form for s in synthetic_forms(seed=7, localities_per_admin2=1) if s.dataset == dataset)
     store = form.store
@@ -453,6 +453,6 @@ def test_newest_first_matches_a_full_sort_with_edits_deletions_and_arrivals(data
         above = [s for s in everything if after is None or s["_id"] > after]
         for start, limit in ((0, 1), (0, 5), (3, 4)):
             query = {} if after is None else {"_id": {"$gt": after}}
-            count, page = _select(form, query, {"_id": -1}, start, limit)
+            count, page = select(store, query, {"_id": -1}, start, limit)
             assert count == len(above)
             assert page == above[start:start + limit]

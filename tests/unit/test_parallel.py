@@ -12,9 +12,10 @@ import pytest
 from dtm_platform.kobo import landing
 from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.landing import land_new_submissions
-from dtm_platform.kobo.mock import locality_form
-from dtm_platform.kobo.mock.server import Fault, MockForm, MockKoboServer
-from dtm_platform.kobo.mock.store import FormVersion, ListSource, SubmissionStore
+from dtm_platform.kobo_mock import locality_form
+from dtm_platform.kobo_mock.served import MockForm
+from dtm_platform.kobo_mock.server import Fault, MockKoboServer
+from dtm_platform.kobo_mock.store import FormVersion, ListSource, SubmissionStore
 from dtm_platform.kobo.parallel import iter_pages_in_order
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import csv
 
-from dtm_platform.kobo.mock import locality_form
-from dtm_platform.kobo.mock.generator import generate
-from dtm_platform.kobo.mock.planned import planned_localities, seed_csv
-from dtm_platform.kobo.mock.reference import admin_areas
+from dtm_platform.kobo_mock import locality_form
+from dtm_platform.kobo_mock.generator import generate
+from dtm_platform.kobo_mock.planned import planned_localities, seed_csv
+from dtm_platform.kobo_mock.reference import admin_areas
 from dtm_platform.settings import PROJECT_ROOT
 
 SEED = PROJECT_ROOT / "dbt_project" / "seeds" / "ref_planned_localities.csv"

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from dtm_platform.kobo.client import KoboClient, KoboError
-from dtm_platform.kobo.mock.generator import generate
-from dtm_platform.kobo.mock.server import Fault, MockKoboServer
+from dtm_platform.kobo_mock.generator import generate
+from dtm_platform.kobo_mock.server import Fault, MockKoboServer
 from dtm_platform.kobo.probe import FormCount, probe_form, what_changed
 
 TOKEN = "probe-test-token"

@@ -62,6 +62,16 @@ def test_a_misnamed_suite_is_refused(tmp_path):
         load_suites(tmp_path)
 
 
+def test_a_suite_naming_an_expectation_gx_does_not_know_is_refused(tmp_path):
+    # GX itself would log "not found" and validate without it: the gate would look whole
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / "example.json").write_text(json.dumps({"name": "marts/example", "expectations": [
+        {"type": "expect_column_pair_values_A_to_be_greater_than_B",
+         "kwargs": {"column_A": "a", "column_B": "b"}}]}))
+    with pytest.raises(SuiteError, match="expect_column_pair_values_A_to_be_greater_than_B.* is not a Great"):
+        load_suites(tmp_path)
+
+
 def test_an_asset_without_a_suite_is_an_error():
     with pytest.raises(SuiteError, match="marts/unguarded"):
         require_suites([("marts", "unguarded")], {})
@@ -98,6 +108,16 @@ def test_values_of_personal_columns_never_reach_metadata_or_stored_results(tmp_p
     assert "+236" not in stored and "+236" not in metadata
 
 
+def test_data_docs_render_a_measured_value_without_a_rendering_error(caplog):
+    # a column's mean comes back from pandas as a NumPy scalar, which GX's renderer cannot
+    # format: the page lost the value and every run's log carried its traceback
+    suite = make_suite([{"type": "expect_column_mean_to_be_between",
+                         "kwargs": {"column": "share", "min_value": 0, "max_value": 0.01}}])
+    outcome = validate(pd.DataFrame({"share": [0.01, 0.02, 0.08]}), suite)
+    assert "0.03666" in outcome.data_docs_html
+    assert not [r for r in caplog.records if "data docs rendering" in r.getMessage()]
+
+
 def test_the_frame_reader_loads_only_the_columns_a_suite_reads(tmp_path):
     import duckdb
 
@@ -109,3 +129,30 @@ def test_the_frame_reader_loads_only_the_columns_a_suite_reads(tmp_path):
     assert list(frame.columns) == ["a", "payload", "c"]  # schema expectations still see every column
     assert frame["a"].tolist() == [1]
     assert frame["payload"].isna().all() and frame["c"].isna().all()
+
+
+def test_the_checks_link_their_data_docs_page_on_the_docs_server_which_serves_nothing_else(tmp_path):
+    import threading
+
+    import httpx
+
+    from dtm_platform.quality.checks import page_url, save_result
+    from dtm_platform.quality.docs_server import docs_server
+
+    quality = tmp_path / "home" / "quality"
+    quality.mkdir(parents=True)
+    (tmp_path / "home" / "warehouse.duckdb").write_text("not for the browser")
+    outcome = validate(pd.DataFrame({"n": [1, 2]}), make_suite(
+        [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "n"}}]))
+    _, page = save_result(outcome, quality, "0123456789abcdef")
+    assert page_url(page, quality, None) == page.as_uri()   # no docs server: the file
+    with docs_server(quality, port=0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        link = page_url(page, quality, base)
+        assert link == f"{base}/marts/example/{page.name}"
+        answer = httpx.get(link)
+        assert answer.status_code == 200 and answer.text == page.read_text(encoding="utf-8")
+        for outside in ("/../warehouse.duckdb", "/%2e%2e/warehouse.duckdb", "/../../home/warehouse.duckdb"):
+            assert "not for the browser" not in httpx.get(base + outside).text
+        server.shutdown()

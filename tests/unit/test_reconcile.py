@@ -10,8 +10,8 @@ import pytest
 
 from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.landing import land_new_submissions
-from dtm_platform.kobo.mock.generator import generate
-from dtm_platform.kobo.mock.server import Fault, MockKoboServer
+from dtm_platform.kobo_mock.generator import generate
+from dtm_platform.kobo_mock.server import Fault, MockKoboServer
 from dtm_platform.kobo.reconcile import reconcile
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT

@@ -51,7 +51,7 @@ def test_default_registry_loads():
 
 
 def test_every_form_of_the_default_registry_is_served_by_the_embedded_server():
-    from dtm_platform.kobo.mock.catalogue import default_forms
+    from dtm_platform.kobo_mock.catalogue import default_forms
 
     served = {form.uid for form in default_forms(localities_per_admin2=1)}
     assert {e.uid for e in load_registry(DEFAULT_REGISTRY)} <= served

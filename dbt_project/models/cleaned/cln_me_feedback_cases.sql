@@ -1,7 +1,9 @@
 -- The complaints and feedback case register: every case as it stands, with its deadline
 -- (ref_feedback_deadlines: its type and category's, else its category's, else its type's),
 -- how long it took or has been open, and whether it is sensitive (flagged so, or of a
--- category ref_feedback_sensitive_categories lists, whatever the flag says).
+-- category ref_feedback_sensitive_categories lists, whatever the flag says). Its data-quality
+-- rules are dq_me_feedback_findings' (a case number recorded twice, a date received in the
+-- future block the case; dates, response and referral missing or contradictory warn).
 --
 -- This is the M&E officer's case-level view, and it stays in the warehouse on purpose: every
 -- table of the marts schema is published (snapshot, exports, Postgres), and a sensitive case
@@ -52,7 +54,10 @@ dated as (
 select
     *,
     date_received + deadline_days as due_date,   -- a date (date + interval would be a timestamp)
-    case when is_closed then date_diff('day', date_received, date_closed) end as days_to_resolution,
+    -- not from a closing date before the receipt (closed_before_received: a typo the officer
+    -- corrects in Kobo), which would pull the median days to resolution down
+    case when is_closed and date_closed >= date_received then date_diff('day', date_received, date_closed) end
+        as days_to_resolution,
     case when not is_closed then date_diff('day', date_received, as_of_date) end as days_open,
     coalesce(is_closed and date_closed > date_received + deadline_days, false) as is_closed_after_deadline,
     coalesce(not is_closed and as_of_date > date_received + deadline_days, false) as is_overdue

@@ -509,6 +509,19 @@ perception_findings as (
     where dont_know.asked > 0 and dont_know.dont_know / dont_know.asked > rules.max_value
 ),
 
+-- Field monitoring visits and complaints and feedback cases: corrected by editing them in
+-- Kobo, not through the cleaning log, so staging is the data as corrected (there is no
+-- cln_<form>_corrected model); their cleaned models (cln_me_field_visits,
+-- cln_me_feedback_cases) take their flags from this model. Their rules are in
+-- dq_me_field_visit_findings and dq_me_feedback_findings, which read the same staging.
+field_visits as (
+    select * from {{ ref('stg_kobo__me_field_visit') }}
+),
+
+feedback_cases as (
+    select * from {{ ref('stg_kobo__me_feedback') }}
+),
+
 -- Flow monitoring registry: findings kept by its incremental cleaned model --------------
 flow_count_findings as (
     select submission_id, enumerator_id, unnest(dq_findings) as finding
@@ -532,8 +545,11 @@ findings as (
     select 'me_perception', * from perception_findings
 
     union all
-    -- the field monitoring visits' rules, in a model of their own
+    -- the field monitoring visits' and the complaints and feedback cases' rules, in models
+    -- of their own
     select form, submission_id, rule, value from {{ ref('dq_me_field_visit_findings') }}
+    union all
+    select form, submission_id, rule, value from {{ ref('dq_me_feedback_findings') }}
 
     union all
     -- rules computed in models of their own, for the forms their seed rows name
@@ -581,7 +597,9 @@ submissions as (
     union all
     select 'me_perception', submission_id, enumerator_id from perception
     union all
-    select 'me_field_visit', submission_id, monitor_id from {{ ref('stg_kobo__me_field_visit') }}
+    select 'me_field_visit', submission_id, monitor_id from field_visits
+    union all
+    select 'me_feedback', submission_id, enumerator_id from feedback_cases
 ),
 
 -- Findings that name their field: the rules on the answers inside repeats, one row per

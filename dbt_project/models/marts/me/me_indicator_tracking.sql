@@ -38,24 +38,20 @@ sessions as (
 ),
 
 perception as (
-    select * from {{ ref('cln_me_perception_interviews') }} where has_consented and not has_blocking_issue
+    select * from {{ perception_counted(ref('cln_me_perception_interviews')) }} as interviews
 ),
 
-perception_answers as (
-    {{ perception_answers('perception') }}
-),
-
+-- each respondent's mean score on an index's items (macros/perception.sql, as in the
+-- perception marts); one who scored none of them is not measured
 perception_means as (
-    select submission_id, domain, avg(score) as respondent_mean
-    from perception_answers
-    where domain is not null
-    group by submission_id, domain
-    having count(score) > 0
+    select submission_id, domain, respondent_mean
+    from ({{ perception_respondent_means(ref('cln_me_perception_interviews')) }}) as means
+    where respondent_mean is not null
 ),
 
 pdm as (
-    select * from {{ ref('cln_me_pdm_interviews') }}
-    where has_consented and not has_blocking_issue and received_assistance and satisfaction is not null
+    select * from {{ pdm_counted(ref('cln_me_pdm_interviews')) }} as interviews
+    where received_assistance and satisfaction is not null
 ),
 
 -- one row per thing measured: a person at a session, a session, a respondent's index, a
@@ -87,7 +83,7 @@ observations as (
 
     union all
     select framework.indicator_code, pdm.interview_date, cast(pdm.submission_id as varchar),
-           case when pdm.satisfaction >= 4 then 100.0 else 0.0 end, pdm.respondent_sex, pdm.respondent_age_group,
+           case when {{ pdm_satisfied('pdm.satisfaction') }} then 100.0 else 0.0 end, pdm.respondent_sex, pdm.respondent_age_group,
            null, pdm.disability, pdm.disability_source
     from pdm
     join framework

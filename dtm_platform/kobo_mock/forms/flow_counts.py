@@ -28,9 +28,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dtm_platform.kobo.mock.catalogue import SyntheticForm
-from dtm_platform.kobo.mock.forms import common as c
-from dtm_platform.kobo.mock.store import LazySource
+from dtm_platform.kobo_mock.forms import common as c
+from dtm_platform.kobo_mock.served import SyntheticForm
+from dtm_platform.kobo_mock.store import LazySource
 
 FORM_UID = "aFlowCnt8Rw3Jt6Yb2Mq9D"
 DATASET = "dtm_flow_counts"

@@ -13,23 +13,19 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from dtm_platform.kobo.mock.generator import SYLLABLES
-from dtm_platform.kobo.mock.locality_form import SEX_AGE_CELLS, TRANSLATIONS  # noqa: F401 (for the forms)
-from dtm_platform.kobo.mock.locality_form import _row as row
-from dtm_platform.kobo.mock.reference import admin_areas
-from dtm_platform.kobo.mock.store import FormVersion, LazySource, ListSource, SubmissionStore
-
-if TYPE_CHECKING:
-    from dtm_platform.kobo.mock.server import MockForm
+from dtm_platform.kobo_mock.generator import SYLLABLES
+from dtm_platform.kobo_mock.locality_form import SEX_AGE_CELLS, TRANSLATIONS  # noqa: F401 (for the forms)
+from dtm_platform.kobo_mock.locality_form import row
+from dtm_platform.kobo_mock.reference import admin_areas
+from dtm_platform.kobo_mock.served import MockForm
+from dtm_platform.kobo_mock.store import FormVersion, LazySource, ListSource, SubmissionStore
 
 KOBO_BASE = "https://kf.kobotoolbox.org"
 LOCAL_TIME = "%Y-%m-%dT%H:%M:%S.000+01:00"  # Bangui is UTC+1; devices record local time
 SERVER_TIME = "%Y-%m-%dT%H:%M:%S"           # _submission_time: UTC, no zone
 
-# Age groups of the DTM sex/age breakdown (the cells' suffixes: m_0_5 ... f_60).
-AGE_GROUPS = ("0_5", "6_17", "18_59", "60")
 SEXES = ("male", "female")
 
 # Where the community stabilization programme works (and M&E forms are collected):
@@ -134,9 +130,7 @@ def version_for(versions: list[Version], day: date) -> Version:
 
 
 def mock_form(uid: str, name: str, versions: list[Version], content_for: Callable[[Version], dict],
-              source: ListSource | LazySource, attachment_bodies: dict[str, bytes] | None = None) -> "MockForm":
-    from dtm_platform.kobo.mock.server import MockForm
-
+              source: ListSource | LazySource, attachment_bodies: dict[str, bytes] | None = None) -> MockForm:
     deployed = [FormVersion(v.uid, content_for(v), f"{v.deployed}T06:00:00.000000Z") for v in versions]
     return MockForm(uid=uid, name=name, versions=deployed, store=SubmissionStore(source),
                     attachment_bodies=attachment_bodies or {})

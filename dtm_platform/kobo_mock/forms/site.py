@@ -23,11 +23,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta, timezone
 
-from dtm_platform.kobo.mock import locality_form
-from dtm_platform.kobo.mock.catalogue import SyntheticForm
-from dtm_platform.kobo.mock.forms import common as c
-from dtm_platform.kobo.mock.generator import SYLLABLES, _split
-from dtm_platform.kobo.mock.store import ListSource
+from dtm_platform.kobo_mock import locality_form
+from dtm_platform.kobo_mock.forms import common as c
+from dtm_platform.kobo_mock.generator import SYLLABLES, split_cells
+from dtm_platform.kobo_mock.served import SyntheticForm
+from dtm_platform.kobo_mock.store import ListSource
 
 FORM_UID = "aDtmSite4Hq8wZ5nV2cL7x"
 DATASET = "dtm_site"
@@ -275,7 +275,7 @@ def _assess(rng: random.Random, round_number: int, site: Site, households: int, 
     a = SiteAssessment(
         round=round_number, site=site, enumerator=enumerator, managed=managed,
         agency=rng.choice(AGENCIES[:3] if site.site_type == "planned_camp" else AGENCIES) if managed else None,
-        households=households, individuals=individuals, cells=_split(rng, individuals, len(CELLS)),
+        households=households, individuals=individuals, cells=split_cells(rng, individuals, len(CELLS)),
         services=services, has_photo=rng.random() < 0.85)
     if VERSION_OF_ROUND[round_number] is VERSIONS[1]:
         a.eviction_risk = "yes" if site.site_type == "collective_centre" and rng.random() < 0.4 else "no"

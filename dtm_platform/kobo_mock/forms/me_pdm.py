@@ -36,11 +36,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from dtm_platform.kobo.mock.audit_logs import AUDIT_FILE, AUDIT_MIMETYPE, AUDIT_XPATH, audit_csv
-from dtm_platform.kobo.mock.catalogue import SyntheticForm
-from dtm_platform.kobo.mock.forms import common as c
-from dtm_platform.kobo.mock.forms import washington_group
-from dtm_platform.kobo.mock.store import ListSource
+from dtm_platform.kobo_mock.audit_logs import AUDIT_FILE, AUDIT_MIMETYPE, AUDIT_XPATH, audit_csv
+from dtm_platform.kobo_mock.forms import common as c
+from dtm_platform.kobo_mock.forms import washington_group
+from dtm_platform.kobo_mock.served import SyntheticForm
+from dtm_platform.kobo_mock.store import ListSource
 
 FORM_UID = "aMePdm3Vb7Xs2Qf9Jh5KtR"
 DATASET = "me_pdm"
@@ -242,10 +242,6 @@ class MePdmTruth:
                 "mean_hh_size": sum(i.hh_size for i in kept) / len(kept),
             })
         return rows
-
-    def use_of_assistance(self) -> dict[str, int]:
-        """Use -> households that received the assistance and used it so."""
-        return dict(Counter(u for i in self.counted() if i.received for u in i.uses))
 
     def problems(self) -> dict[str, int]:
         """Problem -> households that met it."""

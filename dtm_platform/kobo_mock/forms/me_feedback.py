@@ -22,7 +22,13 @@ people: drop).
 Version 1 until 31 August 2026; version 2 (from 1 September) adds
 ``grp_followup/complainant_informed`` (the complainant was told of the response).
 
-No data-entry errors are seeded: the log is kept by the programme's own staff.
+Data-entry errors are seeded at known rates (ERROR_RATES), each drawn among the cases it can
+happen to: a case recorded twice (the tablet sent it again, or a follow-up was recorded as a
+new form instead of an edit: a second submission with the same case number and answers), a
+date received in the future (the year typed wrong), and, among closed cases, a closing date
+before the date received, none at all, or no response recorded; among referred cases, no
+one named to refer to. The truth keeps the true case and what was entered
+(``FeedbackCase.entered_received``, ``entered_closed``).
 """
 
 from __future__ import annotations
@@ -33,9 +39,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dtm_platform.kobo.mock.catalogue import SyntheticForm
-from dtm_platform.kobo.mock.forms import common as c
-from dtm_platform.kobo.mock.store import ListSource
+from dtm_platform.kobo_mock.forms import common as c
+from dtm_platform.kobo_mock.served import SyntheticForm
+from dtm_platform.kobo_mock.store import ListSource
 
 FORM_UID = "aMeFbk5Qp8Wr2Ty7Ui3OpA"
 DATASET = "me_feedback"
@@ -47,8 +53,12 @@ PERIOD = ("2026-07-01", "2026-10-30")
 LOG_END = date(2026, 11, 30)
 CASES_AT_SCALE_1 = 420
 FIRST_ID = 41_600_001
-ERROR_RATES: dict[str, float] = {}
-BLOCKING_ERRORS: tuple[str, ...] = ()
+# The share of the cases each error can happen to (``error_applies``) that carry it
+ERROR_RATES: dict[str, float] = {
+    "duplicate": 0.02, "future_date": 0.02, "closed_before_received": 0.03, "closed_without_date": 0.03,
+    "closed_without_response": 0.03, "referred_without_target": 0.06,
+}
+BLOCKING_ERRORS: tuple[str, ...] = ("future_date",)   # and the copies ("duplicate"): the first counts
 CLOSED = "${status}='closed'"
 REFERRED = "${referred}='yes'"
 
@@ -212,10 +222,39 @@ class FeedbackCase:
     closed: date | None           # None: still open
     closed_on_receipt: bool       # recorded closed at once (no edit)
     informed: bool | None         # version 2, closed cases only
+    error: str | None = None      # a kind of ERROR_RATES ("duplicate": a second submission of it)
+    entered_received: date | None = None   # future_date: the date received as typed
+    entered_closed: date | None = None     # closed_before_received: the closing date as typed
 
     @property
     def sensitive(self) -> bool:
         return self.flagged_sensitive or self.category in SENSITIVE_CATEGORIES
+
+    @property
+    def blocked(self) -> bool:
+        """A blocking error keeps the case out of the marts until it is fixed in Kobo."""
+        return self.error in BLOCKING_ERRORS
+
+    @property
+    def served_received(self) -> date:
+        """The date received as the served submission says it."""
+        return self.entered_received or self.received
+
+    @property
+    def served_closed(self) -> date | None:
+        """The closing date as the served submission says it (None: none entered)."""
+        if not self.closed or self.error == "closed_without_date":
+            return None
+        return self.entered_closed or self.closed
+
+    @property
+    def days_to_resolution(self) -> int | None:
+        """Days from receipt to closing, as the served dates tell them: none from a closing
+        date missing or before the date received."""
+        closed = self.served_closed
+        if closed is None or closed < self.served_received:
+            return None
+        return (closed - self.served_received).days
 
     @property
     def version(self) -> c.Version:
@@ -230,32 +269,44 @@ class MeFeedbackTruth:
     def sensitive_case_ids(self) -> set[str]:
         return {case.case_id for case in self.cases if case.sensitive}
 
+    def counted(self) -> list[FeedbackCase]:
+        """The cases the marts count: every case without a blocking error (a second submission
+        of a case is not a case)."""
+        return [case for case in self.cases if not case.blocked]
+
+    def errors_by_case(self) -> dict[str, str]:
+        """case_id -> the error seeded on the case's own submission (not on a second copy)."""
+        return {case.case_id: case.error for case in self.cases if case.error and case.error != "duplicate"}
+
     def by_month_type_channel(self, as_of: date, deadlines: dict[tuple[str, str], int]) -> dict[tuple, dict]:
         """(first day of the month received, type, channel) -> cases, closed, still_open,
         closed_after_deadline, overdue (open past the deadline on ``as_of``) and
-        closed_median_days. ``deadlines``: (type or "*", category or "*") -> days."""
+        closed_median_days, over the counted cases as entered (a closed case without a usable
+        closing date counts closed, neither late nor in the median). ``deadlines``: (type or
+        "*", category or "*") -> days."""
         groups: dict[tuple, list[FeedbackCase]] = defaultdict(list)
-        for case in self.cases:
+        for case in self.counted():
             groups[(case.received.replace(day=1), case.case_type, case.channel)].append(case)
         rows = {}
         for key, cases in groups.items():
             closed = [case for case in cases if case.closed]
             due = {case.case_id: case.received + timedelta(days=deadline_of(case, deadlines)) for case in cases}
+            days = [case.days_to_resolution for case in closed if case.days_to_resolution is not None]
             rows[key] = {
                 "cases": len(cases),
                 "closed": len(closed),
                 "still_open": len(cases) - len(closed),
-                "closed_after_deadline": sum(case.closed > due[case.case_id] for case in closed),
+                "closed_after_deadline": sum(case.served_closed is not None and case.served_closed > due[case.case_id]
+                                             for case in closed),
                 "overdue": sum(not case.closed and as_of > due[case.case_id] for case in cases),
-                "closed_median_days": (statistics.median((case.closed - case.received).days for case in closed)
-                                       if closed else None),
+                "closed_median_days": statistics.median(days) if days else None,
             }
         return rows
 
     def by_period_category(self, periods: dict[str, tuple[date, date]]) -> dict[tuple[str, str], int]:
-        """(reporting period, category, or "total") -> cases received."""
+        """(reporting period, category, or "total") -> cases received (the counted ones)."""
         counts: dict[tuple[str, str], int] = defaultdict(int)
-        for case in self.cases:
+        for case in self.counted():
             period = next(p for p, (start, end) in periods.items() if start <= case.received <= end)
             counts[(period, case.category)] += 1
             counts[(period, "total")] += 1
@@ -272,20 +323,51 @@ def deadline_of(case: FeedbackCase, deadlines: dict[tuple[str, str], int]) -> in
 
 def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
     rng = random.Random(f"{seed}:{DATASET}")
+    mistakes = random.Random(f"{seed}:{DATASET}:errors")   # the cases are drawn as without errors
     cases: list[FeedbackCase] = []
     received: list[tuple[dict, str | None]] = []
     for number in range(1, c.scaled(CASES_AT_SCALE_1, scale, minimum=20) + 1):
         case = _case(rng, number)
+        _draw_error(mistakes, case)
         cases.append(case)
-        received.append((_submission(rng, case, final=case.closed_on_receipt), None))
+        first = _submission(rng, case, final=case.closed_on_receipt)
+        received.append((first, case.error if case.error != "duplicate" else None))
+        if case.error == "duplicate":
+            # the same case number and answers again: the copy as the case stands now
+            again = first if not _edited_later(case) else {**first, **_follow_up(case)}
+            received.append((c.with_copy(again, c.new_instance_uuid(mistakes), mistakes.randint(5, 600)), "duplicate"))
     submissions, errors = c.number(received, f"{seed}:{DATASET}", FIRST_ID)
-    ids = {s["grp_case/case_id"]: s["_id"] for s in submissions}
+    ids: dict[str, int] = {}
+    for s in submissions:   # in the order received: a case's own submission before its copy
+        ids.setdefault(s["grp_case/case_id"], s["_id"])
     form = c.mock_form(FORM_UID, FORM_NAME, VERSIONS, content, ListSource(submissions))
     for case in cases:
-        if not case.closed_on_receipt and (case.closed or case.referred_to):
+        if _edited_later(case):
             # the case as it stands now: an edit of the submission recorded when it came in
             form.store.edit(ids[case.case_id], _follow_up(case))
     return SyntheticForm(form=form, dataset=DATASET, truth=MeFeedbackTruth(cases, ids), errors=errors)
+
+
+def _edited_later(case: FeedbackCase) -> bool:
+    return not case.closed_on_receipt and bool(case.closed or case.referred_to)
+
+
+def error_applies(kind: str, case: FeedbackCase) -> bool:
+    """Whether an error of ``kind`` can be seeded on ``case`` (ERROR_RATES are shares of these)."""
+    if kind in ("closed_before_received", "closed_without_date", "closed_without_response"):
+        return case.closed is not None
+    if kind == "referred_without_target":
+        return case.referred_to is not None
+    return True
+
+
+def _draw_error(rng: random.Random, case: FeedbackCase) -> None:
+    """Draws the case's error, each kind at its rate among the cases it applies to."""
+    case.error = c.draw_error(rng, {kind: rate for kind, rate in ERROR_RATES.items() if error_applies(kind, case)})
+    if case.error == "future_date":   # the year typed one too many
+        case.entered_received = case.received.replace(year=case.received.year + 1)
+    elif case.error == "closed_before_received":
+        case.entered_closed = case.received - timedelta(days=rng.randint(1, 30))
 
 
 def _case(rng: random.Random, number: int) -> FeedbackCase:
@@ -339,12 +421,12 @@ def _follow_up(case: FeedbackCase) -> dict:
     """The follow-up answers of the case as it stands now."""
     answers = {"grp_followup/referred": "yes" if case.referred_to else "no",
                "grp_followup/status": "closed" if case.closed else "referred" if case.referred_to else "open"}
-    if case.referred_to:
+    if case.referred_to and case.error != "referred_without_target":
         answers["grp_followup/referred_to"] = case.referred_to
-    if case.response:
+    if case.response and case.error != "closed_without_response":
         answers["grp_followup/response"] = case.response
-    if case.closed:
-        answers["grp_followup/date_closed"] = case.closed.isoformat()
+    if case.served_closed:
+        answers["grp_followup/date_closed"] = case.served_closed.isoformat()
     if case.informed is not None:
         answers["grp_followup/complainant_informed"] = "yes" if case.informed else "no"
     return answers
@@ -357,7 +439,7 @@ def _submission(rng: random.Random, case: FeedbackCase, final: bool) -> dict:
     sent = ended + timedelta(hours=rng.randint(1, 30))
     answers: dict = {
         "grp_case/case_id": case.case_id,
-        "grp_case/date_received": case.received.isoformat(),
+        "grp_case/date_received": case.served_received.isoformat(),
         "grp_case/channel": case.channel,
         "grp_case/case_type": case.case_type,
         "grp_case/category": case.category,

@@ -33,10 +33,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from dtm_platform.kobo.mock.catalogue import SyntheticForm
-from dtm_platform.kobo.mock.forms import common as c
-from dtm_platform.kobo.mock.forms import washington_group
-from dtm_platform.kobo.mock.store import ListSource
+from dtm_platform.kobo_mock.forms import common as c
+from dtm_platform.kobo_mock.forms import washington_group
+from dtm_platform.kobo_mock.served import SyntheticForm
+from dtm_platform.kobo_mock.store import ListSource
 
 FORM_UID = "aMeActv6Nc4Wq8Zr3Ls7Yd"
 DATASET = "me_activity"
@@ -184,9 +184,6 @@ class MeActivityTruth:
         for s in self.counted():
             people[s.admin2].update(p.person_id for p in s.participants)
         return {admin2: len(ids) for admin2, ids in sorted(people.items())}
-
-    def sessions_by_activity(self) -> dict[str, int]:
-        return dict(sorted(Counter(s.activity for s in self.counted()).items()))
 
     def participations(self) -> int:
         """Attendance entries over counted sessions (a person attending twice counts twice)."""

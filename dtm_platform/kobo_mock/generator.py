@@ -38,8 +38,8 @@ from datetime import date, datetime, timedelta
 from itertools import groupby
 
 from dtm_platform.boundaries import Prefecture, prefectures
-from dtm_platform.kobo.mock import locality_form as form
-from dtm_platform.kobo.mock.reference import admin_areas
+from dtm_platform.kobo_mock import locality_form as form
+from dtm_platform.kobo_mock.reference import admin_areas
 
 BLOCKING_ERRORS = ("outlier", "unknown_pcode")
 ERROR_RATES = {  # share of locality assessments carrying each kind of error
@@ -124,7 +124,7 @@ def generate(seed: int = 2026, localities_per_admin2: int = 12, bad_batch: int =
     ``idps_on_sites`` ((round, admin2) -> the IDP individuals its sites truly hold) fills
     the question on sites the second version asks; without it the question is left blank."""
     rng = random.Random(seed)
-    localities = _localities(rng, localities_per_admin2)
+    localities = draw_localities(rng, localities_per_admin2)
     enumerators = [f"ENUM-{n:02d}" for n in range(1, 31)]
 
     assessments: list[Assessment] = []
@@ -168,7 +168,8 @@ def generate(seed: int = 2026, localities_per_admin2: int = 12, bad_batch: int =
     return Dataset(submissions=submissions, assessments=assessments, errors=errors)
 
 
-def _localities(rng: random.Random, per_admin2: int) -> list[Locality]:
+def draw_localities(rng: random.Random, per_admin2: int) -> list[Locality]:
+    """``per_admin2`` localities in each sub-prefecture: ``generate``'s first draws from ``rng``."""
     _, admin2 = admin_areas()
     localities = []
     for area in admin2:
@@ -208,7 +209,7 @@ def _assess(rng: random.Random, round_number: int, locality: Locality, enumerato
     if rng.random() < 0.7:
         a.idp_hh = rng.randint(3, 400)
         a.idp_ind = sum(rng.randint(2, 8) for _ in range(a.idp_hh))
-        a.idp_cells = _split(rng, a.idp_ind, len(form.SEX_AGE_CELLS))
+        a.idp_cells = split_cells(rng, a.idp_ind, len(form.SEX_AGE_CELLS))
         a.reason = rng.choice(form.DISPLACEMENT_REASONS)
         a.arrival = rng.choice(form.ARRIVAL_PERIODS)
     if rng.random() < 0.5:
@@ -240,7 +241,7 @@ def _report_sites(rng: random.Random, assessments: list[Assessment],
         a.idp_on_sites *= SITES_MISREPORTED
 
 
-def _split(rng: random.Random, total: int, parts: int) -> dict[str, int]:
+def split_cells(rng: random.Random, total: int, parts: int) -> dict[str, int]:
     """Split ``total`` into the sex/age cells so that they add up exactly."""
     weights = [rng.uniform(0.5, 1.5) for _ in range(parts)]
     shares = [int(total * w / sum(weights)) for w in weights]

@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 
-from dtm_platform.kobo.mock.catalogue import SyntheticForm
-from dtm_platform.kobo.mock.forms import common as c
-from dtm_platform.kobo.mock.store import ListSource
+from dtm_platform.kobo_mock.forms import common as c
+from dtm_platform.kobo_mock.served import SyntheticForm
+from dtm_platform.kobo_mock.store import ListSource
 from dtm_platform.settings import PROJECT_ROOT
 
 FORM_UID = "aMeFvs2Kp7Wd4Rt9Xq3LbN"

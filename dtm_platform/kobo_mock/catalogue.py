@@ -11,29 +11,14 @@ that were never computed by the platform's own SQL.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from dtm_platform.kobo.mock import locality_form
-from dtm_platform.kobo.mock.generator import Dataset, generate
-from dtm_platform.kobo.mock.store import FormVersion, ListSource, SubmissionStore
-
-if TYPE_CHECKING:
-    from dtm_platform.kobo.mock.server import MockForm
+from dtm_platform.kobo_mock import locality_form
+from dtm_platform.kobo_mock.forms import FORM_MODULES
+from dtm_platform.kobo_mock.generator import Dataset, generate
+from dtm_platform.kobo_mock.served import MockForm, SyntheticForm
+from dtm_platform.kobo_mock.store import FormVersion, ListSource, SubmissionStore
 
 
-@dataclass(frozen=True)
-class SyntheticForm:
-    form: "MockForm"
-    dataset: str                 # the form registry's dataset name (raw/kobo_<dataset>)
-    truth: Any                   # the form's ground truth (the locality Dataset, SiteTruth, ...)
-    errors: Mapping[int, str]    # _id -> seeded error kind (a lazy mapping for the large form)
-
-
-def locality_mock_form(dataset: Dataset, uid: str = locality_form.FORM_UID) -> "MockForm":
-    from dtm_platform.kobo.mock.server import MockForm
-
+def locality_mock_form(dataset: Dataset, uid: str = locality_form.FORM_UID) -> MockForm:
     versions = [
         FormVersion(locality_form.VERSIONS[r], locality_form.form_content(r),
                     f"{locality_form.ROUNDS[r][0]}T06:00:00.000000Z")
@@ -48,8 +33,6 @@ def synthetic_forms(seed: int = 2026, scale: float = 1.0, localities_per_admin2:
     """The locality assessment first (``localities_per_admin2`` and ``bad_batch`` size it),
     then the nine other forms at ``scale`` (1.0: a demo size; the flow monitoring registry
     counts stays lazy at any scale)."""
-    from dtm_platform.kobo.mock.forms import FORM_MODULES
-
     others = [module.build(seed, scale) for module in FORM_MODULES]
     sites = next(form.truth for form in others if form.dataset == "dtm_site")
     dataset = generate(seed, localities_per_admin2, bad_batch, idps_on_sites=sites.idps_on_sites())
@@ -59,5 +42,5 @@ def synthetic_forms(seed: int = 2026, scale: float = 1.0, localities_per_admin2:
 
 
 def default_forms(seed: int = 2026, localities_per_admin2: int = 12, bad_batch: int = 0,
-                  scale: float = 1.0) -> list["MockForm"]:
+                  scale: float = 1.0) -> list[MockForm]:
     return [s.form for s in synthetic_forms(seed, scale, localities_per_admin2, bad_batch)]

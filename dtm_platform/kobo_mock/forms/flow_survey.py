@@ -31,13 +31,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from dtm_platform.kobo.mock import locality_form
-from dtm_platform.kobo.mock.catalogue import SyntheticForm
-from dtm_platform.kobo.mock.forms import common as c
-from dtm_platform.kobo.mock.forms.flow_counts import CHOICE_LISTS as COUNT_LISTS
-from dtm_platform.kobo.mock.forms.flow_counts import POINTS, FlowPoint
-from dtm_platform.kobo.mock.reference import admin_areas
-from dtm_platform.kobo.mock.store import ListSource
+from dtm_platform.kobo_mock import locality_form
+from dtm_platform.kobo_mock.forms import common as c
+from dtm_platform.kobo_mock.forms.flow_counts import CHOICE_LISTS as COUNT_LISTS
+from dtm_platform.kobo_mock.forms.flow_counts import POINTS, FlowPoint
+from dtm_platform.kobo_mock.reference import admin_areas
+from dtm_platform.kobo_mock.served import SyntheticForm
+from dtm_platform.kobo_mock.store import ListSource
 
 FORM_UID = "aFlowSrv5Tg9Kd2Hx7Pw4B"
 DATASET = "dtm_flow_survey"
@@ -113,7 +113,6 @@ DURATIONS = [code for code, *_ in CHOICE_LISTS["intended_duration"]]
 VULNERABILITIES = [code for code, *_ in CHOICE_LISTS["vulnerability"] if code != "none"]
 RELATIONSHIPS = [code for code, *_ in CHOICE_LISTS["relationship"]]
 DOCUMENTS = [code for code, *_ in CHOICE_LISTS["document"]]
-COUNTRIES = [code for code, *_ in CHOICE_LISTS["country"]]
 CONSENTED = "${consent}='yes'"
 
 

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from dtm_platform.kobo.mock.locality_form import _row as row
-from dtm_platform.kobo.mock.store import FormVersion, ListSource, SubmissionStore
-
-if TYPE_CHECKING:
-    from dtm_platform.kobo.mock.server import MockForm
+from dtm_platform.kobo_mock.locality_form import row
+from dtm_platform.kobo_mock.served import MockForm
+from dtm_platform.kobo_mock.store import FormVersion, ListSource, SubmissionStore
 
 
 @dataclass(frozen=True)
@@ -111,11 +108,9 @@ class Variant:
             out[self.path(key)] = value
         return out
 
-    def mock_form(self, form: "MockForm", keep=lambda submission: True) -> "MockForm":
+    def mock_form(self, form: MockForm, keep=lambda submission: True) -> MockForm:
         """``form`` as this variant: its versions' content translated, and the submissions
         ``keep`` selects, translated (each by the content of its own version)."""
-        from dtm_platform.kobo.mock.server import MockForm
-
         by_version = {v.uid: v.content for v in form.versions}
         versions = [FormVersion(v.uid, self.content(v.content), v.date_deployed, listed=v.listed)
                     for v in form.versions]
@@ -139,10 +134,8 @@ class Variant:
                 "fields": fields, "personal_fields": dict(self.personal_fields)}
 
 
-def keeping(form: "MockForm", keep) -> "MockForm":
+def keeping(form: MockForm, keep) -> MockForm:
     """``form`` serving only the submissions ``keep`` selects (another tool collects the rest)."""
-    from dtm_platform.kobo.mock.server import MockForm
-
     return MockForm(uid=form.uid, name=form.name, versions=list(form.versions),
                     store=SubmissionStore(ListSource([s for s in form.submissions if keep(s)])))
 
@@ -189,5 +182,3 @@ ACTIVITY_PARTNER = Variant(
     extra_repeat=("photos_seance", "Session photos", "Photos de la séance"),
     personal_fields={"participants/nom": "drop", "participants/numero_cni": "hash", "participants/telephone": "hash"},
 )
-
-VARIANTS = (LOCALITY_FR, ACTIVITY_PARTNER)

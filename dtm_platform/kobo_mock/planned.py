@@ -6,7 +6,7 @@ way a plan differs from what the teams did:
   - a few planned localities no team reached (names the generator never assesses): missing;
   - in the first round, a few localities assessed that were not yet in the plan.
 
-``python -m dtm_platform.kobo.mock.planned`` writes the seed (the default seed and size of
+``python -m dtm_platform.kobo_mock.planned`` writes the seed (the default seed and size of
 the demo); a unit test keeps the committed file equal to what this module draws.
 """
 
@@ -17,8 +17,8 @@ import io
 import random
 import sys
 
-from dtm_platform.kobo.mock import locality_form as form
-from dtm_platform.kobo.mock.generator import SYLLABLES, _localities
+from dtm_platform.kobo_mock import locality_form as form
+from dtm_platform.kobo_mock.generator import SYLLABLES, draw_localities
 
 SEED_COLUMNS = ("round", "admin1_pcode", "admin2_pcode", "locality_name")
 NOT_YET_PLANNED_SHARE = 0.04  # of the first round's localities: assessed, not in its plan
@@ -27,7 +27,7 @@ UNREACHED_SHARE = 0.03        # of the sub-prefectures, each round: one planned 
 
 def planned_localities(seed: int = 2026, localities_per_admin2: int = 12) -> list[dict]:
     # generate() draws the localities first from random.Random(seed): the same ones here
-    localities = _localities(random.Random(seed), localities_per_admin2)
+    localities = draw_localities(random.Random(seed), localities_per_admin2)
     rng = random.Random(f"{seed}:plan")
     rounds = sorted(form.ROUNDS)
     rows: list[dict] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 
-from dtm_platform.kobo.mock.forms import common as c
+from dtm_platform.kobo_mock.forms import common as c
 
 LIST_NAME = "wg_difficulty"
 DOMAINS = [

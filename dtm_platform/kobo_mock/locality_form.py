@@ -9,7 +9,7 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
-from dtm_platform.kobo.mock.reference import admin_areas
+from dtm_platform.kobo_mock.reference import admin_areas
 
 FORM_UID = "aDtmLoc7Kq2xY9mN4pR8sT"
 FORM_NAME = "DTM RCA - Evaluation des localites / Locality assessment"
@@ -74,82 +74,83 @@ ARRIVAL_PERIODS = [code for code, _, _ in CHOICE_LISTS["arrival_period"]]
 KI_ROLES = [code for code, _, _ in CHOICE_LISTS["ki_role"]]
 
 
-def _row(kind: str, xpath: str, en: str | None = None, fr: str | None = None, **extra: Any) -> dict:
+def row(kind: str, xpath: str, en: str | None = None, fr: str | None = None, **extra: Any) -> dict:
+    """One row of a form's ``survey`` as KPI serves it: every synthetic form builds its rows so."""
     name = xpath.rsplit("/", 1)[-1]
-    row: dict[str, Any] = {"type": kind, "name": name, "$xpath": xpath, "$autoname": name}
-    row["$kuid"] = f"k{zlib.crc32(xpath.encode()):08x}"
+    question: dict[str, Any] = {"type": kind, "name": name, "$xpath": xpath, "$autoname": name}
+    question["$kuid"] = f"k{zlib.crc32(xpath.encode()):08x}"
     if en is not None:
-        row["label"] = [en, fr if fr is not None else en]
-    row.update(extra)
-    return row
+        question["label"] = [en, fr if fr is not None else en]
+    question.update(extra)
+    return question
 
 
 def _survey(version_round: int) -> list[dict]:
     rows = [
-        _row("start", "start"),
-        _row("end", "end"),
-        _row("begin_group", "grp_general", "General information", "Informations générales"),
-        _row("integer", "grp_general/round", "DTM round", "Round DTM", required=True),
-        _row("text", "grp_general/enumerator_id", "Enumerator code", "Code de l'enquêteur", required=True),
-        _row("end_group", "grp_general"),
-        _row("begin_group", "grp_location", "Location", "Localisation"),
-        _row("select_one", "grp_location/admin1", "Prefecture", "Préfecture",
+        row("start", "start"),
+        row("end", "end"),
+        row("begin_group", "grp_general", "General information", "Informations générales"),
+        row("integer", "grp_general/round", "DTM round", "Round DTM", required=True),
+        row("text", "grp_general/enumerator_id", "Enumerator code", "Code de l'enquêteur", required=True),
+        row("end_group", "grp_general"),
+        row("begin_group", "grp_location", "Location", "Localisation"),
+        row("select_one", "grp_location/admin1", "Prefecture", "Préfecture",
              select_from_list_name="admin1", required=True),
-        _row("select_one", "grp_location/admin2", "Sub-prefecture", "Sous-préfecture",
+        row("select_one", "grp_location/admin2", "Sub-prefecture", "Sous-préfecture",
              select_from_list_name="admin2", choice_filter="admin1=${admin1}", required=True),
-        _row("text", "grp_location/locality_name", "Locality name", "Nom de la localité", required=True),
-        _row("geopoint", "grp_location/gps", "GPS of the locality centre", "GPS du centre de la localité"),
-        _row("end_group", "grp_location"),
-        _row("begin_group", "grp_idp", "Internally displaced persons", "Personnes déplacées internes"),
-        _row("select_one", "grp_idp/idp_present", "Are there IDPs in the locality?",
+        row("text", "grp_location/locality_name", "Locality name", "Nom de la localité", required=True),
+        row("geopoint", "grp_location/gps", "GPS of the locality centre", "GPS du centre de la localité"),
+        row("end_group", "grp_location"),
+        row("begin_group", "grp_idp", "Internally displaced persons", "Personnes déplacées internes"),
+        row("select_one", "grp_idp/idp_present", "Are there IDPs in the locality?",
              "Y a-t-il des PDI dans la localité ?", select_from_list_name="yes_no", required=True),
-        _row("integer", "grp_idp/idp_hh", "IDP households", "Ménages PDI", relevant="${idp_present}='yes'"),
-        _row("integer", "grp_idp/idp_ind", "IDP individuals", "Individus PDI", relevant="${idp_present}='yes'"),
+        row("integer", "grp_idp/idp_hh", "IDP households", "Ménages PDI", relevant="${idp_present}='yes'"),
+        row("integer", "grp_idp/idp_ind", "IDP individuals", "Individus PDI", relevant="${idp_present}='yes'"),
     ]
     for cell, en, fr in SEX_AGE_CELLS:
-        rows.append(_row("integer", f"grp_idp/idp_{cell}", f"IDPs: {en}", f"PDI : {fr}",
+        rows.append(row("integer", f"grp_idp/idp_{cell}", f"IDPs: {en}", f"PDI : {fr}",
                          relevant="${idp_present}='yes'"))
     rows += [
-        _row("select_one", "grp_idp/displacement_reason", "Main reason for displacement",
+        row("select_one", "grp_idp/displacement_reason", "Main reason for displacement",
              "Raison principale du déplacement", select_from_list_name="displacement_reason",
              relevant="${idp_present}='yes'"),
-        _row("select_one", "grp_idp/arrival_period", "When did most IDPs arrive?",
+        row("select_one", "grp_idp/arrival_period", "When did most IDPs arrive?",
              "Quand la plupart des PDI sont-elles arrivées ?", select_from_list_name="arrival_period",
              relevant="${idp_present}='yes'"),
-        _row("end_group", "grp_idp"),
-        _row("begin_group", "grp_ret", "Returnees", "Retournés"),
-        _row("select_one", "grp_ret/ret_present", "Are there returnees in the locality?",
+        row("end_group", "grp_idp"),
+        row("begin_group", "grp_ret", "Returnees", "Retournés"),
+        row("select_one", "grp_ret/ret_present", "Are there returnees in the locality?",
              "Y a-t-il des retournés dans la localité ?", select_from_list_name="yes_no", required=True),
-        _row("integer", "grp_ret/ret_internal_hh", "Returnee households (former IDPs)",
+        row("integer", "grp_ret/ret_internal_hh", "Returnee households (former IDPs)",
              "Ménages retournés (anciens PDI)", relevant="${ret_present}='yes'"),
-        _row("integer", "grp_ret/ret_internal_ind", "Returnee individuals (former IDPs)",
+        row("integer", "grp_ret/ret_internal_ind", "Returnee individuals (former IDPs)",
              "Individus retournés (anciens PDI)", relevant="${ret_present}='yes'"),
-        _row("integer", "grp_ret/ret_abroad_hh", "Returnee households from abroad",
+        row("integer", "grp_ret/ret_abroad_hh", "Returnee households from abroad",
              "Ménages retournés de l'étranger", relevant="${ret_present}='yes'"),
-        _row("integer", "grp_ret/ret_abroad_ind", "Returnee individuals from abroad",
+        row("integer", "grp_ret/ret_abroad_ind", "Returnee individuals from abroad",
              "Individus retournés de l'étranger", relevant="${ret_present}='yes'"),
-        _row("end_group", "grp_ret"),
-        _row("begin_group", "grp_needs", "Needs", "Besoins"),
-        _row("select_multiple", "grp_needs/priority_needs", "Priority needs (up to three)",
+        row("end_group", "grp_ret"),
+        row("begin_group", "grp_needs", "Needs", "Besoins"),
+        row("select_multiple", "grp_needs/priority_needs", "Priority needs (up to three)",
              "Besoins prioritaires (trois au plus)", select_from_list_name="priority_need"),
-        _row("end_group", "grp_needs"),
-        _row("begin_repeat", "key_informants", "Key informants", "Informateurs clés"),
-        _row("text", "key_informants/ki_name", "Name of the key informant", "Nom de l'informateur clé"),
-        _row("select_one", "key_informants/ki_role", "Role", "Rôle", select_from_list_name="ki_role"),
-        _row("select_one", "key_informants/ki_sex", "Sex", "Sexe", select_from_list_name="sex"),
-        _row("integer", "key_informants/ki_idp_estimate", "IDP individuals in the locality, by this informant",
+        row("end_group", "grp_needs"),
+        row("begin_repeat", "key_informants", "Key informants", "Informateurs clés"),
+        row("text", "key_informants/ki_name", "Name of the key informant", "Nom de l'informateur clé"),
+        row("select_one", "key_informants/ki_role", "Role", "Rôle", select_from_list_name="ki_role"),
+        row("select_one", "key_informants/ki_sex", "Sex", "Sexe", select_from_list_name="sex"),
+        row("integer", "key_informants/ki_idp_estimate", "IDP individuals in the locality, by this informant",
              "Individus PDI dans la localité, selon cet informateur", relevant="${idp_present}='yes'"),
-        _row("text", "key_informants/ki_phone", "Phone number", "Numéro de téléphone"),
-        _row("end_repeat", "key_informants"),
+        row("text", "key_informants/ki_phone", "Phone number", "Numéro de téléphone"),
+        row("end_repeat", "key_informants"),
     ]
     if version_round >= SITES_QUESTION_ROUND:
         # Added in the second version: the enumerator's comment on access to the locality, and
         # the IDPs on displacement sites in the locality (the site assessment counts them
         # site by site: the two are triangulated per sub-prefecture).
-        rows.insert(-6, _row("text", "grp_needs/access_comment", "Comment on access",
+        rows.insert(-6, row("text", "grp_needs/access_comment", "Comment on access",
                              "Commentaire sur l'accès"))
         after_arrival = next(i for i, r in enumerate(rows) if r["$xpath"] == "grp_idp/arrival_period") + 1
-        rows.insert(after_arrival, _row("integer", "grp_idp/idp_on_sites",
+        rows.insert(after_arrival, row("integer", "grp_idp/idp_on_sites",
                                         "IDP individuals living on displacement sites in the locality",
                                         "Individus PDI vivant sur des sites de déplacés dans la localité"))
     return rows

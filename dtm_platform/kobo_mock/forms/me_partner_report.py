@@ -34,10 +34,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from dtm_platform.kobo.mock.catalogue import SyntheticForm
-from dtm_platform.kobo.mock.forms import common as c
-from dtm_platform.kobo.mock.forms import me_activity
-from dtm_platform.kobo.mock.store import ListSource
+from dtm_platform.kobo_mock.forms import common as c
+from dtm_platform.kobo_mock.forms import me_activity
+from dtm_platform.kobo_mock.served import SyntheticForm
+from dtm_platform.kobo_mock.store import ListSource
 from dtm_platform.settings import PROJECT_ROOT
 
 FORM_UID = "aMePtr5Hd8Kx3Wn7Qc2VbJ"
