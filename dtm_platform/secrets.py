@@ -2,7 +2,7 @@
 
 The secrets are the settings ``settings.py`` keeps out of ``repr`` (the Kobo token, the hash
 salt, the alert webhook, the Dagster and serving Postgres URLs) and the ``user:password`` of
-every URL setting (``DTM_KOBO_URL`` may carry one for a proxy). A URL's credentials are
+every URL setting (``DTM_KOBO_URL`` is refused with one, but its value is still masked). A URL's credentials are
 found by hand as well as by ``urllib``: a password with a stray ``%``, ``@`` or ``/`` makes
 the URL unparsable, and that is exactly when a driver's error quotes it.
 

@@ -11,7 +11,10 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dtm_platform.secrets import without_credentials
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +24,10 @@ MOCK_DEFAULT_TOKEN = "dtm-mock-token"
 # Longest statement a reader of the published marts may run: a Power BI import of the
 # largest mart takes seconds; a runaway query should not hold a connection for hours.
 DEFAULT_READER_TIMEOUT_SECONDS = 300
+# The most an answer of the Kobo API may weigh (a page of 1000 ordinary submissions is 1 to
+# 8 MB) and an attachment (a long audio recording, a short video).
+DEFAULT_MAX_PAGE_MB = 16
+DEFAULT_MAX_ATTACHMENT_MB = 100
 
 
 def _int(name: str, default: int) -> int:
@@ -77,6 +84,28 @@ def _positive_int(name: str, default: int) -> int:
     return value
 
 
+def _kobo_url(name: str, default: str) -> str:
+    """The KPI server's root. Credentials in it (``https://user:password@host``) are refused:
+    httpx would send them as Basic auth in place of the ``Authorization: Token`` header, so
+    they can never work, and a URL that carries them leaks them into every message naming it.
+    The error names the variable and the host, never what stood before the ``@``."""
+    raw = (os.environ.get(name) or "").strip() or default
+    shown = without_credentials(raw)
+    if shown != raw:
+        raise ValueError(f"{name} must not carry credentials (user:password@ before the host): the Kobo API "
+                         f"authenticates with DTM_KOBO_TOKEN alone, and credentials in the URL would replace the "
+                         f"token; set {name} to {shown}")
+    try:
+        parts = urlsplit(raw)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise ValueError(f"{name} must be the server's root, such as https://kf.kobotoolbox.org, got {raw!r}")
+    return raw
+
+
 def _role_name(name: str, default: str) -> str:
     raw = (os.environ.get(name) or "").strip() or default
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", raw):
@@ -130,6 +159,10 @@ class Settings:
     # The site and locality profiles (reports/dtm_site_profiles): print their PDFs (a few
     # hundred pages, one Chromium) or write the HTML only.
     profile_pdfs: bool = True
+    # Bounds on what the Kobo server may send (kobo/transfer.py): an answer's bytes (pages aim
+    # at a quarter), and an attachment's (a larger one is recorded, not downloaded).
+    kobo_max_page_mb: int = DEFAULT_MAX_PAGE_MB
+    kobo_max_attachment_mb: int = DEFAULT_MAX_ATTACHMENT_MB
 
     @property
     def warehouse_path(self) -> Path:
@@ -167,7 +200,7 @@ def load_settings() -> Settings:
     home = Path(os.environ.get("DTM_HOME") or PROJECT_ROOT / "var").resolve()
     return Settings(
         home=home,
-        kobo_url=os.environ.get("DTM_KOBO_URL") or f"http://127.0.0.1:{MOCK_DEFAULT_PORT}",
+        kobo_url=_kobo_url("DTM_KOBO_URL", f"http://127.0.0.1:{MOCK_DEFAULT_PORT}"),
         kobo_token=os.environ.get("DTM_KOBO_TOKEN") or MOCK_DEFAULT_TOKEN,
         forms_file=Path(
             os.environ.get("DTM_FORMS_FILE") or PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml"
@@ -177,6 +210,8 @@ def load_settings() -> Settings:
         kobo_max_in_flight=_int("DTM_KOBO_MAX_IN_FLIGHT", 4),
         kobo_timeout_seconds=_float("DTM_KOBO_TIMEOUT_SECONDS", 60.0),
         kobo_max_retries=_int("DTM_KOBO_MAX_RETRIES", 6),
+        kobo_max_page_mb=_positive_int("DTM_KOBO_MAX_PAGE_MB", DEFAULT_MAX_PAGE_MB),
+        kobo_max_attachment_mb=_positive_int("DTM_KOBO_MAX_ATTACHMENT_MB", DEFAULT_MAX_ATTACHMENT_MB),
         mock_seed=_int("DTM_MOCK_SEED", 2026),
         mock_localities_per_admin2=_int("DTM_MOCK_LOCALITIES_PER_ADMIN2", 12),
         boundaries_geojson=Path(os.environ["DTM_BOUNDARIES_GEOJSON"]).resolve()

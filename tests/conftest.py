@@ -121,6 +121,8 @@ SLOW_FIRST = (
     "tests/reliability/test_bad_inputs.py",
     "tests/reliability/test_crashes.py",
     "tests/integration/test_automation.py",
+    "tests/reliability/test_hostile_server.py",  # 38 attacks on a crafted server, about 35 s
+    "tests/reliability/test_page_memory.py",     # two landings under tracemalloc, about 17 s
 )
 # The files that read the session's ``full_build``: one worker runs them all.
 SHARED_BUILD = {"tests/integration/test_pipeline.py", "tests/integration/test_marts_truth.py",

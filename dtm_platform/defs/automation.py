@@ -158,7 +158,8 @@ def _schedules(settings: Settings, forms: list[FormEntry], ingest_jobs: Mapping,
 def _probe_client(settings: Settings) -> KoboClient:
     # A sensor tick must end within a minute: few, short retries; the next tick tries again.
     return KoboClient(settings.kobo_url, settings.kobo_token, timeout=min(settings.kobo_timeout_seconds, 20.0),
-                      max_retries=min(settings.kobo_max_retries, 2), max_in_flight=settings.kobo_max_in_flight)
+                      max_retries=min(settings.kobo_max_retries, 2), max_in_flight=settings.kobo_max_in_flight,
+                      max_page_bytes=settings.kobo_max_page_mb * 2**20)
 
 
 def _look(client: KoboClient, form: FormEntry) -> FormCount | KoboError:

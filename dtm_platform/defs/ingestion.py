@@ -36,7 +36,7 @@ def kobo_client_from_settings() -> KoboClient:
     s = load_settings()
     return KoboClient(s.kobo_url, s.kobo_token, timeout=s.kobo_timeout_seconds,
                       max_retries=s.kobo_max_retries, max_in_flight=s.kobo_max_in_flight,
-                      page_size=s.kobo_page_size)
+                      page_size=s.kobo_page_size, max_page_bytes=s.kobo_max_page_mb * 2**20)
 
 
 def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
@@ -98,13 +98,18 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
                     "retries": result.retries + checked.retries,
                 })
             if form.download_attachments:
-                files = download_attachments(con, form, client=client, home=settings.home)
+                files = download_attachments(con, form, client=client, home=settings.home,
+                                             max_bytes=settings.kobo_max_attachment_mb * 2**20)
                 context.log.info(
                     f"{form.dataset}: attachments: {files.downloaded} downloaded, {files.already_present} "
-                    f"already on disk, {files.failed} failed (tried again at the next run)")
+                    f"already on disk, {files.failed} failed (tried again at the next run), "
+                    f"{len(files.too_large) + files.refused_before} too large (raw.kobo_attachment_refusals)")
+                for refused in files.too_large[:20]:
+                    context.log.warning(str(refused))
                 metadata.update({"attachments_downloaded": files.downloaded,
                                  "attachments_on_disk": files.downloaded + files.already_present,
-                                 "attachments_failed": files.failed})
+                                 "attachments_failed": files.failed,
+                                 "attachments_too_large": len(files.too_large) + files.refused_before})
                 audits = load_audit_logs(con, form, settings.home)
                 if audits.files_read:
                     context.log.info(f"{form.dataset}: audit logs: {audits.files_read} read ({audits.events} events, "

@@ -7,10 +7,15 @@ says ``download_attachments: true``; staging lists every form's attachments as m
   ``DTM_KOBO_URL``, with the same ``Authorization: Token`` header as the API, so a URL in a
   submission can never send the token to another host. No URL is logged with its query
   string or user info, and the token never appears in a message.
-- Idempotent: a file already on disk is not fetched again; each file is written under a
-  temporary name and moved into place, so a crash never leaves half a photo behind. A
-  download that fails is counted and logged (submission and attachment uid) and tried again
-  at the next run; a refused token fails the run.
+- Idempotent: a file already on disk is not fetched again; each file is streamed to a
+  temporary name in chunks (never held in memory whole) and moved into place, so a crash
+  never leaves half a photo under its name. A download that fails is counted and logged
+  (submission and attachment uid) and tried again at the next run; a refused token fails
+  the run.
+- Bounded: a file past ``DTM_KOBO_MAX_ATTACHMENT_MB`` (by its declared length, or once that
+  many bytes have arrived) is abandoned and recorded in ``raw.kobo_attachment_refusals``
+  with the reason (``AttachmentTooLarge``: form, submission, attachment); the form's other
+  files go on, and it is not asked for again until the limit is raised.
 - Attachments may hold personal data (a photo shows people, a document, a house): the files
   stay under ``DTM_HOME``, which no export, publication or report reads.
 """
@@ -23,19 +28,34 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from datetime import datetime, timezone
+
 import duckdb
 
-from dtm_platform.kobo.client import KoboClient, KoboError
+from dtm_platform.kobo.client import KoboClient
+from dtm_platform.kobo.errors import AnswerTooLarge, AttachmentTooLarge, KoboError
 from dtm_platform.kobo.registry import FormEntry
 
 log = logging.getLogger(__name__)
 
 MAX_FILE_NAME = 150
 SAFE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
+DEFAULT_MAX_BYTES = 100 * 2**20  # DTM_KOBO_MAX_ATTACHMENT_MB: a long audio recording, a short video
+
+REFUSALS_DDL = """
+create table if not exists raw.kobo_attachment_refusals (
+    dataset varchar not null,
+    submission_id bigint not null,
+    attachment_id varchar not null,
+    reason varchar not null,
+    limit_bytes bigint not null,
+    refused_at timestamptz not null,
+    primary key (dataset, submission_id, attachment_id)
+)"""
 
 
 class AttachmentError(RuntimeError):
@@ -57,6 +77,8 @@ class DownloadResult:
     already_present: int = 0
     failed: int = 0
     bytes_written: int = 0
+    too_large: list[AttachmentTooLarge] = field(default_factory=list)  # refused, with why
+    refused_before: int = 0  # recorded too large by an earlier run under the same limit: not asked for
 
 
 def attachments_dir(home: Path, dataset: str) -> Path:
@@ -122,13 +144,27 @@ def landed_attachments(con: duckdb.DuckDBPyConnection, form: FormEntry) -> Itera
 
 
 def download_attachments(con: duckdb.DuckDBPyConnection, form: FormEntry, *, client: KoboClient,
-                         home: Path) -> DownloadResult:
-    """Download the form's attachments not yet on disk (see the module's docstring)."""
-    return download_all(landed_attachments(con, form), form, client=client, home=home)
+                         home: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> DownloadResult:
+    """Download the form's attachments not yet on disk (see the module's docstring); record
+    those past ``max_bytes`` in raw.kobo_attachment_refusals."""
+    con.execute("create schema if not exists raw")
+    con.execute(REFUSALS_DDL)
+    # refused under this limit or a higher one: asking again would be refused again
+    refused = {(i, a) for i, a in con.execute(
+        "select submission_id, attachment_id from raw.kobo_attachment_refusals where dataset = ? and limit_bytes >= ?",
+        [form.dataset, max_bytes]).fetchall()}
+    result = download_all(landed_attachments(con, form), form, client=client, home=home, max_bytes=max_bytes,
+                          skip=refused)
+    now = datetime.now(timezone.utc)
+    if result.too_large:
+        con.executemany("insert or replace into raw.kobo_attachment_refusals values (?, ?, ?, ?, ?, ?)",
+                        [[form.dataset, e.submission_id, e.attachment_id, str(e), e.limit_bytes, now]
+                         for e in result.too_large])
+    return result
 
 
-def download_all(attachments: Iterable[Attachment], form: FormEntry, *, client: KoboClient,
-                 home: Path) -> DownloadResult:
+def download_all(attachments: Iterable[Attachment], form: FormEntry, *, client: KoboClient, home: Path,
+                 max_bytes: int = DEFAULT_MAX_BYTES, skip: set[tuple[int, str]] = frozenset()) -> DownloadResult:
     result = DownloadResult()
     root = attachments_dir(home, form.dataset).resolve()
     server = urlsplit(client.base_url)
@@ -139,28 +175,43 @@ def download_all(attachments: Iterable[Attachment], form: FormEntry, *, client: 
         if target.is_file() and target.stat().st_size > 0:
             result.already_present += 1
             continue
+        if (attachment.submission_id, attachment.attachment_id) in skip:
+            result.refused_before += 1
+            continue
         # the path (and its query, which KPI does not use for downloads) on the configured server
         wanted = urlsplit(attachment.download_url)
         url = urlunsplit((server.scheme, server.netloc, server.path + wanted.path, "", ""))
-        body = _fetch(client, url, form, attachment)
-        if body is None:
-            result.failed += 1
-            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.part")
-        partial.write_bytes(body)
+        try:
+            size = _fetch(client, url, partial, form, attachment, max_bytes)
+            if size is None:
+                result.failed += 1
+        except AttachmentTooLarge as refused:  # recorded by the caller; the next file goes on
+            log.warning("%s", refused)
+            result.too_large.append(refused)
+            size = None
+        if size is None:
+            partial.unlink(missing_ok=True)
+            if not any(target.parent.iterdir()):
+                target.parent.rmdir()
+            continue
         os.replace(partial, target)
         result.downloaded += 1
-        result.bytes_written += len(body)
+        result.bytes_written += size
     return result
 
 
-def _fetch(client: KoboClient, url: str, form: FormEntry, attachment: Attachment) -> bytes | None:
-    """The file's bytes, or None (logged) when the server cannot give them this time; the
-    client's retries, backoff and ``Retry-After`` apply."""
+def _fetch(client: KoboClient, url: str, partial: Path, form: FormEntry, attachment: Attachment,
+           max_bytes: int) -> int | None:
+    """Streams the file to ``partial``; its size, or None (logged) when the server cannot give
+    it this time (the client's retries, backoff and ``Retry-After`` apply)."""
     what = f"form {form.dataset}: submission {attachment.submission_id}, attachment {attachment.attachment_id}"
     try:
-        return client.get_bytes(url, form=what)
+        return client.download(url, partial, form=what, limit=max_bytes)
+    except AnswerTooLarge as error:
+        raise AttachmentTooLarge(form.dataset, attachment.submission_id, attachment.attachment_id, max_bytes,
+                                 error.declared_bytes) from None
     except KoboError as error:  # its message names the URL (no query, no user info), never the token
         if error.status in (401, 403):
             raise AttachmentError(f"{error} (check DTM_KOBO_TOKEN)") from None

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from dtm_platform.kobo.audit import ensure_audit_tables
 from dtm_platform.kobo.client import KoboClient, KoboError
-from dtm_platform.kobo.parallel import iter_pages_in_order
+from dtm_platform.kobo.parallel import iter_pages
 from dtm_platform.kobo.quarantine import QUARANTINE_DDL, keep_aside, problem_of, quarantined_high_water_mark
 from dtm_platform.kobo.registry import FormEntry
 
@@ -96,7 +96,9 @@ create table if not exists raw.{table} (
 
 
 # Pages are inserted a few at a time: each insert into a table keyed on _id has a fixed
-# cost (index, write-ahead log), which a 1000-row page does not amortise.
+# cost (index, write-ahead log), which a 1000-row page does not amortise. A batch is also
+# cut at half the client's cap on an answer's bytes, so a form of huge submissions holds a
+# bounded number of them in memory, not 5000.
 INSERT_BATCH_ROWS = 5000
 
 
@@ -192,12 +194,14 @@ def land_new_submissions(con: duckdb.DuckDBPyConnection, client: KoboClient, for
     pages_before, retries_before = client.stats.pages, client.stats.retries
     after_id = high_water_mark(con, form)
     batch: list[dict] = []
+    batch_bytes, most_bytes = 0, max(1, client.max_page_bytes // 2)
     with _BackgroundInserter(con, form, progress, run_id) as inserter:
-        for page in iter_pages_in_order(client, form.uid, after_id):
-            batch.extend(page)
-            if len(batch) >= batch_rows:
+        for page in iter_pages(client, form.uid, after_id):
+            batch.extend(page.results)
+            batch_bytes += page.body_bytes
+            if len(batch) >= batch_rows or (batch and batch_bytes >= most_bytes):
                 inserter.insert(batch)
-                batch = []
+                batch, batch_bytes = [], 0
         if batch:
             inserter.insert(batch)
     new = inserter.inserted
@@ -302,9 +306,13 @@ class _BackgroundInserter:
         return self
 
     def insert(self, batch: list[dict]) -> None:
+        """Tables ``batch`` and queues it; empties ``batch``, so that its submissions are freed
+        before waiting for the previous insert (the table holds them compactly)."""
         landable, aside = split_landable(batch)
         self.reasons.extend(f"form {self._form.dataset}, submission {_id_of(s)}: {reason}" for s, reason in aside)
         table = page_table(landable) if landable else None
+        del landable
+        batch.clear()
         self._raise_if_failed()
         self._queue.put((table, aside))
         if self._progress is not None:  # from the landing thread, where Dagster's log lives

@@ -14,7 +14,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from dtm_platform.kobo.client import KoboClient, KoboError
+from dtm_platform.kobo.client import KoboClient, data_count, data_results
+from dtm_platform.kobo.quarantine import usable_id
 
 Change = Literal["new_submissions", "count_changed"]
 
@@ -34,15 +35,14 @@ class FormCount:
 
 def probe_form(client: KoboClient, uid: str) -> FormCount:
     """The form's submission count and highest ``_id`` (retries and auth: the client's)."""
-    body = client.get_json(
-        f"{client.base_url}/api/v2/assets/{uid}/data/",
-        {"format": "json", "limit": 1, "fields": json.dumps(["_id"]), "sort": json.dumps({"_id": -1})},
-        form=uid,
-    )
-    results = body.get("results")
-    if not isinstance(body.get("count"), int) or not isinstance(results, list):
-        raise KoboError(f"form {uid}: the data endpoint answered without a count and a results list")
-    return FormCount(count=body["count"], max_id=results[0]["_id"] if results else None)
+    url = client.data_url(uid)
+    body = client.get_json(url, {"format": "json", "limit": 1, "fields": json.dumps(["_id"]),
+                                 "sort": json.dumps({"_id": -1})}, form=uid)
+    # the shape checked, with a named error (errors.py) naming what came instead
+    results = data_results(body, uid, url)
+    newest = results[0] if results else None
+    return FormCount(count=data_count(body, uid, url),
+                     max_id=usable_id(newest.get("_id")) if isinstance(newest, dict) else None)
 
 
 def what_changed(previous: FormCount | None, current: FormCount) -> Change | None:

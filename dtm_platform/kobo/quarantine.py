@@ -7,7 +7,10 @@ whole number that fits raw's 64-bit key (a string, null, a boolean, 12.5, 2**64)
 field of the wrong type (``_uuid``, ``_submission_time``, ``__version__``, ``meta/rootUuid``
 not texts); text that is not valid Unicode (a lone surrogate such as ``\\ud800``, which no
 UTF-8 column can hold); a second submission with the same ``_id`` and a different payload in
-one fetch (the first is landed, the other kept here). The officer reads the reasons in
+one fetch (the first is landed, the other kept here); a submission the server cannot give
+within the bounds of a page (larger alone than ``DTM_KOBO_MAX_PAGE_MB``, or nested deeper
+than a JSON parser goes), kept here by its ``_id`` alone (``Withheld``, made by pages.py).
+The officer reads the reasons in
 marts.dq_quarantined_submissions; a submission corrected at the source lands when the
 reconciliation next finds it changed.
 """
@@ -36,6 +39,16 @@ MAX_ID = 2**63 - 1
 TEXT_METADATA = ("_uuid", "_submission_time", "__version__", "meta/rootUuid")
 
 
+class Withheld(dict):
+    """Stands for a submission that could not be fetched within the bounds: only its ``_id``
+    (as a dict, so it travels in a page like any result) and why. Its payload is not kept:
+    it never reached memory whole, which is the point."""
+
+    def __init__(self, submission_id: int, reason: str):
+        super().__init__(_id=submission_id)
+        self.reason = reason
+
+
 def usable_id(value: object) -> int | None:
     """The ``_id`` as raw keys it, or None: a whole number (not a boolean) of 1 to 2**63 - 1."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
@@ -45,6 +58,8 @@ def usable_id(value: object) -> int | None:
 
 def problem_of(submission: object) -> str | None:
     """Why ``submission`` cannot land as it is, or None."""
+    if isinstance(submission, Withheld):
+        return submission.reason
     if not isinstance(submission, dict):
         return f"a result that is not a JSON object but {_kind(submission)}"
     if "_id" not in submission:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 import threading
 import time
 from collections import deque
@@ -437,3 +438,10 @@ class _Listener(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], mock: MockKoboServer):
         self.mock = mock
         super().__init__(address, _Handler)
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up mid-answer (a timeout, a body past its limit) is not the
+        server's error: no stack on stderr for it."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)

@@ -211,3 +211,50 @@ def test_the_ingestion_asset_downloads_only_when_the_registry_asks(server, site_
     assert materialization.metadata["attachments_downloaded"].value == photos
     assert materialization.metadata["attachments_failed"].value == 0
     assert len(list(attachments_dir(tmp_path, "dtm_site").glob("*/*"))) == photos
+
+
+# --- the size limit ---------------------------------------------------------------------------
+
+
+def test_an_attachment_past_the_limit_is_recorded_and_the_others_download(server, site_form, con, tmp_path, caplog):
+    photos = [(s["_id"], a["uid"]) for s in with_photos(site_form) for a in s["_attachments"]]
+    big_submission, big = photos[0]
+    sizes = {uid: len(attachment_bytes(uid)) for _, uid in photos}
+    server.forms[site_form.uid].attachment_bodies[big] = b"\xff\xd8" + b"x" * 300_000  # a 300 KB photo
+    limit = 200_000
+    assert max(sizes.values()) < limit
+    with client_for(server) as client:
+        first = download_attachments(con, SITE, client=client, home=tmp_path, max_bytes=limit)
+        again = download_attachments(con, SITE, client=client, home=tmp_path, max_bytes=limit)
+    (refused,) = first.too_large
+    assert (refused.submission_id, refused.attachment_id) == (big_submission, big)
+    assert str(refused) == (f"form dtm_site: submission {big_submission}, attachment {big}: 0.3 MB declared, past the "
+                            "limit of 0.190735 MB (DTM_KOBO_MAX_ATTACHMENT_MB); not downloaded")
+    assert first.downloaded == len(photos) - 1 and first.failed == 0
+    assert con.execute("select submission_id, attachment_id, reason from raw.kobo_attachment_refusals").fetchall() == [
+        (big_submission, big, str(refused))]
+    assert str(refused) in caplog.text and TOKEN not in caplog.text
+    root = attachments_dir(tmp_path, "dtm_site")
+    assert not (root / str(big_submission)).exists()  # nothing half-written left behind
+    # refused under this limit: not asked for again; under a higher one, downloaded
+    assert (again.refused_before, again.too_large, again.already_present) == (1, [], len(photos) - 1)
+    asked = len([r for r in server.requests if f"/attachments/{big}/" in r])
+    with client_for(server) as client:
+        raised = download_attachments(con, SITE, client=client, home=tmp_path, max_bytes=400_000)
+    assert raised.downloaded == 1 and len([r for r in server.requests if f"/attachments/{big}/" in r]) == asked + 1
+
+
+def test_an_attachment_without_a_length_is_streamed_to_disk_and_cut_at_the_limit(tmp_path):
+    def endless(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/attBIG/"):
+            return httpx.Response(200, content=iter([b"\x00" * 65536] * 10_000))  # 655 MB, chunked
+        return httpx.Response(200, content=iter([b"\xff\xd8", b"rest of a photo"]))
+
+    listed = [{"uid": "attBIG", "filename": "video.mp4", "download_url": "https://k/api/x/attBIG/"},
+              {"uid": "attA", "filename": "a.jpg", "download_url": "https://k/api/x/attA/"}]
+    with KoboClient("https://kobo.example/", TOKEN, transport=httpx.MockTransport(endless)) as client:
+        result = download_all(attachments_of(9, listed), SITE, client=client, home=tmp_path, max_bytes=1_000_000)
+    (refused,) = result.too_large
+    assert "attachment attBIG: more, past the limit of 0.953674 MB" in str(refused)
+    assert [p.name for p in (attachments_dir(tmp_path, "dtm_site") / "9").iterdir()] == ["a.jpg"]
+    assert (attachments_dir(tmp_path, "dtm_site") / "9" / "a.jpg").read_bytes() == b"\xff\xd8rest of a photo"

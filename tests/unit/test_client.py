@@ -117,13 +117,13 @@ def test_after_id_skips_those_at_or_below(server):
 def test_a_server_ignoring_the_query_is_refused(server):
     """If the server answers ids at or below the mark, the client must stop, not loop."""
     with make_client(server) as client:
-        original = client.get_json
+        original = client.fetch_json
 
         def ignore_query(url, params, *, form):
             params = {k: v for k, v in (params or {}).items() if k != "query"}
             return original(url, params, form=form)
 
-        client.get_json = ignore_query
+        client.fetch_json = ignore_query
         pages = client.iter_submission_pages(UID, None)
         next(pages)
         with pytest.raises(KoboError, match=UID):
@@ -283,9 +283,9 @@ def test_in_flight_bound_is_never_exceeded(server):
             # Count on the client side too: requests handed to the HTTP layer at once (the
             # connection pool alone would queue extra requests there, not refuse them).
             handed, handed_peak, lock = 0, 0, threading.Lock()
-            send = client._http.get
+            send = client._http.send
 
-            def counting_get(*args, **kwargs):
+            def counting_send(*args, **kwargs):
                 nonlocal handed, handed_peak
                 with lock:
                     handed += 1
@@ -296,7 +296,7 @@ def test_in_flight_bound_is_never_exceeded(server):
                     with lock:
                         handed -= 1
 
-            client._http.get = counting_get
+            client._http.send = counting_send
             barrier = threading.Barrier(threads_n)
 
             def call():
@@ -379,7 +379,8 @@ def test_a_body_that_does_not_decompress_is_retried_then_named():
 
     with crafted(broken_gzip) as client, pytest.raises(KoboError) as caught:
         fetch_all(client)
-    assert "still failing after 2 retries (last: DecodingError)" in str(caught.value)
+    assert "still failing after 2 retries (last: a compressed body that does not decompress (DecodingError))" \
+        in str(caught.value)
     assert client.stats.retries == 2
 
 

@@ -15,6 +15,7 @@ from dtm_platform.kobo.landing import high_water_mark, land_form_content, land_n
 from dtm_platform.kobo_mock.generator import generate
 from dtm_platform.kobo_mock.server import Fault, MockKoboServer
 from dtm_platform.kobo_mock.store import FormVersion
+from dtm_platform.kobo.pages import Page
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT
 
@@ -128,9 +129,15 @@ def test_new_submissions_on_the_server_land_on_the_next_run(dataset, con):
 
 
 def pages_then(monkeypatch, change):
-    """Landing receives its pages through ``change(pages)`` instead of as fetched."""
-    fetch = landing.iter_pages_in_order
-    monkeypatch.setattr(landing, "iter_pages_in_order", lambda *a, **k: change(fetch(*a, **k)))
+    """Landing receives its pages through ``change(pages)`` (each a list of results) instead
+    of as fetched."""
+    fetch = landing.iter_pages
+
+    def changed(*args, **kwargs):
+        for results in change(page.results for page in fetch(*args, **kwargs) if page.results):
+            yield Page(results, body_bytes=0, rows_asked=len(results), more=False, last_id=None)
+
+    monkeypatch.setattr(landing, "iter_pages", changed)
 
 
 def crash_after_first_page(pages):

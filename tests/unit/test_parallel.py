@@ -4,6 +4,8 @@ and a failure mid-run that leaves raw a gap-free start of the form."""
 
 from __future__ import annotations
 
+import math
+
 import duckdb
 import pytest
 
@@ -14,7 +16,7 @@ from dtm_platform.kobo_mock import locality_form
 from dtm_platform.kobo_mock.served import MockForm
 from dtm_platform.kobo_mock.server import Fault, MockKoboServer
 from dtm_platform.kobo_mock.store import FormVersion, ListSource, SubmissionStore
-from dtm_platform.kobo.parallel import iter_pages_in_order, plan_ranges
+from dtm_platform.kobo.parallel import iter_pages_in_order
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT
 
@@ -56,16 +58,6 @@ SPACINGS = {
     "gaps": sorted({(i * 7919) % 1_000_003 + 1 for i in range(900)}),
     "burst at the end": list(range(1, 101)) + list(range(50_000, 50_800)),
 }
-
-
-@pytest.mark.parametrize("ids", SPACINGS.values(), ids=SPACINGS.keys())
-def test_ranges_cover_everything_above_the_mark_once(ids):
-    ranges = plan_ranges(ids[0] - 1, ids[-1], len(ids), PAGE)
-    assert ranges[-1][1] is None  # open-ended: whatever arrives during the run is fetched too
-    for (_, up_to), (after, _) in zip(ranges, ranges[1:]):
-        assert up_to == after  # adjacent, no gap and no overlap
-    covering = [sum(1 for i in ids if after < i and (up_to is None or i <= up_to)) for after, up_to in ranges]
-    assert sum(covering) == len(ids)
 
 
 @pytest.mark.parametrize("ids", SPACINGS.values(), ids=SPACINGS.keys())
@@ -169,3 +161,46 @@ def test_a_failed_insert_stops_the_landing_and_nothing_after_it_lands(monkeypatc
         monkeypatch.setattr(landing, "_insert_table", insert)
         land_new_submissions(con, client, FORM)
         assert landed(con) == ids
+
+
+# --- bounds whatever the server says ----------------------------------------------------------
+
+def held_pages(window) -> int:
+    """Pages the fetcher holds or waits for: in flight, or fetched with results."""
+    return sum(1 for s in window.slots if s.future is not None and (
+        not s.future.done() or (s.future.exception() is None and s.future.result().results)))
+
+
+CLUSTERS = list(range(1, 301)) + list(range(10**9, 10**9 + 300)) + list(range(10**15, 10**15 + 300))
+
+
+@pytest.mark.parametrize("ids", [SPACINGS["burst at the end"], CLUSTERS], ids=["burst at the end", "three clusters"])
+def test_the_pages_held_stay_within_the_window_however_the_ids_bunch(ids, monkeypatch):
+    from dtm_platform.kobo import parallel
+
+    peaks = []
+    room = parallel._Window.room_for_one_more
+
+    def watched(window):
+        peaks.append(held_pages(window))
+        return room(window)
+
+    monkeypatch.setattr(parallel._Window, "room_for_one_more", watched)
+    with serve(ids) as server, client_for(server) as client:
+        server.latency_seconds = 0.01
+        handed_over = [s["_id"] for page in iter_pages_in_order(client, FORM.uid, None) for s in page]
+    assert handed_over == ids
+    # a window of two pages per worker, and the head of the line, which always moves
+    assert max(peaks) <= 2 * client.max_in_flight + 1
+
+
+def test_a_lying_count_costs_a_bounded_number_of_requests(monkeypatch):
+    ids = [1 + k * 10**9 for k in range(120)]  # a wide, sparse span
+    with serve(ids) as server, client_for(server) as client:
+        weigh = client.look_and_weigh
+        monkeypatch.setattr(client, "look_and_weigh", lambda uid, after, fields: (10**9, *weigh(uid, after)[1:]))
+        handed_over = [s["_id"] for page in iter_pages_in_order(client, FORM.uid, None) for s in page]
+        requests = [r for r in server.requests if "/data/" in r]
+    assert handed_over == ids
+    # two looks, a window of (nearly) empty ranges, then the open-ended rest: 3 pages of 50
+    assert len(requests) <= 2 + 2 * client.max_in_flight + 3 * math.ceil(len(ids) / PAGE) + 1, len(requests)
