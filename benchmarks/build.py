@@ -1,12 +1,14 @@
-"""Build benchmarks (issue #9, items 3 to 5).
+"""Build benchmarks (issue #9, items 3 to 5; issue #17, nothing new).
 
 A cold build of about a million submissions across the forms (mostly flow monitoring
 counts and household surveys), from an empty DTM_HOME to reports and serving with every
-gate; then 1% new submissions with 0.1% edited and 0.1% deleted, and the build again
-(ingestion reconciling, as the nightly run does). Each build runs in a process of its own
-(``build_run.py``); its peak memory is the process tree's (dbt runs as a child) sampled
-every 0.2 s. Time per stage comes from the run's step events: ingestion, each dbt layer
-(dbt's own tests included), the Great Expectations gates, reports and serving.
+gate; then the same build with nothing new at the server; then 1% new submissions with 0.1%
+edited and 0.1% deleted, and the build again (ingestion reconciling, as the nightly run does).
+At the demo's size (the forms ``dtm demo`` serves): a cold build, then one with nothing new.
+Each build is a full build as the daily one runs (its sources, then what is not current) in a
+process of its own (``build_run.py``); its peak memory is the process tree's (dbt runs as a
+child) sampled every 0.2 s. Time per stage comes from the runs' step events: ingestion, each
+dbt layer (dbt's own tests included), the Great Expectations gates, reports and serving.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.serve import TOKEN, served
+from benchmarks.serve import DEMO, TOKEN, served
 
-# About 1,000,000 submissions, in the shares a busy CAR operation sees
+# About 1,000,000 submissions, in the shares a busy CAR operation sees (the other forms of the
+# registry are served at the demo's size)
 COLD_MIX = {"dtm_flow_counts": 700_000, "dtm_flow_survey": 80_000, "dtm_locality": 80_000, "me_pdm": 60_000,
             "me_perception": 60_000, "me_activity": 15_000, "dtm_site": 5_000}
 NEW_SHARE, EDITED_SHARE, DELETED_SHARE = 0.01, 0.001, 0.001
@@ -76,10 +79,11 @@ class PeakMemory:
             self._stop.wait(self._interval)
 
 
-def one_build(home: Path, url: str, reconcile: bool, log: Callable[[str], None]) -> dict:
+def one_build(home: Path, url: str, reconcile: bool, log: Callable[[str], None], label: str = "") -> dict:
     env = {**os.environ, "DTM_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"), "DTM_KOBO_TOKEN": TOKEN,
            "DTM_HASH_SALT": "benchmark-salt", "DTM_AUTOMATION": "off", "GX_ANALYTICS_ENABLED": "false"}
     env.pop("DTM_POSTGRES_URL", None)  # Postgres publication is measured by its own tests
+    label = label or ("incremental" if reconcile else "cold")
     command = [sys.executable, "-m", "benchmarks.build_run", "--url", url] + (["--reconcile"] if reconcile else [])
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -96,9 +100,14 @@ def one_build(home: Path, url: str, reconcile: bool, log: Callable[[str], None])
     for step, times in outcome["steps"].items():
         if "start" in times and "end" in times:
             stages[stage_of(step)] += times["end"] - times["start"]
-    log(f"  {'incremental' if reconcile else 'cold'} build: {seconds:.0f} s, peak {memory.peak_bytes / 2**30:.2f} GiB, "
-        f"success={outcome['success']}, failed checks: {outcome['failed_checks'] or 'none'}")
+    runs_seconds = sum(run["seconds"] for run in outcome["runs"])
+    log(f"  {label} build: {seconds:.0f} s ({runs_seconds:.0f} s in {len(outcome['runs'])} run(s), "
+        f"{sum(r['materialized'] for r in outcome['runs'])} assets materialized), peak "
+        f"{memory.peak_bytes / 2**30:.2f} GiB, success={outcome['success']}, failed checks: "
+        f"{outcome['failed_checks'] or 'none'}")
     return {"seconds": seconds, "peak_gib": memory.peak_bytes / 2**30, "success": outcome["success"],
+            "runs": outcome["runs"], "runs_seconds": runs_seconds, "definitions_seconds": outcome["definitions_seconds"],
+            "stale": outcome["stale"], "current": outcome["current"],
             "failed_checks": outcome["failed_checks"], "stages": dict(stages),
             "slowest_steps": sorted(((k, v["end"] - v["start"]) for k, v in outcome["steps"].items()
                                      if "start" in v and "end" in v), key=lambda kv: -kv[1])[:12]}
@@ -106,18 +115,32 @@ def one_build(home: Path, url: str, reconcile: bool, log: Callable[[str], None])
 
 def cold_and_incremental(mix: dict[str, int], log: Callable[[str], None]) -> dict:
     total = sum(mix.values())
-    log(f"Cold build: about {total:,} submissions across {len(mix)} forms; then an incremental build")
+    log(f"Cold build: about {total:,} submissions across {len(mix)} forms; then one with nothing new, "
+        "then an incremental build")
     home = Path(tempfile.mkdtemp(prefix="dtm-bench-build-"))
     with served(mix, withhold=NEW_SHARE) as server:
         served_cold = sum(server.counts.values())
         cold = one_build(home, server.url, reconcile=False, log=log)
+        nothing_new = one_build(home, server.url, reconcile=False, log=log, label="nothing new")
         changes = server.change(EDITED_SHARE, DELETED_SHARE)
         log(f"  between the builds: {changes['new']:,} new, {changes['edited']:,} edited, "
             f"{changes['deleted']:,} deleted")
         incremental = one_build(home, server.url, reconcile=True, log=log)
     rows = _raw_rows(home)
-    return {"submissions_cold": served_cold, "changes": changes, "cold": cold, "incremental": incremental,
-            "raw_rows_after": rows, "home": str(home)}
+    return {"submissions_cold": served_cold, "changes": changes, "cold": cold, "nothing_new": nothing_new,
+            "incremental": incremental, "raw_rows_after": rows, "home": str(home)}
+
+
+def demo_nothing_new(log: Callable[[str], None]) -> dict:
+    """At the demo's size: a cold build, then the same build with nothing new at the server
+    (what a second ``dtm demo`` on the same DTM_HOME does)."""
+    log("Demo size: a cold build, then one with nothing new at the server")
+    home = Path(tempfile.mkdtemp(prefix="dtm-bench-demo-"))
+    with served(DEMO) as server:
+        submissions = sum(server.counts.values())
+        cold = one_build(home, server.url, reconcile=False, log=log)
+        nothing_new = one_build(home, server.url, reconcile=False, log=log, label="nothing new")
+    return {"submissions": submissions, "cold": cold, "nothing_new": nothing_new, "home": str(home)}
 
 
 def _raw_rows(home: Path) -> dict[str, int]:

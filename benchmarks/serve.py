@@ -2,8 +2,10 @@
 client being measured (the two would otherwise share one interpreter and its lock).
 
 ``python -m benchmarks.serve '{"dtm_locality": 200000}' --latency 0.3 --cache`` builds the
-forms (a count per dataset, rounded to what the synthetic generators produce), prints
-``READY <url> <counts as JSON>`` and serves until killed. With ``--withhold 0.01`` the last
+forms (a count per dataset, rounded to what the synthetic generators produce; every other form
+of the registry at the demo's size, so that a build finds each one), prints ``READY <url>
+<counts as JSON>`` and serves until killed. ``'"demo"'`` serves the demo's forms as ``dtm demo``
+does. With ``--withhold 0.01`` the last
 1% of each form is held back until ``CHANGE <edit share> <delete share>`` arrives on stdin,
 which also edits and deletes those shares of each form (for the incremental benchmark).
 """
@@ -20,7 +22,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from dtm_platform.kobo_mock.catalogue import locality_mock_form
+from dtm_platform.kobo_mock.catalogue import default_forms, locality_mock_form
 from dtm_platform.kobo_mock.forms import FORM_MODULES
 from dtm_platform.kobo_mock.generator import generate
 from dtm_platform.kobo_mock.server import MockKoboServer
@@ -34,7 +36,13 @@ PER_SCALE_1 = {"dtm_site": 123, "dtm_flow_counts": 3000, "dtm_flow_survey": 410,
 LOCALITY_SUBMISSIONS_PER_LOCALITY_PER_ADMIN2 = 148  # 72 sub-prefectures x 2 rounds x 1.03
 
 
-def build_forms(counts: dict[str, int]) -> list:
+DEMO = "demo"
+DEMO_LOCALITIES_PER_ADMIN2 = 12  # DTM_MOCK_LOCALITIES_PER_ADMIN2's default
+
+
+def build_forms(counts: dict[str, int] | str) -> list:
+    if counts == DEMO:
+        return default_forms(SEED, DEMO_LOCALITIES_PER_ADMIN2)
     forms = []
     for dataset, count in counts.items():
         if dataset == "dtm_locality":
@@ -43,6 +51,7 @@ def build_forms(counts: dict[str, int]) -> list:
             continue
         module = next(m for m in FORM_MODULES if m.DATASET == dataset)
         forms.append(module.build(SEED, count / PER_SCALE_1[dataset]).form)
+    forms += [module.build(SEED, 1.0).form for module in FORM_MODULES if module.DATASET not in counts]
     return forms
 
 
@@ -98,7 +107,7 @@ def _compact(value: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("counts", help='submissions per dataset, as JSON: {"dtm_locality": 200000}')
+    parser.add_argument("counts", help='submissions per dataset, as JSON: {"dtm_locality": 200000}, or "demo"')
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each data request")
     parser.add_argument("--cache", action="store_true", help="serve repeated requests from rendered bytes")
     parser.add_argument("--withhold", type=float, default=0.0,
@@ -138,7 +147,7 @@ class ServedForms:
 
 
 @contextlib.contextmanager
-def served(counts: dict[str, int], *, latency: float = 0.0, cache: bool = False,
+def served(counts: dict[str, int] | str, *, latency: float = 0.0, cache: bool = False,
            withhold: float = 0.0) -> Iterator[ServedForms]:
     command = [sys.executable, "-m", "benchmarks.serve", json.dumps(counts), "--latency", str(latency),
                "--withhold", str(withhold)]

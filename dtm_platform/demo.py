@@ -1,9 +1,12 @@
 """``dtm demo``: the whole platform end to end against the embedded Kobo server.
 
-Starts the mock server, materializes every asset with every check in the Dagster instance
-under DTM_HOME (so ``make dev`` shows the run afterwards), stops the server and prints
-what was built. On a home's first build, the demo's finance export (finance/synthetic.py)
-is dropped in the finance inbox, as the finance unit would.
+Starts the mock server, runs ``full_build`` in the Dagster instance under DTM_HOME (so ``make
+dev`` shows the runs afterwards) in its two parts, as the daily build does: the sources (every
+form's ingestion, the imports), then what is not current (``data_versions.py``). The first demo
+of a home builds everything; a later one, with nothing new on the server, nothing below the
+sources. Then it stops the server and prints what was built. On a home's first build, the
+demo's finance export (finance/synthetic.py) is dropped in the finance inbox, as the finance
+unit would.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from dtm_platform.defs.finance import INBOX as FINANCE_INBOX
-from dtm_platform.defs.jobs import FULL_BUILD
+from dtm_platform.defs.jobs import FULL_BUILD, execute_full_build
 from dtm_platform.drop_folder import SETTLE_SECONDS
 from dtm_platform.finance import synthetic as finance_export
 from dtm_platform.finance.expenditures import IMPORTED_DIR
@@ -35,15 +38,18 @@ class DemoOutcome:
     checks_failed: list[str] = field(default_factory=list)   # failed with ERROR: blocks downstream
     checks_warned: list[str] = field(default_factory=list)   # failed with WARN: flagged only
     materialized: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # current: nothing they are built from changed
     not_built: list[str] = field(default_factory=list)  # assets left alone: a gate upstream failed
+    stale: dict[str, str] = field(default_factory=dict)  # below the sources, not current before the build: why
     report_path: str | None = None
-    run_id: str = ""
+    run_id: str = ""  # the run that built what changed (the sources' run when nothing did)
+    run_ids: list[str] = field(default_factory=list)  # the sources' run, then the run of what changed
     check_metadata: dict[str, dict] = field(default_factory=dict)  # check -> its metadata
 
 
 def run_full_build(bad_batch: int = 0, forms: list | None = None) -> DemoOutcome:
-    """Serve the synthetic forms (or ``forms``), run the full_build job once, and report
-    what happened."""
+    """Serve the synthetic forms (or ``forms``), run a full build (its sources, then what
+    changed), and report what happened."""
     settings = load_settings()
     prepare_dagster_home(settings)
     drop_demo_finance_export(settings)
@@ -59,17 +65,18 @@ def run_full_build(bad_batch: int = 0, forms: list | None = None) -> DemoOutcome
 
             job = build_definitions().resolve_job_def(FULL_BUILD)
             with dg.DagsterInstance.get() as instance:
-                result = job.execute_in_process(
-                    instance=instance, raise_on_error=False,
-                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-                )
+                results, changed = execute_full_build(
+                    job, instance, run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+                    log=lambda line: print(line, flush=True))
         finally:
             if previous_url is None:
                 os.environ.pop("DTM_KOBO_URL", None)
             else:
                 os.environ["DTM_KOBO_URL"] = previous_url
-    outcome = DemoOutcome(success=result.success, run_id=result.run_id)
-    for evaluation in result.get_asset_check_evaluations():
+    outcome = DemoOutcome(success=all(r.success for r in results), run_id=results[-1].run_id,
+                          run_ids=[r.run_id for r in results])
+    evaluations = [e for result in results for e in result.get_asset_check_evaluations()]
+    for evaluation in evaluations:
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         if evaluation.passed:
             outcome.checks_passed.append(name)
@@ -78,13 +85,16 @@ def run_full_build(bad_batch: int = 0, forms: list | None = None) -> DemoOutcome
         else:
             outcome.checks_failed.append(name)
         outcome.check_metadata[name] = {k: v.value for k, v in evaluation.metadata.items()}
-    for event in result.get_asset_materialization_events():
+    for event in (e for result in results for e in result.get_asset_materialization_events()):
         key = event.asset_key.to_user_string()
         outcome.materialized.append(key)
         if key == "reports/dtm_situation_report":
             outcome.report_path = event.materialization.metadata["path"].value
     all_assets = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
-    outcome.not_built = sorted(all_assets - set(outcome.materialized))
+    unchanged = {key.to_user_string() for key in changed.current}
+    outcome.stale = {key.to_user_string(): why for key, why in changed.stale.items()}
+    outcome.unchanged = sorted(unchanged - set(outcome.materialized))
+    outcome.not_built = sorted(all_assets - set(outcome.materialized) - unchanged)
     return outcome
 
 
@@ -131,6 +141,9 @@ def main(bad_batch: bool = False) -> int:
     for table, rows in counts.items():
         print(f"  {table:<55} {rows:>8,} rows")
     print(f"\nAssets materialized: {len(outcome.materialized)}")
+    if outcome.unchanged:
+        print(f"Assets left as they were (nothing they are built from changed since the last build): "
+              f"{len(outcome.unchanged)}")
     print(f"Checks passed: {len(outcome.checks_passed)}   warned: {len(outcome.checks_warned)}   "
           f"failed: {len(outcome.checks_failed)}")
     for name in outcome.checks_warned:
@@ -154,7 +167,8 @@ def main(bad_batch: bool = False) -> int:
     if "serving/marts_snapshot" in outcome.materialized:
         print(f"Serving snapshot for Power BI and analysts (open it read-only): {settings.home / 'serving' / 'marts.duckdb'}")
         print(f"Parquet, CSV and HDX exports: {settings.home / 'exports'}")
-    print(f"Run {outcome.run_id}: open it with `make dev` (Dagster UI on http://127.0.0.1:3000).")
+    print(f"Run{'s' if len(outcome.run_ids) > 1 else ''} {', '.join(outcome.run_ids)}: open "
+          f"{'them' if len(outcome.run_ids) > 1 else 'it'} with `make dev` (Dagster UI on http://127.0.0.1:3000).")
 
     if bad_batch:
         stopped = not outcome.report_path and bool(outcome.checks_failed)

@@ -117,6 +117,7 @@ SLOW_FIRST = (
     "tests/integration/test_cleaning_loop.py",   # the cleaning loop on a copy of the shared build
     "tests/integration/test_own_forms.py",       # a build with an extra form of an office's own
     "tests/integration/test_variant_forms.py",   # a build with two built-in forms as an office builds them
+    "tests/integration/test_nothing_changed.py",  # a small home built, then built again four times
     "tests/integration/test_webserver.py",
     "tests/reliability/test_bad_inputs.py",
     "tests/reliability/test_crashes.py",

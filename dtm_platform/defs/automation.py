@@ -4,10 +4,13 @@
   their gates) on the form's cron from the registry (hourly by default), and started early
   by the ``kobo_new_submissions`` sensor when a one-request probe shows new submissions.
 - ``nightly_reconciliation`` compares every form with raw (edits, deletions, validation
-  statuses), ``daily_full_build`` builds everything with every gate, ``weekly_reports``
-  rebuilds the reports unless a gate on their marts is failing.
-- Everything below raw carries an AutomationCondition: it follows new raw data once the
-  blocking checks upstream have passed, never while it or an asset it reads is in a run.
+  statuses); ``daily_full_build`` ingests every form and imports what officers dropped (the
+  sources of ``full_build``), then ``build_what_changed`` builds, with every gate, what is not
+  current (``data_versions.py``: nothing when nothing changed); ``weekly_reports`` rebuilds
+  the reports unless a gate on their marts is failing.
+- Everything below raw carries an AutomationCondition: it follows changed data (a new data
+  version upstream, ``data_versions.py``) once the blocking checks upstream have passed, never
+  while it or an asset it reads is in a run. An ingestion that found nothing new builds nothing.
 - Freshness policies (warn and fail windows) on raw and marts; ``alert_on_run_failure``
   posts each failed run to DTM_ALERT_WEBHOOK.
 
@@ -26,9 +29,11 @@ from datetime import timedelta
 
 import dagster as dg
 
+from dtm_platform import data_versions
 from dtm_platform.alerts import alert_payload, send_alert
 from dtm_platform.automation.run_history import describe_failed_run, failing_gates_upstream_of
-from dtm_platform.defs.jobs import FULL_BUILD
+from dtm_platform.data_versions import AFTER_TAG, CHANGED, PART_TAG, SOURCES
+from dtm_platform.defs.jobs import FULL_BUILD, sources_of
 from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.probe import FormCount, probe_form, what_changed
 from dtm_platform.kobo.registry import FormEntry
@@ -40,16 +45,31 @@ WEEKLY_REPORTS_JOB = "weekly_reports"
 PROBE_SENSOR = "kobo_new_submissions"
 FAILURE_SENSOR = "alert_on_run_failure"
 AUTOMATION_SENSOR = "follow_new_data"
+CHANGED_SENSOR = "build_what_changed"
 TRIGGER_TAG = "dtm/trigger"  # what started a run: schedule, new_submissions, automation
 FORM_TAG = "dtm/form"
 
-# Below raw, an asset follows its upstream: rebuilt when an asset it reads was updated (or it
-# went missing), once every blocking check on the assets it reads has passed, and never while
-# it or one of those is in a run (eager() waits on both), so nothing builds twice at once.
+# An asset it reads has new data: its data version changed since the previous tick (an
+# ingestion that found nothing new materializes raw again with the same version, which is no
+# news), or it will be built on this tick. As in eager()'s any_deps_updated, an update made by
+# a run that also built this asset is not news either; nor is one made by a full build's
+# sources run, whose second run (build_what_changed) builds what follows.
+ANY_DEPS_DATA_CHANGED = dg.AutomationCondition.any_deps_match(
+    (dg.AutomationCondition.data_version_changed()
+     & ~dg.AutomationCondition.executed_with_root_target()
+     & ~dg.AutomationCondition.executed_with_tags(tag_values={PART_TAG: SOURCES}))
+    .with_label("data_version_changed_outside_a_full_build")
+    | dg.AutomationCondition.will_be_requested()
+).with_label("any_deps_data_changed")
+
+# Below raw, an asset follows its upstream: rebuilt when the data of an asset it reads changed
+# (or it went missing), once every blocking check on the assets it reads has passed, and never
+# while it or one of those is in a run (eager() waits on both), so nothing builds twice at once.
 # A failed gate therefore holds everything below it until the data is fixed.
 FOLLOW_UPSTREAM = (
-    dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
-).with_label("eager, after upstream gates passed")
+    dg.AutomationCondition.eager().replace("any_deps_updated", ANY_DEPS_DATA_CHANGED)
+    & dg.AutomationCondition.all_deps_blocking_checks_passed()
+).with_label("eager on changed data, after upstream gates passed")
 
 
 def ingest_job_name(form: FormEntry) -> str:
@@ -146,14 +166,61 @@ def _schedules(settings: Settings, forms: list[FormEntry], ingest_jobs: Mapping,
         dg.ScheduleDefinition(name="nightly_reconciliation", job=reconcile_job, cron_schedule=settings.reconcile_cron,
                               run_config=reconcile_run_config(ingestion.values()), tags=tags, **common,
                               description="Nightly (DTM_RECONCILE_CRON): compare every form with raw."),
-        dg.ScheduleDefinition(name="daily_full_build", job_name=FULL_BUILD, cron_schedule=settings.full_build_cron,
-                              tags=tags, **common,
-                              description="Daily (DTM_FULL_BUILD_CRON): every asset with every gate."),
+        _daily_full_build_schedule(settings.full_build_cron, common),
         _weekly_reports_schedule(reports_job, settings.reports_cron, common),
     ]
 
 
+def _daily_full_build_schedule(cron: str, common: dict) -> dg.ScheduleDefinition:
+    @dg.schedule(name="daily_full_build", job_name=FULL_BUILD, cron_schedule=cron, **common,
+                 description="Daily (DTM_FULL_BUILD_CRON): the sources of full_build (every form's ingestion, the "
+                             "imports, with their gates); build_what_changed then builds what is not current.")
+    def _daily(context: dg.ScheduleEvaluationContext):
+        job = context.repository_def.get_job(FULL_BUILD)
+        return dg.RunRequest(asset_selection=sources_of(job), tags={TRIGGER_TAG: "schedule", PART_TAG: SOURCES})
+
+    return _daily
+
+
 # --- sensors -----------------------------------------------------------------------------------
+
+IN_PROGRESS = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+               dg.DagsterRunStatus.STARTED]
+
+
+def _build_what_changed_sensor(status: dg.DefaultSensorStatus) -> dg.SensorDefinition:
+    @dg.sensor(name=CHANGED_SENSOR, job_name=FULL_BUILD, default_status=status, minimum_interval_seconds=30,
+               description="After a full build's sources run (daily_full_build): builds, with every gate, the "
+                           "assets that are not current (an input's data version, the dbt project, a seed, the "
+                           "settings or the day changed, or a gate did not pass), holding what a failed source "
+                           "stops; nothing when nothing changed.")
+    def _sensor(context: dg.SensorEvaluationContext):
+        # The cursor is the storage id of the last sources run followed.
+        after = int(context.cursor) if context.cursor else 0
+        finished = [record for record in context.instance.get_run_records(
+            filters=dg.RunsFilter(job_name=FULL_BUILD, tags={PART_TAG: SOURCES},
+                                  statuses=[dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]),
+            limit=1) if record.storage_id > after]
+        if not finished:
+            return dg.SkipReason("no full build's sources run finished since the last look")
+        sources_run = finished[0].dagster_run
+        context.update_cursor(str(finished[0].storage_id))
+        changed = data_versions.what_changed(context.repository_def.get_job(FULL_BUILD), context.instance,
+                                             after_run_id=sources_run.run_id)
+        # what a queued or running run will build already (an ingestion's automation) is not asked twice
+        busy = {key for run in context.instance.get_runs(filters=dg.RunsFilter(statuses=IN_PROGRESS))
+                for key in (run.asset_selection or ())}
+        build = [key for key in changed.build if key not in busy]
+        context.log.info(f"after run {sources_run.run_id}: {changed.summary()}")
+        if not build:
+            return dg.SkipReason(f"after run {sources_run.run_id}: {changed.summary()}")
+        return dg.RunRequest(run_key=f"after:{sources_run.run_id}", asset_selection=build,
+                             tags={TRIGGER_TAG: sources_run.tags.get(TRIGGER_TAG, "schedule"), PART_TAG: CHANGED,
+                                   AFTER_TAG: sources_run.run_id})
+
+    return _sensor
+
+
 
 def _probe_client(settings: Settings) -> KoboClient:
     # A sensor tick must end within a minute: few, short retries; the next tick tries again.
@@ -252,5 +319,5 @@ def build_automation_defs(forms: list[FormEntry], ingestion_assets: Iterable[dg.
         jobs=[*ingest_jobs.values(), reconcile_job, reports_job],
         schedules=_schedules(settings, forms, ingest_jobs, reconcile_job, reports_job, ingestion),
         sensors=[_probe_sensor(settings, forms, ingestion, ingest_jobs, sensor_status),
-                 _failure_sensor(sensor_status), follow],
+                 _failure_sensor(sensor_status), follow, _build_what_changed_sensor(sensor_status)],
     )

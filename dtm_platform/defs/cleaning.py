@@ -10,6 +10,7 @@ from dtm_platform.cleaning.answers import KINDS, ensure_record, has_queue, impor
 from dtm_platform.cleaning.ledger import ledger_path
 from dtm_platform.cleaning.enumerators import write_enumerator_pages
 from dtm_platform.cleaning.workbooks import QUEUE, write_verification_workbooks
+from dtm_platform.data_versions import import_version, with_data_version
 from dtm_platform.defs.automation import TRIGGER_TAG
 from dtm_platform.drop_folder import waiting_files
 from dtm_platform.row_imports import import_each
@@ -54,10 +55,14 @@ def imported_answers(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         source, warehouse=settings.warehouse_path, cleaning_dir=settings.cleaning_dir,
         imported_by=f"dagster:{getpass.getuser()}", now=datetime.now(timezone.utc), move=True),
         KINDS, context.log)
+    # Its data version is the ledger's (what dbt reads) and the record's (what its gate reads):
+    # an import of nothing new leaves it as it was, and nothing after it is rebuilt.
+    with connect_duckdb(settings.warehouse_path) as con:
+        version = import_version(con, settings, context.asset_key)
     return dg.MaterializeResult(metadata={
         **imported, "rejection_reports": dg.MetadataValue.json(imported["rejection_reports"]),
         "ledger": dg.MetadataValue.path(str(ledger_path(settings.cleaning_dir))),
-    })
+    }, data_version=version)
 
 
 @dg.asset(
@@ -74,6 +79,7 @@ def imported_answers(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
                 "Returned ones go to DTM_HOME/cleaning/inbox (or `dtm cleaning import`). The issues per "
                 "team are kept in cleaning.verification_workbooks for its gate.",
 )
+@with_data_version
 def verification_workbooks(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
     written = write_verification_workbooks(settings.warehouse_path, settings.cleaning_dir / WORKBOOKS,
@@ -106,6 +112,7 @@ def verification_workbooks(context: dg.AssetExecutionContext) -> dg.MaterializeR
                 "duration, productivity outlier days and the rules tripped most, worst first. The enumerators per "
                 "team are kept in cleaning.enumerator_view for its gate.",
 )
+@with_data_version
 def enumerator_view(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
     pages = write_enumerator_pages(settings.warehouse_path, settings.cleaning_dir, datetime.now(timezone.utc))

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
+from dtm_platform.data_versions import import_version
 from dtm_platform.drop_folder import waiting_files
 from dtm_platform.finance.expenditures import KINDS, ensure_record, import_expenditures, ledger
 from dtm_platform.row_imports import import_each
@@ -43,10 +44,13 @@ def imported_expenditures(context: dg.AssetExecutionContext) -> dg.MaterializeRe
         source, warehouse=settings.warehouse_path, finance_dir=settings.finance_dir,
         seeds_dir=DBT_PROJECT_DIR / "seeds", imported_by=f"dagster:{getpass.getuser()}",
         now=datetime.now(timezone.utc), move=True), KINDS, context.log)
+    # Its data version is the ledger's and the record's: nothing imported, nothing to rebuild.
+    with connect_duckdb(settings.warehouse_path) as con:
+        version = import_version(con, settings, context.asset_key)
     return dg.MaterializeResult(metadata={
         **imported, "rejection_reports": dg.MetadataValue.json(imported["rejection_reports"]),
         "ledger": dg.MetadataValue.path(str(ledger(settings.finance_dir).path)),
-    })
+    }, data_version=version)
 
 
 def build_finance_defs() -> dg.Definitions:

@@ -8,6 +8,7 @@ derived from the form's content when it runs (``quality/form_suites.py``).
 
 import dagster as dg
 
+from dtm_platform.data_versions import with_data_version
 from dtm_platform.defs.ingestion import FORM_CONTENT_KEY
 from dtm_platform.kobo.registry import FormEntry
 from dtm_platform.settings import load_settings
@@ -33,6 +34,7 @@ def typed_form_asset(form: FormEntry) -> dg.AssetsDefinition:
             "applied, questions that look personal without a policy dropped."
         ),
     )
+    @with_data_version
     def _typed_form(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         settings = load_settings()
         with connect_duckdb(settings.warehouse_path) as con:

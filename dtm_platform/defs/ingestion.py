@@ -1,13 +1,16 @@
 """One ingestion asset per form of the registry: ``raw/kobo_<dataset>``.
 
 Each body is ``secret_safe``: a failure reaches Dagster with every secret masked (a Kobo
-error may quote a URL with credentials, a driver's error a password).
+error may quote a URL with credentials, a driver's error a password). Each materialization
+carries the data version of what raw holds for the form (``data_versions.raw_version``), so
+what follows raw is rebuilt when a submission arrived, changed or went, not on every run.
 """
 
 import json
 
 import dagster as dg
 
+from dtm_platform.data_versions import form_content_version, raw_version
 from dtm_platform.kobo.attachments import download_attachments
 from dtm_platform.kobo.audit import load_audit_logs
 from dtm_platform.kobo.client import KoboClient
@@ -122,9 +125,13 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
                     f"{form.dataset}: the server gives no content for form version(s) {', '.join(without_content)}; "
                     "their submissions landed and are flagged in cleaned.dq_undefined_fields")
             metadata["form_versions_without_content"] = dg.MetadataValue.json(without_content)
-            metadata["deleted_in_raw"] = con.execute(
-                f"select count(*) from raw.{form.raw_table} where deleted_at is not null").fetchone()[0]
-        return dg.MaterializeResult(metadata=metadata)
+            version, state = raw_version(con, form)
+            metadata["deleted_in_raw"] = state["deleted_submissions"]
+            metadata["raw_state"] = dg.MetadataValue.json(state)
+        context.log.info(f"{form.dataset}: data version {version.value} (high-water mark {state['high_water_mark']}, "
+                         f"{state['live_submissions']} live, {state['edited_submissions']} edited, "
+                         f"{state['deleted_submissions']} deleted, {state['quarantined_submissions']} quarantined)")
+        return dg.MaterializeResult(metadata=metadata, data_version=version)
 
     return _ingest
 
@@ -168,9 +175,11 @@ def form_content_asset(forms: list[FormEntry]) -> dg.AssetsDefinition:
             for form in forms:
                 deployed[form.dataset] = land_form_content(con, client, form)
             versions = con.execute("select count(*) from raw.kobo_form_content").fetchone()[0]
+            version = form_content_version(con)
         context.log.info(f"form content: {len(forms)} forms, {versions} versions kept")
         return dg.MaterializeResult(metadata={"forms": len(forms), "versions_kept": versions,
-                                              "deployed_versions": dg.MetadataValue.json(deployed)})
+                                              "deployed_versions": dg.MetadataValue.json(deployed)},
+                                    data_version=version)
 
     return _form_content
 

@@ -3,6 +3,7 @@ only from data that passed."""
 
 import dagster as dg
 
+from dtm_platform.data_versions import with_data_version
 from dtm_platform.reports import oversight
 from dtm_platform.reports.iati import IatiActivity
 from dtm_platform.reports.indicator_tracker import AMBER_FROM, GREEN_FROM, build_indicator_tracker
@@ -38,6 +39,7 @@ OWNER = "team:dtm-car-im"
                 "disclosure notes. Self-contained HTML and PDF under DTM_HOME/reports; its figures are "
                 "kept in reports.dtm_situation_report for its own gate.",
 )
+@with_data_version
 def dtm_situation_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
     chromium = find_chromium(settings.chromium)
@@ -78,6 +80,7 @@ def dtm_situation_report(context: dg.AssetExecutionContext) -> dg.MaterializeRes
                 "Under DTM_HOME/reports; the summary's figures are kept in reports.me_indicator_tracker for "
                 "its own gate.",
 )
+@with_data_version
 def me_indicator_tracker(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
     identity = IatiActivity(settings.iati_activity_id, settings.iati_reporting_org, settings.iati_reporting_org_name)
@@ -115,6 +118,7 @@ def me_indicator_tracker(context: dg.AssetExecutionContext) -> dg.MaterializeRes
                 "an index per language; every figure is a mart's. The figures they publish, one row per "
                 "profile, are kept in reports.dtm_site_profiles for its own gate.",
 )
+@with_data_version
 def dtm_site_profiles(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
     chromium = find_chromium(settings.chromium) if settings.profile_pdfs else None

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
+from dtm_platform.data_versions import with_data_version
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.secrets import secret_safe
 from dtm_platform.serving.exports import write_exports
@@ -80,6 +81,7 @@ def build_serving_defs(mart_keys: Sequence[dg.AssetKey]) -> dg.Definitions:
                           "DTM_HOME/serving/marts.duckdb, for Power BI (DuckDB ODBC) and analysts (duckdb CLI, "
                           "Python). Built beside the target and moved onto it atomically: a reader in the middle "
                           "of a query is never broken. What it holds is recorded in serving.marts_snapshot.")
+    @with_data_version
     def marts_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         step = _Step(context)
         target = snapshot_path(step.settings.home)
@@ -98,6 +100,7 @@ def build_serving_defs(mart_keys: Sequence[dg.AssetKey]) -> dg.Definitions:
                           "types, rows, refreshed_at, run id); a whole set at a time (DTM_HOME/exports links to "
                           "the current set, swapped in one rename once the new set is written and scanned). "
                           "What was written is recorded in serving.exports.")
+    @with_data_version
     def exports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         step = _Step(context)
         directory = step.settings.home / "exports"
@@ -116,6 +119,7 @@ def build_serving_defs(mart_keys: Sequence[dg.AssetKey]) -> dg.Definitions:
                           "and swapped in as `marts` within one transaction (a Power BI refresh never sees half a "
                           "publication), SELECT on them for the read-only role DTM_POSTGRES_READER_ROLE and "
                           "nothing else. Skipped (an empty serving.postgres) when the URL is not set.")
+    @with_data_version
     @secret_safe("serving/postgres")  # a driver's error may quote the URL or its password
     def postgres(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         step = _Step(context)
@@ -143,6 +147,7 @@ def build_serving_defs(mart_keys: Sequence[dg.AssetKey]) -> dg.Definitions:
               description="HXL-tagged CSV of the public DTM figures per round for HDX: IDP and returnee "
                           "individuals and households by prefecture and sub-prefecture, with the round and its "
                           "reporting date (end of data collection), under DTM_HOME/exports/hdx.")
+    @with_data_version
     def hdx(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         step = _Step(context)
         directory = step.settings.home / "exports" / "hdx"

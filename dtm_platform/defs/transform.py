@@ -1,5 +1,8 @@
 """dbt models as Dagster assets: one ``@dbt_assets`` per layer, so each layer is its own
-step and a failed gate on one layer stops the next (ARCHITECTURE.md, Gates and the Dagster wiring)."""
+step and a failed gate on one layer stops the next (ARCHITECTURE.md, Gates and the Dagster wiring).
+
+Each model and seed materializes with its data version (``data_versions.with_data_versions``),
+so that a build of what changed selects exactly the models whose inputs changed."""
 
 
 from collections.abc import Mapping
@@ -9,6 +12,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from dtm_platform.data_versions import StepVersions, with_data_versions
 from dtm_platform.kobo.registry import FormEntry
 from dtm_platform.settings import load_settings
 from dtm_platform.transform.project import (DBT_EXECUTABLE, DBT_PROJECT, dbt_vars, ensure_manifest, invocation_target,
@@ -52,6 +56,7 @@ def _layer_assets(layer: str, manifest: Path, forms: list[FormEntry]) -> dg.Asse
     @dbt_assets(manifest=manifest, project=DBT_PROJECT, select=select,
                 name=f"dbt_{layer}", dagster_dbt_translator=TRANSLATOR)
     def _assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        versions = StepVersions(context)
         settings = load_settings()
         prepare_dbt_environment(settings, forms)
         vars_json = dbt_vars(forms)
@@ -59,7 +64,7 @@ def _layer_assets(layer: str, manifest: Path, forms: list[FormEntry]) -> dg.Asse
         # Unit tests check the SQL, not the data: they run in the test suite, not every build.
         args = ["build", "--vars", vars_json, "--indirect-selection", "buildable", "--exclude", "test_type:unit"]
         target = invocation_target(DBT_PROJECT, f"dbt_{layer}", vars_json)
-        yield from dbt.cli(args, context=context, target_path=target).stream()
+        yield from with_data_versions(dbt.cli(args, context=context, target_path=target).stream(), versions)
 
     return _assets
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from dtm_platform.data_versions import SUITE_METADATA, digest
 from dtm_platform.quality.form_suites import resolve_form_suite
 from dtm_platform.quality.parameters import ParameterContext, remember_passed, suite_parameters
 from dtm_platform.quality.runner import SuiteOutcome, validate
@@ -100,6 +101,8 @@ def build_gx_check(suite: Suite) -> dg.AssetChecksDefinition:
         asset=asset_key,
         name=CHECK_NAME,
         blocking=True,
+        # what the gate checks, so that an asset checked by an older suite is checked again (data_versions.py)
+        metadata={SUITE_METADATA: digest(suite.document)},
         description=f"Great Expectations suite {suite.file.parent.name}/{suite.file.name}: "
                     f"{len(suite.document['expectations'])} expectations"
                     + (" and those derived from the form's content" if (suite.document.get("meta") or {}).get(

@@ -13,6 +13,7 @@ import pytest
 from dtm_platform.defs.automation import (
     FAILURE_SENSOR, PROBE_SENSOR, RECONCILE_JOB, build_automation_defs, freshness_policies, ingest_job_name,
 )
+from dtm_platform.data_versions import PART_TAG, SOURCES
 from dtm_platform.defs.ingestion import ingestion_asset
 from dtm_platform.kobo_mock.server import MockKoboServer
 from dtm_platform.kobo.registry import FormEntry, load_registry
@@ -197,8 +198,9 @@ def test_an_unreachable_server_skips_the_tick_and_keeps_the_cursor(home, kobo, r
 
 # --- 2. declarative automation ---------------------------------------------------------------
 
-def _materialize(instance, graph, key, gate_passes=True):
-    instance.report_runless_asset_event(dg.AssetMaterialization(key))
+def _materialize(instance, graph, key, gate_passes=True, version="1"):
+    """A materialization of ``key`` with data version ``version``, and its checks' results."""
+    instance.report_runless_asset_event(dg.AssetMaterialization(key, tags={"dagster/data_version": version}))
     for check in graph.get_check_keys_for_assets({key}):
         passed = gate_passes or check.name != "gx_suite"
         instance.report_runless_asset_event(dg.AssetCheckEvaluation(
@@ -224,7 +226,7 @@ def built(defs, graph):
 
 def test_new_raw_data_rebuilds_everything_below_it_once(defs, graph, built):
     instance, cursor = built
-    _materialize(instance, graph, LOCALITY)
+    _materialize(instance, graph, LOCALITY, version="2")  # a new data version: new submissions
     result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
 
     below = {key for key in graph.get_all_asset_keys() if LOCALITY in graph.get_ancestor_asset_keys(key)}
@@ -234,9 +236,45 @@ def test_new_raw_data_rebuilds_everything_below_it_once(defs, graph, built):
     assert _requested(again, graph) == set()  # requested once, not on every tick
 
 
+def test_an_hour_of_ingestion_with_nothing_new_launches_nothing_below_raw(defs, graph, built):
+    """Every form's hourly ingestion found nothing new: raw is materialized again, with the data
+    version it had. The automation sees no news and requests nothing, tick after tick."""
+    instance, cursor = built
+    raw = [key for key in graph.get_all_asset_keys() if graph.get(key).group_name == "raw"]
+    for _ in range(3):  # three hourly rounds of ingestion, each followed by a tick
+        for key in raw:
+            _materialize(instance, graph, key, version="1")
+        result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
+        assert _requested(result, graph) == set()
+        cursor = result.cursor
+    _materialize(instance, graph, LOCALITY, version="2")  # then one form has something new
+    result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
+    assert _requested(result, graph) == {key for key in graph.get_all_asset_keys()
+                                         if LOCALITY in graph.get_ancestor_asset_keys(key)}
+
+
+def test_raw_updated_by_a_full_builds_sources_run_is_left_to_its_second_run(home, kobo, defs, graph, built):
+    """The daily build's sources run lands new data; build_what_changed builds what follows it,
+    so the automation does not ask for it too. The same data landed by an ingestion of its
+    own (the hourly schedule, the new-submissions sensor) is the automation's."""
+    instance, cursor = built
+    store = kobo.forms[next(f.uid for f in load_registry(load_settings().forms_file)
+                            if f.dataset == "dtm_locality")].store
+    ingest = defs.resolve_job_def("ingest_dtm_locality")
+    assert ingest.execute_in_process(instance=instance, tags={PART_TAG: SOURCES}).success
+    result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
+    assert _requested(result, graph) == set()
+
+    newest = store.get(store.max_id())
+    store.receive([{**newest, "_id": newest["_id"] + 1, "_uuid": "one-more-locality"}])
+    assert ingest.execute_in_process(instance=instance).success
+    result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=result.cursor)
+    assert dg.AssetKey(["staging", "stg_kobo__dtm_locality"]) in _requested(result, graph)
+
+
 def test_a_failed_gate_holds_everything_below_it_until_it_passes(defs, graph, built):
     instance, cursor = built
-    _materialize(instance, graph, LOCALITY, gate_passes=False)
+    _materialize(instance, graph, LOCALITY, gate_passes=False, version="2")
     held = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
     assert _requested(held, graph) == set()
 
@@ -251,7 +289,7 @@ def test_nothing_is_requested_while_it_or_its_upstream_is_in_a_run(defs, graph, 
     staging = dg.AssetKey(["staging", "stg_kobo__dtm_locality"])
     run = instance.create_run_for_job(job_def=defs.resolve_implicit_global_asset_job_def(),
                                       asset_selection=frozenset({staging}), status=dg.DagsterRunStatus.STARTED)
-    _materialize(instance, graph, LOCALITY)
+    _materialize(instance, graph, LOCALITY, version="2")
     busy = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
     assert staging not in _requested(busy, graph)  # not twice at once
     assert _requested(busy, graph).isdisjoint(graph.get(staging).child_keys)  # not from a half-built input
