@@ -30,8 +30,15 @@ from benchmarks.serve import DEMO, TOKEN, served
 
 # About 1,000,000 submissions, in the shares a busy CAR operation sees (the other forms of the
 # registry are served at the demo's size)
-COLD_MIX = {"dtm_flow_counts": 700_000, "dtm_flow_survey": 80_000, "dtm_locality": 80_000, "me_pdm": 60_000,
-            "me_perception": 60_000, "me_activity": 15_000, "dtm_site": 5_000}
+COLD_MIX = {
+    "dtm_flow_counts": 700_000,
+    "dtm_flow_survey": 80_000,
+    "dtm_locality": 80_000,
+    "me_pdm": 60_000,
+    "me_perception": 60_000,
+    "me_activity": 15_000,
+    "dtm_site": 5_000,
+}
 NEW_SHARE, EDITED_SHARE, DELETED_SHARE = 0.01, 0.001, 0.001
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,7 +61,7 @@ class PeakMemory:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         self._thread.start()
         return self
 
@@ -80,8 +87,15 @@ class PeakMemory:
 
 
 def one_build(home: Path, url: str, reconcile: bool, log: Callable[[str], None], label: str = "") -> dict:
-    env = {**os.environ, "DTM_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"), "DTM_KOBO_TOKEN": TOKEN,
-           "DTM_HASH_SALT": "benchmark-salt", "DTM_AUTOMATION": "off", "GX_ANALYTICS_ENABLED": "false"}
+    env = {
+        **os.environ,
+        "DTM_HOME": str(home),
+        "DAGSTER_HOME": str(home / "dagster"),
+        "DTM_KOBO_TOKEN": TOKEN,
+        "DTM_HASH_SALT": "benchmark-salt",
+        "DTM_AUTOMATION": "off",
+        "GX_ANALYTICS_ENABLED": "false",
+    }
     env.pop("DTM_POSTGRES_URL", None)  # Postgres publication is measured by its own tests
     label = label or ("incremental" if reconcile else "cold")
     command = [sys.executable, "-m", "benchmarks.build_run", "--url", url] + (["--reconcile"] if reconcile else [])
@@ -91,7 +105,7 @@ def one_build(home: Path, url: str, reconcile: bool, log: Callable[[str], None],
     with PeakMemory(process.pid) as memory:
         for line in process.stdout:
             if line.startswith("RESULT "):
-                outcome = json.loads(line[len("RESULT "):])
+                outcome = json.loads(line[len("RESULT ") :])
         process.wait()
     seconds = time.perf_counter() - started
     if outcome is None:
@@ -101,34 +115,57 @@ def one_build(home: Path, url: str, reconcile: bool, log: Callable[[str], None],
         if "start" in times and "end" in times:
             stages[stage_of(step)] += times["end"] - times["start"]
     runs_seconds = sum(run["seconds"] for run in outcome["runs"])
-    log(f"  {label} build: {seconds:.0f} s ({runs_seconds:.0f} s in {len(outcome['runs'])} run(s), "
+    log(
+        f"  {label} build: {seconds:.0f} s ({runs_seconds:.0f} s in {len(outcome['runs'])} run(s), "
         f"{sum(r['materialized'] for r in outcome['runs'])} assets materialized), peak "
         f"{memory.peak_bytes / 2**30:.2f} GiB, success={outcome['success']}, failed checks: "
-        f"{outcome['failed_checks'] or 'none'}")
-    return {"seconds": seconds, "peak_gib": memory.peak_bytes / 2**30, "success": outcome["success"],
-            "runs": outcome["runs"], "runs_seconds": runs_seconds, "definitions_seconds": outcome["definitions_seconds"],
-            "stale": outcome["stale"], "current": outcome["current"],
-            "failed_checks": outcome["failed_checks"], "stages": dict(stages),
-            "slowest_steps": sorted(((k, v["end"] - v["start"]) for k, v in outcome["steps"].items()
-                                     if "start" in v and "end" in v), key=lambda kv: -kv[1])[:12]}
+        f"{outcome['failed_checks'] or 'none'}"
+    )
+    return {
+        "seconds": seconds,
+        "peak_gib": memory.peak_bytes / 2**30,
+        "success": outcome["success"],
+        "runs": outcome["runs"],
+        "runs_seconds": runs_seconds,
+        "definitions_seconds": outcome["definitions_seconds"],
+        "stale": outcome["stale"],
+        "current": outcome["current"],
+        "failed_checks": outcome["failed_checks"],
+        "stages": dict(stages),
+        "slowest_steps": sorted(
+            ((k, v["end"] - v["start"]) for k, v in outcome["steps"].items() if "start" in v and "end" in v),
+            key=lambda kv: -kv[1],
+        )[:12],
+    }
 
 
 def cold_and_incremental(mix: dict[str, int], log: Callable[[str], None]) -> dict:
     total = sum(mix.values())
-    log(f"Cold build: about {total:,} submissions across {len(mix)} forms; then one with nothing new, "
-        "then an incremental build")
+    log(
+        f"Cold build: about {total:,} submissions across {len(mix)} forms; then one with nothing new, "
+        "then an incremental build"
+    )
     home = Path(tempfile.mkdtemp(prefix="dtm-bench-build-"))
     with served(mix, withhold=NEW_SHARE) as server:
         served_cold = sum(server.counts.values())
         cold = one_build(home, server.url, reconcile=False, log=log)
         nothing_new = one_build(home, server.url, reconcile=False, log=log, label="nothing new")
         changes = server.change(EDITED_SHARE, DELETED_SHARE)
-        log(f"  between the builds: {changes['new']:,} new, {changes['edited']:,} edited, "
-            f"{changes['deleted']:,} deleted")
+        log(
+            f"  between the builds: {changes['new']:,} new, {changes['edited']:,} edited, "
+            f"{changes['deleted']:,} deleted"
+        )
         incremental = one_build(home, server.url, reconcile=True, log=log)
     rows = _raw_rows(home)
-    return {"submissions_cold": served_cold, "changes": changes, "cold": cold, "nothing_new": nothing_new,
-            "incremental": incremental, "raw_rows_after": rows, "home": str(home)}
+    return {
+        "submissions_cold": served_cold,
+        "changes": changes,
+        "cold": cold,
+        "nothing_new": nothing_new,
+        "incremental": incremental,
+        "raw_rows_after": rows,
+        "home": str(home),
+    }
 
 
 def demo_nothing_new(log: Callable[[str], None]) -> dict:
@@ -147,8 +184,12 @@ def _raw_rows(home: Path) -> dict[str, int]:
     import duckdb
 
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw' "
-            "and table_name like 'kobo_%' and table_name not in "
-            "('kobo_sync_log', 'kobo_form_content', 'kobo_submission_history', 'kobo_validation_status_log')").fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw' "
+                "and table_name like 'kobo_%' and table_name not in "
+                "('kobo_sync_log', 'kobo_form_content', 'kobo_submission_history', 'kobo_validation_status_log')"
+            ).fetchall()
+        ]
         return {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables}

@@ -35,9 +35,21 @@ FORM = next(f for f in load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "f
 
 
 def submission(i: int, entries: int) -> dict:
-    return {"_id": i, "_uuid": f"uuid-{i}", "_submission_time": "2026-10-01T10:00:00", "__version__": "v1",
-            "grp/members": [{"grp/members/name": f"member {i}-{k}", "grp/members/age": str(k % 90),
-                             "grp/members/sex": "f", "grp/members/note": "x" * 20} for k in range(entries)]}
+    return {
+        "_id": i,
+        "_uuid": f"uuid-{i}",
+        "_submission_time": "2026-10-01T10:00:00",
+        "__version__": "v1",
+        "grp/members": [
+            {
+                "grp/members/name": f"member {i}-{k}",
+                "grp/members/age": str(k % 90),
+                "grp/members/sex": "f",
+                "grp/members/note": "x" * 20,
+            }
+            for k in range(entries)
+        ],
+    }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -49,13 +61,13 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:
         return
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         params = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
         bounds = json.loads(params.get("query", "{}")).get("_id", {})
         rows = [s for s in self.submissions if bounds.get("$gt", 0) < s["_id"] <= bounds.get("$lte", 2**63)]
         if json.loads(params.get("sort", "{}")).get("_id", 1) == -1:
             rows.reverse()
-        page = rows[:int(params.get("limit", 100))]
+        page = rows[: int(params.get("limit", 100))]
         if "fields" in params:
             page = [{"_id": s["_id"]} for s in page]
         body = json.dumps({"count": len(rows), "next": None, "previous": None, "results": page}).encode()
@@ -82,8 +94,11 @@ def _rehearse(url: str, count: int, options: dict) -> None:
     process allocates for good (imports, caches) is not charged to the one measured."""
     con = duckdb.connect()
     ensure_raw_tables(con, FORM)
-    con.execute(f"insert into raw.{FORM.raw_table} (_id, _uuid, payload, payload_hash, landed_at) "
-                "values (?, 'rehearsal', '{}', 'rehearsal', now())", [max(count - 5, 0)])
+    con.execute(
+        f"insert into raw.{FORM.raw_table} (_id, _uuid, payload, payload_hash, landed_at) "
+        "values (?, 'rehearsal', '{}', 'rehearsal', now())",
+        [max(count - 5, 0)],
+    )
     with KoboClient(url, "token", **options) as client:
         land_new_submissions(con, client, FORM)
     con.close()
@@ -122,9 +137,15 @@ def measure(count: int, entries: int, **client_options) -> dict:
         server.kill()
         server.join()
     form_bytes = count * len(json.dumps(submission(count, entries)))
-    return {"submissions": count, "form_mb": round(form_bytes / 2**20, 1),
-            "largest_answer_mb": round(max(sizes) / 2**20, 2), "answers": len(sizes), "landed": landed,
-            "traced_peak_mb": round(peak / 2**20, 1), "rss_growth_mb": round(rss_growth / 1024, 1)}
+    return {
+        "submissions": count,
+        "form_mb": round(form_bytes / 2**20, 1),
+        "largest_answer_mb": round(max(sizes) / 2**20, 2),
+        "answers": len(sizes),
+        "landed": landed,
+        "traced_peak_mb": round(peak / 2**20, 1),
+        "rss_growth_mb": round(rss_growth / 1024, 1),
+    }
 
 
 if __name__ == "__main__":

@@ -9,23 +9,46 @@ from pathlib import Path
 
 RESULTS_MD = Path(__file__).with_name("RESULTS.md")
 NOTES_MD = Path(__file__).with_name("notes.md")
-PACKAGES = ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations", "orjson",
-            "httpx", "dlt")
+PACKAGES = (
+    "dagster",
+    "dagster-dbt",
+    "dbt-core",
+    "dbt-duckdb",
+    "duckdb",
+    "great-expectations",
+    "orjson",
+    "httpx",
+    "dlt",
+)
 
 
 def machine() -> list[str]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    memory = next((int(line.split()[1]) / 2**20 for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), 0)
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        (
+            int(line.split()[1]) / 2**20
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
     versions = []
     for package in PACKAGES:
         try:
             versions.append(f"{package} {version(package)}")
         except PackageNotFoundError:
             versions.append(f"{package} (not installed)")
-    return [f"- CPU: {os.cpu_count()} cores, {cpu}; memory {memory:.0f} GiB; {platform.platform()}",
-            f"- Python {platform.python_version()}; " + ", ".join(versions)]
+    return [
+        f"- CPU: {os.cpu_count()} cores, {cpu}; memory {memory:.0f} GiB; {platform.platform()}",
+        f"- Python {platform.python_version()}; " + ", ".join(versions),
+    ]
 
 
 def verdict(met: bool) -> str:
@@ -42,75 +65,150 @@ def variant_table(figures: dict[str, dict]) -> list[str]:
 
 
 def write_results(results: dict) -> Path:
-    lines = ["# Benchmark results", "", f"Measured {results.get('measured_at', '?')} by `make bench` "
-             "(`benchmarks/run.py`). Medians of the runs shown; variants take turns within each "
-             "repetition, so every ratio compares runs made side by side.", "", "## Machine", "", *machine(), ""]
+    lines = [
+        "# Benchmark results",
+        "",
+        (
+            f"Measured {results.get('measured_at', '?')} by `make bench` "
+            "(`benchmarks/run.py`). Medians of the runs shown; variants take turns within each "
+            "repetition, so every ratio compares runs made side by side."
+        ),
+        "",
+        "## Machine",
+        "",
+        *machine(),
+        "",
+    ]
     if "throughput" in results:
         t = results["throughput"]
         f = t["figures"]
         platform_rate = f["platform"]["per_second"]
         floor_rate = f["floor: fetch and parse only"]["per_second"]
         dlt_rate = f["dlt rest_api to DuckDB"]["per_second"]
-        lines += ["## 1. Ingestion throughput", "",
-                  f"{t['submissions']:,} locality submissions from the embedded server (its own process), "
-                  "pages pre-rendered (a warm-up pass renders them; the measured runs are served from bytes).", "",
-                  *variant_table(f)]
-        lines += ["", f"- platform / floor: **{platform_rate / floor_rate:.2f}** (target 0.7 or better: "
-                  f"{verdict(platform_rate / floor_rate >= 0.7)})",
-                  f"- platform / dlt: **{platform_rate / dlt_rate:.1f}x** (target 3x or more: "
-                  f"{verdict(platform_rate / dlt_rate >= 3)})", ""]
+        lines += [
+            "## 1. Ingestion throughput",
+            "",
+            (
+                f"{t['submissions']:,} locality submissions from the embedded server (its own process), "
+                "pages pre-rendered (a warm-up pass renders them; the measured runs are served from bytes)."
+            ),
+            "",
+            *variant_table(f),
+        ]
+        lines += [
+            "",
+            (
+                f"- platform / floor: **{platform_rate / floor_rate:.2f}** (target 0.7 or better: "
+                f"{verdict(platform_rate / floor_rate >= 0.7)})"
+            ),
+            (
+                f"- platform / dlt: **{platform_rate / dlt_rate:.1f}x** (target 3x or more: "
+                f"{verdict(platform_rate / dlt_rate >= 3)})"
+            ),
+            "",
+        ]
     if "latency" in results:
         t = results["latency"]
         f = t["figures"]
         fast, slow = f.values()  # the platform first, then sequential paging
-        lines += ["## 2. Latency-bound ingestion", "",
-                  f"{t['submissions']:,} submissions, {t['latency_seconds'] * 1000:.0f} ms added to every page; "
-                  "every run landed exactly the server's submissions.", "",
-                  *variant_table(f)]
+        lines += [
+            "## 2. Latency-bound ingestion",
+            "",
+            (
+                f"{t['submissions']:,} submissions, {t['latency_seconds'] * 1000:.0f} ms added to every page; "
+                "every run landed exactly the server's submissions."
+            ),
+            "",
+            *variant_table(f),
+        ]
         speedup = slow["seconds"] / fast["seconds"]
-        lines += ["", f"- speed-up over sequential keyset paging: **{speedup:.1f}x** (target 3x or more: "
-                  f"{verdict(speedup >= 3)})", ""]
+        lines += [
+            "",
+            (
+                f"- speed-up over sequential keyset paging: **{speedup:.1f}x** (target 3x or more: "
+                f"{verdict(speedup >= 3)})"
+            ),
+            "",
+        ]
     if "build" in results:
         b = results["build"]
         cold, incremental = b["cold"], b["incremental"]
         dbt_seconds = sum(v for k, v in cold["stages"].items() if k.startswith("dbt "))
         gates = cold["stages"].get("gates (Great Expectations)", 0.0)
         changes = b["changes"]
-        lines += ["## 3. Cold build at scale", "",
-                  f"{b['submissions_cold']:,} submissions served ({', '.join(f'{k} {v:,}' for k, v in b['raw_rows_after'].items())} "
-                  "in raw after both builds), from an empty `DTM_HOME` to reports and serving, every gate on "
-                  "(Postgres publication off: it has its own tests).", "",
-                  f"- wall time **{cold['seconds'] / 60:.1f} min** (target 10 min or less: {verdict(cold['seconds'] <= 600)}); "
-                  f"peak memory of the process tree **{cold['peak_gib']:.2f} GiB** (target 6 GB or less: "
-                  f"{verdict(cold['peak_gib'] * 2**30 <= 6e9)}); run succeeded: {cold['success']}; "
-                  f"checks that did not pass: {', '.join(cold['failed_checks']) or 'none'} (`cln_cleaning_log` warns on "
-                  "the demo cleaning log's stale correction, kept on purpose)", "",
-                  "| Stage | Cold (s) | Nothing new (s) | Incremental (s) |", "|---|---:|---:|---:|"]
+        lines += [
+            "## 3. Cold build at scale",
+            "",
+            (
+                f"{b['submissions_cold']:,} submissions served ({', '.join(f'{k} {v:,}' for k, v in b['raw_rows_after'].items())} "
+                "in raw after both builds), from an empty `DTM_HOME` to reports and serving, every gate on "
+                "(Postgres publication off: it has its own tests)."
+            ),
+            "",
+            (
+                f"- wall time **{cold['seconds'] / 60:.1f} min** (target 10 min or less: {verdict(cold['seconds'] <= 600)}); "
+                f"peak memory of the process tree **{cold['peak_gib']:.2f} GiB** (target 6 GB or less: "
+                f"{verdict(cold['peak_gib'] * 2**30 <= 6e9)}); run succeeded: {cold['success']}; "
+                f"checks that did not pass: {', '.join(cold['failed_checks']) or 'none'} (`cln_cleaning_log` warns on "
+                "the demo cleaning log's stale correction, kept on purpose)"
+            ),
+            "",
+            "| Stage | Cold (s) | Nothing new (s) | Incremental (s) |",
+            "|---|---:|---:|---:|",
+        ]
         nothing = b.get("nothing_new", {"stages": {}})
         for stage in sorted(set(cold["stages"]) | set(incremental["stages"]) | set(nothing["stages"])):
-            lines.append(f"| {stage} | {cold['stages'].get(stage, 0):.1f} | "
-                         + (f"{nothing['stages'].get(stage, 0):.1f}" if "seconds" in nothing else "not measured")
-                         + f" | {incremental['stages'].get(stage, 0):.1f} |")
-        lines += ["", "Slowest steps of the cold build: " + ", ".join(f"{k} {v:.0f} s" for k, v in cold["slowest_steps"]), "",
-                  "## 4. Incremental build", "",
-                  f"Between the builds the server received {changes['new']:,} new submissions, and "
-                  f"{changes['edited']:,} were edited and {changes['deleted']:,} deleted; the second build ingests in "
-                  "reconcile mode, as the nightly run does.", "",
-                  f"- wall time **{incremental['seconds']:.0f} s** = **{incremental['seconds'] / cold['seconds']:.0%}** of the "
-                  f"cold build (target 10% or less: {verdict(incremental['seconds'] <= 0.1 * cold['seconds'])}); peak "
-                  f"{incremental['peak_gib']:.2f} GiB; checks that did not pass: {', '.join(incremental['failed_checks']) or 'none'}", "",
-                  "Slowest steps of the incremental build: " + ", ".join(f"{k} {v:.0f} s" for k, v in incremental["slowest_steps"]), "",
-                  "## 5. Gate overhead", "",
-                  f"- Great Expectations gates {gates:.0f} s against {dbt_seconds:.0f} s of dbt build in the cold build: "
-                  f"**{gates / dbt_seconds:.0%}** (target 25% or less: {verdict(gates <= 0.25 * dbt_seconds)})", ""]
+            lines.append(
+                f"| {stage} | {cold['stages'].get(stage, 0):.1f} | "
+                + (f"{nothing['stages'].get(stage, 0):.1f}" if "seconds" in nothing else "not measured")
+                + f" | {incremental['stages'].get(stage, 0):.1f} |"
+            )
+        lines += [
+            "",
+            "Slowest steps of the cold build: " + ", ".join(f"{k} {v:.0f} s" for k, v in cold["slowest_steps"]),
+            "",
+            "## 4. Incremental build",
+            "",
+            (
+                f"Between the builds the server received {changes['new']:,} new submissions, and "
+                f"{changes['edited']:,} were edited and {changes['deleted']:,} deleted; the second build ingests in "
+                "reconcile mode, as the nightly run does."
+            ),
+            "",
+            (
+                f"- wall time **{incremental['seconds']:.0f} s** = **{incremental['seconds'] / cold['seconds']:.0%}** of the "
+                f"cold build (target 10% or less: {verdict(incremental['seconds'] <= 0.1 * cold['seconds'])}); peak "
+                f"{incremental['peak_gib']:.2f} GiB; checks that did not pass: {', '.join(incremental['failed_checks']) or 'none'}"
+            ),
+            "",
+            "Slowest steps of the incremental build: "
+            + ", ".join(f"{k} {v:.0f} s" for k, v in incremental["slowest_steps"]),
+            "",
+            "## 5. Gate overhead",
+            "",
+            (
+                f"- Great Expectations gates {gates:.0f} s against {dbt_seconds:.0f} s of dbt build in the cold build: "
+                f"**{gates / dbt_seconds:.0%}** (target 25% or less: {verdict(gates <= 0.25 * dbt_seconds)})"
+            ),
+            "",
+        ]
     if "nothing_new_demo" in results or "nothing_new" in results.get("build", {}):
-        lines += ["## 6. Nothing new", "",
-                  "The same full build again, with nothing new at the server: as the daily build runs, its sources "
-                  "(every form's ingestion, the imports, with their gates), then a run of what is not current "
-                  "(none here). Wall time is the build's process from start to end (Python, the code location, "
-                  "the runs); the runs' own time is Dagster's, from each run's first event to its last.", "",
-                  "| Scale | Cold build (s) | Nothing new (s) | Nothing new / cold | Runs' own time (s) | "
-                  "Assets materialized | Target (10% or less) |", "|---|---:|---:|---:|---:|---:|---|"]
+        lines += [
+            "## 6. Nothing new",
+            "",
+            (
+                "The same full build again, with nothing new at the server: as the daily build runs, its sources "
+                "(every form's ingestion, the imports, with their gates), then a run of what is not current "
+                "(none here). Wall time is the build's process from start to end (Python, the code location, "
+                "the runs); the runs' own time is Dagster's, from each run's first event to its last."
+            ),
+            "",
+            (
+                "| Scale | Cold build (s) | Nothing new (s) | Nothing new / cold | Runs' own time (s) | "
+                "Assets materialized | Target (10% or less) |"
+            ),
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
         scenarios = []
         if "nothing_new_demo" in results:
             d = results["nothing_new_demo"]
@@ -121,12 +219,19 @@ def write_results(results: dict) -> Path:
         for name, cold_build, again in scenarios:
             share = again["seconds"] / cold_build["seconds"]
             materialized = sum(r["materialized"] for r in again["runs"])
-            lines.append(f"| {name} | {cold_build['seconds']:.0f} | {again['seconds']:.0f} | **{share:.0%}** | "
-                         f"{again['runs_seconds']:.0f} | {materialized} (the sources; {again['current']} current "
-                         f"below them) | {verdict(share <= 0.10)} |")
+            lines.append(
+                f"| {name} | {cold_build['seconds']:.0f} | {again['seconds']:.0f} | **{share:.0%}** | "
+                f"{again['runs_seconds']:.0f} | {materialized} (the sources; {again['current']} current "
+                f"below them) | {verdict(share <= 0.10)} |"
+            )
         if "build" in results and "nothing_new" not in results["build"]:
-            lines += ["", "The million-submission variant is `python -m benchmarks.run --only build` (about half an "
-                      "hour with the cold and incremental builds); not measured in this run."]
+            lines += [
+                "",
+                (
+                    "The million-submission variant is `python -m benchmarks.run --only build` (about half an "
+                    "hour with the cold and incremental builds); not measured in this run."
+                ),
+            ]
         lines.append("")
     if NOTES_MD.exists():  # the profile of what missed its target, written by whoever ran it
         lines += [NOTES_MD.read_text().strip(), ""]

@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks import build, ingestion
@@ -38,7 +38,7 @@ def main() -> int:
         results["nothing_new_demo"] = build.demo_nothing_new(log)
     if args.only in (None, "build"):
         results["build"] = build.cold_and_incremental(build.COLD_MIX, log)
-    results["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    results["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     RESULTS_JSON.write_text(json.dumps(results, indent=1))
     path = write_results(results)
     log(f"written {path}")

@@ -31,8 +31,14 @@ from dtm_platform.kobo_mock.store import LazySource, ListSource
 TOKEN = "benchmark-token"
 SEED = 2026
 # Submissions each generator yields at scale 1 (the locality form: per locality per admin2)
-PER_SCALE_1 = {"dtm_site": 123, "dtm_flow_counts": 3000, "dtm_flow_survey": 410, "me_activity": 155,
-               "me_pdm": 308, "me_perception": 611}
+PER_SCALE_1 = {
+    "dtm_site": 123,
+    "dtm_flow_counts": 3000,
+    "dtm_flow_survey": 410,
+    "me_activity": 155,
+    "me_pdm": 308,
+    "me_perception": 611,
+}
 LOCALITY_SUBMISSIONS_PER_LOCALITY_PER_ADMIN2 = 148  # 72 sub-prefectures x 2 rounds x 1.03
 
 
@@ -66,8 +72,8 @@ class Withheld:
             source.count -= self.hidden
             self.tail: list[dict] = []
         else:
-            self.tail = source._submissions[len(source) - self.hidden:]
-            form.store.source = ListSource(source._submissions[:len(source) - self.hidden])
+            self.tail = source._submissions[len(source) - self.hidden :]
+            form.store.source = ListSource(source._submissions[: len(source) - self.hidden])
 
     def release(self) -> int:
         source = self.form.store.source
@@ -110,8 +116,9 @@ def main() -> None:
     parser.add_argument("counts", help='submissions per dataset, as JSON: {"dtm_locality": 200000}, or "demo"')
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each data request")
     parser.add_argument("--cache", action="store_true", help="serve repeated requests from rendered bytes")
-    parser.add_argument("--withhold", type=float, default=0.0,
-                        help="share of each form held back until the CHANGE command on stdin")
+    parser.add_argument(
+        "--withhold", type=float, default=0.0, help="share of each form held back until the CHANGE command on stdin"
+    )
     args = parser.parse_args()
     forms = build_forms(json.loads(args.counts))
     withheld = [Withheld(form, args.withhold) for form in forms]
@@ -147,14 +154,28 @@ class ServedForms:
 
 
 @contextlib.contextmanager
-def served(counts: dict[str, int] | str, *, latency: float = 0.0, cache: bool = False,
-           withhold: float = 0.0) -> Iterator[ServedForms]:
-    command = [sys.executable, "-m", "benchmarks.serve", json.dumps(counts), "--latency", str(latency),
-               "--withhold", str(withhold)]
+def served(
+    counts: dict[str, int] | str, *, latency: float = 0.0, cache: bool = False, withhold: float = 0.0
+) -> Iterator[ServedForms]:
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.serve",
+        json.dumps(counts),
+        "--latency",
+        str(latency),
+        "--withhold",
+        str(withhold),
+    ]
     if cache:
         command.append("--cache")
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                               cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
     try:
         line = process.stdout.readline()
         if not line.startswith("READY "):

@@ -25,7 +25,7 @@ from dtm_platform.secrets import scrub_value
 
 log = logging.getLogger(__name__)
 
-MAX_LISTED = 10       # names per list in the text; the JSON fields carry them all
+MAX_LISTED = 10  # names per list in the text; the JSON fields carry them all
 MAX_ERROR_CHARS = 300
 
 
@@ -33,10 +33,10 @@ MAX_ERROR_CHARS = 300
 class RunFailure:
     run_id: str
     job_name: str
-    failed_checks: list[str] = field(default_factory=list)   # "raw/kobo_x:gx_suite"
-    failed_assets: list[str] = field(default_factory=list)   # their step failed before materializing
-    not_built: list[str] = field(default_factory=list)       # skipped because of the failures
-    errors: list[str] = field(default_factory=list)          # one line per failed step
+    failed_checks: list[str] = field(default_factory=list)  # "raw/kobo_x:gx_suite"
+    failed_assets: list[str] = field(default_factory=list)  # their step failed before materializing
+    not_built: list[str] = field(default_factory=list)  # skipped because of the failures
+    errors: list[str] = field(default_factory=list)  # one line per failed step
 
 
 def _listed(names: list[str]) -> str:
@@ -74,8 +74,15 @@ def alert_payload(failure: RunFailure, ui_url: str) -> dict:
     return scrub_value(payload)
 
 
-def send_alert(payload: dict, webhook: str | None, *, timeout: float = 10.0, retries: int = 2,
-               backoff_seconds: float = 1.0, logger: logging.Logger | logging.LoggerAdapter = log) -> bool:
+def send_alert(
+    payload: dict,
+    webhook: str | None,
+    *,
+    timeout: float = 10.0,
+    retries: int = 2,
+    backoff_seconds: float = 1.0,
+    logger: logging.Logger | logging.LoggerAdapter = log,
+) -> bool:
     """Post ``payload`` to ``webhook``; without one, log the alert's text instead.
 
     True when the webhook accepted it. Never raises: a broken webhook must not stop the
@@ -95,17 +102,16 @@ def send_alert(payload: dict, webhook: str | None, *, timeout: float = 10.0, ret
         if isinstance(status, int) and status < 500 and status != 429:
             break  # the webhook refuses this body or this URL: retrying will not help
         if attempt < retries:
-            time.sleep(backoff_seconds * 2 ** attempt)
+            time.sleep(backoff_seconds * 2**attempt)
     logger.error("could not post the alert to DTM_ALERT_WEBHOOK (%s); the alert:\n%s", reason, payload["text"])
     return False
 
 
 def _post(url: str, body: bytes, timeout: float) -> int | str:
     """The response status, or the error's type name (never its message: it may quote the URL)."""
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (URL is configuration)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code

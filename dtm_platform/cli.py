@@ -7,6 +7,7 @@ import argparse
 import os
 import subprocess
 import sys
+from datetime import UTC
 
 from dtm_platform.secrets import install_log_filter, without_credentials
 from dtm_platform.settings import MOCK_DEFAULT_PORT, PROJECT_ROOT, load_settings
@@ -16,13 +17,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dtm", description="DTM CAR data platform")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="run every asset and check against the embedded Kobo server")
-    demo.add_argument("--bad-batch", action="store_true",
-                      help="inject a broken batch of submissions, to see a gate fail and the report skipped")
+    demo.add_argument(
+        "--bad-batch",
+        action="store_true",
+        help="inject a broken batch of submissions, to see a gate fail and the report skipped",
+    )
     mock = commands.add_parser("mock-server", help="serve the embedded Kobo server until interrupted")
     mock.add_argument("--port", type=int, default=MOCK_DEFAULT_PORT)
     commands.add_parser("dev", help="the embedded Kobo server plus the Dagster UI (dagster dev) and the Data Docs")
-    docs = commands.add_parser("docs", help="serve the gates' Data Docs pages until interrupted (set DTM_DOCS_URL "
-                                            "to its address so the checks link to it)")
+    docs = commands.add_parser(
+        "docs",
+        help=(
+            "serve the gates' Data Docs pages until interrupted (set DTM_DOCS_URL "
+            "to its address so the checks link to it)"
+        ),
+    )
     docs.add_argument("--host", default="127.0.0.1")
     docs.add_argument("--port", type=int, default=None, help="default 3001")
     forms = commands.add_parser("forms", help="the form registry (DTM_FORMS_FILE) against the Kobo server")
@@ -34,13 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     cleaning = commands.add_parser("cleaning", help="the cleaning loop with the field teams")
     cleaning_commands = cleaning.add_subparsers(dest="cleaning_command", required=True)
     imports = cleaning_commands.add_parser(
-        "import", help="import returned verification workbooks into the cleaning log (applied by the next build)")
+        "import", help="import returned verification workbooks into the cleaning log (applied by the next build)"
+    )
     imports.add_argument("files", nargs="+", help="the returned XLSX workbooks")
     imports.add_argument("--by", default=None, help="who imports (default: this account)")
     finance = commands.add_parser("finance", help="the programme's expenditures")
     finance_commands = finance.add_subparsers(dest="finance_command", required=True)
     expenditures = finance_commands.add_parser(
-        "import", help="import the finance system's expenditure exports (CSV or XLSX; the next build uses them)")
+        "import", help="import the finance system's expenditure exports (CSV or XLSX; the next build uses them)"
+    )
     expenditures.add_argument("files", nargs="+", help="the exports")
     expenditures.add_argument("--by", default=None, help="who imports (default: this account)")
     args = parser.parse_args(argv)
@@ -55,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "demo":
         from dtm_platform.demo import main as demo_main
+
         return demo_main(bad_batch=args.bad_batch)
     if args.command == "mock-server":
         return _serve_mock(args.port)
@@ -81,9 +93,15 @@ def _cleaning_import(files: list[str], by: str | None) -> int:
     from dtm_platform.defs.cleaning import INBOX
 
     settings = load_settings()
-    return _import_files(files, lambda source, **common: import_answers(
-        source, warehouse=settings.warehouse_path, cleaning_dir=settings.cleaning_dir, **common),
-        settings.cleaning_dir / INBOX, by=by, refused=(NoQueueError,))
+    return _import_files(
+        files,
+        lambda source, **common: import_answers(
+            source, warehouse=settings.warehouse_path, cleaning_dir=settings.cleaning_dir, **common
+        ),
+        settings.cleaning_dir / INBOX,
+        by=by,
+        refused=(NoQueueError,),
+    )
 
 
 def _finance_import(files: list[str], by: str | None) -> int:
@@ -92,9 +110,18 @@ def _finance_import(files: list[str], by: str | None) -> int:
     from dtm_platform.transform.project import DBT_PROJECT_DIR
 
     settings = load_settings()
-    return _import_files(files, lambda source, **common: import_expenditures(
-        source, warehouse=settings.warehouse_path, finance_dir=settings.finance_dir,
-        seeds_dir=DBT_PROJECT_DIR / "seeds", **common), settings.finance_dir / INBOX, by=by)
+    return _import_files(
+        files,
+        lambda source, **common: import_expenditures(
+            source,
+            warehouse=settings.warehouse_path,
+            finance_dir=settings.finance_dir,
+            seeds_dir=DBT_PROJECT_DIR / "seeds",
+            **common,
+        ),
+        settings.finance_dir / INBOX,
+        by=by,
+    )
 
 
 def _import_files(files: list[str], import_one, inbox, *, by: str | None = None, refused: tuple = ()) -> int:
@@ -102,7 +129,7 @@ def _import_files(files: list[str], import_one, inbox, *, by: str | None = None,
     build holds the warehouse, put in the drop folder instead, for the next build to import.
     Exit status: 1 for a missing file, 2 when a file or a row was refused."""
     import getpass
-    from datetime import datetime, timezone
+    from datetime import datetime
     from pathlib import Path
 
     import duckdb
@@ -115,14 +142,16 @@ def _import_files(files: list[str], import_one, inbox, *, by: str | None = None,
             status = 1
             continue
         try:
-            outcome = import_one(source, imported_by=by or getpass.getuser(), now=datetime.now(timezone.utc))
+            outcome = import_one(source, imported_by=by or getpass.getuser(), now=datetime.now(UTC))
         except refused as error:
             print(error, file=sys.stderr)
             status = 2
             continue
         except duckdb.IOException:  # a build is writing the warehouse (one writer at a time)
-            print(f"{source.name}: a build is using the warehouse; copied to {_drop(source, inbox)}, "
-                  "the next build imports it")
+            print(
+                f"{source.name}: a build is using the warehouse; copied to {_drop(source, inbox)}, "
+                "the next build imports it"
+            )
             continue
         print(outcome.summary())
         for row in outcome.rows:
@@ -155,8 +184,10 @@ def _forms_check() -> int:
     for finding in findings:
         print(finding)
     errors = sum(f.severity == "error" for f in findings)
-    print(f"{len(forms)} forms checked against {without_credentials(settings.kobo_url)}: {errors} errors, "
-          f"{len(findings) - errors} warnings")
+    print(
+        f"{len(forms)} forms checked against {without_credentials(settings.kobo_url)}: {errors} errors, "
+        f"{len(findings) - errors} warnings"
+    )
     return 1 if errors else 0
 
 
@@ -174,9 +205,14 @@ def _forms_add(uid: str, append: bool) -> int:
         return 1
     with kobo_client_from_settings() as client:
         entry, review = suggested_entry(client.get_form(uid), {f.dataset for f in forms})
-    text = "".join(f"  # REVIEW: {line}\n" for line in review) + "\n".join(
-        ("  - " if i == 0 else "    ") + line
-        for i, line in enumerate(yaml.safe_dump(entry, sort_keys=False, allow_unicode=True).splitlines())) + "\n"
+    text = (
+        "".join(f"  # REVIEW: {line}\n" for line in review)
+        + "\n".join(
+            ("  - " if i == 0 else "    ") + line
+            for i, line in enumerate(yaml.safe_dump(entry, sort_keys=False, allow_unicode=True).splitlines())
+        )
+        + "\n"
+    )
     if append:
         with settings.forms_file.open("a", encoding="utf-8") as registry:
             registry.write("\n" + text)
@@ -191,8 +227,12 @@ def _serve_mock(port: int) -> int:
     from dtm_platform.kobo_mock.server import MockKoboServer
 
     settings = load_settings()
-    server = MockKoboServer(token=settings.kobo_token, port=port, seed=settings.mock_seed,
-                            localities_per_admin2=settings.mock_localities_per_admin2)
+    server = MockKoboServer(
+        token=settings.kobo_token,
+        port=port,
+        seed=settings.mock_seed,
+        localities_per_admin2=settings.mock_localities_per_admin2,
+    )
     print(f"Embedded Kobo server on {server.url} (token from DTM_KOBO_TOKEN); Ctrl-C stops it.", flush=True)
     try:
         server.serve_forever()
@@ -210,18 +250,27 @@ def _dev() -> int:
 
     settings = load_settings()
     prepare_dagster_home(settings)
-    with MockKoboServer(token=settings.kobo_token, port=MOCK_DEFAULT_PORT, seed=settings.mock_seed,
-                        localities_per_admin2=settings.mock_localities_per_admin2) as server, \
-            docs_server(settings.quality_dir, port=DEFAULT_PORT) as docs:
+    with (
+        MockKoboServer(
+            token=settings.kobo_token,
+            port=MOCK_DEFAULT_PORT,
+            seed=settings.mock_seed,
+            localities_per_admin2=settings.mock_localities_per_admin2,
+        ) as server,
+        docs_server(settings.quality_dir, port=DEFAULT_PORT) as docs,
+    ):
         threading.Thread(target=docs.serve_forever, daemon=True).start()
         docs_url = f"http://127.0.0.1:{DEFAULT_PORT}"
         env = {**os.environ, "DTM_KOBO_URL": server.url, "DTM_DOCS_URL": docs_url}
-        print(f"Embedded Kobo server on {server.url}; Dagster UI on http://127.0.0.1:3000; "
-              f"Data Docs on {docs_url}", flush=True)
+        print(
+            f"Embedded Kobo server on {server.url}; Dagster UI on http://127.0.0.1:3000; Data Docs on {docs_url}",
+            flush=True,
+        )
         dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
         try:
-            return subprocess.call([dagster, "dev", "-w", str(PROJECT_ROOT / "workspace.yaml")],
-                                   env=env, cwd=PROJECT_ROOT)
+            return subprocess.call(
+                [dagster, "dev", "-w", str(PROJECT_ROOT / "workspace.yaml")], env=env, cwd=PROJECT_ROOT
+            )
         except KeyboardInterrupt:
             return 0
 

@@ -47,12 +47,12 @@ SOURCES = "sources"
 CHANGED = "changed"
 AFTER_TAG = "dtm/after"
 
-DATA_VERSION_TAG = "dagster/data_version"     # Dagster's own tags for an event's provenance
+DATA_VERSION_TAG = "dagster/data_version"  # Dagster's own tags for an event's provenance
 CODE_VERSION_TAG = "dagster/code_version"
 INPUT_VERSION_TAG = "dagster/input_data_version/"
-INPUT_TAG_PREFIX = "dtm/input."               # what an asset read besides its parents
-GATES_TAG = "dtm/gates"                       # the gates (GX suites) it was built to pass
-SUITE_METADATA = "dtm/suite"                  # on each GX check: a hash of its suite
+INPUT_TAG_PREFIX = "dtm/input."  # what an asset read besides its parents
+GATES_TAG = "dtm/gates"  # the gates (GX suites) it was built to pass
+SUITE_METADATA = "dtm/suite"  # on each GX check: a hash of its suite
 DBT_UNIQUE_ID = "dagster_dbt/unique_id"
 DBT_MANIFEST = "dagster_dbt/manifest"
 
@@ -63,15 +63,34 @@ IMPORTS = frozenset({dg.AssetKey(["cleaning", "imported_answers"]), dg.AssetKey(
 # reached, who is alerted. Every other setting (the salt, the smallest published cell, the
 # registry, the report's boundaries, the Postgres publication…) is an input of everything
 # below raw, so a setting added later counts until it is listed here.
-NOT_INPUTS = frozenset({
-    "home", "kobo_url", "kobo_token", "kobo_page_size", "kobo_max_in_flight", "kobo_timeout_seconds",
-    "kobo_max_retries", "mock_seed", "mock_localities_per_admin2", "timezone", "full_build_cron",
-    "reconcile_cron", "reports_cron", "automation_on", "probe_interval_seconds", "freshness_raw_warn_hours",
-    "freshness_raw_fail_hours", "freshness_marts_warn_hours", "freshness_marts_fail_hours", "alert_webhook",
-    "ui_url", "dagster_postgres_url",
-})
+NOT_INPUTS = frozenset(
+    {
+        "home",
+        "kobo_url",
+        "kobo_token",
+        "kobo_page_size",
+        "kobo_max_in_flight",
+        "kobo_timeout_seconds",
+        "kobo_max_retries",
+        "mock_seed",
+        "mock_localities_per_admin2",
+        "timezone",
+        "full_build_cron",
+        "reconcile_cron",
+        "reports_cron",
+        "automation_on",
+        "probe_interval_seconds",
+        "freshness_raw_warn_hours",
+        "freshness_raw_fail_hours",
+        "freshness_marts_warn_hours",
+        "freshness_marts_fail_hours",
+        "alert_webhook",
+        "ui_url",
+        "dagster_postgres_url",
+    }
+)
 # SQL that reads the clock: a model using it (directly or through a macro) is as of a day.
-READS_THE_DATE = re.compile(r"\b(current_date|current_timestamp|now\s*\(|today\s*\(|run_started_at)", re.I)
+READS_THE_DATE = re.compile(r"\b(current_date|current_timestamp|now\s*\(|today\s*\(|run_started_at)", re.IGNORECASE)
 
 
 def digest(*parts: object) -> str:
@@ -87,6 +106,7 @@ def file_digest(path: Path | None) -> str:
 
 # --- sources --------------------------------------------------------------------------------------
 
+
 def raw_version(con, form) -> tuple[dg.DataVersion, dict[str, int | None]]:
     """What raw holds for ``form``, and the counts it is made of (for the asset's metadata)."""
     from dtm_platform.kobo.audit import audit_events_table
@@ -97,19 +117,28 @@ def raw_version(con, form) -> tuple[dg.DataVersion, dict[str, int | None]]:
                coalesce(bit_xor(hash(_id, _uuid, payload_hash, validation_status, deleted_at, landed_at)), 0)
         from raw.{form.raw_table}""").fetchone()
     quarantined, quarantined_max = con.execute(
-        "select count(*), max(submission_id) from raw.kobo_quarantine where dataset = ?", [form.dataset]).fetchone()
+        "select count(*), max(submission_id) from raw.kobo_quarantine where dataset = ?", [form.dataset]
+    ).fetchone()
     audit_events, audits = con.execute(
         f"select count(*), coalesce(bit_xor(hash(submission_id, attachment_id, position, event)), 0) "
-        f"from raw.{audit_events_table(form)}").fetchone()
+        f"from raw.{audit_events_table(form)}"
+    ).fetchone()
     high_water_mark = max((i for i in (max_id, quarantined_max) if i is not None), default=None)
-    counts = {"high_water_mark": high_water_mark, "live_submissions": live, "edited_submissions": edited,
-              "deleted_submissions": deleted, "quarantined_submissions": quarantined, "audit_events": audit_events}
+    counts = {
+        "high_water_mark": high_water_mark,
+        "live_submissions": live,
+        "edited_submissions": edited,
+        "deleted_submissions": deleted,
+        "quarantined_submissions": quarantined,
+        "audit_events": audit_events,
+    }
     return dg.DataVersion(digest(form.dataset, total, counts, str(rows), str(audits))), counts
 
 
 def form_content_version(con) -> dg.DataVersion:
-    versions, kept = con.execute("select count(*), coalesce(bit_xor(hash(form_uid, version_id)), 0) "
-                                 "from raw.kobo_form_content").fetchone()
+    versions, kept = con.execute(
+        "select count(*), coalesce(bit_xor(hash(form_uid, version_id)), 0) from raw.kobo_form_content"
+    ).fetchone()
     return dg.DataVersion(digest("form_content", versions, str(kept)))
 
 
@@ -120,6 +149,7 @@ def ledger_version(con, ledger: Path, record_table: str) -> dg.DataVersion:
 
 
 # --- what an asset reads besides its parents -------------------------------------------------------
+
 
 def settings_fingerprint(settings) -> str:
     """The settings that shape what is built, as one keyed hash (the salt is the key, so the
@@ -161,16 +191,19 @@ def dated_nodes(manifest: Mapping) -> frozenset[str]:
         return _DATED[id(manifest)]
     macros = manifest.get("macros", {})
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def macro_reads_date(unique_id: str) -> bool:
         macro = macros.get(unique_id) or {}
         return bool(READS_THE_DATE.search(macro.get("macro_sql") or "")) or any(
-            macro_reads_date(m) for m in (macro.get("depends_on") or {}).get("macros", []) if m != unique_id)
+            macro_reads_date(m) for m in (macro.get("depends_on") or {}).get("macros", []) if m != unique_id
+        )
 
     _DATED[id(manifest)] = frozenset(
-        unique_id for unique_id, node in manifest.get("nodes", {}).items()
+        unique_id
+        for unique_id, node in manifest.get("nodes", {}).items()
         if READS_THE_DATE.search(node.get("raw_code") or node.get("raw_sql") or "")
-        or any(macro_reads_date(m) for m in (node.get("depends_on") or {}).get("macros", [])))
+        or any(macro_reads_date(m) for m in (node.get("depends_on") or {}).get("macros", []))
+    )
     return _DATED[id(manifest)]
 
 
@@ -179,7 +212,7 @@ class ExternalInputs:
 
     def __init__(self, settings, forms, graph):
         self._settings, self._forms, self._graph = settings, forms, graph
-        self.today = date.today().isoformat()   # the day DuckDB's current_date gives dbt here
+        self.today = date.today().isoformat()  # the day DuckDB's current_date gives dbt here
 
     @functools.cached_property
     def settings(self) -> str:
@@ -207,8 +240,13 @@ class ExternalInputs:
 
     def gates(self, key: dg.AssetKey) -> str:
         """The GX suites gating ``key`` as this code location loaded them."""
-        return digest(sorted(_plain(self._graph.get(check).metadata.get(SUITE_METADATA))
-                             for check in self._graph.get_check_keys_for_assets({key}) if is_gate(self._graph, check)))
+        return digest(
+            sorted(
+                _plain(self._graph.get(check).metadata.get(SUITE_METADATA))
+                for check in self._graph.get_check_keys_for_assets({key})
+                if is_gate(self._graph, check)
+            )
+        )
 
 
 def is_gate(graph, check: dg.AssetCheckKey) -> bool:
@@ -220,11 +258,14 @@ def _plain(value: Any) -> Any:
     return getattr(value, "value", value) if value is not None else None
 
 
-def build_version(code_version: str | None, parents: Mapping[dg.AssetKey, str | None], inputs: Mapping[str, str]) -> str:
+def build_version(
+    code_version: str | None, parents: Mapping[dg.AssetKey, str | None], inputs: Mapping[str, str]
+) -> str:
     return digest(code_version, {key.to_user_string(): version for key, version in parents.items()}, inputs)
 
 
 # --- what is current -----------------------------------------------------------------------------
+
 
 @dataclasses.dataclass
 class Latest:
@@ -243,13 +284,15 @@ def latest_materializations(instance: dg.DagsterInstance, keys: Iterable[dg.Asse
         if last is None:
             continue
         tags = last.event_log_entry.tags or {}
-        latest[record.asset_entry.asset_key] = Latest(tags.get(DATA_VERSION_TAG), last.event_log_entry.run_id,
-                                                      last.storage_id, tags)
+        latest[record.asset_entry.asset_key] = Latest(
+            tags.get(DATA_VERSION_TAG), last.event_log_entry.run_id, last.storage_id, tags
+        )
     return latest
 
 
-def failing_checks(instance: dg.DagsterInstance, graph, keys: Iterable[dg.AssetKey],
-                   latest: Mapping[dg.AssetKey, Latest]) -> dict[dg.AssetKey, str]:
+def failing_checks(
+    instance: dg.DagsterInstance, graph, keys: Iterable[dg.AssetKey], latest: Mapping[dg.AssetKey, Latest]
+) -> dict[dg.AssetKey, str]:
     """The assets among ``keys`` whose latest materialization a blocking check failed, or its
     gate never judged (a run stopped between the two). A dbt test that did not run on it (a build
     of part of a layer leaves out the tests on models it did not select) is no failure.
@@ -258,8 +301,11 @@ def failing_checks(instance: dg.DagsterInstance, graph, keys: Iterable[dg.AssetK
     query per run), and from a check's completed executions when it ran in another run."""
     from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-    checks = [check for check in sorted(graph.get_check_keys_for_assets(set(keys)), key=str)
-              if check.asset_key in latest and graph.get(check).blocking]
+    checks = [
+        check
+        for check in sorted(graph.get_check_keys_for_assets(set(keys)), key=str)
+        if check.asset_key in latest and graph.get(check).blocking
+    ]
     found: dict[dg.AssetCheckKey, Any] = {}
     for run_id in sorted({latest[check.asset_key].run_id for check in checks} - {""}):
         for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
@@ -288,8 +334,11 @@ def _targets(evaluation, materialized: Latest) -> bool:
 
 def source_keys(graph) -> set[dg.AssetKey]:
     """What full_build's first run builds: every asset of the raw group and the imports."""
-    return {key for key in graph.get_all_asset_keys() if graph.get(key).is_materializable
-            and (graph.get(key).group_name == RAW_GROUP or key in IMPORTS)}
+    return {
+        key
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).is_materializable and (graph.get(key).group_name == RAW_GROUP or key in IMPORTS)
+    }
 
 
 class Plan:
@@ -322,8 +371,11 @@ class Plan:
 
 
 def _what_changed(node, previous: Latest, versions, inputs: Mapping[str, str]) -> str:
-    changed = [parent.to_user_string() for parent in sorted(node.parent_keys, key=str)
-               if previous.tags.get(INPUT_VERSION_TAG + parent.to_user_string()) != versions.get(parent)]
+    changed = [
+        parent.to_user_string()
+        for parent in sorted(node.parent_keys, key=str)
+        if previous.tags.get(INPUT_VERSION_TAG + parent.to_user_string()) != versions.get(parent)
+    ]
     changed += [name for name, value in inputs.items() if previous.tags.get(INPUT_TAG_PREFIX + name) != value]
     if previous.tags.get(CODE_VERSION_TAG) != node.code_version:
         changed.append("its code")
@@ -338,14 +390,15 @@ def describe(reasons: Mapping[dg.AssetKey, str], limit: int = 8) -> str:
 
 # --- full_build in two runs -----------------------------------------------------------------------
 
+
 @dataclasses.dataclass
 class WhatChanged:
     """What the build of what changed builds, after its sources' run."""
 
-    build: list[dg.AssetKey]                 # not current, and nothing upstream failed
-    stale: dict[dg.AssetKey, str]            # every asset below the sources that is not current, with why
-    held: dict[dg.AssetKey, str]             # not current, but held by a source that failed
-    current: set[dg.AssetKey]                # below the sources and current: left as they are
+    build: list[dg.AssetKey]  # not current, and nothing upstream failed
+    stale: dict[dg.AssetKey, str]  # every asset below the sources that is not current, with why
+    held: dict[dg.AssetKey, str]  # not current, but held by a source that failed
+    current: set[dg.AssetKey]  # below the sources and current: left as they are
 
     def summary(self) -> str:
         if not self.stale:
@@ -356,8 +409,9 @@ class WhatChanged:
         return text + f"; {len(self.current)} current"
 
 
-def what_changed(job_def: dg.JobDefinition, instance: dg.DagsterInstance, after_run_id: str | None = None,
-                 settings=None, forms=None) -> WhatChanged:
+def what_changed(
+    job_def: dg.JobDefinition, instance: dg.DagsterInstance, after_run_id: str | None = None, settings=None, forms=None
+) -> WhatChanged:
     """The assets of ``job_def`` (full_build) that are not current, once its sources' run
     (``after_run_id``) is over; holding what a failed source would have stopped in one run: a
     source that run did not materialize, or whose gate did not pass, holds the assets after it,
@@ -373,16 +427,24 @@ def what_changed(job_def: dg.JobDefinition, instance: dg.DagsterInstance, after_
     sources = source_keys(graph) & set(layer.selected_asset_keys)
     failed = {key: why for key, why in plan.failing.items() if key in sources}
     if after_run_id is not None:
-        built = {entry.dagster_event.asset_key for entry in instance.all_logs(
-            after_run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)}
+        built = {
+            entry.dagster_event.asset_key
+            for entry in instance.all_logs(after_run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+        }
         failed.update({key: "not ingested" for key in sources - built if key not in failed})
     step_of = {key: layer.get_op_output_handle(key).node_handle for key in layer.selected_asset_keys}
-    held = {key: f"held: {', '.join(sorted(s.to_user_string() for s in by))} failed"
-            for key, by in _stopped_by(graph, step_of, failed).items() if key in plan.stale}
+    held = {
+        key: f"held: {', '.join(sorted(s.to_user_string() for s in by))} failed"
+        for key, by in _stopped_by(graph, step_of, failed).items()
+        if key in plan.stale
+    }
     below = [key for key in graph.toposorted_asset_keys if key in step_of and key not in sources]
-    return WhatChanged(build=[key for key in below if key in plan.stale and key not in held],
-                       stale={key: plan.stale[key] for key in below if key in plan.stale}, held=held,
-                       current={key for key in below if key not in plan.stale})
+    return WhatChanged(
+        build=[key for key in below if key in plan.stale and key not in held],
+        stale={key: plan.stale[key] for key in below if key in plan.stale},
+        held=held,
+        current={key for key in below if key not in plan.stale},
+    )
 
 
 def _stopped_by(graph, step_of: Mapping[dg.AssetKey, object], failed: Iterable[dg.AssetKey]) -> dict:
@@ -409,6 +471,7 @@ def _stopped_by(graph, step_of: Mapping[dg.AssetKey, object], failed: Iterable[d
 
 # --- in a step: the data version of what it builds ---------------------------------------------------
 
+
 class StepVersions:
     """The data versions of what one step builds."""
 
@@ -421,15 +484,19 @@ class StepVersions:
         settings = load_settings()
         self.inputs = ExternalInputs(settings, load_registry(settings.forms_file), self.graph)
 
-    def version_now(self, key: dg.AssetKey, built: Mapping[dg.AssetKey, str] | None = None) -> tuple[dg.DataVersion, dict]:
+    def version_now(
+        self, key: dg.AssetKey, built: Mapping[dg.AssetKey, str] | None = None
+    ) -> tuple[dg.DataVersion, dict]:
         """The data version ``key`` gets when built now from its parents as they are (``built``:
         versions given earlier in this step), and the tags recording its inputs and gates."""
         node = self.graph.get(key)
         built = built or {}
         missing = [parent for parent in node.parent_keys if parent not in built]
         latest = latest_materializations(self.context.instance, missing) if missing else {}
-        parents = {parent: built.get(parent) or (latest[parent].version if parent in latest else None)
-                   for parent in node.parent_keys}
+        parents = {
+            parent: built.get(parent) or (latest[parent].version if parent in latest else None)
+            for parent in node.parent_keys
+        }
         inputs = self.inputs.of(key)
         tags = {**{INPUT_TAG_PREFIX + name: value for name, value in inputs.items()}, GATES_TAG: self.inputs.gates(key)}
         return dg.DataVersion(build_version(node.code_version, parents, inputs)), tags
@@ -457,8 +524,13 @@ def with_data_versions(events: Iterable[Any], versions: StepVersions) -> Iterato
             key = versions.context.asset_key_for_output(event.output_name)
             version, tags = versions.version_now(key, built)
             built[key] = version.value
-            event = dg.Output(value=event.value, output_name=event.output_name, metadata=event.metadata,
-                              data_version=version, tags={**(event.tags or {}), **tags})
+            event = dg.Output(
+                value=event.value,
+                output_name=event.output_name,
+                metadata=event.metadata,
+                data_version=version,
+                tags={**(event.tags or {}), **tags},
+            )
         yield event
 
 

@@ -28,8 +28,9 @@ def build_definitions() -> dg.Definitions:
     forms = load_registry(settings.forms_file)
     ingestion = build_ingestion_defs(forms)
     transform = _with_row_counts(build_transform_defs(forms))
-    built = dg.Definitions.merge(ingestion, transform, build_form_defs(forms), build_report_defs(),
-                                 build_cleaning_defs(), build_finance_defs())
+    built = dg.Definitions.merge(
+        ingestion, transform, build_form_defs(forms), build_report_defs(), build_cleaning_defs(), build_finance_defs()
+    )
     # Serving depends on every mart asset there is, whatever dbt models exist.
     mart_keys = [key for asset in built.assets or [] for key in asset.keys if key.path[0] == "marts"]
     assets = with_automation(dg.Definitions.merge(built, build_serving_defs(mart_keys)), settings)
@@ -50,9 +51,15 @@ def _with_row_counts(transform: dg.Definitions) -> dg.Definitions:
     dbt = transform.resources["dbt"]
     counting = RowCountingDbtCliResource(**{name: getattr(dbt, name) for name in type(dbt).model_fields})
     return dg.Definitions(
-        assets=transform.assets, asset_checks=transform.asset_checks, jobs=transform.jobs,
-        schedules=transform.schedules, sensors=transform.sensors, executor=transform.executor,
-        loggers=transform.loggers, resources={**transform.resources, "dbt": counting})
+        assets=transform.assets,
+        asset_checks=transform.asset_checks,
+        jobs=transform.jobs,
+        schedules=transform.schedules,
+        sensors=transform.sensors,
+        executor=transform.executor,
+        loggers=transform.loggers,
+        resources={**transform.resources, "dbt": counting},
+    )
 
 
 defs = build_definitions()

@@ -35,8 +35,8 @@ LAYERS = ("raw", "forms", "reference", "staging", "cleaned", "marts", "reports",
 class DemoOutcome:
     success: bool
     checks_passed: list[str] = field(default_factory=list)
-    checks_failed: list[str] = field(default_factory=list)   # failed with ERROR: blocks downstream
-    checks_warned: list[str] = field(default_factory=list)   # failed with WARN: flagged only
+    checks_failed: list[str] = field(default_factory=list)  # failed with ERROR: blocks downstream
+    checks_warned: list[str] = field(default_factory=list)  # failed with WARN: flagged only
     materialized: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)  # current: nothing they are built from changed
     not_built: list[str] = field(default_factory=list)  # assets left alone: a gate upstream failed
@@ -53,9 +53,13 @@ def run_full_build(bad_batch: int = 0, forms: list | None = None) -> DemoOutcome
     settings = load_settings()
     prepare_dagster_home(settings)
     drop_demo_finance_export(settings)
-    with MockKoboServer(token=settings.kobo_token, forms=forms, seed=settings.mock_seed,
-                        localities_per_admin2=settings.mock_localities_per_admin2,
-                        bad_batch=bad_batch) as server:
+    with MockKoboServer(
+        token=settings.kobo_token,
+        forms=forms,
+        seed=settings.mock_seed,
+        localities_per_admin2=settings.mock_localities_per_admin2,
+        bad_batch=bad_batch,
+    ) as server:
         previous_url = os.environ.get("DTM_KOBO_URL")
         os.environ["DTM_KOBO_URL"] = server.url
         try:
@@ -66,15 +70,19 @@ def run_full_build(bad_batch: int = 0, forms: list | None = None) -> DemoOutcome
             job = build_definitions().resolve_job_def(FULL_BUILD)
             with dg.DagsterInstance.get() as instance:
                 results, changed = execute_full_build(
-                    job, instance, run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-                    log=lambda line: print(line, flush=True))
+                    job,
+                    instance,
+                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+                    log=lambda line: print(line, flush=True),
+                )
         finally:
             if previous_url is None:
                 os.environ.pop("DTM_KOBO_URL", None)
             else:
                 os.environ["DTM_KOBO_URL"] = previous_url
-    outcome = DemoOutcome(success=all(r.success for r in results), run_id=results[-1].run_id,
-                          run_ids=[r.run_id for r in results])
+    outcome = DemoOutcome(
+        success=all(r.success for r in results), run_id=results[-1].run_id, run_ids=[r.run_id for r in results]
+    )
     evaluations = [e for result in results for e in result.get_asset_check_evaluations()]
     for evaluation in evaluations:
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
@@ -120,7 +128,8 @@ def rows_per_layer(warehouse) -> dict[str, dict[str, int]]:
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_schema in (" + ", ".join("?" for _ in LAYERS) + ")",
-            list(LAYERS)).fetchall()
+            list(LAYERS),
+        ).fetchall()
         tables.sort(key=lambda t: (LAYERS.index(t[0]), t[1]))
         return {
             f"{schema}.{table}": con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
@@ -132,8 +141,11 @@ def main(bad_batch: bool = False) -> int:
     settings = load_settings()
     print(f"DTM platform demo: DTM_HOME={settings.home}", flush=True)
     if bad_batch:
-        print("Injecting a bad batch: 25 submissions a broken bulk import left without a form "
-              "version and with a 1970 submission time. The raw gate should stop the build.", flush=True)
+        print(
+            "Injecting a bad batch: 25 submissions a broken bulk import left without a form "
+            "version and with a 1970 submission time. The raw gate should stop the build.",
+            flush=True,
+        )
     outcome = run_full_build(bad_batch=25 if bad_batch else 0)
 
     print("\n=== What was built ===")
@@ -142,10 +154,14 @@ def main(bad_batch: bool = False) -> int:
         print(f"  {table:<55} {rows:>8,} rows")
     print(f"\nAssets materialized: {len(outcome.materialized)}")
     if outcome.unchanged:
-        print(f"Assets left as they were (nothing they are built from changed since the last build): "
-              f"{len(outcome.unchanged)}")
-    print(f"Checks passed: {len(outcome.checks_passed)}   warned: {len(outcome.checks_warned)}   "
-          f"failed: {len(outcome.checks_failed)}")
+        print(
+            f"Assets left as they were (nothing they are built from changed since the last build): "
+            f"{len(outcome.unchanged)}"
+        )
+    print(
+        f"Checks passed: {len(outcome.checks_passed)}   warned: {len(outcome.checks_warned)}   "
+        f"failed: {len(outcome.checks_failed)}"
+    )
     for name in outcome.checks_warned:
         print(f"  WARNING {name} (flagged, not blocking: see its metadata in the UI)")
     for name in outcome.checks_failed:
@@ -155,25 +171,38 @@ def main(bad_batch: bool = False) -> int:
     if outcome.report_path:
         print(f"\nSituation report: {outcome.report_path}")
     if "reports/dtm_site_profiles" in outcome.materialized:
-        print(f"Site and sub-prefecture profiles: {settings.reports_dir / 'profiles' / 'index_en.html'} "
-              "(and index_fr.html; one page per site and sub-prefecture, HTML and PDF)")
+        print(
+            f"Site and sub-prefecture profiles: {settings.reports_dir / 'profiles' / 'index_en.html'} "
+            "(and index_fr.html; one page per site and sub-prefecture, HTML and PDF)"
+        )
     if "reports/me_indicator_tracker" in outcome.materialized:
-        print(f"M&E indicator tracker: {settings.reports_dir / 'me_indicator_tracker_en.xlsx'} "
-              "(and _fr.xlsx, and the HTML summaries beside them)")
+        print(
+            f"M&E indicator tracker: {settings.reports_dir / 'me_indicator_tracker_en.xlsx'} "
+            "(and _fr.xlsx, and the HTML summaries beside them)"
+        )
     if "cleaning/verification_workbooks" in outcome.materialized:
-        print(f"Verification workbooks for the field teams: {settings.cleaning_dir / 'verification'} "
-              "(answered ones come back with `dtm cleaning import FILE`); the supervisors' page: "
-              f"{settings.cleaning_dir / 'enumerators_en.html'} (and _fr.html)")
+        print(
+            f"Verification workbooks for the field teams: {settings.cleaning_dir / 'verification'} "
+            "(answered ones come back with `dtm cleaning import FILE`); the supervisors' page: "
+            f"{settings.cleaning_dir / 'enumerators_en.html'} (and _fr.html)"
+        )
     if "serving/marts_snapshot" in outcome.materialized:
-        print(f"Serving snapshot for Power BI and analysts (open it read-only): {settings.home / 'serving' / 'marts.duckdb'}")
+        print(
+            f"Serving snapshot for Power BI and analysts (open it read-only): {settings.home / 'serving' / 'marts.duckdb'}"
+        )
         print(f"Parquet, CSV and HDX exports: {settings.home / 'exports'}")
-    print(f"Run{'s' if len(outcome.run_ids) > 1 else ''} {', '.join(outcome.run_ids)}: open "
-          f"{'them' if len(outcome.run_ids) > 1 else 'it'} with `make dev` (Dagster UI on http://127.0.0.1:3000).")
+    print(
+        f"Run{'s' if len(outcome.run_ids) > 1 else ''} {', '.join(outcome.run_ids)}: open "
+        f"{'them' if len(outcome.run_ids) > 1 else 'it'} with `make dev` (Dagster UI on http://127.0.0.1:3000)."
+    )
 
     if bad_batch:
         stopped = not outcome.report_path and bool(outcome.checks_failed)
-        print("\nThe gate stopped the report, as it should." if stopped else
-              "\nThe bad batch was NOT stopped: this is a bug.")
+        print(
+            "\nThe gate stopped the report, as it should."
+            if stopped
+            else "\nThe bad batch was NOT stopped: this is a bug."
+        )
         print("The bad rows stay in raw (nothing is deleted): run `make clean` to start afresh.")
         return 0 if stopped else 1
     return 0 if outcome.success else 1

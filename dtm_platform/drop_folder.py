@@ -27,8 +27,11 @@ def waiting_files(folder: Path, now: float | None = None) -> list[Path]:
     if not folder.is_dir():
         return []
     now = time.time() if now is None else now
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and not p.name.startswith((".", "~$")) and _whole(p, now - p.stat().st_mtime))
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith((".", "~$")) and _whole(p, now - p.stat().st_mtime)
+    )
 
 
 def _whole(path: Path, age: float) -> bool:

@@ -73,8 +73,10 @@ def dagster_yaml(settings: Settings) -> str:
         return BASE_YAML + SQLITE_YAML
     scheme = url.split("://", 1)[0] if "://" in url else "(none)"
     if scheme != POSTGRES_SCHEME:
-        raise ValueError(f"DTM_DAGSTER_POSTGRES_URL must start with {POSTGRES_SCHEME}:// (dagster-postgres "
-                         f"needs the psycopg2 driver), not {scheme}://")
+        raise ValueError(
+            f"DTM_DAGSTER_POSTGRES_URL must start with {POSTGRES_SCHEME}:// (dagster-postgres "
+            f"needs the psycopg2 driver), not {scheme}://"
+        )
     return BASE_YAML + POSTGRES_YAML
 
 

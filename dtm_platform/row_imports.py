@@ -21,16 +21,16 @@ from dtm_platform.reports.files import write_atomically
 
 @dataclass
 class RowOutcome:
-    row: int                 # as the spreadsheet or text editor numbers it (0: the file as a whole)
-    outcome: str             # one of its import's outcomes (accepted, rejected, ...)
+    row: int  # as the spreadsheet or text editor numbers it (0: the file as a whole)
+    outcome: str  # one of its import's outcomes (accepted, rejected, ...)
     reason: str
-    cells: dict              # what the row held, and the ledger entry it became ("entry")
+    cells: dict  # what the row held, and the ledger entry it became ("entry")
 
 
 @dataclass
 class ImportOutcome:
     source: Path
-    kinds: tuple[str, ...]   # the outcomes a row of this import can have, in the summary's order
+    kinds: tuple[str, ...]  # the outcomes a row of this import can have, in the summary's order
     rows: list[RowOutcome] = field(default_factory=list)
     report: Path | None = None
     kept_as: Path | None = None
@@ -39,8 +39,11 @@ class ImportOutcome:
         return sum(r.outcome == outcome for r in self.rows)
 
     def summary(self) -> str:
-        return (f"{self.source.name}: " + ", ".join(f"{self.count(kind)} {kind}" for kind in self.kinds)
-                + (f"; report {self.report}" if self.report else ""))
+        return (
+            f"{self.source.name}: "
+            + ", ".join(f"{self.count(kind)} {kind}" for kind in self.kinds)
+            + (f"; report {self.report}" if self.report else "")
+        )
 
 
 class LedgerError(ValueError):
@@ -64,9 +67,11 @@ class CsvLedger:
         with self.path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             if tuple(reader.fieldnames or ()) != self.columns:
-                raise LedgerError(f"{self.path}: its header is not the ledger's ({', '.join(self.columns)}); restore "
-                                  f"it from a backup or the copies under {self.path.parent / 'imported'} before "
-                                  "importing again")
+                raise LedgerError(
+                    f"{self.path}: its header is not the ledger's ({', '.join(self.columns)}); restore "
+                    f"it from a backup or the copies under {self.path.parent / 'imported'} before "
+                    "importing again"
+                )
             return list(reader)
 
     def append(self, entries: list[dict]) -> None:
@@ -91,5 +96,8 @@ def import_each(files: list[Path], import_one, kinds: tuple[str, ...], log) -> d
             totals[kind] += outcome.count(kind)
         if outcome.report:
             reports.append(str(outcome.report))
-    return {"files_imported": len(files), **{f"rows_{kind}": count for kind, count in totals.items()},
-            "rejection_reports": reports}
+    return {
+        "files_imported": len(files),
+        **{f"rows_{kind}": count for kind, count in totals.items()},
+        "rejection_reports": reports,
+    }

@@ -67,7 +67,7 @@ def without_credentials(url: str) -> str:
     at = url.rfind("@")
     if start < 0 or at < start:
         return url
-    return url[:start + 2] + url[at + 1:]
+    return url[: start + 2] + url[at + 1 :]
 
 
 def known_secrets(also: Iterable[str | None] = ()) -> list[str]:
@@ -192,14 +192,16 @@ def _safe_copy(what: str, error: Exception) -> Exception:
     if isinstance(error, dg.Failure):
         # each MetadataValue by its plain value, which Failure turns back into the same kind
         metadata = {key: scrub_value(getattr(value, "value", value)) for key, value in (error.metadata or {}).items()}
-        return dg.Failure(description=scrub(error.description or ""), metadata=metadata,
-                          allow_retries=error.allow_retries)
+        return dg.Failure(
+            description=scrub(error.description or ""), metadata=metadata, allow_retries=error.allow_retries
+        )
     frames = traceback.extract_tb(error.__traceback__)
     place = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
     return SecretSafeError(scrub(f"{what}: {type(error).__name__}: {error}{place}"))
 
 
 # --- where the secrets come from --------------------------------------------------------------
+
 
 def _secret_environment() -> tuple[tuple[str, str], ...]:
     """The environment the settings are read from (their cache key: cheap to take per record)."""
@@ -247,4 +249,4 @@ def _replace(text: str, secrets: list[str]) -> str:
 
 def _userinfo(url: str) -> str | None:
     start, at = url.find("//"), url.rfind("@")
-    return url[start + 2:at] if 0 <= start < at else None
+    return url[start + 2 : at] if 0 <= start < at else None

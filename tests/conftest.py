@@ -44,14 +44,15 @@ def isolated_home(tmp_path_factory):
 
 # --- one clean full build, shared --------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class FullBuild:
     """The outcome of ``run_full_build()`` (its defaults: every synthetic form at the demo's
     size) and the environment it ran in."""
 
-    outcome: object          # dtm_platform.demo.DemoOutcome
-    home: Path               # its DTM_HOME
-    env: dict                # DTM_HOME, DAGSTER_HOME, DTM_HASH_SALT, DTM_WAREHOUSE_PATH right after it
+    outcome: object  # dtm_platform.demo.DemoOutcome
+    home: Path  # its DTM_HOME
+    env: dict  # DTM_HOME, DAGSTER_HOME, DTM_HASH_SALT, DTM_WAREHOUSE_PATH right after it
 
     @contextlib.contextmanager
     def environment(self):
@@ -86,6 +87,7 @@ def full_build(isolated_home) -> FullBuild:
 
 # --- running in parallel (pytest-xdist) --------------------------------------------------------
 
+
 @pytest.fixture(scope="session", autouse=True)
 def _dbt_manifest_parsed_once_per_checkout():
     """Under xdist, parse the dbt project (when its manifest is stale) before any test, one
@@ -112,22 +114,25 @@ def _dbt_manifest_parsed_once_per_checkout():
 # with a long one at the end. Every other file follows, in the usual order.
 SLOW_FIRST = (
     "tests/integration/test_gates.py",
-    "tests/integration/test_pipeline.py",        # with test_marts_truth.py: the shared full build
+    "tests/integration/test_pipeline.py",  # with test_marts_truth.py: the shared full build
     "tests/integration/test_marts_truth.py",
-    "tests/integration/test_cleaning_loop.py",   # the cleaning loop on a copy of the shared build
-    "tests/integration/test_own_forms.py",       # a build with an extra form of an office's own
-    "tests/integration/test_variant_forms.py",   # a build with two built-in forms as an office builds them
+    "tests/integration/test_cleaning_loop.py",  # the cleaning loop on a copy of the shared build
+    "tests/integration/test_own_forms.py",  # a build with an extra form of an office's own
+    "tests/integration/test_variant_forms.py",  # a build with two built-in forms as an office builds them
     "tests/integration/test_nothing_changed.py",  # a small home built, then built again four times
     "tests/integration/test_webserver.py",
     "tests/reliability/test_bad_inputs.py",
     "tests/reliability/test_crashes.py",
     "tests/integration/test_automation.py",
     "tests/reliability/test_hostile_server.py",  # 38 attacks on a crafted server, about 35 s
-    "tests/reliability/test_page_memory.py",     # two landings under tracemalloc, about 17 s
+    "tests/reliability/test_page_memory.py",  # two landings under tracemalloc, about 17 s
 )
 # The files that read the session's ``full_build``: one worker runs them all.
-SHARED_BUILD = {"tests/integration/test_pipeline.py", "tests/integration/test_marts_truth.py",
-                "tests/integration/test_cleaning_loop.py"}
+SHARED_BUILD = {
+    "tests/integration/test_pipeline.py",
+    "tests/integration/test_marts_truth.py",
+    "tests/integration/test_cleaning_loop.py",
+}
 # Files whose tests are independent of each other and long enough to be worth spreading
 # over the workers one by one (test_gates.py: a whole platform build per test, each under
 # its own DTM_HOME).

@@ -15,5 +15,7 @@ def require_postgres() -> None:
     try:
         socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
     except OSError:
-        pytest.fail("no PostgreSQL server on 127.0.0.1:5432: start it (see the machine notes) "
-                    "to run the Postgres tests", pytrace=False)
+        pytest.fail(
+            "no PostgreSQL server on 127.0.0.1:5432: start it (see the machine notes) to run the Postgres tests",
+            pytrace=False,
+        )

@@ -23,8 +23,12 @@ def describe_failed_run(instance: dg.DagsterInstance, run_id: str, job_name: str
     failed_checks: list[str] = []
     failed_steps: list[str] = []
     errors: list[str] = []
-    kinds = {Event.ASSET_MATERIALIZATION_PLANNED, Event.ASSET_MATERIALIZATION, Event.ASSET_CHECK_EVALUATION,
-             Event.STEP_FAILURE}
+    kinds = {
+        Event.ASSET_MATERIALIZATION_PLANNED,
+        Event.ASSET_MATERIALIZATION,
+        Event.ASSET_CHECK_EVALUATION,
+        Event.STEP_FAILURE,
+    }
     for record in instance.all_logs(run_id, of_type=kinds):
         event = record.dagster_event
         if event.event_type == Event.ASSET_MATERIALIZATION_PLANNED:
@@ -43,9 +47,14 @@ def describe_failed_run(instance: dg.DagsterInstance, run_id: str, job_name: str
                 errors.append(f"{event.step_key}: {_root_cause(error)}")
     failed_assets = {key for step in failed_steps for key in planned_by_step.get(step, [])} - materialized
     planned = {key for keys in planned_by_step.values() for key in keys}
-    return RunFailure(run_id=run_id, job_name=job_name, failed_checks=failed_checks,
-                      failed_assets=sorted(failed_assets), not_built=sorted(planned - materialized - failed_assets),
-                      errors=errors)
+    return RunFailure(
+        run_id=run_id,
+        job_name=job_name,
+        failed_checks=failed_checks,
+        failed_assets=sorted(failed_assets),
+        not_built=sorted(planned - materialized - failed_assets),
+        errors=errors,
+    )
 
 
 def failing_gates_upstream_of(asset_graph, instance: dg.DagsterInstance, selection: dg.AssetSelection) -> list[str]:

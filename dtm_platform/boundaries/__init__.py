@@ -16,14 +16,18 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 ATTRIBUTION = {
-    "en": "Boundaries: Natural Earth (public domain). The boundaries and names shown do not imply "
-          "official endorsement or acceptance by IOM.",
-    "fr": "Limites : Natural Earth (domaine public). Les limites et les noms indiqués n'impliquent "
-          "ni reconnaissance ni acceptation officielles de la part de l'OIM.",
+    "en": (
+        "Boundaries: Natural Earth (public domain). The boundaries and names shown do not imply "
+        "official endorsement or acceptance by IOM."
+    ),
+    "fr": (
+        "Limites : Natural Earth (domaine public). Les limites et les noms indiqués n'impliquent "
+        "ni reconnaissance ni acceptation officielles de la part de l'OIM."
+    ),
 }
 
-Ring = list[tuple[float, float]]   # (longitude, latitude), closed
-Polygon = list[Ring]               # the outer ring, then its holes
+Ring = list[tuple[float, float]]  # (longitude, latitude), closed
+Polygon = list[Ring]  # the outer ring, then its holes
 
 
 @dataclass(frozen=True)
@@ -38,25 +42,34 @@ class Prefecture:
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         points = [point for polygon in self.polygons for point in polygon[0]]
-        return (min(x for x, _ in points), min(y for _, y in points),
-                max(x for x, _ in points), max(y for _, y in points))
+        return (
+            min(x for x, _ in points),
+            min(y for _, y in points),
+            max(x for x, _ in points),
+            max(y for _, y in points),
+        )
 
     @property
     def geometry(self) -> dict:
         """As a GeoJSON geometry."""
-        return {"type": "MultiPolygon",
-                "coordinates": [[[list(point) for point in ring] for ring in polygon] for polygon in self.polygons]}
+        return {
+            "type": "MultiPolygon",
+            "coordinates": [[[list(point) for point in ring] for ring in polygon] for polygon in self.polygons],
+        }
 
 
 @cache
 def prefectures() -> dict[str, Prefecture]:
     """The prefectures by OCHA p-code."""
     features = json.loads((HERE / "caf_admin1.geojson").read_text(encoding="utf-8"))["features"]
-    return {f["properties"]["admin1_pcode"]: Prefecture(
-                f["properties"]["admin1_pcode"], f["properties"]["admin1_name"],
-                tuple([[tuple(point) for point in ring] for ring in polygon]
-                      for polygon in f["geometry"]["coordinates"]))
-            for f in features}
+    return {
+        f["properties"]["admin1_pcode"]: Prefecture(
+            f["properties"]["admin1_pcode"],
+            f["properties"]["admin1_name"],
+            tuple([[tuple(point) for point in ring] for ring in polygon] for polygon in f["geometry"]["coordinates"]),
+        )
+        for f in features
+    }
 
 
 @cache

@@ -20,24 +20,37 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
-from openpyxl.utils.escape import unescape
 import xlsxwriter
+from openpyxl.utils.escape import unescape
 
 from dtm_platform.cleaning.columns import (
-    BY_HEADER, COLUMNS, DECISIONS, DECISIONS_WITHOUT_CORRECTION, PROTECTED, SHEET, checksum, question_codes,
-    text)
+    BY_HEADER,
+    COLUMNS,
+    DECISIONS,
+    DECISIONS_WITHOUT_CORRECTION,
+    PROTECTED,
+    SHEET,
+    checksum,
+    question_codes,
+    text,
+)
 from dtm_platform.cleaning.ledger import append_to_ledger, ensure_ledger, ledger_path, read_ledger
 from dtm_platform.cleaning.workbooks import QUEUE, workbook_row
 from dtm_platform.reports.files import write_atomically
-from dtm_platform.row_imports import ImportOutcome, RowOutcome
 from dtm_platform.reports.xlsx import WORKBOOK_OPTIONS, Formats, write_text
+from dtm_platform.row_imports import ImportOutcome, RowOutcome
 from dtm_platform.warehouse import connect_duckdb
 
 RECORD_TABLE = "cleaning.imported_answers"
 ACCEPTED, REJECTED, UNANSWERED, DUPLICATE = "accepted", "rejected", "unanswered", "duplicate"
 HEADERS = {c.key: c.header for c in COLUMNS}
-TYPE_NAMES = {"integer": "a whole number", "double": "a number", "date": "a date (YYYY-MM-DD or DD/MM/YYYY)",
-              "boolean": "true or false", "varchar": "a text"}
+TYPE_NAMES = {
+    "integer": "a whole number",
+    "double": "a number",
+    "date": "a date (YYYY-MM-DD or DD/MM/YYYY)",
+    "boolean": "true or false",
+    "varchar": "a text",
+}
 
 
 class NoQueueError(RuntimeError):
@@ -46,8 +59,12 @@ class NoQueueError(RuntimeError):
 
 def has_queue(con) -> bool:
     schema, table = QUEUE.split(".")
-    return con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                       [schema, table]).fetchone()[0] > 0
+    return (
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+        ).fetchone()[0]
+        > 0
+    )
 
 
 class WorkbookError(ValueError):
@@ -63,6 +80,7 @@ def issue_key(form: str, submission_id, rule: str, field_name: str | None) -> st
 
 
 # --- reading ---------------------------------------------------------------------------------
+
 
 def read_workbook(path: Path) -> list[tuple[int, dict]]:
     """(row number, {column key: value}) for every non-empty row of the Verification sheet."""
@@ -82,8 +100,9 @@ def read_workbook(path: Path) -> list[tuple[int, dict]]:
         out = []
         for number, values in enumerate(rows, 2):
             # openpyxl hands back the XML escapes of control characters (_x000D_) as they are
-            cells = {key: unescape(value) if isinstance(value, str) else value
-                     for key, value in zip(keys, values) if key}
+            cells = {
+                key: unescape(value) if isinstance(value, str) else value for key, value in zip(keys, values) if key
+            }
             if any(text(v).strip() for v in cells.values()):
                 out.append((number, cells))
         return out
@@ -93,13 +112,15 @@ def read_workbook(path: Path) -> list[tuple[int, dict]]:
 
 # --- checking --------------------------------------------------------------------------------
 
+
 @dataclass
 class Context:
     """What the warehouse and the ledger hold now, for the cells a file names."""
-    queue: dict[str, dict]                          # issue_key -> queue row
-    targets: dict[tuple[str, int, str], dict]       # (form, submission, field) -> correctable cell
-    submissions: set[tuple[str, int]]               # (form, submission) of every correctable form
-    answered: dict[str, str]                        # issue_key -> "file, row" of an earlier answer
+
+    queue: dict[str, dict]  # issue_key -> queue row
+    targets: dict[tuple[str, int, str], dict]  # (form, submission, field) -> correctable cell
+    submissions: set[tuple[str, int]]  # (form, submission) of every correctable form
+    answered: dict[str, str]  # issue_key -> "file, row" of an earlier answer
 
 
 def load_context(con, submission_ids: set[int], ledger: Path) -> Context:
@@ -107,17 +128,22 @@ def load_context(con, submission_ids: set[int], ledger: Path) -> Context:
     names = [d[0] for d in cursor.description]
     queue = {r["issue_key"]: r for r in (dict(zip(names, row)) for row in cursor.fetchall())}
     ids = sorted(submission_ids) or [-1]
-    targets = {(form, sid, name): {"value_type": value_type, "question_name": question, "current_value": current}
-               for form, sid, name, value_type, question, current in con.execute(
-                   "select form, submission_id, field, value_type, question_name, current_value "
-                   "from cleaned.cln_cleaning_targets "
-                   "where submission_id in (select unnest(?::bigint[]))", [ids]).fetchall()}
+    targets = {
+        (form, sid, name): {"value_type": value_type, "question_name": question, "current_value": current}
+        for form, sid, name, value_type, question, current in con.execute(
+            "select form, submission_id, field, value_type, question_name, current_value "
+            "from cleaned.cln_cleaning_targets "
+            "where submission_id in (select unnest(?::bigint[]))",
+            [ids],
+        ).fetchall()
+    }
     answered = {}
     for entry in read_ledger(ledger):
         if entry.get("rule"):
-            answered[entry.get("issue_key") or issue_key(entry["form"], entry["submission_id"], entry["rule"],
-                                                         entry["field"])] = \
-                f"{entry['source_file']}, row {entry['source_row']}"
+            answered[
+                entry.get("issue_key")
+                or issue_key(entry["form"], entry["submission_id"], entry["rule"], entry["field"])
+            ] = f"{entry['source_file']}, row {entry['source_row']}"
     return Context(queue, targets, {(f, s) for f, s, _ in targets}, answered)
 
 
@@ -163,8 +189,14 @@ def check_row(number: int, cells: dict, context: Context) -> tuple[str, str, dic
             return REJECTED, f"already answered ({context.answered[key]})", None
         issue = context.queue.get(key)
         if issue is None:
-            return REJECTED, ("the issue no longer exists: the submission changed or the issue was resolved "
-                              "since the workbook was made"), None
+            return (
+                REJECTED,
+                (
+                    "the issue no longer exists: the submission changed or the issue was resolved "
+                    "since the workbook was made"
+                ),
+                None,
+            )
         # the row's protected cells against the fingerprint written beside them
         if text(cells.get("checksum")) != checksum({k: text(cells.get(k)) for k in PROTECTED}):
             shown = _as_sent(issue)
@@ -174,16 +206,25 @@ def check_row(number: int, cells: dict, context: Context) -> tuple[str, str, dic
         if any(text(cells.get(k)) != text(issue.get(k)) for k in identity):
             return REJECTED, "the row does not match its issue (its key was copied from another row)", None
         if not issue.get("is_answerable"):
-            return REJECTED, (f"the cleaning log does not cover form {issue['form']!r}: correct the submission in "
-                              "Kobo"), None
+            return (
+                REJECTED,
+                (f"the cleaning log does not cover form {issue['form']!r}: correct the submission in Kobo"),
+                None,
+            )
         target_now = context.targets.get((issue["form"], issue["submission_id"], issue["field"]))
         if target_now and text(cells.get("current_value")) != text(target_now["current_value"]):
-            return REJECTED, (f"the value changed since the workbook was made (it showed "
-                              f"{text(cells.get('current_value'))!r}, it is {text(target_now['current_value'])!r} "
-                              "now): verify it again in the next workbook"), None
+            return (
+                REJECTED,
+                (
+                    f"the value changed since the workbook was made (it showed "
+                    f"{text(cells.get('current_value'))!r}, it is {text(target_now['current_value'])!r} "
+                    "now): verify it again in the next workbook"
+                ),
+                None,
+            )
         form, submission_id, name, rule = issue["form"], issue["submission_id"], issue["field"], issue["rule"]
         question, correctable = issue["question_name"], bool(issue["is_correctable"])
-    else:   # a row the team added: it names its cell itself
+    else:  # a row the team added: it names its cell itself
         form, name, rule = text(cells.get("form")).strip(), text(cells.get("field")).strip() or None, None
         try:
             submission_id = int(text(cells.get("submission_id")).strip())
@@ -195,13 +236,19 @@ def check_row(number: int, cells: dict, context: Context) -> tuple[str, str, dic
             return REJECTED, f"unknown question {name!r}: not a field of form {form!r} the cleaning log corrects", None
         question, correctable = name, name is not None
     target = context.targets.get((form, submission_id, name))
-    if not key and target:   # a repeat's answer (travel_group[2]/member_age) is its question's (member_age)
+    if not key and target:  # a repeat's answer (travel_group[2]/member_age) is its question's (member_age)
         question = target["question_name"]
     if decision not in DECISIONS:
         return REJECTED, f"unknown decision {decision!r} (one of {', '.join(DECISIONS)})", None
     if not correctable and decision not in DECISIONS_WITHOUT_CORRECTION:
-        return REJECTED, (f"{decision} is not possible on {name!r}: the cleaning log cannot correct it (correct "
-                          "it in Kobo, or choose no_action or remove_survey)"), None
+        return (
+            REJECTED,
+            (
+                f"{decision} is not possible on {name!r}: the cleaning log cannot correct it (correct "
+                "it in Kobo, or choose no_action or remove_survey)"
+            ),
+            None,
+        )
     value = None
     if decision == "change_response":
         if not has_new_value:
@@ -218,20 +265,25 @@ def check_row(number: int, cells: dict, context: Context) -> tuple[str, str, dic
         return REJECTED, f"a new value with {decision}: choose change_response to change the answer", None
     comment = text(cells.get("comment")).strip()
     entry = {
-        "issue_key": key or None, "form": form, "submission_id": submission_id,
+        "issue_key": key or None,
+        "form": form,
+        "submission_id": submission_id,
         "field": None if decision == "remove_survey" else name,
         "decision": decision,
-        "old_value": None if decision == "remove_survey" else (
-            target["current_value"] if target else text(cells.get("current_value")) or None),
-        "new_value": value, "rule": rule,
+        "old_value": None
+        if decision == "remove_survey"
+        else (target["current_value"] if target else text(cells.get("current_value")) or None),
+        "new_value": value,
+        "rule": rule,
         "reason": comment or f"{decision} ({rule or 'added by the team'})",
     }
     return ACCEPTED, "", entry
 
 
 def _as_sent(issue: dict) -> dict:
-    return workbook_row({**issue, "submitted_on": issue["submitted_at"].strftime("%Y-%m-%d")
-                         if issue.get("submitted_at") else None})
+    return workbook_row(
+        {**issue, "submitted_on": issue["submitted_at"].strftime("%Y-%m-%d") if issue.get("submitted_at") else None}
+    )
 
 
 def _answered(entry: dict) -> tuple:
@@ -246,8 +298,10 @@ def _answered(entry: dict) -> tuple:
 
 # --- importing -------------------------------------------------------------------------------
 
-def import_answers(source: Path, *, warehouse: Path, cleaning_dir: Path, imported_by: str,
-                   now: datetime, move: bool = False) -> ImportOutcome:
+
+def import_answers(
+    source: Path, *, warehouse: Path, cleaning_dir: Path, imported_by: str, now: datetime, move: bool = False
+) -> ImportOutcome:
     """Checks and imports one returned workbook: accepted rows to the ledger, the outcome of
     every row to cleaned's record and, when a row is not accepted, to a rejection report.
     The file is kept under cleaning_dir/imported (moved there from the drop folder)."""
@@ -261,19 +315,33 @@ def import_answers(source: Path, *, warehouse: Path, cleaning_dir: Path, importe
         rows, error = [], str(failure)
     with connect_duckdb(warehouse) as con:
         if not has_queue(con):
-            raise NoQueueError(f"{source.name}: no build has made the verification queue ({QUEUE}) yet: run one "
-                               "first (dtm demo, or the full_build job); nothing was imported")
+            raise NoQueueError(
+                f"{source.name}: no build has made the verification queue ({QUEUE}) yet: run one "
+                "first (dtm demo, or the full_build job); nothing was imported"
+            )
         if error:
             outcome.rows.append(RowOutcome(0, REJECTED, error, {}))
         else:
-            ids = {int(text(c.get("submission_id"))) for _, c in rows
-                   if re.fullmatch(r"\d{1,18}", text(c.get("submission_id")).strip())}
+            ids = {
+                int(text(c.get("submission_id")))
+                for _, c in rows
+                if re.fullmatch(r"\d{1,18}", text(c.get("submission_id")).strip())
+            }
             context = load_context(con, ids, ledger)
             _check_all(rows, context, outcome)
-        entries = [{**r.cells["entry"], "changed_by": text(r.cells.get("verified_by")).strip() or _team(source),
-                    "changed_at": now.isoformat(timespec="seconds"), "source_file": source.name,
-                    "source_row": r.row, "team": _team(source), "imported_by": imported_by}
-                   for r in outcome.rows if r.outcome == ACCEPTED]
+        entries = [
+            {
+                **r.cells["entry"],
+                "changed_by": text(r.cells.get("verified_by")).strip() or _team(source),
+                "changed_at": now.isoformat(timespec="seconds"),
+                "source_file": source.name,
+                "source_row": r.row,
+                "team": _team(source),
+                "imported_by": imported_by,
+            }
+            for r in outcome.rows
+            if r.outcome == ACCEPTED
+        ]
         append_to_ledger(ledger, entries)
         _record(con, outcome, source, now)
     if any(r.outcome != ACCEPTED for r in outcome.rows):
@@ -326,11 +394,25 @@ def ensure_record(con) -> None:
 def _record(con, outcome: ImportOutcome, source: Path, now: datetime) -> None:
     """The outcome of every row, kept in the warehouse (what the asset's gate reads)."""
     ensure_record(con)
-    con.executemany(f"insert into {RECORD_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        [now.replace(tzinfo=None), source.name, r.row, _team(source), text(r.cells.get("form")) or None,
-         text(r.cells.get("submission_id")) or None, text(r.cells.get("field")) or None,
-         text(r.cells.get("rule")) or None, text(r.cells.get("decision")) or None, r.outcome, r.reason or None]
-        for r in outcome.rows])
+    con.executemany(
+        f"insert into {RECORD_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                now.replace(tzinfo=None),
+                source.name,
+                r.row,
+                _team(source),
+                text(r.cells.get("form")) or None,
+                text(r.cells.get("submission_id")) or None,
+                text(r.cells.get("field")) or None,
+                text(r.cells.get("rule")) or None,
+                text(r.cells.get("decision")) or None,
+                r.outcome,
+                r.reason or None,
+            ]
+            for r in outcome.rows
+        ],
+    )
 
 
 def report_bytes(outcome: ImportOutcome, now: datetime) -> bytes:
@@ -340,11 +422,26 @@ def report_bytes(outcome: ImportOutcome, now: datetime) -> bytes:
     formats = Formats(workbook)
     sheet = workbook.add_worksheet("Refus (Rejections)")
     header = formats.get(bold=True, font_color="#FFFFFF", bg_color="#0033a0", text_wrap=True, valign="top")
-    columns = [("Ligne / Row", 8), ("Résultat / Outcome", 12), ("Raison / Reason", 60), ("Formulaire / Form", 14),
-               ("Soumission / Submission", 12), ("Champ / Field", 16), ("Règle / Rule", 18),
-               ("Décision / Decision", 16), ("Nouvelle valeur / New value", 16), ("Commentaire / Comment", 30)]
-    write_text(sheet, 0, 0, f"{outcome.source.name}: {outcome.summary()} ({now.strftime('%d/%m/%Y %H:%M UTC')})",
-               formats, bold=True)
+    columns = [
+        ("Ligne / Row", 8),
+        ("Résultat / Outcome", 12),
+        ("Raison / Reason", 60),
+        ("Formulaire / Form", 14),
+        ("Soumission / Submission", 12),
+        ("Champ / Field", 16),
+        ("Règle / Rule", 18),
+        ("Décision / Decision", 16),
+        ("Nouvelle valeur / New value", 16),
+        ("Commentaire / Comment", 30),
+    ]
+    write_text(
+        sheet,
+        0,
+        0,
+        f"{outcome.source.name}: {outcome.summary()} ({now.strftime('%d/%m/%Y %H:%M UTC')})",
+        formats,
+        bold=True,
+    )
     for col, (title, width) in enumerate(columns):
         sheet.set_column(col, col, width)
         sheet.write_string(1, col, title, header)
@@ -352,8 +449,15 @@ def report_bytes(outcome: ImportOutcome, now: datetime) -> bytes:
     for r in outcome.rows:
         if r.outcome == ACCEPTED:
             continue
-        values = [str(r.row) if r.row else "", r.outcome, r.reason, *(text(r.cells.get(k)) for k in (
-            "form", "submission_id", "field", "rule", "decision", "new_value", "comment"))]
+        values = [
+            str(r.row) if r.row else "",
+            r.outcome,
+            r.reason,
+            *(
+                text(r.cells.get(k))
+                for k in ("form", "submission_id", "field", "rule", "decision", "new_value", "comment")
+            ),
+        ]
         for col, value in enumerate(values):
             write_text(sheet, line, col, value, formats, text_wrap=col in (2, 9), valign="top")
         line += 1

@@ -8,8 +8,23 @@ from pathlib import Path
 
 from dtm_platform.row_imports import CsvLedger, LedgerError
 
-COLUMNS = ("form", "submission_id", "field", "decision", "old_value", "new_value", "reason",
-           "changed_by", "changed_at", "rule", "source_file", "source_row", "team", "imported_by", "issue_key")
+COLUMNS = (
+    "form",
+    "submission_id",
+    "field",
+    "decision",
+    "old_value",
+    "new_value",
+    "reason",
+    "changed_by",
+    "changed_at",
+    "rule",
+    "source_file",
+    "source_row",
+    "team",
+    "imported_by",
+    "issue_key",
+)
 FILE_NAME = "cleaning_log.csv"
 __all__ = ["COLUMNS", "FILE_NAME", "LedgerError", "append_to_ledger", "ensure_ledger", "ledger_path", "read_ledger"]
 

@@ -2,9 +2,8 @@
 checked and appended to the expenditure ledger before dbt reads it (source
 finance.expenditures, marts.me_budget_delivery)."""
 
-
 import getpass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -25,13 +24,15 @@ INBOX = "inbox"
     kinds={"xlsx", "csv", "duckdb"},
     owners=["team:dtm-car-im"],
     code_version="1",
-    description="The finance system's expenditure exports (CSV or XLSX) dropped in DTM_HOME/finance/inbox, "
-                "imported row by row against the budget (ref_budget) and the reporting periods: valid payments "
-                "are appended to the expenditure ledger (DTM_HOME/finance/expenditures.csv, which "
-                "stg_finance__expenditures reads), every other row goes to a rejection report under "
-                "DTM_HOME/finance/reports with its reason; the outcome of every row is kept in "
-                "finance.imported_expenditures; the files are moved to DTM_HOME/finance/imported. "
-                "`dtm finance import FILE` does the same by hand.",
+    description=(
+        "The finance system's expenditure exports (CSV or XLSX) dropped in DTM_HOME/finance/inbox, "
+        "imported row by row against the budget (ref_budget) and the reporting periods: valid payments "
+        "are appended to the expenditure ledger (DTM_HOME/finance/expenditures.csv, which "
+        "stg_finance__expenditures reads), every other row goes to a rejection report under "
+        "DTM_HOME/finance/reports with its reason; the outcome of every row is kept in "
+        "finance.imported_expenditures; the files are moved to DTM_HOME/finance/imported. "
+        "`dtm finance import FILE` does the same by hand."
+    ),
 )
 def imported_expenditures(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
@@ -40,17 +41,31 @@ def imported_expenditures(context: dg.AssetExecutionContext) -> dg.MaterializeRe
     with connect_duckdb(settings.warehouse_path) as con:
         ensure_record(con)
     # in name order: a later export's payments are checked against the earlier's
-    imported = import_each(waiting_files(inbox), lambda source: import_expenditures(
-        source, warehouse=settings.warehouse_path, finance_dir=settings.finance_dir,
-        seeds_dir=DBT_PROJECT_DIR / "seeds", imported_by=f"dagster:{getpass.getuser()}",
-        now=datetime.now(timezone.utc), move=True), KINDS, context.log)
+    imported = import_each(
+        waiting_files(inbox),
+        lambda source: import_expenditures(
+            source,
+            warehouse=settings.warehouse_path,
+            finance_dir=settings.finance_dir,
+            seeds_dir=DBT_PROJECT_DIR / "seeds",
+            imported_by=f"dagster:{getpass.getuser()}",
+            now=datetime.now(UTC),
+            move=True,
+        ),
+        KINDS,
+        context.log,
+    )
     # Its data version is the ledger's and the record's: nothing imported, nothing to rebuild.
     with connect_duckdb(settings.warehouse_path) as con:
         version = import_version(con, settings, context.asset_key)
-    return dg.MaterializeResult(metadata={
-        **imported, "rejection_reports": dg.MetadataValue.json(imported["rejection_reports"]),
-        "ledger": dg.MetadataValue.path(str(ledger(settings.finance_dir).path)),
-    }, data_version=version)
+    return dg.MaterializeResult(
+        metadata={
+            **imported,
+            "rejection_reports": dg.MetadataValue.json(imported["rejection_reports"]),
+            "ledger": dg.MetadataValue.path(str(ledger(settings.finance_dir).path)),
+        },
+        data_version=version,
+    )
 
 
 def build_finance_defs() -> dg.Definitions:

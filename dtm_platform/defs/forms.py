@@ -44,24 +44,30 @@ def typed_form_asset(form: FormEntry) -> dg.AssetsDefinition:
             # Paths only: an officer declares a policy for them in the registry to keep them hashed.
             context.log.warning(
                 f"{form.dataset}: questions that look personal and have no policy in the registry were "
-                f"dropped: {', '.join(result.dropped_without_policy)}")
+                f"dropped: {', '.join(result.dropped_without_policy)}"
+            )
         if result.type_changes:
             context.log.warning(
                 f"{form.dataset}: questions whose type changed between versions (see {SCHEMA}.type_changes): "
-                + ", ".join(f"{c['question_path']} ({c['values_not_fitting'] or 0} values not fitting)"
-                            for c in result.type_changes))
+                + ", ".join(
+                    f"{c['question_path']} ({c['values_not_fitting'] or 0} values not fitting)"
+                    for c in result.type_changes
+                )
+            )
         parent = result.columns[form.dataset]
-        return dg.MaterializeResult(metadata={
-            "dagster/row_count": result.rows[form.dataset],
-            "tables": dg.MetadataValue.json(result.rows),
-            "columns": dg.MetadataValue.json(result.columns),
-            "form_versions_with_content": dg.MetadataValue.json(result.versions),
-            "personal_policies": dg.MetadataValue.json(result.policies),
-            "personal_dropped_without_policy": dg.MetadataValue.json(result.dropped_without_policy),
-            "type_changes": len(result.type_changes),
-            "type_change_details": dg.MetadataValue.json(result.type_changes),
-            "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(name) for name in parent]),
-        })
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": result.rows[form.dataset],
+                "tables": dg.MetadataValue.json(result.rows),
+                "columns": dg.MetadataValue.json(result.columns),
+                "form_versions_with_content": dg.MetadataValue.json(result.versions),
+                "personal_policies": dg.MetadataValue.json(result.policies),
+                "personal_dropped_without_policy": dg.MetadataValue.json(result.dropped_without_policy),
+                "type_changes": len(result.type_changes),
+                "type_change_details": dg.MetadataValue.json(result.type_changes),
+                "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(name) for name in parent]),
+            }
+        )
 
     return _typed_form
 

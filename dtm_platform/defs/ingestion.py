@@ -37,9 +37,15 @@ class IngestionConfig(dg.Config):
 
 def kobo_client_from_settings() -> KoboClient:
     s = load_settings()
-    return KoboClient(s.kobo_url, s.kobo_token, timeout=s.kobo_timeout_seconds,
-                      max_retries=s.kobo_max_retries, max_in_flight=s.kobo_max_in_flight,
-                      page_size=s.kobo_page_size, max_page_bytes=s.kobo_max_page_mb * 2**20)
+    return KoboClient(
+        s.kobo_url,
+        s.kobo_token,
+        timeout=s.kobo_timeout_seconds,
+        max_retries=s.kobo_max_retries,
+        max_in_flight=s.kobo_max_in_flight,
+        page_size=s.kobo_page_size,
+        max_page_bytes=s.kobo_max_page_mb * 2**20,
+    )
 
 
 def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
@@ -70,7 +76,8 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
             result = land_new_submissions(con, client, form, run_id=context.run.run_id, progress=progress)
             context.log.info(
                 f"{form.dataset}: {result.new_submissions} new submissions in {result.pages} pages "
-                f"({result.retries} retries) in {result.seconds:.1f}s; {result.total_rows} in raw")
+                f"({result.retries} retries) in {result.seconds:.1f}s; {result.total_rows} in raw"
+            )
             metadata = {
                 "mode": "reconcile" if config.reconcile else "incremental",
                 "new_submissions": result.new_submissions,
@@ -86,51 +93,66 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
             for reason in result.quarantine_reasons[:20]:
                 context.log.warning(f"quarantined: {reason}")
             if config.reconcile:
-                checked = reconcile(con, client, form, run_id=context.run.run_id,
-                                    allow_mass_deletion=config.allow_mass_deletion)
+                checked = reconcile(
+                    con, client, form, run_id=context.run.run_id, allow_mass_deletion=config.allow_mass_deletion
+                )
                 context.log.info(
                     f"{form.dataset}: reconciled: {checked.edited} edited, {checked.deleted} deleted, "
-                    f"{checked.validation_changed} validation changes, {checked.new} missed earlier")
-                metadata.update({
-                    "new_submissions": result.new_submissions + checked.new,
-                    "edited_submissions": checked.edited,
-                    "deleted_submissions": checked.deleted,
-                    "validation_status_changes": checked.validation_changed,
-                    "unchanged_submissions": checked.unchanged,
-                    "pages": result.pages + checked.pages,
-                    "retries": result.retries + checked.retries,
-                })
+                    f"{checked.validation_changed} validation changes, {checked.new} missed earlier"
+                )
+                metadata.update(
+                    {
+                        "new_submissions": result.new_submissions + checked.new,
+                        "edited_submissions": checked.edited,
+                        "deleted_submissions": checked.deleted,
+                        "validation_status_changes": checked.validation_changed,
+                        "unchanged_submissions": checked.unchanged,
+                        "pages": result.pages + checked.pages,
+                        "retries": result.retries + checked.retries,
+                    }
+                )
             if form.download_attachments:
-                files = download_attachments(con, form, client=client, home=settings.home,
-                                             max_bytes=settings.kobo_max_attachment_mb * 2**20)
+                files = download_attachments(
+                    con, form, client=client, home=settings.home, max_bytes=settings.kobo_max_attachment_mb * 2**20
+                )
                 context.log.info(
                     f"{form.dataset}: attachments: {files.downloaded} downloaded, {files.already_present} "
                     f"already on disk, {files.failed} failed (tried again at the next run), "
-                    f"{len(files.too_large) + files.refused_before} too large (raw.kobo_attachment_refusals)")
+                    f"{len(files.too_large) + files.refused_before} too large (raw.kobo_attachment_refusals)"
+                )
                 for refused in files.too_large[:20]:
                     context.log.warning(str(refused))
-                metadata.update({"attachments_downloaded": files.downloaded,
-                                 "attachments_on_disk": files.downloaded + files.already_present,
-                                 "attachments_failed": files.failed,
-                                 "attachments_too_large": len(files.too_large) + files.refused_before})
+                metadata.update(
+                    {
+                        "attachments_downloaded": files.downloaded,
+                        "attachments_on_disk": files.downloaded + files.already_present,
+                        "attachments_failed": files.failed,
+                        "attachments_too_large": len(files.too_large) + files.refused_before,
+                    }
+                )
                 audits = load_audit_logs(con, form, settings.home)
                 if audits.files_read:
-                    context.log.info(f"{form.dataset}: audit logs: {audits.files_read} read ({audits.events} events, "
-                                     f"{audits.invalid_rows} invalid rows left out, {audits.unreadable} not audit "
-                                     "logs: see raw.kobo_audit_files)")
+                    context.log.info(
+                        f"{form.dataset}: audit logs: {audits.files_read} read ({audits.events} events, "
+                        f"{audits.invalid_rows} invalid rows left out, {audits.unreadable} not audit "
+                        "logs: see raw.kobo_audit_files)"
+                    )
                 metadata.update({"audit_logs_read": audits.files_read, "audit_logs_unreadable": audits.unreadable})
             without_content = land_unlisted_versions(con, client, form)
             if without_content:
                 context.log.warning(
                     f"{form.dataset}: the server gives no content for form version(s) {', '.join(without_content)}; "
-                    "their submissions landed and are flagged in cleaned.dq_undefined_fields")
+                    "their submissions landed and are flagged in cleaned.dq_undefined_fields"
+                )
             metadata["form_versions_without_content"] = dg.MetadataValue.json(without_content)
             version, state = raw_version(con, form)
             metadata["deleted_in_raw"] = state["deleted_submissions"]
             metadata["raw_state"] = dg.MetadataValue.json(state)
-        context.log.info(f"{form.dataset}: data version {version.value} (high-water mark {state['high_water_mark']}, "
-                         f"{state['live_submissions']} live, {state['edited_submissions']} edited, "
-                         f"{state['deleted_submissions']} deleted, {state['quarantined_submissions']} quarantined)")
+        context.log.info(
+            f"{form.dataset}: data version {version.value} (high-water mark {state['high_water_mark']}, "
+            f"{state['live_submissions']} live, {state['edited_submissions']} edited, "
+            f"{state['deleted_submissions']} deleted, {state['quarantined_submissions']} quarantined)"
+        )
         return dg.MaterializeResult(metadata=metadata, data_version=version)
 
     return _ingest
@@ -140,19 +162,27 @@ def _refuse_a_mapping_the_form_breaks(con, form: FormEntry) -> None:
     """Before a page lands: the entry's mapped and personal paths against the deployed
     content (landed by raw/kobo_form_content), so a renamed question fails the run with a
     message naming it instead of reaching the marts as NULLs or leaking a personal field."""
-    landed = con.execute("select count(*) from information_schema.tables "
-                         "where table_schema = 'raw' and table_name = 'kobo_form_content'").fetchone()[0]
-    row = landed and con.execute(
-        "select content from raw.kobo_form_content where form_uid = ? "
-        "order by date_deployed desc nulls last, fetched_at desc limit 1", [form.uid]).fetchone()
+    landed = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'kobo_form_content'"
+    ).fetchone()[0]
+    row = (
+        landed
+        and con.execute(
+            "select content from raw.kobo_form_content where form_uid = ? "
+            "order by date_deployed desc nulls last, fetched_at desc limit 1",
+            [form.uid],
+        ).fetchone()
+    )
     if not row:
         return  # no content yet (the form-content asset has not run): nothing to check against
     errors = [f for f in check_entry(form, json.loads(row[0])) if f.severity == "error"]
     if errors:
         raise dg.Failure(
             description=f"{form.dataset}: the registry entry does not fit the deployed form; nothing landed. "
-                        + " ".join(f.message + "." for f in errors) + " Fix DTM_FORMS_FILE (`dtm forms check`).",
-            allow_retries=False)
+            + " ".join(f.message + "." for f in errors)
+            + " Fix DTM_FORMS_FILE (`dtm forms check`).",
+            allow_retries=False,
+        )
 
 
 def form_content_asset(forms: list[FormEntry]) -> dg.AssetsDefinition:
@@ -162,9 +192,11 @@ def form_content_asset(forms: list[FormEntry]) -> dg.AssetsDefinition:
         kinds={"kobo", "duckdb"},
         owners=[OWNER],
         code_version="1",
-        description="Every deployed version of every registered form's content (survey rows, choices, "
-                    "English and French labels) in raw.kobo_form_content, one row per form and version. "
-                    "dbt builds question and choice tables from it; the gates read versions and choice lists.",
+        description=(
+            "Every deployed version of every registered form's content (survey rows, choices, "
+            "English and French labels) in raw.kobo_form_content, one row per form and version. "
+            "dbt builds question and choice tables from it; the gates read versions and choice lists."
+        ),
     )
     @secret_safe("raw/kobo_form_content")
     def _form_content(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
@@ -177,32 +209,54 @@ def form_content_asset(forms: list[FormEntry]) -> dg.AssetsDefinition:
             versions = con.execute("select count(*) from raw.kobo_form_content").fetchone()[0]
             version = form_content_version(con)
         context.log.info(f"form content: {len(forms)} forms, {versions} versions kept")
-        return dg.MaterializeResult(metadata={"forms": len(forms), "versions_kept": versions,
-                                              "deployed_versions": dg.MetadataValue.json(deployed)},
-                                    data_version=version)
+        return dg.MaterializeResult(
+            metadata={
+                "forms": len(forms),
+                "versions_kept": versions,
+                "deployed_versions": dg.MetadataValue.json(deployed),
+            },
+            data_version=version,
+        )
 
     return _form_content
 
 
 def quarantine_check(form: FormEntry) -> dg.AssetChecksDefinition:
     """A warning while the form has submissions in quarantine: they are in no table below raw."""
-    @dg.asset_check(asset=dg.AssetKey(["raw", form.raw_table]), name="nothing_quarantined", blocking=False,
-                    description=f"{form.title}: no submission kept aside in raw.kobo_quarantine (a result that is not "
-                                "an object, an unusable _id, metadata of the wrong type, invalid Unicode, two "
-                                "payloads under one _id); each one there names its reason.")
+
+    @dg.asset_check(
+        asset=dg.AssetKey(["raw", form.raw_table]),
+        name="nothing_quarantined",
+        blocking=False,
+        description=(
+            f"{form.title}: no submission kept aside in raw.kobo_quarantine (a result that is not "
+            "an object, an unusable _id, metadata of the wrong type, invalid Unicode, two "
+            "payloads under one _id); each one there names its reason."
+        ),
+    )
     def _check() -> dg.AssetCheckResult:
         with connect_duckdb(load_settings().warehouse_path) as con:
             con.execute("create schema if not exists raw")
             con.execute(QUARANTINE_DDL)
-            rows = con.execute("select submission_id, reason from raw.kobo_quarantine where dataset = ? "
-                               "order by quarantined_at, submission_id", [form.dataset]).fetchall()
+            rows = con.execute(
+                "select submission_id, reason from raw.kobo_quarantine where dataset = ? "
+                "order by quarantined_at, submission_id",
+                [form.dataset],
+            ).fetchall()
         return dg.AssetCheckResult(
-            passed=not rows, severity=dg.AssetCheckSeverity.WARN,
-            metadata={"quarantined": len(rows),
-                      "reasons": dg.MetadataValue.json([f"submission {i}: {r}" for i, r in rows[:20]])})
+            passed=not rows,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "quarantined": len(rows),
+                "reasons": dg.MetadataValue.json([f"submission {i}: {r}" for i, r in rows[:20]]),
+            },
+        )
+
     return _check
 
 
 def build_ingestion_defs(forms: list[FormEntry]) -> dg.Definitions:
-    return dg.Definitions(assets=[form_content_asset(forms), *(ingestion_asset(form) for form in forms)],
-                          asset_checks=[quarantine_check(form) for form in forms])
+    return dg.Definitions(
+        assets=[form_content_asset(forms), *(ingestion_asset(form) for form in forms)],
+        asset_checks=[quarantine_check(form) for form in forms],
+    )

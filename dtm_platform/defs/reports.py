@@ -18,12 +18,21 @@ OWNER = "team:dtm-car-im"
 
 @dg.asset(
     key=dg.AssetKey(["reports", "dtm_situation_report"]),
-    deps=[dg.AssetKey(["marts", name]) for name in (
-        "dtm_key_figures", "dtm_idp_returnees_by_admin1", "dtm_idp_returnees_by_admin2",
-        "dtm_displacement_reasons_by_round", "dtm_priority_needs_by_round",
-        # the flow monitoring and sites sections
-        "dtm_flow_recent_weeks", "dtm_flow_recent_points", "dtm_flow_recent_profiles",
-        "dtm_site_types_by_round")]
+    deps=[
+        dg.AssetKey(["marts", name])
+        for name in (
+            "dtm_key_figures",
+            "dtm_idp_returnees_by_admin1",
+            "dtm_idp_returnees_by_admin2",
+            "dtm_displacement_reasons_by_round",
+            "dtm_priority_needs_by_round",
+            # the flow monitoring and sites sections
+            "dtm_flow_recent_weeks",
+            "dtm_flow_recent_points",
+            "dtm_flow_recent_profiles",
+            "dtm_site_types_by_round",
+        )
+    ]
     # the data-quality note counts submissions excluded and flagged
     + [dg.AssetKey(["cleaned", "cln_dtm_locality_assessments"])],
     group_name="reports",
@@ -31,13 +40,15 @@ OWNER = "team:dtm-car-im"
     owners=[OWNER],
     code_version="4",  # 2: flow monitoring and sites sections; 3: every IDP (sites and host families) from the marts;
     # 4: the flow weeks and site types from their marts, the map on real boundaries, A4 charts
-    description="DTM situation report for the latest round, in English and French: key figures, IDPs "
-                "by prefecture (chart, table, change since the previous round), a map of IDPs by "
-                "sub-prefecture, displacement reasons, priority needs, IDPs on sites and with host families, "
-                "flow monitoring over the latest weeks (travellers by point and direction, main reasons "
-                "for travel and means of transport), methodology, data-quality and "
-                "disclosure notes. Self-contained HTML and PDF under DTM_HOME/reports; its figures are "
-                "kept in reports.dtm_situation_report for its own gate.",
+    description=(
+        "DTM situation report for the latest round, in English and French: key figures, IDPs "
+        "by prefecture (chart, table, change since the previous round), a map of IDPs by "
+        "sub-prefecture, displacement reasons, priority needs, IDPs on sites and with host families, "
+        "flow monitoring over the latest weeks (travellers by point and direction, main reasons "
+        "for travel and means of transport), methodology, data-quality and "
+        "disclosure notes. Self-contained HTML and PDF under DTM_HOME/reports; its figures are "
+        "kept in reports.dtm_situation_report for its own gate."
+    ),
 )
 @with_data_version
 def dtm_situation_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
@@ -45,61 +56,73 @@ def dtm_situation_report(context: dg.AssetExecutionContext) -> dg.MaterializeRes
     chromium = find_chromium(settings.chromium)
     if chromium is None:
         context.log.warning("Chromium not found (set DTM_CHROMIUM): HTML only, no PDF this time")
-    report = build_situation_report(settings.warehouse_path, settings.reports_dir,
-                                    boundaries=settings.boundaries_geojson, chromium=chromium)
+    report = build_situation_report(
+        settings.warehouse_path, settings.reports_dir, boundaries=settings.boundaries_geojson, chromium=chromium
+    )
     context.log.info(f"situation report for round {report.round} written to {report.path}")
-    return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(report.path)),
-        "path_fr": dg.MetadataValue.path(str(report.paths["fr"])),
-        "pdf": dg.MetadataValue.path(str(report.pdfs["en"])) if report.pdfs else "not produced: no Chromium",
-        "round": report.round,
-        "idp_individuals": report.idp_individuals,   # every IDP: on sites and with host families
-        "returnee_individuals": report.returnee_individuals,
-        "prefectures": report.prefectures,
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(report.path)),
+            "path_fr": dg.MetadataValue.path(str(report.paths["fr"])),
+            "pdf": dg.MetadataValue.path(str(report.pdfs["en"])) if report.pdfs else "not produced: no Chromium",
+            "round": report.round,
+            "idp_individuals": report.idp_individuals,  # every IDP: on sites and with host families
+            "returnee_individuals": report.returnee_individuals,
+            "prefectures": report.prefectures,
+        }
+    )
 
 
 @dg.asset(
     key=dg.AssetKey(["reports", "me_indicator_tracker"]),
-    deps=[dg.AssetKey(["marts", "me_indicator_tracking"]), dg.AssetKey(["marts", "me_indicator_targets_vs_actuals"]),
-          *(dg.AssetKey(section.mart.split(".")) for section in oversight.SECTIONS)],
+    deps=[
+        dg.AssetKey(["marts", "me_indicator_tracking"]),
+        dg.AssetKey(["marts", "me_indicator_targets_vs_actuals"]),
+        *(dg.AssetKey(section.mart.split(".")) for section in oversight.SECTIONS),
+    ],
     group_name="reports",
     kinds={"xlsx", "html", "duckdb"},
     owners=[OWNER],
     code_version="4",  # 2: % achieved from the baseline, pro-rating, the IATI results file; 3: targets vs actuals,
-                       # by period; 4: the programme-oversight sections (reports/oversight.py)
-    description="M&E indicator performance tracker of the community stabilization programme, in English "
-                "and French: a donor-ready XLSX (notes sheet, then one sheet per results-framework level with "
-                "every indicator, period and disaggregation; % achieved in traffic-light fills: on track "
-                f">= {GREEN_FROM:.0f}%, behind {AMBER_FROM:.0f}-{GREEN_FROM:.0f}%, off track < {AMBER_FROM:.0f}%) "
-                "then every target beside its actual (periods, midline, endline, life of project), a by-period sheet "
-                "and the programme-oversight sections (the workplan's timeline, late lines first); "
-                "and a self-contained HTML summary of progress against targets in the reporting period; "
-                "the results as an IATI 2.03 activity file (me_results_iati.xml), validated against the IATI "
-                "schema before it is written. "
-                "Under DTM_HOME/reports; the summary's figures are kept in reports.me_indicator_tracker for "
-                "its own gate.",
+    # by period; 4: the programme-oversight sections (reports/oversight.py)
+    description=(
+        "M&E indicator performance tracker of the community stabilization programme, in English "
+        "and French: a donor-ready XLSX (notes sheet, then one sheet per results-framework level with "
+        "every indicator, period and disaggregation; % achieved in traffic-light fills: on track "
+        f">= {GREEN_FROM:.0f}%, behind {AMBER_FROM:.0f}-{GREEN_FROM:.0f}%, off track < {AMBER_FROM:.0f}%) "
+        "then every target beside its actual (periods, midline, endline, life of project), a by-period sheet "
+        "and the programme-oversight sections (the workplan's timeline, late lines first); "
+        "and a self-contained HTML summary of progress against targets in the reporting period; "
+        "the results as an IATI 2.03 activity file (me_results_iati.xml), validated against the IATI "
+        "schema before it is written. "
+        "Under DTM_HOME/reports; the summary's figures are kept in reports.me_indicator_tracker for "
+        "its own gate."
+    ),
 )
 @with_data_version
 def me_indicator_tracker(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
     identity = IatiActivity(settings.iati_activity_id, settings.iati_reporting_org, settings.iati_reporting_org_name)
-    tracker = build_indicator_tracker(settings.warehouse_path, settings.reports_dir,
-                                      min_cell_count=settings.min_cell_count, iati=identity)
+    tracker = build_indicator_tracker(
+        settings.warehouse_path, settings.reports_dir, min_cell_count=settings.min_cell_count, iati=identity
+    )
     context.log.info(f"indicator tracker for {tracker.period} written to {tracker.xlsx['en']}")
-    return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(tracker.xlsx["en"])),
-        "path_fr": dg.MetadataValue.path(str(tracker.xlsx["fr"])),
-        "html": dg.MetadataValue.path(str(tracker.html["en"])),
-        "html_fr": dg.MetadataValue.path(str(tracker.html["fr"])),
-        "iati": dg.MetadataValue.path(str(tracker.iati)),
-        "reporting_period": tracker.period,
-        "indicators": tracker.indicators,
-        "indicators_with_target": tracker.with_target,
-        "indicators_on_track": tracker.on_track,
-        "share_on_track": dg.MetadataValue.float(round(tracker.share_on_track, 3))
-        if tracker.share_on_track is not None else "no indicator has a target this period",
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(tracker.xlsx["en"])),
+            "path_fr": dg.MetadataValue.path(str(tracker.xlsx["fr"])),
+            "html": dg.MetadataValue.path(str(tracker.html["en"])),
+            "html_fr": dg.MetadataValue.path(str(tracker.html["fr"])),
+            "iati": dg.MetadataValue.path(str(tracker.iati)),
+            "reporting_period": tracker.period,
+            "indicators": tracker.indicators,
+            "indicators_with_target": tracker.with_target,
+            "indicators_on_track": tracker.on_track,
+            "share_on_track": dg.MetadataValue.float(round(tracker.share_on_track, 3))
+            if tracker.share_on_track is not None
+            else "no indicator has a target this period",
+        }
+    )
 
 
 @dg.asset(
@@ -109,14 +132,16 @@ def me_indicator_tracker(context: dg.AssetExecutionContext) -> dg.MaterializeRes
     kinds={"html", "pdf", "duckdb"},
     owners=[OWNER],
     code_version="1",
-    description="Site and locality profiles of the latest round, in English and French: one A4 page per "
-                "IDP site (p-codes, type, management, IDPs by sex and age, trend across rounds, services "
-                "and gaps, priority needs of its sub-prefecture, locator map) and per sub-prefecture (IDPs "
-                "on sites and with host families, returnees, trend, reasons for displacement, priority "
-                "needs, its sites, locator map). Self-contained HTML and PDF (one Chromium prints them all) "
-                "under DTM_HOME/reports/profiles/{sites,localities}/<site id or p-code>_<language>, with "
-                "an index per language; every figure is a mart's. The figures they publish, one row per "
-                "profile, are kept in reports.dtm_site_profiles for its own gate.",
+    description=(
+        "Site and locality profiles of the latest round, in English and French: one A4 page per "
+        "IDP site (p-codes, type, management, IDPs by sex and age, trend across rounds, services "
+        "and gaps, priority needs of its sub-prefecture, locator map) and per sub-prefecture (IDPs "
+        "on sites and with host families, returnees, trend, reasons for displacement, priority "
+        "needs, its sites, locator map). Self-contained HTML and PDF (one Chromium prints them all) "
+        "under DTM_HOME/reports/profiles/{sites,localities}/<site id or p-code>_<language>, with "
+        "an index per language; every figure is a mart's. The figures they publish, one row per "
+        "profile, are kept in reports.dtm_site_profiles for its own gate."
+    ),
 )
 @with_data_version
 def dtm_site_profiles(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
@@ -127,25 +152,31 @@ def dtm_site_profiles(context: dg.AssetExecutionContext) -> dg.MaterializeResult
     elif chromium is None:
         context.log.warning("Chromium not found (set DTM_CHROMIUM): HTML only, no PDF this time")
     profiles = build_profiles(settings.warehouse_path, settings.reports_dir, chromium=chromium)
-    context.log.info(f"{profiles.sites} site and {profiles.localities} sub-prefecture profiles of round "
-                     f"{profiles.round} written to {profiles.folder} (HTML in {profiles.render_seconds} s, "
-                     f"{profiles.pdf_files} PDFs in {profiles.pdf_seconds} s)")
+    context.log.info(
+        f"{profiles.sites} site and {profiles.localities} sub-prefecture profiles of round "
+        f"{profiles.round} written to {profiles.folder} (HTML in {profiles.render_seconds} s, "
+        f"{profiles.pdf_files} PDFs in {profiles.pdf_seconds} s)"
+    )
     if profiles.pages_over_one:
         context.log.warning(f"profiles longer than one A4 page: {', '.join(profiles.pages_over_one)}")
-    return dg.MaterializeResult(metadata={
-        "folder": dg.MetadataValue.path(str(profiles.folder)),
-        "index": dg.MetadataValue.path(str(profiles.index["en"])),
-        "index_fr": dg.MetadataValue.path(str(profiles.index["fr"])),
-        "round": profiles.round,
-        "site_profiles": profiles.sites,
-        "locality_profiles": profiles.localities,
-        "html_files": profiles.html_files,
-        "pdf_files": profiles.pdf_files if chromium else
-        "not produced: " + ("no Chromium" if settings.profile_pdfs else "DTM_PROFILE_PDFS is off"),
-        "pdfs_longer_than_one_page": len(profiles.pages_over_one),
-        "render_seconds": dg.MetadataValue.float(profiles.render_seconds),
-        "pdf_seconds": dg.MetadataValue.float(profiles.pdf_seconds),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "folder": dg.MetadataValue.path(str(profiles.folder)),
+            "index": dg.MetadataValue.path(str(profiles.index["en"])),
+            "index_fr": dg.MetadataValue.path(str(profiles.index["fr"])),
+            "round": profiles.round,
+            "site_profiles": profiles.sites,
+            "locality_profiles": profiles.localities,
+            "html_files": profiles.html_files,
+            "pdf_files": profiles.pdf_files
+            if chromium
+            else "not produced: " + ("no Chromium" if settings.profile_pdfs else "DTM_PROFILE_PDFS is off"),
+            "pdfs_longer_than_one_page": len(profiles.pages_over_one),
+            "render_seconds": dg.MetadataValue.float(profiles.render_seconds),
+            "pdf_seconds": dg.MetadataValue.float(profiles.pdf_seconds),
+        }
+    )
+
 
 def build_report_defs() -> dg.Definitions:
     return dg.Definitions(assets=[dtm_situation_report, me_indicator_tracker, dtm_site_profiles])

@@ -4,7 +4,6 @@ step and a failed gate on one layer stops the next (ARCHITECTURE.md, Gates and t
 Each model and seed materializes with its data version (``data_versions.with_data_versions``),
 so that a build of what changed selects exactly the models whose inputs changed."""
 
-
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,14 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from dtm_platform.data_versions import StepVersions, with_data_versions
 from dtm_platform.kobo.registry import FormEntry
 from dtm_platform.settings import load_settings
-from dtm_platform.transform.project import (DBT_EXECUTABLE, DBT_PROJECT, dbt_vars, ensure_manifest, invocation_target,
-                                           prepare_dbt_environment)
+from dtm_platform.transform.project import (
+    DBT_EXECUTABLE,
+    DBT_PROJECT,
+    dbt_vars,
+    ensure_manifest,
+    invocation_target,
+    prepare_dbt_environment,
+)
 
 LAYERS = ("reference", "staging", "cleaned", "marts")
 OWNER = "team:dtm-car-im"
@@ -53,8 +58,9 @@ def _layer_assets(layer: str, manifest: Path, forms: list[FormEntry]) -> dg.Asse
     dbt with the sources and vars the assets were defined from."""
     select = "resource_type:seed" if layer == "reference" else layer
 
-    @dbt_assets(manifest=manifest, project=DBT_PROJECT, select=select,
-                name=f"dbt_{layer}", dagster_dbt_translator=TRANSLATOR)
+    @dbt_assets(
+        manifest=manifest, project=DBT_PROJECT, select=select, name=f"dbt_{layer}", dagster_dbt_translator=TRANSLATOR
+    )
     def _assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         versions = StepVersions(context)
         settings = load_settings()

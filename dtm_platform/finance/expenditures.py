@@ -40,16 +40,33 @@ from dtm_platform.warehouse import connect_duckdb
 
 ACCEPTED, REJECTED, DUPLICATE = "accepted", "rejected", "duplicate"
 KINDS = (ACCEPTED, REJECTED, DUPLICATE)
-RECORD_TABLE = "finance.imported_expenditures"   # every row's outcome, what the import's gate reads
+RECORD_TABLE = "finance.imported_expenditures"  # every row's outcome, what the import's gate reads
 LEDGER_FILE = "expenditures.csv"
-IMPORTED_DIR = "imported"   # under the finance folder: every export imported, as it came
-LEDGER_COLUMNS = ("reference", "spent_on", "budget_line", "amount", "currency", "source_file", "source_row",
-                  "imported_at", "imported_by")
+IMPORTED_DIR = "imported"  # under the finance folder: every export imported, as it came
+LEDGER_COLUMNS = (
+    "reference",
+    "spent_on",
+    "budget_line",
+    "amount",
+    "currency",
+    "source_file",
+    "source_row",
+    "imported_at",
+    "imported_by",
+)
 # the export's column names, as finance systems and officers write them (compared without
 # accents, case or punctuation)
 HEADERS = {
-    "reference": ("reference", "voucher", "voucher_number", "piece", "numero_de_piece", "n_de_piece", "no_piece",
-                  "ref"),
+    "reference": (
+        "reference",
+        "voucher",
+        "voucher_number",
+        "piece",
+        "numero_de_piece",
+        "n_de_piece",
+        "no_piece",
+        "ref",
+    ),
     "spent_on": ("date", "transaction_date", "payment_date", "date_operation", "date_de_paiement"),
     "budget_line": ("budget_line", "budget_code", "ligne_budgetaire", "code_budgetaire", "ligne"),
     "amount": ("amount", "montant"),
@@ -77,6 +94,7 @@ class Period:
 
 # --- reading ----------------------------------------------------------------------------------
 
+
 def _key(header) -> str:
     text = unicodedata.normalize("NFKD", str(header or "")).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
@@ -88,7 +106,7 @@ def read_export(path: Path) -> list[tuple[int, dict]]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as error:   # not a workbook at all: the file, not a row, is refused
+        except Exception as error:  # not a workbook at all: the file, not a row, is refused
             raise ExportError(f"{path.name} is not an XLSX workbook the import can open ({type(error).__name__})")
         lines = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
         book.close()
@@ -112,14 +130,17 @@ def read_export(path: Path) -> list[tuple[int, dict]]:
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
         known = "; ".join(f"{name}: {', '.join(HEADERS[name])}" for name in missing)
-        raise ExportError(f"{path.name}: no column for {', '.join(missing)} (the first row must name the columns; "
-                          f"known names: {known})")
+        raise ExportError(
+            f"{path.name}: no column for {', '.join(missing)} (the first row must name the columns; "
+            f"known names: {known})"
+        )
     rows = []
     for number, line in enumerate(lines[1:], 2):
         if all(cell is None or str(cell).strip() == "" for cell in line):
             continue
-        rows.append((number, {name: line[position] if position < len(line) else None
-                              for name, position in columns.items()}))
+        rows.append(
+            (number, {name: line[position] if position < len(line) else None for name, position in columns.items()})
+        )
     return rows
 
 
@@ -157,6 +178,7 @@ def parse_day(value) -> date:
 
 # --- checking ---------------------------------------------------------------------------------
 
+
 def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
@@ -183,26 +205,38 @@ def check_row(cells: dict, budget: dict[str, BudgetLine], periods: list[Period])
         return None, f"currency {currency} is not budget line {line}'s ({budget[line].currency}); convert it first"
     if not any(p.start <= spent_on <= p.end for p in periods):
         return None, f"date {spent_on.isoformat()} is in no reporting period (ref_reporting_periods)"
-    return {"reference": reference, "spent_on": spent_on.isoformat(), "budget_line": line,
-            "amount": f"{amount:.2f}", "currency": currency}, ""
+    return {
+        "reference": reference,
+        "spent_on": spent_on.isoformat(),
+        "budget_line": line,
+        "amount": f"{amount:.2f}",
+        "currency": currency,
+    }, ""
 
 
 def _same(entry: dict, other: dict) -> bool:
     return all(str(entry[k]) == str(other[k]) for k in ("spent_on", "budget_line", "amount", "currency"))
 
 
-def check_all(rows: list[tuple[int, dict]], budget: dict[str, BudgetLine], periods: list[Period],
-              imported: dict[str, dict]) -> list[RowOutcome]:
+def check_all(
+    rows: list[tuple[int, dict]], budget: dict[str, BudgetLine], periods: list[Period], imported: dict[str, dict]
+) -> list[RowOutcome]:
     """Every row's outcome: checked alone, then against the ledger's earlier imports and the
     file's other rows with the same reference."""
     outcomes = []
     for number, cells in rows:
         try:
             entry, reason = check_row(cells, budget, periods)
-        except Exception as error:   # a cell no check expected: this row, not the file, is refused
+        except Exception as error:  # a cell no check expected: this row, not the file, is refused
             entry, reason = None, f"the row could not be read ({type(error).__name__})"
-        outcomes.append(RowOutcome(number, ACCEPTED if entry else REJECTED, reason,
-                                   {**{k: _text(v) for k, v in cells.items()}, "entry": entry}))
+        outcomes.append(
+            RowOutcome(
+                number,
+                ACCEPTED if entry else REJECTED,
+                reason,
+                {**{k: _text(v) for k, v in cells.items()}, "entry": entry},
+            )
+        )
     by_reference: dict[str, list[RowOutcome]] = {}
     for r in outcomes:
         if r.outcome == ACCEPTED:
@@ -212,10 +246,18 @@ def check_all(rows: list[tuple[int, dict]], budget: dict[str, BudgetLine], perio
         if before is not None:
             for r in same:
                 if _same(r.cells["entry"], before):
-                    r.outcome, r.reason = DUPLICATE, f"reference {reference} was imported before ({before['source_file']})"
+                    r.outcome, r.reason = (
+                        DUPLICATE,
+                        f"reference {reference} was imported before ({before['source_file']})",
+                    )
                 else:
-                    r.outcome, r.reason = REJECTED, (f"reference {reference} was imported before with other values "
-                                                     f"({before['source_file']}, row {before['source_row']})")
+                    r.outcome, r.reason = (
+                        REJECTED,
+                        (
+                            f"reference {reference} was imported before with other values "
+                            f"({before['source_file']}, row {before['source_row']})"
+                        ),
+                    )
             continue
         if len(same) > 1:
             numbers = ", ".join(str(r.row) for r in same)
@@ -230,6 +272,7 @@ def check_all(rows: list[tuple[int, dict]], budget: dict[str, BudgetLine], perio
 
 # --- the ledger ---------------------------------------------------------------------------------
 
+
 def ledger(finance_dir: Path) -> CsvLedger:
     """The expenditure ledger of a home's finance folder (what stg_finance__expenditures reads)."""
     return CsvLedger(finance_dir / LEDGER_FILE, LEDGER_COLUMNS)
@@ -237,18 +280,29 @@ def ledger(finance_dir: Path) -> CsvLedger:
 
 # --- the import -----------------------------------------------------------------------------------
 
+
 def load_budget(seeds_dir: Path) -> tuple[dict[str, BudgetLine], list[Period]]:
     """The budget lines and reporting periods, from the seeds the office keeps."""
     with (seeds_dir / "ref_budget.csv").open(encoding="utf-8") as handle:
         budget = {r["budget_line"]: BudgetLine(r["budget_line"], r["currency"].upper()) for r in csv.DictReader(handle)}
     with (seeds_dir / "ref_reporting_periods.csv").open(encoding="utf-8") as handle:
-        periods = [Period(r["period"], date.fromisoformat(r["period_start"]), date.fromisoformat(r["period_end"]))
-                   for r in csv.DictReader(handle)]
+        periods = [
+            Period(r["period"], date.fromisoformat(r["period_start"]), date.fromisoformat(r["period_end"]))
+            for r in csv.DictReader(handle)
+        ]
     return budget, periods
 
 
-def import_expenditures(source: Path, *, warehouse: Path, finance_dir: Path, seeds_dir: Path, imported_by: str,
-                        now: datetime, move: bool = False) -> ImportOutcome:
+def import_expenditures(
+    source: Path,
+    *,
+    warehouse: Path,
+    finance_dir: Path,
+    seeds_dir: Path,
+    imported_by: str,
+    now: datetime,
+    move: bool = False,
+) -> ImportOutcome:
     """Checks one export and appends its valid rows to the ledger; a rejection report for the
     rest; the outcome of every row to the warehouse's record; the file kept under
     finance_dir/imported."""
@@ -267,9 +321,19 @@ def import_expenditures(source: Path, *, warehouse: Path, finance_dir: Path, see
     # the warehouse first: while a build holds it, nothing is appended (the caller drops the
     # file in the inbox for that build's successor instead)
     with connect_duckdb(warehouse) as con:
-        book.append([{**r.cells["entry"], "source_file": source.name, "source_row": r.row,
-                          "imported_at": now.isoformat(timespec="seconds"), "imported_by": imported_by}
-                         for r in outcome.rows if r.outcome == ACCEPTED])
+        book.append(
+            [
+                {
+                    **r.cells["entry"],
+                    "source_file": source.name,
+                    "source_row": r.row,
+                    "imported_at": now.isoformat(timespec="seconds"),
+                    "imported_by": imported_by,
+                }
+                for r in outcome.rows
+                if r.outcome == ACCEPTED
+            ]
+        )
         _record(con, outcome, now)
     if any(r.outcome != ACCEPTED for r in outcome.rows):
         outcome.report = finance_dir / "reports" / f"{stamp}-{source.stem}-report.xlsx"
@@ -290,9 +354,21 @@ def ensure_record(con) -> None:
 
 def _record(con, outcome: ImportOutcome, now: datetime) -> None:
     ensure_record(con)
-    con.executemany(f"insert into {RECORD_TABLE} values (?, ?, ?, ?, ?, ?, ?)", [
-        [now.replace(tzinfo=None), outcome.source.name, r.row, r.cells.get("reference") or None,
-         r.cells.get("budget_line") or None, r.outcome, r.reason or None] for r in outcome.rows])
+    con.executemany(
+        f"insert into {RECORD_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                now.replace(tzinfo=None),
+                outcome.source.name,
+                r.row,
+                r.cells.get("reference") or None,
+                r.cells.get("budget_line") or None,
+                r.outcome,
+                r.reason or None,
+            ]
+            for r in outcome.rows
+        ],
+    )
 
 
 def report_bytes(outcome: ImportOutcome, now: datetime) -> bytes:
@@ -302,8 +378,16 @@ def report_bytes(outcome: ImportOutcome, now: datetime) -> bytes:
     formats = Formats(workbook)
     sheet = workbook.add_worksheet("Refus (Rejections)")
     header = formats.get(bold=True, font_color="#FFFFFF", bg_color="#0033a0", text_wrap=True, valign="top")
-    columns = [("Ligne / Row", 8), ("Résultat / Outcome", 12), ("Raison / Reason", 60), ("Référence / Reference", 16),
-               ("Date", 12), ("Ligne budgétaire / Budget line", 14), ("Montant / Amount", 14), ("Devise / Currency", 10)]
+    columns = [
+        ("Ligne / Row", 8),
+        ("Résultat / Outcome", 12),
+        ("Raison / Reason", 60),
+        ("Référence / Reference", 16),
+        ("Date", 12),
+        ("Ligne budgétaire / Budget line", 14),
+        ("Montant / Amount", 14),
+        ("Devise / Currency", 10),
+    ]
     write_text(sheet, 0, 0, f"{outcome.summary()} ({now.strftime('%d/%m/%Y %H:%M UTC')})", formats, bold=True)
     for col, (title, width) in enumerate(columns):
         sheet.set_column(col, col, width)
@@ -312,8 +396,12 @@ def report_bytes(outcome: ImportOutcome, now: datetime) -> bytes:
     for r in outcome.rows:
         if r.outcome == ACCEPTED:
             continue
-        values = [str(r.row) if r.row else "", r.outcome, r.reason,
-                  *(r.cells.get(k, "") for k in ("reference", "spent_on", "budget_line", "amount", "currency"))]
+        values = [
+            str(r.row) if r.row else "",
+            r.outcome,
+            r.reason,
+            *(r.cells.get(k, "") for k in ("reference", "spent_on", "budget_line", "amount", "currency")),
+        ]
         for col, value in enumerate(values):
             write_text(sheet, line, col, value, formats, text_wrap=col == 2, valign="top")
         line += 1

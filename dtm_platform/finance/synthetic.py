@@ -21,20 +21,22 @@ from pathlib import Path
 import xlsxwriter
 
 HEADER = ["Date", "N° de pièce", "Ligne budgétaire", "Libellé", "Montant", "Devise"]
-LAST_PAYMENT_DAY = date(2026, 11, 30)            # the export's last day
-SEEDED_SHARES = {("BL-1.2", "2026-Q3"): 1.30,    # overspent
-                 ("BL-3.1", "2026-Q3"): 1.15,    # overspent
-                 ("BL-2.2", "2026-Q3"): 0.35,    # far behind
-                 ("BL-3.2", "2026-Q2"): 0.30}
+LAST_PAYMENT_DAY = date(2026, 11, 30)  # the export's last day
+SEEDED_SHARES = {
+    ("BL-1.2", "2026-Q3"): 1.30,  # overspent
+    ("BL-3.1", "2026-Q3"): 1.15,  # overspent
+    ("BL-2.2", "2026-Q3"): 0.35,  # far behind
+    ("BL-3.2", "2026-Q2"): 0.30,
+}
 RUNNING = "2026-Q4"
 LABELS = ["Fournitures", "Transport", "Main-d'oeuvre", "Location de salle", "Restauration", "Matériaux"]
 
 
 @dataclass
 class FinanceTruth:
-    spent: dict[tuple[str, str], float] = field(default_factory=dict)   # (budget line, period) -> amount
-    rejected: dict[int, str] = field(default_factory=dict)             # row number -> the reason's key
-    duplicates: list[int] = field(default_factory=list)                # row numbers
+    spent: dict[tuple[str, str], float] = field(default_factory=dict)  # (budget line, period) -> amount
+    rejected: dict[int, str] = field(default_factory=dict)  # row number -> the reason's key
+    duplicates: list[int] = field(default_factory=list)  # row numbers
 
     def overspent(self, budget: dict[tuple[str, str], float]) -> set[tuple[str, str]]:
         return {key for key, amount in self.spent.items() if amount > budget[key] + 1e-6}
@@ -42,13 +44,15 @@ class FinanceTruth:
 
 @dataclass
 class SyntheticExport:
-    rows: list[list]             # the header first
+    rows: list[list]  # the header first
     truth: FinanceTruth
 
     def xlsx_bytes(self) -> bytes:
         buffer = io.BytesIO()
-        workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
-                                                "strings_to_formulas": False, "strings_to_urls": False})
+        workbook = xlsxwriter.Workbook(
+            buffer,
+            {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+        )
         sheet = workbook.add_worksheet("Export")
         dates = workbook.add_format({"num_format": "dd/mm/yyyy"})
         for r, row in enumerate(self.rows):
@@ -67,8 +71,10 @@ def read_budget(seeds_dir: Path) -> tuple[dict[tuple[str, str], float], dict[str
     with (seeds_dir / "ref_budget.csv").open(encoding="utf-8") as handle:
         budget = {(r["budget_line"], r["period"]): float(r["amount"]) for r in csv.DictReader(handle)}
     with (seeds_dir / "ref_reporting_periods.csv").open(encoding="utf-8") as handle:
-        periods = {r["period"]: (date.fromisoformat(r["period_start"]), date.fromisoformat(r["period_end"]))
-                   for r in csv.DictReader(handle)}
+        periods = {
+            r["period"]: (date.fromisoformat(r["period_start"]), date.fromisoformat(r["period_end"]))
+            for r in csv.DictReader(handle)
+        }
     return budget, periods
 
 
@@ -80,13 +86,21 @@ def build(seeds_dir: Path, seed: int = 2026) -> SyntheticExport:
     for (line, period), amount in sorted(budget.items()):
         start, end = periods[period]
         end = min(end, LAST_PAYMENT_DAY)
-        share = SEEDED_SHARES.get((line, period), rng.uniform(0.65, 0.8) if period == RUNNING else rng.uniform(0.8, 0.98))
+        share = SEEDED_SHARES.get(
+            (line, period), rng.uniform(0.65, 0.8) if period == RUNNING else rng.uniform(0.8, 0.98)
+        )
         cents = round(amount * share * 100)
         parts = rng.randint(3, 8)
         cuts = sorted(rng.sample(range(1, cents), parts - 1))
         for low, high in zip([0, *cuts], [*cuts, cents]):
-            payments.append((start + timedelta(days=rng.randint(0, (end - start).days)), line, rng.choice(LABELS),
-                             (high - low) / 100))
+            payments.append(
+                (
+                    start + timedelta(days=rng.randint(0, (end - start).days)),
+                    line,
+                    rng.choice(LABELS),
+                    (high - low) / 100,
+                )
+            )
         truth.spent[(line, period)] = cents / 100
     payments.sort()
     rows: list[list] = [HEADER]
@@ -108,7 +122,6 @@ def build(seeds_dir: Path, seed: int = 2026) -> SyntheticExport:
     for offset, (reason, row) in enumerate(seeded):
         rows.append(row)
         truth.rejected[first_row + offset] = reason
-    rows.append(list(rows[5]))                 # a payment exported twice: imported once
+    rows.append(list(rows[5]))  # a payment exported twice: imported once
     truth.duplicates.append(len(rows))
     return SyntheticExport(rows, truth)
-

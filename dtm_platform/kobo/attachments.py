@@ -29,10 +29,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
-
-from datetime import datetime, timezone
 
 import duckdb
 
@@ -65,10 +64,10 @@ class AttachmentError(RuntimeError):
 @dataclass(frozen=True)
 class Attachment:
     submission_id: int
-    position: int          # 1-based, in the order of the submission's _attachments
-    attachment_id: str     # the attachment's uid (its numeric id on servers without uids)
-    file_name: str         # a safe basename of Kobo's filename
-    download_url: str      # as the submission gives it
+    position: int  # 1-based, in the order of the submission's _attachments
+    attachment_id: str  # the attachment's uid (its numeric id on servers without uids)
+    file_name: str  # a safe basename of Kobo's filename
+    download_url: str  # as the submission gives it
 
 
 @dataclass
@@ -105,8 +104,11 @@ def safe_file_name(name: str | None, fallback: str) -> str:
         base = SAFE_CHARACTERS.sub("_", fallback).strip("._-") or "attachment"
     if len(base) > MAX_FILE_NAME:
         stem, dot, suffix = base.rpartition(".")
-        base = (stem[: MAX_FILE_NAME - len(suffix) - 1] + dot + suffix) if dot and len(suffix) <= 10 \
+        base = (
+            (stem[: MAX_FILE_NAME - len(suffix) - 1] + dot + suffix)
+            if dot and len(suffix) <= 10
             else base[:MAX_FILE_NAME]
+        )
     return base
 
 
@@ -138,33 +140,53 @@ def landed_attachments(con: duckdb.DuckDBPyConnection, form: FormEntry) -> Itera
         f"""select _id, cast(payload -> '$._attachments' as varchar)
             from raw.{form.raw_table}
             where deleted_at is null and json_array_length(payload -> '$._attachments') > 0
-            order by _id""").fetchall()
+            order by _id"""
+    ).fetchall()
     for submission_id, listed in rows:
         yield from attachments_of(int(submission_id), json.loads(listed))
 
 
-def download_attachments(con: duckdb.DuckDBPyConnection, form: FormEntry, *, client: KoboClient,
-                         home: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> DownloadResult:
+def download_attachments(
+    con: duckdb.DuckDBPyConnection,
+    form: FormEntry,
+    *,
+    client: KoboClient,
+    home: Path,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> DownloadResult:
     """Download the form's attachments not yet on disk (see the module's docstring); record
     those past ``max_bytes`` in raw.kobo_attachment_refusals."""
     con.execute("create schema if not exists raw")
     con.execute(REFUSALS_DDL)
     # refused under this limit or a higher one: asking again would be refused again
-    refused = {(i, a) for i, a in con.execute(
-        "select submission_id, attachment_id from raw.kobo_attachment_refusals where dataset = ? and limit_bytes >= ?",
-        [form.dataset, max_bytes]).fetchall()}
-    result = download_all(landed_attachments(con, form), form, client=client, home=home, max_bytes=max_bytes,
-                          skip=refused)
-    now = datetime.now(timezone.utc)
+    refused = {
+        (i, a)
+        for i, a in con.execute(
+            "select submission_id, attachment_id from raw.kobo_attachment_refusals where dataset = ? and limit_bytes >= ?",
+            [form.dataset, max_bytes],
+        ).fetchall()
+    }
+    result = download_all(
+        landed_attachments(con, form), form, client=client, home=home, max_bytes=max_bytes, skip=refused
+    )
+    now = datetime.now(UTC)
     if result.too_large:
-        con.executemany("insert or replace into raw.kobo_attachment_refusals values (?, ?, ?, ?, ?, ?)",
-                        [[form.dataset, e.submission_id, e.attachment_id, str(e), e.limit_bytes, now]
-                         for e in result.too_large])
+        con.executemany(
+            "insert or replace into raw.kobo_attachment_refusals values (?, ?, ?, ?, ?, ?)",
+            [[form.dataset, e.submission_id, e.attachment_id, str(e), e.limit_bytes, now] for e in result.too_large],
+        )
     return result
 
 
-def download_all(attachments: Iterable[Attachment], form: FormEntry, *, client: KoboClient, home: Path,
-                 max_bytes: int = DEFAULT_MAX_BYTES, skip: set[tuple[int, str]] = frozenset()) -> DownloadResult:
+def download_all(
+    attachments: Iterable[Attachment],
+    form: FormEntry,
+    *,
+    client: KoboClient,
+    home: Path,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    skip: set[tuple[int, str]] = frozenset(),
+) -> DownloadResult:
     result = DownloadResult()
     root = attachments_dir(home, form.dataset).resolve()
     server = urlsplit(client.base_url)
@@ -202,16 +224,18 @@ def download_all(attachments: Iterable[Attachment], form: FormEntry, *, client: 
     return result
 
 
-def _fetch(client: KoboClient, url: str, partial: Path, form: FormEntry, attachment: Attachment,
-           max_bytes: int) -> int | None:
+def _fetch(
+    client: KoboClient, url: str, partial: Path, form: FormEntry, attachment: Attachment, max_bytes: int
+) -> int | None:
     """Streams the file to ``partial``; its size, or None (logged) when the server cannot give
     it this time (the client's retries, backoff and ``Retry-After`` apply)."""
     what = f"form {form.dataset}: submission {attachment.submission_id}, attachment {attachment.attachment_id}"
     try:
         return client.download(url, partial, form=what, limit=max_bytes)
     except AnswerTooLarge as error:
-        raise AttachmentTooLarge(form.dataset, attachment.submission_id, attachment.attachment_id, max_bytes,
-                                 error.declared_bytes) from None
+        raise AttachmentTooLarge(
+            form.dataset, attachment.submission_id, attachment.attachment_id, max_bytes, error.declared_bytes
+        ) from None
     except KoboError as error:  # its message names the URL (no query, no user info), never the token
         if error.status in (401, 403):
             raise AttachmentError(f"{error} (check DTM_KOBO_TOKEN)") from None

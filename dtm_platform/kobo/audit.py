@@ -29,7 +29,7 @@ from dtm_platform.kobo.registry import FormEntry
 log = logging.getLogger(__name__)
 
 AUDIT_FILE = "audit.csv"
-MAX_AUDIT_BYTES = 5 * 1024 * 1024     # a day-long interview logs well under 1 MB
+MAX_AUDIT_BYTES = 5 * 1024 * 1024  # a day-long interview logs well under 1 MB
 COLUMNS = ("event", "node", "start", "end")
 
 AUDIT_FILES_DDL = """
@@ -104,7 +104,7 @@ def parse_audit(body: bytes) -> ParsedAudit:
     return ParsedAudit(events, invalid, None)
 
 
-def _milliseconds(value: str | None) -> int | None | bool:
+def _milliseconds(value: str | None) -> int | bool | None:
     """A time in milliseconds, None when empty, False when it is not one."""
     if not value:
         return None
@@ -114,15 +114,19 @@ def _milliseconds(value: str | None) -> int | None | bool:
 def load_audit_logs(con: duckdb.DuckDBPyConnection, form: FormEntry, home: Path) -> AuditLoad:
     """Reads the form's downloaded audit logs not read yet into raw (see the module's docstring)."""
     ensure_audit_tables(con, form)
-    done = {(r[0], r[1]) for r in con.execute(
-        "select submission_id, attachment_id from raw.kobo_audit_files where dataset = ?", [form.dataset]).fetchall()}
+    done = {
+        (r[0], r[1])
+        for r in con.execute(
+            "select submission_id, attachment_id from raw.kobo_audit_files where dataset = ?", [form.dataset]
+        ).fetchall()
+    }
     result = AuditLoad()
     root = attachments_dir(home, form.dataset)
     for attachment in landed_attachments(con, form):
         if attachment.file_name != AUDIT_FILE or (attachment.submission_id, attachment.attachment_id) in done:
             continue
         path = root / str(attachment.submission_id) / attachment.file_name
-        if not path.is_file():   # not downloaded yet (a failed download is tried again next run)
+        if not path.is_file():  # not downloaded yet (a failed download is tried again next run)
             continue
         parsed = parse_audit(path.read_bytes())
         _store(con, form, attachment, parsed)
@@ -131,8 +135,13 @@ def load_audit_logs(con: duckdb.DuckDBPyConnection, form: FormEntry, home: Path)
         result.invalid_rows += parsed.invalid_rows
         if parsed.problem:
             result.unreadable += 1
-            log.warning("form %s: submission %s: audit log %s not read: %s", form.dataset,
-                        attachment.submission_id, attachment.attachment_id, parsed.problem)
+            log.warning(
+                "form %s: submission %s: audit log %s not read: %s",
+                form.dataset,
+                attachment.submission_id,
+                attachment.attachment_id,
+                parsed.problem,
+            )
     return result
 
 
@@ -142,10 +151,19 @@ def _store(con: duckdb.DuckDBPyConnection, form: FormEntry, attachment: Attachme
         if parsed.events:
             con.executemany(
                 f"insert into raw.{audit_events_table(form)} values (?, ?, ?, ?, ?, ?, ?)",
-                [(attachment.submission_id, attachment.attachment_id, *event) for event in parsed.events])
-        con.execute("insert into raw.kobo_audit_files values (?, ?, ?, current_timestamp, ?, ?, ?)",
-                    [form.dataset, attachment.submission_id, attachment.attachment_id, len(parsed.events),
-                     parsed.invalid_rows, parsed.problem])
+                [(attachment.submission_id, attachment.attachment_id, *event) for event in parsed.events],
+            )
+        con.execute(
+            "insert into raw.kobo_audit_files values (?, ?, ?, current_timestamp, ?, ?, ?)",
+            [
+                form.dataset,
+                attachment.submission_id,
+                attachment.attachment_id,
+                len(parsed.events),
+                parsed.invalid_rows,
+                parsed.problem,
+            ],
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

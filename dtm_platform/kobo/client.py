@@ -30,10 +30,10 @@ import httpx
 import orjson
 
 from dtm_platform.kobo.errors import AnswerTooLarge, KoboError, RetriesExhausted, UnexpectedAnswer
-from dtm_platform.kobo.transfer import BodyTooLarge, BodyTooSlow, MIN_BYTES_PER_SECOND, read_body
+from dtm_platform.kobo.transfer import MIN_BYTES_PER_SECOND, BodyTooLarge, BodyTooSlow, read_body
 from dtm_platform.secrets import without_credentials
 
-__all__ = ["KoboClient", "KoboError", "SyncStats", "data_results", "data_count"]
+__all__ = ["KoboClient", "KoboError", "SyncStats", "data_count", "data_results"]
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,15 @@ T = TypeVar("T")
 _NOTHING = object()
 
 # Failures of the transfer, not of the answer: each worth another try.
-TRANSFER_FAILURES = (httpx.TimeoutException, httpx.TransportError, httpx.DecodingError, zlib.error,
-                     json.JSONDecodeError, UnicodeDecodeError, BodyTooSlow)
+TRANSFER_FAILURES = (
+    httpx.TimeoutException,
+    httpx.TransportError,
+    httpx.DecodingError,
+    zlib.error,
+    json.JSONDecodeError,
+    UnicodeDecodeError,
+    BodyTooSlow,
+)
 
 
 @dataclass
@@ -56,9 +63,19 @@ class SyncStats:
 
 
 class KoboClient:
-    def __init__(self, base_url: str, token: str, *, timeout: float = 60.0, max_retries: int = 6,
-                 max_in_flight: int = 4, backoff_base: float = 1.0, page_size: int = 1000,
-                 max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES, transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 60.0,
+        max_retries: int = 6,
+        max_in_flight: int = 4,
+        backoff_base: float = 1.0,
+        page_size: int = 1000,
+        max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
+        transport: httpx.BaseTransport | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_retries = max_retries
@@ -73,8 +90,11 @@ class KoboClient:
         self._http = httpx.Client(
             # the encodings transfer.py's bound on decompression was measured with, whatever
             # decoders happen to be installed
-            headers={"Authorization": f"Token {token}", "Accept": "application/json",
-                     "Accept-Encoding": ", ".join(sorted(ACCEPTED_ENCODINGS - {"identity"}))},
+            headers={
+                "Authorization": f"Token {token}",
+                "Accept": "application/json",
+                "Accept-Encoding": ", ".join(sorted(ACCEPTED_ENCODINGS - {"identity"})),
+            },
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight),
             transport=transport,
@@ -83,7 +103,7 @@ class KoboClient:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "KoboClient":
+    def __enter__(self) -> KoboClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -104,8 +124,10 @@ class KoboClient:
             url, params = body.get("next"), None
             if url and not _same_origin(url, self.base_url):
                 # The token goes with every request: never to a host the operator did not name.
-                raise UnexpectedAnswer(f"form list: the server's next page is on another host "
-                                       f"({shown_url(url)}); refusing to send the token there")
+                raise UnexpectedAnswer(
+                    f"form list: the server's next page is on another host "
+                    f"({shown_url(url)}); refusing to send the token there"
+                )
         return forms
 
     def get_form(self, uid: str) -> dict:
@@ -116,9 +138,9 @@ class KoboClient:
         url = f"{self.base_url}/api/v2/assets/{uid}/versions/{version_uid}/"
         return _object(self.get_json(url, {"format": "json"}, form=uid), uid, url, "the form version")
 
-    def iter_submission_pages(self, uid: str, after_id: int | None,
-                              fields: list[str] | None = None,
-                              up_to_id: int | None = None) -> Iterator[list[dict]]:
+    def iter_submission_pages(
+        self, uid: str, after_id: int | None, fields: list[str] | None = None, up_to_id: int | None = None
+    ) -> Iterator[list[dict]]:
         """Pages of submissions with ``_id`` above ``after_id`` (and at most ``up_to_id``
         when given), in ``_id`` order (keyset paging, bounded: pages.py)."""
         from dtm_platform.kobo.pages import iter_range  # pages.py builds on this module
@@ -134,34 +156,42 @@ class KoboClient:
         count, found, _ = self._look(uid, after_id, newest=newest, fields=["_id"])
         return count, found
 
-    def look_and_weigh(self, uid: str, after_id: int | None,
-                       fields: list[str] | None = None) -> tuple[int, int | None, int | None]:
+    def look_and_weigh(
+        self, uid: str, after_id: int | None, fields: list[str] | None = None
+    ) -> tuple[int, int | None, int | None]:
         """``look_above``, with the newest submission as the pages will ask for it (whole, or
         only ``fields``): its bytes (the third) size the first pages before any has come
         (pages.PageSizer). One past the cap weighs the cap."""
         try:
-            return self._look(uid, after_id, newest=True,
-                              fields=None if fields is None else sorted({*fields, "_id"}))
+            return self._look(uid, after_id, newest=True, fields=None if fields is None else sorted({*fields, "_id"}))
         except AnswerTooLarge:
             count, found, _ = self._look(uid, after_id, newest=True, fields=["_id"])
             return count, found, self.max_page_bytes
 
-    def _look(self, uid: str, after_id: int | None, *, newest: bool,
-              fields: list[str] | None) -> tuple[int, int | None, int | None]:
+    def _look(
+        self, uid: str, after_id: int | None, *, newest: bool, fields: list[str] | None
+    ) -> tuple[int, int | None, int | None]:
         from dtm_platform.kobo.quarantine import usable_id
 
         query = {"_id": {"$gt": after_id}} if after_id is not None else {}
         url = self.data_url(uid)
-        params = {"format": "json", "query": json.dumps(query), "sort": json.dumps({"_id": -1 if newest else 1}),
-                  "limit": 1}
+        params = {
+            "format": "json",
+            "query": json.dumps(query),
+            "sort": json.dumps({"_id": -1 if newest else 1}),
+            "limit": 1,
+        }
         if fields is not None:
             params["fields"] = json.dumps(fields)
         page, size = self.fetch_json(url, params, form=uid)
         results = data_results(page, uid, url)
         # a result without a usable _id: None, and the caller pages one page at a time
         top = results[0] if results else None
-        return (data_count(page, uid, url), usable_id(top.get("_id")) if isinstance(top, dict) else None,
-                size if results else None)
+        return (
+            data_count(page, uid, url),
+            usable_id(top.get("_id")) if isinstance(top, dict) else None,
+            size if results else None,
+        )
 
     def fetch_by_ids(self, uid: str, ids: list[int]) -> list[dict]:
         """The current version of the given submissions (``$in`` requests; keep batches
@@ -177,13 +207,19 @@ class KoboClient:
 
     def fetch_json(self, url: str, params: dict | None, *, form: str) -> tuple[Any, int]:
         """The parsed body and its size in bytes (decompressed)."""
-        return self._get(url, params, form=form, receive=lambda response: self._receive_json(response, form, url),
-                         then=lambda body: (self._parse_json(body, form, url), len(body)))
+        return self._get(
+            url,
+            params,
+            form=form,
+            receive=lambda response: self._receive_json(response, form, url),
+            then=lambda body: (self._parse_json(body, form, url), len(body)),
+        )
 
     def download(self, url: str, target: Path, *, form: str, limit: int) -> int:
         """A file (an attachment) streamed to ``target`` (rewritten on each attempt) with the
         same auth, retries and bound on requests in flight as the API calls; at most
         ``limit`` bytes, else ``AnswerTooLarge``. Returns its size."""
+
         def receive(response: httpx.Response) -> int:
             with target.open("wb") as file:
                 return self._read(response, file.write, limit, form, url)
@@ -196,9 +232,12 @@ class KoboClient:
         encodings = {e.strip().lower() for e in response.headers.get("Content-Encoding", "").split(",") if e.strip()}
         if not encodings <= ACCEPTED_ENCODINGS:
             # httpx would hand the bytes over undecoded: garbage that no retry can mend
-            raise UnexpectedAnswer(f"form {form}: {shown_url(url)} answered in Content-Encoding "
-                                   f"{_short(', '.join(sorted(encodings - ACCEPTED_ENCODINGS)), 40)}, which the "
-                                   "client did not ask for (a proxy in between?)", status=200)
+            raise UnexpectedAnswer(
+                f"form {form}: {shown_url(url)} answered in Content-Encoding "
+                f"{_short(', '.join(sorted(encodings - ACCEPTED_ENCODINGS)), 40)}, which the "
+                "client did not ask for (a proxy in between?)",
+                status=200,
+            )
         body = bytearray()
         self._read(response, body.extend, self.max_page_bytes, form, url)
         if body[:512].lstrip()[:1] == b"<":  # an HTML page served as something else
@@ -210,23 +249,35 @@ class KoboClient:
         try:
             return _parse(body)
         except RecursionError:
-            raise AnswerTooLarge(f"form {form}: {shown_url(url)} answered JSON nested deeper than a parser goes",
-                                 reason="nested deeper than a JSON parser goes") from None
+            raise AnswerTooLarge(
+                f"form {form}: {shown_url(url)} answered JSON nested deeper than a parser goes",
+                reason="nested deeper than a JSON parser goes",
+            ) from None
 
-    def _read(self, response: httpx.Response, write: Callable[[bytes], object], limit: int, form: str,
-              url: str) -> int:
+    def _read(self, response: httpx.Response, write: Callable[[bytes], object], limit: int, form: str, url: str) -> int:
         try:
             return read_body(response, write, limit=limit, grace_seconds=self.timeout)
         except BodyTooLarge as error:
-            size = (f"{error.declared / 2**20:.1f} MB" if error.declared is not None
-                    else f"more than {limit / 2**20:g} MB")
-            raise AnswerTooLarge(f"form {form}: {shown_url(url)} answered {size}, past the limit of "
-                                 f"{limit / 2**20:g} MB (DTM_KOBO_MAX_PAGE_MB for the API's answers)",
-                                 limit_bytes=limit, declared_bytes=error.declared,
-                                 reason=f"{size}, past the limit of {limit / 2**20:g} MB") from None
+            size = (
+                f"{error.declared / 2**20:.1f} MB" if error.declared is not None else f"more than {limit / 2**20:g} MB"
+            )
+            raise AnswerTooLarge(
+                f"form {form}: {shown_url(url)} answered {size}, past the limit of "
+                f"{limit / 2**20:g} MB (DTM_KOBO_MAX_PAGE_MB for the API's answers)",
+                limit_bytes=limit,
+                declared_bytes=error.declared,
+                reason=f"{size}, past the limit of {limit / 2**20:g} MB",
+            ) from None
 
-    def _get(self, url: str, params: dict | None, *, form: str, receive: Callable[[httpx.Response], Any],
-             then: Callable[[Any], T] = lambda value: value) -> T:
+    def _get(
+        self,
+        url: str,
+        params: dict | None,
+        *,
+        form: str,
+        receive: Callable[[httpx.Response], Any],
+        then: Callable[[Any], T] = lambda value: value,
+    ) -> T:
         """``then(receive(response))`` of a 200, retrying the failures another try can mend.
         ``receive`` reads the body (bounded) within the bound on requests in flight; ``then``
         (parsing) runs outside it, so the bound counts the network, not the interpreter."""
@@ -259,12 +310,15 @@ class KoboClient:
                 reason, wait = _what_went_wrong(error), None
             attempt += 1
             if attempt > self.max_retries:
-                raise RetriesExhausted(f"form {form}: {shown_url(url)} still failing after "
-                                       f"{self.max_retries} retries (last: {reason})", reason)
+                raise RetriesExhausted(
+                    f"form {form}: {shown_url(url)} still failing after {self.max_retries} retries (last: {reason})",
+                    reason,
+                )
             delay = wait if wait is not None else self._backoff(attempt)
             self.note_retry()
-            log.warning("form %s: %s (%s); retry %d/%d in %.1fs", form, shown_url(url), reason, attempt,
-                        self.max_retries, delay)
+            log.warning(
+                "form %s: %s (%s); retry %d/%d in %.1fs", form, shown_url(url), reason, attempt, self.max_retries, delay
+            )
             time.sleep(delay)
 
     def note_retry(self) -> None:
@@ -291,8 +345,10 @@ def _parse(body: bytes | bytearray) -> Any:
 def _what_went_wrong(error: BaseException) -> str:
     """A retried failure in words, for the warning and the final error."""
     if isinstance(error, BodyTooSlow):
-        return (f"a body trickling in: {error.received} bytes in {error.seconds:.0f}s, "
-                f"under {MIN_BYTES_PER_SECOND // 1024} KiB/s")
+        return (
+            f"a body trickling in: {error.received} bytes in {error.seconds:.0f}s, "
+            f"under {MIN_BYTES_PER_SECOND // 1024} KiB/s"
+        )
     if isinstance(error, (httpx.DecodingError, zlib.error)):
         return "a compressed body that does not decompress (DecodingError)"
     if isinstance(error, json.JSONDecodeError):
@@ -328,17 +384,23 @@ def _describe_failure(form: str, url: str, response: httpx.Response) -> str:
 
 def _html_page(form: str, url: str) -> UnexpectedAnswer:
     # A login page or a proxy's error page: retrying does not change it.
-    return UnexpectedAnswer(f"form {form}: {shown_url(url)} answered an HTML page, not the API's JSON (a login or "
-                            "proxy page?): check DTM_KOBO_URL (the server's root, e.g. "
-                            "https://kf.kobotoolbox.org) and DTM_KOBO_TOKEN", status=200)
+    return UnexpectedAnswer(
+        f"form {form}: {shown_url(url)} answered an HTML page, not the API's JSON (a login or "
+        "proxy page?): check DTM_KOBO_URL (the server's root, e.g. "
+        "https://kf.kobotoolbox.org) and DTM_KOBO_TOKEN",
+        status=200,
+    )
 
 
 def _redirected(form: str, url: str, response: httpx.Response) -> UnexpectedAnswer:
     location = response.headers.get("Location", "")
     target = shown_url(str(response.url.join(location))) if location else "(no Location)"
-    return UnexpectedAnswer(f"form {form}: {shown_url(url)} answered HTTP {response.status_code}, a redirect to "
-                            f"{target} (a login page, or the server moved?): not followed, the token stays home; "
-                            "check DTM_KOBO_URL", status=response.status_code)
+    return UnexpectedAnswer(
+        f"form {form}: {shown_url(url)} answered HTTP {response.status_code}, a redirect to "
+        f"{target} (a login page, or the server moved?): not followed, the token stays home; "
+        "check DTM_KOBO_URL",
+        status=response.status_code,
+    )
 
 
 def data_results(page: object, form: str, url: str) -> list:
@@ -355,15 +417,18 @@ def data_count(page: dict, form: str, url: str) -> int:
     """The ``count`` of a data answer: a whole number, or a named error."""
     count = page.get("count")
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        raise UnexpectedAnswer(f"form {form}: {shown_url(url)} answered a count of {_short(count, 40)}, "
-                               "not a number of submissions", status=200)
+        raise UnexpectedAnswer(
+            f"form {form}: {shown_url(url)} answered a count of {_short(count, 40)}, not a number of submissions",
+            status=200,
+        )
     return count
 
 
 def _object(body: object, form: str, url: str, what: str) -> dict:
     if isinstance(body, dict) and "detail" in body and len(body) == 1:
-        raise UnexpectedAnswer(f"form {form}: {shown_url(url)} answered an error instead of {what}: "
-                               f"{_short(body['detail'])}", status=200)
+        raise UnexpectedAnswer(
+            f"form {form}: {shown_url(url)} answered an error instead of {what}: {_short(body['detail'])}", status=200
+        )
     if not isinstance(body, dict):
         raise UnexpectedAnswer(f"form {form}: {shown_url(url)} answered {_shape(body)}, not {what}", status=200)
     return body
@@ -373,13 +438,14 @@ def _shape(value: object) -> str:
     if isinstance(value, dict):
         keys = sorted(str(k) for k in value)[:8]
         return f"an object with keys {keys}" + (f" (results: {_shape(value['results'])})" if "results" in value else "")
-    return {list: "list", str: "a text", type(None): "null", bool: "a boolean", int: "a number",
-            float: "a number"}.get(type(value), type(value).__name__)
+    return {list: "list", str: "a text", type(None): "null", bool: "a boolean", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _short(value: object, limit: int = 200) -> str:
     text = str(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def shown_url(url: str) -> str:

@@ -35,8 +35,7 @@ class AnswerTooLarge(KoboError):
     parser goes: abandoned mid-stream, never held whole. Paging asks for fewer rows when it
     meets one, and keeps a single submission of that kind aside (quarantine.py)."""
 
-    def __init__(self, message: str, *, reason: str, limit_bytes: int | None = None,
-                 declared_bytes: int | None = None):
+    def __init__(self, message: str, *, reason: str, limit_bytes: int | None = None, declared_bytes: int | None = None):
         super().__init__(message, status=200)
         self.reason = reason  # what was too large, without the form and URL: for a quarantine reason
         self.limit_bytes, self.declared_bytes = limit_bytes, declared_bytes
@@ -46,11 +45,14 @@ class AttachmentTooLarge(KoboError):
     """An attachment larger than ``DTM_KOBO_MAX_ATTACHMENT_MB``: not downloaded, recorded with
     this message as its reason; the form's other files and submissions go on."""
 
-    def __init__(self, dataset: str, submission_id: int, attachment_id: str, limit_bytes: int,
-                 declared_bytes: int | None = None):
+    def __init__(
+        self, dataset: str, submission_id: int, attachment_id: str, limit_bytes: int, declared_bytes: int | None = None
+    ):
         size = f"{declared_bytes / 2**20:.1f} MB declared" if declared_bytes is not None else "more"
-        super().__init__(f"form {dataset}: submission {submission_id}, attachment {attachment_id}: {size}, "
-                         f"past the limit of {limit_bytes / 2**20:g} MB (DTM_KOBO_MAX_ATTACHMENT_MB); not downloaded",
-                         status=200)
+        super().__init__(
+            f"form {dataset}: submission {submission_id}, attachment {attachment_id}: {size}, "
+            f"past the limit of {limit_bytes / 2**20:g} MB (DTM_KOBO_MAX_ATTACHMENT_MB); not downloaded",
+            status=200,
+        )
         self.dataset, self.submission_id, self.attachment_id = dataset, submission_id, attachment_id
         self.limit_bytes = limit_bytes

@@ -24,31 +24,43 @@ FIELD_TYPES = {"enumerator_id": {"text", "select_one", "calculate", "integer", "
 # computed, a category kept as text or calculated; groups and repeats stay what they are.
 NUMBERS = {"integer", "decimal", "calculate", "range", "hidden"}
 FITS = {
-    "integer": NUMBERS, "decimal": NUMBERS, "range": NUMBERS,
+    "integer": NUMBERS,
+    "decimal": NUMBERS,
+    "range": NUMBERS,
     "select_one": {"select_one", "text", "calculate", "hidden"},
     "select_multiple": {"select_multiple", "text", "calculate"},
     "date": {"date", "today", "calculate", "text"},
-    "begin_group": {"begin_group"}, "begin_repeat": {"begin_repeat"},
+    "begin_group": {"begin_group"},
+    "begin_repeat": {"begin_repeat"},
     "geopoint": {"geopoint"},
 }
 
 # What a personal question looks like, by its name or its English or French label, and the
 # policy to suggest for it. Names of places (village, site, locality) are not personal.
 PERSONAL_PATTERNS = (
-    ("hash", re.compile(r"phone|t[ée]l[ée]phone|(^|[_\s])t[ée]l([_\s]|$)|portable|mobile|whatsapp", re.I)),
-    ("hash", re.compile(r"national[_\s]?id|(^|[_\s])(cni|nin|nid)([_\s]|$)|id[_\s]card|carte d.identit|"
-                        r"pi[èe]ce d.identit|passport|passeport", re.I)),
-    ("drop", re.compile(r"(^|[_\s])(name|nom|pr[ée]nom|surname|first[_\s]name|last[_\s]name)([_\s]|$)", re.I)),
+    ("hash", re.compile(r"phone|t[ée]l[ée]phone|(^|[_\s])t[ée]l([_\s]|$)|portable|mobile|whatsapp", re.IGNORECASE)),
+    (
+        "hash",
+        re.compile(
+            r"national[_\s]?id|(^|[_\s])(cni|nin|nid)([_\s]|$)|id[_\s]card|carte d.identit|"
+            r"pi[èe]ce d.identit|passport|passeport",
+            re.IGNORECASE,
+        ),
+    ),
+    ("drop", re.compile(r"(^|[_\s])(name|nom|pr[ée]nom|surname|first[_\s]name|last[_\s]name)([_\s]|$)", re.IGNORECASE)),
 )
-PLACE_WORDS = re.compile(r"village|site|localit|quartier|place|lieu|point|école|school|market|march[ée]|"
-                         r"health|sant[ée]|commune|ville|town|structure|organi[sz]ation|partner|partenaire", re.I)
-HOUSEHOLD_WORDS = re.compile(r"(^|[_/\s])(hh|household|m[ée]nage|maison|house|logement)", re.I)
+PLACE_WORDS = re.compile(
+    r"village|site|localit|quartier|place|lieu|point|école|school|market|march[ée]|"
+    r"health|sant[ée]|commune|ville|town|structure|organi[sz]ation|partner|partenaire",
+    re.IGNORECASE,
+)
+HOUSEHOLD_WORDS = re.compile(r"(^|[_/\s])(hh|household|m[ée]nage|maison|house|logement)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Finding:
     dataset: str
-    severity: str   # "error": the form cannot be read as declared; "warning": look at it
+    severity: str  # "error": the form cannot be read as declared; "warning": look at it
     message: str
 
     def __str__(self) -> str:
@@ -60,8 +72,11 @@ def closest(path: str, questions: list[Question], n: int = 3) -> list[str]:
     wanted = path.rsplit("/", 1)[-1].lower()
     scored = []
     for q in questions:
-        score = max(difflib.SequenceMatcher(None, wanted, text.lower()).ratio()
-                    for text in (q.path, q.name, q.label_en, q.label_fr) if text)
+        score = max(
+            difflib.SequenceMatcher(None, wanted, text.lower()).ratio()
+            for text in (q.path, q.name, q.label_en, q.label_fr)
+            if text
+        )
         scored.append((score, q.path))
     return [p for score, p in sorted(scored, key=lambda item: (-item[0], item[1]))[:n] if score >= 0.4]
 
@@ -104,9 +119,14 @@ def check_entry(entry: FormEntry, content: dict) -> list[Finding]:
             findings.append(missing("personal field", path))
     for path, policy in suspected_personal(questions).items():
         if path not in entry.personal_fields:
-            findings.append(Finding(entry.dataset, "warning",
-                                    f"{path!r} looks personal ({by_path[path].label_en or by_path[path].name}) "
-                                    f"and has no policy: add it to personal_fields (suggested: {policy})"))
+            findings.append(
+                Finding(
+                    entry.dataset,
+                    "warning",
+                    f"{path!r} looks personal ({by_path[path].label_en or by_path[path].name}) "
+                    f"and has no policy: add it to personal_fields (suggested: {policy})",
+                )
+            )
     return findings
 
 
@@ -117,8 +137,9 @@ def _check_kind_fields(entry: FormEntry, content: dict, by_path: dict[str, Quest
     would not recognise."""
     lists = choice_codes(content)
     reference = kind_fields(entry.kind)
-    personal_in_reference = set(suspected_personal(form_questions(reference_content(entry.kind)))) \
-        if reference else set()
+    personal_in_reference = (
+        set(suspected_personal(form_questions(reference_content(entry.kind)))) if reference else set()
+    )
     enumerator = ENUMERATOR_QUESTION.get(entry.kind)
     findings: list[Finding] = []
     absent: list[str] = []
@@ -135,15 +156,25 @@ def _check_kind_fields(entry: FormEntry, content: dict, by_path: dict[str, Quest
             continue
         wanted = FITS.get(field.type, {question.type}) if field else FIELD_TYPES.get(name, {question.type})
         if question.type not in wanted:
-            findings.append(Finding(entry.dataset, "error",
-                                    f"field {name} maps to {path!r}, a {question.type} question; "
-                                    f"it needs one of {', '.join(sorted(wanted))}"))
+            findings.append(
+                Finding(
+                    entry.dataset,
+                    "error",
+                    f"field {name} maps to {path!r}, a {question.type} question; "
+                    f"it needs one of {', '.join(sorted(wanted))}",
+                )
+            )
         elif field is not None and field.choices and question.list_name:
             findings += _check_codes(entry, field, path, lists.get(question.list_name, []))
     if absent:
-        findings.append(Finding(entry.dataset, "warning",
-                                f"{len(absent)} field(s) of kind {entry.kind} are not in the form and read as "
-                                f"empty: {', '.join(absent)} (map them in fields if the form has them elsewhere)"))
+        findings.append(
+            Finding(
+                entry.dataset,
+                "warning",
+                f"{len(absent)} field(s) of kind {entry.kind} are not in the form and read as "
+                f"empty: {', '.join(absent)} (map them in fields if the form has them elsewhere)",
+            )
+        )
     return findings
 
 
@@ -153,15 +184,27 @@ def _check_codes(entry: FormEntry, field: KindField, path: str, form_codes: list
     unknown = [code for code, model in zip(form_codes, read_as) if model not in field.choices]
     if not unknown:
         return []
-    advice = (f"map them with fields.{field.name}.choices (the models' code: the form's code); "
-              f"the models know {', '.join(field.choices)}")
+    advice = (
+        f"map them with fields.{field.name}.choices (the models' code: the form's code); "
+        f"the models know {', '.join(field.choices)}"
+    )
     if not set(read_as) & set(field.choices):
-        return [Finding(entry.dataset, "error",
-                        f"field {field.name} ({path!r}): none of the form's codes ({', '.join(form_codes)}) "
-                        f"is one the models know: {advice}")]
-    return [Finding(entry.dataset, "warning",
-                    f"field {field.name} ({path!r}): codes {', '.join(unknown)} are not ones the models "
-                    f"know and count as other answers; {advice}")]
+        return [
+            Finding(
+                entry.dataset,
+                "error",
+                f"field {field.name} ({path!r}): none of the form's codes ({', '.join(form_codes)}) "
+                f"is one the models know: {advice}",
+            )
+        ]
+    return [
+        Finding(
+            entry.dataset,
+            "warning",
+            f"field {field.name} ({path!r}): codes {', '.join(unknown)} are not ones the models "
+            f"know and count as other answers; {advice}",
+        )
+    ]
 
 
 # How alike a question must be to a reference question (name or label, 0..1) to be
@@ -182,9 +225,18 @@ def suggested_mapping(content: dict) -> tuple[str | None, dict]:
         matched: dict[str, str] = {}
         for name, wanted in reference.items():
             fits = FITS.get(wanted.type, {wanted.type})
-            scored = [(max(_likeness(wanted.name, q.name), _likeness(wanted.label_en, q.label_en),
-                           _likeness(wanted.label_fr, q.label_fr)), q.path)
-                      for q in questions if q.type in fits and q.in_repeat == wanted.in_repeat]
+            scored = [
+                (
+                    max(
+                        _likeness(wanted.name, q.name),
+                        _likeness(wanted.label_en, q.label_en),
+                        _likeness(wanted.label_fr, q.label_fr),
+                    ),
+                    q.path,
+                )
+                for q in questions
+                if q.type in fits and q.in_repeat == wanted.in_repeat
+            ]
             score, path = max(scored, default=(0.0, None))
             if path and score >= SIMILAR:
                 matched[name] = path
@@ -229,7 +281,8 @@ def _labelled_choices(content: dict) -> dict[str, dict[str, set[str]]]:
         labels = choice.get("label")
         labels = [labels] if isinstance(labels, str) else (labels or [])
         lists.setdefault(str(choice.get("list_name")), {})[str(choice.get("name"))] = {
-            _ascii(str(l)).lower() for l in labels if l}
+            _ascii(str(l)).lower() for l in labels if l
+        }
     return lists
 
 
@@ -248,25 +301,40 @@ def suggested_entry(asset: dict, taken: set[str]) -> tuple[dict, list[str]]:
     dataset, n = base[:40], 2
     while dataset in taken:
         dataset, n = f"{base[:37]}_{n}", n + 1
-    entry: dict = {"uid": asset["uid"], "dataset": dataset, "title": str(asset.get("name") or dataset),
-                   "schedule": DEFAULT_SCHEDULE, "kind": "none"}
+    entry: dict = {
+        "uid": asset["uid"],
+        "dataset": dataset,
+        "title": str(asset.get("name") or dataset),
+        "schedule": DEFAULT_SCHEDULE,
+        "kind": "none",
+    }
     review = [f"dataset {dataset!r} and title come from the form's name: rename them if you like"]
     kind, mapping = suggested_mapping(content)
     if kind:
         entry["kind"], entry["fields"] = kind, mapping
-        review.append(f"kind {kind}: its reference form's questions matched this form's by name, label and type; "
-                      f"check every field (`dtm forms check` lists what is still missing)")
+        review.append(
+            f"kind {kind}: its reference form's questions matched this form's by name, label and type; "
+            f"check every field (`dtm forms check` lists what is still missing)"
+        )
     else:
-        enumerator = next((q.path for q in questions if re.search(r"enum|agent|enqu[êe]teur|collect", q.path, re.I)
-                           and q.type in FIELD_TYPES["enumerator_id"]), None)
+        enumerator = next(
+            (
+                q.path
+                for q in questions
+                if re.search(r"enum|agent|enqu[êe]teur|collect", q.path, re.IGNORECASE)
+                and q.type in FIELD_TYPES["enumerator_id"]
+            ),
+            None,
+        )
         if enumerator:
             entry["fields"] = {"enumerator_id": enumerator}
             review.append(f"fields.enumerator_id {enumerator!r} is a guess from the question's name")
     personal = suspected_personal(questions)
     entry["personal_fields"] = personal
     if personal:
-        review.append("personal_fields are guessed from names, labels and types: check every one, "
-                      "and add what the guess missed")
+        review.append(
+            "personal_fields are guessed from names, labels and types: check every one, and add what the guess missed"
+        )
     else:
         review.append("no personal question was recognised: check the form for names, phones, IDs, household GPS")
     return entry, review

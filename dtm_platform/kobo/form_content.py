@@ -16,7 +16,7 @@ STRUCTURE_TYPES = GROUP_TYPES | {"end_group", "end_repeat"}
 class Question:
     path: str
     name: str
-    type: str          # the XLSForm type's first word: integer, select_one, begin_repeat, ...
+    type: str  # the XLSForm type's first word: integer, select_one, begin_repeat, ...
     label_en: str
     label_fr: str
     in_repeat: bool
@@ -55,10 +55,18 @@ def form_questions(content: dict, *, with_groups: bool = False) -> list[Question
             continue
         # "select_one yes_no" (XLSForm shorthand) or select_from_list_name (KPI's JSON)
         list_name = row.get("select_from_list_name") or (words[1] if len(words) > 1 else None)
-        questions.append(Question(path, str(row.get("name") or path.rsplit("/", 1)[-1]), kind,
-                                  label(row, "en"), label(row, "fr"), in_repeat,
-                                  list_name if kind.startswith("select") else None,
-                                  row.get("required") in (True, "true", "yes", "TRUE")))
+        questions.append(
+            Question(
+                path,
+                str(row.get("name") or path.rsplit("/", 1)[-1]),
+                kind,
+                label(row, "en"),
+                label(row, "fr"),
+                in_repeat,
+                list_name if kind.startswith("select") else None,
+                row.get("required") in (True, "true", "yes", "TRUE"),
+            )
+        )
     return questions
 
 

@@ -15,17 +15,29 @@ from functools import cache
 
 from dtm_platform.kobo.form_content import choice_codes, form_questions
 
-KIND_NAMES = ("dtm_locality", "dtm_site", "dtm_flow_counts", "dtm_flow_survey",
-              "me_activity", "me_pdm", "me_perception", "me_partner_report", "me_feedback",
-              "me_field_visit")
+KIND_NAMES = (
+    "dtm_locality",
+    "dtm_site",
+    "dtm_flow_counts",
+    "dtm_flow_survey",
+    "me_activity",
+    "me_pdm",
+    "me_perception",
+    "me_partner_report",
+    "me_feedback",
+    "me_field_visit",
+)
 NO_KIND = "none"
 
 # The question of each kind's reference form that holds who collected the submission (the
 # models over every form read it as enumerator_id).
 # A partner's report is the partner's own: its data-quality findings go back to the partner;
 # a field visit's go back to the monitor who made it.
-ENUMERATOR_QUESTION = {kind: "enumerator_id" for kind in KIND_NAMES} | {
-    "me_activity": "facilitator_id", "me_partner_report": "partner_code", "me_field_visit": "monitor_id"}
+ENUMERATOR_QUESTION = dict.fromkeys(KIND_NAMES, "enumerator_id") | {
+    "me_activity": "facilitator_id",
+    "me_partner_report": "partner_code",
+    "me_field_visit": "monitor_id",
+}
 
 # Lists longer than this (p-codes, flow monitoring points, countries) follow the operation,
 # and their codes are checked by the cleaning rules; shorter ones are the categories the
@@ -36,10 +48,10 @@ CLOSED_LIST_MAX_CODES = 20
 @dataclass(frozen=True)
 class KindField:
     name: str
-    path: str                   # where the reference form keeps it
-    type: str                   # its XLSForm type (begin_group, begin_repeat for a group)
-    choices: tuple[str, ...]    # the codes the models know, for a select on a closed list
-    required: bool              # required in the reference form: the models cannot do without it
+    path: str  # where the reference form keeps it
+    type: str  # its XLSForm type (begin_group, begin_repeat for a group)
+    choices: tuple[str, ...]  # the codes the models know, for a select on a closed list
+    required: bool  # required in the reference form: the models cannot do without it
     list_name: str | None = None  # the reference form's choice list, for a select
 
     @property
@@ -75,6 +87,7 @@ def kind_fields(kind: str) -> dict[str, KindField]:
         closed = tuple(codes) if 0 < len(codes) <= CLOSED_LIST_MAX_CODES else ()
         if question.name in fields:
             raise AssertionError(f"kind {kind}: question name {question.name} is not unique")
-        fields[question.name] = KindField(question.name, question.path, question.type, closed, question.required,
-                                          question.list_name)
+        fields[question.name] = KindField(
+            question.name, question.path, question.type, closed, question.required, question.list_name
+        )
     return fields

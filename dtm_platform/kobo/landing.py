@@ -14,7 +14,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import orjson
@@ -111,7 +111,7 @@ class LandingResult:
     total_rows: int
     last_submission_time: str | None
     seconds: float
-    quarantined: int = 0      # submissions kept aside in raw.kobo_quarantine (quarantine.py), with why
+    quarantined: int = 0  # submissions kept aside in raw.kobo_quarantine (quarantine.py), with why
     quarantine_reasons: tuple[str, ...] = ()
 
 
@@ -140,24 +140,42 @@ def land_form_content(con: duckdb.DuckDBPyConnection, client: KoboClient, form: 
     con.execute(FORM_CONTENT_DDL)
     asset = client.get_form(form.uid)
     deployed = asset.get("deployed_version_id") or asset.get("version_id")
-    known = {r[0] for r in con.execute(
-        "select version_id from raw.kobo_form_content where form_uid = ?", [form.uid]).fetchall()}
+    known = {
+        r[0]
+        for r in con.execute("select version_id from raw.kobo_form_content where form_uid = ?", [form.uid]).fetchall()
+    }
     versions = (asset.get("deployed_versions") or {}).get("results") or [{"uid": deployed}]
     for version in versions:
         if version["uid"] in known:
             continue
-        content = (asset.get("content") if version["uid"] == deployed
-                   else client.get_form_version(form.uid, version["uid"]).get("content"))
+        content = (
+            asset.get("content")
+            if version["uid"] == deployed
+            else client.get_form_version(form.uid, version["uid"]).get("content")
+        )
         _keep_form_version(con, form, version["uid"], asset.get("name"), version.get("date_deployed"), content)
     return deployed
 
 
-def _keep_form_version(con: duckdb.DuckDBPyConnection, form: FormEntry, version_id: str,
-                       form_name: str | None, date_deployed: str | None, content: dict | None) -> None:
+def _keep_form_version(
+    con: duckdb.DuckDBPyConnection,
+    form: FormEntry,
+    version_id: str,
+    form_name: str | None,
+    date_deployed: str | None,
+    content: dict | None,
+) -> None:
     con.execute(
         "insert into raw.kobo_form_content values (?, ?, ?, ?, ?, ?::json, ?) on conflict do nothing",
-        [form.uid, form.dataset, version_id, form_name, date_deployed,
-         json.dumps(content or {}, ensure_ascii=False), datetime.now(timezone.utc)],
+        [
+            form.uid,
+            form.dataset,
+            version_id,
+            form_name,
+            date_deployed,
+            json.dumps(content or {}, ensure_ascii=False),
+            datetime.now(UTC),
+        ],
     )
 
 
@@ -166,11 +184,16 @@ def land_unlisted_versions(con: duckdb.DuckDBPyConnection, client: KoboClient, f
     of deployed versions left out (older deployments). A version the server cannot give is
     left out of raw.kobo_form_content: dq_undefined_fields flags its submissions, which still
     land. Returns the versions still without content."""
-    missing = [r[0] for r in con.execute(
-        f"""select distinct form_version from raw.{form.raw_table}
+    missing = [
+        r[0]
+        for r in con.execute(
+            f"""select distinct form_version from raw.{form.raw_table}
             where form_version is not null and form_version not in
                 (select version_id from raw.kobo_form_content where form_uid = ?)
-            order by 1""", [form.uid]).fetchall()]
+            order by 1""",
+            [form.uid],
+        ).fetchall()
+    ]
     still_missing = []
     for version_id in missing:
         try:
@@ -184,12 +207,17 @@ def land_unlisted_versions(con: duckdb.DuckDBPyConnection, client: KoboClient, f
     return still_missing
 
 
-def land_new_submissions(con: duckdb.DuckDBPyConnection, client: KoboClient, form: FormEntry,
-                         run_id: str | None = None, progress=None,
-                         batch_rows: int = INSERT_BATCH_ROWS) -> LandingResult:
+def land_new_submissions(
+    con: duckdb.DuckDBPyConnection,
+    client: KoboClient,
+    form: FormEntry,
+    run_id: str | None = None,
+    progress=None,
+    batch_rows: int = INSERT_BATCH_ROWS,
+) -> LandingResult:
     """Fetch every submission above the high-water mark and insert it, one page at a time, in
     ``_id`` order (several pages in flight: ``parallel.py``)."""
-    started_at, clock = datetime.now(timezone.utc), time.perf_counter()
+    started_at, clock = datetime.now(UTC), time.perf_counter()
     ensure_raw_tables(con, form)
     pages_before, retries_before = client.stats.pages, client.stats.retries
     after_id = high_water_mark(con, form)
@@ -207,7 +235,8 @@ def land_new_submissions(con: duckdb.DuckDBPyConnection, client: KoboClient, for
     new = inserter.inserted
     max_id = con.execute(f"select max(_id) from raw.{form.raw_table}").fetchone()[0]
     total, last_time = con.execute(
-        f"select count(*), max(submission_time)::varchar from raw.{form.raw_table}").fetchone()
+        f"select count(*), max(submission_time)::varchar from raw.{form.raw_table}"
+    ).fetchone()
     result = LandingResult(
         new_submissions=new,
         pages=client.stats.pages - pages_before,
@@ -219,18 +248,44 @@ def land_new_submissions(con: duckdb.DuckDBPyConnection, client: KoboClient, for
         quarantined=inserter.quarantined,
         quarantine_reasons=tuple(inserter.reasons),
     )
-    log_sync(con, form, run_id, "incremental", started_at, new=new, pages=result.pages,
-             retries=result.retries, max_id=max_id)
+    log_sync(
+        con, form, run_id, "incremental", started_at, new=new, pages=result.pages, retries=result.retries, max_id=max_id
+    )
     return result
 
 
-def log_sync(con: duckdb.DuckDBPyConnection, form: FormEntry, run_id: str | None, mode: str,
-             started_at: datetime, *, new: int = 0, edited: int = 0, deleted: int = 0,
-             unchanged: int = 0, pages: int = 0, retries: int = 0, max_id: int | None = None) -> None:
+def log_sync(
+    con: duckdb.DuckDBPyConnection,
+    form: FormEntry,
+    run_id: str | None,
+    mode: str,
+    started_at: datetime,
+    *,
+    new: int = 0,
+    edited: int = 0,
+    deleted: int = 0,
+    unchanged: int = 0,
+    pages: int = 0,
+    retries: int = 0,
+    max_id: int | None = None,
+) -> None:
     con.execute(
         "insert into raw.kobo_sync_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, form.dataset, form.uid, mode, started_at, datetime.now(timezone.utc),
-         new, edited, deleted, unchanged, pages, retries, max_id],
+        [
+            run_id,
+            form.dataset,
+            form.uid,
+            mode,
+            started_at,
+            datetime.now(UTC),
+            new,
+            edited,
+            deleted,
+            unchanged,
+            pages,
+            retries,
+            max_id,
+        ],
     )
 
 
@@ -259,8 +314,15 @@ def split_landable(batch: list) -> tuple[list[dict], list[tuple[object, str]]]:
             continue
         first = landable.setdefault(submission["_id"], submission)
         if first is not submission and first != submission:
-            aside.append((submission, f"a second submission with _id {submission['_id']} and another payload in "
-                                      "the same fetch (the first one landed)"))
+            aside.append(
+                (
+                    submission,
+                    (
+                        f"a second submission with _id {submission['_id']} and another payload in "
+                        "the same fetch (the first one landed)"
+                    ),
+                )
+            )
     return list(landable.values()), aside
 
 
@@ -276,16 +338,18 @@ def page_table(page: list[dict]) -> pa.Table:
     except TypeError:
         encoded = [payload_json(s).encode("utf-8") for s in page]
     payloads = [e.decode("utf-8") for e in encoded]
-    return pa.table({
-        "_id": pa.array([s["_id"] for s in page], pa.int64()),
-        "_uuid": [str(s.get("_uuid") or "") for s in page],
-        "root_uuid": [s.get("meta/rootUuid") for s in page],
-        "submission_time": [s.get("_submission_time") for s in page],
-        "form_version": [s.get("__version__") for s in page],
-        "validation_status": [validation_label(s.get("_validation_status")) for s in page],
-        "payload": payloads,
-        "payload_hash": [hashlib.sha256(e).hexdigest() for e in encoded],
-    })
+    return pa.table(
+        {
+            "_id": pa.array([s["_id"] for s in page], pa.int64()),
+            "_uuid": [str(s.get("_uuid") or "") for s in page],
+            "root_uuid": [s.get("meta/rootUuid") for s in page],
+            "submission_time": [s.get("_submission_time") for s in page],
+            "form_version": [s.get("__version__") for s in page],
+            "validation_status": [validation_label(s.get("_validation_status")) for s in page],
+            "payload": payloads,
+            "payload_hash": [hashlib.sha256(e).hexdigest() for e in encoded],
+        }
+    )
 
 
 class _BackgroundInserter:
@@ -301,7 +365,7 @@ class _BackgroundInserter:
         self.inserted = 0
         self._thread = threading.Thread(target=self._work, name=f"land-{form.dataset}", daemon=True)
 
-    def __enter__(self) -> "_BackgroundInserter":
+    def __enter__(self) -> _BackgroundInserter:
         self._thread.start()
         return self
 
@@ -340,8 +404,7 @@ class _BackgroundInserter:
                 self._cursor.begin()
                 if table is not None:
                     self.inserted += _insert_table(self._cursor, self._form, table)
-                self.quarantined += keep_aside(self._cursor, self._form.dataset, self._form.uid, aside,
-                                               self._run_id)
+                self.quarantined += keep_aside(self._cursor, self._form.dataset, self._form.uid, aside, self._run_id)
                 self._cursor.commit()
             except BaseException as failure:  # handed to the landing thread
                 self._cursor.rollback()

@@ -127,8 +127,9 @@ class _Window:
         return len(weights) < self.pages and sum(weights) + self.expected() <= self.budget_bytes
 
 
-def iter_pages_in_order(client: KoboClient, uid: str, after_id: int | None, *,
-                        fields: list[str] | None = None, workers: int | None = None) -> Iterator[list[dict]]:
+def iter_pages_in_order(
+    client: KoboClient, uid: str, after_id: int | None, *, fields: list[str] | None = None, workers: int | None = None
+) -> Iterator[list[dict]]:
     """Pages of the submissions above ``after_id`` (only ``fields`` when given), in ``_id``
     order, fetched by up to ``workers`` requests at a time (default: the client's bound on
     requests in flight, which applies on top in any case)."""
@@ -137,8 +138,9 @@ def iter_pages_in_order(client: KoboClient, uid: str, after_id: int | None, *,
             yield page.results
 
 
-def iter_pages(client: KoboClient, uid: str, after_id: int | None, *, fields: list[str] | None = None,
-               workers: int | None = None) -> Iterator[Page]:
+def iter_pages(
+    client: KoboClient, uid: str, after_id: int | None, *, fields: list[str] | None = None, workers: int | None = None
+) -> Iterator[Page]:
     """``iter_pages_in_order`` with what each request brought back (its bytes, among others)."""
     workers = client.max_in_flight if workers is None else workers
     sizer = PageSizer.for_client(client)
@@ -162,6 +164,7 @@ def iter_pages(client: KoboClient, uid: str, after_id: int | None, *, fields: li
     pending = _Window(pages=window, budget_bytes=client.max_page_bytes, sizer=sizer, cap_bytes=client.max_page_bytes)
     slots = pending.slots
     with ThreadPoolExecutor(workers, thread_name_prefix=f"kobo-{uid}") as pool:
+
         def start(slot: _Slot) -> None:
             slot.future = pool.submit(fetch_page, client, uid, slot.after, slot.up_to, fields=fields, sizer=sizer)
 
@@ -209,7 +212,7 @@ def _settle(position: int, slots: list[_Slot], plan: _Plan, sizer: PageSizer, wi
     page = slot.future.result()
     plan.earn(page)
     if page.more:
-        slots[position + 1:position + 1] = _rest_of(slot, page, plan, sizer.rows(), window)
+        slots[position + 1 : position + 1] = _rest_of(slot, page, plan, sizer.rows(), window)
 
 
 def _rest_of(slot: _Slot, page: Page, plan: _Plan, rows: int, window: int) -> list[_Slot]:
@@ -221,13 +224,16 @@ def _rest_of(slot: _Slot, page: Page, plan: _Plan, rows: int, window: int) -> li
         return []  # the full page ended on the range's last id: nothing is left of it
     # an open-ended rest is split up to the top id the looks saw; above it stays open
     end = up_to if up_to is not None else max(plan.top, after)
-    ids = [i for i in (usable_id(r.get("_id")) if isinstance(r, dict) else None for r in page.results)
-           if i is not None]
+    ids = [i for i in (usable_id(r.get("_id")) if isinstance(r, dict) else None for r in page.results) if i is not None]
     density = len(ids) / (max(ids) - min(ids) + 1) if ids else 0.0
     expected = density * (end - after)
     tail = 1 if up_to is None and end > after else 0
-    pieces = min(math.ceil(expected / (RANGE_FILL * rows)) if expected > 0 else 1,
-                 plan.affordable() + 1 - tail, window, end - after)
+    pieces = min(
+        math.ceil(expected / (RANGE_FILL * rows)) if expected > 0 else 1,
+        plan.affordable() + 1 - tail,
+        window,
+        end - after,
+    )
     if pieces <= 1:
         return [_Slot(after, up_to)]
     width = math.ceil((end - after) / pieces)

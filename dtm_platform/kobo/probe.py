@@ -29,20 +29,22 @@ class FormCount:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, value: dict) -> "FormCount":
+    def from_json(cls, value: dict) -> FormCount:
         return cls(count=int(value["count"]), max_id=value.get("max_id"))
 
 
 def probe_form(client: KoboClient, uid: str) -> FormCount:
     """The form's submission count and highest ``_id`` (retries and auth: the client's)."""
     url = client.data_url(uid)
-    body = client.get_json(url, {"format": "json", "limit": 1, "fields": json.dumps(["_id"]),
-                                 "sort": json.dumps({"_id": -1})}, form=uid)
+    body = client.get_json(
+        url, {"format": "json", "limit": 1, "fields": json.dumps(["_id"]), "sort": json.dumps({"_id": -1})}, form=uid
+    )
     # the shape checked, with a named error (errors.py) naming what came instead
     results = data_results(body, uid, url)
     newest = results[0] if results else None
-    return FormCount(count=data_count(body, uid, url),
-                     max_id=usable_id(newest.get("_id")) if isinstance(newest, dict) else None)
+    return FormCount(
+        count=data_count(body, uid, url), max_id=usable_id(newest.get("_id")) if isinstance(newest, dict) else None
+    )
 
 
 def what_changed(previous: FormCount | None, current: FormCount) -> Change | None:
@@ -52,8 +54,7 @@ def what_changed(previous: FormCount | None, current: FormCount) -> Change | Non
     submissions counts as new: the incremental sync reads its high-water mark from raw, so
     a form already up to date costs one request that lands nothing.
     """
-    if current.max_id is not None and (previous is None or previous.max_id is None
-                                       or current.max_id > previous.max_id):
+    if current.max_id is not None and (previous is None or previous.max_id is None or current.max_id > previous.max_id):
         return "new_submissions"
     if previous is not None and current.count != previous.count:
         return "count_changed"

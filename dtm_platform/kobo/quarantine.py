@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -82,21 +82,27 @@ def escaped_text(submission: object) -> str:
     return json.dumps(submission, ensure_ascii=True, default=repr)
 
 
-def keep_aside(con: duckdb.DuckDBPyConnection, dataset: str, form_uid: str, items: list[tuple[object, str]],
-               run_id: str | None = None) -> int:
+def keep_aside(
+    con: duckdb.DuckDBPyConnection,
+    dataset: str,
+    form_uid: str,
+    items: list[tuple[object, str]],
+    run_id: str | None = None,
+) -> int:
     """Quarantines ``items`` ((result, reason)) in raw.kobo_quarantine (QUARANTINE_DDL, made
     by landing's ensure_raw_tables); a result already there is not added again. Returns how
     many were new."""
     if not items:
         return 0
     before = con.execute("select count(*) from raw.kobo_quarantine where dataset = ?", [dataset]).fetchone()[0]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = []
     for submission, reason in items:
         text = escaped_text(submission)
         identifier = usable_id(submission.get("_id")) if isinstance(submission, dict) else None
-        rows.append([dataset, form_uid, identifier, reason, text, hashlib.sha256(text.encode()).hexdigest(), run_id,
-                     now])
+        rows.append(
+            [dataset, form_uid, identifier, reason, text, hashlib.sha256(text.encode()).hexdigest(), run_id, now]
+        )
     con.executemany("insert or ignore into raw.kobo_quarantine values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return con.execute("select count(*) from raw.kobo_quarantine where dataset = ?", [dataset]).fetchone()[0] - before
 
@@ -134,8 +140,15 @@ def _safe(key: object) -> str:
 
 
 def _kind(value: object) -> str:
-    return {dict: "an object", list: "a list", str: "a text", bool: "a boolean", type(None): "null",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a text",
+        bool: "a boolean",
+        type(None): "null",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 def _shown(value: object) -> str:

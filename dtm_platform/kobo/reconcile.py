@@ -16,19 +16,19 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
 
 from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.landing import ensure_raw_tables, log_sync, page_table, split_landable, validation_label
-from dtm_platform.kobo.quarantine import keep_aside, usable_id
 from dtm_platform.kobo.parallel import iter_pages_in_order
+from dtm_platform.kobo.quarantine import keep_aside, usable_id
 from dtm_platform.kobo.registry import FormEntry
 
-REFETCH_BATCH = 100       # ids per $in request: the query travels in the URL
-MAX_DELETED_SHARE = 0.5   # more vanishing at once looks like a server fault, not deletions
+REFETCH_BATCH = 100  # ids per $in request: the query travels in the URL
+MAX_DELETED_SHARE = 0.5  # more vanishing at once looks like a server fault, not deletions
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,14 @@ class ReconcileResult:
     seconds: float
 
 
-def reconcile(con: duckdb.DuckDBPyConnection, client: KoboClient, form: FormEntry,
-              run_id: str | None = None, allow_mass_deletion: bool = False) -> ReconcileResult:
-    started_at, clock = datetime.now(timezone.utc), time.perf_counter()
+def reconcile(
+    con: duckdb.DuckDBPyConnection,
+    client: KoboClient,
+    form: FormEntry,
+    run_id: str | None = None,
+    allow_mass_deletion: bool = False,
+) -> ReconcileResult:
+    started_at, clock = datetime.now(UTC), time.perf_counter()
     pages_before, retries_before = client.stats.pages, client.stats.retries
     ensure_raw_tables(con, form)
     table = f"raw.{form.raw_table}"
@@ -80,11 +85,16 @@ def reconcile(con: duckdb.DuckDBPyConnection, client: KoboClient, form: FormEntr
         raise KoboError(
             f"form {form.uid}: {deleted} of {alive} landed submissions are missing from the server; "
             "refusing to mark them deleted (a server fault looks like this). Rerun with "
-            "allow_mass_deletion if they really were deleted.")
+            "allow_mass_deletion if they really were deleted."
+        )
 
-    now = datetime.now(timezone.utc)
-    refetch = [r[0] for r in con.execute(
-        "select _id from reconcile_diff where change in ('edited', 'missing') order by _id").fetchall()]
+    now = datetime.now(UTC)
+    refetch = [
+        r[0]
+        for r in con.execute(
+            "select _id from reconcile_diff where change in ('edited', 'missing') order by _id"
+        ).fetchall()
+    ]
     # a submission quarantined by landing comes back here while the server keeps it: one that
     # was corrected lands now, one still poisoned stays in quarantine (once)
     fetched, aside = split_landable(_refetch(client, form, refetch))
@@ -93,13 +103,17 @@ def reconcile(con: duckdb.DuckDBPyConnection, client: KoboClient, form: FormEntr
         keep_aside(con, form.dataset, form.uid, aside, run_id)
         if fetched:
             con.register("refetched", page_table(fetched))
-            con.execute(f"""
+            con.execute(
+                f"""
                 insert into raw.kobo_submission_history
                 select ?, r._id, r._uuid, r.payload, r.payload_hash, r.landed_at, ?
                 from {table} r join refetched f on f._id = r._id
                 where f.payload_hash <> r.payload_hash
-            """, [form.dataset, now])
-            con.execute(f"""
+            """,
+                [form.dataset, now],
+            )
+            con.execute(
+                f"""
                 update {table} r set
                     _uuid = f._uuid, root_uuid = f.root_uuid,
                     submission_time = try_cast(f.submission_time as timestamp),
@@ -108,38 +122,63 @@ def reconcile(con: duckdb.DuckDBPyConnection, client: KoboClient, form: FormEntr
                     payload = f.payload::json, payload_hash = f.payload_hash, landed_at = ?
                 from refetched f
                 where f._id = r._id and f.payload_hash <> r.payload_hash
-            """, [now])
-            con.execute(f"""
+            """,
+                [now],
+            )
+            con.execute(
+                f"""
                 insert into {table} (_id, _uuid, root_uuid, submission_time, form_version,
                                      validation_status, payload, payload_hash, landed_at)
                 select _id, _uuid, root_uuid, try_cast(submission_time as timestamp), form_version,
                        validation_status, payload::json, payload_hash, ?
                 from refetched
                 on conflict (_id) do nothing
-            """, [now])
+            """,
+                [now],
+            )
             con.unregister("refetched")
-        con.execute(f"""
+        con.execute(
+            f"""
             update {table} set deleted_at = ?
             where _id in (select _id from reconcile_diff where change = 'deleted')
-        """, [now])
-        con.execute("""
+        """,
+            [now],
+        )
+        con.execute(
+            """
             insert into raw.kobo_validation_status_log
             select ?, _id, previous_status, new_status, ? from reconcile_diff where change = 'validation'
-        """, [form.dataset, now])
+        """,
+            [form.dataset, now],
+        )
         con.execute(f"""
             update {table} r set validation_status = d.new_status
             from reconcile_diff d where d._id = r._id and d.change = 'validation'
         """)
         result = ReconcileResult(
-            new=counts.get("missing", 0), edited=counts.get("edited", 0), deleted=deleted,
-            validation_changed=counts.get("validation", 0), unchanged=counts.get("unchanged", 0),
-            pages=client.stats.pages - pages_before, retries=client.stats.retries - retries_before,
+            new=counts.get("missing", 0),
+            edited=counts.get("edited", 0),
+            deleted=deleted,
+            validation_changed=counts.get("validation", 0),
+            unchanged=counts.get("unchanged", 0),
+            pages=client.stats.pages - pages_before,
+            retries=client.stats.retries - retries_before,
             seconds=time.perf_counter() - clock,
         )
-        log_sync(con, form, run_id, "reconcile", started_at, new=result.new, edited=result.edited,
-                 deleted=result.deleted, unchanged=result.unchanged + result.validation_changed,
-                 pages=result.pages, retries=result.retries,
-                 max_id=con.execute(f"select max(_id) from {table}").fetchone()[0])
+        log_sync(
+            con,
+            form,
+            run_id,
+            "reconcile",
+            started_at,
+            new=result.new,
+            edited=result.edited,
+            deleted=result.deleted,
+            unchanged=result.unchanged + result.validation_changed,
+            pages=result.pages,
+            retries=result.retries,
+            max_id=con.execute(f"select max(_id) from {table}").fetchone()[0],
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -160,11 +199,13 @@ def _list_server(client: KoboClient, form: FormEntry) -> pa.Table:
             statuses.append(validation_label(record.get("_validation_status")))
     if len(set(ids)) != len(ids):
         raise KoboError(f"form {form.uid}: the server listed some _id twice; not reconciling")
-    return pa.table({"_id": pa.array(ids, pa.int64()), "_uuid": uuids, "validation_status": pa.array(statuses, pa.string())})
+    return pa.table(
+        {"_id": pa.array(ids, pa.int64()), "_uuid": uuids, "validation_status": pa.array(statuses, pa.string())}
+    )
 
 
 def _refetch(client: KoboClient, form: FormEntry, ids: list[int]) -> list[dict]:
-    batches = [ids[i:i + REFETCH_BATCH] for i in range(0, len(ids), REFETCH_BATCH)]
+    batches = [ids[i : i + REFETCH_BATCH] for i in range(0, len(ids), REFETCH_BATCH)]
     with ThreadPoolExecutor(max_workers=4) as pool:  # the client bounds requests in flight
         pages = list(pool.map(lambda batch: client.fetch_by_ids(form.uid, batch), batches))
     fetched = [s for page in pages for s in page]

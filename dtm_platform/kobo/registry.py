@@ -125,9 +125,7 @@ def _parse_entry(path: Path, position: int, raw: object) -> FormEntry:
     if not isinstance(uid, str) or not re.fullmatch(r"[A-Za-z0-9]+", uid):
         raise FormRegistryError(f"{where}: uid {uid!r} is not a Kobo asset uid")
     if not isinstance(dataset, str) or not SQL_NAME.fullmatch(dataset):
-        raise FormRegistryError(
-            f"{where}: dataset {dataset!r} must match [a-z][a-z0-9_]* (it becomes a table name)"
-        )
+        raise FormRegistryError(f"{where}: dataset {dataset!r} must match [a-z][a-z0-9_]* (it becomes a table name)")
     schedule = raw.get("schedule", DEFAULT_SCHEDULE)
     if not isinstance(schedule, str) or len(schedule.split()) != 5:
         raise FormRegistryError(f"{where}: schedule {schedule!r} is not a five-field cron string")
@@ -150,8 +148,7 @@ def _parse_entry(path: Path, position: int, raw: object) -> FormEntry:
             )
     download_attachments = raw.get("download_attachments", False)
     if not isinstance(download_attachments, bool):
-        raise FormRegistryError(
-            f"{where}: download_attachments must be true or false, got {download_attachments!r}")
+        raise FormRegistryError(f"{where}: download_attachments must be true or false, got {download_attachments!r}")
     return FormEntry(
         uid=uid,
         dataset=dataset,
@@ -175,14 +172,18 @@ def _parse_fields(where: str, kind: str, raw: object) -> tuple[dict[str, str], d
     for name, mapping in raw.items():
         if name not in known and name not in COMMON_FIELDS:
             near = difflib.get_close_matches(str(name), [*known, *COMMON_FIELDS], n=3)
-            hint = f"; did you mean {', '.join(near)}?" if near else (
-                f"; known: {', '.join(sorted([*known, *COMMON_FIELDS]))}")
+            hint = (
+                f"; did you mean {', '.join(near)}?"
+                if near
+                else (f"; known: {', '.join(sorted([*known, *COMMON_FIELDS]))}")
+            )
             raise FormRegistryError(f"{where}: field {name!r} is not a field of kind {kind}{hint}")
         if isinstance(mapping, dict):
             unknown = sorted(set(mapping) - {"path", "choices"})
             if unknown or "path" not in mapping:
                 raise FormRegistryError(
-                    f"{where}: field {name!r} must be a Kobo path or {{path: ..., choices: {{code: code}}}}")
+                    f"{where}: field {name!r} must be a Kobo path or {{path: ..., choices: {{code: code}}}}"
+                )
             path, field_codes = mapping["path"], mapping.get("choices") or {}
         else:
             path, field_codes = mapping, {}
@@ -192,8 +193,9 @@ def _parse_fields(where: str, kind: str, raw: object) -> tuple[dict[str, str], d
         if field_codes:
             model_codes = known[name].choices if name in known else ()
             if not model_codes:
-                raise FormRegistryError(f"{where}: field {name!r} has no choice list the models compare with; "
-                                        "remove its choices")
+                raise FormRegistryError(
+                    f"{where}: field {name!r} has no choice list the models compare with; remove its choices"
+                )
             if not isinstance(field_codes, dict):
                 raise FormRegistryError(f"{where}: field {name!r}: choices must map the models' codes to the form's")
             for model_code, form_code in field_codes.items():
@@ -201,10 +203,13 @@ def _parse_fields(where: str, kind: str, raw: object) -> tuple[dict[str, str], d
                 model_code = ("yes" if model_code else "no") if isinstance(model_code, bool) else str(model_code)
                 form_code = str(form_code)
                 if model_code not in model_codes:
-                    raise FormRegistryError(f"{where}: field {name!r}: {model_code!r} is not a code the models "
-                                            f"know; they know {', '.join(model_codes)}")
+                    raise FormRegistryError(
+                        f"{where}: field {name!r}: {model_code!r} is not a code the models "
+                        f"know; they know {', '.join(model_codes)}"
+                    )
                 if not CHOICE_CODE.fullmatch(form_code):
                     raise FormRegistryError(f"{where}: field {name!r}: {form_code!r} is not a choice code")
-            codes[name] = {("yes" if m else "no") if isinstance(m, bool) else str(m): str(f)
-                           for m, f in field_codes.items()}
+            codes[name] = {
+                ("yes" if m else "no") if isinstance(m, bool) else str(m): str(f) for m, f in field_codes.items()
+            }
     return paths, codes

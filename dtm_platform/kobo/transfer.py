@@ -48,8 +48,14 @@ def declared_length(response: httpx.Response) -> int | None:
     return value if value >= 0 else None
 
 
-def read_body(response: httpx.Response, write: Callable[[bytes], object], *, limit: int,
-              grace_seconds: float, clock: Callable[[], float] = time.monotonic) -> int:
+def read_body(
+    response: httpx.Response,
+    write: Callable[[bytes], object],
+    *,
+    limit: int,
+    grace_seconds: float,
+    clock: Callable[[], float] = time.monotonic,
+) -> int:
     """Hands the decoded body to ``write`` chunk by chunk; returns how many bytes it was."""
     declared = declared_length(response)
     if declared is not None and declared > limit:

@@ -17,8 +17,15 @@ AUDIT_FILE = "audit.csv"
 AUDIT_MIMETYPE = "text/csv"
 
 
-def audit_csv(root: str, answered: list[str], started: datetime, ended: datetime, *,
-              seconds_per_question: tuple[int, int], rng: random.Random) -> bytes:
+def audit_csv(
+    root: str,
+    answered: list[str],
+    started: datetime,
+    ended: datetime,
+    *,
+    seconds_per_question: tuple[int, int],
+    rng: random.Random,
+) -> bytes:
     """An audit log of ``answered`` (question paths, in the order asked) between ``started``
     and ``ended``: each question on screen for a number of seconds drawn from
     ``seconds_per_question``, the rest of the time the form open on no question (a pause,
@@ -31,7 +38,7 @@ def audit_csv(root: str, answered: list[str], started: datetime, ended: datetime
     moment = begin + 1000
     for path in answered:
         shown = rng.randint(*seconds_per_question) * 1000 + rng.randint(0, 999)
-        if moment + shown > finish - 2000:      # never past the end the submission records
+        if moment + shown > finish - 2000:  # never past the end the submission records
             break
         writer.writerow(("question", f"/{root}/{path}", moment, moment + shown))
         moment += shown + rng.randint(200, 1500)

@@ -20,27 +20,32 @@ from dtm_platform.kobo_mock.store import FormVersion, ListSource, SubmissionStor
 
 def locality_mock_form(dataset: Dataset, uid: str = locality_form.FORM_UID) -> MockForm:
     versions = [
-        FormVersion(locality_form.VERSIONS[r], locality_form.form_content(r),
-                    f"{locality_form.ROUNDS[r][0]}T06:00:00.000000Z")
+        FormVersion(
+            locality_form.VERSIONS[r], locality_form.form_content(r), f"{locality_form.ROUNDS[r][0]}T06:00:00.000000Z"
+        )
         for r in sorted(locality_form.VERSIONS)
     ]
-    return MockForm(uid=uid, name=locality_form.FORM_NAME, versions=versions,
-                    store=SubmissionStore(ListSource(dataset.submissions)))
+    return MockForm(
+        uid=uid, name=locality_form.FORM_NAME, versions=versions, store=SubmissionStore(ListSource(dataset.submissions))
+    )
 
 
-def synthetic_forms(seed: int = 2026, scale: float = 1.0, localities_per_admin2: int = 12,
-                    bad_batch: int = 0) -> list[SyntheticForm]:
+def synthetic_forms(
+    seed: int = 2026, scale: float = 1.0, localities_per_admin2: int = 12, bad_batch: int = 0
+) -> list[SyntheticForm]:
     """The locality assessment first (``localities_per_admin2`` and ``bad_batch`` size it),
     then the nine other forms at ``scale`` (1.0: a demo size; the flow monitoring registry
     counts stays lazy at any scale)."""
     others = [module.build(seed, scale) for module in FORM_MODULES]
     sites = next(form.truth for form in others if form.dataset == "dtm_site")
     dataset = generate(seed, localities_per_admin2, bad_batch, idps_on_sites=sites.idps_on_sites())
-    forms = [SyntheticForm(form=locality_mock_form(dataset), dataset="dtm_locality", truth=dataset,
-                           errors=dataset.errors)]
+    forms = [
+        SyntheticForm(form=locality_mock_form(dataset), dataset="dtm_locality", truth=dataset, errors=dataset.errors)
+    ]
     return forms + others
 
 
-def default_forms(seed: int = 2026, localities_per_admin2: int = 12, bad_batch: int = 0,
-                  scale: float = 1.0) -> list[MockForm]:
+def default_forms(
+    seed: int = 2026, localities_per_admin2: int = 12, bad_batch: int = 0, scale: float = 1.0
+) -> list[MockForm]:
     return [s.form for s in synthetic_forms(seed, scale, localities_per_admin2, bad_batch)]

@@ -50,14 +50,38 @@ ERROR_RATES = {  # share of locality assessments carrying each kind of error
     "breakdown_mismatch": 0.02,
     "ki_disagreement": 0.03,
 }
-KI_SPREAD = 0.15           # key informants' estimates around the assessment's IDP individuals
-KI_DISAGREEMENT = 3        # the disagreeing informant's factor
-SITES_SPREAD = 0.1         # the locality's report of its sites' IDPs around the sites' count
-SITES_MISREPORTED = 3      # the misreporting locality's factor
+KI_SPREAD = 0.15  # key informants' estimates around the assessment's IDP individuals
+KI_DISAGREEMENT = 3  # the disagreeing informant's factor
+SITES_SPREAD = 0.1  # the locality's report of its sites' IDPs around the sites' count
+SITES_MISREPORTED = 3  # the misreporting locality's factor
 SITES_MISREPORTED_SHARE = 0.15  # of the localities holding sites in a round that asks
 FIRST_ID = 41_000_001
-SYLLABLES = ["ba", "bo", "da", "ga", "ka", "ko", "la", "li", "ma", "mbo", "nda", "ngo",
-             "ou", "pa", "sa", "se", "ta", "to", "ya", "za", "zi", "be", "kou", "gba"]
+SYLLABLES = [
+    "ba",
+    "bo",
+    "da",
+    "ga",
+    "ka",
+    "ko",
+    "la",
+    "li",
+    "ma",
+    "mbo",
+    "nda",
+    "ngo",
+    "ou",
+    "pa",
+    "sa",
+    "se",
+    "ta",
+    "to",
+    "ya",
+    "za",
+    "zi",
+    "be",
+    "kou",
+    "gba",
+]
 
 
 @dataclass(frozen=True)
@@ -92,9 +116,9 @@ class Assessment:
 
 @dataclass(frozen=True)
 class Dataset:
-    submissions: list[dict]          # as the server returns them, sorted by _id
-    assessments: list[Assessment]    # the true figures, with the error each one carries
-    errors: dict[int, str]           # _id -> error kind, for every corrupted submission
+    submissions: list[dict]  # as the server returns them, sorted by _id
+    assessments: list[Assessment]  # the true figures, with the error each one carries
+    errors: dict[int, str]  # _id -> error kind, for every corrupted submission
 
     def ground_truth(self) -> list[dict]:
         """IDP and returnee figures by round and admin2, over assessments without a blocking error."""
@@ -107,18 +131,27 @@ class Dataset:
             key = (a.round, a.locality.admin1, a.locality.admin2)
             row = totals.setdefault(key, defaultdict(int))
             row["localities_assessed"] += 1
-            for name in ("idp_hh", "idp_ind", "ret_internal_hh", "ret_internal_ind",
-                         "ret_abroad_hh", "ret_abroad_ind"):
+            for name in ("idp_hh", "idp_ind", "ret_internal_hh", "ret_internal_ind", "ret_abroad_hh", "ret_abroad_ind"):
                 row[name] += getattr(a, name)
         return [
-            {"round": r, "admin1_pcode": a1, "admin1_name": names[a1], "admin2_pcode": a2,
-             "admin2_name": names[a2], **dict(values)}
+            {
+                "round": r,
+                "admin1_pcode": a1,
+                "admin1_name": names[a1],
+                "admin2_pcode": a2,
+                "admin2_name": names[a2],
+                **dict(values),
+            }
             for (r, a1, a2), values in sorted(totals.items())
         ]
 
 
-def generate(seed: int = 2026, localities_per_admin2: int = 12, bad_batch: int = 0,
-             idps_on_sites: Mapping[tuple[int, str], int] | None = None) -> Dataset:
+def generate(
+    seed: int = 2026,
+    localities_per_admin2: int = 12,
+    bad_batch: int = 0,
+    idps_on_sites: Mapping[tuple[int, str], int] | None = None,
+) -> Dataset:
     """Build the dataset. ``bad_batch`` appends that many submissions a bulk import broke
     (no form version, an epoch submission time), which the raw gate must stop.
     ``idps_on_sites`` ((round, admin2) -> the IDP individuals its sites truly hold) fills
@@ -141,8 +174,10 @@ def generate(seed: int = 2026, localities_per_admin2: int = 12, bad_batch: int =
     for assessment in assessments:
         answers = _answers(rng, assessment)
         started = _start_time(rng, assessment.round)
-        copies = [_envelope(rng, assessment, answers, started + timedelta(minutes=copy * 7))
-                  for copy in range(2 if assessment.error == "duplicate" else 1)]
+        copies = [
+            _envelope(rng, assessment, answers, started + timedelta(minutes=copy * 7))
+            for copy in range(2 if assessment.error == "duplicate" else 1)
+        ]
         # The duplicate is the copy the server received second (the higher _id): the one the
         # cleaned layer drops. Devices sync late, so that is not always the copy sent second.
         second = max(range(len(copies)), key=lambda i: (copies[i]["_submission_time"], i))
@@ -179,10 +214,12 @@ def draw_localities(rng: random.Random, per_admin2: int) -> list[Locality]:
         while len(names) < per_admin2:
             names.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize())
         for name in sorted(names):
-            lon, lat = _towards(prefecture, centre, (centre[0] + rng.uniform(-0.25, 0.25),
-                                                     centre[1] + rng.uniform(-0.25, 0.25)))
-            localities.append(Locality(admin1=area.parent_pcode, admin2=area.pcode, name=name,
-                                       lat=round(lat, 5), lon=round(lon, 5)))
+            lon, lat = _towards(
+                prefecture, centre, (centre[0] + rng.uniform(-0.25, 0.25), centre[1] + rng.uniform(-0.25, 0.25))
+            )
+            localities.append(
+                Locality(admin1=area.parent_pcode, admin2=area.pcode, name=name, lat=round(lat, 5), lon=round(lon, 5))
+            )
     return localities
 
 
@@ -222,12 +259,15 @@ def _assess(rng: random.Random, round_number: int, locality: Locality, enumerato
     return a
 
 
-def _report_sites(rng: random.Random, assessments: list[Assessment],
-                  idps_on_sites: Mapping[tuple[int, str], int]) -> None:
+def _report_sites(
+    rng: random.Random, assessments: list[Assessment], idps_on_sites: Mapping[tuple[int, str], int]
+) -> None:
     """Each locality's report of the IDPs on sites, in the rounds whose form asks (a
     generator of its own, so that the other draws do not move)."""
-    asked = sorted((a for a in assessments if a.round >= form.SITES_QUESTION_ROUND),
-                   key=lambda a: (a.round, a.locality.admin2, a.locality.name))
+    asked = sorted(
+        (a for a in assessments if a.round >= form.SITES_QUESTION_ROUND),
+        key=lambda a: (a.round, a.locality.admin2, a.locality.name),
+    )
     holders: list[Assessment] = []
     for key, group in groupby(asked, key=lambda a: (a.round, a.locality.admin2)):
         holder, *others = group
@@ -282,8 +322,14 @@ def _answers(rng: random.Random, a: Assessment) -> dict:
     }
     if a.idp_ind:
         idp_ind = a.idp_ind * 10 if a.error == "outlier" else a.idp_ind
-        answers.update({"grp_idp/idp_hh": str(a.idp_hh), "grp_idp/idp_ind": str(idp_ind),
-                        "grp_idp/displacement_reason": a.reason, "grp_idp/arrival_period": a.arrival})
+        answers.update(
+            {
+                "grp_idp/idp_hh": str(a.idp_hh),
+                "grp_idp/idp_ind": str(idp_ind),
+                "grp_idp/displacement_reason": a.reason,
+                "grp_idp/arrival_period": a.arrival,
+            }
+        )
         cells = dict(a.idp_cells)
         if a.error == "breakdown_mismatch":
             cells["f_18_59"] += rng.randint(3, 40)
@@ -291,23 +337,29 @@ def _answers(rng: random.Random, a: Assessment) -> dict:
     if a.idp_on_sites is not None:
         answers["grp_idp/idp_on_sites"] = str(a.idp_on_sites)
     if answers["grp_ret/ret_present"] == "yes":
-        answers.update({
-            "grp_ret/ret_internal_hh": str(a.ret_internal_hh),
-            "grp_ret/ret_internal_ind": str(a.ret_internal_ind),
-            "grp_ret/ret_abroad_hh": str(a.ret_abroad_hh),
-            "grp_ret/ret_abroad_ind": str(a.ret_abroad_ind),
-        })
+        answers.update(
+            {
+                "grp_ret/ret_internal_hh": str(a.ret_internal_hh),
+                "grp_ret/ret_internal_ind": str(a.ret_internal_ind),
+                "grp_ret/ret_abroad_hh": str(a.ret_abroad_hh),
+                "grp_ret/ret_abroad_ind": str(a.ret_abroad_ind),
+            }
+        )
     if a.round >= 19 and rng.random() < 0.3:
         answers["grp_needs/access_comment"] = rng.choice(
-            ["Road cut in the rainy season", "Accessible by motorbike only", "Bridge damaged"])
+            ["Road cut in the rainy season", "Accessible by motorbike only", "Bridge damaged"]
+        )
     answers["key_informants"] = [
         {
-            "key_informants/ki_name": f"{rng.choice(SYLLABLES).capitalize()}{rng.choice(SYLLABLES)} "
-                                      f"{rng.choice(SYLLABLES).upper()}{rng.choice(SYLLABLES).upper()}",
+            "key_informants/ki_name": (
+                f"{rng.choice(SYLLABLES).capitalize()}{rng.choice(SYLLABLES)} "
+                f"{rng.choice(SYLLABLES).upper()}{rng.choice(SYLLABLES).upper()}"
+            ),
             "key_informants/ki_role": rng.choice(form.KI_ROLES),
             "key_informants/ki_sex": rng.choice(("male", "female")),
-            "key_informants/ki_phone": f"+236 7{rng.randint(0, 9)} {rng.randint(10, 99)} "
-                                       f"{rng.randint(10, 99)} {rng.randint(10, 99)}",
+            "key_informants/ki_phone": (
+                f"+236 7{rng.randint(0, 9)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}"
+            ),
         }
         for _ in range(rng.randint(1, 3))
     ]

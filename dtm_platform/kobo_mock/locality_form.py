@@ -94,52 +94,118 @@ def _survey(version_round: int) -> list[dict]:
         row("text", "grp_general/enumerator_id", "Enumerator code", "Code de l'enquêteur", required=True),
         row("end_group", "grp_general"),
         row("begin_group", "grp_location", "Location", "Localisation"),
-        row("select_one", "grp_location/admin1", "Prefecture", "Préfecture",
-             select_from_list_name="admin1", required=True),
-        row("select_one", "grp_location/admin2", "Sub-prefecture", "Sous-préfecture",
-             select_from_list_name="admin2", choice_filter="admin1=${admin1}", required=True),
+        row(
+            "select_one",
+            "grp_location/admin1",
+            "Prefecture",
+            "Préfecture",
+            select_from_list_name="admin1",
+            required=True,
+        ),
+        row(
+            "select_one",
+            "grp_location/admin2",
+            "Sub-prefecture",
+            "Sous-préfecture",
+            select_from_list_name="admin2",
+            choice_filter="admin1=${admin1}",
+            required=True,
+        ),
         row("text", "grp_location/locality_name", "Locality name", "Nom de la localité", required=True),
         row("geopoint", "grp_location/gps", "GPS of the locality centre", "GPS du centre de la localité"),
         row("end_group", "grp_location"),
         row("begin_group", "grp_idp", "Internally displaced persons", "Personnes déplacées internes"),
-        row("select_one", "grp_idp/idp_present", "Are there IDPs in the locality?",
-             "Y a-t-il des PDI dans la localité ?", select_from_list_name="yes_no", required=True),
+        row(
+            "select_one",
+            "grp_idp/idp_present",
+            "Are there IDPs in the locality?",
+            "Y a-t-il des PDI dans la localité ?",
+            select_from_list_name="yes_no",
+            required=True,
+        ),
         row("integer", "grp_idp/idp_hh", "IDP households", "Ménages PDI", relevant="${idp_present}='yes'"),
         row("integer", "grp_idp/idp_ind", "IDP individuals", "Individus PDI", relevant="${idp_present}='yes'"),
     ]
     for cell, en, fr in SEX_AGE_CELLS:
-        rows.append(row("integer", f"grp_idp/idp_{cell}", f"IDPs: {en}", f"PDI : {fr}",
-                         relevant="${idp_present}='yes'"))
+        rows.append(
+            row("integer", f"grp_idp/idp_{cell}", f"IDPs: {en}", f"PDI : {fr}", relevant="${idp_present}='yes'")
+        )
     rows += [
-        row("select_one", "grp_idp/displacement_reason", "Main reason for displacement",
-             "Raison principale du déplacement", select_from_list_name="displacement_reason",
-             relevant="${idp_present}='yes'"),
-        row("select_one", "grp_idp/arrival_period", "When did most IDPs arrive?",
-             "Quand la plupart des PDI sont-elles arrivées ?", select_from_list_name="arrival_period",
-             relevant="${idp_present}='yes'"),
+        row(
+            "select_one",
+            "grp_idp/displacement_reason",
+            "Main reason for displacement",
+            "Raison principale du déplacement",
+            select_from_list_name="displacement_reason",
+            relevant="${idp_present}='yes'",
+        ),
+        row(
+            "select_one",
+            "grp_idp/arrival_period",
+            "When did most IDPs arrive?",
+            "Quand la plupart des PDI sont-elles arrivées ?",
+            select_from_list_name="arrival_period",
+            relevant="${idp_present}='yes'",
+        ),
         row("end_group", "grp_idp"),
         row("begin_group", "grp_ret", "Returnees", "Retournés"),
-        row("select_one", "grp_ret/ret_present", "Are there returnees in the locality?",
-             "Y a-t-il des retournés dans la localité ?", select_from_list_name="yes_no", required=True),
-        row("integer", "grp_ret/ret_internal_hh", "Returnee households (former IDPs)",
-             "Ménages retournés (anciens PDI)", relevant="${ret_present}='yes'"),
-        row("integer", "grp_ret/ret_internal_ind", "Returnee individuals (former IDPs)",
-             "Individus retournés (anciens PDI)", relevant="${ret_present}='yes'"),
-        row("integer", "grp_ret/ret_abroad_hh", "Returnee households from abroad",
-             "Ménages retournés de l'étranger", relevant="${ret_present}='yes'"),
-        row("integer", "grp_ret/ret_abroad_ind", "Returnee individuals from abroad",
-             "Individus retournés de l'étranger", relevant="${ret_present}='yes'"),
+        row(
+            "select_one",
+            "grp_ret/ret_present",
+            "Are there returnees in the locality?",
+            "Y a-t-il des retournés dans la localité ?",
+            select_from_list_name="yes_no",
+            required=True,
+        ),
+        row(
+            "integer",
+            "grp_ret/ret_internal_hh",
+            "Returnee households (former IDPs)",
+            "Ménages retournés (anciens PDI)",
+            relevant="${ret_present}='yes'",
+        ),
+        row(
+            "integer",
+            "grp_ret/ret_internal_ind",
+            "Returnee individuals (former IDPs)",
+            "Individus retournés (anciens PDI)",
+            relevant="${ret_present}='yes'",
+        ),
+        row(
+            "integer",
+            "grp_ret/ret_abroad_hh",
+            "Returnee households from abroad",
+            "Ménages retournés de l'étranger",
+            relevant="${ret_present}='yes'",
+        ),
+        row(
+            "integer",
+            "grp_ret/ret_abroad_ind",
+            "Returnee individuals from abroad",
+            "Individus retournés de l'étranger",
+            relevant="${ret_present}='yes'",
+        ),
         row("end_group", "grp_ret"),
         row("begin_group", "grp_needs", "Needs", "Besoins"),
-        row("select_multiple", "grp_needs/priority_needs", "Priority needs (up to three)",
-             "Besoins prioritaires (trois au plus)", select_from_list_name="priority_need"),
+        row(
+            "select_multiple",
+            "grp_needs/priority_needs",
+            "Priority needs (up to three)",
+            "Besoins prioritaires (trois au plus)",
+            select_from_list_name="priority_need",
+        ),
         row("end_group", "grp_needs"),
         row("begin_repeat", "key_informants", "Key informants", "Informateurs clés"),
         row("text", "key_informants/ki_name", "Name of the key informant", "Nom de l'informateur clé"),
         row("select_one", "key_informants/ki_role", "Role", "Rôle", select_from_list_name="ki_role"),
         row("select_one", "key_informants/ki_sex", "Sex", "Sexe", select_from_list_name="sex"),
-        row("integer", "key_informants/ki_idp_estimate", "IDP individuals in the locality, by this informant",
-             "Individus PDI dans la localité, selon cet informateur", relevant="${idp_present}='yes'"),
+        row(
+            "integer",
+            "key_informants/ki_idp_estimate",
+            "IDP individuals in the locality, by this informant",
+            "Individus PDI dans la localité, selon cet informateur",
+            relevant="${idp_present}='yes'",
+        ),
         row("text", "key_informants/ki_phone", "Phone number", "Numéro de téléphone"),
         row("end_repeat", "key_informants"),
     ]
@@ -147,12 +213,17 @@ def _survey(version_round: int) -> list[dict]:
         # Added in the second version: the enumerator's comment on access to the locality, and
         # the IDPs on displacement sites in the locality (the site assessment counts them
         # site by site: the two are triangulated per sub-prefecture).
-        rows.insert(-6, row("text", "grp_needs/access_comment", "Comment on access",
-                             "Commentaire sur l'accès"))
+        rows.insert(-6, row("text", "grp_needs/access_comment", "Comment on access", "Commentaire sur l'accès"))
         after_arrival = next(i for i, r in enumerate(rows) if r["$xpath"] == "grp_idp/arrival_period") + 1
-        rows.insert(after_arrival, row("integer", "grp_idp/idp_on_sites",
-                                        "IDP individuals living on displacement sites in the locality",
-                                        "Individus PDI vivant sur des sites de déplacés dans la localité"))
+        rows.insert(
+            after_arrival,
+            row(
+                "integer",
+                "grp_idp/idp_on_sites",
+                "IDP individuals living on displacement sites in the locality",
+                "Individus PDI vivant sur des sites de déplacés dans la localité",
+            ),
+        )
     return rows
 
 
@@ -162,8 +233,9 @@ def _choices() -> list[dict]:
     for area in admin1:
         choices.append({"list_name": "admin1", "name": area.pcode, "label": [area.name, area.name]})
     for area in admin2:
-        choices.append({"list_name": "admin2", "name": area.pcode, "label": [area.name, area.name],
-                        "admin1": area.parent_pcode})
+        choices.append(
+            {"list_name": "admin2", "name": area.pcode, "label": [area.name, area.name], "admin1": area.parent_pcode}
+        )
     for list_name, options in CHOICE_LISTS.items():
         for code, en, fr in options:
             choices.append({"list_name": list_name, "name": code, "label": [en, fr]})

@@ -22,7 +22,7 @@ from dtm_platform.kobo_mock.generator import SYLLABLES, draw_localities
 
 SEED_COLUMNS = ("round", "admin1_pcode", "admin2_pcode", "locality_name")
 NOT_YET_PLANNED_SHARE = 0.04  # of the first round's localities: assessed, not in its plan
-UNREACHED_SHARE = 0.03        # of the sub-prefectures, each round: one planned locality nobody assessed
+UNREACHED_SHARE = 0.03  # of the sub-prefectures, each round: one planned locality nobody assessed
 
 
 def planned_localities(seed: int = 2026, localities_per_admin2: int = 12) -> list[dict]:
@@ -35,8 +35,14 @@ def planned_localities(seed: int = 2026, localities_per_admin2: int = 12) -> lis
         for locality in localities:
             if round_number == rounds[0] and rng.random() < NOT_YET_PLANNED_SHARE:
                 continue
-            rows.append({"round": round_number, "admin1_pcode": locality.admin1,
-                         "admin2_pcode": locality.admin2, "locality_name": locality.name})
+            rows.append(
+                {
+                    "round": round_number,
+                    "admin1_pcode": locality.admin1,
+                    "admin2_pcode": locality.admin2,
+                    "locality_name": locality.name,
+                }
+            )
         admin2_areas = sorted({(l.admin1, l.admin2) for l in localities}, key=lambda a: a[1])
         for admin1, admin2 in admin2_areas:
             if rng.random() >= UNREACHED_SHARE:
@@ -45,8 +51,7 @@ def planned_localities(seed: int = 2026, localities_per_admin2: int = 12) -> lis
             name = ""
             while not name or name.lower() in taken:  # four syllables: never a generated name
                 name = "".join(rng.choice(SYLLABLES) for _ in range(4)).capitalize()
-            rows.append({"round": round_number, "admin1_pcode": admin1, "admin2_pcode": admin2,
-                         "locality_name": name})
+            rows.append({"round": round_number, "admin1_pcode": admin1, "admin2_pcode": admin2, "locality_name": name})
     return sorted(rows, key=lambda r: (r["round"], r["admin2_pcode"], r["locality_name"]))
 
 

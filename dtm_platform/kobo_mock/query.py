@@ -91,12 +91,12 @@ def sort_key(sort: dict):
 class _Directed:
     """Orders values (None first, as Mongo does) in the requested direction."""
 
-    __slots__ = ("value", "direction")
+    __slots__ = ("direction", "value")
 
     def __init__(self, value: Any, direction: int):
         self.value, self.direction = value, direction
 
-    def __lt__(self, other: "_Directed") -> bool:
+    def __lt__(self, other: _Directed) -> bool:
         a, b = (self.value, other.value) if self.direction == 1 else (other.value, self.value)
         if a is None or b is None:
             return a is None and b is not None
@@ -114,19 +114,24 @@ def select(store: SubmissionStore, query: dict, sort: dict, start: int, limit: i
     condition = query.get("_id") if set(query) == {"_id"} else None
     # Fast paths for what the platform asks (keyset on _id, refetch by $in), so a large
     # lazy form pages in proportion to the page, not to the form.
-    if sort == {"_id": 1} and isinstance(condition, dict) and set(condition) == {"$gt", "$lte"} and all(
-            isinstance(v, int) for v in condition.values()):
+    if (
+        sort == {"_id": 1}
+        and isinstance(condition, dict)
+        and set(condition) == {"$gt", "$lte"}
+        and all(isinstance(v, int) for v in condition.values())
+    ):
         # an _id range, as concurrent landing asks for it
         after, up_to = condition["$gt"], condition["$lte"]
         in_range = itertools.takewhile(lambda s: s["_id"] <= up_to, store.iter_after(after, skip=start))
         return max(store.count_after(after) - store.count_after(up_to), 0), list(itertools.islice(in_range, limit))
-    if sort == {"_id": -1} and (not query or isinstance(condition, dict) and set(condition) == {"$gt"}
-                                and isinstance(condition["$gt"], int)):
+    if sort == {"_id": -1} and (
+        not query or (isinstance(condition, dict) and set(condition) == {"$gt"} and isinstance(condition["$gt"], int))
+    ):
         # the newest first, as a probe or a look above the high-water mark asks
         after = condition["$gt"] if query else None
         page = list(itertools.islice(store.iter_newest_first(after), start, start + limit))
         return store.count_after(after), page
-    if sort == {"_id": 1} and (not query or isinstance(condition, dict) and len(condition) == 1):
+    if sort == {"_id": 1} and (not query or (isinstance(condition, dict) and len(condition) == 1)):
         operator, operand = next(iter(condition.items())) if query else ("$gt", None)
         if operator in ("$gt", "$gte") and (operand is None or isinstance(operand, int)):
             after = None if operand is None else operand - (operator == "$gte")
@@ -134,6 +139,6 @@ def select(store: SubmissionStore, query: dict, sort: dict, start: int, limit: i
             return store.count_after(after), page
         if operator == "$in" and isinstance(operand, list):
             found = [s for s in (store.get(i) for i in sorted(set(operand)) if isinstance(i, int)) if s]
-            return len(found), found[start:start + limit]
+            return len(found), found[start : start + limit]
     selected = sorted((s for s in store.iter_after(None) if matches(s, query)), key=sort_key(sort))
-    return len(selected), selected[start:start + limit]
+    return len(selected), selected[start : start + limit]

@@ -44,6 +44,6 @@ class MockForm:
 @dataclass(frozen=True)
 class SyntheticForm:
     form: MockForm
-    dataset: str                 # the form registry's dataset name (raw/kobo_<dataset>)
-    truth: Any                   # the form's ground truth (the locality Dataset, SiteTruth, ...)
-    errors: Mapping[int, str]    # _id -> seeded error kind (a lazy mapping for the large form)
+    dataset: str  # the form registry's dataset name (raw/kobo_<dataset>)
+    truth: Any  # the form's ground truth (the locality Dataset, SiteTruth, ...)
+    errors: Mapping[int, str]  # _id -> seeded error kind (a lazy mapping for the large form)

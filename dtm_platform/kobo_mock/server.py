@@ -53,9 +53,17 @@ class Fault:
 class MockKoboServer:
     """``with MockKoboServer(token=...) as server: server.url`` serves until the block ends."""
 
-    def __init__(self, token: str, host: str = "127.0.0.1", port: int = 0,
-                 forms: list[MockForm] | None = None, datasets: dict[str, Dataset] | None = None,
-                 seed: int = 2026, localities_per_admin2: int = 12, bad_batch: int = 0):
+    def __init__(
+        self,
+        token: str,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        forms: list[MockForm] | None = None,
+        datasets: dict[str, Dataset] | None = None,
+        seed: int = 2026,
+        localities_per_admin2: int = 12,
+        bad_batch: int = 0,
+    ):
         """Serve ``forms``; or, given ``datasets`` (uid -> locality dataset), those; or else
         every synthetic form of the catalogue."""
         if forms is None and datasets is not None:
@@ -68,7 +76,7 @@ class MockKoboServer:
         self.faults: deque[Fault] = deque()
         self.requests: list[str] = []  # paths and queries received, for tests to inspect
         self.latency_seconds = 0.0  # added to every data request, as a distant server would
-        self.cache_pages = False    # serve a data request seen before from its rendered bytes
+        self.cache_pages = False  # serve a data request seen before from its rendered bytes
         self.data_in_flight = self.max_data_in_flight = 0  # how many data requests at once
         self._page_cache: dict[str, bytes] = {}
         self._lock = threading.Lock()
@@ -113,7 +121,7 @@ class MockKoboServer:
         if self.cache_pages:
             self._page_cache[target] = page
 
-    def start(self) -> "MockKoboServer":
+    def start(self) -> MockKoboServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="mock-kobo", daemon=True)
         self._thread.start()
         return self
@@ -137,7 +145,7 @@ class MockKoboServer:
     def serve_forever(self) -> None:
         self._httpd.serve_forever()
 
-    def __enter__(self) -> "MockKoboServer":
+    def __enter__(self) -> MockKoboServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -155,12 +163,12 @@ class _ApiError(Exception):
 
 @dataclass(frozen=True)
 class Request:
-    target: str              # path and query as received (what ``MockKoboServer.requests`` records)
+    target: str  # path and query as received (what ``MockKoboServer.requests`` records)
     path: str
-    params: dict[str, str]   # the last value of each query parameter
+    params: dict[str, str]  # the last value of each query parameter
 
     @classmethod
-    def parse(cls, target: str) -> "Request":
+    def parse(cls, target: str) -> Request:
         parts = urlsplit(target)
         params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         return cls(target, parts.path, params)
@@ -197,11 +205,17 @@ def _asset_list(server: MockKoboServer, request: Request) -> Reply:
         results = []
     else:
         results = [
-            {"uid": f.uid, "name": f.name, "asset_type": "survey",
-             "url": f"{server.url}/api/v2/assets/{f.uid}/",
-             "data": f"{server.url}/api/v2/assets/{f.uid}/data/",
-             "deployment__active": True, "deployment__submission_count": f.store.count(),
-             "version_id": f.deployed.uid, "has_deployment": True}
+            {
+                "uid": f.uid,
+                "name": f.name,
+                "asset_type": "survey",
+                "url": f"{server.url}/api/v2/assets/{f.uid}/",
+                "data": f"{server.url}/api/v2/assets/{f.uid}/data/",
+                "deployment__active": True,
+                "deployment__submission_count": f.store.count(),
+                "version_id": f.deployed.uid,
+                "has_deployment": True,
+            }
             for f in server.forms.values()
         ]
     return _json({"count": len(results), "next": None, "previous": None, "results": results})
@@ -209,18 +223,22 @@ def _asset_list(server: MockKoboServer, request: Request) -> Reply:
 
 def _asset_detail(server: MockKoboServer, request: Request, uid: str) -> Reply:
     form = _form(server, uid)
-    return _json({
-        "uid": form.uid, "name": form.name, "asset_type": "survey",
-        "url": f"{server.url}/api/v2/assets/{form.uid}/",
-        "data": f"{server.url}/api/v2/assets/{form.uid}/data/",
-        "version_id": form.deployed.uid,
-        "deployed_version_id": form.deployed.uid,
-        "deployment__active": True,
-        "deployment__submission_count": form.store.count(),
-        "deployed_versions": _versions(server, form),
-        "content": form.content,
-        "summary": {"languages": form.content["translations"]},
-    })
+    return _json(
+        {
+            "uid": form.uid,
+            "name": form.name,
+            "asset_type": "survey",
+            "url": f"{server.url}/api/v2/assets/{form.uid}/",
+            "data": f"{server.url}/api/v2/assets/{form.uid}/data/",
+            "version_id": form.deployed.uid,
+            "deployed_version_id": form.deployed.uid,
+            "deployment__active": True,
+            "deployment__submission_count": form.store.count(),
+            "deployed_versions": _versions(server, form),
+            "content": form.content,
+            "summary": {"languages": form.content["translations"]},
+        }
+    )
 
 
 def _version_list(server: MockKoboServer, request: Request, uid: str) -> Reply:
@@ -229,18 +247,33 @@ def _version_list(server: MockKoboServer, request: Request, uid: str) -> Reply:
 
 def _versions(server: MockKoboServer, form: MockForm) -> dict:
     newest_first = [v for v in reversed(form.versions) if v.listed]
-    return {"count": len(newest_first), "next": None, "previous": None,
-            "results": [{"uid": v.uid, "url": f"{server.url}/api/v2/assets/{form.uid}/versions/{v.uid}/",
-                         "date_deployed": v.date_deployed} for v in newest_first]}
+    return {
+        "count": len(newest_first),
+        "next": None,
+        "previous": None,
+        "results": [
+            {
+                "uid": v.uid,
+                "url": f"{server.url}/api/v2/assets/{form.uid}/versions/{v.uid}/",
+                "date_deployed": v.date_deployed,
+            }
+            for v in newest_first
+        ],
+    }
 
 
 def _version_detail(server: MockKoboServer, request: Request, uid: str, version_uid: str) -> Reply:
     form = _form(server, uid)
     for version in form.versions:
         if version.uid == version_uid:
-            return _json({"uid": version.uid, "date_deployed": version.date_deployed,
-                          "url": f"{server.url}/api/v2/assets/{form.uid}/versions/{version.uid}/",
-                          "content": version.content})
+            return _json(
+                {
+                    "uid": version.uid,
+                    "date_deployed": version.date_deployed,
+                    "url": f"{server.url}/api/v2/assets/{form.uid}/versions/{version.uid}/",
+                    "content": version.content,
+                }
+            )
     raise _ApiError(404, "Not found.")
 
 
@@ -271,8 +304,11 @@ def _page(server: MockKoboServer, form: MockForm, request: Request, fault: Fault
     fields = _json_param(params, "fields", None)
     limit = min(_int_param(params, "limit", DEFAULT_LIMIT), PAGE_CAP)
     start = _int_param(params, "start", 0)
-    if not isinstance(query, dict) or not isinstance(sort, dict) or (
-            fields is not None and not isinstance(fields, list)):
+    if (
+        not isinstance(query, dict)
+        or not isinstance(sort, dict)
+        or (fields is not None and not isinstance(fields, list))
+    ):
         raise _ApiError(400, "query and sort must be JSON objects, fields a JSON list")
     try:
         count, page = select(form.store, query, sort, start, limit)
@@ -300,14 +336,14 @@ def _page(server: MockKoboServer, form: MockForm, request: Request, fault: Fault
     }
 
 
-def _attachment(server: MockKoboServer, request: Request, uid: str, submission_id: str, attachment_id: str,
-                size: str = "original") -> Reply:
+def _attachment(
+    server: MockKoboServer, request: Request, uid: str, submission_id: str, attachment_id: str, size: str = "original"
+) -> Reply:
     """A file of a submission's ``_attachments``, by its uid (or numeric id), as KPI
     serves ``download_url`` (and its ``large/``, ``medium/``, ``small/`` variants)."""
     form = _form(server, uid)
     submission = form.store.get(int(submission_id)) if submission_id.isdigit() else None
-    found = [a for a in (submission or {}).get("_attachments", [])
-             if attachment_id in (a.get("uid"), str(a.get("id")))]
+    found = [a for a in (submission or {}).get("_attachments", []) if attachment_id in (a.get("uid"), str(a.get("id")))]
     if not found or size not in SIZES:
         raise _ApiError(404, "Not found.")
     body = form.attachment_bodies.get(found[0]["uid"]) or attachment_bytes(found[0]["uid"], size)
@@ -407,7 +443,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read server.requests
         return
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         mock = self.server.mock
         request = Request.parse(self.path)
         mock.requests.append(self.path)

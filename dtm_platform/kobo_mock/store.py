@@ -74,7 +74,7 @@ class SubmissionStore:
     source: ListSource | LazySource
     edits: dict[int, dict] = field(default_factory=dict)
     deleted: set[int] = field(default_factory=set)
-    arrivals: list[dict] = field(default_factory=list)   # received after the source, higher ids
+    arrivals: list[dict] = field(default_factory=list)  # received after the source, higher ids
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def count(self) -> int:
@@ -88,9 +88,12 @@ class SubmissionStore:
     def count_after(self, after_id: int | None) -> int:
         start = 0 if after_id is None else self.source.position_after(after_id)
         above = (lambda i: True) if after_id is None else (lambda i: i > after_id)
-        return (len(self.source) - start
-                + sum(1 for s in self.arrivals if above(s["_id"]))
-                - sum(1 for i in self.deleted if above(i)))
+        return (
+            len(self.source)
+            - start
+            + sum(1 for s in self.arrivals if above(s["_id"]))
+            - sum(1 for i in self.deleted if above(i))
+        )
 
     def iter_after(self, after_id: int | None, skip: int = 0) -> Iterator[dict]:
         """Current submissions with ``_id`` above ``after_id``, in ``_id`` order, after
@@ -154,8 +157,13 @@ class SubmissionStore:
             if current is None:
                 raise KeyError(submission_id)
             new_uuid = str(uuid.uuid5(uuid.NAMESPACE_OID, f"{current['_uuid']}/edit"))
-            edited = {**current, **changes, "_uuid": new_uuid, "meta/instanceID": f"uuid:{new_uuid}",
-                      "meta/deprecatedID": current.get("meta/instanceID")}
+            edited = {
+                **current,
+                **changes,
+                "_uuid": new_uuid,
+                "meta/instanceID": f"uuid:{new_uuid}",
+                "meta/deprecatedID": current.get("meta/instanceID"),
+            }
             self.edits[submission_id] = edited
             return edited
 
@@ -165,11 +173,21 @@ class SubmissionStore:
             current = self.get(submission_id)
             if current is None:
                 raise KeyError(submission_id)
-            labels = {"validation_status_approved": "Approved", "validation_status_not_approved": "Not Approved",
-                      "validation_status_on_hold": "On Hold"}
-            status = {} if status_uid is None else {
-                "uid": status_uid, "label": labels.get(status_uid, status_uid), "by_whom": by_whom,
-                "timestamp": 1790000000}
+            labels = {
+                "validation_status_approved": "Approved",
+                "validation_status_not_approved": "Not Approved",
+                "validation_status_on_hold": "On Hold",
+            }
+            status = (
+                {}
+                if status_uid is None
+                else {
+                    "uid": status_uid,
+                    "label": labels.get(status_uid, status_uid),
+                    "by_whom": by_whom,
+                    "timestamp": 1790000000,
+                }
+            )
             self.edits[submission_id] = {**current, "_validation_status": status}
 
     def delete(self, submission_id: int) -> None:

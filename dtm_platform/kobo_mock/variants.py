@@ -21,8 +21,8 @@ from dtm_platform.kobo_mock.store import FormVersion, ListSource, SubmissionStor
 @dataclass(frozen=True)
 class Variant:
     uid: str
-    dataset: str                 # its name in a registry
-    kind: str                    # the built-in form it varies
+    dataset: str  # its name in a registry
+    kind: str  # the built-in form it varies
     name: str
     # the built-in form's path of a question, group or repeat -> the variant's (a group
     # renamed moves what it holds; a question moved keeps its own name unless renamed)
@@ -58,10 +58,12 @@ class Variant:
             survey.append(moved)
         if self.extra_repeat:
             name, en, fr = self.extra_repeat
-            survey += [row("begin_repeat", name, en, fr),
-                       row("text", f"{name}/observation", "Observation", "Observation"),
-                       row("integer", f"{name}/nombre", "Number", "Nombre"),
-                       row("end_repeat", name)]
+            survey += [
+                row("begin_repeat", name, en, fr),
+                row("text", f"{name}/observation", "Observation", "Observation"),
+                row("integer", f"{name}/nombre", "Number", "Nombre"),
+                row("end_repeat", name),
+            ]
         choices = []
         for choice in content["choices"]:
             codes = self.codes.get(choice["list_name"], {})
@@ -72,8 +74,7 @@ class Variant:
 
     def _expression(self, text: str, content: dict) -> str:
         """${name} references and quoted codes of an XLSForm expression, in the variant's terms."""
-        names = {r["name"]: self.path(r["$xpath"]).rsplit("/", 1)[-1]
-                 for r in content["survey"] if r.get("$xpath")}
+        names = {r["name"]: self.path(r["$xpath"]).rsplit("/", 1)[-1] for r in content["survey"] if r.get("$xpath")}
         text = re.sub(r"\$\{(\w+)\}", lambda m: "${" + names.get(m.group(1), m.group(1)) + "}", text)
         for codes in self.codes.values():
             for old, new in codes.items():
@@ -83,8 +84,11 @@ class Variant:
     # --- submissions ------------------------------------------------------------------------
 
     def submission(self, submission: dict, content: dict) -> dict:
-        selects = {r["$xpath"]: (r["type"], r.get("select_from_list_name"))
-                   for r in content["survey"] if str(r.get("type", "")).startswith("select")}
+        selects = {
+            r["$xpath"]: (r["type"], r.get("select_from_list_name"))
+            for r in content["survey"]
+            if str(r.get("type", "")).startswith("select")
+        }
         translated = self._answers(submission, selects)
         if self.extra_repeat:
             name = self.extra_repeat[0]
@@ -94,8 +98,7 @@ class Variant:
     def _answers(self, answers: dict, selects: dict) -> dict:
         out = {}
         for key, value in answers.items():
-            if key.startswith("_") or key.startswith(("meta/", "formhub/")) or key in ("start", "end",
-                                                                                      "__version__"):
+            if key.startswith("_") or key.startswith(("meta/", "formhub/")) or key in ("start", "end", "__version__"):
                 out[key] = value
                 continue
             if isinstance(value, list):
@@ -112,12 +115,13 @@ class Variant:
         """``form`` as this variant: its versions' content translated, and the submissions
         ``keep`` selects, translated (each by the content of its own version)."""
         by_version = {v.uid: v.content for v in form.versions}
-        versions = [FormVersion(v.uid, self.content(v.content), v.date_deployed, listed=v.listed)
-                    for v in form.versions]
-        submissions = [self.submission(s, by_version.get(s.get("__version__"), form.content))
-                       for s in form.submissions if keep(s)]
-        return MockForm(uid=self.uid, name=self.name, versions=versions,
-                        store=SubmissionStore(ListSource(submissions)))
+        versions = [
+            FormVersion(v.uid, self.content(v.content), v.date_deployed, listed=v.listed) for v in form.versions
+        ]
+        submissions = [
+            self.submission(s, by_version.get(s.get("__version__"), form.content)) for s in form.submissions if keep(s)
+        ]
+        return MockForm(uid=self.uid, name=self.name, versions=versions, store=SubmissionStore(ListSource(submissions)))
 
     def registry_entry(self, reference_content: dict) -> dict:
         """The registry entry that maps this variant to its kind: every renamed group and
@@ -130,14 +134,24 @@ class Variant:
             if codes and str(r.get("type", "")).startswith("select"):
                 name = r["name"]
                 fields[name] = {"path": self.path(r["$xpath"]), "choices": dict(codes)}
-        return {"uid": self.uid, "dataset": self.dataset, "kind": self.kind, "title": self.name,
-                "fields": fields, "personal_fields": dict(self.personal_fields)}
+        return {
+            "uid": self.uid,
+            "dataset": self.dataset,
+            "kind": self.kind,
+            "title": self.name,
+            "fields": fields,
+            "personal_fields": dict(self.personal_fields),
+        }
 
 
 def keeping(form: MockForm, keep) -> MockForm:
     """``form`` serving only the submissions ``keep`` selects (another tool collects the rest)."""
-    return MockForm(uid=form.uid, name=form.name, versions=list(form.versions),
-                    store=SubmissionStore(ListSource([s for s in form.submissions if keep(s)])))
+    return MockForm(
+        uid=form.uid,
+        name=form.name,
+        versions=list(form.versions),
+        store=SubmissionStore(ListSource([s for s in form.submissions if keep(s)])),
+    )
 
 
 # The locality assessment of an office that builds its tools in French, its yes/no as 1/0.
@@ -147,14 +161,21 @@ LOCALITY_FR = Variant(
     kind="dtm_locality",
     name="Évaluation des localités (outil du bureau)",
     paths={
-        "grp_general": "infos_generales", "grp_general/round": "infos_generales/numero_round",
+        "grp_general": "infos_generales",
+        "grp_general/round": "infos_generales/numero_round",
         "grp_general/enumerator_id": "infos_generales/code_enqueteur",
-        "grp_location": "localisation", "grp_location/locality_name": "localisation/nom_localite",
+        "grp_location": "localisation",
+        "grp_location/locality_name": "localisation/nom_localite",
         "grp_location/gps": "localisation/coordonnees",
-        "grp_idp": "pdi", "grp_idp/idp_present": "pdi/presence_pdi", "grp_idp/idp_hh": "pdi/nb_menages_pdi",
+        "grp_idp": "pdi",
+        "grp_idp/idp_present": "pdi/presence_pdi",
+        "grp_idp/idp_hh": "pdi/nb_menages_pdi",
         "grp_idp/idp_ind": "pdi/nb_individus_pdi",
-        "grp_ret": "retournes", "grp_needs": "besoins", "grp_needs/priority_needs": "besoins/besoins_prioritaires",
-        "key_informants": "informateurs", "key_informants/ki_name": "informateurs/nom_informateur",
+        "grp_ret": "retournes",
+        "grp_needs": "besoins",
+        "grp_needs/priority_needs": "besoins/besoins_prioritaires",
+        "key_informants": "informateurs",
+        "key_informants/ki_name": "informateurs/nom_informateur",
         "key_informants/ki_phone": "informateurs/telephone_informateur",
     },
     codes={"yes_no": {"yes": "1", "no": "0"}},
@@ -170,13 +191,18 @@ ACTIVITY_PARTNER = Variant(
     kind="me_activity",
     name="Suivi des activités (partenaire de mise en oeuvre)",
     paths={
-        "grp_activity": "activite", "grp_activity/activity_code": "activite/code_activite",
-        "grp_activity/activity_date": "activite/date_activite", "grp_activity/venue": "activite/lieu",
+        "grp_activity": "activite",
+        "grp_activity/activity_code": "activite/code_activite",
+        "grp_activity/activity_date": "activite/date_activite",
+        "grp_activity/venue": "activite/lieu",
         "grp_activity/facilitator_id": "activite/code_animateur",
-        "beneficiaries": "participants", "beneficiaries/ben_name": "participants/nom",
+        "beneficiaries": "participants",
+        "beneficiaries/ben_name": "participants/nom",
         "beneficiaries/ben_national_id": "participants/numero_cni",
-        "beneficiaries/ben_phone": "participants/telephone", "beneficiaries/ben_sex": "participants/sexe",
-        "beneficiaries/ben_age": "participants/age", "beneficiaries/ben_disability": "participants/handicap",
+        "beneficiaries/ben_phone": "participants/telephone",
+        "beneficiaries/ben_sex": "participants/sexe",
+        "beneficiaries/ben_age": "participants/age",
+        "beneficiaries/ben_disability": "participants/handicap",
     },
     codes={"yes_no": {"yes": "1", "no": "0"}},
     extra_repeat=("photos_seance", "Session photos", "Photos de la séance"),

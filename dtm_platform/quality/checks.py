@@ -7,9 +7,9 @@ example values from non-personal columns.
 """
 
 import json
-from urllib.parse import quote
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import dagster as dg
 import pandas as pd
@@ -41,13 +41,12 @@ def read_warehouse_frame(warehouse: Path, asset_path: tuple[str, ...], columns: 
         if not described:
             raise ValueError(f"{schema}.{table} does not exist in {warehouse}")
         select = ", ".join(
-            f'"{name}"' if name in columns else f'null::{data_type} as "{name}"'
-            for name, data_type in described
+            f'"{name}"' if name in columns else f'null::{data_type} as "{name}"' for name, data_type in described
         )
         return con.execute(f'select {select} from "{schema}"."{table}"').df()
 
 
-DATA_DOCS = "data_docs"   # under the quality folder: one page per validation, by suite
+DATA_DOCS = "data_docs"  # under the quality folder: one page per validation, by suite
 
 
 def page_url(docs_path: Path, quality_dir: Path, docs_url: str | None) -> str:
@@ -60,7 +59,7 @@ def page_url(docs_path: Path, quality_dir: Path, docs_url: str | None) -> str:
 
 def save_result(outcome: SuiteOutcome, quality_dir: Path, run_id: str) -> tuple[Path, Path]:
     """The GX result as JSON and its Data Docs page as HTML, side by side."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = quality_dir / "results" / outcome.suite / f"{stamp}_{run_id[:8]}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(outcome.result, indent=2, default=str), encoding="utf-8")
@@ -84,10 +83,13 @@ def check_metadata(outcome: SuiteOutcome, result_path: Path, docs_link: str | No
         if e.success:
             metadata[e.expectation] = "passed"
             continue
-        summary = {"passed": False, "severity": "warn" if e.warn_only else "error",
-                   "unexpected_count": e.unexpected_count,
-                   "unexpected_percent": round(e.unexpected_percent, 3) if e.unexpected_percent is not None else None,
-                   "examples": [str(v) for v in e.sample]}
+        summary = {
+            "passed": False,
+            "severity": "warn" if e.warn_only else "error",
+            "unexpected_count": e.unexpected_count,
+            "unexpected_percent": round(e.unexpected_percent, 3) if e.unexpected_percent is not None else None,
+            "examples": [str(v) for v in e.sample],
+        }
         if e.error:
             summary["error"] = e.error.splitlines()[0][:300]
         metadata[e.expectation] = dg.MetadataValue.json(summary)
@@ -104,18 +106,22 @@ def build_gx_check(suite: Suite) -> dg.AssetChecksDefinition:
         # what the gate checks, so that an asset checked by an older suite is checked again (data_versions.py)
         metadata={SUITE_METADATA: digest(suite.document)},
         description=f"Great Expectations suite {suite.file.parent.name}/{suite.file.name}: "
-                    f"{len(suite.document['expectations'])} expectations"
-                    + (" and those derived from the form's content" if (suite.document.get("meta") or {}).get(
-                        "derive_from_form_content") else "")
-                    + "; a failure stops what depends on it.",
+        f"{len(suite.document['expectations'])} expectations"
+        + (
+            " and those derived from the form's content"
+            if (suite.document.get("meta") or {}).get("derive_from_form_content")
+            else ""
+        )
+        + "; a failure stops what depends on it.",
     )
     def _gx_check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         settings = load_settings()
         # A typed form's suite gets its expectations from the form's content as it is now.
         current = resolve_form_suite(suite, settings.warehouse_path)
         frame = read_warehouse_frame(settings.warehouse_path, current.asset_path, current.needed_columns())
-        parameters = suite_parameters(ParameterContext(current, settings.warehouse_path, settings.quality_dir,
-                                                       len(frame)))
+        parameters = suite_parameters(
+            ParameterContext(current, settings.warehouse_path, settings.quality_dir, len(frame))
+        )
         outcome = validate(frame, current, parameters)
         result_path, docs_path = save_result(outcome, settings.quality_dir, context.run.run_id)
         if not outcome.blocking_failures:
@@ -123,12 +129,12 @@ def build_gx_check(suite: Suite) -> dg.AssetChecksDefinition:
         for failure in outcome.blocking_failures + outcome.warnings:
             context.log.warning(
                 f"{suite.name}: {failure.expectation} failed on {failure.unexpected_count} rows"
-                + (f", e.g. {failure.sample}" if failure.sample else ""))
+                + (f", e.g. {failure.sample}" if failure.sample else "")
+            )
         return dg.AssetCheckResult(
             passed=not outcome.blocking_failures and not outcome.warnings,
             severity=dg.AssetCheckSeverity.ERROR if outcome.blocking_failures else dg.AssetCheckSeverity.WARN,
-            metadata=check_metadata(outcome, result_path,
-                                    page_url(docs_path, settings.quality_dir, settings.docs_url)),
+            metadata=check_metadata(outcome, result_path, page_url(docs_path, settings.quality_dir, settings.docs_url)),
         )
 
     return _gx_check

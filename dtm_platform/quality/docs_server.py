@@ -18,8 +18,8 @@ DEFAULT_PORT = 3001
 
 
 class _DocsHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):   # noqa: A002 - the base class's signature
-        pass                                 # one line per request would drown the console
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass  # one line per request would drown the console
 
 
 def docs_server(quality_dir: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> ThreadingHTTPServer:

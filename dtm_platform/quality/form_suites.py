@@ -24,7 +24,16 @@ from dtm_platform.settings import load_settings
 from dtm_platform.transform.typed_forms import FormLayout, form_layout, load_contents
 from dtm_platform.warehouse import connect_duckdb
 
-NUMERIC_DTYPES = ["int", "int32", "int64", "Int32Dtype", "Int64Dtype", "float", "float64", "Float64Dtype"]  # as GX names pandas dtypes
+NUMERIC_DTYPES = [
+    "int",
+    "int32",
+    "int64",
+    "Int32Dtype",
+    "Int64Dtype",
+    "float",
+    "float64",
+    "Float64Dtype",
+]  # as GX names pandas dtypes
 
 
 def derived_expectations(layout: FormLayout) -> list[dict]:
@@ -36,16 +45,27 @@ def derived_expectations(layout: FormLayout) -> list[dict]:
             continue
         if q.type == "select_one" and q.list_name:
             codes = sorted(layout.choices.get(q.list_name, {}))
-            expectations.append({
-                "type": "expect_column_values_to_be_in_set",
-                "kwargs": {"column": column.name, "value_set": codes},
-                "meta": {"severity": "warn", "notes": f"{q.path}: codes of choice list {q.list_name} in any version "
-                                                      "of the form; a new choice warns, it does not block."}})
+            expectations.append(
+                {
+                    "type": "expect_column_values_to_be_in_set",
+                    "kwargs": {"column": column.name, "value_set": codes},
+                    "meta": {
+                        "severity": "warn",
+                        "notes": (
+                            f"{q.path}: codes of choice list {q.list_name} in any version "
+                            "of the form; a new choice warns, it does not block."
+                        ),
+                    },
+                }
+            )
         elif column.sql_type in ("BIGINT", "DOUBLE"):
-            expectations.append({
-                "type": "expect_column_values_to_be_in_type_list",
-                "kwargs": {"column": column.name, "type_list": NUMERIC_DTYPES},
-                "meta": {"notes": f"{q.path} is a {q.type} question."}})
+            expectations.append(
+                {
+                    "type": "expect_column_values_to_be_in_type_list",
+                    "kwargs": {"column": column.name, "type_list": NUMERIC_DTYPES},
+                    "meta": {"notes": f"{q.path} is a {q.type} question."},
+                }
+            )
     return expectations
 
 
@@ -65,7 +85,9 @@ def resolve_form_suite(suite: Suite, warehouse: Path, forms: list[FormEntry] | N
         layout = form_layout(form, load_contents(con, form))
     present = {expectation_key(e) for e in suite.document["expectations"]}
     added = [e for e in derived_expectations(layout) if expectation_key(e) not in present]
-    document = {**suite.document, "expectations": [*suite.document["expectations"], *added],
-                "meta": {**meta, "personal_columns": sorted({*meta.get("personal_columns", []),
-                                                             *personal_columns(layout)})}}
+    document = {
+        **suite.document,
+        "expectations": [*suite.document["expectations"], *added],
+        "meta": {**meta, "personal_columns": sorted({*meta.get("personal_columns", []), *personal_columns(layout)})},
+    }
     return Suite(suite.asset_path, suite.file, document)

@@ -31,13 +31,16 @@ from pathlib import Path
 KEYWORDS = {"and", "or", "not", "is", "blank", "in", "true", "false"}
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 COMPARISONS = {"=": "=", "==": "=", "!=": "<>", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-TOKEN = re.compile(r"""
+TOKEN = re.compile(
+    r"""
     (?P<space>\s+)
   | (?P<number>\d+(?:\.\d+)?)
   | (?P<text>"[^"]*"|'[^']*')
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<operator><=|>=|==|!=|<>|[=<>+\-*/(),])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 
 class LogicalCheckError(ValueError):
@@ -46,17 +49,24 @@ class LogicalCheckError(ValueError):
 
 @dataclass(frozen=True)
 class LogicalCheck:
-    row: int            # the seed's line number (the header is line 1)
+    row: int  # the seed's line number (the header is line 1)
     rule: str
     form: str
     field: str
     expression: str
-    sql: str            # true for a submission that satisfies the check
+    sql: str  # true for a submission that satisfies the check
     fields: tuple[str, ...]
 
     def as_var(self) -> dict:
-        return {"row": self.row, "rule": self.rule, "form": self.form, "field": self.field,
-                "expression": self.expression, "sql": self.sql, "fields": list(self.fields)}
+        return {
+            "row": self.row,
+            "rule": self.rule,
+            "form": self.form,
+            "field": self.field,
+            "expression": self.expression,
+            "sql": self.sql,
+            "fields": list(self.fields),
+        }
 
 
 def tokens(expression: str) -> list[tuple[str, str, int]]:
@@ -133,13 +143,13 @@ class _Parser:
 
     def sum(self) -> str:
         sql = self.product()
-        while (operator := self.accept_operator("+", "-")):
+        while operator := self.accept_operator("+", "-"):
             sql = f"({sql} {operator} {self.product()})"
         return sql
 
     def product(self) -> str:
         sql = self.factor()
-        while (operator := self.accept_operator("*", "/")):
+        while operator := self.accept_operator("*", "/"):
             sql = f"({sql} {operator} {self.factor()})"
         return sql
 
@@ -172,8 +182,10 @@ class _Parser:
             self.at += 1
             return text
         shown = "the end" if kind == "end" else repr(text)
-        raise LogicalCheckError(f"expected a field, a number or a text, found {shown}"
-                                + (f" at character {position}" if kind != "end" else ""))
+        raise LogicalCheckError(
+            f"expected a field, a number or a text, found {shown}"
+            + (f" at character {position}" if kind != "end" else "")
+        )
 
     def literal_list(self) -> str:
         self.expect("operator", "(")
@@ -238,8 +250,9 @@ def load_logical_checks(seed: Path) -> list[LogicalCheck]:
             except LogicalCheckError as error:
                 problems.append(f"{where}: {error} in {expression!r}")
                 continue
-            checks.append(LogicalCheck(line, row["rule"], row["form"], row.get("field") or fields[0],
-                                       expression, sql, fields))
+            checks.append(
+                LogicalCheck(line, row["rule"], row["form"], row.get("field") or fields[0], expression, sql, fields)
+            )
     if problems:
         raise LogicalCheckError("; ".join(problems))
     return checks

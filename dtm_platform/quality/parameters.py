@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from dtm_platform.kobo.form_content import choice_codes, form_questions
 from dtm_platform.kobo.kinds import KIND_NAMES, kind_fields
 from dtm_platform.kobo.registry import FormEntry, load_registry
@@ -22,8 +21,23 @@ from dtm_platform.quality.suites import Suite
 from dtm_platform.settings import load_settings
 from dtm_platform.warehouse import connect_duckdb
 
-GX_FUNCTIONS = {"now", "timedelta", "trunc", "round", "abs", "sgn", "exp", "sin", "cos", "tan",
-                "days", "hours", "minutes", "seconds", "weeks"}
+GX_FUNCTIONS = {
+    "now",
+    "timedelta",
+    "trunc",
+    "round",
+    "abs",
+    "sgn",
+    "exp",
+    "sin",
+    "cos",
+    "tan",
+    "days",
+    "hours",
+    "minutes",
+    "seconds",
+    "weeks",
+}
 LAST_PASSED = "last_passed.json"
 
 
@@ -52,8 +66,9 @@ def referenced_parameters(suite: Suite) -> set[str]:
     def walk(value):
         if isinstance(value, dict):
             if "$PARAMETER" in value:
-                names.update(n for n in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", str(value["$PARAMETER"]))
-                             if n not in GX_FUNCTIONS)
+                names.update(
+                    n for n in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", str(value["$PARAMETER"])) if n not in GX_FUNCTIONS
+                )
             for item in value.values():
                 walk(item)
         elif isinstance(value, list):
@@ -92,17 +107,23 @@ def remember_passed(quality_dir: Path, suite_name: str, rows: int, run_id: str) 
 
 def known_form_versions(context: ParameterContext) -> list[str]:
     with connect_duckdb(context.warehouse, read_only=True) as con:
-        return [r[0] for r in con.execute(
-            "select version_id from raw.kobo_form_content where dataset = ? order by version_id",
-            [context.form]).fetchall()]
+        return [
+            r[0]
+            for r in con.execute(
+                "select version_id from raw.kobo_form_content where dataset = ? order by version_id", [context.form]
+            ).fetchall()
+        ]
 
 
 def rounds_collected(context: ParameterContext) -> list[int]:
     """Rounds present in the form's staging model: each must reach the marts."""
     with connect_duckdb(context.warehouse, read_only=True) as con:
-        return [r[0] for r in con.execute(
-            f'select distinct round from staging."stg_kobo__{context.form}" where round is not null order by 1'
-        ).fetchall()]
+        return [
+            r[0]
+            for r in con.execute(
+                f'select distinct round from staging."stg_kobo__{context.form}" where round is not null order by 1'
+            ).fetchall()
+        ]
 
 
 def _choices(context: ParameterContext, list_name: str) -> list[str]:
@@ -114,11 +135,17 @@ def _choices(context: ParameterContext, list_name: str) -> list[str]:
     feeding = [f for f in _registered_forms() if f.kind == context.form]
     with connect_duckdb(context.warehouse, read_only=True) as con:
         if not feeding:
-            codes = sorted({code for content in _contents(con, context.form)
-                            for code in choice_codes(content).get(list_name, [])})
+            codes = sorted(
+                {code for content in _contents(con, context.form) for code in choice_codes(content).get(list_name, [])}
+            )
         else:
-            codes = sorted({code for form in feeding
-                            for code in _codes_as_the_models_read_them(form, list_name, _contents(con, form.dataset))})
+            codes = sorted(
+                {
+                    code
+                    for form in feeding
+                    for code in _codes_as_the_models_read_them(form, list_name, _contents(con, form.dataset))
+                }
+            )
     if not codes:
         raise ParameterError(f"suite {context.suite.name}: form {context.form} has no choice list {list_name!r}")
     return codes
@@ -130,14 +157,15 @@ def _registered_forms() -> list[FormEntry]:
 
 
 def _contents(con, dataset: str) -> list[dict]:
-    return [json.loads(r[0]) for r in con.execute(
-        "select content from raw.kobo_form_content where dataset = ?", [dataset]).fetchall()]
+    return [
+        json.loads(r[0])
+        for r in con.execute("select content from raw.kobo_form_content where dataset = ?", [dataset]).fetchall()
+    ]
 
 
 def _codes_as_the_models_read_them(form: FormEntry, list_name: str, contents: list[dict]) -> set[str]:
     questions = [f for f in kind_fields(form.kind).values() if f.list_name == list_name]
-    to_model = {code: model for field in questions
-                for model, code in form.choice_codes.get(field.name, {}).items()}
+    to_model = {code: model for field in questions for model, code in form.choice_codes.get(field.name, {}).items()}
     codes: set[str] = set()
     for content in contents:
         lists = choice_codes(content)
@@ -155,8 +183,7 @@ def _codes_as_the_models_read_them(form: FormEntry, list_name: str, contents: li
 def live_submissions(context: ParameterContext) -> int:
     """Submissions of the form's raw table that are not deleted: the rows its typed table holds."""
     with connect_duckdb(context.warehouse, read_only=True) as con:
-        return con.execute(
-            f'select count(*) from raw."kobo_{context.form}" where deleted_at is null').fetchone()[0]
+        return con.execute(f'select count(*) from raw."kobo_{context.form}" where deleted_at is null').fetchone()[0]
 
 
 def registered_datasets(context: ParameterContext) -> list[str]:

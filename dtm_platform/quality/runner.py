@@ -11,27 +11,26 @@ from dataclasses import dataclass
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-import great_expectations as gx  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import great_expectations as gx
+import numpy as np
+import pandas as pd
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.render.renderer import ValidationResultsPageRenderer
+from great_expectations.render.view import DefaultJinjaPageView
 
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
-from great_expectations.render.renderer import ValidationResultsPageRenderer  # noqa: E402
-from great_expectations.render.view import DefaultJinjaPageView  # noqa: E402
-
-from dtm_platform.quality.suites import Suite  # noqa: E402
+from dtm_platform.quality.suites import Suite
 
 SAMPLE_SIZE = 5
 
 
 @dataclass(frozen=True)
 class ExpectationOutcome:
-    expectation: str         # e.g. "expect_column_values_to_not_be_null(idp_households)"
+    expectation: str  # e.g. "expect_column_values_to_not_be_null(idp_households)"
     success: bool
     warn_only: bool
     unexpected_count: int | None
     unexpected_percent: float | None
-    sample: list             # a few unexpected values; empty for personal columns
+    sample: list  # a few unexpected values; empty for personal columns
     error: str | None
 
 
@@ -40,7 +39,7 @@ class SuiteOutcome:
     suite: str
     rows: int
     expectations: list[ExpectationOutcome]
-    result: dict             # GX's full result (JSON-ready), values of personal columns removed
+    result: dict  # GX's full result (JSON-ready), values of personal columns removed
     data_docs_html: str = ""  # GX Data Docs page for this validation
 
     @property
@@ -63,10 +62,10 @@ def validate(frame: pd.DataFrame, suite: Suite, parameters: dict | None = None) 
     batch_definition = datasource.add_dataframe_asset(suite.name).add_batch_definition_whole_dataframe("all")
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     document = suite.document
-    gx_suite = gx.ExpectationSuite(name=suite.name, expectations=document["expectations"],
-                                   meta=document.get("meta"))
+    gx_suite = gx.ExpectationSuite(name=suite.name, expectations=document["expectations"], meta=document.get("meta"))
     validation = batch.validate(
-        gx_suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE},
+        gx_suite,
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE},
         expectation_parameters=parameters or {},
     )
     for item in validation.results:
@@ -90,17 +89,24 @@ def validate(frame: pd.DataFrame, suite: Suite, parameters: dict | None = None) 
         exception = item.get("exception_info") or {}
         name = f"{config['type']}({column or ', '.join(kwargs.get('column_list', [])) or ''})"
         seen[name] = seen.get(name, 0) + 1
-        outcomes.append(ExpectationOutcome(
-            expectation=name if seen[name] == 1 else f"{name} #{seen[name]}",
-            success=bool(item["success"]),
-            warn_only=(config.get("meta") or {}).get("severity") == "warn",
-            unexpected_count=details.get("unexpected_count"),
-            unexpected_percent=details.get("unexpected_percent"),
-            sample=list(details.get("partial_unexpected_list") or [])[:SAMPLE_SIZE],
-            error=exception.get("exception_message") if exception.get("raised_exception") else None,
-        ))
-    return SuiteOutcome(suite=suite.name, rows=len(frame), expectations=outcomes, result=result,
-                        data_docs_html=_data_docs_page(validation))
+        outcomes.append(
+            ExpectationOutcome(
+                expectation=name if seen[name] == 1 else f"{name} #{seen[name]}",
+                success=bool(item["success"]),
+                warn_only=(config.get("meta") or {}).get("severity") == "warn",
+                unexpected_count=details.get("unexpected_count"),
+                unexpected_percent=details.get("unexpected_percent"),
+                sample=list(details.get("partial_unexpected_list") or [])[:SAMPLE_SIZE],
+                error=exception.get("exception_message") if exception.get("raised_exception") else None,
+            )
+        )
+    return SuiteOutcome(
+        suite=suite.name,
+        rows=len(frame),
+        expectations=outcomes,
+        result=result,
+        data_docs_html=_data_docs_page(validation),
+    )
 
 
 def _data_docs_page(validation) -> str:

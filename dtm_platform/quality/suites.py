@@ -61,8 +61,7 @@ class Suite:
         return columns
 
 
-def load_suites(directory: Path = EXPECTATIONS_DIR,
-                forms: list[FormEntry] = ()) -> dict[tuple[str, ...], Suite]:
+def load_suites(directory: Path = EXPECTATIONS_DIR, forms: list[FormEntry] = ()) -> dict[tuple[str, ...], Suite]:
     """The suites of ``directory``, and a default raw suite for each of ``forms`` that has
     no file of its own."""
     suites = _suite_files(directory)
@@ -94,8 +93,12 @@ def default_form_suite(form: FormEntry, template: dict, own: Suite | None = None
     mine = own.document["expectations"] if own else []
     overridden = {expectation_key(e) for e in mine}
     expectations = [e for e in template["expectations"] if expectation_key(e) not in overridden] + mine
-    meta = {**template["meta"], **own_meta, "form": form.dataset,
-            "notes": template["meta"]["notes"].replace("{title}", form.title)}
+    meta = {
+        **template["meta"],
+        **own_meta,
+        "form": form.dataset,
+        "notes": template["meta"]["notes"].replace("{title}", form.title),
+    }
     document = {**template, "name": f"{FORMS_LAYER}/{form.dataset}", "expectations": expectations, "meta": meta}
     return Suite(path, own.file if own else DEFAULT_FORM_SUITE, document)
 
@@ -104,8 +107,11 @@ def default_raw_suite(form: FormEntry, template: dict) -> Suite:
     """The raw gate of a form with no suite file: the template named after its asset, with
     the form's dataset (its parameters' ``form``) and title in its meta."""
     meta = template["meta"]
-    document = {**template, "name": f"raw/{form.raw_table}",
-                "meta": {**meta, "form": form.dataset, "notes": meta["notes"].replace("{title}", form.title)}}
+    document = {
+        **template,
+        "name": f"raw/{form.raw_table}",
+        "meta": {**meta, "form": form.dataset, "notes": meta["notes"].replace("{title}", form.title)},
+    }
     return Suite(("raw", form.raw_table), DEFAULT_RAW_SUITE, document)
 
 
@@ -127,8 +133,9 @@ def _suite_files(directory: Path) -> dict[tuple[str, ...], Suite]:
             raise SuiteError(f"{file}: not valid JSON: {error}") from None
         expected_name = "/".join(asset_path)
         if document.get("name") != expected_name:
-            raise SuiteError(f"{file}: suite name {document.get('name')!r} should be {expected_name!r}, "
-                             "the asset key it gates")
+            raise SuiteError(
+                f"{file}: suite name {document.get('name')!r} should be {expected_name!r}, the asset key it gates"
+            )
         if not isinstance(document.get("expectations"), list) or not document["expectations"]:
             raise SuiteError(f"{file}: a suite needs a non-empty 'expectations' list")
         for position, expectation in enumerate(document["expectations"], 1):
@@ -137,8 +144,10 @@ def _suite_files(directory: Path) -> dict[tuple[str, ...], Suite]:
             if expectation["type"] not in known_expectation_types():
                 # GX would log the name as not found and validate without it: a gate that
                 # looks whole while one of its rules never runs
-                raise SuiteError(f"{file}: expectation {position}, {expectation['type']!r}, is not a Great "
-                                 "Expectations expectation (names are lower case, as in GX's gallery)")
+                raise SuiteError(
+                    f"{file}: expectation {position}, {expectation['type']!r}, is not a Great "
+                    "Expectations expectation (names are lower case, as in GX's gallery)"
+                )
         suites[asset_path] = Suite(asset_path, file, document)
     return suites
 
@@ -148,6 +157,7 @@ def require_suites(asset_paths: list[tuple[str, ...]], suites: dict[tuple[str, .
     missing = sorted("/".join(p) for p in asset_paths if p not in suites)
     if missing:
         raise SuiteError(
-            "these assets have no Great Expectations suite: " + ", ".join(missing)
+            "these assets have no Great Expectations suite: "
+            + ", ".join(missing)
             + f" (add expectations/<layer>/<asset>.json under {EXPECTATIONS_DIR})"
         )

@@ -21,8 +21,8 @@ from lxml import etree
 from dtm_platform.reports.translations import TRACKER_TEXT
 
 IATI_VERSION = "2.03"
-RESULT_TYPES = {"output": "1", "outcome": "2", "impact": "3"}       # IATI ResultType codelist
-MEASURES = {"percent": "2"}                                          # IndicatorMeasure: 1 unit, 2 percentage
+RESULT_TYPES = {"output": "1", "outcome": "2", "impact": "3"}  # IATI ResultType codelist
+MEASURES = {"percent": "2"}  # IndicatorMeasure: 1 unit, 2 percentage
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
@@ -34,8 +34,9 @@ class IatiError(ValueError):
 class IatiActivity:
     """Who publishes the programme's results to IATI (settings DTM_IATI_*); the activity's
     title and description are the tracker's own (TRACKER_TEXT)."""
-    identifier: str          # the activity's IATI identifier, starting with the reporting org's
-    reporting_org: str       # the reporting organisation's IATI organisation identifier
+
+    identifier: str  # the activity's IATI identifier, starting with the reporting org's
+    reporting_org: str  # the reporting organisation's IATI organisation identifier
     reporting_org_name: str
 
 
@@ -46,14 +47,14 @@ def results_xml(data: dict, activity: IatiActivity, generated: datetime) -> byte
     root = etree.Element("iati-activities", version=IATI_VERSION, **{"generated-datetime": stamp})
     act = etree.SubElement(root, "iati-activity", {"last-updated-datetime": stamp, XML_LANG: "en"})
     etree.SubElement(act, "iati-identifier").text = activity.identifier
-    org = etree.SubElement(act, "reporting-org", ref=activity.reporting_org, type="40")   # multilateral
+    org = etree.SubElement(act, "reporting-org", ref=activity.reporting_org, type="40")  # multilateral
     _narratives(org, activity.reporting_org_name)
     _narratives(etree.SubElement(act, "title"), english["title"], french["title"])
     _narratives(etree.SubElement(act, "description", type="1"), english["iati_description"], french["iati_description"])
     implementing = etree.SubElement(act, "participating-org", ref=activity.reporting_org, role="4", type="40")
     _narratives(implementing, activity.reporting_org_name)
     periods = data["periods"]
-    etree.SubElement(act, "activity-status", code="2")                                   # implementation
+    etree.SubElement(act, "activity-status", code="2")  # implementation
     etree.SubElement(act, "activity-date", type="2", **{"iso-date": periods[0]["period_start"].isoformat()})
     rows = data["rows"]
     for code in dict.fromkeys(r["indicator_code"] for r in rows):
@@ -74,8 +75,13 @@ def _result(activity: etree._Element, rows: list[dict], periods: list[dict]) -> 
     totals = [r for r in rows if r["disaggregation"] == "total"]
     if totals and totals[0]["baseline"] is not None:
         start = periods[0]["period_start"]
-        etree.SubElement(indicator, "baseline", year=str(start.year), value=_number(totals[0]["baseline"]),
-                         **{"iso-date": start.isoformat()})
+        etree.SubElement(
+            indicator,
+            "baseline",
+            year=str(start.year),
+            value=_number(totals[0]["baseline"]),
+            **{"iso-date": start.isoformat()},
+        )
     for period in periods:
         in_period = [r for r in rows if r["period"] == period["period"]]
         if not in_period:
@@ -87,7 +93,7 @@ def _result(activity: etree._Element, rows: list[dict], periods: list[dict]) -> 
         if total is not None and total["target"] is not None:
             etree.SubElement(element, "target", value=_number(total["target"]))
         for r in in_period:
-            if r["actual"] is None:      # not measured, or withheld
+            if r["actual"] is None:  # not measured, or withheld
                 continue
             actual = etree.SubElement(element, "actual", value=_number(r["actual"]))
             if r["disaggregation"] != "total":

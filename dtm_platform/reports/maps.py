@@ -21,12 +21,12 @@ from dtm_platform.boundaries import ATTRIBUTION, country_bounds, country_outline
 from dtm_platform.reports.translations import number
 
 FONT_SIZE = 11
-CHARACTER_WIDTH = 0.56 * FONT_SIZE     # Arial's average advance, for sizing labels before drawing them
+CHARACTER_WIDTH = 0.56 * FONT_SIZE  # Arial's average advance, for sizing labels before drawing them
 SHADES = ("#eef2f9", "#cbd8ee", "#9db5de", "#6a8fca", "#3d67b0")  # light to dark: few to many
 NO_FIGURE = "#ffffff"
 CIRCLE = "#e36f1e"
-MARGIN = 0.25                           # degrees around the country
-LOCATOR_STEP = 0.8                      # pixels between the boundary points a locator map draws
+MARGIN = 0.25  # degrees around the country
+LOCATOR_STEP = 0.8  # pixels between the boundary points a locator map draws
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,10 @@ class Box:
     right: float
     bottom: float
 
-    def overlaps(self, other: "Box") -> bool:
-        return not (self.right <= other.left or other.right <= self.left
-                    or self.bottom <= other.top or other.bottom <= self.top)
+    def overlaps(self, other: Box) -> bool:
+        return not (
+            self.right <= other.left or other.right <= self.left or self.bottom <= other.top or other.bottom <= self.top
+        )
 
     def inside(self, width: float, height: float) -> bool:
         return self.left >= 0 and self.top >= 0 and self.right <= width and self.bottom <= height
@@ -77,10 +78,19 @@ class Projection:
         return " ".join(drawn)
 
 
-def proportional_symbol_map(points: list[dict], *, title: str, language: str, size_title: str,
-                            shading: dict[str, float] | None = None, shading_title: str = "",
-                            boundaries: Path | None = None, width: int = 680, labelled: int = 12,
-                            max_radius: float = 24) -> str:
+def proportional_symbol_map(
+    points: list[dict],
+    *,
+    title: str,
+    language: str,
+    size_title: str,
+    shading: dict[str, float] | None = None,
+    shading_title: str = "",
+    boundaries: Path | None = None,
+    width: int = 680,
+    labelled: int = 12,
+    max_radius: float = 24,
+) -> str:
     """``points``: dicts with name, latitude, longitude, value (a circle each, area ~ value;
     the largest ``labelled`` carry their name where it fits without covering another label
     or circle). ``shading``: a figure per prefecture p-code, shown in five classes."""
@@ -94,17 +104,21 @@ def proportional_symbol_map(points: list[dict], *, title: str, language: str, si
         parts += _admin2_polygons(boundaries, project)
     parts.append(_outline(project))
 
-    placed = sorted((p for p in points if p["latitude"] is not None and p["longitude"] is not None and p["value"]),
-                    key=lambda p: -p["value"])
+    placed = sorted(
+        (p for p in points if p["latitude"] is not None and p["longitude"] is not None and p["value"]),
+        key=lambda p: -p["value"],
+    )
     top = placed[0]["value"] if placed else 1
     circles = []
     for point in placed:  # largest first, so the small ones are drawn on top
         x, y = project(point["longitude"], point["latitude"])
         radius = max(1.5, max_radius * math.sqrt(point["value"] / top))
         circles.append((point, x, y, radius))
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{CIRCLE}" fill-opacity="0.55" '
-                     f'stroke="#8a3d0a" stroke-width="0.6"><title>{escape(point["name"])}: '
-                     f'{number(point["value"], language)}</title></circle>')
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{CIRCLE}" fill-opacity="0.55" '
+            f'stroke="#8a3d0a" stroke-width="0.6"><title>{escape(point["name"])}: '
+            f"{number(point['value'], language)}</title></circle>"
+        )
 
     reserved = [_size_legend(parts, project, top, max_radius, size_title, language)]
     if classes:
@@ -116,16 +130,25 @@ def proportional_symbol_map(points: list[dict], *, title: str, language: str, si
     return "".join(parts)
 
 
-def locator_map(latitude: float | None, longitude: float | None, *, title: str, language: str = "en",
-                width: int = 220, height: int = 160) -> str:
+def locator_map(
+    latitude: float | None,
+    longitude: float | None,
+    *,
+    title: str,
+    language: str = "en",
+    width: int = 220,
+    height: int = 160,
+) -> str:
     """The country and its prefectures with one place marked (none when it has no coordinates)."""
     del language  # the marker needs no words; kept so every map is called alike
     project = Projection(width)
     parts = [_svg_open(title, project.width, project.height, display_height=height), _locator_base(width)]
     if latitude is not None and longitude is not None:
         x, y = project(longitude, latitude)
-        parts.append(f'<circle class="marker" cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="#c8102e" '
-                     f'stroke="#ffffff" stroke-width="1.5"/>')
+        parts.append(
+            f'<circle class="marker" cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="#c8102e" '
+            f'stroke="#ffffff" stroke-width="1.5"/>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -140,20 +163,27 @@ def _locator_base(width: int) -> str:
 
 def _svg_open(title: str, width: float, height: float, display_height: float | None = None) -> str:
     size = f'height="{display_height}"' if display_height else 'width="100%"'
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" {size} '
-            f'viewBox="0 0 {width:.0f} {height:.0f}" style="max-width:{width:.0f}px" '
-            f'font-family="Arial, sans-serif" font-size="{FONT_SIZE}"><title>{escape(title)}</title>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" {size} '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" style="max-width:{width:.0f}px" '
+        f'font-family="Arial, sans-serif" font-size="{FONT_SIZE}"><title>{escape(title)}</title>'
+    )
 
 
-def _prefectures(project: Projection, shading: dict[str, float] | None, classes: list[float],
-                 min_step: float = 0.0) -> list[str]:
+def _prefectures(
+    project: Projection, shading: dict[str, float] | None, classes: list[float], min_step: float = 0.0
+) -> list[str]:
     shapes = []
     for pcode, prefecture in sorted(prefectures().items()):
         value = (shading or {}).get(pcode)
-        fill = SHADES[bisect_right(classes, value)] if value and classes else ("#f1f3f6" if shading is None else NO_FIGURE)
+        fill = (
+            SHADES[bisect_right(classes, value)] if value and classes else ("#f1f3f6" if shading is None else NO_FIGURE)
+        )
         rings = [ring for polygon in prefecture.polygons for ring in polygon]
-        shapes.append(f'<path class="prefecture" data-pcode="{pcode}" d="{project.path(rings, min_step)} Z" fill="{fill}" '
-                      f'stroke="#8d99ad" stroke-width="0.6"><title>{escape(prefecture.name)}</title></path>')
+        shapes.append(
+            f'<path class="prefecture" data-pcode="{pcode}" d="{project.path(rings, min_step)} Z" fill="{fill}" '
+            f'stroke="#8d99ad" stroke-width="0.6"><title>{escape(prefecture.name)}</title></path>'
+        )
     return shapes
 
 
@@ -173,8 +203,9 @@ def _admin2_polygons(path: Path, project: Projection) -> list[str]:
         elif geometry.get("type") != "MultiPolygon":
             continue
         rings = [ring for polygon in polygons for ring in polygon]
-        shapes.append(f'<path class="admin2" d="{project.path(rings)} Z" fill="none" stroke="#b3bccb" '
-                      f'stroke-width="0.4"/>')
+        shapes.append(
+            f'<path class="admin2" d="{project.path(rings)} Z" fill="none" stroke="#b3bccb" stroke-width="0.4"/>'
+        )
     return shapes
 
 
@@ -207,23 +238,28 @@ def _nice_below(value: float) -> float:
     return max(step * power for step in (1, 2, 5) if step * power <= value)
 
 
-def _size_legend(parts: list[str], project: Projection, top: float, max_radius: float, title: str,
-                 language: str) -> Box:
+def _size_legend(
+    parts: list[str], project: Projection, top: float, max_radius: float, title: str, language: str
+) -> Box:
     """Three circles of round figures side by side, each with its figure below, in the empty
     north-west corner."""
     values = sorted({_nice_below(top), _nice_below(top / 4), _nice_below(top / 16)} - {0}, reverse=True)
     left, top_y = 8.0, 8.0
     base_y = top_y + FONT_SIZE + 6 + 2 * max_radius
-    parts.append(f'<g class="legend size-legend"><text x="{left}" y="{top_y + FONT_SIZE}" font-weight="bold">'
-                 f'{escape(title)}</text>')
+    parts.append(
+        f'<g class="legend size-legend"><text x="{left}" y="{top_y + FONT_SIZE}" font-weight="bold">'
+        f"{escape(title)}</text>"
+    )
     x = left
     for value in values:
         radius = max_radius * math.sqrt(value / top)
         label = number(value, language)
         slot = max(2 * radius, len(label) * CHARACTER_WIDTH)
-        parts.append(f'<circle cx="{x + slot / 2:.1f}" cy="{base_y - radius:.1f}" r="{radius:.1f}" fill="{CIRCLE}" '
-                     f'fill-opacity="0.55" stroke="#8a3d0a" stroke-width="0.6"/>'
-                     f'<text x="{x + slot / 2:.1f}" y="{base_y + FONT_SIZE + 2:.1f}" text-anchor="middle">{label}</text>')
+        parts.append(
+            f'<circle cx="{x + slot / 2:.1f}" cy="{base_y - radius:.1f}" r="{radius:.1f}" fill="{CIRCLE}" '
+            f'fill-opacity="0.55" stroke="#8a3d0a" stroke-width="0.6"/>'
+            f'<text x="{x + slot / 2:.1f}" y="{base_y + FONT_SIZE + 2:.1f}" text-anchor="middle">{label}</text>'
+        )
         x += slot + 10
     parts.append("</g>")
     return Box(0, 0, max(x, left + len(title) * CHARACTER_WIDTH) + 4, base_y + FONT_SIZE + 6)
@@ -238,13 +274,17 @@ def _shading_legend(parts: list[str], project: Projection, classes: list[float],
     widest = max(len(title), *(len(label) + 4 for label in labels)) * CHARACTER_WIDTH
     left = project.width - widest - 8
     top = project.height - (len(labels) + 1) * row - 8
-    parts.append(f'<g class="legend shading-legend"><text x="{left:.1f}" y="{top + FONT_SIZE:.1f}" '
-                 f'font-weight="bold">{escape(title)}</text>')
+    parts.append(
+        f'<g class="legend shading-legend"><text x="{left:.1f}" y="{top + FONT_SIZE:.1f}" '
+        f'font-weight="bold">{escape(title)}</text>'
+    )
     for index, (label, shade) in enumerate(zip(labels, SHADES)):
         y = top + (index + 1) * row
-        parts.append(f'<rect x="{left:.1f}" y="{y + 2:.1f}" width="18" height="{FONT_SIZE}" fill="{shade}" '
-                     f'stroke="#8d99ad" stroke-width="0.6"/><text x="{left + 24:.1f}" y="{y + FONT_SIZE:.1f}">'
-                     f'{label}</text>')
+        parts.append(
+            f'<rect x="{left:.1f}" y="{y + 2:.1f}" width="18" height="{FONT_SIZE}" fill="{shade}" '
+            f'stroke="#8d99ad" stroke-width="0.6"/><text x="{left + 24:.1f}" y="{y + FONT_SIZE:.1f}">'
+            f"{label}</text>"
+        )
     parts.append("</g>")
     return Box(left - 4, top - 4, project.width, project.height)
 
@@ -272,18 +312,25 @@ def _labels(circles, obstacles: list[Box], width: float, height: float) -> list[
         for anchor, tx, ty in candidates:
             left = {"start": tx, "end": tx - text_width, "middle": tx - text_width / 2}[anchor]
             box = Box(left, ty - FONT_SIZE * 0.8, left + text_width, ty + FONT_SIZE * 0.25)
-            if box.inside(width, height) and not any(box.overlaps(other) for other in taken) \
-                    and not any(box.overlaps(other) for other in obstacles if other != own):
+            if (
+                box.inside(width, height)
+                and not any(box.overlaps(other) for other in taken)
+                and not any(box.overlaps(other) for other in obstacles if other != own)
+            ):
                 taken.append(box)
-                texts.append(f'<text class="label" x="{tx:.1f}" y="{ty:.1f}" text-anchor="{anchor}" '
-                             f'fill="#1a1a1a" stroke="#ffffff" stroke-width="3" paint-order="stroke" '
-                             f'data-box="{box.left:.1f},{box.top:.1f},{box.right:.1f},{box.bottom:.1f}">'
-                             f'{escape(point["name"])}</text>')
+                texts.append(
+                    f'<text class="label" x="{tx:.1f}" y="{ty:.1f}" text-anchor="{anchor}" '
+                    f'fill="#1a1a1a" stroke="#ffffff" stroke-width="3" paint-order="stroke" '
+                    f'data-box="{box.left:.1f},{box.top:.1f},{box.right:.1f},{box.bottom:.1f}">'
+                    f"{escape(point['name'])}</text>"
+                )
                 break
     return texts
 
 
 def _attribution(language: str, top: float, width: float) -> str:
-    return (f'<foreignObject x="0" y="{top:.1f}" width="{width:.0f}" height="{2.6 * FONT_SIZE:.0f}">'
-            f'<div xmlns="http://www.w3.org/1999/xhtml" class="attribution" style="font-size:8.5px;'
-            f'color:#4a4a4a;line-height:1.25">{escape(ATTRIBUTION[language])}</div></foreignObject>')
+    return (
+        f'<foreignObject x="0" y="{top:.1f}" width="{width:.0f}" height="{2.6 * FONT_SIZE:.0f}">'
+        f'<div xmlns="http://www.w3.org/1999/xhtml" class="attribution" style="font-size:8.5px;'
+        f'color:#4a4a4a;line-height:1.25">{escape(ATTRIBUTION[language])}</div></foreignObject>'
+    )

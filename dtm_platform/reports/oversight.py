@@ -32,12 +32,12 @@ TONES = {"bad": ("#FFC7CE", "#9C0006"), "neutral": ("#FFEB9C", "#9C5700"), "good
 
 @dataclass(frozen=True)
 class Column:
-    name: str                 # the mart's column; for a localized one, the name before _en / _fr
-    header: str               # its header's key in OVERSIGHT_TEXT
-    width: float              # in the XLSX, in characters
-    format: str = "text"      # one of FORMATS; share: a 0-1 fraction shown as a percentage; percent:
-                              # already 0-100; points: percentage points; period: 2026-Q4 as Q4 2026
-    localized: bool = False   # the mart has {name}_en and {name}_fr
+    name: str  # the mart's column; for a localized one, the name before _en / _fr
+    header: str  # its header's key in OVERSIGHT_TEXT
+    width: float  # in the XLSX, in characters
+    format: str = "text"  # one of FORMATS; share: a 0-1 fraction shown as a percentage; percent:
+    # already 0-100; points: percentage points; period: 2026-Q4 as Q4 2026
+    localized: bool = False  # the mart has {name}_en and {name}_fr
 
     def __post_init__(self):
         if self.format not in FORMATS:
@@ -46,13 +46,13 @@ class Column:
 
 @dataclass(frozen=True)
 class Section:
-    key: str                                  # data-section in the HTML; its texts' prefix
-    mart: str                                 # schema.table
+    key: str  # data-section in the HTML; its texts' prefix
+    mart: str  # schema.table
     columns: tuple[Column, ...]
-    order_by: str                             # SQL over the mart's columns: what needs attention first
-    tones: dict[str, str] | None = None       # status value -> a key of TONES, for the status column
-    note_values: tuple[str, ...] = ()         # mart columns (the same on every row) the note names
-    where: str | None = None                  # SQL: the rows a reader must act on, when the mart holds more
+    order_by: str  # SQL over the mart's columns: what needs attention first
+    tones: dict[str, str] | None = None  # status value -> a key of TONES, for the status column
+    note_values: tuple[str, ...] = ()  # mart columns (the same on every row) the note names
+    where: str | None = None  # SQL: the rows a reader must act on, when the mart holds more
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -226,8 +226,9 @@ SECTIONS += (
 )
 
 
-def gather(con: duckdb.DuckDBPyConnection, min_cell_count: int,
-           sections: tuple[Section, ...] = SECTIONS) -> dict[str, list[dict]]:
+def gather(
+    con: duckdb.DuckDBPyConnection, min_cell_count: int, sections: tuple[Section, ...] = SECTIONS
+) -> dict[str, list[dict]]:
     """Each section's rows, in its order, as published."""
     gathered = {}
     for section in sections:
@@ -261,11 +262,10 @@ def cell_text(value, column: Column, language: str) -> str:
         return ("+" if value > 0 else "") + number(float(value), language, 1)
     if column.format == "text":
         return str(value)
-    return number(float(value), language)   # count, days, money: whole numbers
+    return number(float(value), language)  # count, days, money: whole numbers
 
 
-def html_view(gathered: dict[str, list[dict]], language: str,
-              sections: tuple[Section, ...] = SECTIONS) -> list[dict]:
+def html_view(gathered: dict[str, list[dict]], language: str, sections: tuple[Section, ...] = SECTIONS) -> list[dict]:
     """The sections as the template renders them: titles, headers and formatted cells."""
     text = OVERSIGHT_TEXT[language]
     views = []
@@ -276,31 +276,47 @@ def html_view(gathered: dict[str, list[dict]], language: str,
             for column in section.columns:
                 value = cell_value(row, column, language)
                 tone = (section.tones or {}).get(value) if column.format == "status" else None
-                cells.append({"text": cell_text(value, column, language), "format": column.format,
-                              "colours": TONES.get(tone)})
+                cells.append(
+                    {"text": cell_text(value, column, language), "format": column.format, "colours": TONES.get(tone)}
+                )
             rows.append(cells)
-        views.append({"key": section.key, "title": text[f"{section.key}_title"],
-                      "note": note(section, gathered[section.key], language),
-                      "headers": [{"text": text[c.header], "format": c.format} for c in section.columns],
-                      "rows": rows, "empty": text["empty"]})
+        views.append(
+            {
+                "key": section.key,
+                "title": text[f"{section.key}_title"],
+                "note": note(section, gathered[section.key], language),
+                "headers": [{"text": text[c.header], "format": c.format} for c in section.columns],
+                "rows": rows,
+                "empty": text["empty"],
+            }
+        )
     return views
 
 
 def note(section: Section, rows: list[dict], language: str) -> str:
     """The section's note, with the values it names (a threshold) from the mart."""
-    values = {name: number(float(rows[0][name]), language) if rows and rows[0][name] is not None else "–"
-              for name in section.note_values}
+    values = {
+        name: number(float(rows[0][name]), language) if rows and rows[0][name] is not None else "–"
+        for name in section.note_values
+    }
     return OVERSIGHT_TEXT[language][f"{section.key}_note"].format(**values)
 
 
-def notes(gathered: dict[str, list[dict]], language: str,
-          sections: tuple[Section, ...] = SECTIONS) -> list[tuple[str, str]]:
+def notes(
+    gathered: dict[str, list[dict]], language: str, sections: tuple[Section, ...] = SECTIONS
+) -> list[tuple[str, str]]:
     """(title, note) of every section, for the workbook's notes sheet."""
     return [(OVERSIGHT_TEXT[language][f"{s.key}_title"], note(s, gathered[s.key], language)) for s in sections]
 
 
-def write_sheets(workbook, gathered: dict[str, list[dict]], language: str, formats: Formats, header,
-                 sections: tuple[Section, ...] = SECTIONS) -> None:
+def write_sheets(
+    workbook,
+    gathered: dict[str, list[dict]],
+    language: str,
+    formats: Formats,
+    header,
+    sections: tuple[Section, ...] = SECTIONS,
+) -> None:
     """A sheet per section; ``header(sheet, columns, formats, rows)`` is the tracker's header row."""
     text = OVERSIGHT_TEXT[language]
     for section in sections:
@@ -317,8 +333,9 @@ def write_sheets(workbook, gathered: dict[str, list[dict]], language: str, forma
             sheet.set_row(position, row_height(wrapped))
 
 
-def _write_cell(sheet, row: int, col: int, value, column: Column, section: Section, language: str,
-                formats: Formats) -> None:
+def _write_cell(
+    sheet, row: int, col: int, value, column: Column, section: Section, language: str, formats: Formats
+) -> None:
     top = {"valign": "top"}
     if value is None:
         sheet.write_blank(row, col, None, formats.get(**top))
@@ -329,12 +346,14 @@ def _write_cell(sheet, row: int, col: int, value, column: Column, section: Secti
         fill = {"bg_color": tone[0], "font_color": tone[1]} if tone else {}
         write_text(sheet, row, col, cell_text(value, column, language), formats, **fill, **top)
     elif column.format == "date":
-        sheet.write_datetime(row, col, value, formats.get(num_format="dd/mm/yyyy" if language == "fr" else "d mmm yyyy",
-                                                          **top))
-    elif column.format in ("share", "percent"):   # the cell holds the fraction, Excel shows the %
-        sheet.write_number(row, col, float(value) / (1 if column.format == "share" else 100),
-                           formats.get(num_format="0.0%", **top))
+        sheet.write_datetime(
+            row, col, value, formats.get(num_format="dd/mm/yyyy" if language == "fr" else "d mmm yyyy", **top)
+        )
+    elif column.format in ("share", "percent"):  # the cell holds the fraction, Excel shows the %
+        sheet.write_number(
+            row, col, float(value) / (1 if column.format == "share" else 100), formats.get(num_format="0.0%", **top)
+        )
     elif column.format == "points":
         sheet.write_number(row, col, float(value), formats.get(num_format="+0.0;-0.0;0.0", **top))
-    else:   # count, days, money
+    else:  # count, days, money
         sheet.write_number(row, col, float(value), formats.get(num_format="#,##0", **top))

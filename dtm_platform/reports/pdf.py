@@ -35,10 +35,20 @@ def find_chromium(configured: str | None = None) -> str | None:
 def print_to_pdf(html: Path, pdf: Path, chromium: str, timeout: float = 120) -> Path:
     with tempfile.TemporaryDirectory() as profile:
         temporary = pdf.with_name(f".{pdf.name}.tmp")
-        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                   f"--user-data-dir={profile}", "--no-pdf-header-footer",
-                   f"--print-to-pdf={temporary}", html.resolve().as_uri()]
+        command = [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={temporary}",
+            html.resolve().as_uri(),
+        ]
         completed = subprocess.run(command, capture_output=True, timeout=timeout)
         if completed.returncode != 0 or not temporary.exists():
             raise PdfError(f"Chromium could not print {html.name} (exit {completed.returncode})")
@@ -51,8 +61,9 @@ def print_to_pdf(html: Path, pdf: Path, chromium: str, timeout: float = 120) -> 
 # profiles print a few hundred pages: one browser, driven over the DevTools protocol through
 # a pipe (--remote-debugging-pipe: no port is opened), prints them all.
 
-_PIPE_TRAMPOLINE = ("import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); "
-                    "os.execv(sys.argv[3], sys.argv[3:])")
+_PIPE_TRAMPOLINE = (
+    "import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); os.execv(sys.argv[3], sys.argv[3:])"
+)
 
 
 def pdf_page_count(pdf: bytes) -> int:
@@ -70,16 +81,29 @@ class _DevTools:
         self.loaded: set[str] = set()
         ours_read, its_write = (self._high(fd) for fd in os.pipe())
         its_read, ours_write = (self._high(fd) for fd in os.pipe())
-        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                   f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"]
+        command = [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-pipe",
+            "about:blank",
+        ]
         try:
             # Python puts the pipe's ends on fds 3 and 4 and becomes Chromium (no preexec_fn,
             # which is unsafe in a threaded process such as Dagster's).
-            self.process = subprocess.Popen([sys.executable, "-c", _PIPE_TRAMPOLINE, str(its_read), str(its_write),
-                                             *command], pass_fds=(its_read, its_write),
-                                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.DEVNULL)
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _PIPE_TRAMPOLINE, str(its_read), str(its_write), *command],
+                pass_fds=(its_read, its_write),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         finally:
             os.close(its_read)
             os.close(its_write)
@@ -116,7 +140,7 @@ class _DevTools:
             request["sessionId"] = session
         data = json.dumps(request).encode() + b"\0"
         while data:
-            data = data[os.write(self.writer, data):]
+            data = data[os.write(self.writer, data) :]
         return self.next_id
 
     def result(self, request: int, method: str = "") -> dict:
@@ -154,8 +178,9 @@ class _DevTools:
                 self.process.wait()
 
 
-def print_many_to_pdf(pages: list[tuple[Path, Path]], chromium: str, timeout: float = 120,
-                      tabs: int | None = None) -> dict[Path, int]:
+def print_many_to_pdf(
+    pages: list[tuple[Path, Path]], chromium: str, timeout: float = 120, tabs: int | None = None
+) -> dict[Path, int]:
     """Prints each (html, pdf) pair with one Chromium, as print_to_pdf would (the page's CSS
     sets the paper, A4, and its margins), each PDF written atomically; ``tabs`` pages at a
     time (4 by default: more tabs than processors still overlap Chromium's waits, more than
@@ -176,17 +201,24 @@ def print_many_to_pdf(pages: list[tuple[Path, Path]], chromium: str, timeout: fl
                 browser.call("Page.setLifecycleEventsEnabled", {"enabled": True}, session=session)
                 sessions.append(session)
             for start in range(0, len(pages), tabs):
-                batch = list(zip(sessions, pages[start:start + tabs]))
-                opened = [browser.send("Page.navigate", {"url": html.resolve().as_uri()}, session)
-                          for session, (html, _) in batch]
+                batch = list(zip(sessions, pages[start : start + tabs]))
+                opened = [
+                    browser.send("Page.navigate", {"url": html.resolve().as_uri()}, session)
+                    for session, (html, _) in batch
+                ]
                 for request, (_, (html, _)) in zip(opened, batch):
                     navigation = browser.result(request, "Page.navigate")
                     if navigation.get("errorText"):
                         raise PdfError(f"Chromium could not open {html.name}: {navigation['errorText']}")
                     browser.wait_loaded(navigation["loaderId"])
-                printing = [browser.send("Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True,
-                                                             "displayHeaderFooter": False}, session)
-                            for session, _ in batch]
+                printing = [
+                    browser.send(
+                        "Page.printToPDF",
+                        {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False},
+                        session,
+                    )
+                    for session, _ in batch
+                ]
                 for request, (_, (_, pdf)) in zip(printing, batch):
                     content = base64.b64decode(browser.result(request, "Page.printToPDF")["data"])
                     write_atomically(pdf, content)  # a reader never sees half a PDF

@@ -20,7 +20,7 @@ import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -30,23 +30,30 @@ from dtm_platform.reports.charts import horizontal_bar_chart
 from dtm_platform.reports.files import write_atomically
 from dtm_platform.reports.maps import Projection, locator_map
 from dtm_platform.reports.pdf import print_many_to_pdf
-from dtm_platform.reports.profile_charts import FEMALE, MALE, population_pyramid, round_columns
+from dtm_platform.reports.profile_charts import MALE, population_pyramid, round_columns
 from dtm_platform.reports.translations import LANGUAGES, PROFILE_TEXT, day, moment, number, percent
 from dtm_platform.warehouse import connect_duckdb
 
 TEMPLATES = Path(__file__).parent / "templates"
 FIGURES_TABLE = "reports.dtm_site_profiles"
 FOLDER = "profiles"
-TOP_NEEDS = 5          # priority needs listed on a page
-TOP_REASONS = 5        # reasons for displacement charted
-SITES_LISTED = 8       # a sub-prefecture's sites listed on its page, the most populated first
-ROUNDS_SHOWN = 8       # the trend shows at most the latest this many rounds
+TOP_NEEDS = 5  # priority needs listed on a page
+TOP_REASONS = 5  # reasons for displacement charted
+SITES_LISTED = 8  # a sub-prefecture's sites listed on its page, the most populated first
+ROUNDS_SHOWN = 8  # the trend shows at most the latest this many rounds
 LOCATOR_WIDTH = 260
-LOCATOR_HEIGHT = round(Projection(LOCATOR_WIDTH).height)   # the country's shape decides
+LOCATOR_HEIGHT = round(Projection(LOCATOR_WIDTH).height)  # the country's shape decides
 CHART_HEIGHT = 200
-MARTS = ("dtm_key_figures", "dtm_site_profiles", "dtm_site_population_by_sex_age", "dtm_site_services_by_site",
-         "dtm_priority_needs_by_admin2", "dtm_displacement_reasons_by_admin2", "dtm_locality_profiles",
-         "dtm_idp_returnees_by_admin2")
+MARTS = (
+    "dtm_key_figures",
+    "dtm_site_profiles",
+    "dtm_site_population_by_sex_age",
+    "dtm_site_services_by_site",
+    "dtm_priority_needs_by_admin2",
+    "dtm_displacement_reasons_by_admin2",
+    "dtm_locality_profiles",
+    "dtm_idp_returnees_by_admin2",
+)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
@@ -54,22 +61,23 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 class ProfilesResult:
     round: int
     folder: Path
-    sites: int                                   # profiles of sites (each in every language)
-    localities: int                              # profiles of sub-prefectures
-    index: dict[str, Path]                       # language -> index page
+    sites: int  # profiles of sites (each in every language)
+    localities: int  # profiles of sub-prefectures
+    index: dict[str, Path]  # language -> index page
     html_files: int = 0
     pdf_files: int = 0
-    pages_over_one: list[str] = field(default_factory=list)   # PDFs longer than one A4 page
+    pages_over_one: list[str] = field(default_factory=list)  # PDFs longer than one A4 page
     render_seconds: float = 0.0
     pdf_seconds: float = 0.0
 
 
-def build_profiles(warehouse: Path, reports_dir: Path, chromium: str | None = None,
-                   generated: datetime | None = None) -> ProfilesResult:
+def build_profiles(
+    warehouse: Path, reports_dir: Path, chromium: str | None = None, generated: datetime | None = None
+) -> ProfilesResult:
     started = time.monotonic()
     with connect_duckdb(warehouse) as con:
         data = gather(con)
-    generated = generated or datetime.now(timezone.utc)
+    generated = generated or datetime.now(UTC)
     folder = reports_dir / FOLDER
     files = _file_names(data)
     written: list[Path] = []
@@ -82,22 +90,31 @@ def build_profiles(warehouse: Path, reports_dir: Path, chromium: str | None = No
                 write_atomically(path, html)
                 written.append(path)
                 pages.append((path, path.with_suffix(".pdf")))
-        write_atomically(folder / f"index_{language}.html",
-                         render_index(data, language, generated, files, with_pdf=chromium is not None))
+        write_atomically(
+            folder / f"index_{language}.html",
+            render_index(data, language, generated, files, with_pdf=chromium is not None),
+        )
     render_seconds = time.monotonic() - started
     started = time.monotonic()
     printed = print_many_to_pdf(pages, chromium) if chromium else {}
     pdf_seconds = time.monotonic() - started
     _remove_stale(folder, {p.name for p in written} | {p.name for p in printed})
     return ProfilesResult(
-        round=data["round"], folder=folder, sites=len(data["sites"]), localities=len(data["localities"]),
+        round=data["round"],
+        folder=folder,
+        sites=len(data["sites"]),
+        localities=len(data["localities"]),
         index={language: folder / f"index_{language}.html" for language in LANGUAGES},
-        html_files=len(written), pdf_files=len(printed),
+        html_files=len(written),
+        pdf_files=len(printed),
         pages_over_one=sorted(p.name for p, count in printed.items() if count != 1),
-        render_seconds=round(render_seconds, 1), pdf_seconds=round(pdf_seconds, 1))
+        render_seconds=round(render_seconds, 1),
+        pdf_seconds=round(pdf_seconds, 1),
+    )
 
 
 # --- selecting from the marts -----------------------------------------------------------------
+
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
     cursor = con.execute(sql, params or [])
@@ -123,41 +140,90 @@ def gather(con: duckdb.DuckDBPyConnection) -> dict:
     round_number = totals["round"]
     first_round = round_number - ROUNDS_SHOWN + 1
 
-    sites = _rows(con, "select * from marts.dtm_site_profiles where round = ? order by admin1_pcode, admin2_pcode, "
-                       "site_name, site_id", [round_number])
-    site_history = _grouped(_rows(con, """
+    sites = _rows(
+        con,
+        "select * from marts.dtm_site_profiles where round = ? order by admin1_pcode, admin2_pcode, site_name, site_id",
+        [round_number],
+    )
+    site_history = _grouped(
+        _rows(
+            con,
+            """
         select site_id, round, individuals, households from marts.dtm_site_profiles
-        where round between ? and ? order by site_id, round""", [first_round, round_number]), "site_id")
-    pyramids = _grouped(_rows(con, """
+        where round between ? and ? order by site_id, round""",
+            [first_round, round_number],
+        ),
+        "site_id",
+    )
+    pyramids = _grouped(
+        _rows(
+            con,
+            """
         select * from marts.dtm_site_population_by_sex_age where round = ? order by site_id, age_group_order""",
-                              [round_number]), "site_id")
-    services = _grouped(_rows(con, """
+            [round_number],
+        ),
+        "site_id",
+    )
+    services = _grouped(
+        _rows(
+            con,
+            """
         select * from marts.dtm_site_services_by_site where round = ?
-        order by site_id, is_available desc, prefecture_share_of_sites desc, service""", [round_number]), "site_id")
-    needs = _grouped(_rows(con, """
+        order by site_id, is_available desc, prefecture_share_of_sites desc, service""",
+            [round_number],
+        ),
+        "site_id",
+    )
+    needs = _grouped(
+        _rows(
+            con,
+            """
         select * from marts.dtm_priority_needs_by_admin2 where round = ? and need_rank <= ?
-        order by admin2_pcode, need_rank""", [round_number, TOP_NEEDS]), "admin2_pcode")
-    reasons = _grouped(_rows(con, """
+        order by admin2_pcode, need_rank""",
+            [round_number, TOP_NEEDS],
+        ),
+        "admin2_pcode",
+    )
+    reasons = _grouped(
+        _rows(
+            con,
+            """
         select * from marts.dtm_displacement_reasons_by_admin2 where round = ? and reason_rank <= ?
-        order by admin2_pcode, reason_rank""", [round_number, TOP_REASONS]), "admin2_pcode")
-    localities = _rows(con, """
+        order by admin2_pcode, reason_rank""",
+            [round_number, TOP_REASONS],
+        ),
+        "admin2_pcode",
+    )
+    localities = _rows(
+        con,
+        """
         select admin2.*, profiles.map_latitude, profiles.map_longitude, profiles.map_position_source,
                profiles.rounds_assessed
         from marts.dtm_idp_returnees_by_admin2 as admin2
         join marts.dtm_locality_profiles as profiles using (round, admin2_pcode)
-        where admin2.round = ? order by admin2.admin1_pcode, admin2.admin2_pcode""", [round_number])
-    locality_history = _grouped(_rows(con, """
+        where admin2.round = ? order by admin2.admin1_pcode, admin2.admin2_pcode""",
+        [round_number],
+    )
+    locality_history = _grouped(
+        _rows(
+            con,
+            """
         select admin2_pcode, round, idp_individuals, idp_individuals_in_sites, idp_individuals_in_host_families,
                returnee_individuals
         from marts.dtm_idp_returnees_by_admin2 where round between ? and ? order by admin2_pcode, round""",
-                                      [first_round, round_number]), "admin2_pcode")
-    sites_by_admin2 = _grouped(sorted(sites, key=lambda s: (-s["individuals"], s["site_name"] or "", s["site_id"])),
-                               "admin2_pcode")
+            [first_round, round_number],
+        ),
+        "admin2_pcode",
+    )
+    sites_by_admin2 = _grouped(
+        sorted(sites, key=lambda s: (-s["individuals"], s["site_name"] or "", s["site_id"])), "admin2_pcode"
+    )
 
     # What the profiles publish, kept in the warehouse for the asset's gate: one row per
     # profile, the marts' rows for the round, nothing recomputed.
     con.execute("create schema if not exists reports")
-    con.execute(f"""
+    con.execute(
+        f"""
         create or replace table {FIGURES_TABLE} as
         select 'site' as profile_kind, site_id as profile_id, round, site_name as name, admin1_pcode, admin2_pcode,
                individuals as idp_individuals, households as idp_households,
@@ -169,19 +235,35 @@ def gather(con: duckdb.DuckDBPyConnection) -> dict:
                profiles.map_latitude is not null
         from marts.dtm_idp_returnees_by_admin2 as admin2
         join marts.dtm_locality_profiles as profiles using (round, admin2_pcode)
-        where admin2.round = $1""", [round_number])
+        where admin2.round = $1""",
+        [round_number],
+    )
 
     return {
         "round": round_number,
         "totals": totals,
-        "sites": [{**site, "id": site["site_id"], "history": site_history.get(site["site_id"], []),
-                   "pyramid": pyramids.get(site["site_id"], []), "services": services.get(site["site_id"], []),
-                   "needs": needs.get(site["admin2_pcode"], [])} for site in sites],
-        "localities": [{**admin2, "id": admin2["admin2_pcode"],
-                        "history": locality_history.get(admin2["admin2_pcode"], []),
-                        "reasons": reasons.get(admin2["admin2_pcode"], []),
-                        "needs": needs.get(admin2["admin2_pcode"], []),
-                        "site_list": sites_by_admin2.get(admin2["admin2_pcode"], [])} for admin2 in localities],
+        "sites": [
+            {
+                **site,
+                "id": site["site_id"],
+                "history": site_history.get(site["site_id"], []),
+                "pyramid": pyramids.get(site["site_id"], []),
+                "services": services.get(site["site_id"], []),
+                "needs": needs.get(site["admin2_pcode"], []),
+            }
+            for site in sites
+        ],
+        "localities": [
+            {
+                **admin2,
+                "id": admin2["admin2_pcode"],
+                "history": locality_history.get(admin2["admin2_pcode"], []),
+                "reasons": reasons.get(admin2["admin2_pcode"], []),
+                "needs": needs.get(admin2["admin2_pcode"], []),
+                "site_list": sites_by_admin2.get(admin2["admin2_pcode"], []),
+            }
+            for admin2 in localities
+        ],
     }
 
 
@@ -212,12 +294,15 @@ def _remove_stale(folder: Path, current: set[str]) -> None:
 
 # --- rendering -------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
+
+@functools.cache
 def _environment(language: str) -> jinja2.Environment:
     """One per language, its templates compiled once for every profile."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]),
-                             undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+    )
     env.filters["n"] = lambda value, decimals=0: "–" if value is None else number(value, language, decimals)
     env.filters["percent"] = lambda share: "–" if share is None else percent(100 * share, language)
     env.filters["signed"] = lambda value: _signed(value, language)
@@ -236,12 +321,21 @@ def _change(row: dict, value: str, text: dict, language: str) -> str:
 
 def _common(data: dict, language: str, generated: datetime) -> dict:
     text, totals = PROFILE_TEXT[language], data["totals"]
-    period = (text["collection_period"].format(start=day(totals["collection_start"], language),
-                                               end=day(totals["collection_end"], language))
-              if totals.get("collection_start") and totals.get("collection_end") else "")
-    return {"lang": language, "t": text, "round": data["round"], "period": period,
-            "generated": text["generated"].format(when=moment(generated, language)),
-            "other_language": next(other for other in LANGUAGES if other != language)}
+    period = (
+        text["collection_period"].format(
+            start=day(totals["collection_start"], language), end=day(totals["collection_end"], language)
+        )
+        if totals.get("collection_start") and totals.get("collection_end")
+        else ""
+    )
+    return {
+        "lang": language,
+        "t": text,
+        "round": data["round"],
+        "period": period,
+        "generated": text["generated"].format(when=moment(generated, language)),
+        "other_language": next(other for other in LANGUAGES if other != language),
+    }
 
 
 def render_site(site: dict, data: dict, language: str, generated: datetime, files: dict) -> str:
@@ -251,71 +345,152 @@ def render_site(site: dict, data: dict, language: str, generated: datetime, file
     else:
         management = site[f"management_agency_{label}"] or text["agency_not_given"]
     eviction = {True: text["yes"], False: text["no"], None: text["not_asked"]}[site["is_at_risk_of_eviction"]]
-    gps = (text["gps_value"].format(latitude=number(site["map_latitude"], language, 4),
-                                    longitude=number(site["map_longitude"], language, 4))
-           if site["map_latitude"] is not None else text["gps_none"])
+    gps = (
+        text["gps_value"].format(
+            latitude=number(site["map_latitude"], language, 4), longitude=number(site["map_longitude"], language, 4)
+        )
+        if site["map_latitude"] is not None
+        else text["gps_none"]
+    )
     pyramid = population_pyramid(
-        [{"label": g[f"age_group_{label}"], "male": g["male_individuals"], "female": g["female_individuals"],
-          "male_text": percent(100 * g["share_male"], language), "female_text": percent(100 * g["share_female"], language)}
-         for g in site["pyramid"]],
-        title=text["pyramid_title"], male=text["male"], female=text["female"])
-    trend = round_columns([(f"R{r['round']}", [r["individuals"]], number(r["individuals"], language))
-                           for r in site["history"]],
-                          title=text["trend_title"], series=[(text["individuals"], MALE)], height=CHART_HEIGHT)
-    return _environment(language).get_template("site_profile.html.j2").render(
-        **_common(data, language, generated), site=site,
-        subtitle=text["assessed_on"].format(day=day(site["assessed_on"], language)) if site["assessed_on"] else "",
-        site_type=site[f"site_type_{label}"] or site["site_type"], management=management, eviction=eviction, gps=gps,
-        change=_change(site, "individuals_change", text, language),
-        water_points=number(site["water_points"], language) if site["water_points"] is not None else text["not_asked"],
-        map=locator_map(site["map_latitude"], site["map_longitude"], title=text["map_title"], language=language,
-                        width=LOCATOR_WIDTH, height=LOCATOR_HEIGHT),
-        pyramid=pyramid if site["pyramid"] else None, trend=trend,
-        services=[{**s, "label": s[f"service_{label}"]} for s in site["services"]],
-        services_title=text["services_title"].format(count=site["services_count"], listed=site["services_listed"]),
-        needs=[{**n, "label": n[f"priority_need_{label}"]} for n in site["needs"]],
-        needs_note=text["site_needs_note"].format(admin2=site["admin2_name"]),
-        other_file=f"{files['sites'][site['id']]}_{next(o for o in LANGUAGES if o != language)}.html",
+        [
+            {
+                "label": g[f"age_group_{label}"],
+                "male": g["male_individuals"],
+                "female": g["female_individuals"],
+                "male_text": percent(100 * g["share_male"], language),
+                "female_text": percent(100 * g["share_female"], language),
+            }
+            for g in site["pyramid"]
+        ],
+        title=text["pyramid_title"],
+        male=text["male"],
+        female=text["female"],
+    )
+    trend = round_columns(
+        [(f"R{r['round']}", [r["individuals"]], number(r["individuals"], language)) for r in site["history"]],
+        title=text["trend_title"],
+        series=[(text["individuals"], MALE)],
+        height=CHART_HEIGHT,
+    )
+    return (
+        _environment(language)
+        .get_template("site_profile.html.j2")
+        .render(
+            **_common(data, language, generated),
+            site=site,
+            subtitle=text["assessed_on"].format(day=day(site["assessed_on"], language)) if site["assessed_on"] else "",
+            site_type=site[f"site_type_{label}"] or site["site_type"],
+            management=management,
+            eviction=eviction,
+            gps=gps,
+            change=_change(site, "individuals_change", text, language),
+            water_points=number(site["water_points"], language)
+            if site["water_points"] is not None
+            else text["not_asked"],
+            map=locator_map(
+                site["map_latitude"],
+                site["map_longitude"],
+                title=text["map_title"],
+                language=language,
+                width=LOCATOR_WIDTH,
+                height=LOCATOR_HEIGHT,
+            ),
+            pyramid=pyramid if site["pyramid"] else None,
+            trend=trend,
+            services=[{**s, "label": s[f"service_{label}"]} for s in site["services"]],
+            services_title=text["services_title"].format(count=site["services_count"], listed=site["services_listed"]),
+            needs=[{**n, "label": n[f"priority_need_{label}"]} for n in site["needs"]],
+            needs_note=text["site_needs_note"].format(admin2=site["admin2_name"]),
+            other_file=f"{files['sites'][site['id']]}_{next(o for o in LANGUAGES if o != language)}.html",
+        )
     )
 
 
 def render_locality(admin2: dict, data: dict, language: str, generated: datetime, files: dict) -> str:
     text, label = PROFILE_TEXT[language], f"label_{language}"
     trend = round_columns(
-        [(f"R{r['round']}", [r["idp_individuals_in_sites"], r["idp_individuals_in_host_families"]],
-          number(r["idp_individuals"], language)) for r in admin2["history"]],
-        title=text["locality_trend_title"], series=[(text["in_sites"], MALE), (text["in_host_families"], "#8fb1e3")],
-        height=CHART_HEIGHT)
+        [
+            (
+                f"R{r['round']}",
+                [r["idp_individuals_in_sites"], r["idp_individuals_in_host_families"]],
+                number(r["idp_individuals"], language),
+            )
+            for r in admin2["history"]
+        ],
+        title=text["locality_trend_title"],
+        series=[(text["in_sites"], MALE), (text["in_host_families"], "#8fb1e3")],
+        height=CHART_HEIGHT,
+    )
     reasons = [{**r, "label": r[f"displacement_reason_{label}"]} for r in admin2["reasons"]]
     position = {"localities": text["map_from_localities"], "sites": text["map_from_sites"]}.get(
-        admin2["map_position_source"], text["map_none"])
+        admin2["map_position_source"], text["map_none"]
+    )
     listed = admin2["site_list"][:SITES_LISTED]
-    return _environment(language).get_template("locality_profile.html.j2").render(
-        **_common(data, language, generated), admin2=admin2,
-        idp_split=text["idp_split"].format(in_sites=number(admin2["idp_individuals_in_sites"], language),
-                                           in_families=number(admin2["idp_individuals_in_host_families"], language)),
-        idp_change=_change(admin2, "idp_individuals_change", text, language),
-        returnee_change=_change(admin2, "returnee_individuals_change", text, language),
-        map=locator_map(admin2["map_latitude"], admin2["map_longitude"], title=text["map_title"],
-                        language=language, width=LOCATOR_WIDTH, height=LOCATOR_HEIGHT),
-        map_position=position, trend=trend, history=admin2["history"],
-        reasons=reasons,
-        reasons_chart=horizontal_bar_chart([(r["label"], r["idp_individuals_in_host_families"]) for r in reasons],
-                                           title=text["reasons_title"], colour="#4a78c2") if reasons else None,
-        needs=[{**n, "label": n[f"priority_need_{label}"]} for n in admin2["needs"]],
-        sites=[{**s, "type": s[f"site_type_{label}"], "file": f"../sites/{files['sites'][s['site_id']]}_{language}.html"}
-               for s in listed],
-        more_sites=(text["more_sites"].format(count=len(admin2["site_list"]) - len(listed))
-                    if len(admin2["site_list"]) > len(listed) else ""),
-        other_file=f"{files['localities'][admin2['id']]}_{next(o for o in LANGUAGES if o != language)}.html",
+    return (
+        _environment(language)
+        .get_template("locality_profile.html.j2")
+        .render(
+            **_common(data, language, generated),
+            admin2=admin2,
+            idp_split=text["idp_split"].format(
+                in_sites=number(admin2["idp_individuals_in_sites"], language),
+                in_families=number(admin2["idp_individuals_in_host_families"], language),
+            ),
+            idp_change=_change(admin2, "idp_individuals_change", text, language),
+            returnee_change=_change(admin2, "returnee_individuals_change", text, language),
+            map=locator_map(
+                admin2["map_latitude"],
+                admin2["map_longitude"],
+                title=text["map_title"],
+                language=language,
+                width=LOCATOR_WIDTH,
+                height=LOCATOR_HEIGHT,
+            ),
+            map_position=position,
+            trend=trend,
+            history=admin2["history"],
+            reasons=reasons,
+            reasons_chart=horizontal_bar_chart(
+                [(r["label"], r["idp_individuals_in_host_families"]) for r in reasons],
+                title=text["reasons_title"],
+                colour="#4a78c2",
+            )
+            if reasons
+            else None,
+            needs=[{**n, "label": n[f"priority_need_{label}"]} for n in admin2["needs"]],
+            sites=[
+                {
+                    **s,
+                    "type": s[f"site_type_{label}"],
+                    "file": f"../sites/{files['sites'][s['site_id']]}_{language}.html",
+                }
+                for s in listed
+            ],
+            more_sites=(
+                text["more_sites"].format(count=len(admin2["site_list"]) - len(listed))
+                if len(admin2["site_list"]) > len(listed)
+                else ""
+            ),
+            other_file=f"{files['localities'][admin2['id']]}_{next(o for o in LANGUAGES if o != language)}.html",
+        )
     )
 
 
 def render_index(data: dict, language: str, generated: datetime, files: dict, with_pdf: bool = True) -> str:
     label = f"label_{language}"
-    return _environment(language).get_template("profiles_index.html.j2").render(
-        **_common(data, language, generated), with_pdf=with_pdf,
-        sites=[{**s, "type": s[f"site_type_{label}"], "file": f"sites/{files['sites'][s['id']]}_{language}"}
-               for s in data["sites"]],
-        localities=[{**a, "file": f"localities/{files['localities'][a['id']]}_{language}"} for a in data["localities"]],
+    return (
+        _environment(language)
+        .get_template("profiles_index.html.j2")
+        .render(
+            **_common(data, language, generated),
+            with_pdf=with_pdf,
+            sites=[
+                {**s, "type": s[f"site_type_{label}"], "file": f"sites/{files['sites'][s['id']]}_{language}"}
+                for s in data["sites"]
+            ],
+            localities=[
+                {**a, "file": f"localities/{files['localities'][a['id']]}_{language}"} for a in data["localities"]
+            ],
+        )
     )

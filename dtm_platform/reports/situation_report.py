@@ -12,7 +12,7 @@ renders them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -36,7 +36,7 @@ KEY_FIGURES_SHOWN = ("idp_individuals", "idp_households", "returnee_individuals"
 
 @dataclass(frozen=True)
 class ReportResult:
-    paths: dict[str, Path]                    # language -> HTML
+    paths: dict[str, Path]  # language -> HTML
     pdfs: dict[str, Path] = field(default_factory=dict)
     round: int = 0
     idp_individuals: int = 0
@@ -48,11 +48,12 @@ class ReportResult:
         return self.paths["en"]
 
 
-def build_situation_report(warehouse: Path, reports_dir: Path, boundaries: Path | None = None,
-                           chromium: str | None = None) -> ReportResult:
+def build_situation_report(
+    warehouse: Path, reports_dir: Path, boundaries: Path | None = None, chromium: str | None = None
+) -> ReportResult:
     with connect_duckdb(warehouse) as con:
         data = _gather(con)
-    generated = datetime.now(timezone.utc)
+    generated = datetime.now(UTC)
     paths, pdfs = {}, {}
     for language in LANGUAGES:
         html = render(data, language, generated, boundaries)
@@ -62,8 +63,14 @@ def build_situation_report(warehouse: Path, reports_dir: Path, boundaries: Path 
         if chromium:
             pdfs[language] = print_to_pdf(path, path.with_suffix(".pdf"), chromium)
     totals = data["totals"]
-    return ReportResult(paths=paths, pdfs=pdfs, round=data["round"], idp_individuals=totals["idp_individuals"],
-                        returnee_individuals=totals["returnee_individuals"], prefectures=len(data["prefectures"]))
+    return ReportResult(
+        paths=paths,
+        pdfs=pdfs,
+        round=data["round"],
+        idp_individuals=totals["idp_individuals"],
+        returnee_individuals=totals["returnee_individuals"],
+        prefectures=len(data["prefectures"]),
+    )
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
@@ -81,38 +88,57 @@ def _gather(con: duckdb.DuckDBPyConnection) -> dict:
     # The prefectures' figures the report publishes, kept in the warehouse so that its own
     # gate checks them: the mart's rows for the round, nothing recomputed.
     con.execute("create schema if not exists reports")
-    con.execute(f"create or replace table {FIGURES_TABLE} as select * from {BY_ADMIN1} where round = ?",
-                [round_number])
+    con.execute(f"create or replace table {FIGURES_TABLE} as select * from {BY_ADMIN1} where round = ?", [round_number])
     return {
         "round": round_number,
         "previous_round": totals["previous_round"],
         "prefectures": _rows(con, f"select * from {FIGURES_TABLE} order by idp_individuals desc, admin1_pcode"),
         "totals": totals,
-        "admin2": _rows(con, f"""select admin2_name as name, centre_latitude as latitude,
+        "admin2": _rows(
+            con,
+            f"""select admin2_name as name, centre_latitude as latitude,
                                         centre_longitude as longitude, idp_individuals as value
-                                 from {BY_ADMIN2} where round = ?""", [round_number]),
-        "reasons": _rows(con, """
+                                 from {BY_ADMIN2} where round = ?""",
+            [round_number],
+        ),
+        "reasons": _rows(
+            con,
+            """
             select displacement_reason_label_en as label_en, displacement_reason_label_fr as label_fr,
                    localities, idp_individuals_in_host_families
             from marts.dtm_displacement_reasons_by_round where round = ?
-            order by idp_individuals_in_host_families desc, displacement_reason""", [round_number]),
-        "needs": _rows(con, """
+            order by idp_individuals_in_host_families desc, displacement_reason""",
+            [round_number],
+        ),
+        "needs": _rows(
+            con,
+            """
             select priority_need_label_en as label_en, priority_need_label_fr as label_fr,
                    localities_reporting as localities, share_of_localities as share
             from marts.dtm_priority_needs_by_round where round = ?
-            order by localities_reporting desc, priority_need""", [round_number]),
-        "quality": _rows(con, """
+            order by localities_reporting desc, priority_need""",
+            [round_number],
+        ),
+        "quality": _rows(
+            con,
+            """
             select count(*) as submissions,
                    count(*) filter (where has_blocking_issue) as excluded,
                    count(*) filter (where not has_blocking_issue and len(dq_rules_failed) > 0) as flagged,
                    count(*) filter (where is_corrected) as corrected
-            from cleaned.cln_dtm_locality_assessments where round = ?""", [round_number])[0],
+            from cleaned.cln_dtm_locality_assessments where round = ?""",
+            [round_number],
+        )[0],
         "flows": _gather_flows(con),
-        "site_types": _rows(con, """
+        "site_types": _rows(
+            con,
+            """
             select site_type, site_type_label_en as label_en, site_type_label_fr as label_fr,
                    sites, managed_sites, households, individuals
             from marts.dtm_site_types_by_round where round = ?
-            order by individuals desc, site_type""", [round_number]),
+            order by individuals desc, site_type""",
+            [round_number],
+        ),
     }
 
 
@@ -125,53 +151,86 @@ def _gather_flows(con: duckdb.DuckDBPyConnection) -> dict | None:
         return None
 
     def top(breakdown: str) -> list[dict]:
-        return _rows(con, """
+        return _rows(
+            con,
+            """
             select category, category_label_en as label_en, category_label_fr as label_fr,
                    travellers, share_of_travellers as share
             from marts.dtm_flow_recent_profiles where breakdown = ? and rank_in_breakdown <= ?
-            order by rank_in_breakdown""", [breakdown, TOP_CATEGORIES])
+            order by rank_in_breakdown""",
+            [breakdown, TOP_CATEGORIES],
+        )
 
     totals = window[0]
     return {
-        "weeks": totals["weeks"], "start": totals["first_count_date"], "end": totals["last_count_date"],
-        "points": _rows(con, """
+        "weeks": totals["weeks"],
+        "start": totals["first_count_date"],
+        "end": totals["last_count_date"],
+        "points": _rows(
+            con,
+            """
             select fmp_id, fmp_name, fmp_label_en as label_en, fmp_label_fr as label_fr, admin1_name,
                    flows, incoming, outgoing, travellers
-            from marts.dtm_flow_recent_points order by travellers desc, fmp_id"""),
+            from marts.dtm_flow_recent_points order by travellers desc, fmp_id""",
+        ),
         "totals": totals,
-        "reasons": top("travel_reason"), "transport": top("transport_mode"),
+        "reasons": top("travel_reason"),
+        "transport": top("transport_mode"),
     }
 
 
 def render(data: dict, language: str, generated: datetime, boundaries: Path | None = None) -> str:
     text = TEXT[language]
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]),
-                             undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+    )
     env.filters["n"] = lambda value, decimals=0: number(value, language, decimals)
-    env.filters["signed"] = lambda value: ("+" if value > 0 else "\u2212" if value < 0 else "\u00b1") + number(abs(value), language)
+    env.filters["signed"] = lambda value: (
+        ("+" if value > 0 else "\u2212" if value < 0 else "\u00b1") + number(abs(value), language)
+    )
     env.filters["percent"] = lambda share: percent(100 * share, language)
     totals = data["totals"]
-    key_figures = [{"name": m, "label": text[m], "value": totals[m], "change": totals[f"{m}_change"]}
-                   for m in KEY_FIGURES_SHOWN]
+    key_figures = [
+        {"name": m, "label": text[m], "value": totals[m], "change": totals[f"{m}_change"]} for m in KEY_FIGURES_SHOWN
+    ]
     label = f"label_{language}"
     return env.get_template("situation_report.html.j2").render(
-        lang=language, t=text, round=data["round"], previous_round=data["previous_round"],
-        period=text["collection_period"].format(start=day(totals["collection_start"], language),
-                                                end=day(totals["collection_end"], language))
-        if totals["collection_start"] else "",
-        key_figures=key_figures, prefectures=data["prefectures"], totals=totals,
-        idp_split=text["idp_split"].format(in_sites=number(totals["idp_individuals_in_sites"], language),
-                                           in_families=number(totals["idp_individuals_in_host_families"], language)),
-        chart=horizontal_bar_chart([(p["admin1_name"], p["idp_individuals"]) for p in data["prefectures"]],
-                                   title=text["chart_idps"]),
+        lang=language,
+        t=text,
+        round=data["round"],
+        previous_round=data["previous_round"],
+        period=text["collection_period"].format(
+            start=day(totals["collection_start"], language), end=day(totals["collection_end"], language)
+        )
+        if totals["collection_start"]
+        else "",
+        key_figures=key_figures,
+        prefectures=data["prefectures"],
+        totals=totals,
+        idp_split=text["idp_split"].format(
+            in_sites=number(totals["idp_individuals_in_sites"], language),
+            in_families=number(totals["idp_individuals_in_host_families"], language),
+        ),
+        chart=horizontal_bar_chart(
+            [(p["admin1_name"], p["idp_individuals"]) for p in data["prefectures"]], title=text["chart_idps"]
+        ),
         map=proportional_symbol_map(
-            data["admin2"], title=text["map_title"], language=language, size_title=text["map_size_legend"],
+            data["admin2"],
+            title=text["map_title"],
+            language=language,
+            size_title=text["map_size_legend"],
             shading={p["admin1_pcode"]: p["idp_individuals"] for p in data["prefectures"]},
-            shading_title=text["map_shading_legend"], boundaries=boundaries),
+            shading_title=text["map_shading_legend"],
+            boundaries=boundaries,
+        ),
         reasons=[{**r, "label": r[label]} for r in data["reasons"]],
-        reasons_chart=horizontal_bar_chart([(r[label], r["idp_individuals_in_host_families"]) for r in data["reasons"]],
-                                           title=text["reasons_title"], colour="#4a78c2"),
+        reasons_chart=horizontal_bar_chart(
+            [(r[label], r["idp_individuals_in_host_families"]) for r in data["reasons"]],
+            title=text["reasons_title"],
+            colour="#4a78c2",
+        ),
         needs=[{**n, "label": n[label]} for n in data["needs"]],
         quality=text["quality"].format(**{k: number(v, language) for k, v in data["quality"].items()}),
         flows=_flows_view(data["flows"], text, language),
@@ -186,14 +245,20 @@ def _flows_view(flows: dict | None, text: dict, language: str) -> dict | None:
     label = f"label_{language}"
     return {
         **flows,
-        "intro": text["flow_period"].format(points=len(flows["points"]), weeks=flows["weeks"],
-                                            start=day(flows["start"], language), end=day(flows["end"], language)),
+        "intro": text["flow_period"].format(
+            points=len(flows["points"]),
+            weeks=flows["weeks"],
+            start=day(flows["start"], language),
+            end=day(flows["end"], language),
+        ),
         "points": [{**p, "label": p[label]} for p in flows["points"]],
         "reasons": [{**r, "label": r[label]} for r in flows["reasons"]],
         "transport": [{**r, "label": r[label]} for r in flows["transport"]],
-        "chart": stacked_bar_chart([(p["fmp_name"], [p["incoming"], p["outgoing"]]) for p in flows["points"]],
-                                   series=[(text["incoming"], "#0033a0"), (text["outgoing"], "#8fb1e3")],
-                                   title=text["chart_flows"]),
+        "chart": stacked_bar_chart(
+            [(p["fmp_name"], [p["incoming"], p["outgoing"]]) for p in flows["points"]],
+            series=[(text["incoming"], "#0033a0"), (text["outgoing"], "#8fb1e3")],
+            title=text["chart_flows"],
+        ),
     }
 
 
@@ -201,15 +266,24 @@ def _sites_view(data: dict, text: dict, language: str) -> dict:
     totals, label = data["totals"], f"label_{language}"
     share = percent(100 * totals["share_in_sites"], language) if totals["share_in_sites"] is not None else "–"
     return {
-        "intro": (text["sites_intro"].format(sites=number(totals["sites_assessed"], language), round=data["round"],
-                                             in_sites=number(totals["idp_individuals_in_sites"], language),
-                                             share=share,
-                                             in_families=number(totals["idp_individuals_in_host_families"], language))
-                  if totals["sites_assessed"] else text["sites_none"].format(round=data["round"])),
+        "intro": (
+            text["sites_intro"].format(
+                sites=number(totals["sites_assessed"], language),
+                round=data["round"],
+                in_sites=number(totals["idp_individuals_in_sites"], language),
+                share=share,
+                in_families=number(totals["idp_individuals_in_host_families"], language),
+            )
+            if totals["sites_assessed"]
+            else text["sites_none"].format(round=data["round"])
+        ),
         "types": [{**t, "label": t[label]} for t in data["site_types"]],
         "chart": stacked_bar_chart(
-            [(p["admin1_name"], [p["idp_individuals_in_sites"], p["idp_individuals_in_host_families"]])
-             for p in data["prefectures"]],
+            [
+                (p["admin1_name"], [p["idp_individuals_in_sites"], p["idp_individuals_in_host_families"]])
+                for p in data["prefectures"]
+            ],
             series=[(text["idps_in_sites"], "#0033a0"), (text["idps_in_host_families"], "#8fb1e3")],
-            title=text["chart_sites"]),
+            title=text["chart_sites"],
+        ),
     }

@@ -37,21 +37,27 @@ TEXT = {
         "need": "Need",
         "share_localities": "Share of localities",
         "methodology_title": "Methodology",
-        "methodology": ("Figures come from key informant interviews in each assessed locality and on each "
-                        "assessed IDP site, collected with KoboToolbox, corrected through the data officers' "
-                        "cleaning log and checked by automated data-quality rules before publication. IDPs are "
-                        "those living on sites (site assessment) and those living with host families (locality "
-                        "assessment). Returnees include former IDPs who returned and people returned from abroad."),
+        "methodology": (
+            "Figures come from key informant interviews in each assessed locality and on each "
+            "assessed IDP site, collected with KoboToolbox, corrected through the data officers' "
+            "cleaning log and checked by automated data-quality rules before publication. IDPs are "
+            "those living on sites (site assessment) and those living with host families (locality "
+            "assessment). Returnees include former IDPs who returned and people returned from abroad."
+        ),
         "quality_title": "Data quality",
         # counts after a colon: reads right for 0, 1 or many in both languages
-        "quality": ("Submissions received for this round: {submissions}; left out because of a blocking issue "
-                    "(duplicates, unknown p-codes, implausible household sizes): {excluded}; counted with a "
-                    "warning: {flagged}; corrected through the cleaning log: {corrected}. Every check that "
-                    "gates this report passed."),
+        "quality": (
+            "Submissions received for this round: {submissions}; left out because of a blocking issue "
+            "(duplicates, unknown p-codes, implausible household sizes): {excluded}; counted with a "
+            "warning: {flagged}; corrected through the cleaning log: {corrected}. Every check that "
+            "gates this report passed."
+        ),
         "disclosure_title": "Disclosure",
-        "disclosure": ("These figures aggregate key informant estimates per locality; no household or individual "
-                       "is identifiable from them. Names and phone numbers of key informants never leave the "
-                       "raw data store."),
+        "disclosure": (
+            "These figures aggregate key informant estimates per locality; no household or individual "
+            "is identifiable from them. Names and phone numbers of key informants never leave the "
+            "raw data store."
+        ),
         "pcodes": "P-codes: OCHA common operational dataset (COD-AB), boundaries valid from 2015-06-15.",
         # flow monitoring and sites sections
         "flow_title": "Flow monitoring",
@@ -108,21 +114,27 @@ TEXT = {
         "need": "Besoin",
         "share_localities": "Part des localités",
         "methodology_title": "Méthodologie",
-        "methodology": ("Les chiffres proviennent d'entretiens avec des informateurs clés dans chaque localité "
-                        "évaluée et sur chaque site de PDI évalué, collectés avec KoboToolbox, corrigés par le "
-                        "journal de nettoyage des chargés de données et contrôlés par des règles automatiques de "
-                        "qualité avant publication. Les PDI sont celles qui vivent sur des sites (évaluation des "
-                        "sites) et celles qui vivent en familles d'accueil (évaluation des localités). Les "
-                        "retournés comprennent les anciens PDI revenus et les personnes revenues de l'étranger."),
+        "methodology": (
+            "Les chiffres proviennent d'entretiens avec des informateurs clés dans chaque localité "
+            "évaluée et sur chaque site de PDI évalué, collectés avec KoboToolbox, corrigés par le "
+            "journal de nettoyage des chargés de données et contrôlés par des règles automatiques de "
+            "qualité avant publication. Les PDI sont celles qui vivent sur des sites (évaluation des "
+            "sites) et celles qui vivent en familles d'accueil (évaluation des localités). Les "
+            "retournés comprennent les anciens PDI revenus et les personnes revenues de l'étranger."
+        ),
         "quality_title": "Qualité des données",
-        "quality": ("Soumissions reçues pour ce round : {submissions} ; écartées pour un problème bloquant "
-                    "(doublons, p-codes inconnus, tailles de ménage invraisemblables) : {excluded} ; comptées "
-                    "avec un avertissement : {flagged} ; corrigées par le journal de nettoyage : {corrected}. "
-                    "Tous les contrôles qui conditionnent ce rapport ont réussi."),
+        "quality": (
+            "Soumissions reçues pour ce round : {submissions} ; écartées pour un problème bloquant "
+            "(doublons, p-codes inconnus, tailles de ménage invraisemblables) : {excluded} ; comptées "
+            "avec un avertissement : {flagged} ; corrigées par le journal de nettoyage : {corrected}. "
+            "Tous les contrôles qui conditionnent ce rapport ont réussi."
+        ),
         "disclosure_title": "Confidentialité",
-        "disclosure": ("Ces chiffres agrègent les estimations des informateurs clés par localité ; aucun ménage ni "
-                       "aucune personne n'y est identifiable. Les noms et numéros de téléphone des informateurs "
-                       "ne quittent jamais l'entrepôt des données brutes."),
+        "disclosure": (
+            "Ces chiffres agrègent les estimations des informateurs clés par localité ; aucun ménage ni "
+            "aucune personne n'y est identifiable. Les noms et numéros de téléphone des informateurs "
+            "ne quittent jamais l'entrepôt des données brutes."
+        ),
         "pcodes": "P-codes : jeu de données opérationnel commun d'OCHA (COD-AB), limites valables depuis le 15/06/2015.",
         # sections suivi des flux et sites
         "flow_title": "Suivi des flux",
@@ -175,8 +187,13 @@ TRACKER_TEXT = {
         "units": {"people": "people", "sessions": "sessions", "score": "score (1-5)", "percent": "%"},
         "period": "Period",
         "disaggregation": "Disaggregation",
-        "disaggregations": {"total": "Total", "sex": "Sex", "age_group": "Age group",
-                            "displacement_status": "Displacement status", "disability": "Disability"},
+        "disaggregations": {
+            "total": "Total",
+            "sex": "Sex",
+            "age_group": "Age group",
+            "displacement_status": "Displacement status",
+            "disability": "Disability",
+        },
         "category": "Category",
         "baseline": "Baseline",
         "target": "Target (period)",
@@ -185,8 +202,14 @@ TRACKER_TEXT = {
         "percent_of_target": "Actual / target (period)",
         "prorated_note": "Period running: judged against the target pro-rated to {share} of the period",
         "status": "Status",
-        "statuses": {"on_track": "On track", "behind": "Behind", "off_track": "Off track",
-                     "no_target": "No target", "not_measured": "Not measured", "suppressed": "Withheld"},
+        "statuses": {
+            "on_track": "On track",
+            "behind": "Behind",
+            "off_track": "Off track",
+            "no_target": "No target",
+            "not_measured": "Not measured",
+            "suppressed": "Withheld",
+        },
         "cumulative": "Cumulative",
         "life_of_project_target": "Life-of-project target",
         "percent_of_lop": "% of life-of-project target",
@@ -202,49 +225,65 @@ TRACKER_TEXT = {
         "periods_covered": "Periods covered",
         "generated_at": "Generated at",
         "source": "Data source",
-        "source_text": ("marts.me_indicator_tracking of the DTM CAR data platform: KoboToolbox forms me_activity "
-                        "(attendance lists and sessions), me_pdm (post-distribution monitoring) and me_perception "
-                        "(perception survey); results framework, baselines and targets from the M&E unit's seeds "
-                        "ref_results_framework, ref_indicator_targets and ref_indicator_milestones. Only data that "
-                        "passed every data-quality gate is used; submissions with a blocking issue are not counted."),
+        "source_text": (
+            "marts.me_indicator_tracking of the DTM CAR data platform: KoboToolbox forms me_activity "
+            "(attendance lists and sessions), me_pdm (post-distribution monitoring) and me_perception "
+            "(perception survey); results framework, baselines and targets from the M&E unit's seeds "
+            "ref_results_framework, ref_indicator_targets and ref_indicator_milestones. Only data that "
+            "passed every data-quality gate is used; submissions with a blocking issue are not counted."
+        ),
         "thresholds_title": "Status thresholds",
-        "thresholds": ("% achieved is measured from the baseline: (actual - baseline) / (target - baseline), so "
-                       "an indicator still at its baseline has achieved 0%; the plain ratio actual / target is "
-                       "shown beside it. While a period runs, a count (people, sessions) is judged against its "
-                       "target pro-rated to the share of the period elapsed; a score or share against the whole "
-                       "target. Green: 90% or more (on track); amber: 60% to under 90% (behind); red: under 60% "
-                       "(off track); no colour where the period has no target or the indicator was not measured."),
+        "thresholds": (
+            "% achieved is measured from the baseline: (actual - baseline) / (target - baseline), so "
+            "an indicator still at its baseline has achieved 0%; the plain ratio actual / target is "
+            "shown beside it. While a period runs, a count (people, sessions) is judged against its "
+            "target pro-rated to the share of the period elapsed; a score or share against the whole "
+            "target. Green: 90% or more (on track); amber: 60% to under 90% (behind); red: under 60% "
+            "(off track); no colour where the period has no target or the indicator was not measured."
+        ),
         "method_title": "How figures are computed",
-        "method": ("People are counted once per period, and once over the life of the project in the cumulative "
-                   "column; sessions add up; scores and shares are levels, whose cumulative is the latest "
-                   "measurement. Targets are set on totals only; disaggregated rows show actuals."),
+        "method": (
+            "People are counted once per period, and once over the life of the project in the cumulative "
+            "column; sessions add up; scores and shares are levels, whose cumulative is the latest "
+            "measurement. Targets are set on totals only; disaggregated rows show actuals."
+        ),
         "disability_title": "Disability",
-        "disability_method": ("A person has a disability by the Washington Group short set's recommended cut-off: "
-                              "at least one of its six domains answered \"a lot of difficulty\" or \"cannot do "
-                              "at all\" (other cut-offs exist; this one is used throughout). Someone who gave no "
-                              "Washington Group answers is counted by their own answer to the activity form's "
-                              "disability question; survey respondents not asked the set (before version 3 of the "
-                              "PDM and perception forms) are in the totals only."),
+        "disability_method": (
+            "A person has a disability by the Washington Group short set's recommended cut-off: "
+            'at least one of its six domains answered "a lot of difficulty" or "cannot do '
+            'at all" (other cut-offs exist; this one is used throughout). Someone who gave no '
+            "Washington Group answers is counted by their own answer to the activity form's "
+            "disability question; survey respondents not asked the set (before version 3 of the "
+            "PDM and perception forms) are in the totals only."
+        ),
         "disclosure_title": "Disclosure",
-        "disclosure": ("Figures aggregate attendance lists and interviews; no person is identifiable from them. "
-                       "People are recognised through keyed pseudonyms of their ID or phone; names and phone "
-                       "numbers never leave the raw data store. Scores and shares computed from fewer than {min} "
-                       "respondents are withheld."),
+        "disclosure": (
+            "Figures aggregate attendance lists and interviews; no person is identifiable from them. "
+            "People are recognised through keyed pseudonyms of their ID or phone; names and phone "
+            "numbers never leave the raw data store. Scores and shares computed from fewer than {min} "
+            "respondents are withheld."
+        ),
         "status_legend": "Legend",
         "sheets": "Sheets",
-        "iati_description": ("Results of the community stabilization programme in the Central African Republic, "
-                             "per indicator of its results framework and reporting period, from the M&E data "
-                             "the DTM CAR data platform checked."),
-        "indicators_sheet_note": ("One sheet per results-framework level (one row per indicator, period and "
-                                  "disaggregation); then every target beside its actual (periods, midline, endline, "
-                                  "life of project) and every indicator's actuals and targets period by period."),
+        "iati_description": (
+            "Results of the community stabilization programme in the Central African Republic, "
+            "per indicator of its results framework and reporting period, from the M&E data "
+            "the DTM CAR data platform checked."
+        ),
+        "indicators_sheet_note": (
+            "One sheet per results-framework level (one row per indicator, period and "
+            "disaggregation); then every target beside its actual (periods, midline, endline, "
+            "life of project) and every indicator's actuals and targets period by period."
+        ),
         "targets_sheet": "Targets vs actuals",
         "by_period_sheet": "By period",
         "targets_title": "Targets versus actuals",
-        "targets_note": ("A period's target is set against the period's actual; the midline's, the endline's and "
-                         "the project's against the value reached to date (people counted once since the start, "
-                         "sessions added up, the latest score or share). A milestone not yet due shows the "
-                         "progress so far, without a status."),
+        "targets_note": (
+            "A period's target is set against the period's actual; the midline's, the endline's and "
+            "the project's against the value reached to date (people counted once since the start, "
+            "sessions added up, the latest score or share). A milestone not yet due shows the "
+            "progress so far, without a status."
+        ),
         "by_period_title": "Actuals and targets by period",
         "target_kind": "Period or milestone",
         "target_kinds": {"midline": "Midline", "endline": "Endline", "life_of_project": "Life of project"},
@@ -278,8 +317,13 @@ TRACKER_TEXT = {
         "units": {"people": "personnes", "sessions": "séances", "score": "score (1-5)", "percent": "%"},
         "period": "Période",
         "disaggregation": "Désagrégation",
-        "disaggregations": {"total": "Total", "sex": "Sexe", "age_group": "Tranche d'âge",
-                            "displacement_status": "Statut de déplacement", "disability": "Handicap"},
+        "disaggregations": {
+            "total": "Total",
+            "sex": "Sexe",
+            "age_group": "Tranche d'âge",
+            "displacement_status": "Statut de déplacement",
+            "disability": "Handicap",
+        },
         "category": "Catégorie",
         "baseline": "Valeur de référence",
         "target": "Cible (période)",
@@ -288,8 +332,14 @@ TRACKER_TEXT = {
         "percent_of_target": "Réalisé / cible (période)",
         "prorated_note": "Période en cours : jugé sur la cible au prorata de {share} de la période",
         "status": "Statut",
-        "statuses": {"on_track": "En bonne voie", "behind": "En retard", "off_track": "Hors trajectoire",
-                     "no_target": "Sans cible", "not_measured": "Non mesuré", "suppressed": "Masqué"},
+        "statuses": {
+            "on_track": "En bonne voie",
+            "behind": "En retard",
+            "off_track": "Hors trajectoire",
+            "no_target": "Sans cible",
+            "not_measured": "Non mesuré",
+            "suppressed": "Masqué",
+        },
         "cumulative": "Cumul",
         "life_of_project_target": "Cible du projet",
         "percent_of_lop": "% de la cible du projet",
@@ -305,59 +355,79 @@ TRACKER_TEXT = {
         "periods_covered": "Périodes couvertes",
         "generated_at": "Produit le",
         "source": "Source des données",
-        "source_text": ("marts.me_indicator_tracking de la plateforme de données DTM RCA : formulaires KoboToolbox "
-                        "me_activity (listes de présence et séances), me_pdm (suivi post-distribution) et "
-                        "me_perception (enquête de perception) ; cadre de résultats, valeurs de référence et cibles "
-                        "des tables ref_results_framework, ref_indicator_targets et ref_indicator_milestones de "
-                        "l'unité S&E. Seules les "
-                        "données qui ont passé tous les contrôles de qualité sont utilisées ; les soumissions avec "
-                        "un problème bloquant ne sont pas comptées."),
+        "source_text": (
+            "marts.me_indicator_tracking de la plateforme de données DTM RCA : formulaires KoboToolbox "
+            "me_activity (listes de présence et séances), me_pdm (suivi post-distribution) et "
+            "me_perception (enquête de perception) ; cadre de résultats, valeurs de référence et cibles "
+            "des tables ref_results_framework, ref_indicator_targets et ref_indicator_milestones de "
+            "l'unité S&E. Seules les "
+            "données qui ont passé tous les contrôles de qualité sont utilisées ; les soumissions avec "
+            "un problème bloquant ne sont pas comptées."
+        ),
         "thresholds_title": "Seuils de statut",
-        "thresholds": ("Le % atteint se mesure depuis la valeur de référence : (réalisé - référence) / (cible - "
-                       "référence) ; un indicateur resté à sa valeur de référence a atteint 0 %. Le rapport simple "
-                       "réalisé / cible est donné à côté. Tant qu'une période est en cours, un décompte "
-                       "(personnes, séances) est jugé sur sa cible au prorata de la part écoulée de la période ; un "
-                       "score ou une part sur la cible entière. Vert : 90 % ou plus (en bonne voie) ; orange : de "
-                       "60 % à moins de 90 % (en retard) ; rouge : moins de 60 % (hors trajectoire) ; sans couleur "
-                       "quand la période n'a pas de cible ou que l'indicateur n'a pas été mesuré."),
+        "thresholds": (
+            "Le % atteint se mesure depuis la valeur de référence : (réalisé - référence) / (cible - "
+            "référence) ; un indicateur resté à sa valeur de référence a atteint 0 %. Le rapport simple "
+            "réalisé / cible est donné à côté. Tant qu'une période est en cours, un décompte "
+            "(personnes, séances) est jugé sur sa cible au prorata de la part écoulée de la période ; un "
+            "score ou une part sur la cible entière. Vert : 90 % ou plus (en bonne voie) ; orange : de "
+            "60 % à moins de 90 % (en retard) ; rouge : moins de 60 % (hors trajectoire) ; sans couleur "
+            "quand la période n'a pas de cible ou que l'indicateur n'a pas été mesuré."
+        ),
         "method_title": "Calcul des chiffres",
-        "method": ("Les personnes sont comptées une fois par période, et une fois sur la durée du projet dans la "
-                   "colonne cumul ; les séances s'additionnent ; les scores et les parts sont des niveaux, dont "
-                   "le cumul est la dernière mesure. Les cibles portent sur les totaux ; les lignes désagrégées "
-                   "donnent les réalisations."),
+        "method": (
+            "Les personnes sont comptées une fois par période, et une fois sur la durée du projet dans la "
+            "colonne cumul ; les séances s'additionnent ; les scores et les parts sont des niveaux, dont "
+            "le cumul est la dernière mesure. Les cibles portent sur les totaux ; les lignes désagrégées "
+            "donnent les réalisations."
+        ),
         "disability_title": "Handicap",
-        "disability_method": ("Une personne est en situation de handicap selon le seuil recommandé des questions "
-                              "courtes du Washington Group : au moins un des six domaines répondu « beaucoup de "
-                              "difficultés » ou « ne peut pas du tout » (d'autres seuils existent ; celui-ci est "
-                              "appliqué partout). Une personne sans réponse au Washington Group est comptée selon sa "
-                              "propre réponse à la question sur le handicap du formulaire d'activité ; les "
-                              "répondants des enquêtes à qui les questions n'ont pas été posées (avant la version 3 "
-                              "des formulaires PDM et de perception) ne figurent que dans les totaux."),
+        "disability_method": (
+            "Une personne est en situation de handicap selon le seuil recommandé des questions "
+            "courtes du Washington Group : au moins un des six domaines répondu « beaucoup de "
+            "difficultés » ou « ne peut pas du tout » (d'autres seuils existent ; celui-ci est "
+            "appliqué partout). Une personne sans réponse au Washington Group est comptée selon sa "
+            "propre réponse à la question sur le handicap du formulaire d'activité ; les "
+            "répondants des enquêtes à qui les questions n'ont pas été posées (avant la version 3 "
+            "des formulaires PDM et de perception) ne figurent que dans les totaux."
+        ),
         "disclosure_title": "Confidentialité",
-        "disclosure": ("Les chiffres agrègent des listes de présence et des entretiens ; aucune personne n'y est "
-                       "identifiable. Les personnes sont reconnues par des pseudonymes à clé de leur pièce "
-                       "d'identité ou de leur téléphone ; les noms et numéros de téléphone ne quittent jamais "
-                       "l'entrepôt des données brutes. Les scores et parts calculés sur moins de {min} répondants "
-                       "sont masqués."),
+        "disclosure": (
+            "Les chiffres agrègent des listes de présence et des entretiens ; aucune personne n'y est "
+            "identifiable. Les personnes sont reconnues par des pseudonymes à clé de leur pièce "
+            "d'identité ou de leur téléphone ; les noms et numéros de téléphone ne quittent jamais "
+            "l'entrepôt des données brutes. Les scores et parts calculés sur moins de {min} répondants "
+            "sont masqués."
+        ),
         "status_legend": "Légende",
         "sheets": "Feuilles",
-        "iati_description": ("Résultats du programme de stabilisation communautaire en République centrafricaine, "
-                             "par indicateur de son cadre de résultats et période de rapport, à partir des données "
-                             "de S&E contrôlées par la plateforme de données DTM RCA."),
-        "indicators_sheet_note": ("Une feuille par niveau du cadre de résultats (une ligne par indicateur, période "
-                                  "et désagrégation) ; puis chaque cible face à sa réalisation (périodes, "
-                                  "mi-parcours, évaluation finale, durée du projet) et les réalisations et cibles de "
-                                  "chaque indicateur période par période."),
+        "iati_description": (
+            "Résultats du programme de stabilisation communautaire en République centrafricaine, "
+            "par indicateur de son cadre de résultats et période de rapport, à partir des données "
+            "de S&E contrôlées par la plateforme de données DTM RCA."
+        ),
+        "indicators_sheet_note": (
+            "Une feuille par niveau du cadre de résultats (une ligne par indicateur, période "
+            "et désagrégation) ; puis chaque cible face à sa réalisation (périodes, "
+            "mi-parcours, évaluation finale, durée du projet) et les réalisations et cibles de "
+            "chaque indicateur période par période."
+        ),
         "targets_sheet": "Cibles et réalisations",
         "by_period_sheet": "Par période",
         "targets_title": "Cibles et réalisations",
-        "targets_note": ("La cible d'une période est comparée à la réalisation de la période ; celles de "
-                         "mi-parcours, d'évaluation finale et du projet à la valeur atteinte à ce jour (personnes "
-                         "comptées une fois depuis le début, séances additionnées, dernier score ou dernière part). "
-                         "Une échéance à venir montre les progrès à ce jour, sans statut."),
+        "targets_note": (
+            "La cible d'une période est comparée à la réalisation de la période ; celles de "
+            "mi-parcours, d'évaluation finale et du projet à la valeur atteinte à ce jour (personnes "
+            "comptées une fois depuis le début, séances additionnées, dernier score ou dernière part). "
+            "Une échéance à venir montre les progrès à ce jour, sans statut."
+        ),
         "by_period_title": "Réalisations et cibles par période",
         "target_kind": "Période ou jalon",
-        "target_kinds": {"midline": "Mi-parcours", "endline": "Évaluation finale", "life_of_project": "Durée du projet"},
+        "target_kinds": {
+            "midline": "Mi-parcours",
+            "endline": "Évaluation finale",
+            "life_of_project": "Durée du projet",
+        },
         "due_date": "Échéance",
         "target_value": "Cible",
         "value_to_date": "Réalisé",
@@ -387,8 +457,20 @@ def day(value, language: str) -> str:
     return value.strftime("%d/%m/%Y") if language == "fr" else f"{value.day} {value:%b %Y}"
 
 
-MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-             "novembre", "décembre")
+MONTHS_FR = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 
 def period_label(code: str, language: str) -> str:
@@ -400,8 +482,7 @@ def period_label(code: str, language: str) -> str:
         return f"{'T' if language == 'fr' else 'Q'}{part} {year}"
     year, _, month = code.partition("-")
     if len(year) == 4 and year.isdigit() and len(month) == 2 and month.isdigit() and 1 <= int(month) <= 12:
-        return (f"{MONTHS_FR[int(month) - 1]} {year}" if language == "fr"
-                else f"{date(int(year), int(month), 1):%b %Y}")
+        return f"{MONTHS_FR[int(month) - 1]} {year}" if language == "fr" else f"{date(int(year), int(month), 1):%b %Y}"
     return code
 
 
@@ -418,9 +499,11 @@ OVERSIGHT_TEXT = {
         "empty": "Nothing to show.",
         "timeline_title": "Workplan: planned and actual dates",
         "timeline_sheet": "Workplan timeline",
-        "timeline_note": ("One row per activity and sub-prefecture of the workplan, late lines first. The actual end "
-                          "is the day the planned sessions were all delivered; slippage is the actual end minus the "
-                          "planned end in days (for a line not done past its end, the days since)."),
+        "timeline_note": (
+            "One row per activity and sub-prefecture of the workplan, late lines first. The actual end "
+            "is the day the planned sessions were all delivered; slippage is the actual end minus the "
+            "planned end in days (for a line not done past its end, the days since)."
+        ),
         "activity_code": "Code",
         "activity": "Activity",
         "admin2": "Sub-prefecture",
@@ -435,10 +518,12 @@ OVERSIGHT_TEXT = {
         "status": "Status",
         "budget_title": "Budget against delivery",
         "budget_sheet": "Budget vs delivery",
-        "budget_note": ("Per budget line and period: what was spent (the finance system's exports, imported) against "
-                        "the budget, beside the % of its output's target achieved (counted as 100% beyond the "
-                        "target). A line is flagged when its burn rate runs ahead of delivery, or behind it, by more "
-                        "than {gap_threshold_points} percentage points. Lines to explain first."),
+        "budget_note": (
+            "Per budget line and period: what was spent (the finance system's exports, imported) against "
+            "the budget, beside the % of its output's target achieved (counted as 100% beyond the "
+            "target). A line is flagged when its burn rate runs ahead of delivery, or behind it, by more "
+            "than {gap_threshold_points} percentage points. Lines to explain first."
+        ),
         "budget_line": "Budget line",
         "budget_line_name": "Line",
         "period": "Period",
@@ -452,17 +537,21 @@ OVERSIGHT_TEXT = {
         "spending_flag": "Spending",
         "feedback_title": "Complaints and feedback: cases and deadlines",
         "feedback_sheet": "Complaints and feedback",
-        "feedback_note": ("Cases received per month, type and channel: closed, still open, closed after their "
-                          "deadline (days per type and category, kept by the M&E officer) and overdue (open past "
-                          "the deadline on the day of the build); overdue first. Sensitive cases are counted here, "
-                          "never listed. Counts under the minimum cell size are withheld (blank), as in the "
-                          "published tables."),
+        "feedback_note": (
+            "Cases received per month, type and channel: closed, still open, closed after their "
+            "deadline (days per type and category, kept by the M&E officer) and overdue (open past "
+            "the deadline on the day of the build); overdue first. Sensitive cases are counted here, "
+            "never listed. Counts under the minimum cell size are withheld (blank), as in the "
+            "published tables."
+        ),
         "feedback_categories_title": "Complaints and feedback by category",
         "feedback_categories_sheet": "Feedback by category",
-        "feedback_categories_note": ("Cases received per reporting period and category, with the period's total. "
-                                     "Protection, sexual exploitation and abuse, fraud or corruption are sensitive: "
-                                     "shown only as counts of at least the minimum cell size; a blank is withheld, "
-                                     "and so is one more where the total would give it back."),
+        "feedback_categories_note": (
+            "Cases received per reporting period and category, with the period's total. "
+            "Protection, sexual exploitation and abuse, fraud or corruption are sensitive: "
+            "shown only as counts of at least the minimum cell size; a blank is withheld, "
+            "and so is one more where the total would give it back."
+        ),
         "month_received": "Month received",
         "case_type": "Type",
         "channel": "Channel",
@@ -473,27 +562,40 @@ OVERSIGHT_TEXT = {
         "closed_late": "Closed late",
         "overdue": "Overdue",
         "median_days": "Median days to close",
-        "statuses": {"done": "Done", "on_track": "On track", "late": "Late", "not_started": "Not started",
-                     "not_in_workplan": "Not in the workplan",
-                     "ahead_of_delivery": "Ahead of delivery", "behind_delivery": "Behind delivery",
-                     "in_step": "In step", "no_delivery_measure": "No output measure", "unbudgeted": "Not budgeted",
-                     "partner_reports_more": "Partner reports more", "partner_reports_less": "Partner reports less",
-                     "not_monitored": "Not monitored"},
+        "statuses": {
+            "done": "Done",
+            "on_track": "On track",
+            "late": "Late",
+            "not_started": "Not started",
+            "not_in_workplan": "Not in the workplan",
+            "ahead_of_delivery": "Ahead of delivery",
+            "behind_delivery": "Behind delivery",
+            "in_step": "In step",
+            "no_delivery_measure": "No output measure",
+            "unbudgeted": "Not budgeted",
+            "partner_reports_more": "Partner reports more",
+            "partner_reports_less": "Partner reports less",
+            "not_monitored": "Not monitored",
+        },
         "partner_reporting_title": "Partners' reporting: completeness and timeliness",
         "partner_reporting_sheet": "Partners' reporting",
-        "partner_reporting_note": ("Per partner and month: the reports expected (one for each activity and "
-                                   "sub-prefecture the partner implements, each month of its planned period), "
-                                   "received, on time (submitted by the month's end plus the partner's deadline), late "
-                                   "and missing. Completeness is received / expected and timeliness on time / expected, "
-                                   "as DHIS2's reporting rates. Partners with missing reports first."),
+        "partner_reporting_note": (
+            "Per partner and month: the reports expected (one for each activity and "
+            "sub-prefecture the partner implements, each month of its planned period), "
+            "received, on time (submitted by the month's end plus the partner's deadline), late "
+            "and missing. Completeness is received / expected and timeliness on time / expected, "
+            "as DHIS2's reporting rates. Partners with missing reports first."
+        ),
         "partner_figures_title": "Partners' figures against activity monitoring",
         "partner_figures_sheet": "Partners vs monitoring",
-        "partner_figures_note": ("Each partner's report against the sessions and people the platform's own activity "
-                                 "monitoring recorded for the same activity, sub-prefecture and month. A report is "
-                                 "flagged when a figure differs from the monitored one beyond the tolerance of the "
-                                 "data-quality rule partner_figures_differ, or monitoring has none. Only flagged "
-                                 "reports are listed, the largest difference first: verify them with the partner "
-                                 "(every report is in marts.me_partner_figures_vs_monitoring)."),
+        "partner_figures_note": (
+            "Each partner's report against the sessions and people the platform's own activity "
+            "monitoring recorded for the same activity, sub-prefecture and month. A report is "
+            "flagged when a figure differs from the monitored one beyond the tolerance of the "
+            "data-quality rule partner_figures_differ, or monitoring has none. Only flagged "
+            "reports are listed, the largest difference first: verify them with the partner "
+            "(every report is in marts.me_partner_figures_vs_monitoring)."
+        ),
         "partner_code": "Partner code",
         "partner": "Partner",
         "month": "Month",
@@ -516,10 +618,12 @@ OVERSIGHT_TEXT = {
         "empty": "Rien à signaler.",
         "timeline_title": "Plan de travail : dates prévues et réelles",
         "timeline_sheet": "Calendrier du plan de travail",
-        "timeline_note": ("Une ligne par activité et sous-préfecture du plan de travail, les lignes en retard "
-                          "d'abord. La fin réelle est le jour où toutes les séances prévues ont été réalisées ; le "
-                          "décalage est la fin réelle moins la fin prévue, en jours (pour une ligne non terminée "
-                          "après sa fin prévue, les jours écoulés depuis)."),
+        "timeline_note": (
+            "Une ligne par activité et sous-préfecture du plan de travail, les lignes en retard "
+            "d'abord. La fin réelle est le jour où toutes les séances prévues ont été réalisées ; le "
+            "décalage est la fin réelle moins la fin prévue, en jours (pour une ligne non terminée "
+            "après sa fin prévue, les jours écoulés depuis)."
+        ),
         "activity_code": "Code",
         "activity": "Activité",
         "admin2": "Sous-préfecture",
@@ -534,11 +638,13 @@ OVERSIGHT_TEXT = {
         "status": "Statut",
         "budget_title": "Budget et réalisations",
         "budget_sheet": "Budget et réalisations",
-        "budget_note": ("Par ligne budgétaire et période : les dépenses (exports du système financier, importés) "
-                        "rapportées au budget, à côté du pourcentage de la cible de son produit atteint (compté "
-                        "100 % au-delà de la cible). Une ligne est signalée quand son taux d'exécution devance les "
-                        "réalisations, ou reste en deçà, de plus de {gap_threshold_points} points de pourcentage. Les lignes à "
-                        "expliquer d'abord."),
+        "budget_note": (
+            "Par ligne budgétaire et période : les dépenses (exports du système financier, importés) "
+            "rapportées au budget, à côté du pourcentage de la cible de son produit atteint (compté "
+            "100 % au-delà de la cible). Une ligne est signalée quand son taux d'exécution devance les "
+            "réalisations, ou reste en deçà, de plus de {gap_threshold_points} points de pourcentage. Les lignes à "
+            "expliquer d'abord."
+        ),
         "budget_line": "Ligne budgétaire",
         "budget_line_name": "Ligne",
         "period": "Période",
@@ -552,17 +658,21 @@ OVERSIGHT_TEXT = {
         "spending_flag": "Dépenses",
         "feedback_title": "Plaintes et retours : cas et délais",
         "feedback_sheet": "Plaintes et retours",
-        "feedback_note": ("Cas reçus par mois, type et canal : clôturés, encore ouverts, clôturés après leur délai "
-                          "(jours par type et catégorie, tenus par le chargé de S&E) et en retard (ouverts au-delà "
-                          "du délai le jour de la production) ; les retards d'abord. Les cas sensibles sont comptés "
-                          "ici, jamais listés. Les effectifs sous le seuil minimal sont masqués (vides), comme dans "
-                          "les tables publiées."),
+        "feedback_note": (
+            "Cas reçus par mois, type et canal : clôturés, encore ouverts, clôturés après leur délai "
+            "(jours par type et catégorie, tenus par le chargé de S&E) et en retard (ouverts au-delà "
+            "du délai le jour de la production) ; les retards d'abord. Les cas sensibles sont comptés "
+            "ici, jamais listés. Les effectifs sous le seuil minimal sont masqués (vides), comme dans "
+            "les tables publiées."
+        ),
         "feedback_categories_title": "Plaintes et retours par catégorie",
         "feedback_categories_sheet": "Retours par catégorie",
-        "feedback_categories_note": ("Cas reçus par période de rapport et catégorie, avec le total de la période. "
-                                     "Protection, exploitation et abus sexuels, fraude ou corruption sont sensibles : "
-                                     "seulement des effectifs d'au moins le seuil minimal ; une case vide est "
-                                     "masquée, et une de plus quand le total permettrait de la retrouver."),
+        "feedback_categories_note": (
+            "Cas reçus par période de rapport et catégorie, avec le total de la période. "
+            "Protection, exploitation et abus sexuels, fraude ou corruption sont sensibles : "
+            "seulement des effectifs d'au moins le seuil minimal ; une case vide est "
+            "masquée, et une de plus quand le total permettrait de la retrouver."
+        ),
         "month_received": "Mois de réception",
         "case_type": "Type",
         "channel": "Canal",
@@ -573,30 +683,42 @@ OVERSIGHT_TEXT = {
         "closed_late": "Clôturés en retard",
         "overdue": "En retard",
         "median_days": "Jours médians jusqu'à clôture",
-        "statuses": {"done": "Terminée", "on_track": "Dans les temps", "late": "En retard",
-                     "not_started": "Pas commencée", "not_in_workplan": "Hors plan de travail",
-                     "ahead_of_delivery": "En avance sur les réalisations",
-                     "behind_delivery": "En retard sur les réalisations", "in_step": "En phase",
-                     "no_delivery_measure": "Sans mesure de produit", "unbudgeted": "Non budgétisé",
-                     "partner_reports_more": "Le partenaire déclare plus",
-                     "partner_reports_less": "Le partenaire déclare moins", "not_monitored": "Non suivi"},
+        "statuses": {
+            "done": "Terminée",
+            "on_track": "Dans les temps",
+            "late": "En retard",
+            "not_started": "Pas commencée",
+            "not_in_workplan": "Hors plan de travail",
+            "ahead_of_delivery": "En avance sur les réalisations",
+            "behind_delivery": "En retard sur les réalisations",
+            "in_step": "En phase",
+            "no_delivery_measure": "Sans mesure de produit",
+            "unbudgeted": "Non budgétisé",
+            "partner_reports_more": "Le partenaire déclare plus",
+            "partner_reports_less": "Le partenaire déclare moins",
+            "not_monitored": "Non suivi",
+        },
         "partner_reporting_title": "Rapports des partenaires : complétude et ponctualité",
         "partner_reporting_sheet": "Rapports des partenaires",
-        "partner_reporting_note": ("Par partenaire et par mois : les rapports attendus (un pour chaque activité et "
-                                   "sous-préfecture que le partenaire met en œuvre, chaque mois de sa période prévue), "
-                                   "reçus, à temps (soumis au plus tard à la fin du mois plus le délai du partenaire), "
-                                   "en retard et manquants. La complétude est reçus / attendus et la ponctualité "
-                                   "à temps / attendus, comme les taux de rapportage de DHIS2. Les partenaires ayant "
-                                   "des rapports manquants d'abord."),
+        "partner_reporting_note": (
+            "Par partenaire et par mois : les rapports attendus (un pour chaque activité et "
+            "sous-préfecture que le partenaire met en œuvre, chaque mois de sa période prévue), "
+            "reçus, à temps (soumis au plus tard à la fin du mois plus le délai du partenaire), "
+            "en retard et manquants. La complétude est reçus / attendus et la ponctualité "
+            "à temps / attendus, comme les taux de rapportage de DHIS2. Les partenaires ayant "
+            "des rapports manquants d'abord."
+        ),
         "partner_figures_title": "Chiffres des partenaires et suivi des activités",
         "partner_figures_sheet": "Partenaires et suivi",
-        "partner_figures_note": ("Le rapport de chaque partenaire face aux séances et aux personnes que le suivi des "
-                                 "activités de la plateforme a enregistrées pour la même activité, la même "
-                                 "sous-préfecture et le même mois. Un rapport est signalé quand un chiffre s'écarte "
-                                 "du chiffre suivi au-delà de la tolérance fixée dans les règles de qualité des "
-                                 "données, ou quand le suivi n'en a aucun. Seuls les rapports signalés sont listés, "
-                                 "le plus grand écart d'abord : les vérifier avec le partenaire (tous les rapports "
-                                 "sont dans marts.me_partner_figures_vs_monitoring)."),
+        "partner_figures_note": (
+            "Le rapport de chaque partenaire face aux séances et aux personnes que le suivi des "
+            "activités de la plateforme a enregistrées pour la même activité, la même "
+            "sous-préfecture et le même mois. Un rapport est signalé quand un chiffre s'écarte "
+            "du chiffre suivi au-delà de la tolérance fixée dans les règles de qualité des "
+            "données, ou quand le suivi n'en a aucun. Seuls les rapports signalés sont listés, "
+            "le plus grand écart d'abord : les vérifier avec le partenaire (tous les rapports "
+            "sont dans marts.me_partner_figures_vs_monitoring)."
+        ),
         "partner_code": "Code du partenaire",
         "partner": "Partenaire",
         "month": "Mois",
@@ -619,72 +741,103 @@ OVERSIGHT_TEXT = {
 
 # The field monitoring visits' sections (marts.me_monitoring_visits, me_monitoring_findings),
 # added section by section so that each oversight section's texts sit together.
-OVERSIGHT_TEXT["en"].update({
-    "visits_title": "Field monitoring visits: planned and made",
-    "visits_sheet": "Monitoring visits",
-    "visits_note": ("One row per visit of the monitoring plan, and per visit made outside it; missed and late "
-                    "visits first. A visit made more than {grace_days} days after its planned date is late; one not "
-                    "made {grace_days} days after it is missed. Days late: after the planned date (for a missed "
-                    "visit, the days since). Findings are those the visit recorded."),
-    "visit_code": "Visit",
-    "partner": "Partner",
-    "monitoring_team": "Team",
-    "planned_date": "Planned",
-    "made_date": "Made",
-    "days_late": "Days late",
-    "findings": "Findings",
-    "findings_open": "Open",
-    "findings_high_critical": "High or critical",
-    "findings_title": "Field visit findings: follow-up by partner",
-    "findings_sheet": "Visit findings",
-    "findings_note": ("Per implementing partner and sub-prefecture: the findings of the field visits, their "
-                      "follow-up actions open, overdue (open past their due date) and closed; overdue first."),
-    "findings_overdue": "Overdue",
-    "findings_closed": "Closed",
-    "findings_critical": "Critical",
-    "findings_high": "High",
-    "findings_medium": "Medium",
-    "findings_low": "Low",
-    "oldest_overdue_days": "Oldest overdue (days)",
-    "follow_up": "Follow-up",
-})
-OVERSIGHT_TEXT["en"]["statuses"].update({
-    "made": "Made", "made_late": "Made late", "missed": "Missed", "upcoming": "Upcoming", "unplanned": "Unplanned",
-    "overdue": "Overdue", "open": "Open", "closed": "All closed", "no_findings": "No findings"})
-OVERSIGHT_TEXT["fr"].update({
-    "visits_title": "Visites de suivi terrain : prévues et réalisées",
-    "visits_sheet": "Visites de suivi",
-    "visits_note": ("Une ligne par visite du plan de suivi, et par visite réalisée hors plan ; les visites manquées "
-                    "et en retard d'abord. Une visite réalisée plus de {grace_days} jours après la date prévue est en "
-                    "retard ; non réalisée {grace_days} jours après, elle est manquée. Jours de retard : après la date "
-                    "prévue (pour une visite manquée, les jours écoulés depuis). Les constats sont ceux de la visite."),
-    "visit_code": "Visite",
-    "partner": "Partenaire",
-    "monitoring_team": "Équipe",
-    "planned_date": "Prévue",
-    "made_date": "Réalisée",
-    "days_late": "Jours de retard",
-    "findings": "Constats",
-    "findings_open": "En cours",
-    "findings_high_critical": "Élevés ou critiques",
-    "findings_title": "Constats des visites : suivi par partenaire",
-    "findings_sheet": "Constats des visites",
-    "findings_note": ("Par partenaire de mise en œuvre et sous-préfecture : les constats des visites de terrain, "
-                      "leurs actions de suivi en cours, en souffrance (en cours après la date prévue) et clôturées ; "
-                      "les retards d'abord."),
-    "findings_overdue": "En souffrance",
-    "findings_closed": "Clôturés",
-    "findings_critical": "Critiques",
-    "findings_high": "Élevés",
-    "findings_medium": "Moyens",
-    "findings_low": "Faibles",
-    "oldest_overdue_days": "Plus ancien retard (jours)",
-    "follow_up": "Suivi",
-})
-OVERSIGHT_TEXT["fr"]["statuses"].update({
-    "made": "Réalisée", "made_late": "Réalisée en retard", "missed": "Manquée", "upcoming": "À venir",
-    "unplanned": "Hors plan", "overdue": "Actions en souffrance", "open": "Actions en cours",
-    "closed": "Toutes clôturées", "no_findings": "Aucun constat"})
+OVERSIGHT_TEXT["en"].update(
+    {
+        "visits_title": "Field monitoring visits: planned and made",
+        "visits_sheet": "Monitoring visits",
+        "visits_note": (
+            "One row per visit of the monitoring plan, and per visit made outside it; missed and late "
+            "visits first. A visit made more than {grace_days} days after its planned date is late; one not "
+            "made {grace_days} days after it is missed. Days late: after the planned date (for a missed "
+            "visit, the days since). Findings are those the visit recorded."
+        ),
+        "visit_code": "Visit",
+        "partner": "Partner",
+        "monitoring_team": "Team",
+        "planned_date": "Planned",
+        "made_date": "Made",
+        "days_late": "Days late",
+        "findings": "Findings",
+        "findings_open": "Open",
+        "findings_high_critical": "High or critical",
+        "findings_title": "Field visit findings: follow-up by partner",
+        "findings_sheet": "Visit findings",
+        "findings_note": (
+            "Per implementing partner and sub-prefecture: the findings of the field visits, their "
+            "follow-up actions open, overdue (open past their due date) and closed; overdue first."
+        ),
+        "findings_overdue": "Overdue",
+        "findings_closed": "Closed",
+        "findings_critical": "Critical",
+        "findings_high": "High",
+        "findings_medium": "Medium",
+        "findings_low": "Low",
+        "oldest_overdue_days": "Oldest overdue (days)",
+        "follow_up": "Follow-up",
+    }
+)
+OVERSIGHT_TEXT["en"]["statuses"].update(
+    {
+        "made": "Made",
+        "made_late": "Made late",
+        "missed": "Missed",
+        "upcoming": "Upcoming",
+        "unplanned": "Unplanned",
+        "overdue": "Overdue",
+        "open": "Open",
+        "closed": "All closed",
+        "no_findings": "No findings",
+    }
+)
+OVERSIGHT_TEXT["fr"].update(
+    {
+        "visits_title": "Visites de suivi terrain : prévues et réalisées",
+        "visits_sheet": "Visites de suivi",
+        "visits_note": (
+            "Une ligne par visite du plan de suivi, et par visite réalisée hors plan ; les visites manquées "
+            "et en retard d'abord. Une visite réalisée plus de {grace_days} jours après la date prévue est en "
+            "retard ; non réalisée {grace_days} jours après, elle est manquée. Jours de retard : après la date "
+            "prévue (pour une visite manquée, les jours écoulés depuis). Les constats sont ceux de la visite."
+        ),
+        "visit_code": "Visite",
+        "partner": "Partenaire",
+        "monitoring_team": "Équipe",
+        "planned_date": "Prévue",
+        "made_date": "Réalisée",
+        "days_late": "Jours de retard",
+        "findings": "Constats",
+        "findings_open": "En cours",
+        "findings_high_critical": "Élevés ou critiques",
+        "findings_title": "Constats des visites : suivi par partenaire",
+        "findings_sheet": "Constats des visites",
+        "findings_note": (
+            "Par partenaire de mise en œuvre et sous-préfecture : les constats des visites de terrain, "
+            "leurs actions de suivi en cours, en souffrance (en cours après la date prévue) et clôturées ; "
+            "les retards d'abord."
+        ),
+        "findings_overdue": "En souffrance",
+        "findings_closed": "Clôturés",
+        "findings_critical": "Critiques",
+        "findings_high": "Élevés",
+        "findings_medium": "Moyens",
+        "findings_low": "Faibles",
+        "oldest_overdue_days": "Plus ancien retard (jours)",
+        "follow_up": "Suivi",
+    }
+)
+OVERSIGHT_TEXT["fr"]["statuses"].update(
+    {
+        "made": "Réalisée",
+        "made_late": "Réalisée en retard",
+        "missed": "Manquée",
+        "upcoming": "À venir",
+        "unplanned": "Hors plan",
+        "overdue": "Actions en souffrance",
+        "open": "Actions en cours",
+        "closed": "Toutes clôturées",
+        "no_findings": "Aucun constat",
+    }
+)
 
 
 # The site and locality profiles (reports/profiles.py): one A4 page per IDP site and per
@@ -767,11 +920,15 @@ PROFILE_TEXT = {
         "site": "Site",
         "more_sites": "Sites not listed here: {count} (see the index of profiles).",
         "sites_none": "No IDP site was assessed in this round.",
-        "source": ("Source: DTM locality and site assessments (key informant interviews, KoboToolbox), corrected "
-                   "through the cleaning log and checked by the platform's data-quality gates; assessments with a "
-                   "blocking issue are not counted."),
-        "disclosure": ("Figures aggregate key informant estimates per locality and site; no household or individual "
-                       "is identifiable from them, and no key informant is named."),
+        "source": (
+            "Source: DTM locality and site assessments (key informant interviews, KoboToolbox), corrected "
+            "through the cleaning log and checked by the platform's data-quality gates; assessments with a "
+            "blocking issue are not counted."
+        ),
+        "disclosure": (
+            "Figures aggregate key informant estimates per locality and site; no household or individual "
+            "is identifiable from them, and no key informant is named."
+        ),
         "pcodes": "P-codes: OCHA common operational dataset (COD-AB), boundaries valid from 2015-06-15.",
         "boundaries": "Map: Natural Earth boundaries (public domain), for orientation only.",
         "index_title": "DTM site and sub-prefecture profiles, round {round}",
@@ -858,11 +1015,15 @@ PROFILE_TEXT = {
         "site": "Site",
         "more_sites": "Sites non listés ici : {count} (voir l'index des profils).",
         "sites_none": "Aucun site de PDI n'a été évalué à ce round.",
-        "source": ("Source : évaluations DTM des localités et des sites (entretiens avec des informateurs clés, "
-                   "KoboToolbox), corrigées par le journal de nettoyage et contrôlées par les règles de qualité de la "
-                   "plateforme ; les évaluations présentant un problème bloquant ne sont pas comptées."),
-        "disclosure": ("Ces chiffres agrègent les estimations des informateurs clés par localité et par site ; aucun "
-                       "ménage ni aucune personne n'y est identifiable, et aucun informateur n'est nommé."),
+        "source": (
+            "Source : évaluations DTM des localités et des sites (entretiens avec des informateurs clés, "
+            "KoboToolbox), corrigées par le journal de nettoyage et contrôlées par les règles de qualité de la "
+            "plateforme ; les évaluations présentant un problème bloquant ne sont pas comptées."
+        ),
+        "disclosure": (
+            "Ces chiffres agrègent les estimations des informateurs clés par localité et par site ; aucun "
+            "ménage ni aucune personne n'y est identifiable, et aucun informateur n'est nommé."
+        ),
         "pcodes": "P-codes : jeu de données opérationnel commun d'OCHA (COD-AB), limites valables depuis le 15/06/2015.",
         "boundaries": "Carte : limites Natural Earth (domaine public), à titre indicatif.",
         "index_title": "Profils DTM des sites et des sous-préfectures, round {round}",

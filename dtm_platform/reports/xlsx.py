@@ -9,8 +9,12 @@ import xlsxwriter
 # A cell a spreadsheet would run as a formula when its text starts so (CSV/XLSX injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # xlsxwriter must never turn text into a formula, a link or a number by itself.
-WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                    "strings_to_numbers": False}
+WORKBOOK_OPTIONS = {
+    "in_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
 
 
 class Formats:
@@ -40,8 +44,8 @@ def write_text(sheet, row: int, col: int, value, formats: Formats, **properties)
 # Neither xlsxwriter nor every spreadsheet sizes a row to its wrapped text (LibreOffice and
 # print previews keep the default height, cutting the text off): the height is set from the
 # text, wrapped the way the column's width lets it.
-LINE_HEIGHT = 12.75      # points, a line of Arial 10
-CHARS_PER_WIDTH = 1.1    # Arial 10 characters a unit of column width holds, on average
+LINE_HEIGHT = 12.75  # points, a line of Arial 10
+CHARS_PER_WIDTH = 1.1  # Arial 10 characters a unit of column width holds, on average
 
 
 def wrapped_lines(text: str | None, width: float) -> int:

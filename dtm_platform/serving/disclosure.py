@@ -83,7 +83,7 @@ import re
 from dataclasses import dataclass
 
 SUPPRESSION_FLAG = "is_suppressed"
-SUPPRESSION_REASON = "suppression_reason"   # small | complementary | carried: on request (the tracker)
+SUPPRESSION_REASON = "suppression_reason"  # small | complementary | carried: on request (the tracker)
 
 _COUNT_WORDS = "respondents|households|individuals|interviews|travellers|persons|cases"
 BASE_COLUMN = re.compile(rf"^(?:{_COUNT_WORDS}|count|n)$|_asked$")
@@ -93,14 +93,15 @@ _COUNT_AFFIXES = re.compile(rf"^(?:{_COUNT_WORDS}|members|answers)_|_(?:count|{_
 # named as a count (``respondents_in_group``, ``members_with_national_id`` count people).
 DIMENSION_COLUMN = re.compile(
     r"^(?:round|previous_round|year|month|week|quarter|day)$"
-    r"|_(?:round|year|month|week|quarter|id|code|pcode|rank|order|position|number|group)$")
+    r"|_(?:round|year|month|week|quarter|id|code|pcode|rank|order|position|number|group)$"
+)
 
 
 def is_dimension(name: str) -> bool:
     return bool(DIMENSION_COLUMN.search(name)) and not _COUNT_AFFIXES.search(name)
 
 
-_HELPER = "__disclosure_"   # prefix of the working columns of a published select (never published)
+_HELPER = "__disclosure_"  # prefix of the working columns of a published select (never published)
 
 
 class DisclosureError(ValueError):
@@ -109,10 +110,10 @@ class DisclosureError(ValueError):
 
 @dataclass(frozen=True)
 class DisclosureRule:
-    survey: str                  # what the interviews are, for people reading the metadata
-    prefixes: tuple[str, ...]    # mart names starting with one of these are sensitive
-    rows: str | None = None      # SQL: the rows built from the interviews (default all); others pass unchanged
-    kept: tuple[str, ...] = ()   # numeric columns that owe nothing to the interviews: never blanked
+    survey: str  # what the interviews are, for people reading the metadata
+    prefixes: tuple[str, ...]  # mart names starting with one of these are sensitive
+    rows: str | None = None  # SQL: the rows built from the interviews (default all); others pass unchanged
+    kept: tuple[str, ...] = ()  # numeric columns that owe nothing to the interviews: never blanked
 
     def matches(self, table: str) -> bool:
         return table.startswith(self.prefixes)
@@ -124,9 +125,12 @@ RULES: tuple[DisclosureRule, ...] = (
     DisclosureRule("perception survey (individual interviews)", ("me_perception",)),
     # a complaint's count can single out the person who made it, a sensitive one above all
     DisclosureRule("complaints and feedback (individual cases)", ("me_feedback",)),
-    DisclosureRule("M&E indicators measured by the perception survey and post-distribution monitoring",
-                   ("me_indicator_tracking",), rows="data_source in ('me_perception', 'me_pdm')",
-                   kept=("baseline", "target", "life_of_project_target", "share_of_period_elapsed")),
+    DisclosureRule(
+        "M&E indicators measured by the perception survey and post-distribution monitoring",
+        ("me_indicator_tracking",),
+        rows="data_source in ('me_perception', 'me_pdm')",
+        kept=("baseline", "target", "life_of_project_target", "share_of_period_elapsed"),
+    ),
 )
 
 
@@ -136,6 +140,7 @@ def rule_for(table: str, rules: tuple[DisclosureRule, ...] = RULES) -> Disclosur
 
 # --- what adds up to what ------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class RowMargin:
     """The rows sharing ``group`` are cells adding up to a total: the ``total`` column every row
@@ -144,8 +149,8 @@ class RowMargin:
     ``group`` columns."""
 
     group: tuple[str, ...]
-    cell: str                      # each row's count
-    order: tuple[str, ...]         # tells the rows of a group apart: settles ties between equal cells
+    cell: str  # each row's count
+    order: tuple[str, ...]  # tells the rows of a group apart: settles ties between equal cells
     total: str | None = None
     total_row: str | None = None
     total_value: str = "total"
@@ -192,48 +197,98 @@ Margin = RowMargin | ColumnMargin
 # an existing one, is declared here.
 MARGINS: dict[str, tuple[Margin, ...]] = {
     # each answer's respondents add up to those asked the question (at the point, in the month)
-    "dtm_flow_survey_profiles": (RowMargin(group=("survey_month", "fmp_id", "question"), cell="respondents",
-                                           order=("answer",), total="respondents_asked"),),
+    "dtm_flow_survey_profiles": (
+        RowMargin(
+            group=("survey_month", "fmp_id", "question"),
+            cell="respondents",
+            order=("answer",),
+            total="respondents_asked",
+        ),
+    ),
     # each answer's households add up to those asked the question (for the activity)
-    "me_pdm_answers": (RowMargin(group=("activity_code", "question"), cell="respondents", order=("answer",),
-                                 total="respondents_asked"),),
+    "me_pdm_answers": (
+        RowMargin(
+            group=("activity_code", "question"), cell="respondents", order=("answer",), total="respondents_asked"
+        ),
+    ),
     # an activity's disability groups add up to its total row, count by count (the total row is
     # also what me_pdm_results adds up to over the activity's sub-prefectures)
     "me_pdm_results_by_disability": tuple(
-        RowMargin(group=("activity_code", "row_level"), cell=count, order=("disability", "disability_source"),
-                  total_row="row_level")
-        for count in ("respondents", "received_assistance", "satisfaction_respondents", "satisfied",
-                      "with_problems", "with_safety_concerns")),
+        RowMargin(
+            group=("activity_code", "row_level"),
+            cell=count,
+            order=("disability", "disability_source"),
+            total_row="row_level",
+        )
+        for count in (
+            "respondents",
+            "received_assistance",
+            "satisfaction_respondents",
+            "satisfied",
+            "with_problems",
+            "with_safety_concerns",
+        )
+    ),
     # a round's and index's disability groups add up to its total row (me_perception_scores'
     # sub-prefectures add up to it too)
     "me_perception_scores_by_disability": tuple(
-        RowMargin(group=("round", "domain", "row_level"), cell=count, order=("disability", "disability_source"),
-                  total_row="row_level")
-        for count in ("respondents", "respondents_positive")),
+        RowMargin(
+            group=("round", "domain", "row_level"),
+            cell=count,
+            order=("disability", "disability_source"),
+            total_row="row_level",
+        )
+        for count in ("respondents", "respondents_positive")
+    ),
     # a month's cases of one type and channel are closed or still open
     "me_feedback_cases_by_month": (ColumnMargin(cells=("closed", "still_open"), total="cases"),),
     # a period's categories (the sensitive ones among them) add up to its total row
-    "me_feedback_cases_by_category": (RowMargin(group=("period", "row_level"), cell="cases", order=("category",),
-                                                total_row="row_level"),),
+    "me_feedback_cases_by_category": (
+        RowMargin(group=("period", "row_level"), cell="cases", order=("category",), total_row="row_level"),
+    ),
     # a row's travellers are its respondents and the members of their groups
-    "dtm_flow_survey_travellers": (ColumnMargin(cells=("respondents_in_group", "group_members"),
-                                                total="travellers"),),
+    "dtm_flow_survey_travellers": (ColumnMargin(cells=("respondents_in_group", "group_members"), total="travellers"),),
     # an indicator's categories of one disaggregation add up to its total row (respondents, and
     # respondents x score or share)
-    "me_indicator_tracking": (RowMargin(group=("indicator_code", "period", "disaggregation"), cell="respondents",
-                                        order=("disaggregation_value",), total_row="disaggregation"),),
+    "me_indicator_tracking": (
+        RowMargin(
+            group=("indicator_code", "period", "disaggregation"),
+            cell="respondents",
+            order=("disaggregation_value",),
+            total_row="disaggregation",
+        ),
+    ),
 }
 CARRIED: dict[str, tuple[Carried, ...]] = {
-    "me_indicator_tracking": (Carried(columns=("cumulative", "percent_of_life_of_project_target"),
-                                      series=("indicator_code", "disaggregation", "disaggregation_value"),
-                                      order="period_start", measured="respondents"),),
+    "me_indicator_tracking": (
+        Carried(
+            columns=("cumulative", "percent_of_life_of_project_target"),
+            series=("indicator_code", "disaggregation", "disaggregation_value"),
+            order="period_start",
+            measured="respondents",
+        ),
+    ),
 }
 
 
 # --- column types, from DuckDB or Postgres ------------------------------------------------
 
-_INTEGER_TYPES = {"tinyint", "smallint", "integer", "int", "bigint", "hugeint", "utinyint", "usmallint",
-                  "uinteger", "ubigint", "uhugeint", "int2", "int4", "int8"}
+_INTEGER_TYPES = {
+    "tinyint",
+    "smallint",
+    "integer",
+    "int",
+    "bigint",
+    "hugeint",
+    "utinyint",
+    "usmallint",
+    "uinteger",
+    "ubigint",
+    "uhugeint",
+    "int2",
+    "int4",
+    "int8",
+}
 _FLOAT_TYPES = {"double", "float", "real", "double precision", "float4", "float8"}
 _TEXT_TYPES = {"varchar", "text", "character varying", "string", "char", "character", "bpchar"}
 
@@ -292,14 +347,14 @@ class DisclosurePlan:
 
     table: str
     rule: DisclosureRule | None
-    base_columns: tuple[str, ...]                 # a small one suppresses the row
-    cell_columns: tuple[str, ...]                 # a small one is blanked on its own
-    dependent_columns: tuple[str, ...]            # derived values: NULL in a suppressed row
-    cell_dependents: dict[str, tuple[str, ...]]   # cell column -> values derived from it
+    base_columns: tuple[str, ...]  # a small one suppresses the row
+    cell_columns: tuple[str, ...]  # a small one is blanked on its own
+    dependent_columns: tuple[str, ...]  # derived values: NULL in a suppressed row
+    cell_dependents: dict[str, tuple[str, ...]]  # cell column -> values derived from it
     min_count: int
     has_flag: bool  # the table already has an is_suppressed column
-    margins: tuple[Margin, ...] = ()              # cells adding up to a published total
-    carried: tuple[Carried, ...] = ()             # columns repeating an earlier row's figure
+    margins: tuple[Margin, ...] = ()  # cells adding up to a published total
+    carried: tuple[Carried, ...] = ()  # columns repeating an earlier row's figure
 
     @property
     def sensitive(self) -> bool:
@@ -341,8 +396,11 @@ class DisclosurePlan:
     def _row_margin_windows(self, k: int, margin: RowMargin) -> list[str]:
         """The window figures of a row margin's group, as working columns of the row."""
         cell, hidden, prefix = quote(margin.cell), self.hidden(margin.cell), f"{_HELPER}r{k}_"
-        is_cell = ("true" if margin.total_row is None
-                   else f"({quote(margin.total_row)} is distinct from {literal(margin.total_value)})")
+        is_cell = (
+            "true"
+            if margin.total_row is None
+            else f"({quote(margin.total_row)} is distinct from {literal(margin.total_value)})"
+        )
         group = _partition(margin.group)
         if margin.total_row is None:
             total_hidden = f"bool_and({self.hidden(margin.total)}) over ({group})"
@@ -352,47 +410,67 @@ class DisclosurePlan:
             total_hidden = f"coalesce(bool_or(not {is_cell} and ({hidden})) over ({family}), false)"
             total = f"max(case when not {is_cell} then {cell} end) over ({family})"
         candidate = f"({is_cell} and not ({hidden}) and coalesce({cell} > 0, false))"
-        order = ", ".join([f"case when {candidate} then 0 else 1 end", f"{cell} nulls last",
-                           *(f"{quote(c)} nulls last" for c in margin.order)])
+        order = ", ".join(
+            [
+                f"case when {candidate} then 0 else 1 end",
+                f"{cell} nulls last",
+                *(f"{quote(c)} nulls last" for c in margin.order),
+            ]
+        )
         return [
             f"{is_cell} as {quote(prefix + 'is_cell')}",
             f"{candidate} as {quote(prefix + 'candidate')}",
             f"sum(case when {is_cell} and ({hidden}) then 1 else 0 end) over ({group}) as {quote(prefix + 'hidden')}",
             f"{total_hidden} as {quote(prefix + 'total_hidden')}",
-            f"coalesce({total} - sum(case when {is_cell} then coalesce({cell}, 0) else 0 end) over ({group}), 0)"
-            f" as {quote(prefix + 'unshown')}",
+            (
+                f"coalesce({total} - sum(case when {is_cell} then coalesce({cell}, 0) else 0 end) over ({group}), 0)"
+                f" as {quote(prefix + 'unshown')}"
+            ),
             f"bool_or({candidate}) over ({group}) as {quote(prefix + 'any_candidate')}",
             f"row_number() over ({group} order by {order}) as {quote(prefix + 'rank')}",
         ]
 
     def _lone_unknown(self, hidden: str, total_hidden: str, unshown: str) -> str:
         """Exactly one figure of the group is unknown, and it wants protecting."""
-        unknowns = (f"{hidden} + case when {total_hidden} then 1 else 0 end"
-                    f" + case when not {total_hidden} and {unshown} > 0 then 1 else 0 end")
+        unknowns = (
+            f"{hidden} + case when {total_hidden} then 1 else 0 end"
+            f" + case when not {total_hidden} and {unshown} > 0 then 1 else 0 end"
+        )
         return f"({unknowns}) = 1 and not (not {total_hidden} and {unshown} >= {self.min_count})"
 
     def _row_margin_hides(self, k: int) -> str:
         """TRUE when the row margin ``k`` hides this row's cell to protect another."""
-        h = {name: quote(f"{_HELPER}r{k}_{name}")
-             for name in ("is_cell", "candidate", "hidden", "total_hidden", "unshown", "any_candidate", "rank")}
+        h = {
+            name: quote(f"{_HELPER}r{k}_{name}")
+            for name in ("is_cell", "candidate", "hidden", "total_hidden", "unshown", "any_candidate", "rank")
+        }
         lone = self._lone_unknown(h["hidden"], h["total_hidden"], h["unshown"])
-        return (f"({lone}) and {h['is_cell']} and (({h['candidate']} and {h['rank']} = 1) "
-                f"or not {h['any_candidate']})")
+        return f"({lone}) and {h['is_cell']} and (({h['candidate']} and {h['rank']} = 1) or not {h['any_candidate']})"
 
     def _column_margin_hides(self, margin: ColumnMargin, cell: str) -> str:
         """TRUE when the column margin hides ``cell`` of this row to protect another (row by row)."""
         hidden = {c: f"({self.hidden(c)})" for c in margin.cells}
         total_hidden = f"({self.hidden(margin.total)})"
-        unshown = (f"coalesce({quote(margin.total)} - ("
-                   + " + ".join(f"coalesce({quote(c)}, 0)" for c in margin.cells) + "), 0)")
+        unshown = (
+            f"coalesce({quote(margin.total)} - ("
+            + " + ".join(f"coalesce({quote(c)}, 0)" for c in margin.cells)
+            + "), 0)"
+        )
         count = " + ".join(f"case when {hidden[c]} then 1 else 0 end" for c in margin.cells)
         lone = self._lone_unknown(f"({count})", total_hidden, unshown)
         candidate = {c: f"(not {hidden[c]} and coalesce({quote(c)} > 0, false))" for c in margin.cells}
         i = margin.cells.index(cell)
         # the smallest candidate; on a tie, the first in ``cells``
-        first = " and ".join([candidate[cell], *(
-            f"(not {candidate[other]} or {quote(other)} {'>' if j < i else '>='} {quote(cell)})"
-            for j, other in enumerate(margin.cells) if j != i)])
+        first = " and ".join(
+            [
+                candidate[cell],
+                *(
+                    f"(not {candidate[other]} or {quote(other)} {'>' if j < i else '>='} {quote(cell)})"
+                    for j, other in enumerate(margin.cells)
+                    if j != i
+                ),
+            ]
+        )
         none = " and ".join(f"not {candidate[c]}" for c in margin.cells)
         return f"({lone}) and (({first}) or ({none}))"
 
@@ -406,8 +484,10 @@ class DisclosurePlan:
             if isinstance(margin, RowMargin):
                 hides.append((f"{_HELPER}hide{k}", margin.cell, self._row_margin_hides(k)))
             else:
-                hides += [(f"{_HELPER}hide{k}_{i}", cell, self._column_margin_hides(margin, cell))
-                          for i, cell in enumerate(margin.cells)]
+                hides += [
+                    (f"{_HELPER}hide{k}_{i}", cell, self._column_margin_hides(margin, cell))
+                    for i, cell in enumerate(margin.cells)
+                ]
         return hides
 
     def _complementary(self) -> tuple[list[str], dict[str, list[str]]]:
@@ -427,8 +507,12 @@ class DisclosurePlan:
         if not (self.sensitive and (self.margins or self.carried)):
             return relation
         source = relation
-        windows = [item for k, m in enumerate(self.margins) if isinstance(m, RowMargin)
-                   for item in self._row_margin_windows(k, m)]
+        windows = [
+            item
+            for k, m in enumerate(self.margins)
+            if isinstance(m, RowMargin)
+            for item in self._row_margin_windows(k, m)
+        ]
         if windows:
             source = f"(select *, {', '.join(windows)} from {source}) as {quote(_HELPER + 'groups')}"
         if self.margins:
@@ -441,7 +525,8 @@ class DisclosurePlan:
                 f"coalesce(last_value(case when {quote(c.measured)} > 0 then ({row_hidden}) end ignore nulls) over ("
                 f"{_partition(c.series)} order by {quote(c.order)} rows between unbounded preceding and current row),"
                 f" false) as {quote(f'{_HELPER}carried{k}')}"
-                for k, c in enumerate(self.carried)]
+                for k, c in enumerate(self.carried)
+            ]
             source = f"(select *, {', '.join(items)} from {source}) as {quote(_HELPER + 'carried')}"
         return source
 
@@ -484,31 +569,38 @@ class DisclosurePlan:
         if not self.has_flag:
             items.append(f"({flag}) as {quote(SUPPRESSION_FLAG)}")
         if reason:
-            items.append(f"case when {primary} then 'small' when {complementary} then 'complementary' "
-                         f"when {carried} then 'carried' end as {quote(SUPPRESSION_REASON)}")
+            items.append(
+                f"case when {primary} then 'small' when {complementary} then 'complementary' "
+                f"when {carried} then 'carried' end as {quote(SUPPRESSION_REASON)}"
+            )
         return items
 
     def select_sql(self, columns: list[Column], relation: str, expression=None, *, reason: bool = False) -> str:
         """``select ... from relation`` as published (see ``select_list``)."""
-        return (f"select {', '.join(self.select_list(columns, expression, reason=reason))} "
-                f"from {self.source(relation)}")
+        return f"select {', '.join(self.select_list(columns, expression, reason=reason))} from {self.source(relation)}"
 
 
-def plan_for(table: str, columns: list[Column], min_count: int,
-             rules: tuple[DisclosureRule, ...] = RULES,
-             margins: dict[str, tuple[Margin, ...]] = MARGINS,
-             carried: dict[str, tuple[Carried, ...]] = CARRIED) -> DisclosurePlan:
+def plan_for(
+    table: str,
+    columns: list[Column],
+    min_count: int,
+    rules: tuple[DisclosureRule, ...] = RULES,
+    margins: dict[str, tuple[Margin, ...]] = MARGINS,
+    carried: dict[str, tuple[Carried, ...]] = CARRIED,
+) -> DisclosurePlan:
     rule = rule_for(table, rules)
     has_flag = any(c.name == SUPPRESSION_FLAG for c in columns)
     if rule is None:
         return DisclosurePlan(table, None, (), (), (), {}, min_count, has_flag)
-    measures = [c for c in columns if c.kind in ("integer", "numeric") and not is_dimension(c.name)
-                and c.name not in rule.kept]
+    measures = [
+        c for c in columns if c.kind in ("integer", "numeric") and not is_dimension(c.name) and c.name not in rule.kept
+    ]
     counts = [c.name for c in measures if c.kind == "integer"]
     if not counts:
         raise DisclosureError(
             f"marts.{table} is built from the {rule.survey} but has no count column (an integer column "
-            "that is not a dimension): it is not published")
+            "that is not a dimension): it is not published"
+        )
     base = tuple(name for name in counts if BASE_COLUMN.search(name))
     cells = tuple(name for name in counts if name not in base)
     dependent = tuple(c.name for c in measures if c.name not in counts)
@@ -519,17 +611,22 @@ def plan_for(table: str, columns: list[Column], min_count: int,
             cell_dependents[cell] = tuple(d for d in dependent if stem in d)
     table_margins, table_carried = margins.get(table, ()), carried.get(table, ())
     names = {c.name for c in columns}
-    named = {name for m in table_margins for name in m.columns} | {name for c in table_carried for name in c.all_columns}
+    named = {name for m in table_margins for name in m.columns} | {
+        name for c in table_carried for name in c.all_columns
+    }
     missing = sorted(named - names)
     if missing:
         raise DisclosureError(
             f"marts.{table} has no column {', '.join(missing)}, which its margins (what adds up to a published "
-            "total, disclosure.MARGINS / CARRIED) name: declare them again; it is not published")
+            "total, disclosure.MARGINS / CARRIED) name: declare them again; it is not published"
+        )
     margin_cells = [c for m in table_margins for c in ((m.cell,) if isinstance(m, RowMargin) else m.cells)]
     shared = sorted({c for c in margin_cells if margin_cells.count(c) > 1} | (set(margin_cells) - set(counts)))
     if shared:
         raise DisclosureError(
             f"marts.{table}: {', '.join(shared)} in two margins, or not a count: one pass of complementary "
-            "suppression cannot protect it; it is not published")
-    return DisclosurePlan(table, rule, base, cells, dependent, cell_dependents, min_count, has_flag,
-                          table_margins, table_carried)
+            "suppression cannot protect it; it is not published"
+        )
+    return DisclosurePlan(
+        table, rule, base, cells, dependent, cell_dependents, min_count, has_flag, table_margins, table_carried
+    )

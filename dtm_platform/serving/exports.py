@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-
 from dtm_platform.reports.files import write_atomically
 from dtm_platform.serving.disclosure import Column, literal
 from dtm_platform.serving.inventory import Published, duckdb_query, refuse_if_unsafe, scan
@@ -39,7 +38,7 @@ from dtm_platform.warehouse import connect_duckdb
 
 FORMATS = ("parquet", "csv")
 MANIFEST = "manifest.json"
-CARRIED = ("hdx",)   # folders other publications keep inside the exports, carried into each new set
+CARRIED = ("hdx",)  # folders other publications keep inside the exports, carried into each new set
 
 
 class ExportsFolderError(RuntimeError):
@@ -52,15 +51,23 @@ class ExportResult:
     manifest: dict
     published: list[Published]
     skipped: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)   # files of marts that are gone
+    removed: list[str] = field(default_factory=list)  # files of marts that are gone
 
 
 def sets_root(directory: Path) -> Path:
     return directory.parent / f".{directory.name}-sets"
 
 
-def write_exports(warehouse: Path, directory: Path, *, min_count: int, personal: PersonalFields, run_id: str,
-                  refreshed_at: datetime, only: list[str] | None = None) -> ExportResult:
+def write_exports(
+    warehouse: Path,
+    directory: Path,
+    *,
+    min_count: int,
+    personal: PersonalFields,
+    run_id: str,
+    refreshed_at: datetime,
+    only: list[str] | None = None,
+) -> ExportResult:
     token = uuid.uuid4().hex[:12]
     new_set = sets_root(directory) / f"{refreshed_at:%Y%m%dT%H%M%S}-{token}"
     for fmt in FORMATS:
@@ -68,14 +75,26 @@ def write_exports(warehouse: Path, directory: Path, *, min_count: int, personal:
     swapped = False
     previous = _current_set(directory)
     try:
-        entries, published, skipped = _write_set(warehouse, new_set, min_count=min_count, personal=personal,
-                                                 run_id=run_id, refreshed_at=refreshed_at, only=only)
+        entries, published, skipped = _write_set(
+            warehouse,
+            new_set,
+            min_count=min_count,
+            personal=personal,
+            run_id=run_id,
+            refreshed_at=refreshed_at,
+            only=only,
+        )
         refuse_if_unsafe(published)
         for name in CARRIED:
             if previous is not None and (previous / name).is_dir():
                 shutil.copytree(previous / name, new_set / name, copy_function=_link_or_copy)
-        manifest = {"refreshed_at": refreshed_at.isoformat(timespec="seconds"), "run_id": run_id,
-                    "source": "marts", "min_cell_count": min_count, "files": entries}
+        manifest = {
+            "refreshed_at": refreshed_at.isoformat(timespec="seconds"),
+            "run_id": run_id,
+            "source": "marts",
+            "min_cell_count": min_count,
+            "files": entries,
+        }
         write_atomically(new_set / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
         _point_at(directory, new_set, token)
         swapped = True
@@ -87,8 +106,16 @@ def write_exports(warehouse: Path, directory: Path, *, min_count: int, personal:
     return ExportResult(directory, manifest, published, skipped, removed)
 
 
-def _write_set(warehouse: Path, folder: Path, *, min_count: int, personal: PersonalFields, run_id: str,
-               refreshed_at: datetime, only: list[str] | None) -> tuple[list[dict], list[Published], list[str]]:
+def _write_set(
+    warehouse: Path,
+    folder: Path,
+    *,
+    min_count: int,
+    personal: PersonalFields,
+    run_id: str,
+    refreshed_at: datetime,
+    only: list[str] | None,
+) -> tuple[list[dict], list[Published], list[str]]:
     """Every mart's Parquet and CSV in ``folder``, each scanned as written; their manifest
     entries; the marts skipped."""
     entries, published = [], []
@@ -107,22 +134,44 @@ def _write_set(warehouse: Path, folder: Path, *, min_count: int, personal: Perso
                     options = "format csv, header true, delimiter ','"
                 columns = described(con, select)
                 con.execute(f"copy ({select}) to {literal(str(path))} ({options})")
-                os.chmod(path, 0o644)   # readable by the Power BI gateway's account
+                os.chmod(path, 0o644)  # readable by the Power BI gateway's account
                 reader = _reader(path, fmt, columns)
-                item = scan(duckdb_query(con), reader, columns, target=fmt, table_name=mart.name,
-                            location=f"{fmt}/{path.name}", personal=personal, min_count=min_count,
-                            strip_apostrophe=fmt == "csv")
+                item = scan(
+                    duckdb_query(con),
+                    reader,
+                    columns,
+                    target=fmt,
+                    table_name=mart.name,
+                    location=f"{fmt}/{path.name}",
+                    personal=personal,
+                    min_count=min_count,
+                    strip_apostrophe=fmt == "csv",
+                )
                 published.append(item)
-                entries.append({
-                    "file": f"{fmt}/{path.name}", "format": fmt, "table": mart.name, "rows": item.rows,
-                    "description": mart.description,
-                    "columns": [{"name": c.name, "type": c.type,
-                                 "description": mart.column_descriptions.get(c.name)} for c in columns],
-                    "bytes": path.stat().st_size, "sha256": _sha256(path),
-                    "disclosure": {"rule": item.disclosure_rule, "min_cell_count": min_count,
-                                   "suppressed_rows": item.suppressed_rows} if item.disclosure_rule else None,
-                    "refreshed_at": refreshed_at.isoformat(timespec="seconds"), "run_id": run_id,
-                })
+                entries.append(
+                    {
+                        "file": f"{fmt}/{path.name}",
+                        "format": fmt,
+                        "table": mart.name,
+                        "rows": item.rows,
+                        "description": mart.description,
+                        "columns": [
+                            {"name": c.name, "type": c.type, "description": mart.column_descriptions.get(c.name)}
+                            for c in columns
+                        ],
+                        "bytes": path.stat().st_size,
+                        "sha256": _sha256(path),
+                        "disclosure": {
+                            "rule": item.disclosure_rule,
+                            "min_cell_count": min_count,
+                            "suppressed_rows": item.suppressed_rows,
+                        }
+                        if item.disclosure_rule
+                        else None,
+                        "refreshed_at": refreshed_at.isoformat(timespec="seconds"),
+                        "run_id": run_id,
+                    }
+                )
     return entries, published, skipped
 
 
@@ -150,8 +199,10 @@ def _retire_folder(directory: Path, token: str) -> None:
     known = {*FORMATS, *CARRIED, MANIFEST}
     strangers = sorted(p.name for p in directory.iterdir() if p.name not in known and not p.name.startswith("."))
     if strangers:
-        raise ExportsFolderError(f"{directory} holds {', '.join(strangers[:5])}, which no publication wrote: "
-                                 "move them elsewhere (the exports path becomes a link to the current set)")
+        raise ExportsFolderError(
+            f"{directory} holds {', '.join(strangers[:5])}, which no publication wrote: "
+            "move them elsewhere (the exports path becomes a link to the current set)"
+        )
     os.rename(directory, sets_root(directory) / f"before-sets-{token}")
 
 
@@ -159,8 +210,9 @@ def _removed_files(previous: Path | None, entries: list[dict]) -> list[str]:
     if previous is None:
         return []
     now = {entry["file"] for entry in entries}
-    return sorted(f"{fmt}/{p.name}" for fmt in FORMATS for p in (previous / fmt).glob(f"*.{fmt}")
-                  if f"{fmt}/{p.name}" not in now)
+    return sorted(
+        f"{fmt}/{p.name}" for fmt in FORMATS for p in (previous / fmt).glob(f"*.{fmt}") if f"{fmt}/{p.name}" not in now
+    )
 
 
 def _remove_old_sets(directory: Path, keep: Path) -> None:
@@ -175,7 +227,7 @@ def _remove_old_sets(directory: Path, keep: Path) -> None:
 def _link_or_copy(source: str, target: str) -> None:
     try:
         os.link(source, target)
-    except OSError:   # another file system, or no hard links there
+    except OSError:  # another file system, or no hard links there
         shutil.copy2(source, target)
 
 

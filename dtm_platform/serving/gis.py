@@ -19,10 +19,21 @@ def feature_collection(headers: list[str], rows: list[tuple], geometry: str) -> 
     features = []
     for row in rows:
         properties = {header: _plain(value) for header, value in zip(headers, row)}
-        features.append({"type": "Feature", "geometry": _geometry(geometry, properties, row[len(headers):]),
-                         "properties": properties})
-    return json.dumps({"type": "FeatureCollection", "attribution": ATTRIBUTION["en"], "features": features},
-                      ensure_ascii=False, separators=(",", ":")) + "\n"
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _geometry(geometry, properties, row[len(headers) :]),
+                "properties": properties,
+            }
+        )
+    return (
+        json.dumps(
+            {"type": "FeatureCollection", "attribution": ATTRIBUTION["en"], "features": features},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        + "\n"
+    )
 
 
 def _geometry(kind: str, properties: dict, extra: tuple) -> dict | None:

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-
 from dtm_platform.reports.files import write_atomically
 from dtm_platform.serving.disclosure import literal, quote
 from dtm_platform.serving.gis import feature_collection
@@ -54,14 +53,17 @@ _WHEN = [
     ("round", "#round+code", "m.round"),
     ("reporting_date", "#date+reported", "r.collection_end"),
 ]
-_FIGURES = [(column, tag, f"cast(m.{column} as bigint)") for column, tag in (
-    ("idp_individuals", "#affected+idps+ind"),
-    ("idp_households", "#affected+idps+hh"),
-    ("idp_individuals_in_sites", "#affected+idps+ind+sites"),
-    ("idp_individuals_in_host_families", "#affected+idps+ind+host_families"),
-    ("returnee_individuals", "#affected+returnees+ind"),
-    ("returnee_households", "#affected+returnees+hh"),
-)]
+_FIGURES = [
+    (column, tag, f"cast(m.{column} as bigint)")
+    for column, tag in (
+        ("idp_individuals", "#affected+idps+ind"),
+        ("idp_households", "#affected+idps+hh"),
+        ("idp_individuals_in_sites", "#affected+idps+ind+sites"),
+        ("idp_individuals_in_host_families", "#affected+idps+ind+host_families"),
+        ("returnee_individuals", "#affected+returnees+ind"),
+        ("returnee_households", "#affected+returnees+hh"),
+    )
+]
 
 
 # Where a row is on the map, in the GeoJSON beside the CSV: the prefecture's polygon, or the
@@ -72,10 +74,10 @@ _CENTRE = [("centre_longitude", "m.centre_longitude"), ("centre_latitude", "m.ce
 @dataclass(frozen=True)
 class HdxFile:
     name: str
-    mart: str                           # the mart whose rows the file publishes, one for one
+    mart: str  # the mart whose rows the file publishes, one for one
     order_by: str
     columns: list[tuple[str, str, str]]
-    geometry: str                       # "prefecture" or "centre"
+    geometry: str  # "prefecture" or "centre"
 
     @property
     def geometry_columns(self) -> list[tuple[str, str]]:
@@ -91,10 +93,20 @@ class HdxFile:
 
 
 FILES = (
-    HdxFile("dtm_car_idps_returnees_admin2.csv", "dtm_idp_returnees_by_admin2",
-            "m.round, m.admin1_pcode, m.admin2_pcode", _PLACE + _ADMIN2 + _WHEN + _FIGURES, "centre"),
-    HdxFile("dtm_car_idps_returnees_admin1.csv", "dtm_idp_returnees_by_admin1",
-            "m.round, m.admin1_pcode", _PLACE + _WHEN + _FIGURES, "prefecture"),
+    HdxFile(
+        "dtm_car_idps_returnees_admin2.csv",
+        "dtm_idp_returnees_by_admin2",
+        "m.round, m.admin1_pcode, m.admin2_pcode",
+        _PLACE + _ADMIN2 + _WHEN + _FIGURES,
+        "centre",
+    ),
+    HdxFile(
+        "dtm_car_idps_returnees_admin1.csv",
+        "dtm_idp_returnees_by_admin1",
+        "m.round, m.admin1_pcode",
+        _PLACE + _WHEN + _FIGURES,
+        "prefecture",
+    ),
 )
 
 
@@ -111,14 +123,19 @@ class HdxResult:
 def hdx_select(source: str, file: HdxFile) -> str:
     """The file's rows, then the columns that place them on a map: ``source`` is the file's
     mart as published (disclosure control applied)."""
-    items = ", ".join([f"{expression} as {quote(header)}" for header, _, expression in file.columns]
-                      + [f"{expression} as {quote(name)}" for name, expression in file.geometry_columns])
-    return (f"select {items} from ({source}) as m left join {ROUNDS_TABLE} as r "
-            f"on r.form = {literal(ROUNDS_FORM)} and r.round = m.round order by {file.order_by}")
+    items = ", ".join(
+        [f"{expression} as {quote(header)}" for header, _, expression in file.columns]
+        + [f"{expression} as {quote(name)}" for name, expression in file.geometry_columns]
+    )
+    return (
+        f"select {items} from ({source}) as m left join {ROUNDS_TABLE} as r "
+        f"on r.form = {literal(ROUNDS_FORM)} and r.round = m.round order by {file.order_by}"
+    )
 
 
-def write_hdx(warehouse: Path, directory: Path, *, min_count: int, personal: PersonalFields,
-              refreshed_at: datetime, run_id: str) -> HdxResult:
+def write_hdx(
+    warehouse: Path, directory: Path, *, min_count: int, personal: PersonalFields, refreshed_at: datetime, run_id: str
+) -> HdxResult:
     del refreshed_at, run_id  # the files carry the figures only; the inventory carries the run
     rendered, published = [], []
     with connect_duckdb(warehouse, read_only=True) as con:
@@ -130,17 +147,31 @@ def write_hdx(warehouse: Path, directory: Path, *, min_count: int, personal: Per
             select = hdx_select(source, file)
             undated = con.execute(f"select distinct round from ({select}) where reporting_date is null").fetchall()
             if undated:
-                raise HdxError(f"round(s) {', '.join(str(r) for (r,) in undated)} have no collection_end in "
-                               f"{ROUNDS_TABLE} for {ROUNDS_FORM}: add them to the seed before publishing to HDX")
+                raise HdxError(
+                    f"round(s) {', '.join(str(r) for (r,) in undated)} have no collection_end in "
+                    f"{ROUNDS_TABLE} for {ROUNDS_FORM}: add them to the seed before publishing to HDX"
+                )
             columns = described(con, select)
-            item = scan(duckdb_query(con), f"({select}) as hdx", columns, target="hdx", table_name=file.mart,
-                        location=f"hdx/{file.name}", personal=personal, min_count=min_count)
+            item = scan(
+                duckdb_query(con),
+                f"({select}) as hdx",
+                columns,
+                target="hdx",
+                table_name=file.mart,
+                location=f"hdx/{file.name}",
+                personal=personal,
+                min_count=min_count,
+            )
             item.extra = {"hashtags": ",".join(file.hashtags)}
             published.append(item)
             rows = con.execute(select).fetchall()
-            rendered.append((directory / file.name, _csv(file, [row[:len(file.columns)] for row in rows])))
-            rendered.append((directory / Path(file.name).with_suffix(".geojson").name,
-                             feature_collection(file.headers, rows, file.geometry)))
+            rendered.append((directory / file.name, _csv(file, [row[: len(file.columns)] for row in rows])))
+            rendered.append(
+                (
+                    directory / Path(file.name).with_suffix(".geojson").name,
+                    feature_collection(file.headers, rows, file.geometry),
+                )
+            )
     refuse_if_unsafe(published)
     for path, text in rendered:
         write_atomically(path, text)

@@ -26,13 +26,13 @@ INVENTORY_SCHEMA = "serving"
 Query = Callable[[str], list[tuple]]
 
 COLUMNS: list[tuple[str, str]] = [
-    ("target", "varchar"),            # snapshot | parquet | csv | postgres | hdx
-    ("source_schema", "varchar"),     # always marts
-    ("table_name", "varchar"),        # the mart it comes from
-    ("location", "varchar"),          # where it was published
+    ("target", "varchar"),  # snapshot | parquet | csv | postgres | hdx
+    ("source_schema", "varchar"),  # always marts
+    ("table_name", "varchar"),  # the mart it comes from
+    ("location", "varchar"),  # where it was published
     ("rows", "bigint"),
     ("columns", "integer"),
-    ("disclosure_rule", "varchar"),   # the interviews it is built from, if any
+    ("disclosure_rule", "varchar"),  # the interviews it is built from, if any
     ("suppressed_rows", "bigint"),
     ("suppression_flag_missing", "boolean"),
     ("small_cells_unsuppressed", "bigint"),
@@ -64,7 +64,7 @@ class Published:
     personal_columns_found: int = 0
     personal_values_found: int = 0
     source_schema: str = PUBLISHED_SCHEMA
-    extra: dict = field(default_factory=dict)   # target-specific columns (Postgres privileges...)
+    extra: dict = field(default_factory=dict)  # target-specific columns (Postgres privileges...)
 
     def problems(self) -> list[str]:
         found = []
@@ -81,9 +81,19 @@ class Published:
         return [f"{self.target} {self.location}: {problem}" for problem in found]
 
 
-def scan(query: Query, relation: str, columns: Sequence[Column], *, target: str, table_name: str, location: str,
-         personal: PersonalFields, min_count: int, rules: tuple[DisclosureRule, ...] = RULES,
-         strip_apostrophe: bool = False) -> Published:
+def scan(
+    query: Query,
+    relation: str,
+    columns: Sequence[Column],
+    *,
+    target: str,
+    table_name: str,
+    location: str,
+    personal: PersonalFields,
+    min_count: int,
+    rules: tuple[DisclosureRule, ...] = RULES,
+    strip_apostrophe: bool = False,
+) -> Published:
     """Scan one published table (``relation``: a SQL table reference or table function).
 
     ``table_name`` is the mart it comes from: its name decides the disclosure rule.
@@ -98,10 +108,10 @@ def scan(query: Query, relation: str, columns: Sequence[Column], *, target: str,
     if plan.sensitive:
         published.disclosure_rule = plan.rule.survey
         published.small_cells_unsuppressed = query(
-            f"select count(*) from {relation} where {plan.small_row_condition()}")[0][0]
+            f"select count(*) from {relation} where {plan.small_row_condition()}"
+        )[0][0]
         if SUPPRESSION_FLAG in names:
-            published.suppressed_rows = query(
-                f"select count(*) from {relation} where {quote(SUPPRESSION_FLAG)}")[0][0]
+            published.suppressed_rows = query(f"select count(*) from {relation} where {quote(SUPPRESSION_FLAG)}")[0][0]
         else:
             published.suppression_flag_missing = True
     if personal.values:
@@ -109,8 +119,12 @@ def scan(query: Query, relation: str, columns: Sequence[Column], *, target: str,
         for column in columns:
             if column.kind != "text":
                 continue
-            values = [v for (v,) in query(
-                f"select distinct {quote(column.name)} from {relation} where {quote(column.name)} is not null")]
+            values = [
+                v
+                for (v,) in query(
+                    f"select distinct {quote(column.name)} from {relation} where {quote(column.name)} is not null"
+                )
+            ]
             if strip_apostrophe:
                 values = [v[1:] if isinstance(v, str) and v.startswith("'") else v for v in values]
             found += personal.values_in(values)
@@ -128,23 +142,39 @@ def refuse_if_unsafe(published: Sequence[Published]) -> None:
         raise PublicationRefused("not published: " + "; ".join(problems), published)
 
 
-def write_inventory(warehouse_con: duckdb.DuckDBPyConnection, asset: str, published: Sequence[Published],
-                    *, run_id: str, refreshed_at: datetime,
-                    extra_columns: Sequence[tuple[str, str]] = ()) -> None:
+def write_inventory(
+    warehouse_con: duckdb.DuckDBPyConnection,
+    asset: str,
+    published: Sequence[Published],
+    *,
+    run_id: str,
+    refreshed_at: datetime,
+    extra_columns: Sequence[tuple[str, str]] = (),
+) -> None:
     """Replace ``serving.<asset>`` with one row per published table or file."""
     columns = [*COLUMNS, *extra_columns, *RUN_COLUMNS]
     table = f"{INVENTORY_SCHEMA}.{quote(asset)}"
     warehouse_con.execute(f"create schema if not exists {INVENTORY_SCHEMA}")
     warehouse_con.execute("begin")
     try:
-        warehouse_con.execute(f"create or replace table {table} ("
-                              + ", ".join(f"{quote(name)} {data_type}" for name, data_type in columns) + ")")
+        warehouse_con.execute(
+            f"create or replace table {table} ("
+            + ", ".join(f"{quote(name)} {data_type}" for name, data_type in columns)
+            + ")"
+        )
         if published:
             warehouse_con.executemany(
                 f"insert into {table} values ({', '.join('?' for _ in columns)})",
-                [[*(getattr(item, name) for name, _ in COLUMNS),
-                  *(item.extra.get(name) for name, _ in extra_columns), refreshed_at, run_id]
-                 for item in published])
+                [
+                    [
+                        *(getattr(item, name) for name, _ in COLUMNS),
+                        *(item.extra.get(name) for name, _ in extra_columns),
+                        refreshed_at,
+                        run_id,
+                    ]
+                    for item in published
+                ],
+            )
         warehouse_con.execute("commit")
     except BaseException:
         warehouse_con.execute("rollback")

@@ -50,6 +50,7 @@ class MartTable:
         neutralise_formulas: a text cell a spreadsheet would run as a formula gets a
         leading apostrophe (CSV).
         """
+
         def expression(column: Column) -> str:
             sql = quote(column.name)
             data_type = column.type.upper()
@@ -68,32 +69,47 @@ def _is_nested(data_type: str) -> bool:
     return data_type.endswith("]") or data_type.startswith(("STRUCT", "MAP", "UNION", "JSON"))
 
 
-def discover_marts(con: duckdb.DuckDBPyConnection, catalog: str, min_count: int,
-                   only: Iterable[str] | None = None,
-                   rules: tuple[DisclosureRule, ...] = RULES) -> tuple[list[MartTable], list[str]]:
+def discover_marts(
+    con: duckdb.DuckDBPyConnection,
+    catalog: str,
+    min_count: int,
+    only: Iterable[str] | None = None,
+    rules: tuple[DisclosureRule, ...] = RULES,
+) -> tuple[list[MartTable], list[str]]:
     """The mart tables of ``catalog`` (a DuckDB database name) to publish, and the names of
     tables left out because they are not mart assets."""
     found: dict[str, list[Column]] = {}
     comments: dict[str, dict[str, str]] = {}
     for table, column, data_type, comment in con.execute(
-            "select table_name, column_name, data_type, comment from duckdb_columns() "
-            "where database_name = ? and schema_name = ? order by table_name, column_index",
-            [catalog, PUBLISHED_SCHEMA]).fetchall():
+        "select table_name, column_name, data_type, comment from duckdb_columns() "
+        "where database_name = ? and schema_name = ? order by table_name, column_index",
+        [catalog, PUBLISHED_SCHEMA],
+    ).fetchall():
         found.setdefault(table, []).append(Column(column, data_type))
         if comment:
             comments.setdefault(table, {})[column] = comment
-    descriptions = dict(con.execute(
-        "select table_name, comment from duckdb_tables() where database_name = ? and schema_name = ? "
-        "and comment is not null", [catalog, PUBLISHED_SCHEMA]).fetchall())
+    descriptions = dict(
+        con.execute(
+            "select table_name, comment from duckdb_tables() where database_name = ? and schema_name = ? "
+            "and comment is not null",
+            [catalog, PUBLISHED_SCHEMA],
+        ).fetchall()
+    )
     wanted = sorted(found) if only is None else sorted(set(only))
     missing = [name for name in wanted if name not in found]
     if missing:
-        raise MartsError(f"mart(s) {', '.join(missing)} have no table in {PUBLISHED_SCHEMA}: "
-                         "build them before serving")
+        raise MartsError(f"mart(s) {', '.join(missing)} have no table in {PUBLISHED_SCHEMA}: build them before serving")
     skipped = sorted(set(found) - set(wanted))
-    return [MartTable(name, tuple(found[name]), plan_for(name, found[name], min_count, rules),
-                      descriptions.get(name), comments.get(name, {}))
-            for name in wanted], skipped
+    return [
+        MartTable(
+            name,
+            tuple(found[name]),
+            plan_for(name, found[name], min_count, rules),
+            descriptions.get(name),
+            comments.get(name, {}),
+        )
+        for name in wanted
+    ], skipped
 
 
 def relation(catalog: str, table: str) -> str:

@@ -29,7 +29,7 @@ from dtm_platform.warehouse import connect_duckdb
 MODELS_DIR = PROJECT_ROOT / "dbt_project" / "models"
 MIN_VALUE_LENGTH = 4
 POLICY_SUFFIXES = {"drop": ("",), "hash": ("", "_hash"), "coarsen_gps": ("", "_latitude_coarse", "_longitude_coarse")}
-_MACRO_CALL = re.compile(r"personal_field\((.*?)\)\s*\}\}", re.S)
+_MACRO_CALL = re.compile(r"personal_field\((.*?)\)\s*\}\}", re.DOTALL)
 _QUOTED = re.compile(r"'([^']*)'")
 
 
@@ -65,11 +65,14 @@ def declared_column_names(forms: list[FormEntry], models_dir: Path = MODELS_DIR)
     return frozenset(n.lower() for n in names)
 
 
-def personal_values(con: duckdb.DuckDBPyConnection, forms: list[FormEntry],
-                    column_names: frozenset[str]) -> frozenset[str]:
+def personal_values(
+    con: duckdb.DuckDBPyConnection, forms: list[FormEntry], column_names: frozenset[str]
+) -> frozenset[str]:
     """Answers to declared personal fields in raw, and their pseudonyms in staging."""
-    tables = {(schema, table) for schema, table in con.execute(
-        "select table_schema, table_name from information_schema.tables").fetchall()}
+    tables = {
+        (schema, table)
+        for schema, table in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+    }
     values: set[str] = set()
     for form in forms:
         paths = [p for p, policy in form.personal_fields.items() if policy in ("drop", "hash")]
@@ -82,21 +85,29 @@ def personal_values(con: duckdb.DuckDBPyConnection, forms: list[FormEntry],
             pattern = '"' + re.escape(path) + r'"\s*:\s*"((?:[^"\\]|\\.)*)"'
             for source in sources:
                 for (raw_value,) in con.execute(
-                        f"select distinct unnest(regexp_extract_all(payload::varchar, ?, 1)) from ({source})",
-                        [pattern]).fetchall():
+                    f"select distinct unnest(regexp_extract_all(payload::varchar, ?, 1)) from ({source})", [pattern]
+                ).fetchall():
                     try:
                         value = json.loads(f'"{raw_value}"').strip()
                     except json.JSONDecodeError:
                         value = raw_value.strip()
                     if len(value) >= MIN_VALUE_LENGTH:
                         values.add(value)
-    hashed = [(schema, table, column) for schema, table, column in con.execute(
-        "select table_schema, table_name, column_name from information_schema.columns "
-        "where table_schema = 'staging' and column_name like '%\\_hash' escape '\\'").fetchall()
-        if column.lower() in column_names]
+    hashed = [
+        (schema, table, column)
+        for schema, table, column in con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where table_schema = 'staging' and column_name like '%\\_hash' escape '\\'"
+        ).fetchall()
+        if column.lower() in column_names
+    ]
     for schema, table, column in hashed:
-        values.update(v for (v,) in con.execute(
-            f'select distinct "{column}" from "{schema}"."{table}" where "{column}" is not null').fetchall())
+        values.update(
+            v
+            for (v,) in con.execute(
+                f'select distinct "{column}" from "{schema}"."{table}" where "{column}" is not null'
+            ).fetchall()
+        )
     return frozenset(values)
 
 

@@ -39,7 +39,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -63,22 +63,37 @@ COPY_BATCH_ROWS = 10_000
 
 # Inventory columns only this target has: what the reader role can do once published.
 PRIVILEGE_COLUMNS = [
-    ("reader_can_select", "boolean"),     # SELECT on this table
-    ("reader_can_write", "boolean"),      # INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES or TRIGGER on it
-    ("reader_can_create", "boolean"),     # CREATE on the database or on any schema
-    ("reader_other_tables", "integer"),   # tables outside marts it could read
-    ("reader_can_temp", "boolean"),       # TEMPORARY on the database (temporary tables and functions)
+    ("reader_can_select", "boolean"),  # SELECT on this table
+    ("reader_can_write", "boolean"),  # INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES or TRIGGER on it
+    ("reader_can_create", "boolean"),  # CREATE on the database or on any schema
+    ("reader_other_tables", "integer"),  # tables outside marts it could read
+    ("reader_can_temp", "boolean"),  # TEMPORARY on the database (temporary tables and functions)
     ("reader_statement_timeout_seconds", "integer"),  # what a member login starts with; 0: none
     ("reader_other_databases", "integer"),  # other databases it may connect to
 ]
 
 _DUCKDB_TO_POSTGRES = {
-    "BOOLEAN": "boolean", "TINYINT": "smallint", "SMALLINT": "smallint", "INTEGER": "integer",
-    "BIGINT": "bigint", "UTINYINT": "smallint", "USMALLINT": "integer", "UINTEGER": "bigint",
-    "FLOAT": "real", "DOUBLE": "double precision", "VARCHAR": "text", "DATE": "date", "TIME": "time",
-    "TIMESTAMP": "timestamp", "TIMESTAMP_S": "timestamp", "TIMESTAMP_MS": "timestamp",
-    "TIMESTAMP_NS": "timestamp", "TIMESTAMP WITH TIME ZONE": "timestamptz", "INTERVAL": "interval",
-    "UUID": "uuid", "BLOB": "bytea",
+    "BOOLEAN": "boolean",
+    "TINYINT": "smallint",
+    "SMALLINT": "smallint",
+    "INTEGER": "integer",
+    "BIGINT": "bigint",
+    "UTINYINT": "smallint",
+    "USMALLINT": "integer",
+    "UINTEGER": "bigint",
+    "FLOAT": "real",
+    "DOUBLE": "double precision",
+    "VARCHAR": "text",
+    "DATE": "date",
+    "TIME": "time",
+    "TIMESTAMP": "timestamp",
+    "TIMESTAMP_S": "timestamp",
+    "TIMESTAMP_MS": "timestamp",
+    "TIMESTAMP_NS": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "INTERVAL": "interval",
+    "UUID": "uuid",
+    "BLOB": "bytea",
 }
 
 
@@ -88,9 +103,9 @@ class PostgresPublicationError(RuntimeError):
 
 @dataclass
 class PostgresResult:
-    target: str                                   # "dbname on host:port as user", no password
+    target: str  # "dbname on host:port as user", no password
     published: list[Published]
-    retired: str | None = None                    # the schema the previous marts were moved to
+    retired: str | None = None  # the schema the previous marts were moved to
     retired_left: list[str] = field(default_factory=list)  # previous schemas a reader still holds
     skipped: list[str] = field(default_factory=list)
 
@@ -113,14 +128,23 @@ def describe_target(url: str) -> str:
     return f"{info.get('dbname') or info.get('user') or '?'} on {where} as {info.get('user') or '?'}"
 
 
-def publish_to_postgres(warehouse: Path, url: str, *, reader_role: str, min_count: int, personal: PersonalFields,
-                        run_id: str, refreshed_at: datetime, only: list[str] | None = None,
-                        reader_timeout_seconds: int = DEFAULT_READER_TIMEOUT_SECONDS,
-                        log: Callable[[str], None] = lambda message: None,
-                        warn: Callable[[str], None] | None = None) -> PostgresResult:
+def publish_to_postgres(
+    warehouse: Path,
+    url: str,
+    *,
+    reader_role: str,
+    min_count: int,
+    personal: PersonalFields,
+    run_id: str,
+    refreshed_at: datetime,
+    only: list[str] | None = None,
+    reader_timeout_seconds: int = DEFAULT_READER_TIMEOUT_SECONDS,
+    log: Callable[[str], None] = lambda message: None,
+    warn: Callable[[str], None] | None = None,
+) -> PostgresResult:
     warn = warn or log
     target = describe_target(url)
-    suffix = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S") + "_" + uuid.uuid4().hex[:6]
+    suffix = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + "_" + uuid.uuid4().hex[:6]
     new_schema, retired = f"{NEW_PREFIX}{suffix}", f"{RETIRED_PREFIX}_{suffix}"
     _refuse_unparsable(url)
     try:
@@ -140,9 +164,16 @@ def publish_to_postgres(warehouse: Path, url: str, *, reader_role: str, min_coun
                 for mart in marts:
                     _copy_mart(con, pg, catalog, mart, new_schema, note)
                 published = [
-                    scan(lambda q: pg.execute(q).fetchall(), _table(new_schema, mart.name),
-                         _postgres_columns(pg, new_schema, mart.name), target="postgres", table_name=mart.name,
-                         location=f"{PUBLISHED_SCHEMA}.{mart.name}", personal=personal, min_count=min_count)
+                    scan(
+                        lambda q: pg.execute(q).fetchall(),
+                        _table(new_schema, mart.name),
+                        _postgres_columns(pg, new_schema, mart.name),
+                        target="postgres",
+                        table_name=mart.name,
+                        location=f"{PUBLISHED_SCHEMA}.{mart.name}",
+                        personal=personal,
+                        min_count=min_count,
+                    )
                     for mart in marts
                 ]
                 refuse_if_unsafe(published)  # raising here rolls everything back
@@ -150,42 +181,56 @@ def publish_to_postgres(warehouse: Path, url: str, *, reader_role: str, min_coun
                 _confine_reader(pg, reader_role, reader_timeout_seconds, warn)
         privileges = _reader_privileges(pg, reader_role)
         if privileges["other_databases"]:
-            warn(f"the reader role {reader_role} may connect to other databases: "
-                 f"{', '.join(privileges['other_databases'])} (REVOKE CONNECT ... FROM PUBLIC: README, Deploy)")
+            warn(
+                f"the reader role {reader_role} may connect to other databases: "
+                f"{', '.join(privileges['other_databases'])} (REVOKE CONNECT ... FROM PUBLIC: README, Deploy)"
+            )
         for item in published:
-            item.extra = {**privileges["tables"].get(item.table_name, {"reader_can_select": False,
-                                                                       "reader_can_write": True}),
-                          "reader_can_create": privileges["can_create"],
-                          "reader_other_tables": privileges["other_tables"],
-                          "reader_can_temp": privileges["can_temp"],
-                          "reader_statement_timeout_seconds": privileges["timeout_seconds"],
-                          "reader_other_databases": len(privileges["other_databases"])}
+            item.extra = {
+                **privileges["tables"].get(item.table_name, {"reader_can_select": False, "reader_can_write": True}),
+                "reader_can_create": privileges["can_create"],
+                "reader_other_tables": privileges["other_tables"],
+                "reader_can_temp": privileges["can_temp"],
+                "reader_statement_timeout_seconds": privileges["timeout_seconds"],
+                "reader_other_databases": len(privileges["other_databases"]),
+            }
         if had_previous:
             left += _drop_schema(pg, retired, log)
-    log(f"published {len(published)} marts to {target}"
-        + (f"; previous schema(s) still in use, dropped later: {', '.join(left)}" if left else ""))
+    log(
+        f"published {len(published)} marts to {target}"
+        + (f"; previous schema(s) still in use, dropped later: {', '.join(left)}" if left else "")
+    )
     return PostgresResult(target, published, retired if had_previous else None, left, skipped)
 
 
-def _copy_mart(con: duckdb.DuckDBPyConnection, pg: psycopg.Connection, catalog: str, mart: MartTable,
-               schema: str, note: str) -> None:
+def _copy_mart(
+    con: duckdb.DuckDBPyConnection, pg: psycopg.Connection, catalog: str, mart: MartTable, schema: str, note: str
+) -> None:
     select = mart.select_sql(relation(catalog, mart.name), flat=True)
     columns = described(con, select)
     table = sql.Identifier(schema, mart.name)
-    pg.execute(sql.SQL("create table {} ({})").format(table, sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(postgres_type(c.type))) for c in columns)))
+    pg.execute(
+        sql.SQL("create table {} ({})").format(
+            table,
+            sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(postgres_type(c.type))) for c in columns
+            ),
+        )
+    )
     pg.execute(sql.SQL("comment on table {} is {}").format(table, sql.Literal(mart.table_comment(note))))
     for column in columns:
         if column.name in mart.column_descriptions:
-            pg.execute(sql.SQL("comment on column {}.{} is {}").format(
-                table, sql.Identifier(column.name), sql.Literal(mart.column_descriptions[column.name])))
+            pg.execute(
+                sql.SQL("comment on column {}.{} is {}").format(
+                    table, sql.Identifier(column.name), sql.Literal(mart.column_descriptions[column.name])
+                )
+            )
     names = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
-    with pg.cursor() as cursor:
-        with cursor.copy(sql.SQL("copy {} ({}) from stdin").format(table, names)) as copy:
-            result = con.execute(select)
-            while batch := result.fetchmany(COPY_BATCH_ROWS):
-                for row in batch:
-                    copy.write_row(row)
+    with pg.cursor() as cursor, cursor.copy(sql.SQL("copy {} ({}) from stdin").format(table, names)) as copy:
+        result = con.execute(select)
+        while batch := result.fetchmany(COPY_BATCH_ROWS):
+            for row in batch:
+                copy.write_row(row)
 
 
 def _swap(pg: psycopg.Connection, new_schema: str, retired: str, reader_role: str) -> bool:
@@ -199,15 +244,18 @@ def _swap(pg: psycopg.Connection, new_schema: str, retired: str, reader_role: st
         except psycopg.errors.InsufficientPrivilege:
             raise PostgresPublicationError(
                 f"the reader role {reader_role} (DTM_POSTGRES_READER_ROLE) does not exist and the publishing "
-                f"login may not create it: run CREATE ROLE {reader_role} NOLOGIN as an administrator") from None
+                f"login may not create it: run CREATE ROLE {reader_role} NOLOGIN as an administrator"
+            ) from None
     had_previous = bool(pg.execute("select 1 from pg_namespace where nspname = %s", [PUBLISHED_SCHEMA]).fetchone())
     if had_previous:
-        pg.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(PUBLISHED_SCHEMA),
-                                                                  sql.Identifier(retired)))
+        pg.execute(
+            sql.SQL("alter schema {} rename to {}").format(sql.Identifier(PUBLISHED_SCHEMA), sql.Identifier(retired))
+        )
         pg.execute(sql.SQL("revoke all on schema {} from {}").format(sql.Identifier(retired), role))
         pg.execute(sql.SQL("revoke all on all tables in schema {} from {}").format(sql.Identifier(retired), role))
-    pg.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(new_schema),
-                                                              sql.Identifier(PUBLISHED_SCHEMA)))
+    pg.execute(
+        sql.SQL("alter schema {} rename to {}").format(sql.Identifier(new_schema), sql.Identifier(PUBLISHED_SCHEMA))
+    )
     database = pg.execute("select current_database()").fetchone()[0]
     pg.execute(sql.SQL("grant connect on database {} to {}").format(sql.Identifier(database), role))
     pg.execute(sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(PUBLISHED_SCHEMA), role))
@@ -216,8 +264,9 @@ def _swap(pg: psycopg.Connection, new_schema: str, retired: str, reader_role: st
     return had_previous
 
 
-def _confine_reader(pg: psycopg.Connection, reader_role: str, timeout_seconds: int,
-                    warn: Callable[[str], None]) -> None:
+def _confine_reader(
+    pg: psycopg.Connection, reader_role: str, timeout_seconds: int, warn: Callable[[str], None]
+) -> None:
     """Inside the publication's transaction: no TEMP for the reader, a statement timeout.
 
     Each step that needs more than owning the database runs in a savepoint and is skipped
@@ -226,15 +275,23 @@ def _confine_reader(pg: psycopg.Connection, reader_role: str, timeout_seconds: i
     role, database = sql.Identifier(reader_role), sql.Identifier(pg.execute("select current_database()").fetchone()[0])
     timeout = sql.Literal(f"{timeout_seconds}s")
     steps = [
-        ("take TEMPORARY on the database from PUBLIC and the reader role",
-         [sql.SQL("revoke temporary on database {} from public").format(database),
-          sql.SQL("revoke temporary on database {} from {}").format(database, role)]),
+        (
+            "take TEMPORARY on the database from PUBLIC and the reader role",
+            [
+                sql.SQL("revoke temporary on database {} from public").format(database),
+                sql.SQL("revoke temporary on database {} from {}").format(database, role),
+            ],
+        ),
         # every login in the database starts with it, members of the reader role included
-        ("set the database's statement_timeout",
-         [sql.SQL("alter database {} set statement_timeout = {}").format(database, timeout)]),
+        (
+            "set the database's statement_timeout",
+            [sql.SQL("alter database {} set statement_timeout = {}").format(database, timeout)],
+        ),
         # for the role itself, should an administrator make it a login
-        ("set the reader role's statement_timeout",
-         [sql.SQL("alter role {} set statement_timeout = {}").format(role, timeout)]),
+        (
+            "set the reader role's statement_timeout",
+            [sql.SQL("alter role {} set statement_timeout = {}").format(role, timeout)],
+        ),
     ]
     for what, statements in steps:
         try:
@@ -242,15 +299,20 @@ def _confine_reader(pg: psycopg.Connection, reader_role: str, timeout_seconds: i
                 for statement in statements:
                     pg.execute(statement)
         except psycopg.errors.InsufficientPrivilege:
-            warn(f"could not {what}: the publishing login lacks the privilege (an administrator's step, "
-                 "README, Deploy)")
+            warn(
+                f"could not {what}: the publishing login lacks the privilege (an administrator's step, README, Deploy)"
+            )
 
 
 def _drop_old_schemas(pg: psycopg.Connection, log: Callable[[str], None]) -> list[str]:
     """Previous schemas a reader held at the last publication, and new ones a crash left."""
-    old = [name for (name,) in pg.execute(
-        "select nspname from pg_namespace where nspname like %s or nspname like %s order by 1",
-        [RETIRED_PREFIX.replace("_", r"\_") + "%", NEW_PREFIX.replace("_", r"\_") + "%"]).fetchall()]
+    old = [
+        name
+        for (name,) in pg.execute(
+            "select nspname from pg_namespace where nspname like %s or nspname like %s order by 1",
+            [RETIRED_PREFIX.replace("_", r"\_") + "%", NEW_PREFIX.replace("_", r"\_") + "%"],
+        ).fetchall()
+    ]
     left = []
     for name in old:
         left += _drop_schema(pg, name, log)
@@ -269,33 +331,47 @@ def _drop_schema(pg: psycopg.Connection, name: str, log: Callable[[str], None]) 
 
 
 def _reader_privileges(pg: psycopg.Connection, role: str) -> dict:
-    tables = {name: {"reader_can_select": bool(can_select), "reader_can_write": bool(can_write)}
-              for name, can_select, can_write in pg.execute(
-                  "select c.relname, has_table_privilege(%(role)s, c.oid, 'SELECT'), "
-                  "has_table_privilege(%(role)s, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') "
-                  "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-                  "where n.nspname = %(schema)s and c.relkind in ('r', 'p', 'v', 'm', 'f')",
-                  {"role": role, "schema": PUBLISHED_SCHEMA}).fetchall()}
+    tables = {
+        name: {"reader_can_select": bool(can_select), "reader_can_write": bool(can_write)}
+        for name, can_select, can_write in pg.execute(
+            "select c.relname, has_table_privilege(%(role)s, c.oid, 'SELECT'), "
+            "has_table_privilege(%(role)s, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') "
+            "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = %(schema)s and c.relkind in ('r', 'p', 'v', 'm', 'f')",
+            {"role": role, "schema": PUBLISHED_SCHEMA},
+        ).fetchall()
+    }
     can_create = pg.execute(
         "select has_database_privilege(%(role)s, current_database(), 'CREATE') "
         "or coalesce(bool_or(has_schema_privilege(%(role)s, n.oid, 'CREATE')), false) "
         "from pg_namespace n where n.nspname not like 'pg\\_%%' and n.nspname <> 'information_schema'",
-        {"role": role}).fetchone()[0]
+        {"role": role},
+    ).fetchone()[0]
     other_tables = pg.execute(
         "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace "
         "where c.relkind in ('r', 'p', 'v', 'm', 'f') and n.nspname <> %(schema)s "
         "and n.nspname not like 'pg\\_%%' and n.nspname <> 'information_schema' "
         "and has_schema_privilege(%(role)s, n.oid, 'USAGE') "
         "and has_table_privilege(%(role)s, c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE')",
-        {"role": role, "schema": PUBLISHED_SCHEMA}).fetchone()[0]
-    can_temp = pg.execute("select has_database_privilege(%s, current_database(), 'TEMPORARY')",
-                          [role]).fetchone()[0]
-    other_databases = [name for (name,) in pg.execute(
-        "select datname from pg_database where datallowconn and datname <> current_database() "
-        "and has_database_privilege(%s, oid, 'CONNECT') order by 1", [role]).fetchall()]
-    return {"tables": tables, "can_create": bool(can_create), "other_tables": int(other_tables),
-            "can_temp": bool(can_temp), "timeout_seconds": _member_timeout_seconds(pg, role),
-            "other_databases": other_databases}
+        {"role": role, "schema": PUBLISHED_SCHEMA},
+    ).fetchone()[0]
+    can_temp = pg.execute("select has_database_privilege(%s, current_database(), 'TEMPORARY')", [role]).fetchone()[0]
+    other_databases = [
+        name
+        for (name,) in pg.execute(
+            "select datname from pg_database where datallowconn and datname <> current_database() "
+            "and has_database_privilege(%s, oid, 'CONNECT') order by 1",
+            [role],
+        ).fetchall()
+    ]
+    return {
+        "tables": tables,
+        "can_create": bool(can_create),
+        "other_tables": int(other_tables),
+        "can_temp": bool(can_temp),
+        "timeout_seconds": _member_timeout_seconds(pg, role),
+        "other_databases": other_databases,
+    }
 
 
 def _member_timeout_seconds(pg: psycopg.Connection, role: str) -> int:
@@ -306,23 +382,32 @@ def _member_timeout_seconds(pg: psycopg.Connection, role: str) -> int:
     setting = pg.execute(
         "select s.cfg from pg_db_role_setting d cross join unnest(d.setconfig) s(cfg) "
         "where d.setdatabase = (select oid from pg_database where datname = current_database()) "
-        "and d.setrole = 0 and s.cfg like 'statement\_timeout=%%'").fetchone()
-    value = setting[0].split("=", 1)[1] if setting else pg.execute(
-        "select boot_val from pg_settings where name = 'statement_timeout'").fetchone()[0]
+        r"and d.setrole = 0 and s.cfg like 'statement\_timeout=%%'"
+    ).fetchone()
+    value = (
+        setting[0].split("=", 1)[1]
+        if setting
+        else pg.execute("select boot_val from pg_settings where name = 'statement_timeout'").fetchone()[0]
+    )
     if value == "0":
         return 0
     # Postgres says it in its own units ('5min', '300s', '300000' ms): let it convert them.
-    milliseconds = pg.execute("select extract(epoch from %s::interval) * 1000",
-                              [value if not value.isdigit() else f"{value} milliseconds"]).fetchone()[0]
+    milliseconds = pg.execute(
+        "select extract(epoch from %s::interval) * 1000", [value if not value.isdigit() else f"{value} milliseconds"]
+    ).fetchone()[0]
     return int(milliseconds // 1000)
 
 
 def _postgres_columns(pg: psycopg.Connection, schema: str, table: str) -> list[Column]:
-    return [Column(name, data_type) for name, data_type in pg.execute(
-        "select column_name, case when data_type = 'numeric' and numeric_scale is not null "
-        "then format('numeric(%%s,%%s)', numeric_precision, numeric_scale) else data_type end "
-        "from information_schema.columns where table_schema = %s and table_name = %s order by ordinal_position",
-        [schema, table]).fetchall()]
+    return [
+        Column(name, data_type)
+        for name, data_type in pg.execute(
+            "select column_name, case when data_type = 'numeric' and numeric_scale is not null "
+            "then format('numeric(%%s,%%s)', numeric_precision, numeric_scale) else data_type end "
+            "from information_schema.columns where table_schema = %s and table_name = %s order by ordinal_position",
+            [schema, table],
+        ).fetchall()
+    ]
 
 
 def _table(schema: str, table: str) -> str:
@@ -336,4 +421,5 @@ def _refuse_unparsable(url: str) -> None:
         raise PostgresPublicationError(
             "DTM_POSTGRES_URL cannot be parsed: write it as postgresql://user:password@host:5432/dbname, "
             "with any %, @, /, : or space in the user name or password percent-encoded (% as %25, @ as %40, "
-            "/ as %2F, : as %3A, space as %20)") from None
+            "/ as %2F, : as %3A, space as %20)"
+        ) from None

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-
 from dtm_platform.serving.disclosure import literal, quote
 from dtm_platform.serving.inventory import Published, duckdb_query, refuse_if_unsafe, scan
 from dtm_platform.serving.marts import described, discover_marts, relation
@@ -49,8 +48,16 @@ def snapshot_path(home: Path) -> Path:
     return home / "serving" / SNAPSHOT_FILE
 
 
-def build_snapshot(warehouse: Path, target: Path, *, min_count: int, personal: PersonalFields, run_id: str,
-                   refreshed_at: datetime, only: list[str] | None = None) -> SnapshotResult:
+def build_snapshot(
+    warehouse: Path,
+    target: Path,
+    *,
+    min_count: int,
+    personal: PersonalFields,
+    run_id: str,
+    refreshed_at: datetime,
+    only: list[str] | None = None,
+) -> SnapshotResult:
     """Write the marts (disclosure control applied) to a new file, scan it, move it onto ``target``."""
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_candidates(target)
@@ -61,17 +68,28 @@ def build_snapshot(warehouse: Path, target: Path, *, min_count: int, personal: P
             marts, skipped = discover_marts(con, WAREHOUSE_ALIAS, min_count, only)
             note = f"DTM CAR serving snapshot, refreshed {refreshed_at.isoformat(timespec='seconds')}, run {run_id}"
             for mart in marts:
-                con.execute(f"create table {quote(mart.name)} as {mart.select_sql(relation(WAREHOUSE_ALIAS, mart.name))}")
+                con.execute(
+                    f"create table {quote(mart.name)} as {mart.select_sql(relation(WAREHOUSE_ALIAS, mart.name))}"
+                )
                 con.execute(f"comment on table {quote(mart.name)} is {literal(mart.table_comment(note))}")
                 for column in described(con, f"select * from {quote(mart.name)}"):
                     if column.name in mart.column_descriptions:
-                        con.execute(f"comment on column {quote(mart.name)}.{quote(column.name)} is "
-                                    f"{literal(mart.column_descriptions[column.name])}")
+                        con.execute(
+                            f"comment on column {quote(mart.name)}.{quote(column.name)} is "
+                            f"{literal(mart.column_descriptions[column.name])}"
+                        )
             con.execute(f"detach {WAREHOUSE_ALIAS}")
             published = [
-                scan(duckdb_query(con), quote(mart.name), described(con, f"select * from {quote(mart.name)}"),
-                     target="snapshot", table_name=mart.name, location=f"{target.name}:{mart.name}",
-                     personal=personal, min_count=min_count)
+                scan(
+                    duckdb_query(con),
+                    quote(mart.name),
+                    described(con, f"select * from {quote(mart.name)}"),
+                    target="snapshot",
+                    table_name=mart.name,
+                    location=f"{target.name}:{mart.name}",
+                    personal=personal,
+                    min_count=min_count,
+                )
                 for mart in marts
             ]
             refuse_if_unsafe(published)

@@ -28,8 +28,7 @@ def register_functions(conn: DuckDBPyConnection, salt: str | None = None) -> Non
         conn.remove_function("dtm_pseudonymize")
     except (duckdb.InvalidInputException, duckdb.CatalogException):
         pass  # not registered yet
-    conn.create_function("dtm_pseudonymize", dtm_pseudonymize, [VARCHAR], VARCHAR,
-                         type="arrow", side_effects=False)
+    conn.create_function("dtm_pseudonymize", dtm_pseudonymize, [VARCHAR], VARCHAR, type="arrow", side_effects=False)
 
 
 class Plugin(BasePlugin):

@@ -52,9 +52,23 @@ def ensure_manifest(forms: list[FormEntry], project: DbtProject = DBT_PROJECT) -
         if newest <= built:
             return manifest
     parsed = subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--quiet", "--vars", vars_json, "--project-dir", str(project.project_dir),
-         "--profiles-dir", str(project.profiles_dir), "--target-path", str(target)],
-        env=env, cwd=project.project_dir, capture_output=True, text=True,
+        [
+            DBT_EXECUTABLE,
+            "parse",
+            "--quiet",
+            "--vars",
+            vars_json,
+            "--project-dir",
+            str(project.project_dir),
+            "--profiles-dir",
+            str(project.profiles_dir),
+            "--target-path",
+            str(target),
+        ],
+        env=env,
+        cwd=project.project_dir,
+        capture_output=True,
+        text=True,
     )
     if parsed.returncode != 0:
         # dbt's own message, not the command line: its --vars carry the whole registry.
@@ -89,9 +103,13 @@ def dbt_subprocess_environment(forms: list[FormEntry], warehouse: Path) -> dict[
     the registry's generated files."""
     ledger = ensure_ledger(ledger_path(warehouse.parent / "cleaning"))
     expenditures = expenditure_ledger(warehouse.parent / "finance").ensure()
-    return {**os.environ, "DTM_WAREHOUSE_PATH": str(warehouse), "DTM_CLEANING_LOG_PATH": str(ledger),
-            "DTM_EXPENDITURE_LEDGER_PATH": str(expenditures),
-            **dbt_registry_environment(forms)}
+    return {
+        **os.environ,
+        "DTM_WAREHOUSE_PATH": str(warehouse),
+        "DTM_CLEANING_LOG_PATH": str(ledger),
+        "DTM_EXPENDITURE_LEDGER_PATH": str(expenditures),
+        **dbt_registry_environment(forms),
+    }
 
 
 def dbt_vars(forms: list[FormEntry]) -> str:
@@ -100,12 +118,14 @@ def dbt_vars(forms: list[FormEntry]) -> str:
     personal-data policy; and the officer's logical checks of the rules seed, parsed and
     rendered as SQL here (dtm_platform/quality/logical_checks.py) so that no text of the
     seed reaches DuckDB as it was written."""
-    return json.dumps({
-        "kobo_datasets": [f.dataset for f in forms],
-        "kobo_forms": {f.dataset: _form_vars(f) for f in forms},
-        "dtm_personal_fields": {f.dataset: f.personal_fields for f in forms},
-        "dq_logical_checks": [c.as_var() for c in load_logical_checks(RULES_SEED)],
-    })
+    return json.dumps(
+        {
+            "kobo_datasets": [f.dataset for f in forms],
+            "kobo_forms": {f.dataset: _form_vars(f) for f in forms},
+            "dtm_personal_fields": {f.dataset: f.personal_fields for f in forms},
+            "dq_logical_checks": [c.as_var() for c in load_logical_checks(RULES_SEED)],
+        }
+    )
 
 
 def _form_vars(form: FormEntry) -> dict:
@@ -116,20 +136,24 @@ def _form_vars(form: FormEntry) -> dict:
     moved = form.paths_in_form()
     list_codes: dict[str, dict[str, str]] = {}
     for name, mapping in form.choice_codes.items():
-        list_codes.setdefault(references[name].list_name, {}).update(
-            {code: model for model, code in mapping.items()})
+        list_codes.setdefault(references[name].list_name, {}).update({code: model for model, code in mapping.items()})
     return {
         "kind": form.kind,
         "enumerator_path": form.field_path("enumerator_id"),
         "paths": moved,
-        "codes": {references[name].path: {code: model for model, code in mapping.items()}
-                  for name, mapping in form.choice_codes.items()},
+        "codes": {
+            references[name].path: {code: model for model, code in mapping.items()}
+            for name, mapping in form.choice_codes.items()
+        },
         # for the labels of the kind's codes and questions (stg_kobo__kind_choices, _questions):
         # the form's path of each reference select question -> its reference choice list
         # (for a form that keeps anything elsewhere; one that does not uses the reference's
         # lists), each reference list's codes as the form writes them, the questions it moved
-        "lists": {form.field_path(name): f.list_name for name, f in references.items()
-                  if f.list_name and (moved or form.choice_codes)},
+        "lists": {
+            form.field_path(name): f.list_name
+            for name, f in references.items()
+            if f.list_name and (moved or form.choice_codes)
+        },
         "list_codes": list_codes,
         "questions": {path: reference.rsplit("/", 1)[-1] for reference, path in moved.items()},
     }
@@ -142,7 +166,8 @@ def dbt_registry_environment(forms: list[FormEntry]) -> dict[str, str]:
     Written under the project's target folder (kept out of git), one folder per content,
     written once and atomically, so builds of different registries never share one."""
     text = "# Generated from the form registry by dtm_platform/transform/project.py: do not edit.\n" + yaml.safe_dump(
-        _sources_document(forms), sort_keys=False, allow_unicode=True, width=100)
+        _sources_document(forms), sort_keys=False, allow_unicode=True, width=100
+    )
     key = hashlib.sha256(text.encode()).hexdigest()[:16]
     directory = DBT_PROJECT_DIR / DBT_PROJECT.target_path / "registry" / key
     if not directory.exists():
@@ -157,27 +182,40 @@ def dbt_registry_environment(forms: list[FormEntry]) -> dict[str, str]:
 
 
 def _sources_document(forms: list[FormEntry]) -> dict:
-    tables = [{
-        "name": "kobo_form_content",
-        "description": "Each deployed version of each registered form's content (survey rows, choices, "
-                       "translations), as KPI returns it; one row per form and version.",
-        "meta": {"dagster": {"asset_key": ["raw", "kobo_form_content"]}},
-    }]
+    tables = [
+        {
+            "name": "kobo_form_content",
+            "description": (
+                "Each deployed version of each registered form's content (survey rows, choices, "
+                "translations), as KPI returns it; one row per form and version."
+            ),
+            "meta": {"dagster": {"asset_key": ["raw", "kobo_form_content"]}},
+        }
+    ]
     for form in forms:
-        tables.append({
-            "name": form.raw_table,
-            "description": f"{form.title} (Kobo form {form.uid}, kind {form.kind}): one row per submission "
-                           "keyed on `_id`; `payload` is the submission exactly as the KPI API returned it. "
-                           "Gated by its Great Expectations suite before any dbt step reads it.",
-            "meta": {"dagster": {"asset_key": ["raw", form.raw_table]}},
-        })
+        tables.append(
+            {
+                "name": form.raw_table,
+                "description": (
+                    f"{form.title} (Kobo form {form.uid}, kind {form.kind}): one row per submission "
+                    "keyed on `_id`; `payload` is the submission exactly as the KPI API returned it. "
+                    "Gated by its Great Expectations suite before any dbt step reads it."
+                ),
+                "meta": {"dagster": {"asset_key": ["raw", form.raw_table]}},
+            }
+        )
 
-    return {"version": 2, "sources": [{
-        "name": "kobo",
-        "description": "Kobo submissions as landed by the ingestion assets, one table per form of the registry.",
-        "schema": "raw",
-        "tables": tables,
-    }]}
+    return {
+        "version": 2,
+        "sources": [
+            {
+                "name": "kobo",
+                "description": "Kobo submissions as landed by the ingestion assets, one table per form of the registry.",
+                "schema": "raw",
+                "tables": tables,
+            }
+        ],
+    }
 
 
 def invocation_target(project: DbtProject, name: str, vars_json: str) -> Path:
@@ -190,11 +228,18 @@ def invocation_target(project: DbtProject, name: str, vars_json: str) -> Path:
     here). One file per such combination, written once and replaced atomically, so
     concurrent builds of other homes neither fight over it nor read half of one.
     """
-    key = hashlib.sha256(json.dumps([vars_json, os.environ.get("DTM_WAREHOUSE_PATH", ""),
-                                     os.environ.get("DTM_DUCKDB_MEMORY_LIMIT", ""),
-                                     os.environ.get("DTM_DBT_REGISTRY_DIR", ""),
-                                     os.environ.get("DTM_CLEANING_LOG_PATH", ""),
-                                     os.environ.get("DTM_EXPENDITURE_LEDGER_PATH", "")]).encode()).hexdigest()[:16]
+    key = hashlib.sha256(
+        json.dumps(
+            [
+                vars_json,
+                os.environ.get("DTM_WAREHOUSE_PATH", ""),
+                os.environ.get("DTM_DUCKDB_MEMORY_LIMIT", ""),
+                os.environ.get("DTM_DBT_REGISTRY_DIR", ""),
+                os.environ.get("DTM_CLEANING_LOG_PATH", ""),
+                os.environ.get("DTM_EXPENDITURE_LEDGER_PATH", ""),
+            ]
+        ).encode()
+    ).hexdigest()[:16]
     # where dbt and dagster-dbt put target folders (DBT_TARGET_PATH moves them), relative to the project
     targets = project.project_dir / Path(os.environ.get("DBT_TARGET_PATH") or project.target_path)
     cached = targets / "partial_parse" / f"{key}.msgpack"
@@ -203,9 +248,22 @@ def invocation_target(project: DbtProject, name: str, vars_json: str) -> Path:
         scratch = Path(tempfile.mkdtemp(dir=cached.parent, prefix="parse-"))
         try:
             subprocess.run(
-                [DBT_EXECUTABLE, "parse", "--quiet", "--vars", vars_json, "--project-dir", str(project.project_dir),
-                 "--profiles-dir", str(project.profiles_dir), "--target-path", str(scratch)],
-                check=True, env=os.environ.copy(), cwd=project.project_dir,
+                [
+                    DBT_EXECUTABLE,
+                    "parse",
+                    "--quiet",
+                    "--vars",
+                    vars_json,
+                    "--project-dir",
+                    str(project.project_dir),
+                    "--profiles-dir",
+                    str(project.profiles_dir),
+                    "--target-path",
+                    str(scratch),
+                ],
+                check=True,
+                env=os.environ.copy(),
+                cwd=project.project_dir,
             )
             os.replace(scratch / "partial_parse.msgpack", cached)
         finally:

@@ -74,7 +74,7 @@ def _count_rows(warehouse: Path, relations: set[str]) -> dict[str, int]:
 class RowCountingDbtCliResource(DbtCliResource):
     """A ``DbtCliResource`` whose ``cli(...).stream()`` adds row counts (see the module)."""
 
-    def cli(self, args, **kwargs):  # noqa: ANN001 (the parent's signature)
+    def cli(self, args, **kwargs):
         return _RowCountingInvocation(super().cli(args, **kwargs))
 
 

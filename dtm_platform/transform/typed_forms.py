@@ -36,12 +36,26 @@ TYPE_CHANGES_TABLE = "type_changes"
 CATALOG_TABLE = "form_tables"
 
 # The submission's own columns in every parent table, before the questions.
-METADATA_COLUMNS = (("submission_id", "BIGINT"), ("submission_uuid", "VARCHAR"), ("submitted_at", "TIMESTAMPTZ"),
-                    ("form_version", "VARCHAR"), ("validation_status", "VARCHAR"))
+METADATA_COLUMNS = (
+    ("submission_id", "BIGINT"),
+    ("submission_uuid", "VARCHAR"),
+    ("submitted_at", "TIMESTAMPTZ"),
+    ("form_version", "VARCHAR"),
+    ("validation_status", "VARCHAR"),
+)
 # Rows of the survey that hold no answer.
 SKIPPED_TYPES = STRUCTURE_TYPES | {"note", ""}
-SCALAR_TYPES = {"integer": "BIGINT", "decimal": "DOUBLE", "range": "DOUBLE", "date": "DATE", "today": "DATE",
-                "datetime": "TIMESTAMPTZ", "start": "TIMESTAMPTZ", "end": "TIMESTAMPTZ", "time": "TIME"}
+SCALAR_TYPES = {
+    "integer": "BIGINT",
+    "decimal": "DOUBLE",
+    "range": "DOUBLE",
+    "date": "DATE",
+    "today": "DATE",
+    "datetime": "TIMESTAMPTZ",
+    "start": "TIMESTAMPTZ",
+    "end": "TIMESTAMPTZ",
+    "time": "TIME",
+}
 GEOPOINT_PARTS = ("latitude", "longitude", "altitude", "accuracy")
 LANGUAGES = {"en": ("english", "anglais"), "fr": ("french", "français", "francais")}
 
@@ -72,9 +86,9 @@ create table if not exists {SCHEMA}.{CATALOG_TABLE} (
 class Question:
     path: str
     name: str
-    type: str                 # XLSForm type of the newest version that has the question
+    type: str  # XLSForm type of the newest version that has the question
     list_name: str | None
-    repeat: str | None        # path of the innermost repeat holding it; None at the top level
+    repeat: str | None  # path of the innermost repeat holding it; None at the top level
     label_en: str
     label_fr: str
     versions: tuple[tuple[str, str], ...]  # (version_id, XLSForm type), newest first
@@ -88,16 +102,16 @@ class Question:
 class Column:
     name: str
     sql_type: str
-    expression: str           # over the question's raw text, written as {v}
+    expression: str  # over the question's raw text, written as {v}
     question: Question | None = None
-    role: str = "value"       # value, label_en, label_fr, hash, a geopoint part, ...
+    role: str = "value"  # value, label_en, label_fr, hash, a geopoint part, ...
 
 
 @dataclass
 class Table:
     name: str
-    repeat: str | None                     # the repeat path, None for the parent table
-    chain: tuple[str, ...]                 # repeat paths from the outermost down to this one
+    repeat: str | None  # the repeat path, None for the parent table
+    chain: tuple[str, ...]  # repeat paths from the outermost down to this one
     key_columns: list[str]
     parent: str | None
     questions: list[Question] = field(default_factory=list)
@@ -107,11 +121,11 @@ class Table:
 @dataclass
 class FormLayout:
     dataset: str
-    versions: list[str]                    # versions with content, newest first
+    versions: list[str]  # versions with content, newest first
     tables: list[Table]
-    choices: dict[str, dict[str, tuple[str, str]]]   # list -> code -> (label en, label fr)
-    policies: dict[str, str]               # path -> drop | hash | coarsen_gps, as applied
-    dropped_without_policy: list[str]      # looked personal, no policy in the registry: dropped
+    choices: dict[str, dict[str, tuple[str, str]]]  # list -> code -> (label en, label fr)
+    policies: dict[str, str]  # path -> drop | hash | coarsen_gps, as applied
+    dropped_without_policy: list[str]  # looked personal, no policy in the registry: dropped
     type_changes: list[tuple[Table, Question, str | None]]  # table, question, its value column
 
     def table(self, name: str) -> Table:
@@ -121,15 +135,16 @@ class FormLayout:
 @dataclass(frozen=True)
 class BuildResult:
     dataset: str
-    rows: dict[str, int]                   # table -> rows
-    columns: dict[str, list[str]]          # table -> columns
+    rows: dict[str, int]  # table -> rows
+    columns: dict[str, list[str]]  # table -> columns
     versions: list[str]
     policies: dict[str, str]
     dropped_without_policy: list[str]
-    type_changes: list[dict]               # paths, versions, types and counts: never values
+    type_changes: list[dict]  # paths, versions, types and counts: never values
 
 
 # --- the layout, from the form's content -------------------------------------------------------
+
 
 def sql_name(text: str) -> str:
     """A lower-case identifier from a Kobo name or path (always quoted in SQL as well)."""
@@ -198,11 +213,21 @@ def _survey_questions(content: dict) -> tuple[list[tuple], dict[str, str | None]
             continue
         if kind in SKIPPED_TYPES or not path:
             continue
-        list_name = row.get("select_from_list_name") or (tokens[1] if kind.startswith("select_") and len(tokens) > 1
-                                                         else None)
+        list_name = row.get("select_from_list_name") or (
+            tokens[1] if kind.startswith("select_") and len(tokens) > 1 else None
+        )
         repeat = next((p for k, p in reversed(stack) if k == "repeat"), None)
-        questions.append((path, name or path.rsplit("/", 1)[-1], kind, list_name, repeat,
-                          pick_label(row.get("label"), en), pick_label(row.get("label"), fr)))
+        questions.append(
+            (
+                path,
+                name or path.rsplit("/", 1)[-1],
+                kind,
+                list_name,
+                repeat,
+                pick_label(row.get("label"), en),
+                pick_label(row.get("label"), fr),
+            )
+        )
     return questions, repeats
 
 
@@ -221,8 +246,15 @@ def form_layout(form: FormEntry, contents: list[tuple[str, dict]]) -> FormLayout
             repeats.setdefault(repeat, parent)
         for path, name, kind, list_name, repeat, label_en, label_fr in questions:
             if path not in merged:
-                merged[path] = {"name": name, "type": kind, "list_name": list_name, "repeat": repeat,
-                                "label_en": label_en, "label_fr": label_fr, "versions": []}
+                merged[path] = {
+                    "name": name,
+                    "type": kind,
+                    "list_name": list_name,
+                    "repeat": repeat,
+                    "label_en": label_en,
+                    "label_fr": label_fr,
+                    "versions": [],
+                }
                 order.append(path)
             merged[path]["versions"].append((version_id, kind))
         suspects |= set(suspected_personal(form_questions(content)))
@@ -232,10 +264,16 @@ def form_layout(form: FormEntry, contents: list[tuple[str, dict]]) -> FormLayout
         for choice in content.get("choices") or []:
             if choice.get("list_name") and choice.get("name") is not None:
                 choices[str(choice["list_name"])][str(choice["name"])] = (
-                    pick_label(choice.get("label"), en), pick_label(choice.get("label"), fr))
+                    pick_label(choice.get("label"), en),
+                    pick_label(choice.get("label"), fr),
+                )
 
-    questions = [Question(path, m["name"], m["type"], m["list_name"], m["repeat"], m["label_en"], m["label_fr"],
-                          tuple(m["versions"])) for path, m in ((p, merged[p]) for p in order)]
+    questions = [
+        Question(
+            path, m["name"], m["type"], m["list_name"], m["repeat"], m["label_en"], m["label_fr"], tuple(m["versions"])
+        )
+        for path, m in ((p, merged[p]) for p in order)
+    ]
     policies, dropped_without_policy = {}, []
     for q in questions:
         if q.path in form.personal_fields:
@@ -262,18 +300,20 @@ def form_layout(form: FormEntry, contents: list[tuple[str, dict]]) -> FormLayout
             if q.type_changed:
                 value = next((c.name for c in table.columns if c.question is q and c.role == "value"), None)
                 type_changes.append((table, q, value))
-    return FormLayout(form.dataset, [v for v, _ in contents], tables, dict(choices), policies,
-                      dropped_without_policy, type_changes)
+    return FormLayout(
+        form.dataset, [v for v, _ in contents], tables, dict(choices), policies, dropped_without_policy, type_changes
+    )
 
 
 def _tables(dataset: str, repeats: dict[str, str | None]) -> list[Table]:
     """The parent table and one per repeat, named after the repeats' names; two repeats of
     the same name (in different groups) are named by their whole paths instead."""
+
     def chain(repeat: str) -> tuple[str, ...]:
         up = repeats.get(repeat)
         return (*chain(up), repeat) if up else (repeat,)
 
-    short = {r: f"{dataset}__" + "__".join(sql_name(p.rsplit('/', 1)[-1]) for p in chain(r)) for r in repeats}
+    short = {r: f"{dataset}__" + "__".join(sql_name(p.rsplit("/", 1)[-1]) for p in chain(r)) for r in repeats}
     taken = defaultdict(list)
     for repeat, name in short.items():
         taken[name].append(repeat)
@@ -304,7 +344,7 @@ def _base_names(questions: list[Question], repeat: str | None, reserved: set[str
             if len(shared) == 1 and name not in reserved:
                 names[q.path] = name
             else:
-                relative = q.path[len(repeat) + 1:] if repeat and q.path.startswith(repeat + "/") else q.path
+                relative = q.path[len(repeat) + 1 :] if repeat and q.path.startswith(repeat + "/") else q.path
                 names[q.path] = sql_name(relative.replace("/", "__"))
     return names
 
@@ -318,23 +358,40 @@ def _columns(q: Question, name: str, policy: str | None) -> list[Column]:
         # The platform's keyed pseudonym: the salt lives in the registered function, never in SQL.
         return [Column(f"{name}_hash", "VARCHAR", "dtm_pseudonymize({v})", role="hash")]
     if policy == "coarsen_gps":
-        return [Column(f"{name}_{part}_coarse", "DOUBLE", f"round(try_cast(({parts})[{i}] as double), 1)",
-                       role=f"{part}_coarse") for i, part in enumerate(("latitude", "longitude"), 1)]
+        return [
+            Column(
+                f"{name}_{part}_coarse",
+                "DOUBLE",
+                f"round(try_cast(({parts})[{i}] as double), 1)",
+                role=f"{part}_coarse",
+            )
+            for i, part in enumerate(("latitude", "longitude"), 1)
+        ]
     if q.type == "geopoint":
-        return [Column(f"{name}_{part}", "DOUBLE", f"try_cast(({parts})[{i}] as double)",
-                       role="value" if i == 1 else part) for i, part in enumerate(GEOPOINT_PARTS, 1)]
+        return [
+            Column(f"{name}_{part}", "DOUBLE", f"try_cast(({parts})[{i}] as double)", role="value" if i == 1 else part)
+            for i, part in enumerate(GEOPOINT_PARTS, 1)
+        ]
     if q.type == "select_one":
         columns = [Column(name, "VARCHAR", "{v}")]
         if q.list_name:
-            columns += [Column(f"{name}_label_{lang}", "VARCHAR", f"{{labels}}.{lang}[{{v}}]", role=f"label_{lang}")
-                        for lang in LANGUAGES]
+            columns += [
+                Column(f"{name}_label_{lang}", "VARCHAR", f"{{labels}}.{lang}[{{v}}]", role=f"label_{lang}")
+                for lang in LANGUAGES
+            ]
         return columns
     if q.type == "select_multiple":
         columns = [Column(name, "VARCHAR[]", parts)]
         if q.list_name:
-            columns += [Column(f"{name}_labels_{lang}", "VARCHAR[]",
-                               f"list_transform({parts}, c -> {{labels}}.{lang}[c])", role=f"label_{lang}")
-                        for lang in LANGUAGES]
+            columns += [
+                Column(
+                    f"{name}_labels_{lang}",
+                    "VARCHAR[]",
+                    f"list_transform({parts}, c -> {{labels}}.{lang}[c])",
+                    role=f"label_{lang}",
+                )
+                for lang in LANGUAGES
+            ]
         return columns
     if q.type in SCALAR_TYPES:
         return [Column(name, SCALAR_TYPES[q.type], f"try_cast({{v}} as {SCALAR_TYPES[q.type]})")]
@@ -342,6 +399,7 @@ def _columns(q: Question, name: str, policy: str | None) -> list[Column]:
 
 
 # --- the SQL ------------------------------------------------------------------------------------
+
 
 def _label_ctes(table: Table) -> dict[str, str]:
     lists = sorted({q.list_name for q in table.questions if q.list_name and q.type.startswith("select_")})
@@ -354,9 +412,11 @@ def source_sql(form: FormEntry, table: Table, choices_table: str) -> str:
     then one row of label maps per choice list the table uses."""
     ctes = [f"live as (select * from raw.{quote(form.raw_table)} where deleted_at is null)"]
     if table.repeat is None:
-        ctes.append("items as (select _id as submission_id, _uuid as submission_uuid, "
-                    "timezone('UTC', submission_time) as submitted_at, form_version, validation_status, "
-                    "payload as item from live)")
+        ctes.append(
+            "items as (select _id as submission_id, _uuid as submission_uuid, "
+            "timezone('UTC', submission_time) as submitted_at, form_version, validation_status, "
+            "payload as item from live)"
+        )
     else:
         previous, keys = "live", []
         for level, repeat in enumerate(table.chain, 1):
@@ -367,16 +427,19 @@ def source_sql(form: FormEntry, table: Table, choices_table: str) -> str:
             ctes.append(
                 f"level_{level} as (select {parent_keys}, unnest(generate_series(1, len(a))) as {quote(key)}, "
                 f"unnest(a) as item from (select *, try_cast({parent_item} -> {json_path(repeat)} as json[]) as a "
-                f"from {previous}))")
+                f"from {previous}))"
+            )
             previous, keys = f"level_{level}", [*keys, key]
         ctes.append(f"items as (select * from {previous})")
     paths = [q.path for q in table.questions]
     extract = f", json_extract_string(item, [{', '.join(json_path(p) for p in paths)}]) as v" if paths else ""
     ctes.append(f"src as (select * exclude (item){extract} from items)")
     for list_name, cte in _label_ctes(table).items():
-        ctes.append(f"{cte} as (select map_from_entries(list(row(code, label_en))) as en, "
-                    f"map_from_entries(list(row(code, label_fr))) as fr from {choices_table} "
-                    f"where list_name = {literal(list_name)})")
+        ctes.append(
+            f"{cte} as (select map_from_entries(list(row(code, label_en))) as en, "
+            f"map_from_entries(list(row(code, label_fr))) as fr from {choices_table} "
+            f"where list_name = {literal(list_name)})"
+        )
     return "with " + ",\n".join(ctes)
 
 
@@ -389,9 +452,12 @@ def table_sql(form: FormEntry, table: Table, choices_table: str) -> str:
     position = {q.path: i for i, q in enumerate(table.questions, 1)}
     labels = _label_ctes(table)
     selected = [quote(k) for k in table.key_columns] + [
-        f"cast({column_expression(c, position, labels)} as {c.sql_type}) as {quote(c.name)}" for c in table.columns]
+        f"cast({column_expression(c, position, labels)} as {c.sql_type}) as {quote(c.name)}" for c in table.columns
+    ]
     order = ", ".join(quote(k) for k in table.key_columns)
-    return f"{source_sql(form, table, choices_table)}\nselect {', '.join(selected)}\n{_from_src(table)}\norder by {order}"
+    return (
+        f"{source_sql(form, table, choices_table)}\nselect {', '.join(selected)}\n{_from_src(table)}\norder by {order}"
+    )
 
 
 def column_expression(column: Column, position: dict[str, int], labels: dict[str, str]) -> str:
@@ -402,13 +468,16 @@ def column_expression(column: Column, position: dict[str, int], labels: dict[str
 
 def load_contents(con: duckdb.DuckDBPyConnection, form: FormEntry) -> list[tuple[str, dict]]:
     """Every version's content of the form, newest deployment first."""
-    exists = con.execute("select count(*) from information_schema.tables "
-                         "where table_schema = 'raw' and table_name = 'kobo_form_content'").fetchone()[0]
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'kobo_form_content'"
+    ).fetchone()[0]
     if not exists:
         return []
-    rows = con.execute("select version_id, content from raw.kobo_form_content where form_uid = ? "
-                       "order by date_deployed desc nulls last, fetched_at desc, version_id desc",
-                       [form.uid]).fetchall()
+    rows = con.execute(
+        "select version_id, content from raw.kobo_form_content where form_uid = ? "
+        "order by date_deployed desc nulls last, fetched_at desc, version_id desc",
+        [form.uid],
+    ).fetchall()
     return [(version_id, json.loads(content)) for version_id, content in rows]
 
 
@@ -422,14 +491,21 @@ def build_form_tables(con: duckdb.DuckDBPyConnection, form: FormEntry, salt: str
         con.execute(f"create schema if not exists {SCHEMA}")
         con.execute(TYPE_CHANGES_DDL)
         con.execute(CATALOG_DDL)
-        con.execute(f"create or replace temp table {choices_table} "
-                    "(list_name varchar, code varchar, label_en varchar, label_fr varchar)")
-        rows = [(list_name, code, en, fr) for list_name, codes in layout.choices.items()
-                for code, (en, fr) in codes.items()]
+        con.execute(
+            f"create or replace temp table {choices_table} "
+            "(list_name varchar, code varchar, label_en varchar, label_fr varchar)"
+        )
+        rows = [
+            (list_name, code, en, fr) for list_name, codes in layout.choices.items() for code, (en, fr) in codes.items()
+        ]
         if rows:
             con.executemany(f"insert into {choices_table} values (?, ?, ?, ?)", rows)
-        previous = {r[0] for r in con.execute(
-            f"select table_name from {SCHEMA}.{CATALOG_TABLE} where dataset = ?", [form.dataset]).fetchall()}
+        previous = {
+            r[0]
+            for r in con.execute(
+                f"select table_name from {SCHEMA}.{CATALOG_TABLE} where dataset = ?", [form.dataset]
+            ).fetchall()
+        }
         counts: dict[str, int] = {}
         for table in layout.tables:
             target = f"{SCHEMA}.{quote(table.name)}"
@@ -438,32 +514,46 @@ def build_form_tables(con: duckdb.DuckDBPyConnection, form: FormEntry, salt: str
             con.execute(f"comment on table {target} is {literal(_table_comment(form, table))}")
             for column in table.columns:  # what an analyst sees beside the column: the question
                 if column.question is not None:
-                    con.execute(f"comment on column {target}.{quote(column.name)} is "
-                                f"{literal(_column_comment(column))}")
+                    con.execute(
+                        f"comment on column {target}.{quote(column.name)} is {literal(_column_comment(column))}"
+                    )
         for stale in sorted(previous - set(counts)):  # a table an earlier layout had
             con.execute(f"drop table if exists {SCHEMA}.{quote(stale)}")
         changes = _type_changes(con, form, layout, choices_table)
         con.execute(f"delete from {SCHEMA}.{TYPE_CHANGES_TABLE} where dataset = ?", [form.dataset])
         for change in changes:
-            con.execute(f"insert into {SCHEMA}.{TYPE_CHANGES_TABLE} values (?, ?, ?, ?, ?, ?, ?, now())",
-                        [form.dataset, change["question_path"], change["table"], change["column"],
-                         change["newest_type"], [{"version_id": v, "type": t} for v, t in change["versions"]],
-                         change["values_not_fitting"]])
+            con.execute(
+                f"insert into {SCHEMA}.{TYPE_CHANGES_TABLE} values (?, ?, ?, ?, ?, ?, ?, now())",
+                [
+                    form.dataset,
+                    change["question_path"],
+                    change["table"],
+                    change["column"],
+                    change["newest_type"],
+                    [{"version_id": v, "type": t} for v, t in change["versions"]],
+                    change["values_not_fitting"],
+                ],
+            )
         con.execute(f"delete from {SCHEMA}.{CATALOG_TABLE} where dataset = ?", [form.dataset])
         for table in layout.tables:
-            con.execute(f"insert into {SCHEMA}.{CATALOG_TABLE} values (?, ?, ?, ?, ?, ?, now())",
-                        [form.dataset, table.name, table.parent, table.repeat, table.key_columns,
-                         counts[table.name]])
+            con.execute(
+                f"insert into {SCHEMA}.{CATALOG_TABLE} values (?, ?, ?, ?, ?, ?, now())",
+                [form.dataset, table.name, table.parent, table.repeat, table.key_columns, counts[table.name]],
+            )
         con.execute(f"drop table {choices_table}")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     return BuildResult(
-        dataset=form.dataset, rows=counts,
+        dataset=form.dataset,
+        rows=counts,
         columns={t.name: [*t.key_columns, *(c.name for c in t.columns)] for t in layout.tables},
-        versions=layout.versions, policies=layout.policies,
-        dropped_without_policy=layout.dropped_without_policy, type_changes=changes)
+        versions=layout.versions,
+        policies=layout.policies,
+        dropped_without_policy=layout.dropped_without_policy,
+        type_changes=changes,
+    )
 
 
 def _type_changes(con, form: FormEntry, layout: FormLayout, choices_table: str) -> list[dict]:
@@ -480,16 +570,26 @@ def _type_changes(con, form: FormEntry, layout: FormLayout, choices_table: str) 
                 f"{source_sql(form, table, choices_table)}\nselect count(*) {_from_src(table)} "
                 f"where nullif(trim(src.v[{position[q.path]}]), '') is not null and ({expression}) is null"
             ).fetchone()[0]
-        changes.append({"question_path": q.path, "table": table.name, "column": value_column,
-                        "newest_type": q.type, "versions": list(q.versions), "values_not_fitting": not_fitting})
+        changes.append(
+            {
+                "question_path": q.path,
+                "table": table.name,
+                "column": value_column,
+                "newest_type": q.type,
+                "versions": list(q.versions),
+                "values_not_fitting": not_fitting,
+            }
+        )
     return changes
 
 
 def _table_comment(form: FormEntry, table: Table) -> str:
     if table.repeat is None:
         return f"{form.title}: one row per live submission, typed from the form's content (dtm_platform)"
-    return (f"{form.title}: repeat {table.repeat}, one row per item, keyed by "
-            f"{', '.join(table.key_columns)} to {table.parent}")
+    return (
+        f"{form.title}: repeat {table.repeat}, one row per item, keyed by "
+        f"{', '.join(table.key_columns)} to {table.parent}"
+    )
 
 
 def _column_comment(column: Column) -> str:

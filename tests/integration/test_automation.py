@@ -10,13 +10,18 @@ from datetime import timedelta
 import dagster as dg
 import pytest
 
-from dtm_platform.defs.automation import (
-    FAILURE_SENSOR, PROBE_SENSOR, RECONCILE_JOB, build_automation_defs, freshness_policies, ingest_job_name,
-)
 from dtm_platform.data_versions import PART_TAG, SOURCES
+from dtm_platform.defs.automation import (
+    FAILURE_SENSOR,
+    PROBE_SENSOR,
+    RECONCILE_JOB,
+    build_automation_defs,
+    freshness_policies,
+    ingest_job_name,
+)
 from dtm_platform.defs.ingestion import ingestion_asset
-from dtm_platform.kobo_mock.server import MockKoboServer
 from dtm_platform.kobo.registry import FormEntry, load_registry
+from dtm_platform.kobo_mock.server import MockKoboServer
 from dtm_platform.settings import load_settings
 from tests.webhook_receiver import WebhookReceiver
 
@@ -40,7 +45,7 @@ def graph(defs):
     return defs.resolve_asset_graph()
 
 
-@pytest.fixture()
+@pytest.fixture
 def kobo(monkeypatch):
     """The embedded server (every synthetic form, a small locality assessment), in DTM_KOBO_URL."""
     settings = load_settings()
@@ -49,7 +54,7 @@ def kobo(monkeypatch):
         yield server
 
 
-@pytest.fixture()
+@pytest.fixture
 def home(isolated_home, monkeypatch):
     path = isolated_home("automation")
     monkeypatch.setenv("DAGSTER_HOME", str(path / "dagster"))
@@ -59,6 +64,7 @@ def home(isolated_home, monkeypatch):
 
 # --- 1. schedules ----------------------------------------------------------------------------
 
+
 def test_every_form_is_ingested_on_its_registry_cron_and_the_rest_on_their_settings(repo):
     settings = load_settings()
     forms = load_registry(settings.forms_file)
@@ -66,9 +72,11 @@ def test_every_form_is_ingested_on_its_registry_cron_and_the_rest_on_their_setti
     for form in forms:
         schedule = schedules[f"{ingest_job_name(form)}_schedule"]
         assert (schedule.cron_schedule, schedule.job_name) == (form.schedule, ingest_job_name(form))
-    expected = {"nightly_reconciliation": ("0 1 * * *", RECONCILE_JOB),
-                "daily_full_build": ("0 3 * * *", "full_build"),
-                "weekly_reports_schedule": ("0 6 * * 1", "weekly_reports")}
+    expected = {
+        "nightly_reconciliation": ("0 1 * * *", RECONCILE_JOB),
+        "daily_full_build": ("0 3 * * *", "full_build"),
+        "weekly_reports_schedule": ("0 6 * * 1", "weekly_reports"),
+    }
     for name, (cron, job) in expected.items():
         assert (schedules[name].cron_schedule, schedules[name].job_name) == (cron, job)
     assert len(schedules) == len(forms) + len(expected)
@@ -82,8 +90,10 @@ def test_crons_timezone_and_default_status_follow_the_settings(monkeypatch):
     monkeypatch.setenv("DTM_RECONCILE_CRON", "15 20 * * *")
     monkeypatch.setenv("DTM_REPORTS_CRON", "0 7 * * 5")
     monkeypatch.setenv("DTM_AUTOMATION", "off")
-    forms = [FormEntry(uid="aDaily1", dataset="daily_form", title="Daily", schedule="45 5 * * *"),
-             FormEntry(uid="aHourly2", dataset="hourly_form", title="Hourly")]
+    forms = [
+        FormEntry(uid="aDaily1", dataset="daily_form", title="Daily", schedule="45 5 * * *"),
+        FormEntry(uid="aHourly2", dataset="hourly_form", title="Hourly"),
+    ]
     automation = build_automation_defs(forms, [ingestion_asset(f) for f in forms], load_settings())
     schedules = {s.name: s for s in automation.schedules}
     assert schedules["ingest_daily_form_schedule"].cron_schedule == "45 5 * * *"
@@ -109,7 +119,8 @@ def test_a_bad_cron_or_timezone_setting_is_refused_with_its_name(monkeypatch):
 def test_nightly_reconciliation_runs_every_form_in_reconcile_mode(defs, repo):
     with dg.instance_for_test() as instance:
         tick = repo.get_schedule_def("nightly_reconciliation").evaluate_tick(
-            dg.build_schedule_context(instance=instance, repository_def=repo))
+            dg.build_schedule_context(instance=instance, repository_def=repo)
+        )
     [request] = tick.run_requests
     job = defs.resolve_job_def(RECONCILE_JOB)
     dg.validate_run_config(job, request.run_config)  # the ingestion ops accept it (IngestionConfig)
@@ -124,19 +135,26 @@ def test_weekly_reports_wait_while_a_gate_on_their_marts_fails(repo, graph):
     schedule = repo.get_schedule_def("weekly_reports_schedule")
     with dg.instance_for_test() as instance:
         instance.report_runless_asset_event(dg.AssetMaterialization(mart))
-        instance.report_runless_asset_event(dg.AssetCheckEvaluation(
-            asset_key=mart, check_name="gx_suite", passed=False, severity=dg.AssetCheckSeverity.ERROR))
+        instance.report_runless_asset_event(
+            dg.AssetCheckEvaluation(
+                asset_key=mart, check_name="gx_suite", passed=False, severity=dg.AssetCheckSeverity.ERROR
+            )
+        )
         context = dg.build_schedule_context(instance=instance, repository_def=repo)
         skipped = schedule.evaluate_tick(context)
         assert not skipped.run_requests
         assert f"{mart.to_user_string()}:gx_suite" in skipped.skip_message
 
-        instance.report_runless_asset_event(dg.AssetCheckEvaluation(
-            asset_key=mart, check_name="gx_suite", passed=True, severity=dg.AssetCheckSeverity.ERROR))
+        instance.report_runless_asset_event(
+            dg.AssetCheckEvaluation(
+                asset_key=mart, check_name="gx_suite", passed=True, severity=dg.AssetCheckSeverity.ERROR
+            )
+        )
         assert len(schedule.evaluate_tick(context).run_requests) == 1
 
 
 # --- 3. the new-submissions sensor -----------------------------------------------------------
+
 
 def test_the_sensor_starts_ingestion_only_for_forms_with_new_data(home, kobo, defs, repo):
     sensor = repo.get_sensor_def(PROBE_SENSOR)
@@ -144,6 +162,7 @@ def test_the_sensor_starts_ingestion_only_for_forms_with_new_data(home, kobo, de
     data_requests = lambda: [r for r in kobo.requests if "/data/" in r]  # noqa: E731
 
     with dg.DagsterInstance.get() as instance:
+
         def tick(cursor):
             before = len(data_requests())
             context = dg.build_sensor_context(instance=instance, repository_def=repo, cursor=cursor)
@@ -177,10 +196,12 @@ def test_the_sensor_starts_ingestion_only_for_forms_with_new_data(home, kobo, de
         [request] = fourth.run_requests
         assert request.job_name == "ingest_dtm_locality"
         reconciled = defs.resolve_job_def(request.job_name).execute_in_process(
-            instance=instance, run_config=request.run_config, tags=request.tags)
+            instance=instance, run_config=request.run_config, tags=request.tags
+        )
         assert reconciled.success
-        [landed] = [e.materialization.metadata for e in reconciled.get_asset_materialization_events()
-                    if e.asset_key == LOCALITY]
+        [landed] = [
+            e.materialization.metadata for e in reconciled.get_asset_materialization_events() if e.asset_key == LOCALITY
+        ]
         assert landed["mode"].value == "reconcile"
         assert landed["deleted_submissions"].value == 1
 
@@ -189,8 +210,11 @@ def test_an_unreachable_server_skips_the_tick_and_keeps_the_cursor(home, kobo, r
     sensor = repo.get_sensor_def(PROBE_SENSOR)
     monkeypatch.setenv("DTM_KOBO_TOKEN", "a-revoked-token-4411")
     with dg.instance_for_test() as instance:
-        result = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, repository_def=repo,
-                                                              cursor='{"dtm_site": {"count": 3, "max_id": 9}}'))
+        result = sensor.evaluate_tick(
+            dg.build_sensor_context(
+                instance=instance, repository_def=repo, cursor='{"dtm_site": {"count": 3, "max_id": 9}}'
+            )
+        )
     assert result.run_requests == []
     assert "could not reach" in result.skip_message and "a-revoked-token-4411" not in result.skip_message
     assert json.loads(result.cursor) == {"dtm_site": {"count": 3, "max_id": 9}}
@@ -198,20 +222,24 @@ def test_an_unreachable_server_skips_the_tick_and_keeps_the_cursor(home, kobo, r
 
 # --- 2. declarative automation ---------------------------------------------------------------
 
+
 def _materialize(instance, graph, key, gate_passes=True, version="1"):
     """A materialization of ``key`` with data version ``version``, and its checks' results."""
     instance.report_runless_asset_event(dg.AssetMaterialization(key, tags={"dagster/data_version": version}))
     for check in graph.get_check_keys_for_assets({key}):
         passed = gate_passes or check.name != "gx_suite"
-        instance.report_runless_asset_event(dg.AssetCheckEvaluation(
-            asset_key=key, check_name=check.name, passed=passed, severity=dg.AssetCheckSeverity.ERROR))
+        instance.report_runless_asset_event(
+            dg.AssetCheckEvaluation(
+                asset_key=key, check_name=check.name, passed=passed, severity=dg.AssetCheckSeverity.ERROR
+            )
+        )
 
 
 def _requested(result, graph):
     return {key for key in graph.get_all_asset_keys() if result.get_num_requested(key)}
 
 
-@pytest.fixture()
+@pytest.fixture
 def built(defs, graph):
     """An instance where everything was built once and every gate passed, and the cursor
     (in memory: hundreds of events are reported)."""
@@ -249,8 +277,9 @@ def test_an_hour_of_ingestion_with_nothing_new_launches_nothing_below_raw(defs, 
         cursor = result.cursor
     _materialize(instance, graph, LOCALITY, version="2")  # then one form has something new
     result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
-    assert _requested(result, graph) == {key for key in graph.get_all_asset_keys()
-                                         if LOCALITY in graph.get_ancestor_asset_keys(key)}
+    assert _requested(result, graph) == {
+        key for key in graph.get_all_asset_keys() if LOCALITY in graph.get_ancestor_asset_keys(key)
+    }
 
 
 def test_raw_updated_by_a_full_builds_sources_run_is_left_to_its_second_run(home, kobo, defs, graph, built):
@@ -258,8 +287,9 @@ def test_raw_updated_by_a_full_builds_sources_run_is_left_to_its_second_run(home
     so the automation does not ask for it too. The same data landed by an ingestion of its
     own (the hourly schedule, the new-submissions sensor) is the automation's."""
     instance, cursor = built
-    store = kobo.forms[next(f.uid for f in load_registry(load_settings().forms_file)
-                            if f.dataset == "dtm_locality")].store
+    store = kobo.forms[
+        next(f.uid for f in load_registry(load_settings().forms_file) if f.dataset == "dtm_locality")
+    ].store
     ingest = defs.resolve_job_def("ingest_dtm_locality")
     assert ingest.execute_in_process(instance=instance, tags={PART_TAG: SOURCES}).success
     result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
@@ -278,8 +308,11 @@ def test_a_failed_gate_holds_everything_below_it_until_it_passes(defs, graph, bu
     held = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
     assert _requested(held, graph) == set()
 
-    instance.report_runless_asset_event(dg.AssetCheckEvaluation(
-        asset_key=LOCALITY, check_name="gx_suite", passed=True, severity=dg.AssetCheckSeverity.ERROR))
+    instance.report_runless_asset_event(
+        dg.AssetCheckEvaluation(
+            asset_key=LOCALITY, check_name="gx_suite", passed=True, severity=dg.AssetCheckSeverity.ERROR
+        )
+    )
     released = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=held.cursor)
     assert dg.AssetKey(["staging", "stg_kobo__dtm_locality"]) in _requested(released, graph)
 
@@ -287,8 +320,11 @@ def test_a_failed_gate_holds_everything_below_it_until_it_passes(defs, graph, bu
 def test_nothing_is_requested_while_it_or_its_upstream_is_in_a_run(defs, graph, built):
     instance, cursor = built
     staging = dg.AssetKey(["staging", "stg_kobo__dtm_locality"])
-    run = instance.create_run_for_job(job_def=defs.resolve_implicit_global_asset_job_def(),
-                                      asset_selection=frozenset({staging}), status=dg.DagsterRunStatus.STARTED)
+    run = instance.create_run_for_job(
+        job_def=defs.resolve_implicit_global_asset_job_def(),
+        asset_selection=frozenset({staging}),
+        status=dg.DagsterRunStatus.STARTED,
+    )
     _materialize(instance, graph, LOCALITY, version="2")
     busy = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
     assert staging not in _requested(busy, graph)  # not twice at once
@@ -311,17 +347,20 @@ def test_raw_assets_are_started_by_schedules_and_the_sensor_not_by_conditions(gr
 
 # --- 4. freshness ----------------------------------------------------------------------------
 
+
 def test_raw_and_marts_carry_warn_and_fail_windows(graph):
     seen = set()
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         policy = node.freshness_policy
         if node.group_name == "raw":
-            assert policy == dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=25),
-                                                            warn_window=timedelta(hours=3)), key
+            assert policy == dg.FreshnessPolicy.time_window(
+                fail_window=timedelta(hours=25), warn_window=timedelta(hours=3)
+            ), key
         elif node.group_name == "marts":
-            assert policy == dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=50),
-                                                            warn_window=timedelta(hours=26)), key
+            assert policy == dg.FreshnessPolicy.time_window(
+                fail_window=timedelta(hours=50), warn_window=timedelta(hours=26)
+            ), key
         else:
             assert policy is None, key
         seen.add(node.group_name)
@@ -340,17 +379,26 @@ def test_freshness_windows_are_settings_and_must_make_sense(monkeypatch):
 
 # --- 3. failure alerts -----------------------------------------------------------------------
 
+
 def _alert_for(result, repo, instance):
     context = dg.build_run_status_sensor_context(
-        sensor_name=FAILURE_SENSOR, dagster_event=result.get_run_failure_event(),
-        dagster_instance=instance, dagster_run=result.dagster_run).for_run_failure()
+        sensor_name=FAILURE_SENSOR,
+        dagster_event=result.get_run_failure_event(),
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+    ).for_run_failure()
     repo.get_sensor_def(FAILURE_SENSOR)(context)
 
 
 def test_a_failed_gate_is_posted_to_the_webhook_with_the_run_link(home, defs, repo, monkeypatch, capfd):
     settings = load_settings()
-    with MockKoboServer(token=settings.kobo_token, seed=settings.mock_seed, localities_per_admin2=2,
-                        bad_batch=25) as server, WebhookReceiver() as hook, dg.instance_for_test() as instance:
+    with (
+        MockKoboServer(
+            token=settings.kobo_token, seed=settings.mock_seed, localities_per_admin2=2, bad_batch=25
+        ) as server,
+        WebhookReceiver() as hook,
+        dg.instance_for_test() as instance,
+    ):
         monkeypatch.setenv("DTM_KOBO_URL", server.url)
         monkeypatch.setenv("DTM_UI_URL", "http://dagster.dtm-car.example")
         result = defs.resolve_job_def("ingest_dtm_locality").execute_in_process(instance=instance, raise_on_error=False)

@@ -14,7 +14,7 @@ import dataclasses
 import shutil
 import subprocess
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -24,33 +24,41 @@ import pytest
 from dtm_platform.cleaning.answers import import_answers
 from dtm_platform.cleaning.columns import COLUMNS, README_SHEET, SHEET
 from dtm_platform.cleaning.ledger import read_ledger
+from dtm_platform.kobo.registry import load_registry
 from dtm_platform.kobo_mock.catalogue import synthetic_forms
 from dtm_platform.kobo_mock.forms import flow_survey
-from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import load_settings
 from dtm_platform.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_subprocess_environment, dbt_vars
 from tests.integration import test_marts_truth as programme_truth
 
 HEADER = {c.key: c.header for c in COLUMNS}
 DTM_TEAMS = ("dtm-ouest", "dtm-centre", "dtm-est")
-FLOW_TEAM = "flux-frontieres"    # the flow survey's travel groups: answers inside a repeat
+FLOW_TEAM = "flux-frontieres"  # the flow survey's travel groups: answers inside a repeat
 
 
 @pytest.fixture(scope="module")
 def build(full_build):
     with full_build.environment():
         settings = load_settings()
-        synthetic = {s.dataset: s for s in synthetic_forms(settings.mock_seed,
-                                                            localities_per_admin2=settings.mock_localities_per_admin2)}
+        synthetic = {
+            s.dataset: s
+            for s in synthetic_forms(settings.mock_seed, localities_per_admin2=settings.mock_localities_per_admin2)
+        }
         yield full_build, settings, synthetic
 
 
 def sheet_rows(path: Path) -> list[dict]:
     sheet = openpyxl.load_workbook(path)[SHEET]
     keys = {cell.value: c.key for cell in sheet[1] for c in COLUMNS if c.header == cell.value}
-    return [{keys[sheet.cell(1, col).value]: sheet.cell(row, col).value for col in range(1, sheet.max_column + 1)
-             if sheet.cell(1, col).value in keys} | {"_row": row}
-            for row in range(2, sheet.max_row + 1)]
+    return [
+        {
+            keys[sheet.cell(1, col).value]: sheet.cell(row, col).value
+            for col in range(1, sheet.max_column + 1)
+            if sheet.cell(1, col).value in keys
+        }
+        | {"_row": row}
+        for row in range(2, sheet.max_row + 1)
+    ]
 
 
 def queue(con, where: str = "is_recent") -> list[dict]:
@@ -60,6 +68,7 @@ def queue(con, where: str = "is_recent") -> list[dict]:
 
 
 # --- out: the workbooks ------------------------------------------------------------------------
+
 
 def test_each_team_gets_the_open_issues_of_its_recent_submissions(build):
     full_build, settings, synthetic = build
@@ -81,8 +90,11 @@ def test_each_team_gets_the_open_issues_of_its_recent_submissions(build):
     recent_site = {int(s) for team, form, s, rule, _ in listed if form == "dtm_site"}
     outliers = {i for i, kind in errors.items() if kind == "outlier" and i in recent_site}
     assert outliers
-    assert outliers <= {int(s) for _, form, s, rule, field in listed
-                        if form == "dtm_site" and rule == "household_size" and field == "individuals"}
+    assert outliers <= {
+        int(s)
+        for _, form, s, rule, field in listed
+        if form == "dtm_site" and rule == "household_size" and field == "individuals"
+    }
 
 
 def test_a_workbook_is_ready_to_send_and_print(build):
@@ -97,8 +109,11 @@ def test_a_workbook_is_ready_to_send_and_print(build):
     assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
     assert sheet.print_title_rows == "$1:$1"
     hidden = {c.header for c in COLUMNS if c.hidden}
-    assert {sheet.cell(1, i + 1).value for i, c in enumerate(COLUMNS)
-            if sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].hidden} == hidden
+    assert {
+        sheet.cell(1, i + 1).value
+        for i, c in enumerate(COLUMNS)
+        if sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].hidden
+    } == hidden
     # the answer cells are open, the others locked
     decision = next(i for i, c in enumerate(COLUMNS, 1) if c.key == "decision")
     form = next(i for i, c in enumerate(COLUMNS, 1) if c.key == "form")
@@ -148,6 +163,7 @@ def test_no_personal_value_reaches_a_workbook(build):
 
 # --- back: the answers, and the next build ------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def answered(build, tmp_path_factory):
     """The three DTM teams' workbooks answered and imported into a copy of the build, then
@@ -157,7 +173,7 @@ def answered(build, tmp_path_factory):
     warehouse = home / "warehouse.duckdb"
     shutil.copy(settings.warehouse_path, warehouse)
     errors = synthetic["dtm_site"].errors
-    expected: dict[tuple[str, int], str] = {}    # (team, row) -> accepted, or what the rejection says
+    expected: dict[tuple[str, int], str] = {}  # (team, row) -> accepted, or what the rejection says
     outcomes, files = [], []
     with duckdb.connect(str(warehouse), read_only=True) as con:
         older_flow_issues = queue(con, "rule in ('implausible_member_age', 'other_specified') and not is_recent")
@@ -185,18 +201,22 @@ def answered(build, tmp_path_factory):
             elif r["form"] == "dtm_locality" and r["field"] == "idp_individuals":
                 locality_rows.append(row)
             elif r["rule"] in ("implausible_member_age", "other_specified"):
-                if r["rule"] == "other_specified":   # the text is shown under the rule's explanation
+                if r["rule"] == "other_specified":  # the text is shown under the rule's explanation
                     assert f"→ {findings[(sid, 'other_specified')]}" in r["explanation"]
                 for key, value in flow_answer(r, findings).items():
                     sheet.cell(row, col[key]).value = value
                 expected[(team, row)] = "accepted"
-        if team == FLOW_TEAM:   # the older ones, added by hand: rows naming their answer (inside the repeat too)
+        if team == FLOW_TEAM:  # the older ones, added by hand: rows naming their answer (inside the repeat too)
             for added, issue in enumerate(older_flow_issues, sheet.max_row + 1):
-                for key, value in {"form": issue["form"], "submission_id": issue["submission_id"],
-                                   "field": issue["field"], **flow_answer(issue, findings)}.items():
+                for key, value in {
+                    "form": issue["form"],
+                    "submission_id": issue["submission_id"],
+                    "field": issue["field"],
+                    **flow_answer(issue, findings),
+                }.items():
                     sheet.cell(added, col[key]).value = value
                 expected[(team, added)] = "accepted"
-        if team == "dtm-ouest":   # the malformed answers
+        if team == "dtm-ouest":  # the malformed answers
             typo, edited, unknown, stale, conflict = locality_rows[:5]
             sheet.cell(typo, col["decision"]).value = "change_response"
             sheet.cell(typo, col["new_value"]).value = "beaucoup"
@@ -212,41 +232,80 @@ def answered(build, tmp_path_factory):
             sheet.cell(conflict, col["decision"]).value = "change_response"
             sheet.cell(conflict, col["new_value"]).value = 10
             expected[(team, conflict)] = "different answers for the same answer"
-            added = sheet.max_row + 1   # rows a team adds by hand name their cell themselves
-            for key, value in {"form": "dtm_locality", "field": "idp_individuals", "decision": "change_response",
-                               "new_value": 11,
-                               "submission_id": sheet.cell(conflict, col["submission_id"]).value}.items():
+            added = sheet.max_row + 1  # rows a team adds by hand name their cell themselves
+            for key, value in {
+                "form": "dtm_locality",
+                "field": "idp_individuals",
+                "decision": "change_response",
+                "new_value": 11,
+                "submission_id": sheet.cell(conflict, col["submission_id"]).value,
+            }.items():
                 sheet.cell(added, col[key]).value = value
             expected[(team, added)] = "different answers for the same answer"
-            for key, value in {"form": "dtm_locality", "submission_id": "99999999", "field": "idp_individuals",
-                               "decision": "change_response", "new_value": 5}.items():
+            for key, value in {
+                "form": "dtm_locality",
+                "submission_id": "99999999",
+                "field": "idp_individuals",
+                "decision": "change_response",
+                "new_value": 5,
+            }.items():
                 sheet.cell(added + 1, col[key]).value = value
             expected[(team, added + 1)] = "unknown submission 99999999"
         answered_file = home / "returned" / f"{team}.xlsx"
         answered_file.parent.mkdir(exist_ok=True)
         workbook.save(answered_file)
         files.append(answered_file)
-        outcomes.append(import_answers(answered_file, warehouse=warehouse, cleaning_dir=home / "cleaning",
-                                       imported_by="test", now=datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)))
+        outcomes.append(
+            import_answers(
+                answered_file,
+                warehouse=warehouse,
+                cleaning_dir=home / "cleaning",
+                imported_by="test",
+                now=datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+            )
+        )
     forms = load_registry(settings.forms_file)
     with full_build.environment():
         subprocess.run(
-            [DBT_EXECUTABLE, "build", "--select", "stg_cleaning__imported_answers+", "--exclude", "test_type:unit",
-             "--vars", dbt_vars(forms), "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-            check=True, env=dbt_subprocess_environment(forms, warehouse), cwd=DBT_PROJECT_DIR,
-            stdout=subprocess.DEVNULL)
+            [
+                DBT_EXECUTABLE,
+                "build",
+                "--select",
+                "stg_cleaning__imported_answers+",
+                "--exclude",
+                "test_type:unit",
+                "--vars",
+                dbt_vars(forms),
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+            ],
+            check=True,
+            env=dbt_subprocess_environment(forms, warehouse),
+            cwd=DBT_PROJECT_DIR,
+            stdout=subprocess.DEVNULL,
+        )
     con = duckdb.connect(str(warehouse), read_only=True)
-    yield {"home": home, "warehouse": warehouse, "con": con, "outcomes": outcomes, "expected": expected,
-           "files": files, "synthetic": synthetic, "settings": settings}
+    yield {
+        "home": home,
+        "warehouse": warehouse,
+        "con": con,
+        "outcomes": outcomes,
+        "expected": expected,
+        "files": files,
+        "synthetic": synthetic,
+        "settings": settings,
+    }
     con.close()
 
 
 def true_age(typed_twice: str) -> int:
     """The age a member's answer meant (the generator's member_age_typo types it twice)."""
-    return int(typed_twice[:len(typed_twice) // 2])
+    return int(typed_twice[: len(typed_twice) // 2])
 
 
-OTHER_MEANS = dict(flow_survey.OTHER_REASONS)   # an "other" text -> the choice it means, or None
+OTHER_MEANS = dict(flow_survey.OTHER_REASONS)  # an "other" text -> the choice it means, or None
 
 
 def flow_answer(issue: dict, findings: dict) -> dict:
@@ -286,23 +345,34 @@ def test_every_row_of_a_returned_workbook_is_accounted_for(answered):
 
 def answered_record(answered) -> dict[str, set[str]]:
     with duckdb.connect(str(answered["warehouse"]), read_only=True) as con:
-        return {f: set(o) for f, o in con.execute(
-            "select source_file, list(distinct outcome) from cleaning.imported_answers group by 1").fetchall()}
+        return {
+            f: set(o)
+            for f, o in con.execute(
+                "select source_file, list(distinct outcome) from cleaning.imported_answers group by 1"
+            ).fetchall()
+        }
 
 
 def test_the_next_build_applies_exactly_the_valid_answers(answered):
     con, synthetic = answered["con"], answered["synthetic"]
     ledger = read_ledger(answered["home"] / "cleaning" / "cleaning_log.csv")
-    statuses = {(r[0], r[1], r[2]): r[3] for r in con.execute(
-        "select submission_id, coalesce(field, ''), decision, status from cleaned.cln_cleaning_log "
-        "where source_file <> 'seeds/ref_cleaning_log.csv'").fetchall()}
+    statuses = {
+        (r[0], r[1], r[2]): r[3]
+        for r in con.execute(
+            "select submission_id, coalesce(field, ''), decision, status from cleaned.cln_cleaning_log "
+            "where source_file <> 'seeds/ref_cleaning_log.csv'"
+        ).fetchall()
+    }
     assert statuses == {(int(e["submission_id"]), e["field"], e["decision"]): "applied" for e in ledger}
     site_entries = [e for e in ledger if e["form"] == "dtm_site"]
     changed = {int(e["submission_id"]): int(e["new_value"]) for e in site_entries if e["decision"] == "change_response"}
     removed = {int(e["submission_id"]) for e in site_entries if e["decision"] == "remove_survey"}
-    sites = {r[0]: r[1:] for r in con.execute(
-        "select submission_id, individuals, has_blocking_issue, dq_rules_failed from cleaned.cln_dtm_site_assessments"
-    ).fetchall()}
+    sites = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select submission_id, individuals, has_blocking_issue, dq_rules_failed from cleaned.cln_dtm_site_assessments"
+        ).fetchall()
+    }
     for sid, value in changed.items():
         assert sites[sid][0] == value and not sites[sid][1], sid
     for sid in removed:
@@ -312,18 +382,22 @@ def test_the_next_build_applies_exactly_the_valid_answers(answered):
     assert not {(sid, "household_size") for sid in changed} & open_keys
     confirmed = {int(e["submission_id"]) for e in ledger if e["decision"] == "no_action"}
     assert confirmed and not {(sid, "breakdown_mismatch") for sid in confirmed} & open_keys
-    assert not con.execute("select count(*) from cleaned.dq_issues where form = 'dtm_site' and rule = "
-                           "'breakdown_mismatch' and submission_id in (select unnest(?::bigint[]))",
-                           [sorted(confirmed)]).fetchone()[0]
+    assert not con.execute(
+        "select count(*) from cleaned.dq_issues where form = 'dtm_site' and rule = "
+        "'breakdown_mismatch' and submission_id in (select unnest(?::bigint[]))",
+        [sorted(confirmed)],
+    ).fetchone()[0]
     # the review: the imported entries applied, the seed's stale one still named
     review = dict(con.execute("select review, count(*) from marts.dq_cleaning_review group by 1").fetchall())
     assert review["applied"] >= len(ledger) and review.get("no_longer_applies") == 1
     assert con.execute("select count(*) from marts.dq_cleaning_review where needs_attention").fetchone()[0] == 1
 
 
-@pytest.mark.parametrize("truth", [programme_truth.test_sites_by_type_equal_ground_truth,
-                                   programme_truth.test_site_services_equal_ground_truth],
-                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "truth",
+    [programme_truth.test_sites_by_type_equal_ground_truth, programme_truth.test_site_services_equal_ground_truth],
+    ids=lambda f: f.__name__,
+)
 def test_the_site_marts_equal_the_ground_truth_after_correction(answered, truth):
     """The corrected outliers now count, with their true individuals (the truth counts a
     blocked submission the cleaning log repaired: counted_sites)."""
@@ -334,8 +408,11 @@ def test_the_site_marts_equal_the_ground_truth_after_correction(answered, truth)
 def test_answers_inside_a_repeat_correct_the_member_and_count_the_interview(answered):
     con, synthetic = answered["con"], answered["synthetic"]
     typos = {sid for sid, kind in synthetic["dtm_flow_survey"].errors.items() if kind == "member_age_typo"}
-    entries = [e for e in read_ledger(answered["home"] / "cleaning" / "cleaning_log.csv")
-               if e["form"] == "dtm_flow_survey" and e["field"].startswith("travel_group[")]
+    entries = [
+        e
+        for e in read_ledger(answered["home"] / "cleaning" / "cleaning_log.csv")
+        if e["form"] == "dtm_flow_survey" and e["field"].startswith("travel_group[")
+    ]
     # every seeded typo was answered, some from the workbook and some by rows added by hand
     assert {int(e["submission_id"]) for e in entries} == typos
     assert any(e["issue_key"] for e in entries) and any(not e["issue_key"] for e in entries)
@@ -343,41 +420,70 @@ def test_answers_inside_a_repeat_correct_the_member_and_count_the_interview(answ
         position = int(e["field"].removeprefix("travel_group[").split("]")[0])
         age, corrected = con.execute(
             "select member_age, is_corrected from cleaned.cln_dtm_flow_survey__travel_group_corrected "
-            "where submission_id = ? and member_position = ?", [int(e["submission_id"]), position]).fetchone()
+            "where submission_id = ? and member_position = ?",
+            [int(e["submission_id"]), position],
+        ).fetchone()
         assert (age, corrected) == (int(e["new_value"]), True) and age == true_age(e["old_value"]), e
         # only that answer of that member changed
-        assert con.execute("select count(*) from cleaned.cln_dtm_flow_survey__travel_group_corrected "
-                           "where submission_id = ? and is_corrected", [int(e["submission_id"])]).fetchone()[0] == 1
-    blocked = con.execute("select count(*) from cleaned.cln_dtm_flow_survey_interviews where has_blocking_issue "
-                          "and submission_id in (select unnest(?::bigint[]))", [sorted(typos)]).fetchone()[0]
+        assert (
+            con.execute(
+                "select count(*) from cleaned.cln_dtm_flow_survey__travel_group_corrected "
+                "where submission_id = ? and is_corrected",
+                [int(e["submission_id"])],
+            ).fetchone()[0]
+            == 1
+        )
+    blocked = con.execute(
+        "select count(*) from cleaned.cln_dtm_flow_survey_interviews where has_blocking_issue "
+        "and submission_id in (select unnest(?::bigint[]))",
+        [sorted(typos)],
+    ).fetchone()[0]
     assert blocked == 0
     assert not queue(con, "rule = 'implausible_member_age'")
 
 
-@pytest.mark.parametrize("truth", [programme_truth.test_flow_survey_travellers_and_documents_equal_ground_truth,
-                                   programme_truth.test_flow_survey_profiles_equal_ground_truth],
-                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "truth",
+    [
+        programme_truth.test_flow_survey_travellers_and_documents_equal_ground_truth,
+        programme_truth.test_flow_survey_profiles_equal_ground_truth,
+    ],
+    ids=lambda f: f.__name__,
+)
 def test_the_flow_survey_marts_equal_the_ground_truth_after_correction(answered, truth):
     """The interviews whose member's age was corrected inside the repeat now count, with
     the member's true age; the "other" reasons whose text means a choice count as it."""
     synthetic = dict(answered["synthetic"])
     survey = synthetic["dtm_flow_survey"]
-    repaired = [dataclasses.replace(i, error=None if i.error == "member_age_typo" else i.error,
-                                    reason=(i.other_reason and i.other_reason[1]) or i.reason)
-                for i in survey.truth.interviews]
-    synthetic["dtm_flow_survey"] = dataclasses.replace(survey, truth=dataclasses.replace(survey.truth,
-                                                                                         interviews=repaired))
+    repaired = [
+        dataclasses.replace(
+            i,
+            error=None if i.error == "member_age_typo" else i.error,
+            reason=(i.other_reason and i.other_reason[1]) or i.reason,
+        )
+        for i in survey.truth.interviews
+    ]
+    synthetic["dtm_flow_survey"] = dataclasses.replace(
+        survey, truth=dataclasses.replace(survey.truth, interviews=repaired)
+    )
     with duckdb.connect(str(answered["warehouse"]), read_only=True) as con:
         truth((None, synthetic, con, answered["settings"]))
 
 
 def test_other_answers_recoded_leave_other_and_the_texts_say_so(answered):
     con, synthetic = answered["con"], answered["synthetic"]
-    answered_texts = Counter(s["grp_journey/travel_reason_other"] for s in synthetic["dtm_flow_survey"].form.submissions
-                             if s.get("grp_journey/travel_reason") == "other")
-    mart = {r[0]: r[1:] for r in con.execute(
-        "select other_text, answers, still_other, recoded, recoded_to from marts.dq_other_specify_texts "
-        "where form = 'dtm_flow_survey' and question = 'travel_reason'").fetchall()}
+    answered_texts = Counter(
+        s["grp_journey/travel_reason_other"]
+        for s in synthetic["dtm_flow_survey"].form.submissions
+        if s.get("grp_journey/travel_reason") == "other"
+    )
+    mart = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select other_text, answers, still_other, recoded, recoded_to from marts.dq_other_specify_texts "
+            "where form = 'dtm_flow_survey' and question = 'travel_reason'"
+        ).fetchall()
+    }
     assert {text: row[0] for text, row in mart.items()} == dict(answered_texts)
     for text, (answers, still_other, recoded, recoded_to) in mart.items():
         meant = OTHER_MEANS[text]
@@ -389,12 +495,16 @@ def test_other_answers_recoded_leave_other_and_the_texts_say_so(answered):
 def test_a_workbook_imported_twice_adds_nothing(answered):
     ledger_file = answered["home"] / "cleaning" / "cleaning_log.csv"
     before = read_ledger(ledger_file)
-    again = answered["home"] / "again" / "warehouse.duckdb"   # views name their catalogue after the file
+    again = answered["home"] / "again" / "warehouse.duckdb"  # views name their catalogue after the file
     again.parent.mkdir()
     shutil.copy(answered["warehouse"], again)
-    outcome = import_answers(answered["files"][0], warehouse=again,
-                             cleaning_dir=answered["home"] / "cleaning", imported_by="test",
-                             now=datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc))
+    outcome = import_answers(
+        answered["files"][0],
+        warehouse=again,
+        cleaning_dir=answered["home"] / "cleaning",
+        imported_by="test",
+        now=datetime(2026, 12, 2, 9, 0, tzinfo=UTC),
+    )
     assert outcome.count("accepted") == 0
     assert read_ledger(ledger_file) == before
     answers = [r for r in outcome.rows if r.outcome == "rejected" and r.cells.get("issue_key")]
@@ -409,6 +519,7 @@ def test_a_workbook_imported_twice_adds_nothing(answered):
 
 # --- the enumerator view -----------------------------------------------------------------------
 
+
 def test_enumerator_days_add_up_to_what_was_served(build):
     from collections import Counter
 
@@ -418,21 +529,33 @@ def test_enumerator_days_add_up_to_what_was_served(build):
         for dataset, s in synthetic.items():
             path = forms[dataset].field_path("enumerator_id")
             served = Counter((sub[path], sub["_submission_time"][:10]) for sub in s.form.submissions)
-            mart = {(r[0], r[1].isoformat()): r[2] for r in con.execute(
-                "select enumerator_id, submission_date, submissions from marts.dq_enumerator_daily where form = ?",
-                [dataset]).fetchall()}
+            mart = {
+                (r[0], r[1].isoformat()): r[2]
+                for r in con.execute(
+                    "select enumerator_id, submission_date, submissions from marts.dq_enumerator_daily where form = ?",
+                    [dataset],
+                ).fetchall()
+            }
             assert mart == dict(served), dataset
         issues = con.execute("select sum(issues), sum(blocking_issues) from marts.dq_enumerator_daily").fetchone()
-        assert issues == con.execute(
-            "select count(*), count(*) filter (where severity = 'blocking') from cleaned.dq_issues").fetchone()
+        assert (
+            issues
+            == con.execute(
+                "select count(*), count(*) filter (where severity = 'blocking') from cleaned.dq_issues"
+            ).fetchone()
+        )
         # every enumerator of the recent period is on the page, worst rate first within a team
-        summary = con.execute("select team, enumerator_id, issues_per_100_submissions from marts.dq_enumerator_summary "
-                              "order by team, issues_per_100_submissions desc").fetchall()
+        summary = con.execute(
+            "select team, enumerator_id, issues_per_100_submissions from marts.dq_enumerator_summary "
+            "order by team, issues_per_100_submissions desc"
+        ).fetchall()
         unlisted = con.execute("select count(*) from marts.dq_enumerator_daily where team = 'unassigned'").fetchone()[0]
     assert summary and unlisted == 0
     assert "cleaning/enumerator_view:gx_suite" in full_build.outcome.checks_passed
-    pages = {language: (settings.cleaning_dir / f"enumerators_{language}.html").read_text(encoding="utf-8")
-             for language in ("en", "fr")}
+    pages = {
+        language: (settings.cleaning_dir / f"enumerators_{language}.html").read_text(encoding="utf-8")
+        for language in ("en", "fr")
+    }
     assert "Issues per 100 submissions" in pages["en"] and "Problèmes pour 100 soumissions" in pages["fr"]
     for team, enumerator, _ in summary:
         assert enumerator in pages["en"] and enumerator in pages["fr"]

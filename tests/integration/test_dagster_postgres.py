@@ -22,7 +22,7 @@ def _postgres_server():
     require_postgres()
 
 
-@pytest.fixture()
+@pytest.fixture
 def database():
     name = f"dtm_dagster_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as con:
@@ -32,12 +32,13 @@ def database():
         con.execute(f'drop database if exists "{name}" with (force)')
 
 
-@pytest.fixture()
+@pytest.fixture
 def postgres_home(isolated_home, database, monkeypatch):
     home = isolated_home("dagster_postgres")
     monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))  # restored after the test
-    monkeypatch.setenv("DTM_DAGSTER_POSTGRES_URL",
-                       f"postgresql+psycopg2://postgres:{PASSWORD}@127.0.0.1:5432/{database}")
+    monkeypatch.setenv(
+        "DTM_DAGSTER_POSTGRES_URL", f"postgresql+psycopg2://postgres:{PASSWORD}@127.0.0.1:5432/{database}"
+    )
     init_storage(load_settings())
     return home, database
 
@@ -45,8 +46,11 @@ def postgres_home(isolated_home, database, monkeypatch):
 def test_the_instance_stores_runs_events_and_schedules_in_postgres(postgres_home):
     home, database = postgres_home
     with dg.DagsterInstance.get() as instance:
-        storages = {type(instance.run_storage).__name__, type(instance.event_log_storage).__name__,
-                    type(instance.schedule_storage).__name__}
+        storages = {
+            type(instance.run_storage).__name__,
+            type(instance.event_log_storage).__name__,
+            type(instance.schedule_storage).__name__,
+        }
         assert storages == {"PostgresRunStorage", "PostgresEventLogStorage", "PostgresScheduleStorage"}
         # The single-writer rule holds with Postgres storage too.
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
@@ -70,7 +74,9 @@ def test_a_platform_run_lands_in_postgres_and_the_password_never_reaches_disk(po
         status = con.execute("select status from runs where run_id = %s", [result.run_id]).fetchone()
         materialized = con.execute(
             "select count(*) from event_logs where run_id = %s and dagster_event_type = 'ASSET_MATERIALIZATION' "
-            "and asset_key = %s", [result.run_id, dg.AssetKey(["raw", "kobo_dtm_locality"]).to_string()]).fetchone()
+            "and asset_key = %s",
+            [result.run_id, dg.AssetKey(["raw", "kobo_dtm_locality"]).to_string()],
+        ).fetchone()
     assert status == ("SUCCESS",)
     assert materialized == (1,)
 

@@ -58,8 +58,9 @@ def test_a_bad_batch_fails_the_raw_gate_and_the_report_is_not_built(isolated_hom
     assert "reports/dtm_situation_report" in outcome.not_built
 
     metadata = outcome.check_metadata["raw/kobo_dtm_locality:gx_suite"]
-    failed = {name: value for name, value in metadata.items()
-              if isinstance(value, dict) and value.get("passed") is False}
+    failed = {
+        name: value for name, value in metadata.items() if isinstance(value, dict) and value.get("passed") is False
+    }
     assert failed["expect_column_values_to_not_be_null(form_version)"]["unexpected_count"] == BAD_BATCH
     assert failed["expect_column_values_to_be_between(submission_time)"]["unexpected_count"] == BAD_BATCH
     assert metadata["failed_blocking"] == len(failed)
@@ -67,15 +68,25 @@ def test_a_bad_batch_fails_the_raw_gate_and_the_report_is_not_built(isolated_hom
     # Nothing below raw was built from the bad data, and raw kept every row (nothing dropped).
     settings = load_settings()
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        tables = {r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema not in ('raw', 'reference', 'forms')"
-        ).fetchall()}
+        tables = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema not in ('raw', 'reference', 'forms')"
+            ).fetchall()
+        }
         assert not [t for t in tables if "dtm_locality" in t or t.startswith(("dtm_", "dq_"))]
         # the other forms' typed tables are built (named after their forms), the locality form's not
-        typed = {r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'forms'").fetchall()}
+        typed = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'forms'"
+            ).fetchall()
+        }
         assert "dtm_site" in typed and not [t for t in typed if t.startswith("dtm_locality")]
-        assert con.execute("select count(*) from raw.kobo_dtm_locality where form_version is null").fetchone()[0] == BAD_BATCH
+        assert (
+            con.execute("select count(*) from raw.kobo_dtm_locality where form_version is null").fetchone()[0]
+            == BAD_BATCH
+        )
     assert not (settings.reports_dir / "dtm_situation_report.html").exists()
 
 
@@ -106,32 +117,51 @@ def _lost_round(submissions):
     next_id = submissions[-1]["_id"] + 1
     extra = []
     for offset in range(5):
-        form = {**copy.deepcopy(submissions[offset]), "_id": next_id + offset,
-                "_uuid": str(uuid.UUID(int=next_id + offset)), "__version__": locality_form.VERSIONS[18]}
+        form = {
+            **copy.deepcopy(submissions[offset]),
+            "_id": next_id + offset,
+            "_uuid": str(uuid.UUID(int=next_id + offset)),
+            "__version__": locality_form.VERSIONS[18],
+        }
         form["grp_general/round"] = "17"
         form["grp_location/admin2"] = form["grp_location/admin1"] + "9"
         extra.append(form)
     return submissions + extra
 
 
-@pytest.mark.parametrize("corrupt, failing_gates", [
-    (_round_zero, ["staging/stg_kobo__dtm_locality:gx_suite"]),
-    (_resent_quarter, ["cleaned/cln_dtm_locality_assessments:gx_suite"]),
-    # every mart that must show every round collected notices the lost one
-    (_lost_round, ["marts/dtm_api_idps_admin2:gx_suite", "marts/dtm_displacement_reasons:gx_suite",
-                   "marts/dtm_displacement_reasons_by_round:gx_suite",
-                   "marts/dtm_idp_returnees_by_admin1:gx_suite", "marts/dtm_idp_returnees_by_admin2:gx_suite",
-                   "marts/dtm_key_figures:gx_suite", "marts/dtm_locality_profiles:gx_suite",
-                   "marts/dtm_priority_needs_by_round:gx_suite"]),
-], ids=["staging", "cleaned", "marts"])
+@pytest.mark.parametrize(
+    "corrupt, failing_gates",
+    [
+        (_round_zero, ["staging/stg_kobo__dtm_locality:gx_suite"]),
+        (_resent_quarter, ["cleaned/cln_dtm_locality_assessments:gx_suite"]),
+        # every mart that must show every round collected notices the lost one
+        (
+            _lost_round,
+            [
+                "marts/dtm_api_idps_admin2:gx_suite",
+                "marts/dtm_displacement_reasons:gx_suite",
+                "marts/dtm_displacement_reasons_by_round:gx_suite",
+                "marts/dtm_idp_returnees_by_admin1:gx_suite",
+                "marts/dtm_idp_returnees_by_admin2:gx_suite",
+                "marts/dtm_key_figures:gx_suite",
+                "marts/dtm_locality_profiles:gx_suite",
+                "marts/dtm_priority_needs_by_round:gx_suite",
+            ],
+        ),
+    ],
+    ids=["staging", "cleaned", "marts"],
+)
 def test_a_failed_gate_stops_exactly_what_depends_on_it(isolated_home, corrupt, failing_gates):
     isolated_home(f"gate_{failing_gates[0].split('/')[0]}")
     settings = load_settings()
     clean = generate(settings.mock_seed, settings.mock_localities_per_admin2)
-    corrupted = Dataset(submissions=corrupt(copy.deepcopy(clean.submissions)),
-                        assessments=clean.assessments, errors=clean.errors)
-    forms = [locality_mock_form(corrupted) if form.uid == locality_form.FORM_UID else form
-             for form in default_forms(settings.mock_seed, settings.mock_localities_per_admin2)]
+    corrupted = Dataset(
+        submissions=corrupt(copy.deepcopy(clean.submissions)), assessments=clean.assessments, errors=clean.errors
+    )
+    forms = [
+        locality_mock_form(corrupted) if form.uid == locality_form.FORM_UID else form
+        for form in default_forms(settings.mock_seed, settings.mock_localities_per_admin2)
+    ]
 
     outcome = run_full_build(forms=forms)
 

@@ -23,10 +23,10 @@ from dtm_platform.data_versions import source_keys
 from dtm_platform.defs.automation import CHANGED_SENSOR, ingest_job_name
 from dtm_platform.demo import run_full_build
 from dtm_platform.drop_folder import SETTLE_SECONDS
+from dtm_platform.kobo.registry import load_registry
 from dtm_platform.kobo_mock.catalogue import default_forms
 from dtm_platform.kobo_mock.forms import site
 from dtm_platform.kobo_mock.server import MockKoboServer
-from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import load_settings
 
 LOCALITIES = 2
@@ -75,13 +75,13 @@ def cold(forms):
     return outcome
 
 
-@pytest.fixture()
+@pytest.fixture
 def instance(home):
     with dg.DagsterInstance.get() as instance:
         yield instance
 
 
-@pytest.fixture()
+@pytest.fixture
 def served(forms, monkeypatch):
     with MockKoboServer(token=load_settings().kobo_token, forms=forms) as server:
         monkeypatch.setenv("DTM_KOBO_URL", server.url)
@@ -89,8 +89,10 @@ def served(forms, monkeypatch):
 
 
 def materialized_in(instance, run_id: str) -> set[dg.AssetKey]:
-    return {entry.dagster_event.asset_key for entry in instance.all_logs(
-        run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)}
+    return {
+        entry.dagster_event.asset_key
+        for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    }
 
 
 def requested(result, graph) -> set[dg.AssetKey]:
@@ -106,8 +108,9 @@ def assert_built_exactly(outcome, expected: set[dg.AssetKey], instance) -> None:
     (a test run across midnight)."""
     built = materialized_in(instance, outcome.run_ids[1])
     assert expected <= built, sorted(k.to_user_string() for k in expected - built)
-    assert all("day" in outcome.stale[key.to_user_string()] for key in built - expected), \
-        {k.to_user_string(): outcome.stale[k.to_user_string()] for k in built - expected}
+    assert all("day" in outcome.stale[key.to_user_string()] for key in built - expected), {
+        k.to_user_string(): outcome.stale[k.to_user_string()] for k in built - expected
+    }
     assert {key.to_user_string() for key in built} == set(outcome.stale)
 
 
@@ -124,7 +127,8 @@ def test_a_second_build_with_nothing_new_materializes_nothing_below_its_sources(
         # In a deployment, the sensor following the daily build's sources run asks for nothing.
         repo = defs.get_repository_def()
         tick = repo.get_sensor_def(CHANGED_SENSOR).evaluate_tick(
-            dg.build_sensor_context(instance=instance, repository_def=repo))
+            dg.build_sensor_context(instance=instance, repository_def=repo)
+        )
     assert tick.run_requests == [] and "nothing changed" in tick.skip_message
 
 
@@ -155,9 +159,11 @@ def test_a_changed_seed_and_an_import_count_as_changes(cold, forms, graph, below
     finance = dg.AssetKey(["finance", "imported_expenditures"])
     edited = data_versions.file_digest
     # the officer edits the seed (its file's content, as the build reads it, is another)
-    monkeypatch.setattr(data_versions, "file_digest",
-                        lambda path: edited(path) + ("-edited" if path is not None and path.name == f"{seed.path[-1]}.csv"
-                                                     else ""))
+    monkeypatch.setattr(
+        data_versions,
+        "file_digest",
+        lambda path: edited(path) + ("-edited" if path is not None and path.name == f"{seed.path[-1]}.csv" else ""),
+    )
     # and the finance unit drops its export again (every payment already in the ledger: each row recorded)
     from dtm_platform.finance import synthetic
     from dtm_platform.transform.project import DBT_PROJECT_DIR
@@ -180,8 +186,9 @@ def test_a_changed_seed_and_an_import_count_as_changes(cold, forms, graph, below
     assert "finance/imported_expenditures" in outcome.stale["staging/stg_finance__expenditures"]
 
 
-def test_after_a_build_of_what_changed_the_automation_follows_new_data(cold, forms, served, defs, graph, below,
-                                                                       instance):
+def test_after_a_build_of_what_changed_the_automation_follows_new_data(
+    cold, forms, served, defs, graph, below, instance
+):
     """A build of what changed plans no gate it does not run: every asset it left alone keeps its
     gates' verdicts on its latest materialization, so a new submission landed by the form's own
     ingestion is followed below it."""

@@ -19,8 +19,8 @@ from dtm_platform.kobo_mock.served import MockForm
 from dtm_platform.kobo_mock.store import FormVersion, ListSource, SubmissionStore
 from dtm_platform.settings import PROJECT_ROOT
 from dtm_platform.transform.pseudonymize import pseudonymize
-from tests.conftest import TEST_SALT
 from dtm_platform.warehouse import connect_duckdb
+from tests.conftest import TEST_SALT
 
 OWN_UID = "aOwnEvl5Zx8Qw2Er4Ty6Ui"
 DATASET = "evaluation_village"
@@ -30,27 +30,50 @@ PER_VERSION = {OLD: 4, CURRENT: 9, GHOST: 2}
 
 def _content(version: str) -> dict:
     survey = [
-        row("start", "start"), row("end", "end"),
-        *group("infos", "General", "Généralités", [
-            row("text", "infos/code_agent", "Enumerator", "Agent"),
-            row("text", "infos/nom_village", "Village", "Village"),
-            # looks personal, and the registry entry has no policy for it: dropped below raw
-            row("text", "infos/nom_repondant", "Respondent's name", "Nom du répondant"),
-            row("select_one", "infos/presence_pdi", "IDPs present?", "Présence de PDI ?",
-                select_from_list_name="oui_non"),
-        ]),
-        *repeat("menages", "Households", "Ménages", [
-            row("text", "menages/tel_chef", "Phone of the head", "Téléphone du chef de ménage"),
-            row("integer", "menages/taille", "Household size", "Taille du ménage"),
-            *repeat("menages/membres", "Members", "Membres", [
-                row("integer", "menages/membres/age", "Age", "Âge"),
-            ]),
-        ]),
+        row("start", "start"),
+        row("end", "end"),
+        *group(
+            "infos",
+            "General",
+            "Généralités",
+            [
+                row("text", "infos/code_agent", "Enumerator", "Agent"),
+                row("text", "infos/nom_village", "Village", "Village"),
+                # looks personal, and the registry entry has no policy for it: dropped below raw
+                row("text", "infos/nom_repondant", "Respondent's name", "Nom du répondant"),
+                row(
+                    "select_one",
+                    "infos/presence_pdi",
+                    "IDPs present?",
+                    "Présence de PDI ?",
+                    select_from_list_name="oui_non",
+                ),
+            ],
+        ),
+        *repeat(
+            "menages",
+            "Households",
+            "Ménages",
+            [
+                row("text", "menages/tel_chef", "Phone of the head", "Téléphone du chef de ménage"),
+                row("integer", "menages/taille", "Household size", "Taille du ménage"),
+                *repeat(
+                    "menages/membres",
+                    "Members",
+                    "Membres",
+                    [
+                        row("integer", "menages/membres/age", "Age", "Âge"),
+                    ],
+                ),
+            ],
+        ),
     ]
     if version != OLD:
         survey.insert(4, row("integer", "infos/nb_menages_pdi", "IDP households", "Ménages PDI"))
-    choices = [{"list_name": "oui_non", "name": code, "label": [en, fr]}
-               for code, en, fr in (("1", "Yes", "Oui"), ("0", "No", "Non"))]
+    choices = [
+        {"list_name": "oui_non", "name": code, "label": [en, fr]}
+        for code, en, fr in (("1", "Yes", "Oui"), ("0", "No", "Non"))
+    ]
     return form_content(survey, choices, version)
 
 
@@ -65,41 +88,68 @@ def _submissions() -> list[dict]:
                 "infos/nom_village": f"Village {k}",
                 "infos/nom_repondant": f"Répondant{k:03d} Exemple",
                 "infos/presence_pdi": "1" if k % 2 else "0",
-                "menages": [{"menages/tel_chef": f"+23672{k:06d}", "menages/taille": str(3 + k),
-                             "menages/membres": [{"menages/membres/age": str(20 + k)}]}],
+                "menages": [
+                    {
+                        "menages/tel_chef": f"+23672{k:06d}",
+                        "menages/taille": str(3 + k),
+                        "menages/membres": [{"menages/membres/age": str(20 + k)}],
+                    }
+                ],
             }
             if version != OLD:
                 answers["infos/nb_menages_pdi"] = str(k)
             started = day + timedelta(hours=k)
-            submission = envelope(form_uid=OWN_UID, version=version, instance=instance, answers=answers,
-                                  started=started, ended=started + timedelta(minutes=20),
-                                  received=started + timedelta(hours=2), submitted_by="agent")
+            submission = envelope(
+                form_uid=OWN_UID,
+                version=version,
+                instance=instance,
+                answers=answers,
+                started=started,
+                ended=started + timedelta(minutes=20),
+                received=started + timedelta(hours=2),
+                submitted_by="agent",
+            )
             submissions.append({"_id": next_id, **submission})
             next_id += 1
     return submissions
 
 
 def _own_form() -> MockForm:
-    versions = [FormVersion(OLD, _content(OLD), "2026-09-01T06:00:00.000000Z", listed=False),
-                FormVersion(CURRENT, _content(CURRENT), "2026-10-01T06:00:00.000000Z")]
-    return MockForm(uid=OWN_UID, name="Évaluation des villages", versions=versions,
-                    store=SubmissionStore(ListSource(_submissions())))
+    versions = [
+        FormVersion(OLD, _content(OLD), "2026-09-01T06:00:00.000000Z", listed=False),
+        FormVersion(CURRENT, _content(CURRENT), "2026-10-01T06:00:00.000000Z"),
+    ]
+    return MockForm(
+        uid=OWN_UID,
+        name="Évaluation des villages",
+        versions=versions,
+        store=SubmissionStore(ListSource(_submissions())),
+    )
 
 
 def _tracked_changes() -> str:
-    return subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 @pytest.fixture(scope="module")
 def own_build(isolated_home, tmp_path_factory):
     home = isolated_home("own_forms")
     registry = yaml.safe_load((PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml").read_text(encoding="utf-8"))
-    registry["forms"].append({
-        "uid": OWN_UID, "dataset": DATASET, "title": "Évaluation des villages (own form)",
-        "fields": {"enumerator_id": "infos/code_agent"},
-        "personal_fields": {"menages/tel_chef": "hash"},
-    })
+    registry["forms"].append(
+        {
+            "uid": OWN_UID,
+            "dataset": DATASET,
+            "title": "Évaluation des villages (own form)",
+            "fields": {"enumerator_id": "infos/code_agent"},
+            "personal_fields": {"menages/tel_chef": "hash"},
+        }
+    )
     forms_file = tmp_path_factory.mktemp("registry") / "forms.yml"
     forms_file.write_text(yaml.safe_dump(registry, allow_unicode=True), encoding="utf-8")
     patch = pytest.MonkeyPatch()
@@ -132,10 +182,11 @@ def test_no_file_of_the_repository_changed(own_build):
 def test_every_submission_lands_whatever_its_version(own_build):
     _, home, _ = own_build
     with connect_duckdb(home / "warehouse.duckdb", read_only=True) as con:
-        landed = dict(con.execute(
-            f"select form_version, count(*) from raw.kobo_{DATASET} group by 1").fetchall())
-        versions = {r[0] for r in con.execute(
-            "select version_id from raw.kobo_form_content where dataset = ?", [DATASET]).fetchall()}
+        landed = dict(con.execute(f"select form_version, count(*) from raw.kobo_{DATASET} group by 1").fetchall())
+        versions = {
+            r[0]
+            for r in con.execute("select version_id from raw.kobo_form_content where dataset = ?", [DATASET]).fetchall()
+        }
     assert landed == PER_VERSION
     # the older deployment the server no longer lists was fetched; the ghost could not be
     assert versions == {OLD, CURRENT}
@@ -144,20 +195,30 @@ def test_every_submission_lands_whatever_its_version(own_build):
 def test_the_models_over_every_form_read_it(own_build):
     _, home, _ = own_build
     with connect_duckdb(home / "warehouse.duckdb", read_only=True) as con:
-        fields = {r[0] for r in con.execute(
-            "select field_path from staging.stg_kobo__answer_fields where dataset = ?", [DATASET]).fetchall()}
+        fields = {
+            r[0]
+            for r in con.execute(
+                "select field_path from staging.stg_kobo__answer_fields where dataset = ?", [DATASET]
+            ).fetchall()
+        }
         undefined = con.execute(
             "select form_version, rule, field, submissions from cleaned.dq_undefined_fields "
-            "where form = ? order by 1, 2, 3", [DATASET]).fetchall()
+            "where form = ? order by 1, 2, 3",
+            [DATASET],
+        ).fetchall()
     assert {"infos/code_agent", "infos/presence_pdi", "menages"} <= fields
     # one row for the version without content, nothing for the fields of the two known ones
     assert undefined == [(GHOST, "form_version_without_content", None, PER_VERSION[GHOST])]
 
 
 def _forms_columns(con, table: str) -> dict[str, str]:
-    return dict(con.execute("select column_name, data_type from information_schema.columns "
-                            "where table_schema = 'forms' and table_name = ? order by ordinal_position",
-                            [table]).fetchall())
+    return dict(
+        con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'forms' and table_name = ? order by ordinal_position",
+            [table],
+        ).fetchall()
+    )
 
 
 def test_its_typed_tables_are_built_from_its_own_content(own_build):
@@ -167,35 +228,50 @@ def test_its_typed_tables_are_built_from_its_own_content(own_build):
     live = sum(count for version, count in PER_VERSION.items())
     with connect_duckdb(home / "warehouse.duckdb", read_only=True) as con:
         parent = _forms_columns(con, DATASET)
-        assert list(parent)[:5] == ["submission_id", "submission_uuid", "submitted_at", "form_version",
-                                    "validation_status"]
+        assert list(parent)[:5] == [
+            "submission_id",
+            "submission_uuid",
+            "submitted_at",
+            "form_version",
+            "validation_status",
+        ]
         assert parent["start"] == "TIMESTAMP WITH TIME ZONE"
         assert parent["nb_menages_pdi"] == "BIGINT"  # only in the current version
         assert parent["presence_pdi"] == "VARCHAR" and "presence_pdi_label_fr" in parent
         # "Village" names look personal to the guess but are a place: kept as text
         assert parent["nom_village"] == "VARCHAR" and parent["code_agent"] == "VARCHAR"
         assert con.execute(f"select count(*) from forms.{DATASET}").fetchone()[0] == live
-        labels = set(con.execute(f"select presence_pdi, presence_pdi_label_en, presence_pdi_label_fr "
-                                 f"from forms.{DATASET}").fetchall())
+        labels = set(
+            con.execute(
+                f"select presence_pdi, presence_pdi_label_en, presence_pdi_label_fr from forms.{DATASET}"
+            ).fetchall()
+        )
         assert labels == {("1", "Yes", "Oui"), ("0", "No", "Non")}
-        by_version = dict(con.execute(f"select form_version, count(nb_menages_pdi) from forms.{DATASET} "
-                                      "group by 1").fetchall())
+        by_version = dict(
+            con.execute(f"select form_version, count(nb_menages_pdi) from forms.{DATASET} group by 1").fetchall()
+        )
         assert by_version == {OLD: 0, CURRENT: PER_VERSION[CURRENT], GHOST: PER_VERSION[GHOST]}
 
         households = _forms_columns(con, f"{DATASET}__menages")
         assert list(households) == ["submission_id", "menages_position", "tel_chef_hash", "taille"]
         members = _forms_columns(con, f"{DATASET}__menages__membres")
         assert list(members) == ["submission_id", "menages_position", "membres_position", "age"]
-        assert con.execute(f"select count(*) from forms.{DATASET}__menages__membres m "
-                           f"join forms.{DATASET}__menages h using (submission_id, menages_position) "
-                           f"join forms.{DATASET} s using (submission_id)").fetchone()[0] == live
+        assert (
+            con.execute(
+                f"select count(*) from forms.{DATASET}__menages__membres m "
+                f"join forms.{DATASET}__menages h using (submission_id, menages_position) "
+                f"join forms.{DATASET} s using (submission_id)"
+            ).fetchone()[0]
+            == live
+        )
 
         # the phone is hashed with the platform's pseudonym, and no raw phone is anywhere in forms
         phones = {s["menages"][0]["menages/tel_chef"] for s in _submissions()}
         hashes = {r[0] for r in con.execute(f"select tel_chef_hash from forms.{DATASET}__menages").fetchall()}
         assert hashes == {pseudonymize(phone, TEST_SALT) for phone in phones}
-        for table, column in con.execute("select table_name, column_name from information_schema.columns "
-                                         "where table_schema = 'forms'").fetchall():
+        for table, column in con.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = 'forms'"
+        ).fetchall():
             values = {r[0] for r in con.execute(f'select distinct "{column}"::varchar from forms."{table}"').fetchall()}
             assert not any(phone in (value or "") for value in values for phone in phones), f"{table}.{column}"
             assert not any("Exemple" in (value or "") for value in values), f"{table}.{column}"
@@ -208,7 +284,10 @@ def test_its_materialization_names_the_personal_questions_dropped_for_want_of_a_
     metadata = {k: v.value for k, v in event.asset_materialization.metadata.items()}
     assert metadata["personal_dropped_without_policy"] == ["infos/nom_repondant"]
     assert metadata["personal_policies"] == {"infos/nom_repondant": "drop", "menages/tel_chef": "hash"}
-    assert metadata["tables"] == {DATASET: sum(PER_VERSION.values()), f"{DATASET}__menages": sum(PER_VERSION.values()),
-                                  f"{DATASET}__menages__membres": sum(PER_VERSION.values())}
+    assert metadata["tables"] == {
+        DATASET: sum(PER_VERSION.values()),
+        f"{DATASET}__menages": sum(PER_VERSION.values()),
+        f"{DATASET}__menages__membres": sum(PER_VERSION.values()),
+    }
     assert metadata["type_changes"] == 0
     assert "Exemple" not in repr(metadata) and "+23672" not in repr(metadata)

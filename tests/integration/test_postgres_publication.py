@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import psycopg
@@ -30,7 +30,7 @@ def _postgres_server():
     require_postgres()
 
 
-@pytest.fixture()
+@pytest.fixture
 def database():
     """A throwaway database holding, besides what we publish, the kind of schemas that must
     never reach the reader: raw, staging and cleaned copies, and a table in public."""
@@ -49,7 +49,7 @@ def database():
         con.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(role)))
 
 
-@pytest.fixture()
+@pytest.fixture
 def warehouse(tmp_path):
     return make_warehouse(tmp_path / "warehouse.duckdb")
 
@@ -57,15 +57,26 @@ def warehouse(tmp_path):
 def publish(warehouse, url, role, bump=None, **options):
     if bump is not None:
         make_warehouse(warehouse, bump=bump)
-    return publish_to_postgres(warehouse, url, reader_role=role, min_count=5,
-                               personal=load_personal_fields(warehouse, FORMS), run_id=f"run-{bump}",
-                               refreshed_at=datetime.now(timezone.utc), **options)
+    return publish_to_postgres(
+        warehouse,
+        url,
+        reader_role=role,
+        min_count=5,
+        personal=load_personal_fields(warehouse, FORMS),
+        run_id=f"run-{bump}",
+        refreshed_at=datetime.now(UTC),
+        **options,
+    )
 
 
 def schemas(url) -> set[str]:
     with psycopg.connect(url) as con:
-        return {r[0] for r in con.execute(
-            "select nspname from pg_namespace where nspname not like 'pg\\_%' and nspname <> 'information_schema'")}
+        return {
+            r[0]
+            for r in con.execute(
+                "select nspname from pg_namespace where nspname not like 'pg\\_%' and nspname <> 'information_schema'"
+            )
+        }
 
 
 def idps(con) -> int:
@@ -80,30 +91,50 @@ def test_publishing_twice_swaps_in_the_new_marts_and_leaves_nothing_behind(datab
     assert second.retired and second.retired_left == []
     assert schemas(url) == {"marts", "public", "raw", "staging", "cleaned"}  # no new or previous schema left
     with psycopg.connect(url) as con:
-        tables = {r[0] for r in con.execute("select table_name from information_schema.tables where table_schema = 'marts'")}
+        tables = {
+            r[0] for r in con.execute("select table_name from information_schema.tables where table_schema = 'marts'")
+        }
         assert tables == MARTS
         assert idps(con) == BASE_IDPS + 1000 * len(ADMIN2)
-        assert con.execute("select count(*) filter (where is_suppressed), count(*) filter (where is_suppressed "
-                           "and satisfied_count is not null) from marts.me_pdm_satisfaction").fetchone() == (2, 0)
-        types = dict(con.execute("select column_name, data_type from information_schema.columns "
-                                 "where table_schema = 'marts' and table_name = 'dtm_idp_returnees_by_admin2'"))
+        assert con.execute(
+            "select count(*) filter (where is_suppressed), count(*) filter (where is_suppressed "
+            "and satisfied_count is not null) from marts.me_pdm_satisfaction"
+        ).fetchone() == (2, 0)
+        types = dict(
+            con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'marts' and table_name = 'dtm_idp_returnees_by_admin2'"
+            )
+        )
         assert types["idp_individuals"] == "bigint" and types["admin1_name"] == "text"
         assert "run-1000" in con.execute("select obj_description('marts.me_pdm_satisfaction'::regclass)").fetchone()[0]
         # the dbt docs travel to Power BI and SQL users as table and column comments
-        assert con.execute("select obj_description('marts.dtm_idp_returnees_by_admin2'::regclass)"
-                           ).fetchone()[0].startswith(MART_DESCRIPTION)
-        comments = dict(con.execute(
-            "select a.attname, col_description(a.attrelid, a.attnum) from pg_attribute a "
-            "where a.attrelid = 'marts.dtm_idp_returnees_by_admin2'::regclass and a.attnum > 0 "
-            "and col_description(a.attrelid, a.attnum) is not null").fetchall())
+        assert (
+            con.execute("select obj_description('marts.dtm_idp_returnees_by_admin2'::regclass)")
+            .fetchone()[0]
+            .startswith(MART_DESCRIPTION)
+        )
+        comments = dict(
+            con.execute(
+                "select a.attname, col_description(a.attrelid, a.attnum) from pg_attribute a "
+                "where a.attrelid = 'marts.dtm_idp_returnees_by_admin2'::regclass and a.attnum > 0 "
+                "and col_description(a.attrelid, a.attnum) is not null"
+            ).fetchall()
+        )
         assert comments == COLUMN_DESCRIPTIONS
     for item in second.published:
         assert item.problems() == [] and item.source_schema == "marts"
         extra = dict(item.extra)
         # the test server lets PUBLIC connect to postgres and template1: an administrator's step
         assert extra.pop("reader_other_databases") >= 2
-        assert extra == {"reader_can_select": True, "reader_can_write": False, "reader_can_create": False,
-                         "reader_other_tables": 0, "reader_can_temp": False, "reader_statement_timeout_seconds": 300}
+        assert extra == {
+            "reader_can_select": True,
+            "reader_can_write": False,
+            "reader_can_create": False,
+            "reader_other_tables": 0,
+            "reader_can_temp": False,
+            "reader_statement_timeout_seconds": 300,
+        }
     assert {item.table_name: item.suppressed_rows for item in second.published}["me_pdm_satisfaction"] == 2
 
 
@@ -137,9 +168,13 @@ def test_the_reader_role_reads_the_marts_and_nothing_else(database, warehouse):
             with pytest.raises((errors.InsufficientPrivilege, errors.UndefinedTable)):
                 con.execute(statement)
         # what the catalog shows the role: the marts and nothing else
-        visible = {r[0] for r in con.execute(
-            "select table_schema from information_schema.tables "
-            "where table_schema not in ('pg_catalog', 'information_schema')")}
+        visible = {
+            r[0]
+            for r in con.execute(
+                "select table_schema from information_schema.tables "
+                "where table_schema not in ('pg_catalog', 'information_schema')"
+            )
+        }
         assert visible == {"marts"}
         con.execute("reset role")
 
@@ -168,8 +203,11 @@ def test_a_reader_login_starts_with_the_statement_timeout_and_the_publisher_does
 
         monkeypatch.setattr(psycopg.Copy, "write_row", slow_write_row)
         result = publish(warehouse, url, role, bump=1000, reader_timeout_seconds=1)
-        assert held and result.published and all(i.extra["reader_statement_timeout_seconds"] == 1
-                                                 for i in result.published)
+        assert (
+            held
+            and result.published
+            and all(i.extra["reader_statement_timeout_seconds"] == 1 for i in result.published)
+        )
     finally:
         with psycopg.connect(url, autocommit=True) as con:
             con.execute(sql.SQL("drop role {}").format(sql.Identifier(login)))
@@ -206,9 +244,9 @@ def test_what_the_owner_may_not_change_is_warned_about_and_measured(database, wa
 def test_a_reader_transaction_open_during_a_publication_keeps_working_and_then_sees_the_new_data(database, warehouse):
     url, role = database
     publish(warehouse, url, role)
-    with psycopg.connect(url) as reader:   # not autocommit: one open transaction, as a BI refresh
+    with psycopg.connect(url) as reader:  # not autocommit: one open transaction, as a BI refresh
         reader.execute(sql.SQL("set role {}").format(sql.Identifier(role)))
-        assert idps(reader) == BASE_IDPS   # the transaction now holds the published tables
+        assert idps(reader) == BASE_IDPS  # the transaction now holds the published tables
         outcome: dict = {}
 
         def publication():
@@ -254,8 +292,9 @@ def test_a_refused_publication_leaves_the_published_marts_as_they_were(database,
         publish(warehouse, url, role)
     with psycopg.connect(url) as con:
         assert idps(con) == BASE_IDPS
-        assert "dtm_contacts" not in {r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts'")}
+        assert "dtm_contacts" not in {
+            r[0] for r in con.execute("select table_name from information_schema.tables where table_schema = 'marts'")
+        }
     assert schemas(url) == {"marts", "public", "raw", "staging", "cleaned"}
 
 
@@ -281,7 +320,9 @@ def test_a_missing_reader_role_the_publisher_cannot_create_is_named(database, wa
         with psycopg.connect(url, autocommit=True) as con:  # created by an administrator, it works
             con.execute(sql.SQL("create role {} nologin").format(sql.Identifier(role)))
         published = publish(warehouse, f"postgresql://{publisher}@127.0.0.1:5432/{name}", role)
-        assert all(item.extra["reader_can_select"] and not item.extra["reader_can_write"] for item in published.published)
+        assert all(
+            item.extra["reader_can_select"] and not item.extra["reader_can_write"] for item in published.published
+        )
     finally:
         with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as con:
             con.execute(sql.SQL("alter database {} owner to postgres").format(sql.Identifier(name)))

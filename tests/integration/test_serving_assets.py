@@ -25,15 +25,30 @@ from tests.serving_warehouse import MARTS, NAMES, PERSONAL_VALUES, make_warehous
 SERVING = ["marts_snapshot", "exports", "postgres", "hdx"]
 # Written out here rather than taken from the code under test: the registry's personal
 # fields and the names staging gives them.
-PERSONAL_COLUMNS = {"ki_name", "ki_phone", "key_informants/ki_name", "key_informants/ki_phone", "informant_name",
-                    "informant_phone", "informant_phone_hash", "resp_name", "resp_phone", "resp_phone_hash",
-                    "respondent_name", "respondent_phone_hash", "ben_name", "ben_phone", "ben_national_id",
-                    "problems_other", "hh_gps"}
+PERSONAL_COLUMNS = {
+    "ki_name",
+    "ki_phone",
+    "key_informants/ki_name",
+    "key_informants/ki_phone",
+    "informant_name",
+    "informant_phone",
+    "informant_phone_hash",
+    "resp_name",
+    "resp_phone",
+    "resp_phone_hash",
+    "respondent_name",
+    "respondent_phone_hash",
+    "ben_name",
+    "ben_phone",
+    "ben_national_id",
+    "problems_other",
+    "hh_gps",
+}
 SENSITIVE = re.compile(r"^(me_pdm|me_perception|dtm_flow_survey)")
 DIMENSION = re.compile(r"^(round|year|month)$|_(pcode|code|id)$")
 
 
-@pytest.fixture()
+@pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("DTM_HOME", str(tmp_path))
     # Loading definitions reads the instance of DAGSTER_HOME: one of this test's own.
@@ -45,7 +60,7 @@ def home(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.fixture()
+@pytest.fixture
 def postgres(monkeypatch):
     require_postgres()
     name, role = f"dtm_serving_assets_{uuid.uuid4().hex[:10]}", f"dtm_reader_test_{uuid.uuid4().hex[:10]}"
@@ -77,8 +92,10 @@ def no_error_failed(result) -> dict[str, bool]:
     """Per gate, that no error-severity expectation failed: a publication to the test server
     warns by design (its reader role may connect to the postgres database, an administrator's
     step, README, Deploy)."""
-    return {e.asset_key.path[-1]: e.passed or e.severity == dg.AssetCheckSeverity.WARN
-            for e in result.get_asset_check_evaluations()}
+    return {
+        e.asset_key.path[-1]: e.passed or e.severity == dg.AssetCheckSeverity.WARN
+        for e in result.get_asset_check_evaluations()
+    }
 
 
 def inventory(home: Path, asset: str) -> list[dict]:
@@ -107,7 +124,7 @@ def test_serving_assets_are_wired_as_the_design_says():
 def test_without_postgres_every_serving_asset_materializes_and_passes_its_gate(home):
     result = materialize_serving()
     assert result.success
-    assert checks_of(result) == {name: True for name in SERVING}
+    assert checks_of(result) == dict.fromkeys(SERVING, True)
     postgres = next(e for e in result.get_asset_materialization_events() if e.asset_key.path[-1] == "postgres")
     assert "DTM_POSTGRES_URL is not set" in postgres.materialization.metadata["skipped"].value
     assert inventory(home, "postgres") == []
@@ -121,13 +138,19 @@ def test_a_leaking_mart_fails_its_serving_step_and_the_previous_snapshot_stays(h
     snapshot = home / "serving" / "marts.duckdb"
     before = snapshot.read_bytes()
     with duckdb.connect(str(home / "warehouse.duckdb")) as con:
-        con.execute(f"create table marts.dtm_idp_returnees_by_admin2_v2 as select 'CF11' as admin1_pcode, "
-                    f"'{NAMES[1]}' as contact_person")
+        con.execute(
+            f"create table marts.dtm_idp_returnees_by_admin2_v2 as select 'CF11' as admin1_pcode, "
+            f"'{NAMES[1]}' as contact_person"
+        )
     defs = build_serving_defs([dg.AssetKey(["marts", name]) for name in [*MARTS, "dtm_idp_returnees_by_admin2_v2"]])
     suites = load_suites()
     with dg.DagsterInstance.ephemeral() as instance:
-        result = dg.materialize([*defs.assets, *(build_gx_check(suites[("serving", n)]) for n in SERVING)],
-                                instance=instance, raise_on_error=False, selection=["serving/marts_snapshot"])
+        result = dg.materialize(
+            [*defs.assets, *(build_gx_check(suites[("serving", n)]) for n in SERVING)],
+            instance=instance,
+            raise_on_error=False,
+            selection=["serving/marts_snapshot"],
+        )
     assert not result.success
     [failure] = [e for e in result.all_events if e.is_step_failure]
     assert "personal value" in str(failure.step_failure_data.error.message)
@@ -139,10 +162,11 @@ def test_a_leaking_mart_fails_its_serving_step_and_the_previous_snapshot_stays(h
 def test_nothing_published_carries_personal_data_or_small_cells(home, postgres):
     result = materialize_serving()
     assert result.success
-    assert no_error_failed(result) == {name: True for name in SERVING}
+    assert no_error_failed(result) == dict.fromkeys(SERVING, True)
     assert checks_of(result)["postgres"] is False  # the warning: the other databases it may connect to
-    assert {row["reader_other_databases"] > 0 and not row["reader_can_temp"] for row in inventory(home, "postgres")} \
-        == {True}
+    assert {
+        row["reader_other_databases"] > 0 and not row["reader_can_temp"] for row in inventory(home, "postgres")
+    } == {True}
     assert len(inventory(home, "postgres")) == len(MARTS)
 
     tables: dict[str, list[dict]] = {}  # where -> rows
@@ -159,8 +183,10 @@ def test_nothing_published_carries_personal_data_or_small_cells(home, postgres):
             header, body = lines[0], lines[2:] if path.parent.name == "hdx" else lines[1:]
             tables[f"{path.parent.name}:{path.stem}"] = [dict(zip(header, line)) for line in body]
     with psycopg.connect(postgres) as con:
-        for (schema, table) in con.execute("select table_schema, table_name from information_schema.tables "
-                                           "where table_schema not in ('pg_catalog', 'information_schema')").fetchall():
+        for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema not in ('pg_catalog', 'information_schema')"
+        ).fetchall():
             assert schema == "marts", f"{schema}.{table} published"
             tables[f"postgres:{table}"] = _rows(con.execute(f'select * from "{schema}"."{table}"'))
 
@@ -176,8 +202,14 @@ def test_nothing_published_carries_personal_data_or_small_cells(home, postgres):
         if SENSITIVE.match(table):
             assert "is_suppressed" in columns, where
             # every column of whole numbers that is not a dimension is a count
-            counts = [c for c in columns if c != "is_suppressed" and not DIMENSION.search(c)
-                      and all(_is_whole(row[c]) for row in rows) and any(row[c] not in (None, "") for row in rows)]
+            counts = [
+                c
+                for c in columns
+                if c != "is_suppressed"
+                and not DIMENSION.search(c)
+                and all(_is_whole(row[c]) for row in rows)
+                and any(row[c] not in (None, "") for row in rows)
+            ]
             assert {"respondents", "satisfied_count"} <= set(counts), where
             small = [row for row in rows for c in counts if row[c] not in (None, "") and 0 < int(row[c]) < 5]
             assert small == [], where

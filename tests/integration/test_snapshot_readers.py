@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from dtm_platform.serving.personal import load_personal_fields
 from dtm_platform.serving.snapshot import build_snapshot
@@ -53,17 +53,24 @@ def test_a_reader_in_another_process_never_fails_while_the_snapshot_is_replaced(
 
     def build(bump: int) -> None:
         make_warehouse(warehouse, bump=bump)
-        build_snapshot(warehouse, target, min_count=5, personal=personal, run_id=f"run-{bump}",
-                       refreshed_at=datetime.now(timezone.utc))
+        build_snapshot(
+            warehouse, target, min_count=5, personal=personal, run_id=f"run-{bump}", refreshed_at=datetime.now(UTC)
+        )
 
     build(0)
     stop = tmp_path / "stop"
     readers = {}
     for mode in ("reopen", "hold"):
         ready = tmp_path / f"{mode}.ready"
-        readers[mode] = (ready, subprocess.Popen(
-            [sys.executable, "-c", READER, mode, str(target), str(ready), str(stop)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        readers[mode] = (
+            ready,
+            subprocess.Popen(
+                [sys.executable, "-c", READER, mode, str(target), str(ready), str(stop)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+        )
     reports = {}
     try:
         deadline = time.monotonic() + 60
@@ -87,6 +94,6 @@ def test_a_reader_in_another_process_never_fails_while_the_snapshot_is_replaced(
         assert report["failures"] == 0, (mode, report["errors"])
         assert report["reads"] >= 20, mode
         assert set(report["totals"]) <= possible, mode  # whole snapshots only
-    assert len(reports["reopen"]["totals"]) >= 3      # a reader that reconnects sees the new snapshots
-    assert reports["hold"]["totals"] == [base]         # one that stays connected keeps its snapshot
+    assert len(reports["reopen"]["totals"]) >= 3  # a reader that reconnects sees the new snapshots
+    assert reports["hold"]["totals"] == [base]  # one that stays connected keeps its snapshot
     assert sorted(p.name for p in target.parent.iterdir()) == ["marts.duckdb"]

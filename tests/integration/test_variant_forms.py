@@ -19,10 +19,10 @@ import yaml
 
 from dtm_platform.kobo.form_check import check_entry
 from dtm_platform.kobo.kinds import reference_content
+from dtm_platform.kobo.registry import load_registry
 from dtm_platform.kobo_mock.catalogue import synthetic_forms
 from dtm_platform.kobo_mock.generator import generate
 from dtm_platform.kobo_mock.variants import ACTIVITY_PARTNER, LOCALITY_FR, keeping
-from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT, load_settings
 from dtm_platform.transform.pseudonymize import pseudonymize
 from tests.conftest import TEST_SALT
@@ -38,12 +38,17 @@ def _even(submission: dict) -> bool:
 def variant_build(isolated_home, tmp_path_factory):
     isolated_home("variant_forms")
     settings = load_settings()
-    synthetic = {s.dataset: s for s in synthetic_forms(settings.mock_seed,
-                                                        localities_per_admin2=settings.mock_localities_per_admin2)}
+    synthetic = {
+        s.dataset: s
+        for s in synthetic_forms(settings.mock_seed, localities_per_admin2=settings.mock_localities_per_admin2)
+    }
     activity = synthetic["me_activity"].form
     served = [s.form for name, s in synthetic.items() if name not in ("dtm_locality", "me_activity")]
-    served += [LOCALITY_FR.mock_form(synthetic["dtm_locality"].form), keeping(activity, _even),
-               ACTIVITY_PARTNER.mock_form(activity, keep=lambda s: not _even(s))]
+    served += [
+        LOCALITY_FR.mock_form(synthetic["dtm_locality"].form),
+        keeping(activity, _even),
+        ACTIVITY_PARTNER.mock_form(activity, keep=lambda s: not _even(s)),
+    ]
 
     registry = yaml.safe_load((PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml").read_text(encoding="utf-8"))
     entries = [e for e in registry["forms"] if e["dataset"] != "dtm_locality"]
@@ -97,13 +102,15 @@ def test_forms_check_finds_nothing_wrong_with_the_mappings(variant_build):
 
 def test_both_activity_tools_feed_the_sessions(variant_build):
     _, synthetic, _, _, con, _ = variant_build
-    staged = dict(con.execute(
-        "select submission_id % 2 = 0, count(*) from staging.stg_kobo__me_activity group by 1").fetchall())
+    staged = dict(
+        con.execute("select submission_id % 2 = 0, count(*) from staging.stg_kobo__me_activity group by 1").fetchall()
+    )
     served = synthetic["me_activity"].form.submissions
     assert staged == {True: sum(_even(s) for s in served), False: sum(not _even(s) for s in served)}
 
 
 # --- the locality assessment in French, against the generator's truth ------------------------
+
 
 def test_locality_mart_equals_ground_truth(locality_build):
     locality_truth.test_mart_equals_ground_truth(locality_build)
@@ -121,8 +128,12 @@ def test_locality_phone_numbers_are_keyed_hashes_under_the_variants_path(localit
     locality_truth.test_phone_numbers_are_keyed_hashes(locality_build)
     _, dataset, con, _ = locality_build
     phones = [ki["key_informants/ki_phone"] for s in dataset.submissions[:50] for ki in s["key_informants"]]
-    hashed = {r[0] for r in con.execute(
-        "select informant_phone_hash from staging.stg_kobo__dtm_locality__key_informants").fetchall()}
+    hashed = {
+        r[0]
+        for r in con.execute(
+            "select informant_phone_hash from staging.stg_kobo__dtm_locality__key_informants"
+        ).fetchall()
+    }
     assert {pseudonymize(p, TEST_SALT) for p in phones} <= hashed
 
 
@@ -132,9 +143,9 @@ def test_no_personal_value_reaches_any_table_below_raw(locality_build):
 
 # --- the activity monitoring from two tools, against the generator's truth -------------------
 
+
 def test_activity_seeded_errors_are_found_and_exactly_the_blocking_ones_block(programme_build):
-    programme_truth.test_every_seeded_error_is_found_and_exactly_the_blocking_ones_block(
-        programme_build, "me_activity")
+    programme_truth.test_every_seeded_error_is_found_and_exactly_the_blocking_ones_block(programme_build, "me_activity")
 
 
 def test_beneficiaries_are_counted_once_across_both_tools(programme_build):

@@ -18,10 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dtm_platform.kobo_mock.server import Fault, MockKoboServer
-from dtm_platform.settings import MOCK_DEFAULT_TOKEN, PROJECT_ROOT
 from dtm_platform.kobo.registry import load_registry
-from dtm_platform.settings import load_settings
+from dtm_platform.kobo_mock.server import Fault, MockKoboServer
+from dtm_platform.settings import MOCK_DEFAULT_TOKEN, PROJECT_ROOT, load_settings
 from dtm_platform.transform.project import ensure_manifest
 from tests.conftest import TEST_SALT
 
@@ -51,8 +50,9 @@ class Ui:
 
 def _start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
     # A session of its own, so the process and the code servers it spawns stop together.
-    return subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        args, cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -82,19 +82,31 @@ WORKSPACE_QUERY = """{ workspaceOrError { __typename ... on Workspace { location
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
     """Embedded Kobo server, DAGSTER_HOME prepared, then dagster-webserver and dagster-daemon."""
-    ensure_manifest(load_registry(load_settings().forms_file))  # parse dbt once here, not in each process that loads the code location
+    ensure_manifest(
+        load_registry(load_settings().forms_file)
+    )  # parse dbt once here, not in each process that loads the code location
     home = tmp_path_factory.mktemp("ui")
     with MockKoboServer(token=MOCK_DEFAULT_TOKEN, localities_per_admin2=2) as kobo:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DTM_", "DAGSTER_"))}
-        env.update(DTM_HOME=str(home), DAGSTER_HOME=str(home / "dagster"), DTM_KOBO_URL=kobo.url,
-                   DTM_HASH_SALT=TEST_SALT, DTM_AUTOMATION="off", GX_ANALYTICS_ENABLED="false",
-                   FRESHNESS_DAEMON_INTERVAL_SECONDS="2")
+        env.update(
+            DTM_HOME=str(home),
+            DAGSTER_HOME=str(home / "dagster"),
+            DTM_KOBO_URL=kobo.url,
+            DTM_HASH_SALT=TEST_SALT,
+            DTM_AUTOMATION="off",
+            GX_ANALYTICS_ENABLED="false",
+            FRESHNESS_DAEMON_INTERVAL_SECONDS="2",
+        )
         # The Deploy section's first step: prepare DAGSTER_HOME and its storage, once.
-        subprocess.run([sys.executable, "-m", "dtm_platform.instance"], env=env, cwd=PROJECT_ROOT, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "dtm_platform.instance"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True
+        )
         port = free_port()
-        web = _start([str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-                     env, home / "webserver.log")
+        web = _start(
+            [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+            env,
+            home / "webserver.log",
+        )
         daemon = _start([str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], env, home / "daemon.log")
         try:
             ui = Ui(port)
@@ -223,8 +235,7 @@ def _step_failures(ui: Ui, run_id: str) -> list[str]:
 
 def test_two_runs_submitted_together_never_write_the_warehouse_at_once(overlapping_runs):
     ui, runs = overlapping_runs
-    assert [run["status"] for run in runs] == ["SUCCESS", "SUCCESS"], [
-        _step_failures(ui, run["runId"]) for run in runs]
+    assert [run["status"] for run in runs] == ["SUCCESS", "SUCCESS"], [_step_failures(ui, run["runId"]) for run in runs]
     assert abs(runs[0]["creationTime"] - runs[1]["creationTime"]) < 5  # they did compete
     steps = sorted((s["startTime"], s["endTime"], s["stepKey"]) for run in runs for s in run["stepStats"])
     assert len(steps) >= 4

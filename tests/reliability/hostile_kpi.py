@@ -25,8 +25,8 @@ from dtm_platform.kobo.quarantine import usable_id
 class Request:
     path: str
     params: dict[str, str]
-    kind: str      # "data", "asset", "list", "attachment" or "other"
-    number: int    # the how-many-th request of its kind, from 1
+    kind: str  # "data", "asset", "list", "attachment" or "other"
+    number: int  # the how-many-th request of its kind, from 1
 
     @property
     def query(self) -> dict:
@@ -51,12 +51,12 @@ class Reply:
     body: bytes | Iterable[bytes] = b""
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
-    declared_length: int | None = None   # a Content-Length other than the body's own
-    without_length: bool = False         # no Content-Length: the body ends when the connection closes
-    trickle_seconds: float = 0.0         # a pause before each byte
-    silence_seconds: float = 0.0         # a pause before anything is sent
-    drop: bool = False                   # close the connection without a word
-    cut_after: int | None = None         # close the connection after this many bytes of the body
+    declared_length: int | None = None  # a Content-Length other than the body's own
+    without_length: bool = False  # no Content-Length: the body ends when the connection closes
+    trickle_seconds: float = 0.0  # a pause before each byte
+    silence_seconds: float = 0.0  # a pause before anything is sent
+    drop: bool = False  # close the connection without a word
+    cut_after: int | None = None  # close the connection after this many bytes of the body
 
 
 def json_reply(value: object, **options) -> Reply:
@@ -73,8 +73,9 @@ class HostileKpi:
         self.token, self.uid = token, uid
         # results with a usable _id answer queries; the others come with the first page (a
         # server sorting mixed values might put them anywhere; there they are always seen)
-        self.submissions = sorted((s for s in submissions if isinstance(s, dict) and usable_id(s.get("_id"))),
-                                  key=lambda s: s["_id"])
+        self.submissions = sorted(
+            (s for s in submissions if isinstance(s, dict) and usable_id(s.get("_id"))), key=lambda s: s["_id"]
+        )
         self.others = [s for s in submissions if not (isinstance(s, dict) and usable_id(s.get("_id")))]
         self.files = files or {}
         self.attack: Attack | None = None
@@ -93,9 +94,10 @@ class HostileKpi:
     def data_requests(self) -> list[Request]:
         return [r for r in self.requests if r.kind == "data"]
 
-    def __enter__(self) -> "HostileKpi":
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="hostile-kpi",
-                         daemon=True).start()
+    def __enter__(self) -> HostileKpi:
+        threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="hostile-kpi", daemon=True
+        ).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -108,8 +110,9 @@ class HostileKpi:
         if request.kind == "data":
             return json_reply(self.honest_data(request))
         if request.kind == "list":
-            return json_reply({"count": 1, "next": None, "previous": None,
-                               "results": [{"uid": self.uid, "name": "hostile form"}]})
+            return json_reply(
+                {"count": 1, "next": None, "previous": None, "results": [{"uid": self.uid, "name": "hostile form"}]}
+            )
         if request.kind == "asset":
             return json_reply({"uid": self.uid, "name": "hostile form", "content": {"survey": []}})
         if request.kind == "attachment":
@@ -120,21 +123,28 @@ class HostileKpi:
 
     def honest_data(self, request: Request) -> dict:
         bounds = request.query.get("_id", {})
-        rows = [s for s in self.submissions
-                if s["_id"] > bounds.get("$gt", 0) and s["_id"] <= bounds.get("$lte", 2**63)
-                and s["_id"] in bounds.get("$in", [s["_id"]])]
+        rows = [
+            s
+            for s in self.submissions
+            if s["_id"] > bounds.get("$gt", 0)
+            and s["_id"] <= bounds.get("$lte", 2**63)
+            and s["_id"] in bounds.get("$in", [s["_id"]])
+        ]
         if request.newest_first:
             rows.reverse()
-        page = [dict(s) for s in rows[:request.limit]]  # copies: an attack may change what it sends
+        page = [dict(s) for s in rows[: request.limit]]  # copies: an attack may change what it sends
         if "$gt" not in bounds and "$in" not in bounds and not request.newest_first and request.fields is None:
             page = self.others + page
         if request.fields is not None:
             keep = set(request.fields) | {"_uuid", "meta/rootUuid"}
             page = [{k: v for k, v in s.items() if k in keep} for s in page]
         more = len(rows) > request.limit
-        return {"count": len(rows) + (len(self.others) if not bounds else 0),
-                "next": f"{self.url}{urlsplit(request.path).path}?page=2" if more else None,
-                "previous": None, "results": page}
+        return {
+            "count": len(rows) + (len(self.others) if not bounds else 0),
+            "next": f"{self.url}{urlsplit(request.path).path}?page=2" if more else None,
+            "previous": None,
+            "results": page,
+        }
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -149,12 +159,20 @@ def _handler(server: HostileKpi) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args) -> None:  # quiet: tests read server.requests
             return
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             parts = urlsplit(self.path)
             segments = [s for s in parts.path.split("/") if s]
-            kind = ("list" if len(segments) == 3 else "asset" if len(segments) == 4
-                    else "data" if len(segments) == 5 and segments[4] == "data"
-                    else "attachment" if "attachments" in segments else "other")
+            kind = (
+                "list"
+                if len(segments) == 3
+                else "asset"
+                if len(segments) == 4
+                else "data"
+                if len(segments) == 5 and segments[4] == "data"
+                else "attachment"
+                if "attachments" in segments
+                else "other"
+            )
             with server._lock:
                 server._numbers[kind] = number = server._numbers.get(kind, 0) + 1
             request = Request(self.path, {k: v[-1] for k, v in parse_qs(parts.query).items()}, kind, number)
@@ -183,22 +201,24 @@ def _handler(server: HostileKpi) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Connection", "close")
                 self.close_connection = True
             else:
-                self.send_header("Content-Length", str(reply.declared_length if reply.declared_length is not None
-                                                       else len(reply.body)))
+                self.send_header(
+                    "Content-Length",
+                    str(reply.declared_length if reply.declared_length is not None else len(reply.body)),
+                )
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.end_headers()
             sent = 0
             for chunk in chunks:
                 if reply.cut_after is not None and sent + len(chunk) > reply.cut_after:
-                    self.wfile.write(chunk[:reply.cut_after - sent])
+                    self.wfile.write(chunk[: reply.cut_after - sent])
                     self.wfile.flush()
                     self.close_connection = True
                     self.connection.close()
                     return
                 if reply.trickle_seconds:
                     for i in range(len(chunk)):
-                        self.wfile.write(chunk[i:i + 1])
+                        self.wfile.write(chunk[i : i + 1])
                         self.wfile.flush()
                         time.sleep(reply.trickle_seconds)
                 else:

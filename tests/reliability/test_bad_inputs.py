@@ -4,7 +4,6 @@ by a named rule (or rejected with a clear error), nothing crashes, nothing is dr
 from __future__ import annotations
 
 import copy
-import os
 import subprocess
 
 import duckdb
@@ -12,9 +11,9 @@ import pytest
 
 from dtm_platform.kobo.client import KoboClient
 from dtm_platform.kobo.landing import land_form_content, land_new_submissions
+from dtm_platform.kobo.registry import load_registry
 from dtm_platform.kobo_mock.catalogue import default_forms
 from dtm_platform.kobo_mock.server import MockKoboServer
-from dtm_platform.kobo.registry import load_registry
 from dtm_platform.quality.runner import validate
 from dtm_platform.quality.suites import load_suites
 from dtm_platform.settings import PROJECT_ROOT
@@ -44,6 +43,7 @@ def _duration(minutes):
         start = s["start"]
         hours, mins = divmod(int(start[11:13]) * 60 + int(start[14:16]) + minutes, 60)
         return {**s, "end": f"{start[:11]}{hours % 24:02d}:{mins:02d}{start[16:]}"}
+
     return change
 
 
@@ -55,19 +55,31 @@ LOCALITY_CASES = [
     ("empty string count", _set(**{"grp_ret/ret_internal_hh": ""}), "answer_not_a_number"),
     ("negative count", _set(**{"grp_idp/idp_hh": "-5"}), "negative_number"),
     ("negative returnees", _set(**{"grp_ret/ret_abroad_ind": "-1"}), "negative_number"),
-    ("huge count", _set(**{"grp_idp/idp_present": "yes", "grp_idp/idp_hh": "10", "grp_idp/idp_ind": "99999999"}),
-     "idp_household_size"),
-    ("future interview date", _set(start="2031-01-05T09:00:00.000+01:00", end="2031-01-05T09:40:00.000+01:00"),
-     "interview_outside_round"),
+    (
+        "huge count",
+        _set(**{"grp_idp/idp_present": "yes", "grp_idp/idp_hh": "10", "grp_idp/idp_ind": "99999999"}),
+        "idp_household_size",
+    ),
+    (
+        "future interview date",
+        _set(start="2031-01-05T09:00:00.000+01:00", end="2031-01-05T09:40:00.000+01:00"),
+        "interview_outside_round",
+    ),
     ("impossible date", _set(start="2026-02-30T09:00:00.000+01:00"), "invalid_date"),
     ("round not in the calendar", _set(**{"grp_general/round": "42"}), "interview_outside_round"),
-    ("unknown select code", _set(**{"grp_idp/idp_present": "yes", "grp_idp/displacement_reason": "war"}),
-     "code_not_in_choices"),
+    (
+        "unknown select code",
+        _set(**{"grp_idp/idp_present": "yes", "grp_idp/displacement_reason": "war"}),
+        "code_not_in_choices",
+    ),
     ("unknown code in a select_multiple", _set(**{"grp_needs/priority_needs": "food magic"}), "code_not_in_choices"),
     ("lower-case p-code", _set(**{"grp_location/admin2": "cf111"}), "unknown_admin2_pcode"),
     ("invalid p-code", _set(**{"grp_location/admin2": "XX999"}), "unknown_admin2_pcode"),
-    ("sub-prefecture outside its prefecture", _set(**{"grp_location/admin1": "CF11", "grp_location/admin2": "CF121"}),
-     "admin2_outside_admin1"),
+    (
+        "sub-prefecture outside its prefecture",
+        _set(**{"grp_location/admin1": "CF11", "grp_location/admin2": "CF121"}),
+        "admin2_outside_admin1",
+    ),
     ("GPS outside CAR", _set(**{"grp_location/gps": "48.85 2.35 35.0 5.0"}), "gps_outside_car"),
     ("latitude and longitude swapped", _swap_gps, "gps_outside_car"),
     ("malformed GPS", _set(**{"grp_location/gps": "abc def"}), "invalid_geopoint"),
@@ -77,19 +89,30 @@ LOCALITY_CASES = [
     ("unknown extra field", _set(**{"grp_x/new_question": "1"}), "field_not_in_form_version"),
     ("control characters", _set(**{"grp_location/locality_name": "Bo\x07ali\x00"}), "control_characters"),
     ("very long text", _set(**{"grp_needs/access_comment": "x" * 5000}), "text_too_long"),
-    ("sex/age breakdown not adding up", _set(**{"grp_idp/idp_present": "yes", "grp_idp/idp_hh": "10",
-                                               "grp_idp/idp_ind": "50", "grp_idp/idp_m_0_5": "49"}),
-     "idp_breakdown_mismatch"),
+    (
+        "sex/age breakdown not adding up",
+        _set(
+            **{"grp_idp/idp_present": "yes", "grp_idp/idp_hh": "10", "grp_idp/idp_ind": "50", "grp_idp/idp_m_0_5": "49"}
+        ),
+        "idp_breakdown_mismatch",
+    ),
     ("two-minute interview", _duration(2), "interview_duration"),
     ("ten-hour interview", _duration(600), "interview_duration"),
 ]
 # Free text that is data, not an attack: stored and published verbatim, never executed.
-VERBATIM_CASES = [("SQL in free text", SQL_TEXT), ("spreadsheet formula in free text", FORMULA),
-                  ("non-Latin text", "Ndélé – 班吉 🏠")]
+VERBATIM_CASES = [
+    ("SQL in free text", SQL_TEXT),
+    ("spreadsheet formula in free text", FORMULA),
+    ("non-Latin text", "Ndélé – 班吉 🏠"),
+]
 # For every other form, an answer of the wrong kind for the first question of each type.
-TYPE_CASES = [("integer", "abc", "answer_not_a_number"), ("integer", "-7", "negative_number"),
-              ("select_one", "not_a_code", "code_not_in_choices"), ("date", "2026-13-01", "invalid_date"),
-              ("geopoint", "999 999", "invalid_geopoint")]
+TYPE_CASES = [
+    ("integer", "abc", "answer_not_a_number"),
+    ("integer", "-7", "negative_number"),
+    ("select_one", "not_a_code", "code_not_in_choices"),
+    ("date", "2026-13-01", "invalid_date"),
+    ("geopoint", "999 999", "invalid_geopoint"),
+]
 
 
 def _question(form, version_uid, question_type):
@@ -115,7 +138,7 @@ def catalogue(tmp_path_factory):
             for (name, change, rule), original in zip(LOCALITY_CASES, plain):
                 form.store.edits[original["_id"]] = change(copy.deepcopy(original))
                 expected.append((name, dataset, original["_id"], rule))
-            for (name, text), original in zip(VERBATIM_CASES, plain[len(LOCALITY_CASES):]):
+            for (name, text), original in zip(VERBATIM_CASES, plain[len(LOCALITY_CASES) :]):
                 form.store.edits[original["_id"]] = {**original, "grp_location/locality_name": text}
                 verbatim[original["_id"]] = text
             twin = copy.deepcopy(plain[-1])
@@ -133,17 +156,35 @@ def catalogue(tmp_path_factory):
             expected.append((f"{dataset}: {value!r} for a {question_type}", dataset, original["_id"], rule))
 
     warehouse = tmp_path_factory.mktemp("catalogue") / "warehouse.duckdb"
-    with MockKoboServer(token=TOKEN, forms=forms) as server, KoboClient(server.url, TOKEN) as client, \
-            duckdb.connect(str(warehouse)) as con:
+    with (
+        MockKoboServer(token=TOKEN, forms=forms) as server,
+        KoboClient(server.url, TOKEN) as client,
+        duckdb.connect(str(warehouse)) as con,
+    ):
         for form in FORMS:
             land_form_content(con, client, form)
             land_new_submissions(con, client, form)
         served = {f.dataset: server.forms[f.uid].store.count() for f in FORMS}
     build = subprocess.run(
-        [DBT_EXECUTABLE, "build", "--vars", dbt_vars(FORMS), "--exclude", "test_type:unit",
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(warehouse.parent / "target")],
-        env=dbt_subprocess_environment(FORMS, warehouse), capture_output=True, text=True, timeout=900)
+        [
+            DBT_EXECUTABLE,
+            "build",
+            "--vars",
+            dbt_vars(FORMS),
+            "--exclude",
+            "test_type:unit",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(warehouse.parent / "target"),
+        ],
+        env=dbt_subprocess_environment(FORMS, warehouse),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     return expected, verbatim, served, warehouse, build
 
 
@@ -161,13 +202,16 @@ def test_nothing_crashes(catalogue):
 def test_every_bad_input_is_flagged_by_its_rule(catalogue):
     expected, _, _, warehouse, _ = catalogue
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        found = set(con.execute("""
+        found = set(
+            con.execute("""
             select form, submission_id, rule from cleaned.dq_issues
             union all select form, submission_id, rule from cleaned.dq_answer_issues
             union all select form, first_submission_id, rule from cleaned.dq_undefined_fields
-        """).fetchall())
-    missing = [(case, rule) for case, dataset, submission_id, rule in expected
-               if (dataset, submission_id, rule) not in found]
+        """).fetchall()
+        )
+    missing = [
+        (case, rule) for case, dataset, submission_id, rule in expected if (dataset, submission_id, rule) not in found
+    ]
     assert missing == []
 
 
@@ -176,14 +220,21 @@ def test_nothing_is_dropped(catalogue):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for dataset, count in served.items():
             assert con.execute(f"select count(*) from raw.kobo_{dataset}").fetchone()[0] == count
-        assert con.execute("select count(*) from staging.stg_kobo__dtm_locality").fetchone()[0] == served["dtm_locality"]
+        assert (
+            con.execute("select count(*) from staging.stg_kobo__dtm_locality").fetchone()[0] == served["dtm_locality"]
+        )
 
 
 def test_free_text_is_kept_verbatim_and_never_executed(catalogue):
     _, verbatim, _, warehouse, _ = catalogue
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        stored = dict(con.execute("select submission_id, locality_name from cleaned.cln_dtm_locality_assessments "
-                                  "where submission_id in (select unnest(?))", [list(verbatim)]).fetchall())
+        stored = dict(
+            con.execute(
+                "select submission_id, locality_name from cleaned.cln_dtm_locality_assessments "
+                "where submission_id in (select unnest(?))",
+                [list(verbatim)],
+            ).fetchall()
+        )
     assert stored == verbatim
 
 
@@ -194,8 +245,12 @@ def test_an_unknown_form_version_is_flagged_by_the_raw_gate_and_lands(catalogue)
     suite = load_suites(forms=FORMS)[("raw", "kobo_dtm_locality")]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         frame = con.execute("select * exclude (payload), null::json as payload from raw.kobo_dtm_locality").df()
-        known = [r[0] for r in con.execute(
-            "select version_id from raw.kobo_form_content where dataset = 'dtm_locality'").fetchall()]
+        known = [
+            r[0]
+            for r in con.execute(
+                "select version_id from raw.kobo_form_content where dataset = 'dtm_locality'"
+            ).fetchall()
+        ]
     frame.loc[3, "form_version"] = "vUNKNOWNversion0000000"
     outcome = validate(frame, suite, {"known_form_versions": known, "previous_row_count": len(frame)})
     assert outcome.blocking_failures == []
@@ -207,10 +262,18 @@ def test_an_unknown_form_version_is_flagged_by_the_raw_gate_and_lands(catalogue)
 def test_blocking_answers_keep_their_submission_out_of_the_marts(catalogue):
     expected, _, _, warehouse, _ = catalogue
     blocking_rules = {"answer_not_a_number", "negative_number", "missing_required_answer", "duplicate_uuid"}
-    blocked = [submission_id for _, dataset, submission_id, rule in expected
-               if dataset == "dtm_locality" and rule in blocking_rules]
+    blocked = [
+        submission_id
+        for _, dataset, submission_id, rule in expected
+        if dataset == "dtm_locality" and rule in blocking_rules
+    ]
     assert len(blocked) >= 8
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        flags = dict(con.execute("select submission_id, has_blocking_issue from cleaned.cln_dtm_locality_assessments "
-                                 "where submission_id in (select unnest(?))", [blocked]).fetchall())
-    assert flags == {submission_id: True for submission_id in blocked}
+        flags = dict(
+            con.execute(
+                "select submission_id, has_blocking_issue from cleaned.cln_dtm_locality_assessments "
+                "where submission_id in (select unnest(?))",
+                [blocked],
+            ).fetchall()
+        )
+    assert flags == dict.fromkeys(blocked, True)

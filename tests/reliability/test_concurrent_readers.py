@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import psycopg
@@ -30,7 +30,7 @@ from tests.postgres_server import SERVER, require_postgres
 from tests.serving_warehouse import ADMIN2, FORMS, make_warehouse
 
 BASE_IDPS = sum(row[6] for row in ADMIN2)
-PUBLICATIONS = 10           # of each: snapshot replacements and Postgres publications
+PUBLICATIONS = 10  # of each: snapshot replacements and Postgres publications
 MARKER = "concurrent-serving-reader"
 
 # One read: the IDP total, the build marker and the suppressed rows, in one statement.
@@ -101,7 +101,7 @@ print(json.dumps({"reads": reads, "failures": failures, "lock_errors": lock_erro
 MODES = ["snapshot-reopen", "snapshot-hold", "postgres-autocommit", "postgres-transaction"]
 
 
-@pytest.fixture()
+@pytest.fixture
 def database():
     require_postgres()
     name = f"dtm_concurrency_test_{uuid.uuid4().hex[:10]}"
@@ -126,7 +126,7 @@ def test_readers_never_fail_and_see_whole_publications_while_both_targets_are_re
         with duckdb.connect(str(warehouse)) as con:
             con.execute(f"create or replace table marts.dtm_zz_build as select {number} as build")
         personal = load_personal_fields(warehouse, FORMS)
-        options = dict(min_count=5, personal=personal, run_id=f"run-{number}", refreshed_at=datetime.now(timezone.utc))
+        options = dict(min_count=5, personal=personal, run_id=f"run-{number}", refreshed_at=datetime.now(UTC))
         started = time.monotonic()
         build_snapshot(warehouse, target, **options)
         retired_left.extend(publish_to_postgres(warehouse, url, reader_role=role, **options).retired_left)
@@ -138,10 +138,28 @@ def test_readers_never_fail_and_see_whole_publications_while_both_targets_are_re
     for mode in MODES:
         ready = tmp_path / f"{mode}.ready"
         where = url if mode.startswith("postgres") else str(target)
-        readers[mode] = (ready, subprocess.Popen(
-            [sys.executable, "-c", READER, mode, where, role, str(ready), str(stop), str(BASE_IDPS),
-             str(len(ADMIN2)), MARKER],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=PROJECT_ROOT))
+        readers[mode] = (
+            ready,
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    READER,
+                    mode,
+                    where,
+                    role,
+                    str(ready),
+                    str(stop),
+                    str(BASE_IDPS),
+                    str(len(ADMIN2)),
+                    MARKER,
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=PROJECT_ROOT,
+            ),
+        )
     reports = {}
     try:
         deadline = time.monotonic() + 60
@@ -159,9 +177,18 @@ def test_readers_never_fail_and_see_whole_publications_while_both_targets_are_re
             out, err = process.communicate(timeout=60)
             assert process.returncode == 0, (mode, err[-2000:])
             reports[mode] = json.loads(out)
-    print(json.dumps({"publications": PUBLICATIONS, "seconds_per_build": round(max(timings), 2),
-                      "readers": {m: {k: r[k] for k in ("reads", "failures", "lock_errors", "inconsistent")}
-                                  for m, r in reports.items()}}))
+    print(
+        json.dumps(
+            {
+                "publications": PUBLICATIONS,
+                "seconds_per_build": round(max(timings), 2),
+                "readers": {
+                    m: {k: r[k] for k in ("reads", "failures", "lock_errors", "inconsistent")}
+                    for m, r in reports.items()
+                },
+            }
+        )
+    )
     built = {0, *(n * 1000 for n in range(1, PUBLICATIONS + 1))}
     for mode, report in reports.items():
         outcome = (report["failures"], report["lock_errors"], report["inconsistent"])
@@ -179,18 +206,29 @@ def test_readers_never_fail_and_see_whole_publications_while_both_targets_are_re
     assert max(timings) < 30  # no publication waited on a reader
 
 
-@pytest.mark.xfail(strict=True, reason="known limitation: catalog lookups are not MVCC, so a REPEATABLE READ "
-                                       "transaction that began before a publication resolves marts.* to the new "
-                                       "tables, whose rows its snapshot cannot see (README, Reliability)")
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "known limitation: catalog lookups are not MVCC, so a REPEATABLE READ "
+        "transaction that began before a publication resolves marts.* to the new "
+        "tables, whose rows its snapshot cannot see (README, Reliability)"
+    ),
+)
 def test_a_repeatable_read_transaction_spanning_a_publication_keeps_seeing_whole_marts(tmp_path, database):
     url, role = database
     warehouse = tmp_path / "warehouse.duckdb"
 
     def publish(number: int) -> None:
         make_warehouse(warehouse, bump=number)
-        publish_to_postgres(warehouse, url, reader_role=role, min_count=5,
-                            personal=load_personal_fields(warehouse, FORMS), run_id=f"run-{number}",
-                            refreshed_at=datetime.now(timezone.utc))
+        publish_to_postgres(
+            warehouse,
+            url,
+            reader_role=role,
+            min_count=5,
+            personal=load_personal_fields(warehouse, FORMS),
+            run_id=f"run-{number}",
+            refreshed_at=datetime.now(UTC),
+        )
 
     publish(0)
     with psycopg.connect(url) as reader:

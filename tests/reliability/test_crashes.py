@@ -16,9 +16,9 @@ import pytest
 
 from dtm_platform.kobo.client import KoboClient
 from dtm_platform.kobo.landing import land_form_content, land_new_submissions
+from dtm_platform.kobo.registry import load_registry
 from dtm_platform.kobo_mock.generator import generate
 from dtm_platform.kobo_mock.server import Fault, MockKoboServer
-from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT
 from dtm_platform.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_subprocess_environment, dbt_vars
 
@@ -45,9 +45,19 @@ def test_killed_during_ingestion_the_rerun_lands_exactly_the_servers_submissions
     with MockKoboServer(token=TOKEN, datasets={FORM.uid: dataset}) as server:
         server.inject(Fault("delay", seconds=0.2, times=1000))  # a slow server: the kill lands mid-run
         process = subprocess.Popen(
-            [sys.executable, "-c", LANDING_SCRIPT, server.url, TOKEN, str(warehouse),
-             str(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml")],
-            stdout=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)
+            [
+                sys.executable,
+                "-c",
+                LANDING_SCRIPT,
+                server.url,
+                TOKEN,
+                str(warehouse),
+                str(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml"),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=PROJECT_ROOT,
+        )
         landed_before_kill = 0
         while landed_before_kill < 150:  # wait for three pages to have landed
             line = process.stdout.readline()
@@ -71,16 +81,34 @@ def test_killed_during_ingestion_the_rerun_lands_exactly_the_servers_submissions
 def _dbt_build(warehouse: Path, target: Path) -> subprocess.Popen:
     env = dbt_subprocess_environment(FORMS, warehouse)
     return subprocess.Popen(
-        [DBT_EXECUTABLE, "build", "--vars", dbt_vars(FORMS), "--exclude", "test_type:unit",
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(target)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            DBT_EXECUTABLE,
+            "build",
+            "--vars",
+            dbt_vars(FORMS),
+            "--exclude",
+            "test_type:unit",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def test_killed_during_the_dbt_build_the_next_build_completes(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
-    with MockKoboServer(token=TOKEN) as server, KoboClient(server.url, TOKEN) as client, \
-            duckdb.connect(str(warehouse)) as con:
+    with (
+        MockKoboServer(token=TOKEN) as server,
+        KoboClient(server.url, TOKEN) as client,
+        duckdb.connect(str(warehouse)) as con,
+    ):
         for form in FORMS:
             land_form_content(con, client, form)
             land_new_submissions(con, client, form)

@@ -12,14 +12,15 @@ import pytest
 
 from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.landing import land_new_submissions
+from dtm_platform.kobo.registry import load_registry
 from dtm_platform.kobo_mock.generator import generate
 from dtm_platform.kobo_mock.server import Fault, MockKoboServer
-from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT
 
 TOKEN = "reliability-token-7f3a"
-FORM = next(f for f in load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml")
-            if f.dataset == "dtm_locality")
+FORM = next(
+    f for f in load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml") if f.dataset == "dtm_locality"
+)
 PAGE = 100
 
 
@@ -28,15 +29,16 @@ def dataset():
     return generate(11, localities_per_admin2=2)
 
 
-@pytest.fixture()
+@pytest.fixture
 def server(dataset):
     with MockKoboServer(token=TOKEN, datasets={FORM.uid: dataset}) as server:
         yield server
 
 
 def client_for(server, **options):
-    return KoboClient(server.url, TOKEN, **{"timeout": 2.0, "backoff_base": 0.01, "page_size": PAGE,
-                                            "max_retries": 6, **options})
+    return KoboClient(
+        server.url, TOKEN, **{"timeout": 2.0, "backoff_base": 0.01, "page_size": PAGE, "max_retries": 6, **options}
+    )
 
 
 def landed(con) -> list[int]:

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -34,7 +34,7 @@ from tests.serving_warehouse import MARTS as SERVING_MARTS
 
 BASE_IDPS = sum(row[6] for row in ADMIN2)
 MARTS = set(SERVING_MARTS)
-BIG_MART = "dtm_zz_large"      # sorted last: the other marts are copied before it
+BIG_MART = "dtm_zz_large"  # sorted last: the other marts are copied before it
 BIG_ROWS = 5_000_000
 MARKER = "killed-publication"  # in every child's command line
 
@@ -139,9 +139,13 @@ print("DONE", flush=True)
 
 
 def start_child(kind: str, point: str, warehouse: Path, target: str, role: str, bump: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", CHILD, kind, point, str(warehouse), target, role, str(bump), MARKER,
-                             str(BIG_ROWS)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, kind, point, str(warehouse), target, role, str(bump), MARKER, str(BIG_ROWS)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
 
 
 def wait_for(process: subprocess.Popen, point: str, timeout: float = 120) -> None:
@@ -185,14 +189,22 @@ SNAPSHOT_POINTS = ["create", "scan", "rename"]
 def test_snapshot_killed_at_each_point_keeps_the_last_good_one_and_the_next_build_cleans_up(tmp_path, _no_child_left):
     warehouse = make_warehouse(tmp_path / "warehouse.duckdb")
     with duckdb.connect(str(warehouse)) as con:  # big enough that its CREATE TABLE takes a while
-        con.execute(f"create table marts.{BIG_MART} as select i as row_id, (i % 20)::integer as round, "
-                    f"hash(i) % 100000 as idp_individuals from range({BIG_ROWS}) t(i)")
+        con.execute(
+            f"create table marts.{BIG_MART} as select i as row_id, (i % 20)::integer as round, "
+            f"hash(i) % 100000 as idp_individuals from range({BIG_ROWS}) t(i)"
+        )
     target = tmp_path / "serving" / "marts.duckdb"
 
     def build(bump: int) -> None:
         make_warehouse(warehouse, bump=bump)
-        build_snapshot(warehouse, target, min_count=5, personal=load_personal_fields(warehouse, FORMS),
-                       run_id=f"run-{bump}", refreshed_at=datetime.now(timezone.utc))
+        build_snapshot(
+            warehouse,
+            target,
+            min_count=5,
+            personal=load_personal_fields(warehouse, FORMS),
+            run_id=f"run-{bump}",
+            refreshed_at=datetime.now(UTC),
+        )
 
     def published_idps() -> int:
         with duckdb.connect(str(target), read_only=True) as con:  # still opens, as a reader opens it
@@ -216,8 +228,8 @@ def test_snapshot_killed_at_each_point_keeps_the_last_good_one_and_the_next_buil
             assert "AT scan" not in out, "the kill landed after the tables were written"
         leftovers = [p.name for p in target.parent.iterdir() if p.name != target.name]
         assert leftovers, f"{point}: the killed build left no candidate file (was it killed in time?)"
-        assert published_idps() == expected_idps(good), point      # the last good snapshot
-        build(bump + 1)                                             # the next build succeeds ...
+        assert published_idps() == expected_idps(good), point  # the last good snapshot
+        build(bump + 1)  # the next build succeeds ...
         good = bump + 1
         assert published_idps() == expected_idps(good), point
         assert sorted(p.name for p in target.parent.iterdir()) == [target.name], point  # ... and cleans up
@@ -240,8 +252,14 @@ def test_exports_killed_at_each_point_leave_a_whole_set_and_the_next_publication
 
     def publish(bump: int) -> None:
         make_warehouse(warehouse, bump=bump)
-        write_exports(warehouse, target, min_count=5, personal=load_personal_fields(warehouse, FORMS),
-                      run_id=f"run-{bump}", refreshed_at=datetime.now(timezone.utc))
+        write_exports(
+            warehouse,
+            target,
+            min_count=5,
+            personal=load_personal_fields(warehouse, FORMS),
+            run_id=f"run-{bump}",
+            refreshed_at=datetime.now(UTC),
+        )
 
     def published_run() -> str:
         """What a reader finds: a manifest, and every file it lists as it says (size and sha256)."""
@@ -265,10 +283,10 @@ def test_exports_killed_at_each_point_leave_a_whole_set_and_the_next_publication
         assert len(sets) == 2, f"{point}: the killed publication left no second set (was it killed in time?)"
         # before the swap the reader sees the last good set; after it, the new one, whole
         assert published_run() == (f"run-{bump}" if point == "cleanup" else f"run-{good}"), point
-        publish(bump + 1)                                           # the next publication succeeds ...
+        publish(bump + 1)  # the next publication succeeds ...
         good = bump + 1
         assert published_run() == f"run-{good}", point
-        assert [p.name for p in sets_root(target).iterdir()] == [target.resolve().name], point   # ... and cleans up
+        assert [p.name for p in sets_root(target).iterdir()] == [target.resolve().name], point  # ... and cleans up
         assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".exports")) == [".exports-sets"]
 
 
@@ -277,7 +295,7 @@ def test_exports_killed_at_each_point_leave_a_whole_set_and_the_next_publication
 POSTGRES_POINTS = ["copy", "scan", "swap", "cleanup"]
 
 
-@pytest.fixture()
+@pytest.fixture
 def database():
     require_postgres()
     name = f"dtm_kill_test_{uuid.uuid4().hex[:10]}"
@@ -292,8 +310,10 @@ def database():
 
 def publishing_backends(url: str) -> list[tuple[str, str]]:
     with psycopg.connect(url, autocommit=True) as con:
-        return con.execute("select state, query from pg_stat_activity where datname = current_database() "
-                           "and application_name = 'dtm_platform serving'").fetchall()
+        return con.execute(
+            "select state, query from pg_stat_activity where datname = current_database() "
+            "and application_name = 'dtm_platform serving'"
+        ).fetchall()
 
 
 def reader_view(url: str, role: str) -> tuple[int, set[str], set[str]]:
@@ -303,11 +323,19 @@ def reader_view(url: str, role: str) -> tuple[int, set[str], set[str]]:
         total = int(con.execute("select sum(idp_individuals) from marts.dtm_idp_returnees_by_admin2").fetchone()[0])
         for table in MARTS:
             assert con.execute(sql.SQL("select count(*) from marts.{}").format(sql.Identifier(table))).fetchone()[0] > 0
-        tables = {f"{s}.{t}" for s, t in con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema not in ('pg_catalog', 'information_schema')")}
-        usable = {r[0] for r in con.execute(
-            "select nspname from pg_namespace where nspname like 'marts%' and has_schema_privilege(oid, 'USAGE')")}
+        tables = {
+            f"{s}.{t}"
+            for s, t in con.execute(
+                "select table_schema, table_name from information_schema.tables "
+                "where table_schema not in ('pg_catalog', 'information_schema')"
+            )
+        }
+        usable = {
+            r[0]
+            for r in con.execute(
+                "select nspname from pg_namespace where nspname like 'marts%' and has_schema_privilege(oid, 'USAGE')"
+            )
+        }
     return total, tables, usable
 
 
@@ -317,15 +345,22 @@ def marts_schemas(url: str) -> set[str]:
 
 
 def test_postgres_publication_killed_at_each_point_keeps_the_last_good_one_and_the_next_cleans_up(
-        tmp_path, database, _no_child_left):
+    tmp_path, database, _no_child_left
+):
     url, role = database
     warehouse = make_warehouse(tmp_path / "warehouse.duckdb")
 
     def publish(bump: int):
         make_warehouse(warehouse, bump=bump)
-        return publish_to_postgres(warehouse, url, reader_role=role, min_count=5,
-                                   personal=load_personal_fields(warehouse, FORMS), run_id=f"run-{bump}",
-                                   refreshed_at=datetime.now(timezone.utc))
+        return publish_to_postgres(
+            warehouse,
+            url,
+            reader_role=role,
+            min_count=5,
+            personal=load_personal_fields(warehouse, FORMS),
+            run_id=f"run-{bump}",
+            refreshed_at=datetime.now(UTC),
+        )
 
     good = 0
     publish(good)
@@ -338,8 +373,9 @@ def test_postgres_publication_killed_at_each_point_keeps_the_last_good_one_and_t
         _no_child_left.append(process)
         wait_for(process, point)
         if point == "copy":  # the server is inside the COPY when the client dies
-            assert any(state == "active" and query.lower().startswith("copy") for state, query in
-                       publishing_backends(url)), publishing_backends(url)
+            assert any(
+                state == "active" and query.lower().startswith("copy") for state, query in publishing_backends(url)
+            ), publishing_backends(url)
         kill(process)
         kills += 1
         if point == "cleanup":
@@ -350,7 +386,7 @@ def test_postgres_publication_killed_at_each_point_keeps_the_last_good_one_and_t
             total, tables, usable = reader_view(url, role)
             assert total == expected_idps(good), (point, moment)
             assert tables == published_tables, (point, moment)
-            assert usable == {"marts"}, (point, moment)   # no half or previous schema for the reader
+            assert usable == {"marts"}, (point, moment)  # no half or previous schema for the reader
             deadline = time.monotonic() + 30
             while publishing_backends(url) and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -362,10 +398,10 @@ def test_postgres_publication_killed_at_each_point_keeps_the_last_good_one_and_t
             assert len(left) == 1 and next(iter(left)).startswith("marts_previous_"), left
         else:
             assert left == set(), (point, left)
-        result = publish(bump + 1)   # the next publication succeeds ...
+        result = publish(bump + 1)  # the next publication succeeds ...
         good = bump + 1
         assert result.retired_left == [], point
-        assert marts_schemas(url) == {"marts"}, point   # ... and drops whatever was left
+        assert marts_schemas(url) == {"marts"}, point  # ... and drops whatever was left
         assert reader_view(url, role)[0] == expected_idps(good)
     assert kills == len(POSTGRES_POINTS)
 
@@ -390,8 +426,14 @@ def test_the_next_build_leaves_alone_a_candidate_another_process_is_still_writin
     _no_child_left.append(holder)
     assert holder.stdout.readline().strip() == "open"
     warehouse = make_warehouse(tmp_path / "warehouse.duckdb")
-    build_snapshot(warehouse, target, min_count=5, personal=load_personal_fields(warehouse, FORMS),
-                   run_id="run-0", refreshed_at=datetime.now(timezone.utc))
+    build_snapshot(
+        warehouse,
+        target,
+        min_count=5,
+        personal=load_personal_fields(warehouse, FORMS),
+        run_id="run-0",
+        refreshed_at=datetime.now(UTC),
+    )
     left = sorted(p.name for p in target.parent.iterdir())
     assert busy.name in left and target.name in left and stale.name not in left and f"{stale.name}.wal" not in left
     kill(holder)

@@ -45,17 +45,17 @@ from dtm_platform.defs.ingestion import FORM_CONTENT_KEY, form_content_asset, in
 from dtm_platform.defs.serving import build_serving_defs
 from dtm_platform.defs.transform import build_transform_defs
 from dtm_platform.instance import prepare_dagster_home
+from dtm_platform.kobo.registry import load_registry
 from dtm_platform.kobo_mock.generator import generate
 from dtm_platform.kobo_mock.server import Fault, MockKoboServer
-from dtm_platform.kobo.registry import load_registry
 from dtm_platform.quality.checks import build_gx_check
 from dtm_platform.quality.suites import load_suites
 from dtm_platform.serving.personal import MIN_VALUE_LENGTH
 from dtm_platform.settings import PROJECT_ROOT, load_settings
 from dtm_platform.transform.pseudonymize import pseudonymize
 from tests.postgres_server import SERVER, require_postgres
-from tests.serving_warehouse import PERSONAL_VALUES as SERVING_PERSONAL_VALUES
 from tests.serving_warehouse import MARTS, make_warehouse
+from tests.serving_warehouse import PERSONAL_VALUES as SERVING_PERSONAL_VALUES
 from tests.webhook_receiver import WebhookReceiver
 
 FORMS = load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml")
@@ -65,17 +65,21 @@ SERVING = ["marts_snapshot", "exports", "postgres", "hdx"]
 STAGING = [("staging", "stg_kobo__dtm_locality"), ("staging", "stg_kobo__dtm_locality__key_informants")]
 
 
-@pytest.fixture()
+@pytest.fixture
 def secrets() -> dict[str, str]:
     tag = uuid.uuid4().hex
-    return {"kobo token": f"kobotok{tag[:24]}", "hash salt": f"saltsecret{tag[8:28]}",
-            "postgres password": f"pgpw{tag[4:24]}", "kobo url password": f"kobopw{tag[2:22]}",
-            # '%' not followed by two hex digits: neither libpq nor urllib can parse the URL
-            "unparsable postgres password": f"pg%zz{tag[6:26]}",
-            "webhook path": WebhookReceiver.SECRET_PATH}
+    return {
+        "kobo token": f"kobotok{tag[:24]}",
+        "hash salt": f"saltsecret{tag[8:28]}",
+        "postgres password": f"pgpw{tag[4:24]}",
+        "kobo url password": f"kobopw{tag[2:22]}",
+        # '%' not followed by two hex digits: neither libpq nor urllib can parse the URL
+        "unparsable postgres password": f"pg%zz{tag[6:26]}",
+        "webhook path": WebhookReceiver.SECRET_PATH,
+    }
 
 
-@pytest.fixture()
+@pytest.fixture
 def publisher(secrets):
     """A database owned by a login role with a password, and the reader role (created by an
     administrator, as the README's Deploy section says)."""
@@ -83,8 +87,11 @@ def publisher(secrets):
     suffix = uuid.uuid4().hex[:10]
     name, login, reader = f"dtm_secrets_test_{suffix}", f"dtm_publisher_test_{suffix}", f"dtm_reader_test_{suffix}"
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as con:
-        con.execute(sql.SQL("create role {} login password {}").format(
-            sql.Identifier(login), sql.Literal(secrets["postgres password"])))
+        con.execute(
+            sql.SQL("create role {} login password {}").format(
+                sql.Identifier(login), sql.Literal(secrets["postgres password"])
+            )
+        )
         con.execute(sql.SQL("create role {} nologin").format(sql.Identifier(reader)))
         con.execute(sql.SQL("create database {} owner {}").format(sql.Identifier(name), sql.Identifier(login)))
     with psycopg.connect(f"{SERVER}/{name}", autocommit=True) as con:
@@ -124,7 +131,8 @@ def find(needles: dict[str, str], haystacks: dict[str, str]) -> list[str]:
 
 
 def test_no_secret_or_personal_value_reaches_the_event_log_the_compute_logs_or_the_test_output(
-        tmp_path, monkeypatch, capfd, caplog, secrets, publisher):
+    tmp_path, monkeypatch, capfd, caplog, secrets, publisher
+):
     caplog.set_level(logging.DEBUG)
     url, reader_role, database = publisher
     ingest_home, serve_home = tmp_path / "ingest", tmp_path / "serve"
@@ -143,9 +151,14 @@ def test_no_secret_or_personal_value_reaches_the_event_log_the_compute_logs_or_t
 
     clean = generate(2026, localities_per_admin2=2)
     dataset = generate(2026, localities_per_admin2=2, bad_batch=3)  # the same, and 3 broken ones after
-    assert dataset.submissions[:len(clean.submissions)] == clean.submissions
-    personal = {value for s in dataset.submissions for ki in s.get("key_informants", [])
-                for value in (ki.get("key_informants/ki_name"), ki.get("key_informants/ki_phone")) if value}
+    assert dataset.submissions[: len(clean.submissions)] == clean.submissions
+    personal = {
+        value
+        for s in dataset.submissions
+        for ki in s.get("key_informants", [])
+        for value in (ki.get("key_informants/ki_name"), ki.get("key_informants/ki_phone"))
+        if value
+    }
     personal |= {pseudonymize(p, secrets["hash salt"]) for p in list(personal)}
     personal |= set(SERVING_PERSONAL_VALUES)
     personal = {p for p in personal if len(p) >= MIN_VALUE_LENGTH}
@@ -159,8 +172,11 @@ def test_no_secret_or_personal_value_reaches_the_event_log_the_compute_logs_or_t
     serving_checks = [build_gx_check(suites[("serving", name)]) for name in SERVING]
     # the sensor as defined, not through a repository: resolving one opens Dagster's definitions
     # state storage, which may still point at an instance an earlier test closed
-    failure_sensor = next(sensor for sensor in build_automation_defs([FORM], [ingestion_asset(FORM)]).sensors
-                          if sensor.name == FAILURE_SENSOR)
+    failure_sensor = next(
+        sensor
+        for sensor in build_automation_defs([FORM], [ingestion_asset(FORM)]).sensors
+        if sensor.name == FAILURE_SENSOR
+    )
     runs = {}
     haystacks: dict[str, str] = {}
     with dg.DagsterInstance.get() as instance, WebhookReceiver() as webhook:
@@ -169,28 +185,39 @@ def test_no_secret_or_personal_value_reaches_the_event_log_the_compute_logs_or_t
         def alert(label: str) -> None:
             """The failure sensor on a failed run, with the settings the run had (the daemon's)."""
             result = runs[label]
-            failure_sensor(dg.build_run_status_sensor_context(
-                sensor_name=FAILURE_SENSOR, dagster_event=result.get_run_failure_event(),
-                dagster_instance=instance, dagster_run=result.dagster_run).for_run_failure())
+            failure_sensor(
+                dg.build_run_status_sensor_context(
+                    sensor_name=FAILURE_SENSOR,
+                    dagster_event=result.get_run_failure_event(),
+                    dagster_instance=instance,
+                    dagster_run=result.dagster_run,
+                ).for_run_failure()
+            )
 
         with MockKoboServer(token=secrets["kobo token"], datasets={FORM.uid: clean}) as server:
             monkeypatch.setenv("DTM_KOBO_URL", server.url)
             runs["raw and staging"] = dg.materialize(
                 [form_content_asset([FORM]), ingestion_asset(FORM), *raw_checks, *transform.assets, *staging_checks],
-                resources=transform.resources, instance=instance, raise_on_error=False,
-                selection=dg.AssetSelection.assets(FORM_CONTENT_KEY, ("raw", FORM.raw_table), *STAGING))
+                resources=transform.resources,
+                instance=instance,
+                raise_on_error=False,
+                selection=dg.AssetSelection.assets(FORM_CONTENT_KEY, ("raw", FORM.raw_table), *STAGING),
+            )
         with MockKoboServer(token=secrets["kobo token"], datasets={FORM.uid: dataset}) as server:
             monkeypatch.setenv("DTM_KOBO_URL", server.url)
             runs["raw, bad batch"] = dg.materialize(
-                [ingestion_asset(FORM), raw_checks[1]], instance=instance, raise_on_error=False)
+                [ingestion_asset(FORM), raw_checks[1]], instance=instance, raise_on_error=False
+            )
             server.inject(Fault("revoke"))
             runs["revoked token"] = dg.materialize([ingestion_asset(FORM)], instance=instance, raise_on_error=False)
             alert("revoked token")
         with MockKoboServer(token=secrets["kobo token"], datasets={FORM.uid: dataset}) as server:
-            monkeypatch.setenv("DTM_KOBO_URL", server.url.replace(
-                "://", f"://dtm-proxy-user:{secrets['kobo url password']}@", 1))
-            runs["kobo url with credentials"] = dg.materialize([ingestion_asset(FORM)], instance=instance,
-                                                               raise_on_error=False)
+            monkeypatch.setenv(
+                "DTM_KOBO_URL", server.url.replace("://", f"://dtm-proxy-user:{secrets['kobo url password']}@", 1)
+            )
+            runs["kobo url with credentials"] = dg.materialize(
+                [ingestion_asset(FORM)], instance=instance, raise_on_error=False
+            )
             # the daemon could not have loaded the code location with that URL: the alert is
             # sent with the settings put right (the failed run's error is what it carries)
             monkeypatch.setenv("DTM_KOBO_URL", server.url)
@@ -199,26 +226,37 @@ def test_no_secret_or_personal_value_reaches_the_event_log_the_compute_logs_or_t
         make_warehouse(serve_home / "warehouse.duckdb")
         monkeypatch.setenv("DTM_POSTGRES_URL", url)
         monkeypatch.setenv("DTM_POSTGRES_READER_ROLE", reader_role)
-        runs["serving"] = dg.materialize([*serving_defs.assets, *serving_checks], instance=instance,
-                                         raise_on_error=False)
+        runs["serving"] = dg.materialize(
+            [*serving_defs.assets, *serving_checks], instance=instance, raise_on_error=False
+        )
         monkeypatch.setenv("DTM_POSTGRES_URL", url.replace("@127.0.0.1:5432/", "@127.0.0.1:1/"))
         runs["postgres unreachable"] = dg.materialize(
-            [*serving_defs.assets, *serving_checks], instance=instance, raise_on_error=False,
-            selection=["serving/postgres"])
+            [*serving_defs.assets, *serving_checks],
+            instance=instance,
+            raise_on_error=False,
+            selection=["serving/postgres"],
+        )
         alert("postgres unreachable")
-        monkeypatch.setenv("DTM_POSTGRES_URL", url.replace(secrets["postgres password"],
-                                                           secrets["unparsable postgres password"]))
+        monkeypatch.setenv(
+            "DTM_POSTGRES_URL", url.replace(secrets["postgres password"], secrets["unparsable postgres password"])
+        )
         runs["postgres url unparsable"] = dg.materialize(
-            [*serving_defs.assets, *serving_checks], instance=instance, raise_on_error=False,
-            selection=["serving/postgres"])
+            [*serving_defs.assets, *serving_checks],
+            instance=instance,
+            raise_on_error=False,
+            selection=["serving/postgres"],
+        )
         alert("postgres url unparsable")
 
         # The runs did what they were meant to, so the scan below looks at real messages.
         assert runs["raw and staging"].success
         built = {e.asset_key.to_user_string() for e in runs["raw and staging"].get_asset_materialization_events()}
         assert {"/".join(key) for key in STAGING} <= built
-        assert all(e.passed for e in runs["raw and staging"].get_asset_check_evaluations()
-                   if e.severity == dg.AssetCheckSeverity.ERROR)
+        assert all(
+            e.passed
+            for e in runs["raw and staging"].get_asset_check_evaluations()
+            if e.severity == dg.AssetCheckSeverity.ERROR
+        )
         [raw_gate] = runs["raw, bad batch"].get_asset_check_evaluations()
         assert raw_gate.passed is False
         failed = ["revoked token", "kobo url with credentials", "postgres unreachable", "postgres url unparsable"]
@@ -231,14 +269,19 @@ def test_no_secret_or_personal_value_reaches_the_event_log_the_compute_logs_or_t
         assert runs["serving"].success
         # no error-severity check failed; the reader role may connect to other databases of the
         # test server, and the login may not alter it: warnings by design (README, Deploy)
-        assert all(e.passed or e.severity == dg.AssetCheckSeverity.WARN
-                   for e in runs["serving"].get_asset_check_evaluations())
+        assert all(
+            e.passed or e.severity == dg.AssetCheckSeverity.WARN for e in runs["serving"].get_asset_check_evaluations()
+        )
         with psycopg.connect(url.replace(f":{secrets['postgres password']}", "")) as con:
             assert con.execute("select count(*) from marts.dtm_idp_returnees_by_admin2").fetchone()[0] == 6
         with duckdb.connect(str(ingest_home / "warehouse.duckdb"), read_only=True) as con:
             landed = con.execute(f"select string_agg(payload::varchar, ' ') from raw.{FORM.raw_table}").fetchone()[0]
-            hashes = {r[0] for r in con.execute("select informant_phone_hash "
-                                                "from staging.stg_kobo__dtm_locality__key_informants").fetchall()}
+            hashes = {
+                r[0]
+                for r in con.execute(
+                    "select informant_phone_hash from staging.stg_kobo__dtm_locality__key_informants"
+                ).fetchall()
+            }
         # The scan looks for the right strings: raw keeps the answers, staging the pseudonyms
         # made with this test's salt.
         assert find({"a personal value": sorted(p for p in personal if p[0] == "+")[0]}, {"raw": landed})
@@ -252,12 +295,18 @@ def test_no_secret_or_personal_value_reaches_the_event_log_the_compute_logs_or_t
             events += len(entries)
             for number, entry in enumerate(entries):
                 haystacks[f"run '{label}' event {number} ({entry.dagster_event_type})"] = "\n".join(
-                    strings(json.loads(serialize_value(entry))))
+                    strings(json.loads(serialize_value(entry)))
+                )
             haystacks[f"run '{label}' record"] = "\n".join(
-                strings(json.loads(serialize_value(instance.get_run_by_id(result.run_id)))))
+                strings(json.loads(serialize_value(instance.get_run_by_id(result.run_id))))
+            )
         kinds = {entry.dagster_event_type for r in runs.values() for entry in instance.all_logs(r.run_id)}
-        assert {dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.ASSET_CHECK_EVALUATION,
-                dg.DagsterEventType.ASSET_MATERIALIZATION, dg.DagsterEventType.LOGS_CAPTURED} <= kinds
+        assert {
+            dg.DagsterEventType.STEP_FAILURE,
+            dg.DagsterEventType.ASSET_CHECK_EVALUATION,
+            dg.DagsterEventType.ASSET_MATERIALIZATION,
+            dg.DagsterEventType.LOGS_CAPTURED,
+        } <= kinds
     messages = "\n".join(haystacks.values())
     assert "e.g." in messages and "401" in messages and "127.0.0.1:1" in messages  # examples, errors: scanned
     # the failures still say what broke, with the secrets masked
@@ -281,13 +330,29 @@ def test_no_secret_or_personal_value_reaches_the_event_log_the_compute_logs_or_t
     # 3. What this test printed and logged (pytest's capture of file descriptors 1 and 2,
     # so the Dagster console logger and any child process too, and the logging records).
     captured = capfd.readouterr()
-    output = {"captured stdout": captured.out, "captured stderr": captured.err, "caplog": caplog.text,
-              "caplog records": "\n".join(str(r.__dict__) for r in caplog.records)}
+    output = {
+        "captured stdout": captured.out,
+        "captured stderr": captured.err,
+        "caplog": caplog.text,
+        "caplog records": "\n".join(str(r.__dict__) for r in caplog.records),
+    }
     assert "new submissions" in captured.err + caplog.text
 
     leaks = find(secrets, {**haystacks, **files, **output})
-    leaks += find({f"personal value {p!r}": p for p in personal},
-                  {**haystacks, **{k: v for k, v in files.items() if k not in warehouses}, **output})
-    print(json.dumps({"runs": len(runs), "events": events, "files": len(files), "compute_log_files": len(compute_logs),
-                      "personal_values": len(personal), "secrets": len(secrets)}))
+    leaks += find(
+        {f"personal value {p!r}": p for p in personal},
+        {**haystacks, **{k: v for k, v in files.items() if k not in warehouses}, **output},
+    )
+    print(
+        json.dumps(
+            {
+                "runs": len(runs),
+                "events": events,
+                "files": len(files),
+                "compute_log_files": len(compute_logs),
+                "personal_values": len(personal),
+                "secrets": len(secrets),
+            }
+        )
+    )
     assert leaks == [], "\n".join(leaks[:40])

@@ -14,7 +14,8 @@ RUN_ID = "3f2a9c1e-0b7d-4c55-9e8a-5d1f7a2b6c90"
 
 def gate_failure(**overrides) -> RunFailure:
     fields = dict(
-        run_id=RUN_ID, job_name="full_build",
+        run_id=RUN_ID,
+        job_name="full_build",
         failed_checks=["raw/kobo_dtm_locality:gx_suite (expect_column_values_to_not_be_null(form_version) on 25 rows)"],
         not_built=["staging/stg_kobo__dtm_locality", "reports/dtm_situation_report"],
     )
@@ -35,8 +36,12 @@ def test_the_alert_names_the_failed_check_what_it_stopped_and_links_the_run():
 
 
 def test_an_asset_that_failed_is_named_with_its_error():
-    failure = RunFailure(run_id=RUN_ID, job_name="ingest_dtm_site", failed_assets=["raw/kobo_dtm_site"],
-                         errors=["raw__kobo_dtm_site: KoboError: form aDtmSite: answered HTTP 401"])
+    failure = RunFailure(
+        run_id=RUN_ID,
+        job_name="ingest_dtm_site",
+        failed_assets=["raw/kobo_dtm_site"],
+        errors=["raw__kobo_dtm_site: KoboError: form aDtmSite: answered HTTP 401"],
+    )
     text = alert_payload(failure, UI)["text"]
     assert "failed: raw/kobo_dtm_site" in text
     assert "HTTP 401" in text
@@ -53,9 +58,13 @@ def test_every_secret_of_the_settings_is_scrubbed_from_every_field(monkeypatch):
     token, password = "kobo-token-5be1d7c2a9", "pg%zz-7c1e0b"  # a stray %: the URL does not parse
     monkeypatch.setenv("DTM_KOBO_TOKEN", token)
     monkeypatch.setenv("DTM_POSTGRES_URL", f"postgresql://publisher:{password}@db:5432/dtm_marts")
-    failure = gate_failure(errors=[f"raw__kobo_x: request with Token {token} refused",
-                                   f'serving__postgres: invalid percent-encoded token: "{password}"'],
-                           failed_assets=[f"odd/{token}"])
+    failure = gate_failure(
+        errors=[
+            f"raw__kobo_x: request with Token {token} refused",
+            f'serving__postgres: invalid percent-encoded token: "{password}"',
+        ],
+        failed_assets=[f"odd/{token}"],
+    )
     payload = alert_payload(failure, UI)
     assert token not in str(payload) and password not in str(payload)
     assert "***" in payload["text"] and "***" in payload["errors"][0] and "***" in payload["errors"][1]

@@ -8,18 +8,24 @@ import json
 import logging
 
 import dagster as dg
-import httpx
 import duckdb
+import httpx
 import pytest
 
-from dtm_platform.kobo.attachments import (AttachmentError, attachments_dir, attachments_of, download_all,
-                                           download_attachments,
-                                           safe_file_name, strip_credentials)
+from dtm_platform.kobo.attachments import (
+    AttachmentError,
+    attachments_dir,
+    attachments_of,
+    download_all,
+    download_attachments,
+    safe_file_name,
+    strip_credentials,
+)
 from dtm_platform.kobo.client import KoboClient
+from dtm_platform.kobo.registry import load_registry
 from dtm_platform.kobo_mock.forms import site
 from dtm_platform.kobo_mock.media import attachment_bytes
 from dtm_platform.kobo_mock.server import MockKoboServer
-from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT
 
 TOKEN = "attachments-secret-token"
@@ -32,13 +38,13 @@ def site_form():
     return site.build(2026, 0.2).form
 
 
-@pytest.fixture()
+@pytest.fixture
 def server(site_form):
     with MockKoboServer(token=TOKEN, forms=[site_form]) as server:
         yield server
 
 
-@pytest.fixture()
+@pytest.fixture
 def con(site_form):
     """raw.kobo_dtm_site as landing leaves it (the columns this module reads)."""
     con = duckdb.connect()
@@ -70,15 +76,20 @@ def test_the_embedded_server_serves_the_download_url_with_the_token_only(server,
     small = httpx.get(server.url + path + "small/", headers={"Authorization": f"Token {TOKEN}"})
     assert small.status_code == 200 and len(small.content) < len(ok.content)
     assert httpx.get(server.url + path).status_code == 401
-    assert httpx.get(server.url + path.replace(attachment["uid"], "attNOPE"),
-                     headers={"Authorization": f"Token {TOKEN}"}).status_code == 404
+    assert (
+        httpx.get(
+            server.url + path.replace(attachment["uid"], "attNOPE"), headers={"Authorization": f"Token {TOKEN}"}
+        ).status_code
+        == 404
+    )
 
 
 def test_every_attachment_lands_once_under_its_submission(server, site_form, con, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     first = download_attachments(con, SITE, client=client_for(server), home=tmp_path)
-    expected = {(s["_id"], a["media_file_basename"]): a["uid"] for s in with_photos(site_form)
-                for a in s["_attachments"]}
+    expected = {
+        (s["_id"], a["media_file_basename"]): a["uid"] for s in with_photos(site_form) for a in s["_attachments"]
+    }
     assert first.downloaded == len(expected) > 0 and first.failed == 0
     root = attachments_dir(tmp_path, "dtm_site")
     on_disk = {(int(p.parent.name), p.name): p for p in root.glob("*/*")}
@@ -103,10 +114,13 @@ def test_a_busy_server_is_retried_then_the_file_is_left_for_the_next_run(tmp_pat
         status = next(answers)
         return httpx.Response(status, content=b"jpeg" if status == 200 else b"busy")
 
-    listed = [{"uid": "attA", "filename": "a.jpg", "download_url": "https://kf.kobotoolbox.org/api/x/attA/"},
-              {"uid": "attB", "filename": "b.jpg", "download_url": "https://kf.kobotoolbox.org/api/x/attB/"}]
-    with KoboClient("https://kobo.example/", TOKEN, transport=httpx.MockTransport(handler), max_retries=2,
-                    backoff_base=0.001) as client:
+    listed = [
+        {"uid": "attA", "filename": "a.jpg", "download_url": "https://kf.kobotoolbox.org/api/x/attA/"},
+        {"uid": "attB", "filename": "b.jpg", "download_url": "https://kf.kobotoolbox.org/api/x/attB/"},
+    ]
+    with KoboClient(
+        "https://kobo.example/", TOKEN, transport=httpx.MockTransport(handler), max_retries=2, backoff_base=0.001
+    ) as client:
         result = download_all(attachments_of(5, listed), SITE, client=client, home=tmp_path)
     assert (result.downloaded, result.failed) == (1, 1)
     assert seen == ["https://kobo.example/api/x/attA/"] * 3 + ["https://kobo.example/api/x/attB/"] * 3
@@ -117,9 +131,13 @@ def test_a_busy_server_is_retried_then_the_file_is_left_for_the_next_run(tmp_pat
 def test_attachments_deleted_from_the_server_are_counted_and_tried_again(server, site_form, con, tmp_path):
     submission = with_photos(site_form)[0]
     (attachment,) = submission["_attachments"]
-    gone = dict(attachment, uid="attGONE", download_url=attachment["download_url"].replace(attachment["uid"], "attGONE"))
-    con.execute("update raw.kobo_dtm_site set payload = ? where _id = ?",
-                [json.dumps({**submission, "_attachments": [gone]}), submission["_id"]])
+    gone = dict(
+        attachment, uid="attGONE", download_url=attachment["download_url"].replace(attachment["uid"], "attGONE")
+    )
+    con.execute(
+        "update raw.kobo_dtm_site set payload = ? where _id = ?",
+        [json.dumps({**submission, "_attachments": [gone]}), submission["_id"]],
+    )
     result = download_attachments(con, SITE, client=client_for(server), home=tmp_path)
     assert result.failed == 1 and result.downloaded == len(with_photos(site_form)) - 1
     assert not (attachments_dir(tmp_path, "dtm_site") / str(submission["_id"])).exists()
@@ -134,29 +152,38 @@ def test_a_refused_token_fails_without_showing_it(server, con, tmp_path):
 def test_requests_go_to_the_configured_server_whatever_host_the_url_names(server, site_form, con, tmp_path):
     submission = with_photos(site_form)[0]
     (attachment,) = submission["_attachments"]
-    moved = dict(attachment, download_url=attachment["download_url"].replace(
-        "https://kf.kobotoolbox.org", "https://user:pw@elsewhere.example") + "?token=abc")
+    moved = dict(
+        attachment,
+        download_url=attachment["download_url"].replace(
+            "https://kf.kobotoolbox.org", "https://user:pw@elsewhere.example"
+        )
+        + "?token=abc",
+    )
     con.execute("delete from raw.kobo_dtm_site where _id <> ?", [submission["_id"]])
     con.execute("update raw.kobo_dtm_site set payload = ?", [json.dumps({**submission, "_attachments": [moved]})])
     result = download_attachments(con, SITE, client=client_for(server), home=tmp_path)
     assert result.downloaded == 1
     assert [r for r in server.requests if "/attachments/" in r] == [
-        attachment["download_url"].removeprefix("https://kf.kobotoolbox.org")]
+        attachment["download_url"].removeprefix("https://kf.kobotoolbox.org")
+    ]
 
 
 # --- names and URLs ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("enum01/attachments/abc/uuid/1723456789000.jpg", "1723456789000.jpg"),
-    ("../../etc/passwd", "passwd"),
-    ("..\\..\\windows\\system.ini", "system.ini"),
-    ("photo école n°1.JPG", "photo_ecole_n1.JPG"),
-    (".hidden", "hidden"),
-    ("", "attXYZ"),
-    (None, "attXYZ"),
-    ("///", "attXYZ"),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("enum01/attachments/abc/uuid/1723456789000.jpg", "1723456789000.jpg"),
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\windows\\system.ini", "system.ini"),
+        ("photo école n°1.JPG", "photo_ecole_n1.JPG"),
+        (".hidden", "hidden"),
+        ("", "attXYZ"),
+        (None, "attXYZ"),
+        ("///", "attXYZ"),
+    ],
+)
 def test_safe_file_names(name, expected):
     assert safe_file_name(name, "attXYZ") == expected
 
@@ -167,21 +194,33 @@ def test_long_names_keep_their_extension():
 
 
 def test_two_files_of_the_same_name_in_one_submission_get_distinct_names():
-    listed = [{"uid": "attA", "filename": "x/photo.jpg", "download_url": "https://k/1/"},
-              {"uid": "attB", "filename": "y/photo.jpg", "download_url": "https://k/2/"},
-              {"uid": "attC", "filename": "z/old.jpg", "download_url": "https://k/3/", "is_deleted": True},
-              {"uid": "attD", "filename": "z/nourl.jpg"}]
+    listed = [
+        {"uid": "attA", "filename": "x/photo.jpg", "download_url": "https://k/1/"},
+        {"uid": "attB", "filename": "y/photo.jpg", "download_url": "https://k/2/"},
+        {"uid": "attC", "filename": "z/old.jpg", "download_url": "https://k/3/", "is_deleted": True},
+        {"uid": "attD", "filename": "z/nourl.jpg"},
+    ]
     found = attachments_of(7, listed)
     assert [(a.position, a.attachment_id, a.file_name) for a in found] == [
-        (1, "attA", "photo.jpg"), (2, "attB", "attB_photo.jpg")]
+        (1, "attA", "photo.jpg"),
+        (2, "attB", "attB_photo.jpg"),
+    ]
     assert attachments_of(7, None) == [] and attachments_of(7, "nope") == []
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://kf.kobotoolbox.org/api/v2/assets/a/data/1/attachments/att1/",
-     "https://kf.kobotoolbox.org/api/v2/assets/a/data/1/attachments/att1/"),
-    ("https://user:secret@kobo.example:8443/media/x.jpg?token=abc&x=1#frag", "https://kobo.example:8443/media/x.jpg"),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "https://kf.kobotoolbox.org/api/v2/assets/a/data/1/attachments/att1/",
+            "https://kf.kobotoolbox.org/api/v2/assets/a/data/1/attachments/att1/",
+        ),
+        (
+            "https://user:secret@kobo.example:8443/media/x.jpg?token=abc&x=1#frag",
+            "https://kobo.example:8443/media/x.jpg",
+        ),
+    ],
+)
 def test_strip_credentials(url, expected):
     assert strip_credentials(url) == expected
 
@@ -228,11 +267,14 @@ def test_an_attachment_past_the_limit_is_recorded_and_the_others_download(server
         again = download_attachments(con, SITE, client=client, home=tmp_path, max_bytes=limit)
     (refused,) = first.too_large
     assert (refused.submission_id, refused.attachment_id) == (big_submission, big)
-    assert str(refused) == (f"form dtm_site: submission {big_submission}, attachment {big}: 0.3 MB declared, past the "
-                            "limit of 0.190735 MB (DTM_KOBO_MAX_ATTACHMENT_MB); not downloaded")
+    assert str(refused) == (
+        f"form dtm_site: submission {big_submission}, attachment {big}: 0.3 MB declared, past the "
+        "limit of 0.190735 MB (DTM_KOBO_MAX_ATTACHMENT_MB); not downloaded"
+    )
     assert first.downloaded == len(photos) - 1 and first.failed == 0
     assert con.execute("select submission_id, attachment_id, reason from raw.kobo_attachment_refusals").fetchall() == [
-        (big_submission, big, str(refused))]
+        (big_submission, big, str(refused))
+    ]
     assert str(refused) in caplog.text and TOKEN not in caplog.text
     root = attachments_dir(tmp_path, "dtm_site")
     assert not (root / str(big_submission)).exists()  # nothing half-written left behind
@@ -250,8 +292,10 @@ def test_an_attachment_without_a_length_is_streamed_to_disk_and_cut_at_the_limit
             return httpx.Response(200, content=iter([b"\x00" * 65536] * 10_000))  # 655 MB, chunked
         return httpx.Response(200, content=iter([b"\xff\xd8", b"rest of a photo"]))
 
-    listed = [{"uid": "attBIG", "filename": "video.mp4", "download_url": "https://k/api/x/attBIG/"},
-              {"uid": "attA", "filename": "a.jpg", "download_url": "https://k/api/x/attA/"}]
+    listed = [
+        {"uid": "attBIG", "filename": "video.mp4", "download_url": "https://k/api/x/attBIG/"},
+        {"uid": "attA", "filename": "a.jpg", "download_url": "https://k/api/x/attA/"},
+    ]
     with KoboClient("https://kobo.example/", TOKEN, transport=httpx.MockTransport(endless)) as client:
         result = download_all(attachments_of(9, listed), SITE, client=client, home=tmp_path, max_bytes=1_000_000)
     (refused,) = result.too_large

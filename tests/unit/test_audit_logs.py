@@ -5,30 +5,36 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from dtm_platform.kobo.audit import MAX_AUDIT_BYTES, audit_events_table, load_audit_logs, parse_audit
 from dtm_platform.kobo.landing import ensure_raw_tables
-from dtm_platform.kobo_mock.audit_logs import audit_csv
 from dtm_platform.kobo.registry import FormEntry
+from dtm_platform.kobo_mock.audit_logs import audit_csv
 
-FORM = FormEntry(uid="aPdm", dataset="me_pdm", title="PDM", schedule="0 * * * *", kind="me_pdm",
-                 download_attachments=True)
+FORM = FormEntry(
+    uid="aPdm", dataset="me_pdm", title="PDM", schedule="0 * * * *", kind="me_pdm", download_attachments=True
+)
 
 
 def test_an_audit_log_gives_its_events_and_counts_the_rows_it_cannot_read():
-    parsed = parse_audit(b"event,node,start,end,old-value\n"
-                         b"form start,,1000,,\n"
-                         b"question,/aPdm/grp/q1,2000,9500,\n"
-                         b"question,/aPdm/grp/q2,soon,12000,\n"
-                         b",/aPdm/grp/q3,13000,14000,\n"
-                         b"form exit,,20000,,\n")
+    parsed = parse_audit(
+        b"event,node,start,end,old-value\n"
+        b"form start,,1000,,\n"
+        b"question,/aPdm/grp/q1,2000,9500,\n"
+        b"question,/aPdm/grp/q2,soon,12000,\n"
+        b",/aPdm/grp/q3,13000,14000,\n"
+        b"form exit,,20000,,\n"
+    )
     assert parsed.problem is None and parsed.invalid_rows == 2
-    assert parsed.events == [(1, "form start", None, 1000, None), (2, "question", "/aPdm/grp/q1", 2000, 9500),
-                             (5, "form exit", None, 20000, None)]
+    assert parsed.events == [
+        (1, "form start", None, 1000, None),
+        (2, "question", "/aPdm/grp/q1", 2000, 9500),
+        (5, "form exit", None, 20000, None),
+    ]
 
 
 def test_a_file_that_is_no_audit_log_says_why():
@@ -40,22 +46,33 @@ def test_a_file_that_is_no_audit_log_says_why():
 def test_downloaded_audit_logs_are_read_once_and_a_bad_one_does_not_stop_the_others(tmp_path: Path):
     con = duckdb.connect()
     ensure_raw_tables(con, FORM)
-    started = datetime(2026, 10, 1, 9, tzinfo=timezone.utc)
-    good = audit_csv("aPdm", ["grp/q1", "grp/q2", "grp/q3"], started, started.replace(minute=30),
-                     seconds_per_question=(10, 20), rng=random.Random(1))
+    started = datetime(2026, 10, 1, 9, tzinfo=UTC)
+    good = audit_csv(
+        "aPdm",
+        ["grp/q1", "grp/q2", "grp/q3"],
+        started,
+        started.replace(minute=30),
+        seconds_per_question=(10, 20),
+        rng=random.Random(1),
+    )
     files = {1: good, 2: b"not, an, audit\n1,2,3\n", 3: good}
     for submission_id, body in files.items():
-        attachment = {"uid": f"att{submission_id}", "media_file_basename": "audit.csv",
-                      "download_url": f"https://kf.example.org/api/v2/assets/aPdm/data/{submission_id}/attachments/x/"}
-        con.execute(f"insert into raw.{FORM.raw_table} (_id, _uuid, payload, payload_hash, landed_at) "
-                    "values (?, ?, ?, 'h', now())",
-                    [submission_id, f"u{submission_id}", json.dumps({"_attachments": [attachment]})])
-        if submission_id != 3:   # the third is not downloaded yet
+        attachment = {
+            "uid": f"att{submission_id}",
+            "media_file_basename": "audit.csv",
+            "download_url": f"https://kf.example.org/api/v2/assets/aPdm/data/{submission_id}/attachments/x/",
+        }
+        con.execute(
+            f"insert into raw.{FORM.raw_table} (_id, _uuid, payload, payload_hash, landed_at) "
+            "values (?, ?, ?, 'h', now())",
+            [submission_id, f"u{submission_id}", json.dumps({"_attachments": [attachment]})],
+        )
+        if submission_id != 3:  # the third is not downloaded yet
             target = tmp_path / "attachments" / FORM.dataset / str(submission_id) / "audit.csv"
             target.parent.mkdir(parents=True)
             target.write_bytes(body)
     first = load_audit_logs(con, FORM, tmp_path)
-    events = len(parse_audit(good).events)   # form start, the three questions, end screen, save, exit
+    events = len(parse_audit(good).events)  # form start, the three questions, end screen, save, exit
     assert events == 7
     assert (first.files_read, first.unreadable, first.events) == (2, 1, events)
     problems = dict(con.execute("select submission_id, problem from raw.kobo_audit_files").fetchall())

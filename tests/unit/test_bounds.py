@@ -23,8 +23,14 @@ from tests.reliability.test_hostile_submissions import FORM, good, transport
 # --- settings ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", ["https://dtm-proxy:pw-31a7c0@kf.example.org", "https://dtm-proxy@kf.example.org",
-                                 "https://dtm-proxy:p@ss/w0rd-9e@kf.example.org/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://dtm-proxy:pw-31a7c0@kf.example.org",
+        "https://dtm-proxy@kf.example.org",
+        "https://dtm-proxy:p@ss/w0rd-9e@kf.example.org/",
+    ],
+)
 def test_credentials_in_the_kobo_url_are_refused_without_quoting_them(monkeypatch, url):
     monkeypatch.setenv("DTM_KOBO_URL", url)
     with pytest.raises(ValueError) as refused:
@@ -48,7 +54,10 @@ def test_the_bounds_are_settings_with_defaults(monkeypatch):
     monkeypatch.setenv("DTM_KOBO_MAX_ATTACHMENT_MB", "250")
     settings = load_settings()
     assert (settings.kobo_url, settings.kobo_max_page_mb, settings.kobo_max_attachment_mb) == (
-        "https://kf.kobotoolbox.org", 16, 250)
+        "https://kf.kobotoolbox.org",
+        16,
+        250,
+    )
     monkeypatch.setenv("DTM_KOBO_MAX_PAGE_MB", "0")
     with pytest.raises(ValueError, match="DTM_KOBO_MAX_PAGE_MB must be at least 1"):
         load_settings()
@@ -84,8 +93,9 @@ def test_a_body_running_past_the_limit_is_abandoned_there():
 def test_a_trickle_is_abandoned_once_the_grace_is_over():
     now = iter(range(0, 1000, 5))  # five seconds between chunks
     with pytest.raises(BodyTooSlow):
-        read_body(chunked(*[b"x"] * 100), lambda chunk: None, limit=10**6, grace_seconds=12,
-                  clock=lambda: float(next(now)))
+        read_body(
+            chunked(*[b"x"] * 100), lambda chunk: None, limit=10**6, grace_seconds=12, clock=lambda: float(next(now))
+        )
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -94,11 +104,11 @@ def test_a_trickle_is_abandoned_once_the_grace_is_over():
 def test_rows_per_page_follow_the_bytes():
     sizer = PageSizer(page_size=1000, target_bytes=4_000_000)
     assert sizer.rows() == 1000 and sizer.expected_bytes() is None
-    sizer.observe(1000, 1_000_000)           # 1 KB submissions: a full page
+    sizer.observe(1000, 1_000_000)  # 1 KB submissions: a full page
     assert sizer.rows() == 1000
-    sizer.observe(100, 4_000_000)            # 40 KB ones: a hundred
+    sizer.observe(100, 4_000_000)  # 40 KB ones: a hundred
     assert (sizer.rows(), sizer.expected_bytes()) == (100, 4_000_000)
-    sizer.observe(1, 80_000_000)             # one of 80 MB: one at a time
+    sizer.observe(1, 80_000_000)  # one of 80 MB: one at a time
     assert sizer.rows() == 1
     sizer.shrink(0)
     assert sizer.rows() == 1
@@ -113,13 +123,14 @@ def test_a_page_past_the_cap_is_asked_again_for_fewer_rows():
         limits.append(int(request.url.params["limit"]))
         return served.handle_request(request)
 
-    with KoboClient("http://kpi.test", "token", page_size=40, max_page_bytes=64_000,
-                    transport=httpx.MockTransport(recording)) as client:
+    with KoboClient(
+        "http://kpi.test", "token", page_size=40, max_page_bytes=64_000, transport=httpx.MockTransport(recording)
+    ) as client:
         pages = list(iter_range(client, FORM.uid, None))
     assert [s["_id"] for p in pages for s in p.results] == list(range(1, 41))
-    assert limits[0] == 40 and limits[1] == 5              # past 64 KB: an eighth of the rows
+    assert limits[0] == 40 and limits[1] == 5  # past 64 KB: an eighth of the rows
     assert all(p.body_bytes <= 64_000 for p in pages)
-    assert max(limits[2:]) <= 16_000 // 5_000 + 1          # then pages of about a quarter of the cap
+    assert max(limits[2:]) <= 16_000 // 5_000 + 1  # then pages of about a quarter of the cap
 
 
 def with_fields(results: list) -> httpx.MockTransport:
@@ -142,28 +153,46 @@ def test_a_submission_past_the_cap_is_quarantined_then_landed_by_the_reconciliat
     results = [good(i) for i in range(1, 31)]
     results[14] = good(15, notes="n" * 200_000)
     con = duckdb.connect()
-    with KoboClient("http://kpi.test", "token", page_size=10, max_in_flight=1, max_page_bytes=100_000,
-                    transport=with_fields(results)) as client:
+    with KoboClient(
+        "http://kpi.test",
+        "token",
+        page_size=10,
+        max_in_flight=1,
+        max_page_bytes=100_000,
+        transport=with_fields(results),
+    ) as client:
         first = land_new_submissions(con, client, FORM)
         reconcile(con, client, FORM)  # still past the cap: still aside, once
     assert first.quarantined == 1 and first.new_submissions == 29
-    (submission_id, reason, text), = con.execute(
-        "select submission_id, reason, payload_text from raw.kobo_quarantine").fetchall()
+    ((submission_id, reason, text),) = con.execute(
+        "select submission_id, reason, payload_text from raw.kobo_quarantine"
+    ).fetchall()
     assert submission_id == 15 and "past the limit of 0.0953674 MB (DTM_KOBO_MAX_PAGE_MB)" in reason
     assert json.loads(text) == {"_id": 15}  # its payload never reached memory whole, nor the quarantine
-    with KoboClient("http://kpi.test", "token", page_size=10, max_in_flight=1, max_page_bytes=1_000_000,
-                    transport=with_fields(results)) as client:
+    with KoboClient(
+        "http://kpi.test",
+        "token",
+        page_size=10,
+        max_in_flight=1,
+        max_page_bytes=1_000_000,
+        transport=with_fields(results),
+    ) as client:
         assert reconcile(con, client, FORM).new == 1
-    assert [r[0] for r in con.execute(f"select _id from raw.{FORM.raw_table} order by _id").fetchall()] == \
-        list(range(1, 31))
+    assert [r[0] for r in con.execute(f"select _id from raw.{FORM.raw_table} order by _id").fetchall()] == list(
+        range(1, 31)
+    )
 
 
 def test_a_single_submission_the_server_will_not_give_alone_fails_naming_the_form():
     def always_large(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, headers={"Content-Length": str(10**9)}, content=b"{}")
 
-    with KoboClient("http://kpi.test", "token", page_size=10, max_page_bytes=1000,
-                    transport=httpx.MockTransport(always_large)) as client, \
-            pytest.raises(AnswerTooLarge, match=f"form {FORM.uid}: .*953.7 MB, past the limit.*does not give its _id "
-                                                "alone"):
+    with (
+        KoboClient(
+            "http://kpi.test", "token", page_size=10, max_page_bytes=1000, transport=httpx.MockTransport(always_large)
+        ) as client,
+        pytest.raises(
+            AnswerTooLarge, match=(f"form {FORM.uid}: .*953.7 MB, past the limit.*does not give its _id alone")
+        ),
+    ):
         list(iter_range(client, FORM.uid, 41))

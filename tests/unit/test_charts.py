@@ -22,12 +22,16 @@ def test_charts_are_drawn_at_the_width_they_print_with_readable_text():
     svg = horizontal_bar_chart([("Ouham", 65356), ("Bangui", 11258)], title="IDPs")
     width = float(re.search(r'viewBox="0 0 (\S+) ', svg).group(1))
     assert width == HALF_COLUMN and f'font-size="{FONT_SIZE}"' in svg
-    assert FONT_SIZE >= 10   # about 8 pt once printed, like the tables
+    assert FONT_SIZE >= 10  # about 8 pt once printed, like the tables
 
 
 def test_long_labels_wrap_onto_two_lines_and_stay_whole():
-    rows = [("Catastrophe naturelle (inondations)", 115292), ("Tensions liées à la transhumance", 105149),
-            ("Bamingui-Bangoran", 35157), ("Autre", 127669)]
+    rows = [
+        ("Catastrophe naturelle (inondations)", 115292),
+        ("Tensions liées à la transhumance", 105149),
+        ("Bamingui-Bangoran", 35157),
+        ("Autre", 127669),
+    ]
     shown = _texts(horizontal_bar_chart(rows, title="Raisons"))
     assert "Catastrophe naturelle (inondations)" in shown
     assert "Tensions liées à la transhumance" in shown
@@ -36,8 +40,11 @@ def test_long_labels_wrap_onto_two_lines_and_stay_whole():
 
 
 def test_a_stacked_chart_names_its_series_and_totals_each_bar():
-    svg = stacked_bar_chart([("Béloko", [756, 371]), ("Tissi", [144, 62])],
-                            series=[("Entrants", "#0033a0"), ("Sortants", "#8fb1e3")], title="Flux")
+    svg = stacked_bar_chart(
+        [("Béloko", [756, 371]), ("Tissi", [144, 62])],
+        series=[("Entrants", "#0033a0"), ("Sortants", "#8fb1e3")],
+        title="Flux",
+    )
     shown = _texts(svg)
     assert {"Entrants", "Sortants", "Béloko", "Tissi", "1\u202f127", "206"} <= set(shown)
     assert "Béloko, Sortants: 371" in svg

@@ -6,37 +6,77 @@ from __future__ import annotations
 import os
 import time
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from dtm_platform.cleaning.answers import (Context, NoQueueError, WorkbookError, check_row, import_answers, issue_key,
-                                           read_workbook)
+from dtm_platform.cleaning.answers import (
+    Context,
+    NoQueueError,
+    WorkbookError,
+    check_row,
+    import_answers,
+    issue_key,
+    read_workbook,
+)
 from dtm_platform.cleaning.columns import COLUMNS, SHEET
 from dtm_platform.cleaning.workbooks import workbook_row
 
-ISSUE = {"issue_key": issue_key("dtm_site", 7, "household_size", "individuals"), "team": "t", "supervisor": None,
-         "form": "dtm_site", "submission_id": 7, "submitted_at": datetime(2026, 9, 3, 10), "enumerator_id": "ENUM-01",
-         "place": "Bambari / Site A", "field": "individuals", "question_name": "individuals",
-         "question_label_en": "Individuals", "question_label_fr": "Individus", "current_value": "4210",
-         "is_correctable": True, "is_answerable": True, "value_type": "integer", "rule": "household_size",
-         "severity": "blocking",
-         "rule_description_en": "Too many", "rule_description_fr": "Trop"}
-SITE_TYPE = {**ISSUE, "issue_key": issue_key("dtm_site", 7, "unknown_code", "site_type"), "field": "site_type",
-             "question_name": "site_type", "current_value": "camp", "value_type": "varchar", "rule": "unknown_code"}
-GPS = {**ISSUE, "issue_key": issue_key("dtm_site", 7, "gps_outside_car", "gps"), "field": "gps",
-       "question_name": "gps", "current_value": "1 2", "is_correctable": False, "value_type": None,
-       "rule": "gps_outside_car"}
+ISSUE = {
+    "issue_key": issue_key("dtm_site", 7, "household_size", "individuals"),
+    "team": "t",
+    "supervisor": None,
+    "form": "dtm_site",
+    "submission_id": 7,
+    "submitted_at": datetime(2026, 9, 3, 10),
+    "enumerator_id": "ENUM-01",
+    "place": "Bambari / Site A",
+    "field": "individuals",
+    "question_name": "individuals",
+    "question_label_en": "Individuals",
+    "question_label_fr": "Individus",
+    "current_value": "4210",
+    "is_correctable": True,
+    "is_answerable": True,
+    "value_type": "integer",
+    "rule": "household_size",
+    "severity": "blocking",
+    "rule_description_en": "Too many",
+    "rule_description_fr": "Trop",
+}
+SITE_TYPE = {
+    **ISSUE,
+    "issue_key": issue_key("dtm_site", 7, "unknown_code", "site_type"),
+    "field": "site_type",
+    "question_name": "site_type",
+    "current_value": "camp",
+    "value_type": "varchar",
+    "rule": "unknown_code",
+}
+GPS = {
+    **ISSUE,
+    "issue_key": issue_key("dtm_site", 7, "gps_outside_car", "gps"),
+    "field": "gps",
+    "question_name": "gps",
+    "current_value": "1 2",
+    "is_correctable": False,
+    "value_type": None,
+    "rule": "gps_outside_car",
+}
 
 
 def context(**answered) -> Context:
     return Context(
         queue={i["issue_key"]: i for i in (ISSUE, SITE_TYPE, GPS)},
-        targets={("dtm_site", 7, "individuals"): {"value_type": "integer", "current_value": "4210"},
-                 ("dtm_site", 7, "site_type"): {"value_type": "varchar", "current_value": "camp"}},
-        submissions={("dtm_site", 7)}, answered=answered)
+        targets={
+            ("dtm_site", 7, "individuals"): {"value_type": "integer", "current_value": "4210"},
+            ("dtm_site", 7, "site_type"): {"value_type": "varchar", "current_value": "camp"},
+        },
+        submissions={("dtm_site", 7)},
+        answered=answered,
+    )
 
 
 def sent(issue: dict, **answer) -> dict:
@@ -51,16 +91,19 @@ def test_a_valid_correction_becomes_an_entry_with_the_value_seen():
     assert entry["reason"] == "change_response (household_size)"
 
 
-@pytest.mark.parametrize("answer, why", [
-    ({"decision": "change_response", "new_value": "beaucoup"}, "is not a whole number"),
-    ({"decision": "change_response", "new_value": 12.5}, "is not a whole number"),
-    ({"decision": "change_response"}, "without a new value"),
-    ({"decision": "supprimer"}, "unknown decision 'supprimer'"),
-    ({"decision": "no_action", "new_value": 5}, "a new value with no_action"),
-    ({"decision": "no_action", "place": "Ailleurs"}, "a protected column was edited: Lieu / Place"),
-    ({"decision": "no_action", "current_value": "42"}, "a protected column was edited: Valeur actuelle"),
-    ({"decision": "no_action", "issue_key": "0" * 32}, "the issue no longer exists"),
-])
+@pytest.mark.parametrize(
+    "answer, why",
+    [
+        ({"decision": "change_response", "new_value": "beaucoup"}, "is not a whole number"),
+        ({"decision": "change_response", "new_value": 12.5}, "is not a whole number"),
+        ({"decision": "change_response"}, "without a new value"),
+        ({"decision": "supprimer"}, "unknown decision 'supprimer'"),
+        ({"decision": "no_action", "new_value": 5}, "a new value with no_action"),
+        ({"decision": "no_action", "place": "Ailleurs"}, "a protected column was edited: Lieu / Place"),
+        ({"decision": "no_action", "current_value": "42"}, "a protected column was edited: Valeur actuelle"),
+        ({"decision": "no_action", "issue_key": "0" * 32}, "the issue no longer exists"),
+    ],
+)
 def test_a_malformed_answer_is_refused_with_its_reason(answer, why):
     outcome, reason, entry = check_row(2, sent(ISSUE, **answer), context())
     assert outcome == "rejected" and why in reason and entry is None
@@ -71,8 +114,12 @@ def test_an_answer_to_a_value_changed_since_is_refused_and_a_form_the_log_does_n
     ctx.targets[("dtm_site", 7, "individuals")]["current_value"] = "4200"
     outcome, reason, _ = check_row(2, sent(ISSUE, decision="no_action"), ctx)
     assert outcome == "rejected" and "the value changed since the workbook was made" in reason
-    flow = {**GPS, "form": "dtm_flow_counts", "is_answerable": False,
-            "issue_key": issue_key("dtm_flow_counts", 7, "gps_outside_car", "gps")}
+    flow = {
+        **GPS,
+        "form": "dtm_flow_counts",
+        "is_answerable": False,
+        "issue_key": issue_key("dtm_flow_counts", 7, "gps_outside_car", "gps"),
+    }
     ctx = context()
     ctx.queue[flow["issue_key"]] = flow
     outcome, reason, _ = check_row(2, sent(flow, decision="no_action"), ctx)
@@ -80,8 +127,9 @@ def test_an_answer_to_a_value_changed_since_is_refused_and_a_form_the_log_does_n
 
 
 def test_a_select_answer_must_be_one_of_the_questions_codes():
-    assert check_row(2, sent(SITE_TYPE, decision="change_response", new_value="planned_camp"), context())[0] == \
-        "accepted"
+    assert (
+        check_row(2, sent(SITE_TYPE, decision="change_response", new_value="planned_camp"), context())[0] == "accepted"
+    )
     outcome, reason, _ = check_row(2, sent(SITE_TYPE, decision="change_response", new_value="camp_x"), context())
     assert outcome == "rejected" and "'camp_x' is not a code of 'site_type' (planned_camp" in reason
 
@@ -93,15 +141,20 @@ def test_an_answer_the_log_cannot_correct_can_only_be_confirmed_or_removed():
 
 
 def test_an_issue_answered_before_says_where():
-    ctx = context()   # before the next build too: the issue is still in the queue
+    ctx = context()  # before the next build too: the issue is still in the queue
     ctx.answered[ISSUE["issue_key"]] = "dtm-ouest.xlsx, row 4"
     assert check_row(2, sent(ISSUE, decision="no_action"), ctx)[1] == "already answered (dtm-ouest.xlsx, row 4)"
 
 
 def test_a_row_without_an_answer_is_unanswered_and_a_row_added_by_hand_names_its_cell():
     assert check_row(2, sent(ISSUE), context())[0] == "unanswered"
-    added = {"form": "dtm_site", "submission_id": "8", "field": "individuals", "decision": "change_response",
-             "new_value": 3}
+    added = {
+        "form": "dtm_site",
+        "submission_id": "8",
+        "field": "individuals",
+        "decision": "change_response",
+        "new_value": 3,
+    }
     assert check_row(9, added, context())[1] == "unknown submission 8 of form 'dtm_site'"
     added = {**added, "submission_id": "7", "field": "colour"}
     assert "unknown question 'colour'" in check_row(9, added, context())[1]
@@ -133,7 +186,7 @@ def test_a_workbook_dropped_in_the_inbox_starts_an_import_once(tmp_path: Path, m
     (inbox / "~$dtm-ouest.xlsx").write_bytes(b"Excel's lock file")
     assert isinstance(inbox_request(settings, None)[0], dg.SkipReason)
     returned = inbox / "dtm-ouest.xlsx"
-    with zipfile.ZipFile(returned, "w") as archive:   # an XLSX is a zip archive
+    with zipfile.ZipFile(returned, "w") as archive:  # an XLSX is a zip archive
         archive.writestr("xl/workbook.xml", "<workbook/>")
     # just written: it may still be being copied
     assert isinstance(inbox_request(settings, None)[0], dg.SkipReason)
@@ -152,7 +205,15 @@ def test_a_workbook_dropped_in_the_inbox_starts_an_import_once(tmp_path: Path, m
 def test_a_workbook_imported_before_any_build_is_refused_and_left_where_it_was(tmp_path: Path):
     returned = tmp_path / "dtm-ouest.xlsx"
     openpyxl.Workbook().save(returned)
-    with pytest.raises(NoQueueError, match=r"dtm-ouest.xlsx: no build has made the verification queue .* run one first"):
-        import_answers(returned, warehouse=tmp_path / "warehouse.duckdb", cleaning_dir=tmp_path / "cleaning",
-                       imported_by="test", now=datetime(2026, 12, 4, tzinfo=timezone.utc), move=True)
+    with pytest.raises(
+        NoQueueError, match=r"dtm-ouest.xlsx: no build has made the verification queue .* run one first"
+    ):
+        import_answers(
+            returned,
+            warehouse=tmp_path / "warehouse.duckdb",
+            cleaning_dir=tmp_path / "cleaning",
+            imported_by="test",
+            now=datetime(2026, 12, 4, tzinfo=UTC),
+            move=True,
+        )
     assert returned.is_file() and not (tmp_path / "cleaning" / "imported").exists()

@@ -25,7 +25,7 @@ def shared_server():
         yield server
 
 
-@pytest.fixture()
+@pytest.fixture
 def server(shared_server):
     """The shared server with no queued fault and no recorded request, left that way.
     (One server for the module: stopping a server takes up to half a second.)"""
@@ -43,8 +43,11 @@ def make_client(server: MockKoboServer, **options) -> KoboClient:
 
 def data_requests(server: MockKoboServer) -> list[dict]:
     """The query parameters of each data request the server received."""
-    return [{k: v[-1] for k, v in parse_qs(urlsplit(path).query).items()}
-            for path in server.requests if urlsplit(path).path.endswith("/data/")]
+    return [
+        {k: v[-1] for k, v in parse_qs(urlsplit(path).query).items()}
+        for path in server.requests
+        if urlsplit(path).path.endswith("/data/")
+    ]
 
 
 def fetch_all(client: KoboClient, after_id=None) -> list[dict]:
@@ -145,16 +148,20 @@ def test_a_seen_record_repeated_onto_the_last_page_ends_paging(server):
 # --- retries ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fault", [
-    Fault("status", 429),
-    Fault("status", 500),
-    Fault("status", 502),
-    Fault("status", 503),
-    Fault("status", 504),
-    Fault("drop"),
-    Fault("truncate"),
-    Fault("delay", seconds=1.0),
-], ids=lambda f: f"{f.kind}-{f.status}" if f.kind == "status" else f.kind)
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("status", 429),
+        Fault("status", 500),
+        Fault("status", 502),
+        Fault("status", 503),
+        Fault("status", 504),
+        Fault("drop"),
+        Fault("truncate"),
+        Fault("delay", seconds=1.0),
+    ],
+    ids=lambda f: f"{f.kind}-{f.status}" if f.kind == "status" else f.kind,
+)
 def test_retries_survive(server, fault):
     fault.times = 2
     server.inject(fault)
@@ -302,8 +309,11 @@ def test_in_flight_bound_is_never_exceeded(server):
             def call():
                 barrier.wait()
                 try:
-                    results.append(client.get_json(f"{server.url}/api/v2/assets/{UID}/data/",
-                                                   {"format": "json", "limit": 5}, form=UID))
+                    results.append(
+                        client.get_json(
+                            f"{server.url}/api/v2/assets/{UID}/data/", {"format": "json", "limit": 5}, form=UID
+                        )
+                    )
                 except Exception as error:  # noqa: BLE001 - reported below
                     errors.append(error)
 
@@ -334,8 +344,14 @@ def crafted(handler, **options) -> KoboClient:
     """A client whose server is ``handler`` (request -> httpx.Response)."""
     import httpx
 
-    return KoboClient("https://officer:s3cr3t-pass@kobo.example.org", TOKEN, backoff_base=0.01, max_retries=2,
-                      transport=httpx.MockTransport(handler), **options)
+    return KoboClient(
+        "https://officer:s3cr3t-pass@kobo.example.org",
+        TOKEN,
+        backoff_base=0.01,
+        max_retries=2,
+        transport=httpx.MockTransport(handler),
+        **options,
+    )
 
 
 def test_an_html_login_page_fails_at_once_naming_the_form_and_the_fix():
@@ -345,8 +361,11 @@ def test_an_html_login_page_fails_at_once_naming_the_form_and_the_fix():
 
     def login_page(request):
         calls.append(request)
-        return httpx.Response(200, headers={"Content-Type": "text/html; charset=utf-8"},
-                              content=b"<!DOCTYPE html><html><body>Sign in</body></html>")
+        return httpx.Response(
+            200,
+            headers={"Content-Type": "text/html; charset=utf-8"},
+            content=b"<!DOCTYPE html><html><body>Sign in</body></html>",
+        )
 
     with crafted(login_page) as client, pytest.raises(KoboError) as caught:
         fetch_all(client)
@@ -356,12 +375,17 @@ def test_an_html_login_page_fails_at_once_naming_the_form_and_the_fix():
     assert "s3cr3t-pass" not in message and TOKEN not in message
 
 
-@pytest.mark.parametrize("body, expected", [
-    ({"detail": "You do not have permission to perform this action."}, "answered an error instead of results: "
-                                                                        "You do not have permission"),
-    ([{"_id": 1}], "answered list, not a list of results"),
-    ({"count": 3, "items": []}, "answered an object with keys ['count', 'items'], not a list of results"),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (
+            {"detail": "You do not have permission to perform this action."},
+            ("answered an error instead of results: You do not have permission"),
+        ),
+        ([{"_id": 1}], "answered list, not a list of results"),
+        ({"count": 3, "items": []}, "answered an object with keys ['count', 'items'], not a list of results"),
+    ],
+)
 def test_a_data_page_of_the_wrong_shape_names_the_form_and_what_came(body, expected):
     import httpx
 
@@ -374,13 +398,17 @@ def test_a_body_that_does_not_decompress_is_retried_then_named():
     import httpx
 
     def broken_gzip(request):
-        return httpx.Response(200, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
-                              content=b"\x1f\x8b\x08\x00not really gzip")
+        return httpx.Response(
+            200,
+            headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+            content=b"\x1f\x8b\x08\x00not really gzip",
+        )
 
     with crafted(broken_gzip) as client, pytest.raises(KoboError) as caught:
         fetch_all(client)
-    assert "still failing after 2 retries (last: a compressed body that does not decompress (DecodingError))" \
-        in str(caught.value)
+    assert "still failing after 2 retries (last: a compressed body that does not decompress (DecodingError))" in str(
+        caught.value
+    )
     assert client.stats.retries == 2
 
 
@@ -391,8 +419,10 @@ def test_the_form_list_never_follows_a_next_link_to_another_host():
 
     def paged(request):
         seen_hosts.append(request.url.host)
-        return httpx.Response(200, json={"count": 2, "next": "https://collector.example.net/api/v2/assets/?page=2",
-                                         "results": [{"uid": UID}]})
+        return httpx.Response(
+            200,
+            json={"count": 2, "next": "https://collector.example.net/api/v2/assets/?page=2", "results": [{"uid": UID}]},
+        )
 
     with crafted(paged) as client, pytest.raises(KoboError) as caught:
         client.list_forms()
@@ -403,8 +433,11 @@ def test_the_form_list_never_follows_a_next_link_to_another_host():
 def test_credentials_in_the_server_url_never_reach_a_message_or_the_log(caplog):
     import httpx
 
-    with caplog.at_level("WARNING"), crafted(lambda request: httpx.Response(503)) as client, \
-            pytest.raises(KoboError) as caught:
+    with (
+        caplog.at_level("WARNING"),
+        crafted(lambda request: httpx.Response(503)) as client,
+        pytest.raises(KoboError) as caught,
+    ):
         client.get_form(UID)
     assert "https://kobo.example.org/api/v2/assets/" in str(caught.value)
     assert "retry 1/2" in caplog.text

@@ -6,31 +6,45 @@ import duckdb
 import pytest
 
 from dtm_platform.serving.disclosure import (
-    SUPPRESSION_FLAG, Column, DisclosureError, column_kind, plan_for, rule_for,
+    SUPPRESSION_FLAG,
+    Column,
+    DisclosureError,
+    column_kind,
+    plan_for,
+    rule_for,
 )
 from dtm_platform.serving.inventory import duckdb_query, scan
 from dtm_platform.serving.personal import PersonalFields
 from dtm_platform.settings import load_settings
 
-COLUMNS = [Column("round", "INTEGER"), Column("admin1_pcode", "VARCHAR"), Column("answer_label_fr", "VARCHAR"),
-           Column("respondents", "INTEGER"), Column("trust_count", "HUGEINT"), Column("share_trust", "DOUBLE"),
-           Column("mean_score", "DECIMAL(5,2)"), Column("survey_date", "DATE")]
+COLUMNS = [
+    Column("round", "INTEGER"),
+    Column("admin1_pcode", "VARCHAR"),
+    Column("answer_label_fr", "VARCHAR"),
+    Column("respondents", "INTEGER"),
+    Column("trust_count", "HUGEINT"),
+    Column("share_trust", "DOUBLE"),
+    Column("mean_score", "DECIMAL(5,2)"),
+    Column("survey_date", "DATE"),
+]
 ROWS = [
-    (17, "CF11", "Oui", 4, 3, 0.75, 3.20, "2026-07-01"),     # 4 respondents: the row is suppressed
-    (17, "CF12", "Oui", 30, 2, 0.067, 2.10, "2026-07-01"),   # 2 who trust: that count and its share
-    (17, "CF21", "Non", 30, 0, 0.0, 1.00, "2026-07-01"),     # a zero describes nobody: kept
-    (17, "CF22", "Oui", 5, 5, 1.0, 4.80, "2026-07-01"),      # exactly the threshold: kept
+    (17, "CF11", "Oui", 4, 3, 0.75, 3.20, "2026-07-01"),  # 4 respondents: the row is suppressed
+    (17, "CF12", "Oui", 30, 2, 0.067, 2.10, "2026-07-01"),  # 2 who trust: that count and its share
+    (17, "CF21", "Non", 30, 0, 0.0, 1.00, "2026-07-01"),  # a zero describes nobody: kept
+    (17, "CF22", "Oui", 5, 5, 1.0, 4.80, "2026-07-01"),  # exactly the threshold: kept
     (18, "CF11", "Oui", 60, 41, 0.683, None, "2026-09-01"),  # kept
     (18, "CF12", "Oui", None, 12, 0.4, 3.00, "2026-09-01"),  # unknown respondents, 12 trust: kept
 ]
 
 
-@pytest.fixture()
+@pytest.fixture
 def con():
     con = duckdb.connect()
-    con.execute("create table me_perception_trust (round integer, admin1_pcode varchar, answer_label_fr varchar, "
-                "respondents integer, trust_count hugeint, share_trust double, mean_score decimal(5,2), "
-                "survey_date date)")
+    con.execute(
+        "create table me_perception_trust (round integer, admin1_pcode varchar, answer_label_fr varchar, "
+        "respondents integer, trust_count hugeint, share_trust double, mean_score decimal(5,2), "
+        "survey_date date)"
+    )
     con.executemany("insert into me_perception_trust values (?, ?, ?, ?, ?, ?, ?, ?)", ROWS)
     yield con
     con.close()
@@ -38,7 +52,9 @@ def con():
 
 def published(con, table="me_perception_trust", min_count=5, columns=COLUMNS):
     plan = plan_for(table, columns, min_count)
-    cursor = con.execute(f"select {', '.join(plan.select_list(columns))} from me_perception_trust order by round, admin1_pcode")
+    cursor = con.execute(
+        f"select {', '.join(plan.select_list(columns))} from me_perception_trust order by round, admin1_pcode"
+    )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -60,11 +76,23 @@ def test_count_and_dependent_columns_are_found_by_name_and_type():
 
 
 def test_the_m_and_e_marts_columns_fall_in_the_right_tier():
-    columns = [Column(name, data_type) for name, data_type in [
-        ("activity_code", "VARCHAR"), ("admin2_pcode", "VARCHAR"), ("respondents", "BIGINT"),
-        ("female_respondents", "BIGINT"), ("satisfaction_respondents", "BIGINT"), ("satisfied", "BIGINT"),
-        ("share_satisfied", "DOUBLE"), ("satisfaction_mean", "DOUBLE"), ("members_with_passport", "BIGINT"),
-        ("share_with_passport", "DOUBLE"), ("respondents_asked", "BIGINT"), ("share_of_respondents", "DOUBLE")]]
+    columns = [
+        Column(name, data_type)
+        for name, data_type in [
+            ("activity_code", "VARCHAR"),
+            ("admin2_pcode", "VARCHAR"),
+            ("respondents", "BIGINT"),
+            ("female_respondents", "BIGINT"),
+            ("satisfaction_respondents", "BIGINT"),
+            ("satisfied", "BIGINT"),
+            ("share_satisfied", "DOUBLE"),
+            ("satisfaction_mean", "DOUBLE"),
+            ("members_with_passport", "BIGINT"),
+            ("share_with_passport", "DOUBLE"),
+            ("respondents_asked", "BIGINT"),
+            ("share_of_respondents", "DOUBLE"),
+        ]
+    ]
     plan = plan_for("me_pdm_results", columns, 5)
     assert plan.base_columns == ("respondents", "respondents_asked")
     assert plan.cell_columns == ("female_respondents", "satisfaction_respondents", "satisfied", "members_with_passport")
@@ -81,7 +109,12 @@ def test_a_small_base_suppresses_the_row_and_a_small_count_its_cell(con):
     # dimensions stay, so the row still says what was withheld
     assert whole["answer_label_fr"] == "Oui" and str(whole["survey_date"]) == "2026-07-01"
     cell = rows[(17, "CF12")]
-    assert (cell["respondents"], cell["trust_count"], cell["share_trust"], float(cell["mean_score"])) == (30, None, None, 2.1)
+    assert (cell["respondents"], cell["trust_count"], cell["share_trust"], float(cell["mean_score"])) == (
+        30,
+        None,
+        None,
+        2.1,
+    )
     assert (rows[(17, "CF21")]["trust_count"], rows[(17, "CF21")][SUPPRESSION_FLAG]) == (0, False)
     assert (rows[(17, "CF22")]["respondents"], rows[(17, "CF22")]["trust_count"]) == (5, 5)
     assert [rows[(18, a)]["trust_count"] for a in ("CF11", "CF12")] == [41, 12]
@@ -91,7 +124,11 @@ def test_a_small_base_suppresses_the_row_and_a_small_count_its_cell(con):
 def test_the_threshold_is_a_setting(con):
     rows = published(con, min_count=3)
     assert [(r["admin1_pcode"], r[SUPPRESSION_FLAG]) for r in rows if r["round"] == 17] == [
-        ("CF11", False), ("CF12", True), ("CF21", False), ("CF22", False)]
+        ("CF11", False),
+        ("CF12", True),
+        ("CF21", False),
+        ("CF22", False),
+    ]
     assert not any(r[SUPPRESSION_FLAG] for r in published(con, min_count=1))
 
 
@@ -101,7 +138,9 @@ def test_tables_not_built_from_interviews_pass_unchanged(con):
     assert not plan.sensitive
     cursor = con.execute(f"select {', '.join(plan.select_list(COLUMNS))} from dtm_priority_needs")
     assert [d[0] for d in cursor.description] == [c.name for c in COLUMNS]  # no flag column
-    assert sorted(cursor.fetchall(), key=str) == sorted(con.execute("select * from dtm_priority_needs").fetchall(), key=str)
+    assert sorted(cursor.fetchall(), key=str) == sorted(
+        con.execute("select * from dtm_priority_needs").fetchall(), key=str
+    )
 
 
 def test_a_flag_the_mart_set_itself_is_kept_and_its_row_blanked(con):
@@ -117,14 +156,25 @@ def test_a_flag_the_mart_set_itself_is_kept_and_its_row_blanked(con):
 
 def test_a_sensitive_mart_without_a_count_column_is_refused():
     with pytest.raises(DisclosureError, match="me_pdm_comments"):
-        plan_for("me_pdm_comments", [Column("round", "INTEGER"), Column("comment_theme", "VARCHAR"),
-                                     Column("share", "DOUBLE")], 5)
+        plan_for(
+            "me_pdm_comments",
+            [Column("round", "INTEGER"), Column("comment_theme", "VARCHAR"), Column("share", "DOUBLE")],
+            5,
+        )
 
 
 def test_the_scan_finds_small_cells_left_unsuppressed_and_none_after_suppression(con):
     def scanned(relation, columns):
-        return scan(duckdb_query(con), relation, columns, target="test", table_name="me_perception_trust",
-                    location=relation, personal=PersonalFields(frozenset()), min_count=5)
+        return scan(
+            duckdb_query(con),
+            relation,
+            columns,
+            target="test",
+            table_name="me_perception_trust",
+            location=relation,
+            personal=PersonalFields(frozenset()),
+            min_count=5,
+        )
 
     raw = scanned("me_perception_trust", COLUMNS)
     assert raw.small_cells_unsuppressed == 2 and raw.suppression_flag_missing
@@ -141,17 +191,38 @@ def test_the_scan_finds_personal_columns_and_values(con):
     con.execute("insert into leaky values ('CF11', 'x', 'Awa Ngaikoisset'), ('CF12', 'y', 'fine')")
     personal = PersonalFields(frozenset({"informant_name"}), frozenset({"Awa Ngaikoisset"}))
     columns = [Column("admin1_pcode", "VARCHAR"), Column("informant_name", "VARCHAR"), Column("note", "VARCHAR")]
-    found = scan(duckdb_query(con), "leaky", columns, target="test", table_name="leaky", location="leaky",
-                 personal=personal, min_count=5)
+    found = scan(
+        duckdb_query(con),
+        "leaky",
+        columns,
+        target="test",
+        table_name="leaky",
+        location="leaky",
+        personal=personal,
+        min_count=5,
+    )
     assert (found.personal_columns_found, found.personal_values_found) == (1, 1)
 
 
-@pytest.mark.parametrize(("data_type", "kind"), [
-    ("INTEGER", "integer"), ("HUGEINT", "integer"), ("bigint", "integer"), ("DECIMAL(38,0)", "integer"),
-    ("numeric(10,0)", "integer"), ("DECIMAL(5,2)", "numeric"), ("double precision", "numeric"), ("numeric", "numeric"),
-    ("VARCHAR", "text"), ("text", "text"), ("character varying", "text"), ("BOOLEAN", "boolean"),
-    ("DATE", "other"), ("VARCHAR[]", "other"),
-])
+@pytest.mark.parametrize(
+    ("data_type", "kind"),
+    [
+        ("INTEGER", "integer"),
+        ("HUGEINT", "integer"),
+        ("bigint", "integer"),
+        ("DECIMAL(38,0)", "integer"),
+        ("numeric(10,0)", "integer"),
+        ("DECIMAL(5,2)", "numeric"),
+        ("double precision", "numeric"),
+        ("numeric", "numeric"),
+        ("VARCHAR", "text"),
+        ("text", "text"),
+        ("character varying", "text"),
+        ("BOOLEAN", "boolean"),
+        ("DATE", "other"),
+        ("VARCHAR[]", "other"),
+    ],
+)
 def test_column_kinds_from_duckdb_and_postgres_types(data_type, kind):
     assert column_kind(data_type) == kind
 

@@ -14,8 +14,17 @@ import duckdb
 import pytest
 
 from dtm_platform.serving.disclosure import (
-    CARRIED, MARGINS, SUPPRESSION_FLAG, SUPPRESSION_REASON, Carried, Column, ColumnMargin, DisclosureError,
-    RowMargin, plan_for, rule_for,
+    CARRIED,
+    MARGINS,
+    SUPPRESSION_FLAG,
+    SUPPRESSION_REASON,
+    Carried,
+    Column,
+    ColumnMargin,
+    DisclosureError,
+    RowMargin,
+    plan_for,
+    rule_for,
 )
 from dtm_platform.settings import PROJECT_ROOT
 
@@ -53,26 +62,32 @@ def recovered(total: float | None, cells: list[tuple[float | None, float | None]
 # --- answers adding up to those asked (me_pdm_answers, dtm_flow_survey_profiles) -------------
 
 ANSWERS = {  # activity -> question -> {answer: households}; respondents_asked is their sum
-    "ACT-1": {"satisfaction": {"1": 3, "2": 12, "3": 20, "4": 9, "5": 6}},    # one small: 5 (6) goes too
-    "ACT-2": {"knows_feedback_channel": {"yes": 2, "no": 40, "dk": 3}},      # two small: nothing more
-    "ACT-3": {"satisfaction": {"1": 3, "2": 0, "3": 0, "4": 30}},            # zeros do not protect: 4 goes
-    "ACT-4": {"satisfaction": {"1": 2, "2": 7, "3": 7, "4": 30}},            # a tie: the first answer (2)
-    "ACT-5": {"knows_feedback_channel": {"yes": 2, "no": 2}},                # 4 asked: all suppressed
-    "ACT-6": {"satisfaction": {"1": 10, "2": 0, "3": 25}},                   # nothing small: nothing hidden
+    "ACT-1": {"satisfaction": {"1": 3, "2": 12, "3": 20, "4": 9, "5": 6}},  # one small: 5 (6) goes too
+    "ACT-2": {"knows_feedback_channel": {"yes": 2, "no": 40, "dk": 3}},  # two small: nothing more
+    "ACT-3": {"satisfaction": {"1": 3, "2": 0, "3": 0, "4": 30}},  # zeros do not protect: 4 goes
+    "ACT-4": {"satisfaction": {"1": 2, "2": 7, "3": 7, "4": 30}},  # a tie: the first answer (2)
+    "ACT-5": {"knows_feedback_channel": {"yes": 2, "no": 2}},  # 4 asked: all suppressed
+    "ACT-6": {"satisfaction": {"1": 10, "2": 0, "3": 25}},  # nothing small: nothing hidden
 }
 
 
-@pytest.fixture()
+@pytest.fixture
 def answers():
     con = duckdb.connect()
-    con.execute("create table me_pdm_answers (activity_code varchar, question varchar, answer varchar, "
-                "answer_label_en varchar, respondents bigint, respondents_asked bigint, share_of_respondents double)")
+    con.execute(
+        "create table me_pdm_answers (activity_code varchar, question varchar, answer varchar, "
+        "answer_label_en varchar, respondents bigint, respondents_asked bigint, share_of_respondents double)"
+    )
     for activity, questions in ANSWERS.items():
         for question, counts in questions.items():
             asked = sum(counts.values())
-            con.executemany("insert into me_pdm_answers values (?, ?, ?, ?, ?, ?, ?)",
-                            [(activity, question, answer, answer.upper(), n, asked, round(n / asked, 4))
-                             for answer, n in counts.items()])
+            con.executemany(
+                "insert into me_pdm_answers values (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (activity, question, answer, answer.upper(), n, asked, round(n / asked, 4))
+                    for answer, n in counts.items()
+                ],
+            )
     yield con
     con.close()
 
@@ -80,12 +95,12 @@ def answers():
 def test_a_lone_small_answer_takes_the_smallest_other_with_it(answers):
     rows = {(r["activity_code"], r["answer"]): r for r in published(answers, "me_pdm_answers")}
     assert rows[("ACT-1", "1")][SUPPRESSION_REASON] == "small"
-    assert rows[("ACT-1", "5")][SUPPRESSION_REASON] == "complementary"   # the smallest non-zero other
+    assert rows[("ACT-1", "5")][SUPPRESSION_REASON] == "complementary"  # the smallest non-zero other
     hidden = rows[("ACT-1", "5")]
     assert (hidden["respondents"], hidden["share_of_respondents"], hidden["respondents_asked"]) == (None, None, None)
-    assert hidden[SUPPRESSION_FLAG] and hidden["answer_label_en"] == "5"   # flagged; still says what it was
+    assert hidden[SUPPRESSION_FLAG] and hidden["answer_label_en"] == "5"  # flagged; still says what it was
     assert [rows[("ACT-1", a)]["respondents"] for a in "234"] == [12, 20, 9]
-    assert [rows[("ACT-1", a)]["respondents_asked"] for a in "234"] == [50, 50, 50]   # the total stays
+    assert [rows[("ACT-1", a)]["respondents_asked"] for a in "234"] == [50, 50, 50]  # the total stays
 
 
 def test_zeros_do_not_protect_and_ties_go_to_the_first(answers):
@@ -98,9 +113,12 @@ def test_zeros_do_not_protect_and_ties_go_to_the_first(answers):
 def test_two_hidden_answers_stay_as_they_are(answers):
     rows = {(r["activity_code"], r["answer"]): r for r in published(answers, "me_pdm_answers")}
     assert {a: rows[("ACT-2", a)][SUPPRESSION_REASON] for a in ("yes", "no", "dk")} == {
-        "yes": "small", "no": None, "dk": "small"}
+        "yes": "small",
+        "no": None,
+        "dk": "small",
+    }
     assert rows[("ACT-2", "no")]["respondents"] == 40
-    assert all(rows[("ACT-5", a)][SUPPRESSION_REASON] == "small" for a in ("yes", "no"))   # a small total
+    assert all(rows[("ACT-5", a)][SUPPRESSION_REASON] == "small" for a in ("yes", "no"))  # a small total
     assert not any(rows[("ACT-6", a)][SUPPRESSION_FLAG] for a in "123")
 
 
@@ -129,19 +147,29 @@ def test_with_a_higher_threshold_still_nothing_comes_back(answers):
         for (activity, _), rows in groups.items():
             total = next((r["respondents_asked"] for r in rows if r["respondents_asked"] is not None), None)
             assert recovered(total, [(true[(activity, r["answer"])], r["respondents"]) for r in rows]) == [], (
-                min_count, activity)
+                min_count,
+                activity,
+            )
 
 
 def test_the_flow_survey_profiles_are_protected_the_same_way():
     con = duckdb.connect()
-    con.execute("create table dtm_flow_survey_profiles (survey_month date, fmp_id varchar, question varchar, "
-                "answer varchar, respondents bigint, respondents_asked bigint, share_of_respondents double)")
+    con.execute(
+        "create table dtm_flow_survey_profiles (survey_month date, fmp_id varchar, question varchar, "
+        "answer varchar, respondents bigint, respondents_asked bigint, share_of_respondents double)"
+    )
     month = date(2026, 5, 1)
-    data = [("FMP-1", "respondent_sex", "female", 4), ("FMP-1", "respondent_sex", "male", 31),
-            ("FMP-2", "respondent_sex", "female", 14), ("FMP-2", "respondent_sex", "male", 31)]
+    data = [
+        ("FMP-1", "respondent_sex", "female", 4),
+        ("FMP-1", "respondent_sex", "male", 31),
+        ("FMP-2", "respondent_sex", "female", 14),
+        ("FMP-2", "respondent_sex", "male", 31),
+    ]
     asked = {"FMP-1": 35, "FMP-2": 45}
-    con.executemany("insert into dtm_flow_survey_profiles values (?, ?, ?, ?, ?, ?, ?)",
-                    [(month, p, q, a, n, asked[p], n / asked[p]) for p, q, a, n in data])
+    con.executemany(
+        "insert into dtm_flow_survey_profiles values (?, ?, ?, ?, ?, ?, ?)",
+        [(month, p, q, a, n, asked[p], n / asked[p]) for p, q, a, n in data],
+    )
     rows = {(r["fmp_id"], r["answer"]): r for r in published(con, "dtm_flow_survey_profiles")}
     assert (rows[("FMP-1", "female")]["respondents"], rows[("FMP-1", "male")]["respondents"]) == (None, None)
     assert rows[("FMP-1", "male")][SUPPRESSION_REASON] == "complementary"
@@ -151,25 +179,27 @@ def test_the_flow_survey_profiles_are_protected_the_same_way():
 # --- counts of a row adding up to another (dtm_flow_survey_travellers) ------------------------
 
 TRAVELLERS = [  # (fmp, travellers, respondents, respondents_in_group, group_members, members_with_national_id)
-    ("FMP-1", 30, 12, 3, 27, 10),   # 3 respondents in the group: 27 members go too
-    ("FMP-2", 30, 12, 10, 20, 2),   # 2 with a national ID: nothing adds up to them
-    ("FMP-3", 12, 12, 0, 12, 0),    # nothing small
-    ("FMP-4", 5, 5, 2, 3, 0),       # two small: nothing more
-    ("FMP-5", 4, 3, 2, 2, 1),       # 4 travellers: the row
+    ("FMP-1", 30, 12, 3, 27, 10),  # 3 respondents in the group: 27 members go too
+    ("FMP-2", 30, 12, 10, 20, 2),  # 2 with a national ID: nothing adds up to them
+    ("FMP-3", 12, 12, 0, 12, 0),  # nothing small
+    ("FMP-4", 5, 5, 2, 3, 0),  # two small: nothing more
+    ("FMP-5", 4, 3, 2, 2, 1),  # 4 travellers: the row
 ]
 
 
 def test_a_rows_counts_adding_up_to_its_travellers():
     con = duckdb.connect()
-    con.execute("create table dtm_flow_survey_travellers (fmp_id varchar, age_group varchar, travellers bigint, "
-                "respondents bigint, respondents_in_group bigint, group_members bigint, "
-                "members_with_national_id bigint)")
+    con.execute(
+        "create table dtm_flow_survey_travellers (fmp_id varchar, age_group varchar, travellers bigint, "
+        "respondents bigint, respondents_in_group bigint, group_members bigint, "
+        "members_with_national_id bigint)"
+    )
     con.executemany("insert into dtm_flow_survey_travellers values (?, '18_59', ?, ?, ?, ?, ?)", TRAVELLERS)
     rows = {r["fmp_id"]: r for r in published(con, "dtm_flow_survey_travellers")}
     counts = ("travellers", "respondents", "respondents_in_group", "group_members", "members_with_national_id")
     assert {fmp: tuple(r[c] for c in counts) for fmp, r in rows.items()} == {
         "FMP-1": (30, 12, None, None, 10),
-        "FMP-2": (30, 12, 10, 20, None),    # a count named as one is no dimension (``_id``)
+        "FMP-2": (30, 12, 10, 20, None),  # a count named as one is no dimension (``_id``)
         "FMP-3": (12, 12, 0, 12, 0),
         "FMP-4": (5, 5, None, None, 0),
         "FMP-5": (None, None, None, None, None),
@@ -178,8 +208,9 @@ def test_a_rows_counts_adding_up_to_its_travellers():
     assert all(rows[f][SUPPRESSION_FLAG] for f in ("FMP-1", "FMP-2", "FMP-4", "FMP-5"))
     for fmp, travellers, _, in_group, members, _ in TRAVELLERS:
         r = rows[fmp]
-        assert recovered(r["travellers"], [(in_group, r["respondents_in_group"]),
-                                           (members, r["group_members"])]) == [], fmp
+        assert (
+            recovered(r["travellers"], [(in_group, r["respondents_in_group"]), (members, r["group_members"])]) == []
+        ), fmp
 
 
 # --- an indicator's categories adding up to its total (me_indicator_tracking) ------------------
@@ -199,8 +230,9 @@ def indicator_rows():
         mean = round((sum(count * score for _, count, score in groups[0]) + unknown_n * unknown_score) / n, 6)
         rows.append((code, source, period, "total", "total", n, mean, mean))
         for disaggregation, cells in zip(("sex", "age_group", "displacement_status"), groups):
-            rows.extend((code, source, period, disaggregation, value, count, score, score)
-                        for value, count, score in cells)
+            rows.extend(
+                (code, source, period, disaggregation, value, count, score, score) for value, count, score in cells
+            )
 
     # 3 men beside 40 women and the total: the women go too; the age groups stay
     add("IMP-1", "me_perception", Q1, [[("female", 40, 2.6), ("male", 3, 2.9)], [("18_59", 30, 2.5), ("60", 13, 3.0)]])
@@ -218,103 +250,178 @@ def indicator_rows():
     return rows
 
 
-@pytest.fixture()
+@pytest.fixture
 def tracking():
     con = duckdb.connect()
-    con.execute("create table me_indicator_tracking (indicator_code varchar, data_source varchar, period varchar, "
-                "period_start date, disaggregation varchar, disaggregation_value varchar, baseline double, "
-                "target double, actual double, cumulative double, percent_achieved double, "
-                "percent_of_life_of_project_target double, share_of_period_elapsed double, respondents bigint)")
-    con.executemany("insert into me_indicator_tracking values (?, ?, ?, ?, ?, ?, 2.5, ?, ?, ?, ?, ?, 1.0, ?)",
-                    [(code, source, period, start, d, v, 3.0 if d == "total" else None, actual, cumulative,
-                      50.0 if d == "total" and actual else None, 40.0 if d == "total" and cumulative else None, n)
-                     for code, source, (period, start), d, v, n, actual, cumulative in indicator_rows()])
+    con.execute(
+        "create table me_indicator_tracking (indicator_code varchar, data_source varchar, period varchar, "
+        "period_start date, disaggregation varchar, disaggregation_value varchar, baseline double, "
+        "target double, actual double, cumulative double, percent_achieved double, "
+        "percent_of_life_of_project_target double, share_of_period_elapsed double, respondents bigint)"
+    )
+    con.executemany(
+        "insert into me_indicator_tracking values (?, ?, ?, ?, ?, ?, 2.5, ?, ?, ?, ?, ?, 1.0, ?)",
+        [
+            (
+                code,
+                source,
+                period,
+                start,
+                d,
+                v,
+                3.0 if d == "total" else None,
+                actual,
+                cumulative,
+                50.0 if d == "total" and actual else None,
+                40.0 if d == "total" and cumulative else None,
+                n,
+            )
+            for code, source, (period, start), d, v, n, actual, cumulative in indicator_rows()
+        ],
+    )
     yield con
     con.close()
 
 
 def tracked(con) -> dict:
-    return {(r["indicator_code"], r["period"], r["disaggregation_value"]): r
-            for r in published(con, "me_indicator_tracking")}
+    return {
+        (r["indicator_code"], r["period"], r["disaggregation_value"]): r
+        for r in published(con, "me_indicator_tracking")
+    }
 
 
 def test_an_indicators_categories_beside_its_total(tracking):
     rows = tracked(tracking)
     reasons = {key[::2]: r[SUPPRESSION_REASON] for key, r in rows.items() if key[1] == "2026-Q1"}
     assert reasons == {
-        ("IMP-1", "total"): None, ("IMP-1", "female"): "complementary", ("IMP-1", "male"): "small",
-        ("IMP-1", "18_59"): None, ("IMP-1", "60"): None,
-        ("OC-1", "total"): None, ("OC-1", "female"): None, ("OC-1", "male"): "small",
-        ("OC-2", "total"): None, ("OC-2", "female"): "complementary", ("OC-2", "male"): None,
-        ("OC-3", "total"): None, ("OC-3", "female"): None, ("OC-3", "male"): None,
-        ("OP-1", "total"): None, ("OP-1", "female"): None, ("OP-1", "male"): None,
+        ("IMP-1", "total"): None,
+        ("IMP-1", "female"): "complementary",
+        ("IMP-1", "male"): "small",
+        ("IMP-1", "18_59"): None,
+        ("IMP-1", "60"): None,
+        ("OC-1", "total"): None,
+        ("OC-1", "female"): None,
+        ("OC-1", "male"): "small",
+        ("OC-2", "total"): None,
+        ("OC-2", "female"): "complementary",
+        ("OC-2", "male"): None,
+        ("OC-3", "total"): None,
+        ("OC-3", "female"): None,
+        ("OC-3", "male"): None,
+        ("OP-1", "total"): None,
+        ("OP-1", "female"): None,
+        ("OP-1", "male"): None,
     }
     female = rows[("IMP-1", "2026-Q1", "female")]
     assert (female["actual"], female["cumulative"], female["respondents"], female[SUPPRESSION_FLAG]) == (
-        None, None, None, True)
+        None,
+        None,
+        None,
+        True,
+    )
     total = rows[("IMP-1", "2026-Q1", "total")]
     assert (total["actual"], total["respondents"], total["target"], total["baseline"]) == (
-        pytest.approx(2.6209, abs=1e-3), 43, 3.0, 2.5)   # targets and baselines owe nothing to interviews
+        pytest.approx(2.6209, abs=1e-3),
+        43,
+        3.0,
+        2.5,
+    )  # targets and baselines owe nothing to interviews
     assert rows[("OP-1", "2026-Q1", "female")]["respondents"] == 2
 
 
 def test_a_cumulative_repeating_a_withheld_figure_is_withheld(tracking):
     rows = tracked(tracking)
     later = {key[2]: (r["cumulative"], r[SUPPRESSION_REASON]) for key, r in rows.items() if key[1] == "2026-Q2"}
-    assert later == {"total": (pytest.approx(2.6209, abs=1e-3), None), "female": (None, "carried"),
-                     "male": (None, "carried"), "18_59": (2.5, None), "60": (3.0, None)}
+    assert later == {
+        "total": (pytest.approx(2.6209, abs=1e-3), None),
+        "female": (None, "carried"),
+        "male": (None, "carried"),
+        "18_59": (2.5, None),
+        "60": (3.0, None),
+    }
 
 
 def test_no_withheld_category_comes_back_from_its_total(tracking):
-    true = {(r["indicator_code"], r["period"], r["disaggregation_value"]): r
-            for r in rows_of(tracking, "me_indicator_tracking")}
+    true = {
+        (r["indicator_code"], r["period"], r["disaggregation_value"]): r
+        for r in rows_of(tracking, "me_indicator_tracking")
+    }
     rows = tracked(tracking)
     families = defaultdict(lambda: defaultdict(list))
     for key, r in rows.items():
         families[key[:2]][r["disaggregation"]].append((true[key], r))
     tried = 0
     for family, groups in families.items():
-        (_, total), = groups.pop("total")
+        ((_, total),) = groups.pop("total")
         for disaggregation, cells in groups.items():
             if total["actual"] is None:
                 continue
             # the respondents, and the respondents times the score or share, add up to the total's
             tried += sum(r["actual"] is None for t, r in cells if t["respondents"])
             assert recovered(total["respondents"], [(t["respondents"], r["respondents"]) for t, r in cells]) == []
-            products = [(t["respondents"] * t["actual"] if t["actual"] is not None else None,
-                         r["respondents"] * r["actual"] if r["actual"] is not None else None) for t, r in cells]
+            products = [
+                (
+                    t["respondents"] * t["actual"] if t["actual"] is not None else None,
+                    r["respondents"] * r["actual"] if r["actual"] is not None else None,
+                )
+                for t, r in cells
+            ]
             assert recovered(total["respondents"] * total["actual"], products) == [], (family, disaggregation)
     assert tried == 4
 
 
 # --- disability groups adding up to their total row (the by-disability marts) ---------------
 
-PDM_COUNTS = ("respondents", "received_assistance", "satisfaction_respondents", "satisfied", "with_problems",
-              "with_safety_concerns")
+PDM_COUNTS = (
+    "respondents",
+    "received_assistance",
+    "satisfaction_respondents",
+    "satisfied",
+    "with_problems",
+    "with_safety_concerns",
+)
 SOURCE = {"yes": "washington_group", "no": "washington_group", "not_known": "not_asked"}
 PDM_GROUPS = {  # activity -> status -> the counts of PDM_COUNTS; the total row is their sum
     "ACT-1": {"yes": (3, 3, 3, 2, 1, 0), "no": (40, 35, 35, 25, 10, 6), "not_known": (20, 18, 18, 12, 5, 7)},
     "ACT-2": {"yes": (2, 2, 2, 1, 1, 1), "no": (3, 3, 3, 3, 2, 1), "not_known": (50, 45, 44, 30, 12, 9)},
-    "ACT-3": {"not_known": (30, 28, 28, 20, 6, 5)},                          # WG not asked: nothing to hide
+    "ACT-3": {"not_known": (30, 28, 28, 20, 6, 5)},  # WG not asked: nothing to hide
     "ACT-4": {"yes": (12, 10, 10, 3, 6, 5), "no": (40, 38, 38, 30, 9, 8), "not_known": (25, 20, 20, 15, 7, 6)},
-    "ACT-5": {"yes": (1, 1, 1, 1, 0, 0), "not_known": (3, 3, 3, 2, 1, 0)},   # 4 households: all withheld
+    "ACT-5": {"yes": (1, 1, 1, 1, 0, 0), "not_known": (3, 3, 3, 2, 1, 0)},  # 4 households: all withheld
 }
 
 
-@pytest.fixture()
+@pytest.fixture
 def pdm_by_disability():
     con = duckdb.connect()
-    con.execute("create table me_pdm_results_by_disability (activity_code varchar, activity_label_en varchar, "
-                "row_level varchar, disability varchar, disability_label_en varchar, disability_source varchar, "
-                "respondents bigint, received_assistance bigint, satisfaction_respondents bigint, satisfied bigint, "
-                "share_satisfied double, satisfaction_mean double, with_problems bigint, share_with_problems double, "
-                "with_safety_concerns bigint, share_with_safety_concerns double)")
+    con.execute(
+        "create table me_pdm_results_by_disability (activity_code varchar, activity_label_en varchar, "
+        "row_level varchar, disability varchar, disability_label_en varchar, disability_source varchar, "
+        "respondents bigint, received_assistance bigint, satisfaction_respondents bigint, satisfied bigint, "
+        "share_satisfied double, satisfaction_mean double, with_problems bigint, share_with_problems double, "
+        "with_safety_concerns bigint, share_with_safety_concerns double)"
+    )
 
     def row(activity, level, status, counts):
         n, received, rated, satisfied, problems, safety = counts
-        share = (lambda k: round(k / received, 4) if received else None)
-        return (activity, activity.lower(), level, status, status or "All households", SOURCE.get(status), n, received,
-                rated, satisfied, share(satisfied), 3.5, problems, share(problems), safety, share(safety))
+        share = lambda k: round(k / received, 4) if received else None
+        return (
+            activity,
+            activity.lower(),
+            level,
+            status,
+            status or "All households",
+            SOURCE.get(status),
+            n,
+            received,
+            rated,
+            satisfied,
+            share(satisfied),
+            3.5,
+            problems,
+            share(problems),
+            safety,
+            share(safety),
+        )
 
     for activity, groups in PDM_GROUPS.items():
         rows = [row(activity, "disability", status, counts) for status, counts in groups.items()]
@@ -332,8 +439,9 @@ def published_with(con, table: str, margins: dict, min_count: int = MIN) -> list
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def attack_total_rows(true_rows: list[dict], published_rows: list[dict], family: tuple[str, ...],
-                      counts: tuple[str, ...]) -> tuple[list, int]:
+def attack_total_rows(
+    true_rows: list[dict], published_rows: list[dict], family: tuple[str, ...], counts: tuple[str, ...]
+) -> tuple[list, int]:
     """For each family (an activity; a round and index) and count: the total row's published
     count less its groups' published counts, tried against every withheld group. Returns what
     came back (family, count, value) and how many withheld cells were tried. (What comes back
@@ -355,41 +463,50 @@ def attack_total_rows(true_rows: list[dict], published_rows: list[dict], family:
 
 def test_no_withheld_disability_group_comes_back_from_its_activitys_total(pdm_by_disability):
     true = rows_of(pdm_by_disability, "me_pdm_results_by_disability")
-    back, tried = attack_total_rows(true, published(pdm_by_disability, "me_pdm_results_by_disability"),
-                                    ("activity_code",), PDM_COUNTS)
+    back, tried = attack_total_rows(
+        true, published(pdm_by_disability, "me_pdm_results_by_disability"), ("activity_code",), PDM_COUNTS
+    )
     assert back == [] and tried >= 10
     # without the margins, subtraction gives the 3 households with a disability of ACT-1 back
-    exposed, _ = attack_total_rows(true, published_with(pdm_by_disability, "me_pdm_results_by_disability", {}),
-                                   ("activity_code",), PDM_COUNTS)
+    exposed, _ = attack_total_rows(
+        true, published_with(pdm_by_disability, "me_pdm_results_by_disability", {}), ("activity_code",), PDM_COUNTS
+    )
     assert (("ACT-1",), "respondents", 3) in exposed and (("ACT-4",), "satisfied", 3) in exposed
 
 
 def test_a_small_disability_group_takes_the_smallest_other_group_with_it(pdm_by_disability):
-    rows = {(r["activity_code"], r["row_level"], r["disability"]): r
-            for r in published(pdm_by_disability, "me_pdm_results_by_disability")}
+    rows = {
+        (r["activity_code"], r["row_level"], r["disability"]): r
+        for r in published(pdm_by_disability, "me_pdm_results_by_disability")
+    }
     assert rows[("ACT-1", "disability", "yes")][SUPPRESSION_REASON] == "small"
     hidden = rows[("ACT-1", "disability", "not_known")]
     assert hidden[SUPPRESSION_REASON] == "complementary" and hidden["respondents"] is None
-    assert (hidden["disability_label_en"], hidden["share_satisfied"]) == ("not_known", None)   # still says what it was
+    assert (hidden["disability_label_en"], hidden["share_satisfied"]) == ("not_known", None)  # still says what it was
     assert rows[("ACT-1", "disability", "no")]["respondents"] == 40
-    assert rows[("ACT-1", "total", None)]["respondents"] == 63                                # the total stays
+    assert rows[("ACT-1", "total", None)]["respondents"] == 63  # the total stays
     # 3 satisfied with a disability: the smaller other group's satisfied go too, the rest stays
     assert [rows[("ACT-4", "disability", s)]["satisfied"] for s in ("yes", "no", "not_known")] == [None, 30, None]
     assert [rows[("ACT-4", "disability", s)]["respondents"] for s in ("yes", "no", "not_known")] == [12, 40, 25]
     assert rows[("ACT-4", "disability", "not_known")]["share_satisfied"] is None
     # two small groups protect one another; a lone not-known group hides nothing
     assert [rows[("ACT-2", "disability", s)][SUPPRESSION_REASON] for s in ("yes", "no", "not_known")] == [
-        "small", "small", None]
+        "small",
+        "small",
+        None,
+    ]
     assert not rows[("ACT-3", "disability", "not_known")][SUPPRESSION_FLAG]
     assert all(r["respondents"] is None for (a, *_), r in rows.items() if a == "ACT-5")
 
 
 def test_no_withheld_disability_group_comes_back_from_its_rounds_total():
     con = duckdb.connect()
-    con.execute("create table me_perception_scores_by_disability (round integer, domain varchar, "
-                "domain_label_en varchar, row_level varchar, disability varchar, disability_label_en varchar, "
-                "disability_source varchar, respondents bigint, mean_score double, respondents_positive bigint, "
-                "share_positive double)")
+    con.execute(
+        "create table me_perception_scores_by_disability (round integer, domain varchar, "
+        "domain_label_en varchar, row_level varchar, disability varchar, disability_label_en varchar, "
+        "disability_source varchar, respondents bigint, mean_score double, respondents_positive bigint, "
+        "share_positive double)"
+    )
     groups = {  # (round, domain) -> status -> (respondents, positive, mean score)
         (1, "social_cohesion"): {"not_known": (80, 50, 3.4)},
         (2, "social_cohesion"): {"yes": (4, 2, 3.1), "no": (60, 40, 3.6), "not_known": (30, 20, 3.5)},
@@ -398,13 +515,27 @@ def test_no_withheld_disability_group_comes_back_from_its_rounds_total():
     rows = []
     for (rnd, domain), cells in groups.items():
         for status, (n, positive, mean) in cells.items():
-            rows.append((rnd, domain, domain, "disability", status, status, SOURCE[status], n, mean, positive,
-                         round(positive / n, 4)))
+            rows.append(
+                (
+                    rnd,
+                    domain,
+                    domain,
+                    "disability",
+                    status,
+                    status,
+                    SOURCE[status],
+                    n,
+                    mean,
+                    positive,
+                    round(positive / n, 4),
+                )
+            )
         n = sum(c[0] for c in cells.values())
         positive = sum(c[1] for c in cells.values())
         mean = round(sum(c[0] * c[2] for c in cells.values()) / n, 6)
-        rows.append((rnd, domain, domain, "total", None, "All respondents", None, n, mean, positive,
-                     round(positive / n, 4)))
+        rows.append(
+            (rnd, domain, domain, "total", None, "All respondents", None, n, mean, positive, round(positive / n, 4))
+        )
     con.executemany(f"insert into me_perception_scores_by_disability values ({', '.join('?' * 11)})", rows)
     table = "me_perception_scores_by_disability"
     true = rows_of(con, table)
@@ -419,8 +550,9 @@ def test_no_withheld_disability_group_comes_back_from_its_rounds_total():
         cells = [r for r in shown if (r["round"], r["domain"]) == key and r["row_level"] == "disability"]
         assert sum(r["respondents"] is None and r["mean_score"] is None for r in cells) == 2
     assert not any(r[SUPPRESSION_FLAG] for r in shown if r["round"] == 1)
-    exposed, _ = attack_total_rows(true, published_with(con, table, {}), ("round", "domain"),
-                                   ("respondents", "respondents_positive"))
+    exposed, _ = attack_total_rows(
+        true, published_with(con, table, {}), ("round", "domain"), ("respondents", "respondents_positive")
+    )
     assert ((2, "social_cohesion"), "respondents", 4) in exposed
     con.close()
 
@@ -434,9 +566,10 @@ def test_every_count_of_a_by_disability_mart_adds_up_to_its_total_row(table):
     schema = PROJECT_ROOT / "dbt_project" / "models" / "marts" / "me" / "_me.yml"
     model = next(m for m in yaml.safe_load(schema.read_text())["models"] if m["name"] == table)
 
-    def data_type(name: str) -> str:   # as the mart's SQL types them; anything else is a count
+    def data_type(name: str) -> str:  # as the mart's SQL types them; anything else is a count
         if name in ("row_level", "disability", "disability_source", "domain") or name.endswith(
-                ("_code", "_label_en", "_label_fr")):
+            ("_code", "_label_en", "_label_fr")
+        ):
             return "VARCHAR"
         if name.startswith("share_") or "mean" in name:
             return "DOUBLE"
@@ -451,6 +584,7 @@ def test_every_count_of_a_by_disability_mart_adds_up_to_its_total_row(table):
 
 # --- the registry -------------------------------------------------------------------------
 
+
 def test_every_declared_margin_is_a_sensitive_mart_whose_sql_has_its_columns():
     for table, declared in [*MARGINS.items(), *CARRIED.items()]:
         assert rule_for(table), table
@@ -462,14 +596,27 @@ def test_every_declared_margin_is_a_sensitive_mart_whose_sql_has_its_columns():
 
 
 def test_a_mart_that_lost_a_margins_column_or_shares_a_cell_is_refused():
-    columns = [Column("activity_code", "VARCHAR"), Column("answer", "VARCHAR"), Column("respondents", "BIGINT"),
-               Column("respondents_asked", "BIGINT")]
+    columns = [
+        Column("activity_code", "VARCHAR"),
+        Column("answer", "VARCHAR"),
+        Column("respondents", "BIGINT"),
+        Column("respondents_asked", "BIGINT"),
+    ]
     with pytest.raises(DisclosureError, match="question"):
         plan_for("me_pdm_answers", columns, MIN)
-    both = {"me_pdm_results": (RowMargin(("activity_code",), "satisfied", ("admin2_pcode",), total="respondents"),
-                               ColumnMargin(("satisfied", "unsatisfied"), "respondents"))}
-    columns = [Column("activity_code", "VARCHAR"), Column("admin2_pcode", "VARCHAR"), Column("respondents", "BIGINT"),
-               Column("satisfied", "BIGINT"), Column("unsatisfied", "BIGINT")]
+    both = {
+        "me_pdm_results": (
+            RowMargin(("activity_code",), "satisfied", ("admin2_pcode",), total="respondents"),
+            ColumnMargin(("satisfied", "unsatisfied"), "respondents"),
+        )
+    }
+    columns = [
+        Column("activity_code", "VARCHAR"),
+        Column("admin2_pcode", "VARCHAR"),
+        Column("respondents", "BIGINT"),
+        Column("satisfied", "BIGINT"),
+        Column("unsatisfied", "BIGINT"),
+    ]
     with pytest.raises(DisclosureError, match="two margins"):
         plan_for("me_pdm_results", columns, MIN, margins=both)
     assert plan_for("me_pdm_results", columns, MIN).margins == ()

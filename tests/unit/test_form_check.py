@@ -9,12 +9,12 @@ import yaml
 
 from dtm_platform.cli import main
 from dtm_platform.kobo.form_check import check_entry, form_questions, suggested_entry, suspected_personal
+from dtm_platform.kobo.registry import FormEntry, load_registry
 from dtm_platform.kobo_mock.catalogue import default_forms
 from dtm_platform.kobo_mock.forms.common import form_content, group, repeat, row
 from dtm_platform.kobo_mock.served import MockForm
 from dtm_platform.kobo_mock.server import MockKoboServer
 from dtm_platform.kobo_mock.store import FormVersion, ListSource, SubmissionStore
-from dtm_platform.kobo.registry import FormEntry, load_registry
 from dtm_platform.settings import PROJECT_ROOT
 
 REGISTRY = load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml")
@@ -23,25 +23,38 @@ OWN_UID = "aOwnEvl5Zx8Qw2Er4Ty6Ui"
 
 def own_content() -> dict:
     survey = [
-        *group("infos", "General", "Généralités", [
-            row("text", "infos/code_agent", "Enumerator", "Agent"),
-            row("text", "infos/nom_village", "Name of the village", "Nom du village"),
-            row("integer", "infos/nb_menages", "Households", "Ménages"),
-        ]),
-        *repeat("menages", "Households", "Ménages", [
-            row("text", "menages/nom_chef", "Name of the head", "Nom du chef"),
-            row("text", "menages/tel_chef", "Phone of the head", "Téléphone du chef"),
-            row("geopoint", "menages/gps", "Location of the house", "Position de la maison"),
-        ]),
+        *group(
+            "infos",
+            "General",
+            "Généralités",
+            [
+                row("text", "infos/code_agent", "Enumerator", "Agent"),
+                row("text", "infos/nom_village", "Name of the village", "Nom du village"),
+                row("integer", "infos/nb_menages", "Households", "Ménages"),
+            ],
+        ),
+        *repeat(
+            "menages",
+            "Households",
+            "Ménages",
+            [
+                row("text", "menages/nom_chef", "Name of the head", "Nom du chef"),
+                row("text", "menages/tel_chef", "Phone of the head", "Téléphone du chef"),
+                row("geopoint", "menages/gps", "Location of the house", "Position de la maison"),
+            ],
+        ),
     ]
     return form_content(survey, [], "v1")
 
 
 def own_entry(**changes) -> FormEntry:
-    entry = FormEntry(uid=OWN_UID, dataset="evaluation_village", title="Évaluation",
-                      fields={"enumerator_id": "infos/code_agent"},
-                      personal_fields={"menages/nom_chef": "drop", "menages/tel_chef": "hash",
-                                       "menages/gps": "coarsen_gps"})
+    entry = FormEntry(
+        uid=OWN_UID,
+        dataset="evaluation_village",
+        title="Évaluation",
+        fields={"enumerator_id": "infos/code_agent"},
+        personal_fields={"menages/nom_chef": "drop", "menages/tel_chef": "hash", "menages/gps": "coarsen_gps"},
+    )
     return dataclasses.replace(entry, **changes)
 
 
@@ -77,8 +90,10 @@ def test_a_personal_path_the_form_lacks_is_an_error():
 def test_undeclared_personal_questions_are_warned_about_with_a_policy():
     findings = check_entry(own_entry(personal_fields={}), own_content())
     assert {(f.severity, f.message.split("'")[1], f.message.rsplit(" ", 1)[-1]) for f in findings} == {
-        ("warning", "menages/nom_chef", "drop)"), ("warning", "menages/tel_chef", "hash)"),
-        ("warning", "menages/gps", "coarsen_gps)")}
+        ("warning", "menages/nom_chef", "drop)"),
+        ("warning", "menages/tel_chef", "hash)"),
+        ("warning", "menages/gps", "coarsen_gps)"),
+    }
 
 
 def test_place_names_are_not_taken_for_personal_names():
@@ -90,15 +105,21 @@ def test_an_entry_is_suggested_from_the_form_on_the_server():
     entry, review = suggested_entry(asset, taken={"evaluation_des_villages_2026"})
     assert entry["dataset"] == "evaluation_des_villages_2026_2"
     assert entry["fields"] == {"enumerator_id": "infos/code_agent"}
-    assert entry["personal_fields"] == {"menages/nom_chef": "drop", "menages/tel_chef": "hash",
-                                        "menages/gps": "coarsen_gps"}
+    assert entry["personal_fields"] == {
+        "menages/nom_chef": "drop",
+        "menages/tel_chef": "hash",
+        "menages/gps": "coarsen_gps",
+    }
     assert any("guess" in line for line in review)
 
 
 def _serve_own_form():
-    form = MockForm(uid=OWN_UID, name="Évaluation des villages",
-                    versions=[FormVersion("v1", own_content(), "2026-10-01T06:00:00.000000Z")],
-                    store=SubmissionStore(ListSource([])))
+    form = MockForm(
+        uid=OWN_UID,
+        name="Évaluation des villages",
+        versions=[FormVersion("v1", own_content(), "2026-10-01T06:00:00.000000Z")],
+        store=SubmissionStore(ListSource([])),
+    )
     return MockKoboServer(token="t0ken", forms=[form])
 
 
@@ -135,8 +156,11 @@ def test_ingestion_refuses_to_land_a_form_whose_mapping_broke(tmp_path):
         _refuse_a_mapping_the_form_breaks(con, own_entry())  # no content landed yet: nothing to hold against
         con.execute("create schema raw")
         con.execute(FORM_CONTENT_DDL)
-        con.execute("insert into raw.kobo_form_content values (?, 'evaluation_village', 'v1', 'x', "
-                    "'2026-10-01', ?::json, now())", [OWN_UID, json.dumps(own_content())])
+        con.execute(
+            "insert into raw.kobo_form_content values (?, 'evaluation_village', 'v1', 'x', "
+            "'2026-10-01', ?::json, now())",
+            [OWN_UID, json.dumps(own_content())],
+        )
         _refuse_a_mapping_the_form_breaks(con, own_entry())  # fits: no error
         with pytest.raises(dg.Failure, match="enumerator_id maps to 'infos/agent'.*closest: infos/code_agent"):
             _refuse_a_mapping_the_form_breaks(con, own_entry(fields={"enumerator_id": "infos/agent"}))

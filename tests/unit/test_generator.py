@@ -124,8 +124,11 @@ def test_errors_show_in_the_submissions(full):
             cells = sum(int(s[f"grp_idp/idp_{cell}"]) for cell, _, _ in locality_form.SEX_AGE_CELLS)
             assert cells != int(s["grp_idp/idp_ind"])
         elif kind == "duplicate":
-            original = [o for o in full.submissions if o["_id"] < sid and o["_id"] not in full.errors
-                        and _answers(o) == _answers(s)]
+            original = [
+                o
+                for o in full.submissions
+                if o["_id"] < sid and o["_id"] not in full.errors and _answers(o) == _answers(s)
+            ]
             assert len(original) == 1
             assert original[0]["_uuid"] != s["_uuid"]
     # clean submissions with IDPs have a breakdown that adds up
@@ -137,8 +140,9 @@ def test_errors_show_in_the_submissions(full):
 
 
 def _answers(s: dict) -> dict:
-    return {k: v for k, v in s.items() if "/" in k and not k.startswith(("meta/", "formhub/"))
-            or k == "key_informants"}
+    return {
+        k: v for k, v in s.items() if ("/" in k and not k.startswith(("meta/", "formhub/"))) or k == "key_informants"
+    }
 
 
 # --- ground truth -----------------------------------------------------------------------------
@@ -229,8 +233,11 @@ def test_key_informants_agree_on_the_idps_but_where_one_was_seeded_to_disagree()
     by_id = {s["_id"]: s for s in dataset.submissions}
     seen_disagreement = False
     for submission_id, s in by_id.items():
-        estimates = [int(ki["key_informants/ki_idp_estimate"]) for ki in s["key_informants"]
-                     if "key_informants/ki_idp_estimate" in ki]
+        estimates = [
+            int(ki["key_informants/ki_idp_estimate"])
+            for ki in s["key_informants"]
+            if "key_informants/ki_idp_estimate" in ki
+        ]
         if len(estimates) < 2:
             continue
         if dataset.errors.get(submission_id) == "ki_disagreement":
@@ -247,8 +254,9 @@ def test_the_first_locality_of_a_sub_prefecture_reports_its_sites_from_the_round
     other locality reports none; a round before the question exists leaves it out."""
     from dtm_platform.kobo_mock import generator
 
-    on_sites = {(round_number, admin2.pcode): 1000 for round_number in locality_form.ROUNDS
-                for admin2 in admin_areas()[1][::3]}
+    on_sites = {
+        (round_number, admin2.pcode): 1000 for round_number in locality_form.ROUNDS for admin2 in admin_areas()[1][::3]
+    }
     dataset = generate(seed=7, localities_per_admin2=3, idps_on_sites=on_sites)
     by_id = {s["_id"]: s for s in dataset.submissions}
     firsts = {}
@@ -277,8 +285,11 @@ def test_the_first_locality_of_a_sub_prefecture_reports_its_sites_from_the_round
 def test_every_locality_lies_in_its_real_prefecture(full):
     from dtm_platform.boundaries import prefectures
 
-    outside = [(a.locality.admin1, a.locality.name) for a in full.assessments
-               if not prefectures()[a.locality.admin1].contains(a.locality.lon, a.locality.lat)]
+    outside = [
+        (a.locality.admin1, a.locality.name)
+        for a in full.assessments
+        if not prefectures()[a.locality.admin1].contains(a.locality.lon, a.locality.lat)
+    ]
     assert not outside
     # Birao's prefecture, Vakaga, is the country's north-east
     vakaga = [a.locality for a in full.assessments if a.locality.admin1 == "CF53"]

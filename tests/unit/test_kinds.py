@@ -11,16 +11,19 @@ import yaml
 
 from dtm_platform.kobo.form_check import check_entry
 from dtm_platform.kobo.kinds import kind_fields, reference_content
+from dtm_platform.kobo.registry import FormEntry, FormRegistryError, load_registry
 from dtm_platform.kobo_mock.catalogue import synthetic_forms
 from dtm_platform.kobo_mock.variants import ACTIVITY_PARTNER, LOCALITY_FR
-from dtm_platform.kobo.registry import FormEntry, FormRegistryError, load_registry
 from dtm_platform.transform.project import dbt_vars
 
 
 def entry_from(tmp_path, body: str) -> FormEntry:
     path = tmp_path / "forms.yml"
-    path.write_text("forms:\n  - uid: aVar1111111111111111\n    dataset: variante\n"
-                    + textwrap.indent(textwrap.dedent(body), "    "), encoding="utf-8")
+    path.write_text(
+        "forms:\n  - uid: aVar1111111111111111\n    dataset: variante\n"
+        + textwrap.indent(textwrap.dedent(body), "    "),
+        encoding="utf-8",
+    )
     (entry,) = load_registry(path)
     return entry
 
@@ -36,28 +39,34 @@ def test_a_kinds_fields_are_its_reference_forms_questions_groups_and_repeats():
 
 
 def test_a_mapped_group_or_repeat_moves_the_questions_it_holds(tmp_path):
-    entry = entry_from(tmp_path, """\
+    entry = entry_from(
+        tmp_path,
+        """\
         kind: dtm_locality
         fields:
           grp_idp: pdi
           idp_ind: pdi/nb_individus
           key_informants: informateurs
-        """)
-    assert entry.field_path("idp_ind") == "pdi/nb_individus"       # renamed
-    assert entry.field_path("idp_hh") == "pdi/idp_hh"               # moved with its group
+        """,
+    )
+    assert entry.field_path("idp_ind") == "pdi/nb_individus"  # renamed
+    assert entry.field_path("idp_hh") == "pdi/idp_hh"  # moved with its group
     assert entry.field_path("ki_phone") == "informateurs/ki_phone"  # moved with its repeat
-    assert entry.field_path("round") == "grp_general/round"         # not mapped: where the reference keeps it
+    assert entry.field_path("round") == "grp_general/round"  # not mapped: where the reference keeps it
     assert entry.field_path("enumerator_id") == "grp_general/enumerator_id"
     moved = entry.paths_in_form()
     assert moved["grp_idp/idp_hh"] == "pdi/idp_hh" and "grp_general/round" not in moved
 
 
 def test_choice_codes_map_to_the_models_codes_even_written_as_bare_yes_and_no(tmp_path):
-    entry = entry_from(tmp_path, """\
+    entry = entry_from(
+        tmp_path,
+        """\
         kind: dtm_locality
         fields:
           idp_present: {path: pdi/presence, choices: {yes: "1", no: "0"}}
-        """)
+        """,
+    )
     assert entry.choice_codes == {"idp_present": {"yes": "1", "no": "0"}}
     form = json.loads(dbt_vars([entry]))["kobo_forms"]["variante"]
     assert form["codes"] == {"grp_idp/idp_present": {"1": "yes", "0": "no"}}
@@ -65,13 +74,16 @@ def test_choice_codes_map_to_the_models_codes_even_written_as_bare_yes_and_no(tm
     assert form["lists"]["pdi/presence"] == "yes_no"
 
 
-@pytest.mark.parametrize("fields, expected", [
-    ("{idp_individuals: grp/x}", "field 'idp_individuals' is not a field of kind dtm_locality; did you mean"),
-    ("{idp_present: {path: pdi/presence, choices: {oui: '1'}}}", "'oui' is not a code the models know"),
-    ("{idp_ind: {path: pdi/nb, choices: {'1': '1'}}}", "has no choice list the models compare with"),
-    ("{idp_present: {chemin: pdi/presence}}", "must be a Kobo path or"),
-    ("{idp_present: {path: pdi/presence, choices: {'yes': 'o ui'}}}", "is not a choice code"),
-])
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ("{idp_individuals: grp/x}", "field 'idp_individuals' is not a field of kind dtm_locality; did you mean"),
+        ("{idp_present: {path: pdi/presence, choices: {oui: '1'}}}", "'oui' is not a code the models know"),
+        ("{idp_ind: {path: pdi/nb, choices: {'1': '1'}}}", "has no choice list the models compare with"),
+        ("{idp_present: {chemin: pdi/presence}}", "must be a Kobo path or"),
+        ("{idp_present: {path: pdi/presence, choices: {'yes': 'o ui'}}}", "is not a choice code"),
+    ],
+)
 def test_a_bad_mapping_is_refused_with_the_form_and_the_field(tmp_path, fields, expected):
     with pytest.raises(FormRegistryError) as caught:
         entry_from(tmp_path, f"kind: dtm_locality\nfields: {fields}\n")
@@ -103,8 +115,12 @@ def test_a_variant_mapped_in_full_checks_clean(served, variant, tmp_path):
 
 def test_an_unmapped_variant_fails_the_check_naming_fields_paths_and_closest_questions(served):
     content = LOCALITY_FR.mock_form(served["dtm_locality"]).content
-    findings = [str(f) for f in check_entry(FormEntry(uid=LOCALITY_FR.uid, dataset="variante", title="v",
-                                                      kind="dtm_locality"), content)]
+    findings = [
+        str(f)
+        for f in check_entry(
+            FormEntry(uid=LOCALITY_FR.uid, dataset="variante", title="v", kind="dtm_locality"), content
+        )
+    ]
     round_error = next(f for f in findings if "field round (required)" in f)
     assert round_error.startswith("ERROR variante") and "'grp_general/round'" in round_error
     assert "infos_generales/numero_round" in round_error  # the closest question
@@ -146,6 +162,12 @@ def test_forms_add_suggests_no_kind_for_a_form_unlike_every_reference():
     from dtm_platform.kobo.form_check import suggested_mapping
     from dtm_platform.kobo_mock.forms.common import form_content, row
 
-    content = form_content([row("text", "note_libre", "Free note", "Note libre"),
-                            row("integer", "nombre_arbres", "Trees planted", "Arbres plantés")], [], "v1")
+    content = form_content(
+        [
+            row("text", "note_libre", "Free note", "Note libre"),
+            row("integer", "nombre_arbres", "Trees planted", "Arbres plantés"),
+        ],
+        [],
+        "v1",
+    )
     assert suggested_mapping(content) == (None, {})

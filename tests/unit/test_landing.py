@@ -12,16 +12,17 @@ import pytest
 from dtm_platform.kobo import landing
 from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.landing import high_water_mark, land_form_content, land_new_submissions
+from dtm_platform.kobo.pages import Page
+from dtm_platform.kobo.registry import load_registry
 from dtm_platform.kobo_mock.generator import generate
 from dtm_platform.kobo_mock.server import Fault, MockKoboServer
 from dtm_platform.kobo_mock.store import FormVersion
-from dtm_platform.kobo.pages import Page
-from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT
 
 TOKEN = "landing-token"
-FORM = next(f for f in load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml")
-            if f.dataset == "dtm_locality")
+FORM = next(
+    f for f in load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml") if f.dataset == "dtm_locality"
+)
 TABLE = f"raw.{FORM.raw_table}"
 
 
@@ -30,14 +31,14 @@ def dataset():
     return generate(2026, localities_per_admin2=2)
 
 
-@pytest.fixture()
+@pytest.fixture
 def server(dataset):
     # Each test gets its own server: some change the form (a new version) or queue faults.
     with MockKoboServer(token=TOKEN, datasets={FORM.uid: dataset}) as server:
         yield server
 
 
-@pytest.fixture()
+@pytest.fixture
 def con():
     con = duckdb.connect()
     yield con
@@ -59,8 +60,11 @@ def server_ids(server: MockKoboServer) -> list[int]:
 
 def data_queries(server: MockKoboServer) -> list[dict]:
     """The ``query`` of each data request the server received, decoded."""
-    return [json.loads(parse_qs(urlsplit(p).query)["query"][-1])
-            for p in server.requests if urlsplit(p).path.endswith("/data/")]
+    return [
+        json.loads(parse_qs(urlsplit(p).query)["query"][-1])
+        for p in server.requests
+        if urlsplit(p).path.endswith("/data/")
+    ]
 
 
 def sync_log(con) -> list[dict]:
@@ -99,8 +103,10 @@ def test_payload_round_trips(server, con):
     with make_client(server) as client:
         land_new_submissions(con, client, FORM)
     originals = {s["_id"]: s for s in server.forms[FORM.uid].submissions}
-    rows = con.execute(f"select _id, payload, payload_hash, _uuid, root_uuid, form_version, "
-                       f"submission_time::varchar, validation_status from {TABLE}").fetchall()
+    rows = con.execute(
+        f"select _id, payload, payload_hash, _uuid, root_uuid, form_version, "
+        f"submission_time::varchar, validation_status from {TABLE}"
+    ).fetchall()
     assert len(rows) == len(originals)
     hashes = set()
     for _id, payload, payload_hash, uuid, root_uuid, version, submitted, validation in rows:
@@ -118,12 +124,11 @@ def test_payload_round_trips(server, con):
 
 def test_new_submissions_on_the_server_land_on_the_next_run(dataset, con):
     early = type(dataset)(submissions=dataset.submissions[:150], assessments=dataset.assessments, errors={})
-    with MockKoboServer(token=TOKEN, datasets={FORM.uid: early}) as server:
-        with make_client(server) as client:
-            assert land_new_submissions(con, client, FORM).new_submissions == 150
-            # the server receives more submissions
-            server.forms[FORM.uid].store.receive(dataset.submissions[150:])
-            later = land_new_submissions(con, client, FORM)
+    with MockKoboServer(token=TOKEN, datasets={FORM.uid: early}) as server, make_client(server) as client:
+        assert land_new_submissions(con, client, FORM).new_submissions == 150
+        # the server receives more submissions
+        server.forms[FORM.uid].store.receive(dataset.submissions[150:])
+        later = land_new_submissions(con, client, FORM)
     assert later.new_submissions == len(dataset.submissions) - 150
     assert landed_ids(con) == [s["_id"] for s in dataset.submissions]
 
@@ -153,7 +158,7 @@ def test_rerun_after_a_crash_lands_exactly_the_rest(server, con, monkeypatch):
         with pytest.raises(RuntimeError, match="killed"):
             land_new_submissions(con, crashing, FORM, run_id="crashed", batch_rows=1)
     landed = landed_ids(con)
-    assert landed == expected[:len(landed)] and 0 < len(landed) <= 100  # the first page is committed
+    assert landed == expected[: len(landed)] and 0 < len(landed) <= 100  # the first page is committed
     assert high_water_mark(con, FORM) == landed[-1]
     assert sync_log(con) == []  # the crashed run logged nothing
 
@@ -171,14 +176,13 @@ def test_rerun_after_the_server_fails_mid_run(server, con):
     expected = server_ids(server)
     # the two looks and one page are served (zero delays), then the server fails for good
     server.inject(Fault("delay", seconds=0.0, times=3), Fault("status", 503, times=50))
-    with make_client(server, max_retries=1) as client:
-        with pytest.raises(KoboError) as caught:
-            land_new_submissions(con, client, FORM)
+    with make_client(server, max_retries=1) as client, pytest.raises(KoboError) as caught:
+        land_new_submissions(con, client, FORM)
     assert TOKEN not in str(caught.value)
     landed = landed_ids(con)
     # pages are fetched several at a time: which one got through varies, but only whole
     # pages from the start of the form are kept, never one with a gap before it
-    assert landed == expected[:len(landed)] and len(landed) <= 100
+    assert landed == expected[: len(landed)] and len(landed) <= 100
 
     server.faults.clear()
     with make_client(server) as client:
@@ -190,6 +194,7 @@ def test_rerun_after_the_server_fails_mid_run(server, con):
 
 def test_a_repeated_page_lands_once(server, con, monkeypatch):
     """Pages that overlap (a server repeating records) must not create duplicates."""
+
     def overlapping(pages):
         previous = None
         for page in pages:
@@ -233,8 +238,9 @@ def test_form_content_is_kept_once_per_version(server, con):
     with make_client(server) as client:
         land_form_content(con, client, FORM)
         land_form_content(con, client, FORM)
-        rows = con.execute("select form_uid, dataset, version_id, form_name, content "
-                           "from raw.kobo_form_content order by date_deployed").fetchall()
+        rows = con.execute(
+            "select form_uid, dataset, version_id, form_name, content from raw.kobo_form_content order by date_deployed"
+        ).fetchall()
         # every deployed version, the earlier ones too: submissions map to the one they used
         assert [r[2] for r in rows] == [v.uid for v in form.versions]
         for (form_uid, dataset, version, name, content), deployed in zip(rows, form.versions):
@@ -242,21 +248,36 @@ def test_form_content_is_kept_once_per_version(server, con):
             assert json.loads(content) == deployed.content
 
         # a new version is deployed: its content is kept beside the old ones
-        form.deploy(FormVersion("vR20newVersion0000000",
-                                {**form.content, "settings": {**form.content["settings"], "version": "vR20newVersion0000000"}},
-                                "2026-11-01T08:00:00.000000Z"))
+        form.deploy(
+            FormVersion(
+                "vR20newVersion0000000",
+                {**form.content, "settings": {**form.content["settings"], "version": "vR20newVersion0000000"}},
+                "2026-11-01T08:00:00.000000Z",
+            )
+        )
         assert land_form_content(con, client, FORM) == "vR20newVersion0000000"
         land_form_content(con, client, FORM)
     versions = con.execute("select version_id from raw.kobo_form_content order by date_deployed").fetchall()
     assert [v[0] for v in versions] == [v.uid for v in form.versions]
     assert versions[-1][0] == "vR20newVersion0000000"
 
-@pytest.mark.parametrize("submission", [
-    {"_id": 1, "text": "ligne\nnouvelle\t\"cité\" \\ \u0000\u001f\u2028 😀", "gps": [4.3612, 18.5582],
-     "empty": None, "flag": True, "nested": [{"members/member/age": "34"}]},
-    {"_id": 2, "huge": 10 ** 30},        # beyond 64 bits: orjson refuses, the standard library writes it
-    {"_id": 3, "broken": "\ud800"},      # a lone surrogate, as broken clients send
-], ids=["text and numbers", "huge integer", "lone surrogate"])
+
+@pytest.mark.parametrize(
+    "submission",
+    [
+        {
+            "_id": 1,
+            "text": 'ligne\nnouvelle\t"cité" \\ \u0000\u001f\u2028 😀',
+            "gps": [4.3612, 18.5582],
+            "empty": None,
+            "flag": True,
+            "nested": [{"members/member/age": "34"}],
+        },
+        {"_id": 2, "huge": 10**30},  # beyond 64 bits: orjson refuses, the standard library writes it
+        {"_id": 3, "broken": "\ud800"},  # a lone surrogate, as broken clients send
+    ],
+    ids=["text and numbers", "huge integer", "lone surrogate"],
+)
 def test_payload_text_is_what_the_standard_library_writes(submission):
     """Payload hashes compare what landed earlier with what the server holds now: the text
     a payload is hashed from must not depend on which JSON library wrote it."""

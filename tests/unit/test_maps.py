@@ -11,14 +11,27 @@ from dtm_platform.reports.maps import Box, Projection, locator_map, proportional
 
 def _points(count: int) -> list[dict]:
     """Crowded on purpose: every point near Bangui, where labels fight for room."""
-    return [{"name": f"Place number {i}", "latitude": 4.2 + 0.05 * i, "longitude": 18.3 + 0.04 * i,
-             "value": 1000 * (count - i)} for i in range(count)]
+    return [
+        {
+            "name": f"Place number {i}",
+            "latitude": 4.2 + 0.05 * i,
+            "longitude": 18.3 + 0.04 * i,
+            "value": 1000 * (count - i),
+        }
+        for i in range(count)
+    ]
 
 
 def test_the_map_has_the_country_its_prefectures_and_both_legends():
     shading = {pcode: 1000 * i for i, pcode in enumerate(sorted(prefectures()), 1)}
-    svg = proportional_symbol_map(_points(5), title="IDPs", language="en", size_title="IDPs by sub-prefecture",
-                                  shading=shading, shading_title="IDPs by prefecture")
+    svg = proportional_symbol_map(
+        _points(5),
+        title="IDPs",
+        language="en",
+        size_title="IDPs by sub-prefecture",
+        shading=shading,
+        shading_title="IDPs by prefecture",
+    )
     assert 'class="country-outline"' in svg
     assert svg.count('class="prefecture"') == 17
     assert "IDPs by sub-prefecture" in svg and "IDPs by prefecture" in svg
@@ -31,16 +44,17 @@ def test_the_map_has_the_country_its_prefectures_and_both_legends():
 
 
 def test_french_numbers_in_the_legends():
-    svg = proportional_symbol_map(_points(3), title="PDI", language="fr", size_title="PDI",
-                                  shading=None, shading_title="")
+    svg = proportional_symbol_map(
+        _points(3), title="PDI", language="fr", size_title="PDI", shading=None, shading_title=""
+    )
     assert "2\u202f000" in svg and "2,000" not in svg
 
 
 def test_labels_never_overlap_each_other():
     svg = proportional_symbol_map(_points(20), title="IDPs", language="en", size_title="IDPs", labelled=20)
     boxes = [Box(*map(float, found.split(","))) for found in re.findall(r'data-box="([^"]+)"', svg)]
-    assert 2 <= len(boxes) < 20   # crowded: some names fit, some are left to their tooltips
-    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+    assert 2 <= len(boxes) < 20  # crowded: some names fit, some are left to their tooltips
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.overlaps(b)]
     # every circle still carries its name and figure as a tooltip
     assert svg.count("<title>Place number") == 20
 

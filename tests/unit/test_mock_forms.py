@@ -12,30 +12,53 @@ import re
 import statistics
 import tracemalloc
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import httpx
 import pytest
 
+from dtm_platform.kobo.registry import load_registry
 from dtm_platform.kobo_mock import locality_form
 from dtm_platform.kobo_mock.catalogue import default_forms, synthetic_forms
-from dtm_platform.kobo_mock.forms import (FORM_MODULES, common, flow_counts, flow_survey, me_activity, me_pdm,
-                                          me_perception, site)
-from dtm_platform.kobo_mock.forms import me_partner_report
-from dtm_platform.kobo_mock.forms import (FORM_MODULES, common, flow_counts, flow_survey, me_activity, me_feedback,
-                                          me_pdm, me_perception, site)
+from dtm_platform.kobo_mock.forms import (
+    FORM_MODULES,
+    common,
+    flow_counts,
+    flow_survey,
+    me_activity,
+    me_feedback,
+    me_partner_report,
+    me_pdm,
+    me_perception,
+    site,
+)
 from dtm_platform.kobo_mock.generator import generate
 from dtm_platform.kobo_mock.reference import admin_areas
 from dtm_platform.kobo_mock.served import SyntheticForm
 from dtm_platform.kobo_mock.server import MockKoboServer
-from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT
 
 TOKEN = "forms-token"
-METADATA = {"_id", "formhub/uuid", "start", "end", "__version__", "meta/instanceID", "meta/rootUuid", "meta/deprecatedID",
-            "_xform_id_string", "_uuid", "_attachments", "_status", "_geolocation", "_submission_time", "_tags",
-            "_notes", "_validation_status", "_submitted_by", "meta/deprecatedID"}
+METADATA = {
+    "_id",
+    "formhub/uuid",
+    "start",
+    "end",
+    "__version__",
+    "meta/instanceID",
+    "meta/rootUuid",
+    "meta/deprecatedID",
+    "_xform_id_string",
+    "_uuid",
+    "_attachments",
+    "_status",
+    "_geolocation",
+    "_submission_time",
+    "_tags",
+    "_notes",
+    "_validation_status",
+    "_submitted_by",
+}
 LOCAL = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000\+01:00")
 SERVER_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 DATASETS = [m.DATASET for m in FORM_MODULES]
@@ -127,10 +150,16 @@ def test_registry_names_every_form_and_exact_personal_paths(forms):
         assert set(entry.personal_fields) <= paths, (dataset, set(entry.personal_fields) - paths)
         assert entry.kind == dataset  # each built-in form feeds its own model
     policies = {d: e.personal_fields for d, e in registry.items()}
-    assert policies["dtm_flow_survey"] == {"grp_respondent/resp_name": "drop", "grp_respondent/resp_phone": "hash",
-                                           "grp_respondent/hh_gps": "coarsen_gps"}
-    assert policies["me_activity"] == {"beneficiaries/ben_name": "drop", "beneficiaries/ben_national_id": "hash",
-                                       "beneficiaries/ben_phone": "hash"}
+    assert policies["dtm_flow_survey"] == {
+        "grp_respondent/resp_name": "drop",
+        "grp_respondent/resp_phone": "hash",
+        "grp_respondent/hh_gps": "coarsen_gps",
+    }
+    assert policies["me_activity"] == {
+        "beneficiaries/ben_name": "drop",
+        "beneficiaries/ben_national_id": "hash",
+        "beneficiaries/ben_phone": "hash",
+    }
     assert policies["me_pdm"]["grp_respondent/resp_name"] == "drop"
     assert policies["me_pdm"]["grp_respondent/resp_phone"] == "hash"
 
@@ -266,8 +295,11 @@ def test_served_submissions_look_like_kpis(forms, served, dataset):
 def test_blank_answers_are_absent(served):
     refused = [s for s in served["dtm_flow_survey"] if s["grp_consent/consent"] == "no"]
     assert refused and all(not any(k.startswith("grp_respondent/") for k in s) for s in refused)
-    no_phone = [s for s in served["dtm_flow_survey"] if s["grp_consent/consent"] == "yes"
-                and "grp_respondent/resp_phone" not in s]
+    no_phone = [
+        s
+        for s in served["dtm_flow_survey"]
+        if s["grp_consent/consent"] == "yes" and "grp_respondent/resp_phone" not in s
+    ]
     assert no_phone
     alone = [s for s in served["dtm_flow_survey"] if s.get("grp_group/group_size") == "0"]
     assert alone and all("travel_group" not in s for s in alone)  # an empty repeat is no key at all
@@ -288,8 +320,12 @@ def test_repeats_and_nested_repeats(served):
     wg = [b for b in beneficiaries if "beneficiaries/grp_wg/wg_seeing" in b]  # a group inside the repeat
     assert wg and len(wg) < len(beneficiaries)
     v1 = me_activity.VERSIONS[0].uid
-    assert not any("beneficiaries/grp_wg/wg_seeing" in b for s in served["me_activity"] if s["__version__"] == v1
-                   for b in s["beneficiaries"])
+    assert not any(
+        "beneficiaries/grp_wg/wg_seeing" in b
+        for s in served["me_activity"]
+        if s["__version__"] == v1
+        for b in s["beneficiaries"]
+    )
 
 
 @pytest.mark.parametrize("dataset", ["me_pdm", "me_perception"])
@@ -297,24 +333,27 @@ def test_the_last_version_asks_most_respondents_the_washington_group_set(served,
     last = module(dataset).VERSIONS[-1]
     consented = [s for s in served[dataset] if s["grp_consent/consent"] == "yes"]
     asked = [s for s in consented if "grp_wg/wg_seeing" in s]
-    assert {s["__version__"] for s in asked} == {last.uid}     # only the version that has the questions
+    assert {s["__version__"] for s in asked} == {last.uid}  # only the version that has the questions
     with_last = [s for s in consented if s["__version__"] == last.uid]
-    assert 0.7 < len(asked) / len(with_last) < 1                 # most respondents, not all
+    assert 0.7 < len(asked) / len(with_last) < 1  # most respondents, not all
     assert all(len([k for k in s if k.startswith("grp_wg/")]) == 6 for s in asked)
     assert min(s["grp_general/interview_date"] for s in with_last) >= last.deployed  # a date inside the period
 
 
 def test_select_multiple_is_space_separated(served):
-    services = [s["grp_services/services_available"] for s in served["dtm_site"]
-                if "grp_services/services_available" in s]
+    services = [
+        s["grp_services/services_available"] for s in served["dtm_site"] if "grp_services/services_available" in s
+    ]
     assert any(" " in v for v in services)
     uses = [s["grp_assistance/assistance_use"] for s in served["me_pdm"] if "grp_assistance/assistance_use" in s]
     assert any(" " in v for v in uses)
 
 
 def test_renamed_question_follows_the_version(served):
-    for dataset, old, new in (("dtm_flow_counts", "grp_travel/transport_mode", "grp_travel/means_of_transport"),
-                              ("me_pdm", "grp_assistance/satisfaction", "grp_assistance/satisfaction_level")):
+    for dataset, old, new in (
+        ("dtm_flow_counts", "grp_travel/transport_mode", "grp_travel/means_of_transport"),
+        ("me_pdm", "grp_assistance/satisfaction", "grp_assistance/satisfaction_level"),
+    ):
         first = module(dataset).VERSIONS[0].uid
         for s in served[dataset]:
             assert new not in s if s["__version__"] == first else old not in s
@@ -335,8 +374,9 @@ def test_site_photos_have_their_attachment(served):
         assert attachment["mimetype"] == "image/jpeg"
         assert attachment["filename"] == f"{s['_submitted_by']}/attachments/{s['formhub/uuid']}/{s['_uuid']}/{photo}"
         assert attachment["uid"].startswith("att")
-        assert attachment["download_url"] == (f"https://kf.kobotoolbox.org/api/v2/assets/{site.FORM_UID}/data/"
-                                              f"{s['_id']}/attachments/{attachment['uid']}/")
+        assert attachment["download_url"] == (
+            f"https://kf.kobotoolbox.org/api/v2/assets/{site.FORM_UID}/data/{s['_id']}/attachments/{attachment['uid']}/"
+        )
         assert attachment["instance"] == s["_id"]
     assert 0 < with_photo < len(served["dtm_site"])
     uids = [a["uid"] for s in served["dtm_site"] for a in s["_attachments"]]
@@ -353,16 +393,25 @@ def test_the_large_form_serves_a_million_submissions_without_building_them():
         synthetic = flow_counts.build(2026, scale)
         store = synthetic.form.store
         assert store.count() == 1_000_000
-        with MockKoboServer(token=TOKEN, forms=[synthetic.form]) as server, httpx.Client(
-                base_url=server.url, headers={"Authorization": f"Token {TOKEN}"}, timeout=30) as http:
+        with (
+            MockKoboServer(token=TOKEN, forms=[synthetic.form]) as server,
+            httpx.Client(base_url=server.url, headers={"Authorization": f"Token {TOKEN}"}, timeout=30) as http,
+        ):
             asset = http.get(f"/api/v2/assets/{flow_counts.FORM_UID}/").json()
             assert asset["deployment__submission_count"] == 1_000_000
             data = f"/api/v2/assets/{flow_counts.FORM_UID}/data/"
             head = http.get(data, params={"format": "json", "limit": 1}).json()
             assert head["count"] == 1_000_000
             after = store.source.id_at(1_000_000 - 1001)
-            body = http.get(data, params={"format": "json", "limit": 1000, "sort": json.dumps({"_id": 1}),
-                                          "query": json.dumps({"_id": {"$gt": after}})}).json()
+            body = http.get(
+                data,
+                params={
+                    "format": "json",
+                    "limit": 1000,
+                    "sort": json.dumps({"_id": 1}),
+                    "query": json.dumps({"_id": {"$gt": after}}),
+                },
+            ).json()
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -371,7 +420,7 @@ def test_the_large_form_serves_a_million_submissions_without_building_them():
     assert [s["_id"] for s in results] == [store.source.id_at(p) for p in range(999_000, 1_000_000)]
     assert results[-1]["_id"] == flow_counts.FIRST_ID + 999_999 * flow_counts.ID_STEP
     assert results[-1]["grp_point/count_date"] <= flow_counts.PERIOD[1] or synthetic.errors.get(results[-1]["_id"])
-    assert peak < 40 * 2 ** 20, f"peak {peak / 2 ** 20:.1f} MiB: submissions were held in memory"
+    assert peak < 40 * 2**20, f"peak {peak / 2**20:.1f} MiB: submissions were held in memory"
     for submission in results[:50]:
         check_submission(submission, synthetic)
 
@@ -386,9 +435,15 @@ def test_the_large_forms_truth_and_errors_hold_nothing(forms):
 
 # --- seeded errors ----------------------------------------------------------------------------
 
-RATE_SAMPLES = {"dtm_site": 8, "dtm_flow_counts": 3, "dtm_flow_survey": 4, "me_activity": 5, "me_pdm": 5,
-                "me_perception": 3}
-RATE_SAMPLES["me_partner_report"] = 1   # its errors are drawn in exact numbers, at any scale
+RATE_SAMPLES = {
+    "dtm_site": 8,
+    "dtm_flow_counts": 3,
+    "dtm_flow_survey": 4,
+    "me_activity": 5,
+    "me_pdm": 5,
+    "me_perception": 3,
+}
+RATE_SAMPLES["me_partner_report"] = 1  # its errors are drawn in exact numbers, at any scale
 RATE_SAMPLES["me_feedback"] = 4
 RATE_SAMPLES["me_field_visit"] = 4
 
@@ -400,19 +455,25 @@ def large_samples():
 
 def eligible(dataset: str, synthetic: SyntheticForm, kind: str) -> int:
     truth = synthetic.truth
-    records = {"dtm_site": lambda: truth.assessments, "dtm_flow_counts": lambda: range(truth.count),
-               "dtm_flow_survey": lambda: truth.interviews, "me_activity": lambda: truth.sessions,
-               "me_pdm": lambda: truth.interviews, "me_perception": lambda: truth.interviews,
-               "me_field_visit": lambda: truth.visits, "me_feedback": lambda: truth.cases}[dataset]()
-    if dataset == "me_feedback":    # closed cases, referred cases, or any
+    records = {
+        "dtm_site": lambda: truth.assessments,
+        "dtm_flow_counts": lambda: range(truth.count),
+        "dtm_flow_survey": lambda: truth.interviews,
+        "me_activity": lambda: truth.sessions,
+        "me_pdm": lambda: truth.interviews,
+        "me_perception": lambda: truth.interviews,
+        "me_field_visit": lambda: truth.visits,
+        "me_feedback": lambda: truth.cases,
+    }[dataset]()
+    if dataset == "me_feedback":  # closed cases, referred cases, or any
         return sum(me_feedback.error_applies(kind, case) for case in records)
-    if kind == "member_age_typo":   # an interview with a member old enough for the typo to show
+    if kind == "member_age_typo":  # an interview with a member old enough for the typo to show
         return sum(r.consent and any(m.age >= flow_survey.TYPO_MIN_AGE for m in r.members) for r in records)
     if kind == "outdated_version":  # collected well after a newer version was deployed
         return sum(r.consent and flow_survey.outdated_possible(r.survey_date) for r in records)
-    if kind == "agency_missing":    # a managed site, which has an agency to leave out
+    if kind == "agency_missing":  # a managed site, which has an agency to leave out
         return sum(r.managed for r in records)
-    if kind == "short_for_household":   # a household large enough for its interview to look short
+    if kind == "short_for_household":  # a household large enough for its interview to look short
         return sum(r.consent and r.hh_size >= me_pdm.SHORT_HOUSEHOLD_MIN_SIZE for r in records)
     if kind != "duplicate" and dataset in ("dtm_flow_survey", "me_pdm", "me_perception"):
         return sum(r.consent for r in records)  # a refusal carries no answers to corrupt
@@ -443,20 +504,28 @@ def test_errors_show_in_the_submissions(forms, seeded, served, dataset):
         seen.add(kind)
         symptom = SYMPTOMS[dataset](s)
         if kind == "duplicate":
-            earlier = [o for o in served[dataset] if o["_id"] < s["_id"] and o["_id"] not in errors
-                       and answers_of(o) == answers_of(s)]
+            earlier = [
+                o
+                for o in served[dataset]
+                if o["_id"] < s["_id"] and o["_id"] not in errors and answers_of(o) == answers_of(s)
+            ]
             assert len(earlier) == 1 and earlier[0]["_uuid"] != s["_uuid"]
-        elif kind == "soft_duplicate":   # an earlier interview with one or two scores other
+        elif kind == "soft_duplicate":  # an earlier interview with one or two scores other
             answers = answers_of(s)
-            earlier = [o for o in served[dataset] if o["_id"] < s["_id"] and o["_id"] not in errors
-                       and 1 <= sum(answers_of(o).get(k) != v for k, v in answers.items()) <= 2
-                       and answers_of(o).keys() == answers.keys()]
+            earlier = [
+                o
+                for o in served[dataset]
+                if o["_id"] < s["_id"]
+                and o["_id"] not in errors
+                and 1 <= sum(answers_of(o).get(k) != v for k, v in answers.items()) <= 2
+                and answers_of(o).keys() == answers.keys()
+            ]
             assert len(earlier) == 1, s["_id"]
-        elif kind == "rushed_audit":   # the audit log, not the submission, shows it
+        elif kind == "rushed_audit":  # the audit log, not the submission, shows it
             assert symptom is None and audit_pace(forms[dataset], s) < 3, s["_id"]
-        elif kind == "short_for_household":   # the audit log against the household's size
+        elif kind == "short_for_household":  # the audit log against the household's size
             assert symptom is None and audit_pace(forms[dataset], s) >= 3, s["_id"]
-        elif kind == "misreported":   # the activity monitoring's truth, not the submission, shows it
+        elif kind == "misreported":  # the activity monitoring's truth, not the submission, shows it
             assert symptom is None, s["_id"]
         elif kind in ("name_variant", None):
             assert symptom is None or kind == "name_variant", (s["_id"], symptom)
@@ -481,8 +550,11 @@ def pdm_audit_thresholds() -> dict[str, float]:
     """The audit rules' min_value in the rules seed the platform runs."""
     seed = PROJECT_ROOT / "dbt_project" / "seeds" / "ref_dq_rules.csv"
     with seed.open(encoding="utf-8") as handle:
-        return {r["rule"]: float(r["min_value"]) for r in csv.DictReader(handle)
-                if r["form"] == "me_pdm" and r["rule"].startswith("audit_")}
+        return {
+            r["rule"]: float(r["min_value"])
+            for r in csv.DictReader(handle)
+            if r["form"] == "me_pdm" and r["rule"].startswith("audit_")
+        }
 
 
 def test_every_consented_interview_of_the_pdm_has_an_audit_log_of_plausible_pace(forms, seeded, served):
@@ -544,8 +616,9 @@ def _flow_survey_symptom(s: dict) -> str | None:
         return "implausible_age"
     if any(int(m["travel_group/member_age"]) > 110 for m in s.get("travel_group", [])):
         return "member_age_typo"
-    if (s["__version__"] == flow_survey.VERSIONS[0].uid
-            and flow_survey.outdated_possible(datetime.fromisoformat(s["start"]).date())):
+    if s["__version__"] == flow_survey.VERSIONS[0].uid and flow_survey.outdated_possible(
+        datetime.fromisoformat(s["start"]).date()
+    ):
         return "outdated_version"
     return _date_symptom(s, "grp_point/survey_date")
 
@@ -595,17 +668,25 @@ def _exact_partner_errors(synthetic: SyntheticForm) -> None:
     received = [r for r in reports if r.received]
     assert sum(not r.received for r in reports) == round(me_partner_report.MISSING_SHARE * len(reports)) > 0
     assert sum(r.status == "late" for r in reports) == round(me_partner_report.ERROR_RATES["late"] * len(received))
-    assert sum(r.misreported for r in reports) == round(
-        me_partner_report.ERROR_RATES["misreported"] * sum(1 for r in received if r.sessions)) > 0
+    assert (
+        sum(r.misreported for r in reports)
+        == round(me_partner_report.ERROR_RATES["misreported"] * sum(1 for r in received if r.sessions))
+        > 0
+    )
     assert sum(r.duplicated for r in reports) == round(me_partner_report.ERROR_RATES["duplicate"] * len(received))
 
 
-SYMPTOMS = {"dtm_site": _site_symptom, "dtm_flow_counts": _flow_counts_symptom,
-            "dtm_flow_survey": _flow_survey_symptom, "me_activity": _me_activity_symptom,
-            "me_pdm": _me_pdm_symptom, "me_perception": _me_perception_symptom}
+SYMPTOMS = {
+    "dtm_site": _site_symptom,
+    "dtm_flow_counts": _flow_counts_symptom,
+    "dtm_flow_survey": _flow_survey_symptom,
+    "me_activity": _me_activity_symptom,
+    "me_pdm": _me_pdm_symptom,
+    "me_perception": _me_perception_symptom,
+}
 SYMPTOMS["me_partner_report"] = _me_partner_report_symptom
 SYMPTOMS["me_feedback"] = _me_feedback_symptom
-SYMPTOMS["me_field_visit"] = lambda s: None   # its one error, a copy, shows against the first
+SYMPTOMS["me_field_visit"] = lambda s: None  # its one error, a copy, shows against the first
 
 
 def test_partner_reports_are_the_seeds_partners_and_the_activity_monitorings_truth(forms, served):
@@ -613,17 +694,29 @@ def test_partner_reports_are_the_seeds_partners_and_the_activity_monitorings_tru
     sessions and people of the activity (misreports MISREPORT_FACTOR above them)."""
     seeds = PROJECT_ROOT / "dbt_project" / "seeds"
     with (seeds / "ref_partners.csv").open(encoding="utf-8") as handle:
-        assert [(r["partner_code"], r["partner_name_en"], r["partner_name_fr"], int(r["reporting_deadline_days"]))
-                for r in csv.DictReader(handle)] == me_partner_report.PARTNERS
+        assert [
+            (r["partner_code"], r["partner_name_en"], r["partner_name_fr"], int(r["reporting_deadline_days"]))
+            for r in csv.DictReader(handle)
+        ] == me_partner_report.PARTNERS
     with (seeds / "ref_partner_activities.csv").open(encoding="utf-8") as handle:
         assert [tuple(r.values()) for r in csv.DictReader(handle)] == me_partner_report.ASSIGNMENTS
     truth = forms["me_partner_report"].truth
     sessions = forms["me_activity"].truth.sessions
-    by_key = {(s["grp_report/partner_code"], s["grp_report/reporting_month"][:7], s["grp_report/activity_code"],
-               s["grp_report/admin2"]): s for s in served["me_partner_report"]}
+    by_key = {
+        (
+            s["grp_report/partner_code"],
+            s["grp_report/reporting_month"][:7],
+            s["grp_report/activity_code"],
+            s["grp_report/admin2"],
+        ): s
+        for s in served["me_partner_report"]
+    }
     for r in truth.received():
-        held = [s for s in sessions if (s.activity, s.admin2, s.activity_date.isoformat()[:7])
-                == (r.activity, r.admin2, r.month)]
+        held = [
+            s
+            for s in sessions
+            if (s.activity, s.admin2, s.activity_date.isoformat()[:7]) == (r.activity, r.admin2, r.month)
+        ]
         people = {p.person_id for s in held for p in s.participants}
         served_report = by_key[(r.partner, r.month, r.activity, r.admin2)]
         sessions_held, reached = (int(served_report[f"grp_reached/{q}"]) for q in ("sessions_held", "people_reached"))
@@ -639,8 +732,7 @@ def test_name_variants_keep_the_identifiers(forms, served):
     people = {p.key: p for p in synthetic.truth.people}
     errors = dict(synthetic.errors)
     for s in served["me_activity"]:
-        renamed = [b for b in s["beneficiaries"]
-                   if b["beneficiaries/ben_name"] != people[_key(b)].name]
+        renamed = [b for b in s["beneficiaries"] if b["beneficiaries/ben_name"] != people[_key(b)].name]
         assert len(renamed) == (1 if errors.get(s["_id"]) == "name_variant" else 0), s["_id"]
 
 
@@ -670,8 +762,11 @@ def test_site_truth(forms, served, seeded):
         assert {k: truth[key][k] for k in row} == dict(row), key
         assert all(truth[key][k] == 0 for k in truth[key] if k not in row and k.startswith("ind_"))
     counted = kept(seeded[synthetic.dataset], site.BLOCKING_ERRORS, served[synthetic.dataset])
-    services = Counter((int(s["grp_general/round"]), service) for s in counted
-                       for service in s.get("grp_services/services_available", "").split())
+    services = Counter(
+        (int(s["grp_general/round"]), service)
+        for s in counted
+        for service in s.get("grp_services/services_available", "").split()
+    )
     for row in synthetic.truth.sites_with_service():
         assert row["sites"] == services[(row["round"], row["service"])]
     types = Counter((int(s["grp_general/round"]), s["grp_site/site_type"]) for s in counted)
@@ -701,8 +796,11 @@ def test_flow_counts_truth(forms, served, seeded):
 
 def test_flow_survey_truth(forms, served, seeded):
     synthetic = forms["dtm_flow_survey"]
-    counted = [s for s in kept(seeded[synthetic.dataset], flow_survey.BLOCKING_ERRORS, served[synthetic.dataset])
-               if s["grp_consent/consent"] == "yes"]
+    counted = [
+        s
+        for s in kept(seeded[synthetic.dataset], flow_survey.BLOCKING_ERRORS, served[synthetic.dataset])
+        if s["grp_consent/consent"] == "yes"
+    ]
     by_point: dict[str, Counter] = defaultdict(Counter)
     cells: Counter = Counter()
     documents: Counter = Counter()
@@ -718,12 +816,16 @@ def test_flow_survey_truth(forms, served, seeded):
             docs = [d["travel_group/documents/doc_type"] for d in m.get("travel_group/documents", [])]
             documents.update(docs or ["none"])
     truth = synthetic.truth
-    assert {r["fmp_id"]: {k: r[k] for k in ("respondents", "female_respondents", "travellers")}
-            for r in truth.respondents_by_point()} == {p: dict(r) for p, r in by_point.items()}
+    assert {
+        r["fmp_id"]: {k: r[k] for k in ("respondents", "female_respondents", "travellers")}
+        for r in truth.respondents_by_point()
+    } == {p: dict(r) for p, r in by_point.items()}
     assert truth.travellers_by_sex_age() == dict(cells)
     assert truth.documents() == dict(documents)
     assert truth.reasons() == dict(Counter((s["grp_point/fmp_id"], s["grp_journey/travel_reason"]) for s in counted))
-    refusals = [s for s in kept(seeded[synthetic.dataset], (), served[synthetic.dataset]) if s["grp_consent/consent"] == "no"]
+    refusals = [
+        s for s in kept(seeded[synthetic.dataset], (), served[synthetic.dataset]) if s["grp_consent/consent"] == "no"
+    ]
     assert truth.refusals() == len(refusals) > 0
 
 
@@ -741,16 +843,22 @@ def test_me_activity_truth_counts_people_once(forms, served, seeded):
             by_activity[s["grp_activity/activity_code"]].add(key)
             names.add(b["beneficiaries/ben_name"])
             entries += 1
-    expected = Counter((b["beneficiaries/ben_sex"], common.age_group(int(b["beneficiaries/ben_age"])),
-                        b["beneficiaries/ben_displacement"], b["beneficiaries/ben_disability"])
-                       for b in people.values())
+    expected = Counter(
+        (
+            b["beneficiaries/ben_sex"],
+            common.age_group(int(b["beneficiaries/ben_age"])),
+            b["beneficiaries/ben_displacement"],
+            b["beneficiaries/ben_disability"],
+        )
+        for b in people.values()
+    )
     truth = synthetic.truth
     assert truth.unique_beneficiaries() == len(people)
     assert truth.unique_beneficiaries_by() == dict(expected)
     assert truth.beneficiaries_by_activity() == {a: len(k) for a, k in sorted(by_activity.items())}
     assert truth.participations() == entries
-    assert entries > 2 * len(people)            # people recur across activities
-    assert len(names) > len(people)             # so counting by name would over-count
+    assert entries > 2 * len(people)  # people recur across activities
+    assert len(names) > len(people)  # so counting by name would over-count
     assert sum(truth.beneficiaries_by_admin2().values()) == len(people)  # people belong to one area
 
 
@@ -764,8 +872,7 @@ def test_me_pdm_truth(forms, served, seeded):
     assert truth.keys() == groups.keys()
     for activity, interviews in groups.items():
         received = [s for s in interviews if s["grp_assistance/received_assistance"] == "yes"]
-        scores = [int(s.get("grp_assistance/satisfaction") or s["grp_assistance/satisfaction_level"])
-                  for s in received]
+        scores = [int(s.get("grp_assistance/satisfaction") or s["grp_assistance/satisfaction_level"]) for s in received]
         row = truth[activity]
         assert row["interviews"] == len(interviews) and row["received"] == len(received)
         assert row["satisfied"] == sum(x >= 4 for x in scores)
@@ -773,7 +880,8 @@ def test_me_pdm_truth(forms, served, seeded):
         assert row["with_problems"] == sum(s["grp_assistance/problems"] != "none" for s in received)
         assert row["with_safety_concerns"] == sum(s["grp_assistance/safety_concerns"] == "yes" for s in received)
         assert row["mean_hh_size"] == pytest.approx(
-            sum(int(s["grp_respondent/hh_size"]) for s in interviews) / len(interviews))
+            sum(int(s["grp_respondent/hh_size"]) for s in interviews) / len(interviews)
+        )
 
 
 def test_me_perception_truth(forms, served, seeded):
@@ -834,17 +942,24 @@ def test_me_feedback_cases_are_closed_by_editing_the_submission_they_came_in_as(
             assert s["meta/rootUuid"] == original["meta/rootUuid"]
             assert s["_submission_time"] == original["_submission_time"]
     # every kind of case the marts tell apart is there
-    assert any(c.closed and c.closed > c.received + timedelta(days=me_feedback.deadline_days(c.case_type, c.category))
-               for c in truth.cases)
+    assert any(
+        c.closed and c.closed > c.received + timedelta(days=me_feedback.deadline_days(c.case_type, c.category))
+        for c in truth.cases
+    )
     assert any(not c.closed for c in truth.cases)
     assert {c.category for c in truth.cases if c.sensitive} >= set(me_feedback.SENSITIVE_CATEGORIES)
-    assert any(c.sensitive and not c.flagged_sensitive for c in truth.cases)   # a category is sensitive whatever the flag
+    assert any(
+        c.sensitive and not c.flagged_sensitive for c in truth.cases
+    )  # a category is sensitive whatever the flag
     assert all(c.closed is None or c.closed <= me_feedback.LOG_END for c in truth.cases)
+
+
 def test_field_visits_follow_the_plan_and_edits_close_findings(forms, served):
     """Every planned visit made is the plan's (team, place, partner) near its date or late by
     LATE_DAYS; a finding closed after the visit is closed in the served, edited submission
     (same _id, new _uuid, the replaced instance named), and was open when first sent."""
     from dtm_platform.kobo_mock.forms import me_field_visit
+
     synthetic = forms["me_field_visit"]
     plan = {p.code: p for p in me_field_visit.monitoring_plan()}
     for visit in synthetic.truth.visits:
@@ -852,7 +967,11 @@ def test_field_visits_follow_the_plan_and_edits_close_findings(forms, served):
             continue
         planned = plan[visit.code]
         assert (visit.team, visit.admin2, visit.partner, visit.activity) == (
-            planned.team, planned.admin2, planned.partner, planned.activity)
+            planned.team,
+            planned.admin2,
+            planned.partner,
+            planned.activity,
+        )
         assert -3 <= (visit.visit_date - planned.planned).days <= me_field_visit.LATE_DAYS[1]
     edited = [s for s in served["me_field_visit"] if "meta/deprecatedID" in s]
     closed_later = [v for v in synthetic.truth.visits if any(f.closed_by_edit for f in v.findings)]
@@ -866,4 +985,3 @@ def test_field_visits_follow_the_plan_and_edits_close_findings(forms, served):
             assert entry.get("findings/closed_date") == (finding.closed_date.isoformat() if finding.is_closed else None)
     statuses = Counter(synthetic.truth.planned_visit_status(p, date(2026, 12, 6), 7)[0] for p in plan.values())
     assert all(statuses[s] for s in ("made", "made_late", "missed", "upcoming")), statuses
-

@@ -24,8 +24,7 @@ NON_STRING_KEYS = {
     "_notes": list,
     "key_informants": list,
 }
-KI_KEYS = {"key_informants/ki_name", "key_informants/ki_role", "key_informants/ki_sex",
-           "key_informants/ki_phone"}
+KI_KEYS = {"key_informants/ki_name", "key_informants/ki_role", "key_informants/ki_sex", "key_informants/ki_phone"}
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +44,7 @@ def http(server):
         yield client
 
 
-@pytest.fixture()
+@pytest.fixture
 def fresh_server(server):
     """The shared server with no queued fault and no recorded request, left that way.
 
@@ -59,8 +58,7 @@ def fresh_server(server):
 
 
 def data(http: httpx.Client, **params) -> dict:
-    params = {"format": "json", **{k: json.dumps(v) if isinstance(v, (dict, list)) else v
-                                   for k, v in params.items()}}
+    params = {"format": "json", **{k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in params.items()}}
     response = http.get(f"/api/v2/assets/{UID}/data/", params=params)
     assert response.status_code == 200, response.text
     return response.json()
@@ -282,24 +280,34 @@ def test_token_scheme_is_required(server):
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize("path", ["/api/v2/assets/aNoSuchForm000000000/", "/api/v2/assets/aNoSuchForm000000000/data/",
-                                  "/api/v1/data/", f"/api/v2/assets/{UID}/data/extra/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v2/assets/aNoSuchForm000000000/",
+        "/api/v2/assets/aNoSuchForm000000000/data/",
+        "/api/v1/data/",
+        f"/api/v2/assets/{UID}/data/extra/",
+    ],
+)
 def test_unknown_paths_are_404(http, path):
     response = http.get(path)
     assert response.status_code == 404
     assert response.json()["detail"] == "Not found."
 
 
-@pytest.mark.parametrize("params", [
-    {"query": "{not json"},
-    {"sort": "{'_id': 1}"},
-    {"fields": "[_id]"},
-    {"query": json.dumps(["_id"])},
-    {"query": json.dumps({"_id": {"$regex": "1"}})},
-    {"query": json.dumps({"$where": "true"})},
-    {"limit": "ten"},
-    {"start": "-1"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"query": "{not json"},
+        {"sort": "{'_id': 1}"},
+        {"fields": "[_id]"},
+        {"query": json.dumps(["_id"])},
+        {"query": json.dumps({"_id": {"$regex": "1"}})},
+        {"query": json.dumps({"$where": "true"})},
+        {"limit": "ten"},
+        {"start": "-1"},
+    ],
+)
 def test_bad_parameters_are_400(http, params):
     response = http.get(f"/api/v2/assets/{UID}/data/", params={"format": "json", **params})
     assert response.status_code == 400
@@ -455,4 +463,4 @@ def test_newest_first_matches_a_full_sort_with_edits_deletions_and_arrivals(data
             query = {} if after is None else {"_id": {"$gt": after}}
             count, page = select(store, query, {"_id": -1}, start, limit)
             assert count == len(above)
-            assert page == above[start:start + limit]
+            assert page == above[start : start + limit]

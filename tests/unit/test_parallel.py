@@ -12,35 +12,47 @@ import pytest
 from dtm_platform.kobo import landing
 from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.landing import land_new_submissions
+from dtm_platform.kobo.parallel import iter_pages_in_order
+from dtm_platform.kobo.registry import load_registry
 from dtm_platform.kobo_mock import locality_form
 from dtm_platform.kobo_mock.served import MockForm
 from dtm_platform.kobo_mock.server import Fault, MockKoboServer
 from dtm_platform.kobo_mock.store import FormVersion, ListSource, SubmissionStore
-from dtm_platform.kobo.parallel import iter_pages_in_order
-from dtm_platform.kobo.registry import load_registry
 from dtm_platform.settings import PROJECT_ROOT
 
 TOKEN = "parallel-token"
-FORM = next(f for f in load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml")
-            if f.dataset == "dtm_locality")
+FORM = next(
+    f for f in load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml") if f.dataset == "dtm_locality"
+)
 PAGE = 50
 
 
 def submission(_id: int) -> dict:
-    return {"_id": _id, "_uuid": f"uuid-{_id}", "meta/rootUuid": f"uuid:root-{_id}",
-            "_submission_time": "2026-11-02T10:00:00", "__version__": "v1", "answer": str(_id % 7)}
+    return {
+        "_id": _id,
+        "_uuid": f"uuid-{_id}",
+        "meta/rootUuid": f"uuid:root-{_id}",
+        "_submission_time": "2026-11-02T10:00:00",
+        "__version__": "v1",
+        "answer": str(_id % 7),
+    }
 
 
 def serve(ids: list[int]) -> MockKoboServer:
     version = FormVersion("v1", locality_form.form_content(), "2026-08-01T06:00:00.000000Z")
-    form = MockForm(uid=FORM.uid, name="test form", versions=[version],
-                    store=SubmissionStore(ListSource([submission(i) for i in ids])))
+    form = MockForm(
+        uid=FORM.uid,
+        name="test form",
+        versions=[version],
+        store=SubmissionStore(ListSource([submission(i) for i in ids])),
+    )
     return MockKoboServer(token=TOKEN, forms=[form]).start()
 
 
 def client_for(server: MockKoboServer, **options) -> KoboClient:
-    return KoboClient(server.url, TOKEN, **{"timeout": 5.0, "backoff_base": 0.01, "page_size": PAGE,
-                                            "max_in_flight": 4, **options})
+    return KoboClient(
+        server.url, TOKEN, **{"timeout": 5.0, "backoff_base": 0.01, "page_size": PAGE, "max_in_flight": 4, **options}
+    )
 
 
 def landed(con) -> list[int]:
@@ -128,7 +140,7 @@ def test_a_failure_mid_run_keeps_a_gap_free_start_and_the_rerun_completes_it():
             land_new_submissions(con, client, FORM)
         assert TOKEN not in str(failure.value)
         first_run = landed(con)
-        assert first_run == ids[:len(first_run)] and len(first_run) < len(ids)
+        assert first_run == ids[: len(first_run)] and len(first_run) < len(ids)
         assert landing.high_water_mark(con, FORM) == (first_run[-1] if first_run else None)
 
         server.faults.clear()
@@ -157,7 +169,7 @@ def test_a_failed_insert_stops_the_landing_and_nothing_after_it_lands(monkeypatc
         with pytest.raises(RuntimeError, match="disk full"):
             land_new_submissions(con, client, FORM, batch_rows=200)
         first = landed(con)
-        assert first == ids[:len(first)] and 200 <= len(first) < 400
+        assert first == ids[: len(first)] and 200 <= len(first) < 400
         monkeypatch.setattr(landing, "_insert_table", insert)
         land_new_submissions(con, client, FORM)
         assert landed(con) == ids
@@ -165,10 +177,15 @@ def test_a_failed_insert_stops_the_landing_and_nothing_after_it_lands(monkeypatc
 
 # --- bounds whatever the server says ----------------------------------------------------------
 
+
 def held_pages(window) -> int:
     """Pages the fetcher holds or waits for: in flight, or fetched with results."""
-    return sum(1 for s in window.slots if s.future is not None and (
-        not s.future.done() or (s.future.exception() is None and s.future.result().results)))
+    return sum(
+        1
+        for s in window.slots
+        if s.future is not None
+        and (not s.future.done() or (s.future.exception() is None and s.future.result().results))
+    )
 
 
 CLUSTERS = list(range(1, 301)) + list(range(10**9, 10**9 + 300)) + list(range(10**15, 10**15 + 300))

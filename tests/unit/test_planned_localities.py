@@ -20,7 +20,9 @@ def test_the_committed_seed_is_what_the_mock_draws():
 
 
 def test_the_plan_is_the_generated_localities_give_or_take_a_few():
-    plan = {(int(r["round"]), r["admin2_pcode"], r["locality_name"]) for r in csv.DictReader(SEED.open(encoding="utf-8"))}
+    plan = {
+        (int(r["round"]), r["admin2_pcode"], r["locality_name"]) for r in csv.DictReader(SEED.open(encoding="utf-8"))
+    }
     assessed = {(a.round, a.locality.admin2, a.locality.name) for a in generate(2026, 12).assessments}
     missing, not_planned = plan - assessed, assessed - plan
     assert 0 < len(missing) < 0.02 * len(plan)

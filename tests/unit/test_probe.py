@@ -8,15 +8,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from dtm_platform.kobo.client import KoboClient, KoboError
+from dtm_platform.kobo.probe import FormCount, probe_form, what_changed
 from dtm_platform.kobo_mock.generator import generate
 from dtm_platform.kobo_mock.server import Fault, MockKoboServer
-from dtm_platform.kobo.probe import FormCount, probe_form, what_changed
 
 TOKEN = "probe-test-token"
 UID = "aProbeForm1"
 
 
-@pytest.fixture()
+@pytest.fixture
 def server():
     with MockKoboServer(token=TOKEN, datasets={UID: generate(seed=7, localities_per_admin2=1)}) as server:
         yield server
@@ -70,16 +70,19 @@ def test_a_failing_server_raises_without_the_token(server):
     assert TOKEN not in str(raised.value)
 
 
-@pytest.mark.parametrize(("previous", "current", "expected"), [
-    (None, FormCount(10, 110), "new_submissions"),          # first look: let the sync decide
-    (None, FormCount(0, None), None),                        # an empty form needs nothing
-    (FormCount(0, None), FormCount(1, 5), "new_submissions"),
-    (FormCount(10, 110), FormCount(12, 130), "new_submissions"),
-    (FormCount(10, 110), FormCount(9, 130), "new_submissions"),   # one new, two deleted: sync first
-    (FormCount(10, 110), FormCount(8, 110), "count_changed"),     # deletions only
-    (FormCount(10, 110), FormCount(9, 100), "count_changed"),     # the newest one was deleted
-    (FormCount(10, 110), FormCount(11, 110), "count_changed"),    # a submission below the top
-    (FormCount(10, 110), FormCount(10, 110), None),               # edits need reconciliation
-])
+@pytest.mark.parametrize(
+    ("previous", "current", "expected"),
+    [
+        (None, FormCount(10, 110), "new_submissions"),  # first look: let the sync decide
+        (None, FormCount(0, None), None),  # an empty form needs nothing
+        (FormCount(0, None), FormCount(1, 5), "new_submissions"),
+        (FormCount(10, 110), FormCount(12, 130), "new_submissions"),
+        (FormCount(10, 110), FormCount(9, 130), "new_submissions"),  # one new, two deleted: sync first
+        (FormCount(10, 110), FormCount(8, 110), "count_changed"),  # deletions only
+        (FormCount(10, 110), FormCount(9, 100), "count_changed"),  # the newest one was deleted
+        (FormCount(10, 110), FormCount(11, 110), "count_changed"),  # a submission below the top
+        (FormCount(10, 110), FormCount(10, 110), None),  # edits need reconciliation
+    ],
+)
 def test_what_changed(previous, current, expected):
     assert what_changed(previous, current) == expected

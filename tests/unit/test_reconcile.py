@@ -10,25 +10,26 @@ import pytest
 
 from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.landing import land_new_submissions
-from dtm_platform.kobo_mock.generator import generate
-from dtm_platform.kobo_mock.server import Fault, MockKoboServer
 from dtm_platform.kobo.reconcile import reconcile
 from dtm_platform.kobo.registry import load_registry
+from dtm_platform.kobo_mock.generator import generate
+from dtm_platform.kobo_mock.server import Fault, MockKoboServer
 from dtm_platform.settings import PROJECT_ROOT
 
 TOKEN = "reconcile-token"
-FORM = next(f for f in load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml")
-            if f.dataset == "dtm_locality")
+FORM = next(
+    f for f in load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml") if f.dataset == "dtm_locality"
+)
 TABLE = f"raw.{FORM.raw_table}"
 
 
-@pytest.fixture()
+@pytest.fixture
 def server():
     with MockKoboServer(token=TOKEN, datasets={FORM.uid: generate(7, localities_per_admin2=2)}) as server:
         yield server
 
 
-@pytest.fixture()
+@pytest.fixture
 def landed(server):
     """A warehouse where every submission has landed, and a client to the server."""
     con = duckdb.connect()
@@ -91,7 +92,8 @@ def test_a_validation_status_change_is_recorded(server, landed):
     assert result.validation_changed == 1 and result.edited == 0
     assert row(con, target)["validation_status"] == "validation_status_not_approved"
     assert con.execute("select _id, previous_status, new_status from raw.kobo_validation_status_log").fetchall() == [
-        (target, None, "validation_status_not_approved")]
+        (target, None, "validation_status_not_approved")
+    ]
 
 
 def test_a_submission_that_never_landed_is_fetched(server, landed):
@@ -118,7 +120,8 @@ def test_the_sync_log_counts_each_kind_of_change(server, landed):
 
     [(mode, new, edited, deleted, unchanged)] = con.execute(
         "select mode, new_submissions, edited_submissions, deleted_submissions, unchanged_submissions "
-        "from raw.kobo_sync_log where run_id = 'run-1'").fetchall()
+        "from raw.kobo_sync_log where run_id = 'run-1'"
+    ).fetchall()
     assert (mode, new, edited, deleted) == ("reconcile", 0, 1, 1)
     assert unchanged == total - 1  # everything still on the server but the edited one
 

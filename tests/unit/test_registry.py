@@ -73,12 +73,17 @@ def test_load_registry_accepts_a_string_path(tmp_path):
 
 
 def test_unknown_key(tmp_path):
-    path = write(tmp_path, "forms:\n" + GOOD_ENTRY + """\
+    path = write(
+        tmp_path,
+        "forms:\n"
+        + GOOD_ENTRY
+        + """\
   - uid: aOther222222222222222
     dataset: second_form
     personal_field:
       key_informants/ki_name: drop
-""")
+""",
+    )
     message = load_error(path)
     assert str(path) in message
     assert "entry 2" in message
@@ -89,10 +94,15 @@ def test_unknown_key(tmp_path):
 
 @pytest.mark.parametrize("dataset", ["DTM_locality", "1st_form", "dtm-locality", "dtm locality", "_dtm", ""])
 def test_dataset_name_must_be_a_sql_name(tmp_path, dataset):
-    path = write(tmp_path, "forms:\n" + GOOD_ENTRY + f"""\
+    path = write(
+        tmp_path,
+        "forms:\n"
+        + GOOD_ENTRY
+        + f"""\
   - uid: aOther222222222222222
     dataset: "{dataset}"
-""")
+""",
+    )
     message = load_error(path)
     assert str(path) in message
     assert "entry 2" in message
@@ -109,7 +119,9 @@ def test_dataset_name_must_be_a_string(tmp_path):
 
 
 def test_duplicate_uid(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 forms:
   - uid: aSame3333333333333333
     dataset: first_form
@@ -117,7 +129,8 @@ forms:
     dataset: second_form
   - uid: aSame3333333333333333
     dataset: third_form
-""")
+""",
+    )
     message = load_error(path)
     assert str(path) in message
     assert "entry 3" in message
@@ -127,13 +140,16 @@ forms:
 
 
 def test_duplicate_dataset(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 forms:
   - uid: aFirst11111111111111
     dataset: same_form
   - uid: aSecond2222222222222
     dataset: same_form
-""")
+""",
+    )
     message = load_error(path)
     assert str(path) in message
     assert "entry 2 (same_form)" in message
@@ -142,13 +158,18 @@ forms:
 
 
 def test_unknown_personal_data_policy(tmp_path):
-    path = write(tmp_path, "forms:\n" + GOOD_ENTRY + """\
+    path = write(
+        tmp_path,
+        "forms:\n"
+        + GOOD_ENTRY
+        + """\
   - uid: aOther222222222222222
     dataset: second_form
     personal_fields:
       key_informants/ki_name: drop
       key_informants/ki_phone: encrypt
-""")
+""",
+    )
     message = load_error(path)
     assert str(path) in message
     assert "entry 2 (second_form)" in message
@@ -159,12 +180,17 @@ def test_unknown_personal_data_policy(tmp_path):
 
 
 def test_every_documented_policy_is_accepted(tmp_path):
-    path = write(tmp_path, "forms:\n" + GOOD_ENTRY + """\
+    path = write(
+        tmp_path,
+        "forms:\n"
+        + GOOD_ENTRY
+        + """\
     personal_fields:
       key_informants/ki_name: drop
       key_informants/ki_phone: hash
       grp_location/gps: coarsen_gps
-""")
+""",
+    )
     (entry,) = load_registry(path)
     assert entry.personal_fields == {
         "key_informants/ki_name": "drop",
@@ -174,10 +200,15 @@ def test_every_documented_policy_is_accepted(tmp_path):
 
 
 def test_personal_field_must_be_a_kobo_path(tmp_path):
-    path = write(tmp_path, "forms:\n" + GOOD_ENTRY + """\
+    path = write(
+        tmp_path,
+        "forms:\n"
+        + GOOD_ENTRY
+        + """\
     personal_fields:
       "key informants/ki name": drop
-""")
+""",
+    )
     message = load_error(path)
     assert str(path) in message
     assert "entry 1 (good_form)" in message
@@ -185,10 +216,15 @@ def test_personal_field_must_be_a_kobo_path(tmp_path):
 
 
 def test_missing_uid(tmp_path):
-    path = write(tmp_path, "forms:\n" + GOOD_ENTRY + """\
+    path = write(
+        tmp_path,
+        "forms:\n"
+        + GOOD_ENTRY
+        + """\
   - dataset: second_form
     title: No uid here
-""")
+""",
+    )
     message = load_error(path)
     assert str(path) in message
     assert "entry 2 (second_form)" in message
@@ -204,7 +240,7 @@ def test_missing_dataset(tmp_path):
 
 
 def test_invalid_uid(tmp_path):
-    path = write(tmp_path, "forms:\n  - uid: \"https://kf.kobotoolbox.org/#/forms/abc\"\n    dataset: x_form\n")
+    path = write(tmp_path, 'forms:\n  - uid: "https://kf.kobotoolbox.org/#/forms/abc"\n    dataset: x_form\n')
     message = load_error(path)
     assert str(path) in message
     assert "entry 1 (x_form)" in message
@@ -227,12 +263,15 @@ def test_entry_that_is_not_a_mapping(tmp_path):
 
 
 def test_malformed_yaml(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 forms:
   - uid: aGood1111111111111111
     dataset: [unclosed
   - uid: aOther222222222222222
-""")
+""",
+    )
     message = load_error(path)
     assert str(path) in message
     assert "not valid YAML" in message
@@ -246,13 +285,16 @@ def test_missing_file(tmp_path):
     assert "not found" in message
 
 
-@pytest.mark.parametrize("body", [
-    "",                                   # empty file
-    "forms: []\n",                        # no forms
-    "forms:\n  uid: aGood1111111111111111\n",  # a mapping, not a list
-    "- uid: aGood1111111111111111\n  dataset: good_form\n",  # no top-level key
-    "forms:\n" + GOOD_ENTRY + "extra: 1\n",  # a second top-level key
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "",  # empty file
+        "forms: []\n",  # no forms
+        "forms:\n  uid: aGood1111111111111111\n",  # a mapping, not a list
+        "- uid: aGood1111111111111111\n  dataset: good_form\n",  # no top-level key
+        "forms:\n" + GOOD_ENTRY + "extra: 1\n",  # a second top-level key
+    ],
+)
 def test_bad_document_shape(tmp_path, body):
     path = write(tmp_path, body)
     message = load_error(path)
@@ -290,7 +332,9 @@ def test_download_attachments_must_be_a_boolean(tmp_path, value):
 
 
 def test_a_form_of_no_kind_maps_its_own_enumerator_question(tmp_path):
-    (entry,) = load_registry(write(tmp_path, "forms:\n" + GOOD_ENTRY + "    fields: {enumerator_id: infos/code_agent}\n"))
+    (entry,) = load_registry(
+        write(tmp_path, "forms:\n" + GOOD_ENTRY + "    fields: {enumerator_id: infos/code_agent}\n")
+    )
     assert entry.kind == "none"
     assert entry.field_path("enumerator_id") == "infos/code_agent"
 
@@ -305,11 +349,14 @@ def test_an_unknown_kind_is_refused(tmp_path):
     assert "entry 1 (good_form)" in message and "kind 'dtm_camps'" in message and "dtm_site" in message
 
 
-@pytest.mark.parametrize("fields, expected", [
-    ("{idp_total: grp/x}", "field 'idp_total' is not a field of kind none"),
-    ("{enumerator_id: 'not a path'}", "which is not a Kobo path"),
-    ("[enumerator_id]", "fields must map the kind's fields to Kobo paths"),
-])
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ("{idp_total: grp/x}", "field 'idp_total' is not a field of kind none"),
+        ("{enumerator_id: 'not a path'}", "which is not a Kobo path"),
+        ("[enumerator_id]", "fields must map the kind's fields to Kobo paths"),
+    ],
+)
 def test_bad_field_mappings_are_refused(tmp_path, fields, expected):
     message = load_error(write(tmp_path, "forms:\n" + GOOD_ENTRY + f"    fields: {fields}\n"))
     assert expected in message

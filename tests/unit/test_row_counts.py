@@ -7,18 +7,26 @@ import duckdb
 
 from dtm_platform.transform.row_counts import ROW_COUNT, with_row_counts
 
+
 def node(schema: str, name: str, materialized: str, alias: str | None = None) -> dict:
     # relation_name names the catalog of the warehouse the manifest was parsed against
-    return {"schema": schema, "name": name, "alias": alias or name, "config": {"materialized": materialized},
-            "relation_name": f'"parsed_elsewhere"."{schema}"."{alias or name}"'}
+    return {
+        "schema": schema,
+        "name": name,
+        "alias": alias or name,
+        "config": {"materialized": materialized},
+        "relation_name": f'"parsed_elsewhere"."{schema}"."{alias or name}"',
+    }
 
 
-MANIFEST = {"nodes": {
-    "model.p.stg_a": node("staging", "stg_a", "table"),
-    "seed.p.ref_b": node("reference", "ref_b", "seed", alias="ref_b"),
-    "model.p.v_c": node("staging", "v_c", "view"),
-    "model.p.gone": node("staging", "gone", "table"),
-}}
+MANIFEST = {
+    "nodes": {
+        "model.p.stg_a": node("staging", "stg_a", "table"),
+        "seed.p.ref_b": node("reference", "ref_b", "seed", alias="ref_b"),
+        "model.p.v_c": node("staging", "v_c", "view"),
+        "model.p.gone": node("staging", "gone", "table"),
+    }
+}
 
 
 def test_tables_and_seeds_get_their_row_count_views_and_other_events_pass_unchanged(tmp_path):

@@ -9,9 +9,15 @@ import dagster as dg
 import pytest
 
 import dtm_platform.secrets as secrets_module
-
 from dtm_platform.secrets import (
-    MASK, SecretSafeError, install_log_filter, known_secrets, scrub, scrub_value, secret_safe, url_credentials,
+    MASK,
+    SecretSafeError,
+    install_log_filter,
+    known_secrets,
+    scrub,
+    scrub_value,
+    secret_safe,
+    url_credentials,
     without_credentials,
 )
 
@@ -24,20 +30,23 @@ DAGSTER_PASSWORD = "dagster-pw-44ab1c"
 UNPARSABLE = "pg%zz-9a0c"  # '%' not followed by two hex digits
 
 
-@pytest.fixture()
+@pytest.fixture
 def settings_with_secrets(monkeypatch):
     monkeypatch.setenv("DTM_KOBO_TOKEN", TOKEN)
     monkeypatch.setenv("DTM_HASH_SALT", SALT)
     monkeypatch.setenv("DTM_ALERT_WEBHOOK", WEBHOOK)
     monkeypatch.setenv("DTM_KOBO_URL", f"https://dtm-proxy:{KOBO_PASSWORD}@kf.example.org")
     monkeypatch.setenv("DTM_POSTGRES_URL", f"postgresql://publisher:{PG_PASSWORD}@db.example.org:5432/dtm_marts")
-    monkeypatch.setenv("DTM_DAGSTER_POSTGRES_URL",
-                       f"postgresql+psycopg2://dagster:{DAGSTER_PASSWORD}@127.0.0.1:5432/dagster")
+    monkeypatch.setenv(
+        "DTM_DAGSTER_POSTGRES_URL", f"postgresql+psycopg2://dagster:{DAGSTER_PASSWORD}@127.0.0.1:5432/dagster"
+    )
 
 
 def test_every_secret_the_settings_hold_is_masked(settings_with_secrets):
-    text = (f"Token {TOKEN}; salt {SALT}; posting to {WEBHOOK}; GET https://dtm-proxy:{KOBO_PASSWORD}@kf.example.org/"
-            f"api/v2/assets/; password authentication failed: {PG_PASSWORD}; dagster storage {DAGSTER_PASSWORD}")
+    text = (
+        f"Token {TOKEN}; salt {SALT}; posting to {WEBHOOK}; GET https://dtm-proxy:{KOBO_PASSWORD}@kf.example.org/"
+        f"api/v2/assets/; password authentication failed: {PG_PASSWORD}; dagster storage {DAGSTER_PASSWORD}"
+    )
     scrubbed = scrub(text)
     for secret in (TOKEN, SALT, WEBHOOK, KOBO_PASSWORD, PG_PASSWORD, DAGSTER_PASSWORD):
         assert secret not in scrubbed
@@ -51,12 +60,15 @@ def test_a_password_that_makes_the_url_unparsable_is_still_found(monkeypatch):
     assert scrub(f'invalid percent-encoded token: "{UNPARSABLE}"') == f'invalid percent-encoded token: "{MASK}"'
 
 
-@pytest.mark.parametrize("url, password", [
-    ("postgresql://u:p@ss/w0rd@db:5432/x", "p@ss/w0rd"),     # '@' and '/' not encoded
-    ("postgresql://u:pw%zzabc@db:5432/x", "pw%zzabc"),      # stray '%'
-    ("https://u:abc%40def@host", "abc%40def"),              # encoded, and decoded below
-    ("http://u:pw12@[::1:bad/x", "pw12"),                   # urllib refuses the host
-])
+@pytest.mark.parametrize(
+    "url, password",
+    [
+        ("postgresql://u:p@ss/w0rd@db:5432/x", "p@ss/w0rd"),  # '@' and '/' not encoded
+        ("postgresql://u:pw%zzabc@db:5432/x", "pw%zzabc"),  # stray '%'
+        ("https://u:abc%40def@host", "abc%40def"),  # encoded, and decoded below
+        ("http://u:pw12@[::1:bad/x", "pw12"),  # urllib refuses the host
+    ],
+)
 def test_url_credentials_are_taken_by_hand_when_urllib_cannot(url, password):
     found = url_credentials(url)
     assert password in found and f"u:{password}" in found
@@ -99,15 +111,14 @@ def test_settings_that_do_not_load_still_give_their_secrets(monkeypatch):
 
 def test_scrub_value_reaches_into_nested_metadata(settings_with_secrets):
     value = {"errors": [f"refused {TOKEN}"], "nested": {"pair": (SALT, 3), SALT: None}, "count": 7}
-    assert scrub_value(value) == {"errors": [f"refused {MASK}"], "nested": {"pair": (MASK, 3), MASK: None},
-                                  "count": 7}
+    assert scrub_value(value) == {"errors": [f"refused {MASK}"], "nested": {"pair": (MASK, 3), MASK: None}, "count": 7}
 
 
 def test_the_log_filter_masks_every_logger_even_a_child_that_propagates(settings_with_secrets, caplog):
     install_log_filter()
     child = logging.getLogger("httpx.some_child")  # a logger that never had a filter of its own
     with caplog.at_level(logging.INFO):
-        child.info("HTTP Request: GET %s \"HTTP/1.1 200 OK\"", f"https://dtm-proxy:{KOBO_PASSWORD}@kf.example.org/")
+        child.info('HTTP Request: GET %s "HTTP/1.1 200 OK"', f"https://dtm-proxy:{KOBO_PASSWORD}@kf.example.org/")
         try:
             raise ValueError(f"bad token {TOKEN}")
         except ValueError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -22,20 +22,27 @@ from dtm_platform.serving.marts import MartsError
 from dtm_platform.serving.personal import declared_column_names, load_personal_fields
 from dtm_platform.serving.snapshot import build_snapshot
 from dtm_platform.settings import PROJECT_ROOT
-from tests.serving_warehouse import (ADMIN2, COLUMN_DESCRIPTIONS, FORMS, MART_DESCRIPTION, PERSONAL_VALUES,
-                                     SITES_SHARE, make_warehouse)
+from tests.serving_warehouse import (
+    ADMIN2,
+    COLUMN_DESCRIPTIONS,
+    FORMS,
+    MART_DESCRIPTION,
+    PERSONAL_VALUES,
+    SITES_SHARE,
+    make_warehouse,
+)
 from tests.serving_warehouse import MARTS as SERVING_MARTS
 
-NOW = datetime(2026, 11, 2, 8, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 2, 8, 30, tzinfo=UTC)
 MARTS = list(SERVING_MARTS)
 
 
-@pytest.fixture()
+@pytest.fixture
 def warehouse(tmp_path):
     return make_warehouse(tmp_path / "warehouse.duckdb")
 
 
-@pytest.fixture()
+@pytest.fixture
 def personal(warehouse):
     return load_personal_fields(warehouse, FORMS)
 
@@ -51,11 +58,20 @@ def add_mart(warehouse: Path, sql: str) -> None:
 
 # --- personal fields -----------------------------------------------------------------------
 
+
 def test_declared_personal_fields_include_the_staging_names():
     names = declared_column_names(load_registry(PROJECT_ROOT / "dtm_platform" / "kobo" / "forms.yml"))
     # from forms.yml, and from the personal_field() calls of the staging models
-    assert {"ki_name", "ki_phone", "key_informants/ki_name", "resp_name", "resp_phone_hash", "ben_national_id",
-            "informant_name", "informant_phone_hash"} <= names
+    assert {
+        "ki_name",
+        "ki_phone",
+        "key_informants/ki_name",
+        "resp_name",
+        "resp_phone_hash",
+        "ben_national_id",
+        "informant_name",
+        "informant_phone_hash",
+    } <= names
     assert "admin1_name" not in names
 
 
@@ -64,6 +80,7 @@ def test_personal_values_come_from_raw_and_the_pseudonyms_from_staging(personal)
 
 
 # --- snapshot ------------------------------------------------------------------------------
+
 
 def test_the_snapshot_holds_the_marts_only_with_disclosure_applied(tmp_path, warehouse, personal):
     target = tmp_path / "serving" / "marts.duckdb"
@@ -74,22 +91,42 @@ def test_the_snapshot_holds_the_marts_only_with_disclosure_applied(tmp_path, war
         tables = con.execute("select table_schema, table_name from information_schema.tables order by 2").fetchall()
         assert tables == [("main", name) for name in MARTS]
         # the file's database is called marts: the same SQL as in Postgres
-        assert con.execute("select sum(idp_individuals) from marts.dtm_idp_returnees_by_admin2").fetchone()[0] \
-            == sum(row[6] for row in ADMIN2)
-        assert con.execute("select data_type from information_schema.columns where table_name = "
-                           "'dtm_idp_returnees_by_admin2' and column_name = 'idp_individuals'").fetchone()[0] == "BIGINT"
-        pdm = con.execute(f"select respondents, satisfied_count, share_satisfied, mean_satisfaction, "
-                          f"{SUPPRESSION_FLAG} from me_pdm_satisfaction order by round, admin1_pcode, activity_code")
-        assert pdm.fetchall() == [(None, None, None, None, True), (12, None, None, 2.9, True),
-                                  (40, 31, 0.775, 4.1, False), (18, 9, 0.5, None, False), (25, 0, 0.0, 1.8, False)]
-        assert "run-0001" in con.execute("select comment from duckdb_tables() where table_name = "
-                                         "'me_pdm_satisfaction'").fetchone()[0]
+        assert con.execute("select sum(idp_individuals) from marts.dtm_idp_returnees_by_admin2").fetchone()[0] == sum(
+            row[6] for row in ADMIN2
+        )
+        assert (
+            con.execute(
+                "select data_type from information_schema.columns where table_name = "
+                "'dtm_idp_returnees_by_admin2' and column_name = 'idp_individuals'"
+            ).fetchone()[0]
+            == "BIGINT"
+        )
+        pdm = con.execute(
+            f"select respondents, satisfied_count, share_satisfied, mean_satisfaction, "
+            f"{SUPPRESSION_FLAG} from me_pdm_satisfaction order by round, admin1_pcode, activity_code"
+        )
+        assert pdm.fetchall() == [
+            (None, None, None, None, True),
+            (12, None, None, 2.9, True),
+            (40, 31, 0.775, 4.1, False),
+            (18, 9, 0.5, None, False),
+            (25, 0, 0.0, 1.8, False),
+        ]
+        assert (
+            "run-0001"
+            in con.execute("select comment from duckdb_tables() where table_name = 'me_pdm_satisfaction'").fetchone()[0]
+        )
         # the dbt docs travel: what the mart and its columns mean, beside where the copy comes from
-        table_comment = con.execute("select comment from duckdb_tables() where table_name = "
-                                    "'dtm_idp_returnees_by_admin2'").fetchone()[0]
+        table_comment = con.execute(
+            "select comment from duckdb_tables() where table_name = 'dtm_idp_returnees_by_admin2'"
+        ).fetchone()[0]
         assert table_comment.startswith(MART_DESCRIPTION) and "run-0001" in table_comment
-        comments = dict(con.execute("select column_name, comment from duckdb_columns() where table_name = "
-                                    "'dtm_idp_returnees_by_admin2' and comment is not null").fetchall())
+        comments = dict(
+            con.execute(
+                "select column_name, comment from duckdb_columns() where table_name = "
+                "'dtm_idp_returnees_by_admin2' and comment is not null"
+            ).fetchall()
+        )
         assert comments == COLUMN_DESCRIPTIONS
     assert not [p for p in target.parent.iterdir() if p.name != target.name]  # no temporary file left
 
@@ -103,11 +140,14 @@ def test_only_mart_assets_are_published_and_a_missing_one_is_an_error(tmp_path, 
         build_snapshot(warehouse, target, **common(personal, only=["dtm_site_overview"]))
 
 
-@pytest.mark.parametrize("leak", [
-    "create table marts.dtm_leaky as select 'CF11' as admin1_pcode, 'x' as informant_phone_hash",
-    "create table marts.dtm_leaky as select 'CF11' as admin1_pcode, 'Awa Ngaikoisset' as contact",
-    "create table marts.me_pdm_free_text as select 17 as round, 'some comment' as comment_theme",
-])
+@pytest.mark.parametrize(
+    "leak",
+    [
+        "create table marts.dtm_leaky as select 'CF11' as admin1_pcode, 'x' as informant_phone_hash",
+        "create table marts.dtm_leaky as select 'CF11' as admin1_pcode, 'Awa Ngaikoisset' as contact",
+        "create table marts.me_pdm_free_text as select 17 as round, 'some comment' as comment_theme",
+    ],
+)
 def test_a_snapshot_with_personal_data_or_unprotectable_cells_is_refused(tmp_path, warehouse, personal, leak):
     target = tmp_path / "marts.duckdb"
     build_snapshot(warehouse, target, **common(personal))
@@ -121,6 +161,7 @@ def test_a_snapshot_with_personal_data_or_unprotectable_cells_is_refused(tmp_pat
 
 # --- exports -------------------------------------------------------------------------------
 
+
 def test_exports_write_parquet_csv_and_a_manifest(tmp_path, warehouse, personal):
     directory = tmp_path / "exports"
     result = write_exports(warehouse, directory, **common(personal))
@@ -128,7 +169,8 @@ def test_exports_write_parquet_csv_and_a_manifest(tmp_path, warehouse, personal)
     assert manifest == result.manifest
     assert (manifest["run_id"], manifest["refreshed_at"], manifest["source"]) == ("run-0001", NOW.isoformat(), "marts")
     assert sorted(entry["file"] for entry in manifest["files"]) == sorted(
-        [f"parquet/{m}.parquet" for m in MARTS] + [f"csv/{m}.csv" for m in MARTS])
+        [f"parquet/{m}.parquet" for m in MARTS] + [f"csv/{m}.csv" for m in MARTS]
+    )
     for entry in manifest["files"]:
         path = directory / entry["file"]
         frame = pd.read_parquet(path) if entry["format"] == "parquet" else pd.read_csv(path)
@@ -152,8 +194,11 @@ def test_csv_neutralises_spreadsheet_formulas_in_text_cells(tmp_path, warehouse,
     with (tmp_path / "exports" / "csv" / "dtm_displacement_reasons.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     labels = [(r["displacement_reason_label_en"], r["displacement_reason_label_fr"]) for r in rows]
-    assert labels == [("Armed conflict", "'=HYPERLINK(\"http://evil\",\"x\")"), ("'-other", "'@SUM(A1:A2)"),
-                      ("Flood", "'+33 flood")]
+    assert labels == [
+        ("Armed conflict", '\'=HYPERLINK("http://evil","x")'),
+        ("'-other", "'@SUM(A1:A2)"),
+        ("Flood", "'+33 flood"),
+    ]
     assert [r["idp_individuals"] for r in rows] == ["610", "45", "20"]  # numbers are left alone
     # Parquet keeps the values as they are: it is not opened by a spreadsheet
     parquet = pd.read_parquet(tmp_path / "exports" / "parquet" / "dtm_displacement_reasons.parquet")
@@ -181,7 +226,7 @@ def test_the_exports_path_shows_one_whole_set_and_keeps_the_hdx_files(tmp_path, 
     (directory / "hdx" / "dtm_car_idps.csv").write_text("#adm1+name\n", encoding="utf-8")
     old = directory.resolve()
     second = write_exports(warehouse, directory, **common(personal, run_id="run-0002"))
-    assert directory.resolve() != old and not old.exists()                      # the old set is gone ...
+    assert directory.resolve() != old and not old.exists()  # the old set is gone ...
     assert [p.name for p in sets_root(directory).iterdir()] == [directory.resolve().name]
     assert (directory / "hdx" / "dtm_car_idps.csv").read_text(encoding="utf-8") == "#adm1+name\n"  # ... HDX kept
     assert json.loads((directory / "manifest.json").read_text())["run_id"] == "run-0002"
@@ -189,7 +234,8 @@ def test_the_exports_path_shows_one_whole_set_and_keeps_the_hdx_files(tmp_path, 
 
 
 def test_an_exports_folder_from_before_sets_is_moved_in_once_but_never_one_holding_other_files(
-        tmp_path, warehouse, personal):
+    tmp_path, warehouse, personal
+):
     directory = tmp_path / "exports"
     (directory / "csv").mkdir(parents=True)
     (directory / "csv" / "old.csv").write_text("a\n1\n", encoding="utf-8")
@@ -207,6 +253,7 @@ def test_an_exports_folder_from_before_sets_is_moved_in_once_but_never_one_holdi
 
 # --- HDX -----------------------------------------------------------------------------------
 
+
 def read_hxl(path: Path):
     return hxl.data(str(path), hxl.InputOptions(allow_local=True))
 
@@ -217,19 +264,37 @@ def test_the_hdx_file_is_valid_hxl_with_the_dtm_hashtags_and_the_marts_figures(t
     assert admin2 in result.paths
     data = read_hxl(admin2)
     assert [c.display_tag for c in data.columns] == [
-        "#country+name", "#country+code", "#adm1+name", "#adm1+code", "#adm2+name", "#adm2+code", "#round+code",
-        "#date+reported", "#affected+idps+ind", "#affected+idps+hh", "#affected+idps+ind+sites",
-        "#affected+idps+ind+host_families", "#affected+returnees+ind", "#affected+returnees+hh"]
+        "#country+name",
+        "#country+code",
+        "#adm1+name",
+        "#adm1+code",
+        "#adm2+name",
+        "#adm2+code",
+        "#round+code",
+        "#date+reported",
+        "#affected+idps+ind",
+        "#affected+idps+hh",
+        "#affected+idps+ind+sites",
+        "#affected+idps+ind+host_families",
+        "#affected+returnees+ind",
+        "#affected+returnees+hh",
+    ]
     rows = list(read_hxl(admin2))
     assert len(rows) == len(ADMIN2)
     dates = {17: "2026-06-26", 18: "2026-08-28"}
     for row, truth in zip(rows, sorted(ADMIN2, key=lambda r: (r[0], r[1], r[3]))):
         rnd, adm1, adm1_name, adm2, adm2_name, idp_hh, idp_ind, ret_hh, ret_ind = truth
-        assert (row.get("#adm1+code"), row.get("#adm1+name"), row.get("#adm2+code"), row.get("#adm2+name")) \
-            == (adm1, adm1_name, adm2, adm2_name)
+        assert (row.get("#adm1+code"), row.get("#adm1+name"), row.get("#adm2+code"), row.get("#adm2+name")) == (
+            adm1,
+            adm1_name,
+            adm2,
+            adm2_name,
+        )
         assert (row.get("#round"), row.get("#date+reported")) == (str(rnd), dates[rnd])
-        assert [int(row.get(t)) for t in ("#affected+idps+ind", "#affected+idps+hh", "#affected+returnees+ind",
-                                          "#affected+returnees+hh")] == [idp_ind, idp_hh, ret_ind, ret_hh]
+        assert [
+            int(row.get(t))
+            for t in ("#affected+idps+ind", "#affected+idps+hh", "#affected+returnees+ind", "#affected+returnees+hh")
+        ] == [idp_ind, idp_hh, ret_ind, ret_hh]
         # the split beside the total, and the total is the whole
         in_sites = int(row.get("#affected+idps+ind+sites"))
         assert in_sites == idp_ind // SITES_SHARE
@@ -251,11 +316,16 @@ def test_the_admin1_hdx_file_publishes_the_prefecture_mart(tmp_path, warehouse, 
         expected[(rnd, adm1)] = expected.get((rnd, adm1), 0) + idp_ind
     assert totals == expected
     # the file is the mart's rows: a figure the mart alone holds reaches the file
-    add_mart(warehouse, "update marts.dtm_idp_returnees_by_admin1 set idp_individuals = idp_individuals + 1 "
-                        "where admin1_pcode = 'CF32'")
+    add_mart(
+        warehouse,
+        "update marts.dtm_idp_returnees_by_admin1 set idp_individuals = idp_individuals + 1 "
+        "where admin1_pcode = 'CF32'",
+    )
     write_hdx(warehouse, tmp_path, **common(personal))
-    again = {(int(r.get("#round")), r.get("#adm1+code")): int(r.get("#affected+idps+ind"))
-             for r in read_hxl(tmp_path / "dtm_car_idps_returnees_admin1.csv")}
+    again = {
+        (int(r.get("#round")), r.get("#adm1+code")): int(r.get("#affected+idps+ind"))
+        for r in read_hxl(tmp_path / "dtm_car_idps_returnees_admin1.csv")
+    }
     assert again == {k: v + (k[1] == "CF32") for k, v in expected.items()}
 
 
@@ -280,10 +350,13 @@ def test_the_gis_files_hold_the_hdx_rows_placed_on_the_map(tmp_path, warehouse, 
         assert len(features) == len(rows)  # the same rows, one feature each
         for feature, row in zip(features, rows):
             properties = feature["properties"]
-            assert (properties["admin1_pcode"], properties["round"], properties["idp_individuals"]) \
-                == (row.get("#adm1+code"), int(row.get("#round")), int(row.get("#affected+idps+ind")))
+            assert (properties["admin1_pcode"], properties["round"], properties["idp_individuals"]) == (
+                row.get("#adm1+code"),
+                int(row.get("#round")),
+                int(row.get("#affected+idps+ind")),
+            )
             geometry = feature["geometry"]
             if stem.endswith("admin1"):  # the prefecture's own polygon
                 assert geometry == prefectures()[properties["admin1_pcode"]].geometry
-            else:                        # the centre of its assessed localities, as the mart has it
+            else:  # the centre of its assessed localities, as the mart has it
                 assert geometry == {"type": "Point", "coordinates": [18.58, 4.35]}

@@ -4,7 +4,7 @@ whose form content and submissions are written out here, in Kobo's shapes."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import duckdb
 import pytest
@@ -15,8 +15,12 @@ from dtm_platform.transform.pseudonymize import pseudonymize
 from dtm_platform.transform.typed_forms import build_form_tables, form_layout, sql_name
 
 SALT = "unit-test-salt-not-the-default"
-FORM = FormEntry(uid="aTyped123", dataset="enquete", title="Enquête test",
-                 personal_fields={"resp/phone": "hash", "resp/name": "drop", "hh/home_gps": "coarsen_gps"})
+FORM = FormEntry(
+    uid="aTyped123",
+    dataset="enquete",
+    title="Enquête test",
+    personal_fields={"resp/phone": "hash", "resp/name": "drop", "hh/home_gps": "coarsen_gps"},
+)
 NEW, OLD, GHOST = "v2new", "v1old", "v0ghost"
 TRANSLATIONS = ["English (en)", "Français (fr)"]
 
@@ -30,7 +34,8 @@ def q(kind: str, path: str, en: str | None = None, fr: str | None = None, **extr
 
 def content(version: str) -> dict:
     survey = [
-        q("start", "start"), q("end", "end"),
+        q("start", "start"),
+        q("end", "end"),
         q("begin_group", "hh", "Household", "Ménage"),
         q("note", "hh/intro", "Read this", "Lisez"),
         q("integer", "hh/size", "Household size", "Taille du ménage"),
@@ -43,9 +48,15 @@ def content(version: str) -> dict:
         # integer now; the older version asked it as free text
         q("integer" if version == NEW else "text", "hh/rooms", "Rooms", "Pièces"),
         q("end_group", "hh"),
-        q("begin_group", "loc"), q("geopoint", "loc/gps", "Village GPS", "GPS du village"), q("end_group", "loc"),
-        q("begin_group", "grp_a"), q("integer", "grp_a/age", "Age A", "Âge A"), q("end_group", "grp_a"),
-        q("begin_group", "grp_b"), q("integer", "grp_b/age", "Age B", "Âge B"), q("end_group", "grp_b"),
+        q("begin_group", "loc"),
+        q("geopoint", "loc/gps", "Village GPS", "GPS du village"),
+        q("end_group", "loc"),
+        q("begin_group", "grp_a"),
+        q("integer", "grp_a/age", "Age A", "Âge A"),
+        q("end_group", "grp_a"),
+        q("begin_group", "grp_b"),
+        q("integer", "grp_b/age", "Age B", "Âge B"),
+        q("end_group", "grp_b"),
         q("begin_group", "resp"),
         q("text", "resp/phone", "Phone number", "Numéro de téléphone"),
         q("text", "resp/name", "Name of the respondent", "Nom du répondant"),
@@ -60,10 +71,12 @@ def content(version: str) -> dict:
     ]
     if version == NEW:
         survey.insert(5, q("decimal", "hh/income", "Income", "Revenu"))
-    choices = [{"list_name": "yes_no", "name": "yes", "label": ["Yes", "Oui"]},
-               {"list_name": "yes_no", "name": "no", "label": ["No", "Non"]},
-               {"list_name": "needs", "name": "food", "label": ["Food", "Nourriture"]},
-               {"list_name": "needs", "name": "water", "label": ["Water", "Eau"]}]
+    choices = [
+        {"list_name": "yes_no", "name": "yes", "label": ["Yes", "Oui"]},
+        {"list_name": "yes_no", "name": "no", "label": ["No", "Non"]},
+        {"list_name": "needs", "name": "food", "label": ["Food", "Nourriture"]},
+        {"list_name": "needs", "name": "water", "label": ["Water", "Eau"]},
+    ]
     if version == NEW:  # an office added a choice in the newer version
         choices.append({"list_name": "needs", "name": "shelter", "label": ["Shelter", "Abri"]})
     return {"survey": survey, "choices": choices, "translations": TRANSLATIONS}
@@ -75,20 +88,47 @@ HOME_GPS = "4.36123 18.55789 380 5"
 
 def submissions() -> list[tuple[int, str, dict, bool]]:
     """(_id, version, answers, deleted)."""
-    base = {"start": "2026-10-05T09:00:00.000+01:00", "end": "2026-10-05T09:20:00.000+01:00",
-            "hh/size": "5", "hh/visit_date": "2026-10-05", "hh/visit_time": "09:30:00.000+01:00",
-            "hh/status": "yes", "hh/needs": "food water", "hh/total": "10", "hh/home_gps": HOME_GPS,
-            "loc/gps": "4.3 18.5 400 3.5", "grp_a/age": "31", "grp_b/age": "42",
-            "resp/name": "Jeanne Exemple", "resp/nom_chef": "Paul Exemple",
-            "members": [{"members/m_age": "40", "members/kids": [{"members/kids/kid_age": "3"},
-                                                                 {"members/kids/kid_age": "7"}]},
-                        {"members/m_age": "38"}]}
+    base = {
+        "start": "2026-10-05T09:00:00.000+01:00",
+        "end": "2026-10-05T09:20:00.000+01:00",
+        "hh/size": "5",
+        "hh/visit_date": "2026-10-05",
+        "hh/visit_time": "09:30:00.000+01:00",
+        "hh/status": "yes",
+        "hh/needs": "food water",
+        "hh/total": "10",
+        "hh/home_gps": HOME_GPS,
+        "loc/gps": "4.3 18.5 400 3.5",
+        "grp_a/age": "31",
+        "grp_b/age": "42",
+        "resp/name": "Jeanne Exemple",
+        "resp/nom_chef": "Paul Exemple",
+        "members": [
+            {"members/m_age": "40", "members/kids": [{"members/kids/kid_age": "3"}, {"members/kids/kid_age": "7"}]},
+            {"members/m_age": "38"},
+        ],
+    }
     return [
         (1, NEW, {**base, "resp/phone": PHONES[0], "hh/income": "12.5", "hh/rooms": "3"}, False),
-        (2, OLD, {**base, "resp/phone": PHONES[1], "hh/rooms": "three", "hh/status": "no",
-                  "hh/needs": "water", "members": [{"members/m_age": "22"}]}, False),
-        (3, GHOST, {**base, "resp/phone": PHONES[2], "hh/income": "7", "hh/rooms": "2", "hh/size": "many",
-                    "members": []}, False),
+        (
+            2,
+            OLD,
+            {
+                **base,
+                "resp/phone": PHONES[1],
+                "hh/rooms": "three",
+                "hh/status": "no",
+                "hh/needs": "water",
+                "members": [{"members/m_age": "22"}],
+            },
+            False,
+        ),
+        (
+            3,
+            GHOST,
+            {**base, "resp/phone": PHONES[2], "hh/income": "7", "hh/rooms": "2", "hh/size": "many", "members": []},
+            False,
+        ),
         (4, NEW, {**base, "resp/phone": PHONES[3], "hh/income": "1"}, True),
     ]
 
@@ -100,17 +140,27 @@ def warehouse(contents=None, subs=None, form=FORM, path=":memory:") -> duckdb.Du
     con.execute(FORM_CONTENT_DDL)
     deployed = {NEW: "2026-10-01", OLD: "2026-09-01"}
     for version, body in (contents if contents is not None else {NEW: content(NEW), OLD: content(OLD)}).items():
-        con.execute("insert into raw.kobo_form_content values (?, ?, ?, 'f', ?, ?::json, now())",
-                    [form.uid, form.dataset, version, deployed.get(version), json.dumps(body)])
-    for _id, version, answers, deleted in (subs if subs is not None else submissions()):
+        con.execute(
+            "insert into raw.kobo_form_content values (?, ?, ?, 'f', ?, ?::json, now())",
+            [form.uid, form.dataset, version, deployed.get(version), json.dumps(body)],
+        )
+    for _id, version, answers, deleted in subs if subs is not None else submissions():
         payload = {"_id": _id, "_uuid": f"uuid-{_id}", "__version__": version, **answers}
-        con.execute(f"insert into raw.{form.raw_table} values (?, ?, null, ?, ?, null, ?::json, 'h', now(), "
-                    f"null, null, ?)", [_id, f"uuid-{_id}", datetime(2026, 10, 5, 10, 0), version,
-                                        json.dumps(payload), datetime.now(timezone.utc) if deleted else None])
+        con.execute(
+            f"insert into raw.{form.raw_table} values (?, ?, null, ?, ?, null, ?::json, 'h', now(), null, null, ?)",
+            [
+                _id,
+                f"uuid-{_id}",
+                datetime(2026, 10, 5, 10, 0),
+                version,
+                json.dumps(payload),
+                datetime.now(UTC) if deleted else None,
+            ],
+        )
     return con
 
 
-@pytest.fixture()
+@pytest.fixture
 def built():
     con = warehouse()
     result = build_form_tables(con, FORM, SALT)
@@ -125,9 +175,13 @@ def rows(con, sql: str) -> list[dict]:
 
 
 def column_types(con, table: str) -> dict[str, str]:
-    return dict(con.execute("select column_name, data_type from information_schema.columns "
-                            "where table_schema = 'forms' and table_name = ? order by ordinal_position",
-                            [table]).fetchall())
+    return dict(
+        con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'forms' and table_name = ? order by ordinal_position",
+            [table],
+        ).fetchall()
+    )
 
 
 def test_one_row_per_live_submission_with_its_metadata(built):
@@ -137,9 +191,14 @@ def test_one_row_per_live_submission_with_its_metadata(built):
     assert result.rows["enquete"] == 3
     first = got[0]
     assert first["submission_uuid"] == "uuid-1" and first["form_version"] == NEW
-    assert first["submitted_at"] == datetime(2026, 10, 5, 10, 0, tzinfo=timezone.utc)
-    assert list(column_types(con, "enquete"))[:5] == ["submission_id", "submission_uuid", "submitted_at",
-                                                      "form_version", "validation_status"]
+    assert first["submitted_at"] == datetime(2026, 10, 5, 10, 0, tzinfo=UTC)
+    assert list(column_types(con, "enquete"))[:5] == [
+        "submission_id",
+        "submission_uuid",
+        "submitted_at",
+        "form_version",
+        "validation_status",
+    ]
 
 
 def test_columns_are_typed_from_the_xlsform_types(built):
@@ -153,7 +212,7 @@ def test_columns_are_typed_from_the_xlsform_types(built):
     first = rows(con, "select * from forms.enquete where submission_id = 1")[0]
     assert first["size"] == 5 and first["income"] == 12.5 and first["visit_date"] == date(2026, 10, 5)
     assert first["visit_time"] == time(9, 30) and first["total"] == "10"
-    assert first["start"] == datetime(2026, 10, 5, 8, 0, tzinfo=timezone.utc)
+    assert first["start"] == datetime(2026, 10, 5, 8, 0, tzinfo=UTC)
     # a value that is not a number is NULL, not an error
     assert rows(con, "select size from forms.enquete where submission_id = 3")[0]["size"] is None
 
@@ -168,15 +227,19 @@ def test_select_one_has_its_labels_in_english_and_french(built):
 def test_select_multiple_is_a_list_of_codes_with_label_lists(built):
     con, _ = built
     got = rows(con, "select needs, needs_labels_en, needs_labels_fr from forms.enquete order by submission_id")
-    assert got[0] == {"needs": ["food", "water"], "needs_labels_en": ["Food", "Water"],
-                      "needs_labels_fr": ["Nourriture", "Eau"]}
+    assert got[0] == {
+        "needs": ["food", "water"],
+        "needs_labels_en": ["Food", "Water"],
+        "needs_labels_fr": ["Nourriture", "Eau"],
+    }
     assert got[1]["needs"] == ["water"]
 
 
 def test_a_geopoint_is_four_numbers(built):
     con, _ = built
-    got = rows(con, "select gps_latitude, gps_longitude, gps_altitude, gps_accuracy "
-                    "from forms.enquete where submission_id = 1")[0]
+    got = rows(
+        con, "select gps_latitude, gps_longitude, gps_altitude, gps_accuracy from forms.enquete where submission_id = 1"
+    )[0]
     assert got == {"gps_latitude": 4.3, "gps_longitude": 18.5, "gps_altitude": 400.0, "gps_accuracy": 3.5}
 
 
@@ -202,16 +265,21 @@ def test_repeats_and_nested_repeats_are_child_tables_keyed_to_their_parent(built
         {"submission_id": 2, "members_position": 1, "m_age": 22},
     ]  # submission 3 has an empty repeat, the deleted one none at all
     kids = rows(con, "select * from forms.enquete__members__kids order by all")
-    assert kids == [{"submission_id": 1, "members_position": 1, "kids_position": 1, "kid_age": 3},
-                    {"submission_id": 1, "members_position": 1, "kids_position": 2, "kid_age": 7}]
+    assert kids == [
+        {"submission_id": 1, "members_position": 1, "kids_position": 1, "kid_age": 3},
+        {"submission_id": 1, "members_position": 1, "kids_position": 2, "kid_age": 7},
+    ]
     # every child row joins to exactly one parent row
     orphans = con.execute("""select count(*) from forms.enquete__members__kids k
         left join forms.enquete__members m using (submission_id, members_position)
         where m.m_age is null""").fetchone()[0]
     assert orphans == 0
     catalog = rows(con, "select table_name, parent_table, key_columns from forms.form_tables order by 1")
-    assert catalog[2] == {"table_name": "enquete__members__kids", "parent_table": "enquete__members",
-                          "key_columns": ["submission_id", "members_position", "kids_position"]}
+    assert catalog[2] == {
+        "table_name": "enquete__members__kids",
+        "parent_table": "enquete__members",
+        "key_columns": ["submission_id", "members_position", "kids_position"],
+    }
 
 
 def test_the_columns_are_the_union_of_the_versions(built):
@@ -228,11 +296,17 @@ def test_a_type_change_is_reported_not_a_crash(built):
     got = {r["submission_id"]: r["rooms"] for r in rows(con, "select submission_id, rooms from forms.enquete")}
     assert got == {1: 3, 2: None, 3: 2}
     changes = rows(con, "select * exclude (built_at) from forms.type_changes")
-    assert changes == [{"dataset": "enquete", "question_path": "hh/rooms", "table_name": "enquete",
-                        "column_name": "rooms", "newest_type": "integer",
-                        "version_types": [{"version_id": NEW, "type": "integer"},
-                                          {"version_id": OLD, "type": "text"}],
-                        "values_not_fitting": 1}]
+    assert changes == [
+        {
+            "dataset": "enquete",
+            "question_path": "hh/rooms",
+            "table_name": "enquete",
+            "column_name": "rooms",
+            "newest_type": "integer",
+            "version_types": [{"version_id": NEW, "type": "integer"}, {"version_id": OLD, "type": "text"}],
+            "values_not_fitting": 1,
+        }
+    ]
     assert [c["question_path"] for c in result.type_changes] == ["hh/rooms"]
 
 
@@ -246,28 +320,37 @@ def test_personal_data_policies_and_the_default_drop(built):
     # declared drop, and a question that looks personal with no policy: no column at all
     assert not [c for c in types if c.startswith(("name", "nom_chef"))]
     assert result.dropped_without_policy == ["resp/nom_chef"]
-    assert result.policies == {"hh/home_gps": "coarsen_gps", "resp/phone": "hash", "resp/name": "drop",
-                               "resp/nom_chef": "drop"}
+    assert result.policies == {
+        "hh/home_gps": "coarsen_gps",
+        "resp/phone": "hash",
+        "resp/name": "drop",
+        "resp/nom_chef": "drop",
+    }
     got = rows(con, "select * from forms.enquete where submission_id = 1")[0]
     assert "home_gps_latitude" not in got
     assert (got["home_gps_latitude_coarse"], got["home_gps_longitude_coarse"]) == (4.4, 18.6)
     # no personal value anywhere in the schema, nor in the result the asset reports
     personal = [*PHONES, "Jeanne Exemple", "Paul Exemple", HOME_GPS, "4.36123", "18.55789"]
-    for table, column in con.execute("select table_name, column_name from information_schema.columns "
-                                     "where table_schema = 'forms'").fetchall():
+    for table, column in con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = 'forms'"
+    ).fetchall():
         for (value,) in con.execute(f'select distinct "{column}"::varchar from forms."{table}"').fetchall():
             assert not any(p in (value or "") for p in personal), f"{table}.{column}"
     assert not any(p in repr(result) for p in [*personal, SALT])
 
 
 def test_a_form_in_one_language_gives_its_labels_in_both_columns():
-    single = {"survey": [q("select_one yn", "ok", None, select_from_list_name="yn", label=["D'accord ?"])],
-              "choices": [{"list_name": "yn", "name": "1", "label": ["Oui"]}], "translations": [None]}
+    single = {
+        "survey": [q("select_one yn", "ok", None, select_from_list_name="yn", label=["D'accord ?"])],
+        "choices": [{"list_name": "yn", "name": "1", "label": ["Oui"]}],
+        "translations": [None],
+    }
     form = FormEntry(uid="aOne1", dataset="mono", title="Mono")
     con = warehouse({"only": single}, [(1, "only", {"ok": "1"}, False)], form=form)
     build_form_tables(con, form, SALT)
     assert rows(con, "select ok, ok_label_en, ok_label_fr from forms.mono") == [
-        {"ok": "1", "ok_label_en": "Oui", "ok_label_fr": "Oui"}]
+        {"ok": "1", "ok_label_en": "Oui", "ok_label_fr": "Oui"}
+    ]
 
 
 def test_a_rebuild_replaces_the_tables_and_keeps_nothing_stale(built):

@@ -40,8 +40,11 @@ def test_the_default_gate_passes_a_good_build_and_is_derived_from_the_content(tm
     assert "expect_table_row_count_to_equal()" in names
     assert "expect_column_values_to_be_in_type_list(size)" in names
     assert "expect_column_values_to_be_in_type_list(income)" in names
-    in_set = next(e for e in suite.document["expectations"]
-                  if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == "status")
+    in_set = next(
+        e
+        for e in suite.document["expectations"]
+        if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == "status"
+    )
     assert in_set["kwargs"]["value_set"] == ["no", "yes"] and in_set["meta"]["severity"] == "warn"
     assert "phone_hash" in suite.document["meta"]["personal_columns"]
 
@@ -57,24 +60,37 @@ def test_a_code_outside_the_choices_warns_and_does_not_block(tmp_path):
 
 def test_a_forms_own_file_extends_the_default_and_overrides_an_expectation(tmp_path):
     (tmp_path / "forms").mkdir()
-    own = {"name": "forms/enquete", "meta": {"extends": "default"}, "expectations": [
-        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "size", "min_value": 1, "max_value": 4}},
-        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "status", "value_set": ["yes"]}}]}
+    own = {
+        "name": "forms/enquete",
+        "meta": {"extends": "default"},
+        "expectations": [
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "size", "min_value": 1, "max_value": 4},
+            },
+            {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "status", "value_set": ["yes"]}},
+        ],
+    }
     (tmp_path / "forms" / "enquete.json").write_text(json.dumps(own))
     suite, outcome = _gate(tmp_path, suites_dir=tmp_path)
     failed = {e.expectation: e for e in outcome.blocking_failures}
     # size 5 is out of the office's range; status "no" is out of its set, now blocking
     assert set(failed) == {"expect_column_values_to_be_between(size)", "expect_column_values_to_be_in_set(status)"}
     assert "expect_column_values_to_be_unique(submission_id)" in _by_name(outcome)  # still the default's
-    statuses = [e for e in suite.document["expectations"]
-                if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == "status"]
+    statuses = [
+        e
+        for e in suite.document["expectations"]
+        if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == "status"
+    ]
     assert len(statuses) == 1
 
 
 def test_a_forms_own_file_without_extends_replaces_the_default(tmp_path):
     (tmp_path / "forms").mkdir()
-    own = {"name": "forms/enquete", "expectations": [
-        {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}}]}
+    own = {
+        "name": "forms/enquete",
+        "expectations": [{"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}}],
+    }
     (tmp_path / "forms" / "enquete.json").write_text(json.dumps(own))
     suite, outcome = _gate(tmp_path, suites_dir=tmp_path)
     assert [e.expectation for e in outcome.expectations] == ["expect_table_row_count_to_be_between()"]

@@ -9,9 +9,25 @@ Each module exposes ``FORM_UID``, ``DATASET`` (its name in the form registry), `
 from __future__ import annotations
 
 from dtm_platform.kobo_mock.forms import (
-    flow_counts, flow_survey, me_activity, me_feedback, me_field_visit, me_partner_report, me_pdm,
-    me_perception, site,
+    flow_counts,
+    flow_survey,
+    me_activity,
+    me_feedback,
+    me_field_visit,
+    me_partner_report,
+    me_pdm,
+    me_perception,
+    site,
 )
 
-FORM_MODULES = (site, flow_counts, flow_survey, me_activity, me_pdm, me_perception,
-                me_partner_report, me_feedback, me_field_visit)
+FORM_MODULES = (
+    site,
+    flow_counts,
+    flow_survey,
+    me_activity,
+    me_pdm,
+    me_perception,
+    me_partner_report,
+    me_feedback,
+    me_field_visit,
+)

@@ -16,15 +16,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from dtm_platform.kobo_mock.generator import SYLLABLES
-from dtm_platform.kobo_mock.locality_form import SEX_AGE_CELLS, TRANSLATIONS  # noqa: F401 (for the forms)
-from dtm_platform.kobo_mock.locality_form import row
+from dtm_platform.kobo_mock.locality_form import SEX_AGE_CELLS, TRANSLATIONS, row  # noqa: F401 (for the forms)
 from dtm_platform.kobo_mock.reference import admin_areas
 from dtm_platform.kobo_mock.served import MockForm
 from dtm_platform.kobo_mock.store import FormVersion, LazySource, ListSource, SubmissionStore
 
 KOBO_BASE = "https://kf.kobotoolbox.org"
 LOCAL_TIME = "%Y-%m-%dT%H:%M:%S.000+01:00"  # Bangui is UTC+1; devices record local time
-SERVER_TIME = "%Y-%m-%dT%H:%M:%S"           # _submission_time: UTC, no zone
+SERVER_TIME = "%Y-%m-%dT%H:%M:%S"  # _submission_time: UTC, no zone
 
 SEXES = ("male", "female")
 
@@ -67,10 +66,46 @@ NATIONALITY = [
 ]
 
 FIRST_NAMES = {
-    "male": ["Jean", "Pierre", "Mahamat", "Blaise", "Rodrigue", "Ousmane", "Thierry", "Abdel", "Brice",
-             "Serge", "Ibrahim", "Guy-Roger", "Faustin", "Didier", "Hamadou", "Aristide", "Noël", "Jérôme"],
-    "female": ["Marie", "Aïcha", "Fatimé", "Clarisse", "Grâce", "Josiane", "Hawa", "Espérance", "Prisca",
-               "Nadège", "Zénabou", "Chantal", "Odette", "Mariam", "Solange", "Bernadette", "Falmata", "Irène"],
+    "male": [
+        "Jean",
+        "Pierre",
+        "Mahamat",
+        "Blaise",
+        "Rodrigue",
+        "Ousmane",
+        "Thierry",
+        "Abdel",
+        "Brice",
+        "Serge",
+        "Ibrahim",
+        "Guy-Roger",
+        "Faustin",
+        "Didier",
+        "Hamadou",
+        "Aristide",
+        "Noël",
+        "Jérôme",
+    ],
+    "female": [
+        "Marie",
+        "Aïcha",
+        "Fatimé",
+        "Clarisse",
+        "Grâce",
+        "Josiane",
+        "Hawa",
+        "Espérance",
+        "Prisca",
+        "Nadège",
+        "Zénabou",
+        "Chantal",
+        "Odette",
+        "Mariam",
+        "Solange",
+        "Bernadette",
+        "Falmata",
+        "Irène",
+    ],
 }
 
 
@@ -92,8 +127,10 @@ def choice_rows(lists: Mapping[str, Iterable[tuple]], admin: bool = True) -> lis
     if admin:
         admin1, admin2 = admin_areas()
         choices += [{"list_name": "admin1", "name": a.pcode, "label": [a.name, a.name]} for a in admin1]
-        choices += [{"list_name": "admin2", "name": a.pcode, "label": [a.name, a.name], "admin1": a.parent_pcode}
-                    for a in admin2]
+        choices += [
+            {"list_name": "admin2", "name": a.pcode, "label": [a.name, a.name], "admin1": a.parent_pcode}
+            for a in admin2
+        ]
     for list_name, options in lists.items():
         for code, en, fr, *extra in options:
             choices.append({"list_name": list_name, "name": code, "label": [en, fr], **(extra[0] if extra else {})})
@@ -129,11 +166,18 @@ def version_for(versions: list[Version], day: date) -> Version:
     return live[-1] if live else versions[0]
 
 
-def mock_form(uid: str, name: str, versions: list[Version], content_for: Callable[[Version], dict],
-              source: ListSource | LazySource, attachment_bodies: dict[str, bytes] | None = None) -> MockForm:
+def mock_form(
+    uid: str,
+    name: str,
+    versions: list[Version],
+    content_for: Callable[[Version], dict],
+    source: ListSource | LazySource,
+    attachment_bodies: dict[str, bytes] | None = None,
+) -> MockForm:
     deployed = [FormVersion(v.uid, content_for(v), f"{v.deployed}T06:00:00.000000Z") for v in versions]
-    return MockForm(uid=uid, name=name, versions=deployed, store=SubmissionStore(source),
-                    attachment_bodies=attachment_bodies or {})
+    return MockForm(
+        uid=uid, name=name, versions=deployed, store=SubmissionStore(source), attachment_bodies=attachment_bodies or {}
+    )
 
 
 # --- submissions ----------------------------------------------------------------------------
@@ -147,9 +191,19 @@ def new_instance_uuid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def envelope(*, form_uid: str, version: str, instance: str, answers: dict, started: datetime,
-             ended: datetime, received: datetime, submitted_by: str,
-             geopoint: str | None = None, attachments: list[dict] | None = None) -> dict:
+def envelope(
+    *,
+    form_uid: str,
+    version: str,
+    instance: str,
+    answers: dict,
+    started: datetime,
+    ended: datetime,
+    received: datetime,
+    submitted_by: str,
+    geopoint: str | None = None,
+    attachments: list[dict] | None = None,
+) -> dict:
     """Answers wrapped in the metadata KPI adds (ARCHITECTURE.md, Kobo), as the locality generator's
     envelope; times are local (UTC+1) datetimes; the caller numbers it (``_id``).
     ``geopoint`` is the first geopoint question's answer: KPI copies it to ``_geolocation``."""
@@ -179,8 +233,9 @@ def envelope(*, form_uid: str, version: str, instance: str, answers: dict, start
     }
 
 
-def photo_attachment(rng: random.Random, *, form_uid: str, submitted_by: str, instance: str,
-                     question_xpath: str, basename: str) -> dict:
+def photo_attachment(
+    rng: random.Random, *, form_uid: str, submitted_by: str, instance: str, question_xpath: str, basename: str
+) -> dict:
     """An ``_attachments`` entry as KPI lists it, without the parts that need the ``_id``
     (``number`` fills them in)."""
     attachment_uid = _attachment_uid(rng)
@@ -201,15 +256,24 @@ def _attachment_uid(rng: random.Random) -> str:
 
 def _finish_attachments(submission: dict) -> None:
     for attachment in submission["_attachments"]:
-        url = (f"{KOBO_BASE}/api/v2/assets/{submission['_xform_id_string']}/data/{submission['_id']}"
-               f"/attachments/{attachment['uid']}/")
-        attachment.update({"download_url": url, "download_large_url": f"{url}large/",
-                           "download_medium_url": f"{url}medium/", "download_small_url": f"{url}small/",
-                           "instance": submission["_id"]})
+        url = (
+            f"{KOBO_BASE}/api/v2/assets/{submission['_xform_id_string']}/data/{submission['_id']}"
+            f"/attachments/{attachment['uid']}/"
+        )
+        attachment.update(
+            {
+                "download_url": url,
+                "download_large_url": f"{url}large/",
+                "download_medium_url": f"{url}medium/",
+                "download_small_url": f"{url}small/",
+                "instance": submission["_id"],
+            }
+        )
 
 
-def number(received: list[tuple[dict, str | None]], seed: int | str,
-           first_id: int) -> tuple[list[dict], dict[int, str]]:
+def number(
+    received: list[tuple[dict, str | None]], seed: int | str, first_id: int
+) -> tuple[list[dict], dict[int, str]]:
     """Number submissions in the order the server received them (``_submission_time``), with
     the gaps a shared server leaves between one form's ids; returns them and ``_id -> error``."""
     ordered = sorted(received, key=lambda item: item[0]["_submission_time"])
@@ -233,12 +297,23 @@ def with_copy(submission: dict, instance: str, minutes_later: int) -> dict:
     received = datetime.strptime(submission["_submission_time"], SERVER_TIME) + timedelta(minutes=minutes_later)
     started = datetime.strptime(submission["start"], LOCAL_TIME) + timedelta(minutes=minutes_later)
     ended = datetime.strptime(submission["end"], LOCAL_TIME) + timedelta(minutes=minutes_later)
-    return {**submission, "start": started.strftime(LOCAL_TIME), "end": ended.strftime(LOCAL_TIME),
-            "meta/instanceID": f"uuid:{instance}", "meta/rootUuid": f"uuid:{instance}", "_uuid": instance,
-            "_attachments": [dict(a, filename=a["filename"].replace(submission["_uuid"], instance),
-                                  uid=_attachment_uid(random.Random(instance)))
-                             for a in submission["_attachments"]],
-            "_submission_time": received.strftime(SERVER_TIME)}
+    return {
+        **submission,
+        "start": started.strftime(LOCAL_TIME),
+        "end": ended.strftime(LOCAL_TIME),
+        "meta/instanceID": f"uuid:{instance}",
+        "meta/rootUuid": f"uuid:{instance}",
+        "_uuid": instance,
+        "_attachments": [
+            dict(
+                a,
+                filename=a["filename"].replace(submission["_uuid"], instance),
+                uid=_attachment_uid(random.Random(instance)),
+            )
+            for a in submission["_attachments"]
+        ],
+        "_submission_time": received.strftime(SERVER_TIME),
+    }
 
 
 # --- drawing values -------------------------------------------------------------------------
@@ -269,7 +344,7 @@ def person_name(rng: random.Random, sex: str) -> str:
 
 
 def phone_number(rng: random.Random) -> str:
-    return (f"+236 7{rng.choice('0257')} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}")
+    return f"+236 7{rng.choice('0257')} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}"
 
 
 def national_id(rng: random.Random) -> str:
@@ -283,8 +358,9 @@ def day_between(rng: random.Random, first: str, last: str) -> date:
 
 
 def working_hours(rng: random.Random, day: date, first_hour: int = 7, last_hour: int = 15) -> datetime:
-    return datetime(day.year, day.month, day.day, rng.randint(first_hour, last_hour), rng.randint(0, 59),
-                    rng.randint(0, 59))
+    return datetime(
+        day.year, day.month, day.day, rng.randint(first_hour, last_hour), rng.randint(0, 59), rng.randint(0, 59)
+    )
 
 
 def geopoint(rng: random.Random, lat: float, lon: float, spread: float, decimals: int = 6) -> str:

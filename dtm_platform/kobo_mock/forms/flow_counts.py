@@ -52,7 +52,7 @@ class FlowPoint:
     border: str | None  # ISO3 of the neighbouring country, None for an internal point
     lat: float
     lon: float
-    weight: int         # how busy it is
+    weight: int  # how busy it is
 
 
 POINTS = [
@@ -70,8 +70,13 @@ POINTS = [
     FlowPoint("FMP12", "Bambari - pont", "CF431", None, 5.763, 20.672, 4),
 ]
 POINT_BY_CODE = {p.code: p for p in POINTS}
-COUNTRY_NAMES = {"CMR": ("Cameroon", "le Cameroun"), "TCD": ("Chad", "le Tchad"), "SDN": ("Sudan", "le Soudan"),
-                 "SSD": ("South Sudan", "le Soudan du Sud"), "COD": ("DRC", "la RDC")}
+COUNTRY_NAMES = {
+    "CMR": ("Cameroon", "le Cameroun"),
+    "TCD": ("Chad", "le Tchad"),
+    "SDN": ("Sudan", "le Soudan"),
+    "SSD": ("South Sudan", "le Soudan du Sud"),
+    "COD": ("DRC", "la RDC"),
+}
 RIVER_POINTS = {"FMP08", "FMP09", "FMP10"}
 
 
@@ -127,27 +132,78 @@ def survey(version: c.Version) -> list[dict]:
     return [
         c.row("start", "start"),
         c.row("end", "end"),
-        *c.group("grp_point", "Flow monitoring point", "Point de suivi des flux", [
-            c.row("select_one", "grp_point/fmp_id", "Flow monitoring point", "Point de suivi des flux",
-                  select_from_list_name="fmp", required=True),
-            c.row("date", "grp_point/count_date", "Date of the count", "Date du comptage", required=True),
-            c.row("select_one", "grp_point/direction", "Direction of the flow", "Direction du flux",
-                  select_from_list_name="direction", required=True),
-            c.row("text", "grp_point/enumerator_id", "Enumerator code", "Code de l'enquêteur", required=True),
-        ]),
-        *c.group("grp_counts", "Travellers in the group", "Voyageurs du groupe", [
-            c.row("integer", "grp_counts/total_individuals", "Total number of travellers",
-                  "Nombre total de voyageurs", required=True, constraint=". > 0"),
-            *[c.row("integer", f"grp_counts/ind_{cell}", en, fr, required=True) for cell, en, fr in c.SEX_AGE_CELLS],
-        ]),
-        *c.group("grp_travel", "The journey", "Le voyage", [
-            c.row("select_one", transport_field(version), "Main means of transport", "Principal moyen de transport",
-                  select_from_list_name="transport"),
-            c.row("select_one", "grp_travel/nationality", "Main nationality of the group",
-                  "Nationalité principale du groupe", select_from_list_name="nationality"),
-            c.row("select_one", "grp_travel/travel_reason", "Main reason for travel", "Raison principale du voyage",
-                  select_from_list_name="travel_reason"),
-        ]),
+        *c.group(
+            "grp_point",
+            "Flow monitoring point",
+            "Point de suivi des flux",
+            [
+                c.row(
+                    "select_one",
+                    "grp_point/fmp_id",
+                    "Flow monitoring point",
+                    "Point de suivi des flux",
+                    select_from_list_name="fmp",
+                    required=True,
+                ),
+                c.row("date", "grp_point/count_date", "Date of the count", "Date du comptage", required=True),
+                c.row(
+                    "select_one",
+                    "grp_point/direction",
+                    "Direction of the flow",
+                    "Direction du flux",
+                    select_from_list_name="direction",
+                    required=True,
+                ),
+                c.row("text", "grp_point/enumerator_id", "Enumerator code", "Code de l'enquêteur", required=True),
+            ],
+        ),
+        *c.group(
+            "grp_counts",
+            "Travellers in the group",
+            "Voyageurs du groupe",
+            [
+                c.row(
+                    "integer",
+                    "grp_counts/total_individuals",
+                    "Total number of travellers",
+                    "Nombre total de voyageurs",
+                    required=True,
+                    constraint=". > 0",
+                ),
+                *[
+                    c.row("integer", f"grp_counts/ind_{cell}", en, fr, required=True)
+                    for cell, en, fr in c.SEX_AGE_CELLS
+                ],
+            ],
+        ),
+        *c.group(
+            "grp_travel",
+            "The journey",
+            "Le voyage",
+            [
+                c.row(
+                    "select_one",
+                    transport_field(version),
+                    "Main means of transport",
+                    "Principal moyen de transport",
+                    select_from_list_name="transport",
+                ),
+                c.row(
+                    "select_one",
+                    "grp_travel/nationality",
+                    "Main nationality of the group",
+                    "Nationalité principale du groupe",
+                    select_from_list_name="nationality",
+                ),
+                c.row(
+                    "select_one",
+                    "grp_travel/travel_reason",
+                    "Main reason for travel",
+                    "Raison principale du voyage",
+                    select_from_list_name="travel_reason",
+                ),
+            ],
+        ),
     ]
 
 
@@ -171,7 +227,7 @@ class Flow:
 
     position: int
     error: str | None
-    raw_error: str | None     # the error drawn, before a duplicate without an original is let go
+    raw_error: str | None  # the error drawn, before a duplicate without an original is let go
     point: FlowPoint
     count_date: date
     direction: str
@@ -184,8 +240,8 @@ class Flow:
     ended: datetime
     received: datetime
     instance: str
-    reported_date: date       # count_date unless future_date
-    extra_women: int          # breakdown_mismatch: added to f_18_59
+    reported_date: date  # count_date unless future_date
+    extra_women: int  # breakdown_mismatch: added to f_18_59
 
     @property
     def total(self) -> int:
@@ -240,11 +296,17 @@ def flow(seed: int, count: int, position: int, previous_raw: object = _UNKNOWN) 
     cells = dict.fromkeys(CELLS, 0)
     for cell in rng.choices(CELLS, weights=CELL_WEIGHTS, k=size):
         cells[cell] += 1
-    transport = rng.choices(TRANSPORT, weights=_RIVER_TRANSPORT_WEIGHTS if point.code in RIVER_POINTS
-                            else _LAND_TRANSPORT_WEIGHTS)[0]
+    transport = rng.choices(
+        TRANSPORT, weights=_RIVER_TRANSPORT_WEIGHTS if point.code in RIVER_POINTS else _LAND_TRANSPORT_WEIGHTS
+    )[0]
     draw = rng.random()
-    nationality = "CAF" if draw < 0.55 or not point.border else point.border if draw < 0.9 else rng.choice(
-        [n for n, *_ in c.NATIONALITY if n not in ("CAF", point.border)])
+    nationality = (
+        "CAF"
+        if draw < 0.55 or not point.border
+        else point.border
+        if draw < 0.9
+        else rng.choice([n for n, *_ in c.NATIONALITY if n not in ("CAF", point.border)])
+    )
     reason = rng.choices(REASONS, weights=_REASON_WEIGHTS)[0]
     started = datetime(day.year, day.month, day.day, 6, 30) + timedelta(seconds=int(fraction * 11 * 3600))
     ended = started + timedelta(minutes=rng.randint(2, 8), seconds=rng.randint(0, 59))
@@ -252,9 +314,25 @@ def flow(seed: int, count: int, position: int, previous_raw: object = _UNKNOWN) 
     instance = c.new_instance_uuid(rng)
     reported_date = day + timedelta(days=rng.randint(30, 400)) if error == "future_date" else day
     extra_women = rng.randint(1, 10) if error == "breakdown_mismatch" else 0
-    return Flow(position, error, raw, point, day, direction, cells, transport, nationality, reason,
-                f"ENUM-{point.code}-{1 + position % 2}", started, ended, received, instance, reported_date,
-                extra_women)
+    return Flow(
+        position,
+        error,
+        raw,
+        point,
+        day,
+        direction,
+        cells,
+        transport,
+        nationality,
+        reason,
+        f"ENUM-{point.code}-{1 + position % 2}",
+        started,
+        ended,
+        received,
+        instance,
+        reported_date,
+        extra_women,
+    )
 
 
 def _answers(f: Flow) -> dict:
@@ -283,9 +361,16 @@ def build_submission(seed: int, count: int, position: int, submission_id: int) -
     f = flow(seed, count, position)
     # A duplicate carries the previous group's answers (and so its form version).
     source = flow(seed, count, position - 1) if f.error == "duplicate" else f
-    submission = c.envelope(form_uid=FORM_UID, version=source.version.uid, instance=f.instance,
-                            answers=_answers(source), started=f.started, ended=f.ended, received=f.received,
-                            submitted_by=f.enumerator.lower().replace("-", "_"))
+    submission = c.envelope(
+        form_uid=FORM_UID,
+        version=source.version.uid,
+        instance=f.instance,
+        answers=_answers(source),
+        started=f.started,
+        ended=f.ended,
+        received=f.received,
+        submitted_by=f.enumerator.lower().replace("-", "_"),
+    )
     return {"_id": submission_id, **submission}
 
 
@@ -351,8 +436,12 @@ class FlowCountsTruth:
             key = (f.point.code, f.count_date.isoformat(), f.direction)
             row = totals.get(key)
             if row is None:
-                row = totals[key] = {"flows": 0, "total_individuals": 0, "flows_with_breakdown": 0,
-                                     **{f"ind_{cell}": 0 for cell in CELLS}}
+                row = totals[key] = {
+                    "flows": 0,
+                    "total_individuals": 0,
+                    "flows_with_breakdown": 0,
+                    **{f"ind_{cell}": 0 for cell in CELLS},
+                }
             row["flows"] += 1
             row["total_individuals"] += f.total
             if f.error != "breakdown_mismatch":
@@ -363,10 +452,17 @@ class FlowCountsTruth:
 
     def rows(self) -> list[dict]:
         """``totals()`` as rows, with the point's admin2 and border country, sorted."""
-        return [{"fmp_id": point, "admin2_pcode": POINT_BY_CODE[point].admin2,
-                 "border_country": POINT_BY_CODE[point].border, "count_date": day, "direction": direction,
-                 **values}
-                for (point, day, direction), values in sorted(self.totals().items())]
+        return [
+            {
+                "fmp_id": point,
+                "admin2_pcode": POINT_BY_CODE[point].admin2,
+                "border_country": POINT_BY_CODE[point].border,
+                "count_date": day,
+                "direction": direction,
+                **values,
+            }
+            for (point, day, direction), values in sorted(self.totals().items())
+        ]
 
     def by_point_and_direction(self) -> dict[tuple[str, str], int]:
         """(fmp_id, direction) -> travellers over the whole period."""
@@ -385,8 +481,11 @@ class FlowCountsTruth:
 
 def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
     count = submission_count(scale)
-    source = LazySource(count, lambda position, submission_id: build_submission(seed, count, position, submission_id),
-                        first_id=FIRST_ID, id_step=ID_STEP)
+    source = LazySource(
+        count,
+        lambda position, submission_id: build_submission(seed, count, position, submission_id),
+        first_id=FIRST_ID,
+        id_step=ID_STEP,
+    )
     form = c.mock_form(FORM_UID, FORM_NAME, VERSIONS, content, source)
-    return SyntheticForm(form=form, dataset=DATASET, truth=FlowCountsTruth(seed, count),
-                         errors=LazyErrors(seed, count))
+    return SyntheticForm(form=form, dataset=DATASET, truth=FlowCountsTruth(seed, count), errors=LazyErrors(seed, count))

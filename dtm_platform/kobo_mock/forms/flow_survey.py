@@ -48,11 +48,17 @@ INTERVIEWS_AT_SCALE_1 = 400
 FIRST_ID = 41_200_001
 MIN_INTERVIEW_MINUTES = 10
 REFUSAL_RATE = 0.04
-ERROR_RATES = {"duplicate": 0.02, "interview_too_short": 0.03, "implausible_age": 0.01, "future_date": 0.01,
-               "member_age_typo": 0.015, "outdated_version": 0.03}
-OUTDATED_AFTER_DAYS = 3   # past the rules seed's grace (outdated_form_version's min_value, 2 days)
+ERROR_RATES = {
+    "duplicate": 0.02,
+    "interview_too_short": 0.03,
+    "implausible_age": 0.01,
+    "future_date": 0.01,
+    "member_age_typo": 0.015,
+    "outdated_version": 0.03,
+}
+OUTDATED_AFTER_DAYS = 3  # past the rules seed's grace (outdated_form_version's min_value, 2 days)
 BLOCKING_ERRORS = ("interview_too_short", "implausible_age", "future_date", "member_age_typo")
-TYPO_MIN_AGE = 12   # from 12, an age typed twice (1212) is past any plausible age
+TYPO_MIN_AGE = 12  # from 12, an age typed twice (1212) is past any plausible age
 
 CHOICE_LISTS = {
     "fmp": COUNT_LISTS["fmp"],
@@ -106,9 +112,14 @@ REASONS = [code for code, *_ in CHOICE_LISTS["travel_reason"]]
 # What respondents answer to "other, specify", and the choice each text means when it
 # means one (the officer recodes those through the cleaning log) or None when it is
 # really another reason.
-OTHER_REASONS = [("Visite à la famille", "family_visit"), ("visite famille", "family_visit"),
-                 ("Chercher du travail", "economic"), ("Funérailles d'un parent", None), ("Mariage", None),
-                 ("Pèlerinage", None)]
+OTHER_REASONS = [
+    ("Visite à la famille", "family_visit"),
+    ("visite famille", "family_visit"),
+    ("Chercher du travail", "economic"),
+    ("Funérailles d'un parent", None),
+    ("Mariage", None),
+    ("Pèlerinage", None),
+]
 DURATIONS = [code for code, *_ in CHOICE_LISTS["intended_duration"]]
 VULNERABILITIES = [code for code, *_ in CHOICE_LISTS["vulnerability"] if code != "none"]
 RELATIONSHIPS = [code for code, *_ in CHOICE_LISTS["relationship"]]
@@ -120,73 +131,216 @@ def survey(version: c.Version) -> list[dict]:
     rows = [
         c.row("start", "start"),
         c.row("end", "end"),
-        *c.group("grp_point", "Interview", "Entretien", [
-            c.row("select_one", "grp_point/fmp_id", "Flow monitoring point", "Point de suivi des flux",
-                  select_from_list_name="fmp", required=True),
-            c.row("date", "grp_point/survey_date", "Date of the interview", "Date de l'entretien", required=True),
-            c.row("text", "grp_point/enumerator_id", "Enumerator code", "Code de l'enquêteur", required=True),
-            c.row("geopoint", "grp_point/point_gps", "GPS of the flow monitoring point",
-                  "GPS du point de suivi des flux"),
-        ]),
-        *c.group("grp_consent", "Consent", "Consentement", [
-            c.row("select_one", "grp_consent/consent", "Does the respondent agree to be interviewed?",
-                  "La personne accepte-t-elle l'entretien ?", select_from_list_name="yes_no", required=True),
-        ]),
-        *c.group("grp_respondent", "Respondent", "Répondant", [
-            c.row("text", "grp_respondent/resp_name", "Name of the respondent", "Nom du répondant"),
-            c.row("text", "grp_respondent/resp_phone", "Phone number (optional)", "Numéro de téléphone (facultatif)"),
-            c.row("select_one", "grp_respondent/resp_sex", "Sex", "Sexe", select_from_list_name="sex", required=True),
-            c.row("integer", "grp_respondent/resp_age", "Age", "Âge", required=True, constraint=". >= 18"),
-            c.row("select_one", "grp_respondent/resp_nationality", "Nationality", "Nationalité",
-                  select_from_list_name="nationality", required=True),
-            c.row("geopoint", "grp_respondent/hh_gps", "GPS of the household's current shelter",
-                  "GPS de l'abri actuel du ménage"),
-        ], relevant=CONSENTED),
-        *c.group("grp_journey", "Journey", "Voyage", [
-            c.row("select_one", "grp_journey/origin_country", "Country of departure", "Pays de départ",
-                  select_from_list_name="country", required=True),
-            c.row("select_one", "grp_journey/origin_admin2", "Sub-prefecture of departure",
-                  "Sous-préfecture de départ",
-                  select_from_list_name="admin2", relevant="${origin_country}='CAF'"),
-            c.row("select_one", "grp_journey/destination_country", "Country of destination", "Pays de destination",
-                  select_from_list_name="country", required=True),
-            c.row("select_one", "grp_journey/destination_admin2", "Sub-prefecture of destination",
-                  "Sous-préfecture de destination", select_from_list_name="admin2",
-                  relevant="${destination_country}='CAF'"),
-            c.row("select_one", "grp_journey/travel_reason", "Main reason for travel", "Raison principale du voyage",
-                  select_from_list_name="travel_reason", required=True),
-            c.row("text", "grp_journey/travel_reason_other", "Other reason for travel (specify)",
-                  "Autre raison du voyage (préciser)", relevant="${travel_reason}='other'"),
-            c.row("select_one", "grp_journey/intended_duration", "How long do you intend to stay at destination?",
-                  "Combien de temps comptez-vous rester à destination ?", select_from_list_name="intended_duration"),
-        ], relevant=CONSENTED),
-        *c.group("grp_vulnerability", "Vulnerabilities", "Vulnérabilités", [
-            c.row("select_multiple", "grp_vulnerability/vulnerabilities",
-                  "Vulnerable persons in the group", "Personnes vulnérables dans le groupe",
-                  select_from_list_name="vulnerability",
-                  constraint="not(selected(., 'none') and count-selected(.) > 1)"),
-        ], relevant=CONSENTED),
-        *c.group("grp_group", "Travel group", "Groupe de voyage", [
-            c.row("integer", "grp_group/group_size", "How many people travel with you (yourself excluded)?",
-                  "Combien de personnes voyagent avec vous (vous exclu) ?", required=True),
-        ], relevant=CONSENTED),
-        *c.repeat("travel_group", "Members of the travel group", "Membres du groupe de voyage", [
-            c.row("select_one", "travel_group/member_sex", "Sex", "Sexe", select_from_list_name="sex"),
-            c.row("integer", "travel_group/member_age", "Age", "Âge"),
-            c.row("select_one", "travel_group/member_relationship", "Relationship to the respondent",
-                  "Lien avec le répondant", select_from_list_name="relationship"),
-            *c.repeat("travel_group/documents", "Identity documents the member carries",
-                      "Documents d'identité que le membre porte sur lui", [
-                          c.row("select_one", "travel_group/documents/doc_type", "Document", "Document",
-                                select_from_list_name="document"),
-                      ]),
-        ], repeat_count="${group_size}", relevant=CONSENTED),
+        *c.group(
+            "grp_point",
+            "Interview",
+            "Entretien",
+            [
+                c.row(
+                    "select_one",
+                    "grp_point/fmp_id",
+                    "Flow monitoring point",
+                    "Point de suivi des flux",
+                    select_from_list_name="fmp",
+                    required=True,
+                ),
+                c.row("date", "grp_point/survey_date", "Date of the interview", "Date de l'entretien", required=True),
+                c.row("text", "grp_point/enumerator_id", "Enumerator code", "Code de l'enquêteur", required=True),
+                c.row(
+                    "geopoint",
+                    "grp_point/point_gps",
+                    "GPS of the flow monitoring point",
+                    "GPS du point de suivi des flux",
+                ),
+            ],
+        ),
+        *c.group(
+            "grp_consent",
+            "Consent",
+            "Consentement",
+            [
+                c.row(
+                    "select_one",
+                    "grp_consent/consent",
+                    "Does the respondent agree to be interviewed?",
+                    "La personne accepte-t-elle l'entretien ?",
+                    select_from_list_name="yes_no",
+                    required=True,
+                ),
+            ],
+        ),
+        *c.group(
+            "grp_respondent",
+            "Respondent",
+            "Répondant",
+            [
+                c.row("text", "grp_respondent/resp_name", "Name of the respondent", "Nom du répondant"),
+                c.row(
+                    "text", "grp_respondent/resp_phone", "Phone number (optional)", "Numéro de téléphone (facultatif)"
+                ),
+                c.row(
+                    "select_one", "grp_respondent/resp_sex", "Sex", "Sexe", select_from_list_name="sex", required=True
+                ),
+                c.row("integer", "grp_respondent/resp_age", "Age", "Âge", required=True, constraint=". >= 18"),
+                c.row(
+                    "select_one",
+                    "grp_respondent/resp_nationality",
+                    "Nationality",
+                    "Nationalité",
+                    select_from_list_name="nationality",
+                    required=True,
+                ),
+                c.row(
+                    "geopoint",
+                    "grp_respondent/hh_gps",
+                    "GPS of the household's current shelter",
+                    "GPS de l'abri actuel du ménage",
+                ),
+            ],
+            relevant=CONSENTED,
+        ),
+        *c.group(
+            "grp_journey",
+            "Journey",
+            "Voyage",
+            [
+                c.row(
+                    "select_one",
+                    "grp_journey/origin_country",
+                    "Country of departure",
+                    "Pays de départ",
+                    select_from_list_name="country",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "grp_journey/origin_admin2",
+                    "Sub-prefecture of departure",
+                    "Sous-préfecture de départ",
+                    select_from_list_name="admin2",
+                    relevant="${origin_country}='CAF'",
+                ),
+                c.row(
+                    "select_one",
+                    "grp_journey/destination_country",
+                    "Country of destination",
+                    "Pays de destination",
+                    select_from_list_name="country",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "grp_journey/destination_admin2",
+                    "Sub-prefecture of destination",
+                    "Sous-préfecture de destination",
+                    select_from_list_name="admin2",
+                    relevant="${destination_country}='CAF'",
+                ),
+                c.row(
+                    "select_one",
+                    "grp_journey/travel_reason",
+                    "Main reason for travel",
+                    "Raison principale du voyage",
+                    select_from_list_name="travel_reason",
+                    required=True,
+                ),
+                c.row(
+                    "text",
+                    "grp_journey/travel_reason_other",
+                    "Other reason for travel (specify)",
+                    "Autre raison du voyage (préciser)",
+                    relevant="${travel_reason}='other'",
+                ),
+                c.row(
+                    "select_one",
+                    "grp_journey/intended_duration",
+                    "How long do you intend to stay at destination?",
+                    "Combien de temps comptez-vous rester à destination ?",
+                    select_from_list_name="intended_duration",
+                ),
+            ],
+            relevant=CONSENTED,
+        ),
+        *c.group(
+            "grp_vulnerability",
+            "Vulnerabilities",
+            "Vulnérabilités",
+            [
+                c.row(
+                    "select_multiple",
+                    "grp_vulnerability/vulnerabilities",
+                    "Vulnerable persons in the group",
+                    "Personnes vulnérables dans le groupe",
+                    select_from_list_name="vulnerability",
+                    constraint="not(selected(., 'none') and count-selected(.) > 1)",
+                ),
+            ],
+            relevant=CONSENTED,
+        ),
+        *c.group(
+            "grp_group",
+            "Travel group",
+            "Groupe de voyage",
+            [
+                c.row(
+                    "integer",
+                    "grp_group/group_size",
+                    "How many people travel with you (yourself excluded)?",
+                    "Combien de personnes voyagent avec vous (vous exclu) ?",
+                    required=True,
+                ),
+            ],
+            relevant=CONSENTED,
+        ),
+        *c.repeat(
+            "travel_group",
+            "Members of the travel group",
+            "Membres du groupe de voyage",
+            [
+                c.row("select_one", "travel_group/member_sex", "Sex", "Sexe", select_from_list_name="sex"),
+                c.row("integer", "travel_group/member_age", "Age", "Âge"),
+                c.row(
+                    "select_one",
+                    "travel_group/member_relationship",
+                    "Relationship to the respondent",
+                    "Lien avec le répondant",
+                    select_from_list_name="relationship",
+                ),
+                *c.repeat(
+                    "travel_group/documents",
+                    "Identity documents the member carries",
+                    "Documents d'identité que le membre porte sur lui",
+                    [
+                        c.row(
+                            "select_one",
+                            "travel_group/documents/doc_type",
+                            "Document",
+                            "Document",
+                            select_from_list_name="document",
+                        ),
+                    ],
+                ),
+            ],
+            repeat_count="${group_size}",
+            relevant=CONSENTED,
+        ),
     ]
     if version is not VERSIONS[0]:
-        rows += c.group("grp_needs", "Needs", "Besoins", [
-            c.row("select_one", "grp_needs/main_need", "Main need of the group", "Principal besoin du groupe",
-                  select_from_list_name="priority_need"),
-        ], relevant=CONSENTED)
+        rows += c.group(
+            "grp_needs",
+            "Needs",
+            "Besoins",
+            [
+                c.row(
+                    "select_one",
+                    "grp_needs/main_need",
+                    "Main need of the group",
+                    "Principal besoin du groupe",
+                    select_from_list_name="priority_need",
+                ),
+            ],
+            relevant=CONSENTED,
+        )
     return rows
 
 
@@ -266,9 +420,15 @@ class FlowSurveyTruth:
             row["respondents"] += 1
             row["female_respondents"] += i.sex == "female"
             row["travellers"] += 1 + len(i.members)
-        return [{"fmp_id": point, "respondents": row["respondents"],
-                 "female_respondents": row["female_respondents"], "travellers": row["travellers"]}
-                for point, row in sorted(rows.items())]
+        return [
+            {
+                "fmp_id": point,
+                "respondents": row["respondents"],
+                "female_respondents": row["female_respondents"],
+                "travellers": row["travellers"],
+            }
+            for point, row in sorted(rows.items())
+        ]
 
     def travellers_by_sex_age(self) -> dict[str, int]:
         """DTM cell (m_0_5 ... f_60) -> respondents and group members."""
@@ -284,8 +444,12 @@ class FlowSurveyTruth:
 
     def routes(self) -> dict[tuple[str, str], int]:
         """(origin, destination) -> respondents; a place is an admin2 p-code in CAR, else the country code."""
-        return dict(Counter((i.origin_admin2 or i.origin_country, i.destination_admin2 or i.destination_country)
-                            for i in self.counted()))
+        return dict(
+            Counter(
+                (i.origin_admin2 or i.origin_country, i.destination_admin2 or i.destination_country)
+                for i in self.counted()
+            )
+        )
 
     def vulnerabilities(self) -> dict[str, int]:
         """Vulnerability -> respondents whose group has it ("none" not counted)."""
@@ -318,8 +482,12 @@ def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
 
 def _interview(rng: random.Random, admin2_codes: list[str]) -> Interview:
     point = rng.choices(POINTS, weights=[p.weight for p in POINTS])[0]
-    i = Interview(point=point, survey_date=c.day_between(rng, *PERIOD),
-                  enumerator=f"ENUM-{point.code}-{rng.randint(1, 2)}", consent=rng.random() >= REFUSAL_RATE)
+    i = Interview(
+        point=point,
+        survey_date=c.day_between(rng, *PERIOD),
+        enumerator=f"ENUM-{point.code}-{rng.randint(1, 2)}",
+        consent=rng.random() >= REFUSAL_RATE,
+    )
     if not i.consent:
         i.error = "duplicate" if rng.random() < ERROR_RATES["duplicate"] else None
         return i
@@ -335,23 +503,27 @@ def _interview(rng: random.Random, admin2_codes: list[str]) -> Interview:
     elsewhere = rng.choice(admin2_codes)
     origin, destination = (abroad or elsewhere, here) if incoming else (here, abroad or elsewhere)
     i.origin_country, i.origin_admin2 = ("CAF", origin) if origin.startswith("CF") else (origin, None)
-    i.destination_country, i.destination_admin2 = (("CAF", destination) if destination.startswith("CF")
-                                                   else (destination, None))
-    i.nationality = (i.origin_country if i.origin_country != "CAF" and rng.random() < 0.7 else "CAF")
+    i.destination_country, i.destination_admin2 = (
+        ("CAF", destination) if destination.startswith("CF") else (destination, None)
+    )
+    i.nationality = i.origin_country if i.origin_country != "CAF" and rng.random() < 0.7 else "CAF"
     i.reason = rng.choices(REASONS, weights=(30, 15, 18, 12, 10, 5, 7, 3))[0]
     i.intended_duration = rng.choices(DURATIONS, weights=(25, 25, 20, 10, 12, 8))[0]
-    i.vulnerabilities = sorted({rng.choice(VULNERABILITIES) for _ in range(rng.choice((0, 0, 0, 1, 1, 2)))},
-                               key=VULNERABILITIES.index)
+    i.vulnerabilities = sorted(
+        {rng.choice(VULNERABILITIES) for _ in range(rng.choice((0, 0, 0, 1, 1, 2)))}, key=VULNERABILITIES.index
+    )
     for _ in range(rng.choice((0, 0, 1, 1, 2, 3, 4, 6))):
         relationship = rng.choice(RELATIONSHIPS)
         age = rng.randint(0, 17) if relationship == "child" else rng.randint(0, 80)
-        documents = sorted({rng.choice(DOCUMENTS[:3] if age >= 18 else DOCUMENTS[1:2])
-                            for _ in range(rng.choice((0, 1, 1, 2)))}, key=DOCUMENTS.index)
+        documents = sorted(
+            {rng.choice(DOCUMENTS[:3] if age >= 18 else DOCUMENTS[1:2]) for _ in range(rng.choice((0, 1, 1, 2)))},
+            key=DOCUMENTS.index,
+        )
         i.members.append(Member(rng.choice(c.SEXES), age, relationship, documents))
     if i.error == "member_age_typo" and not any(m.age >= TYPO_MIN_AGE for m in i.members):
-        i.error = None   # no member whose age a typo would make implausible
+        i.error = None  # no member whose age a typo would make implausible
     if i.error == "outdated_version" and not outdated_possible(i.survey_date):
-        i.error = None   # no newer version was deployed long enough before
+        i.error = None  # no newer version was deployed long enough before
     if i.version is not VERSIONS[0]:
         i.main_need = rng.choice(locality_form.PRIORITY_NEEDS)
     return i
@@ -385,36 +557,48 @@ def _submission(rng: random.Random, i: Interview) -> dict:
     }
     if i.consent:
         age = rng.choice((130, 150, 199, 999)) if i.error == "implausible_age" else i.age
-        answers.update({
-            "grp_respondent/resp_name": i.name,
-            **({"grp_respondent/resp_phone": i.phone} if i.phone else {}),
-            "grp_respondent/resp_sex": i.sex,
-            "grp_respondent/resp_age": str(age),
-            "grp_respondent/resp_nationality": i.nationality,
-            "grp_respondent/hh_gps": i.hh_gps,
-            "grp_journey/origin_country": i.origin_country,
-            **({"grp_journey/origin_admin2": i.origin_admin2} if i.origin_admin2 else {}),
-            "grp_journey/destination_country": i.destination_country,
-            **({"grp_journey/destination_admin2": i.destination_admin2} if i.destination_admin2 else {}),
-            "grp_journey/travel_reason": i.reason,
-            **({"grp_journey/travel_reason_other": i.other_reason[0]} if i.other_reason else {}),
-            "grp_journey/intended_duration": i.intended_duration,
-            "grp_vulnerability/vulnerabilities": " ".join(i.vulnerabilities) or "none",
-            "grp_group/group_size": str(len(i.members)),
-        })
+        answers.update(
+            {
+                "grp_respondent/resp_name": i.name,
+                **({"grp_respondent/resp_phone": i.phone} if i.phone else {}),
+                "grp_respondent/resp_sex": i.sex,
+                "grp_respondent/resp_age": str(age),
+                "grp_respondent/resp_nationality": i.nationality,
+                "grp_respondent/hh_gps": i.hh_gps,
+                "grp_journey/origin_country": i.origin_country,
+                **({"grp_journey/origin_admin2": i.origin_admin2} if i.origin_admin2 else {}),
+                "grp_journey/destination_country": i.destination_country,
+                **({"grp_journey/destination_admin2": i.destination_admin2} if i.destination_admin2 else {}),
+                "grp_journey/travel_reason": i.reason,
+                **({"grp_journey/travel_reason_other": i.other_reason[0]} if i.other_reason else {}),
+                "grp_journey/intended_duration": i.intended_duration,
+                "grp_vulnerability/vulnerabilities": " ".join(i.vulnerabilities) or "none",
+                "grp_group/group_size": str(len(i.members)),
+            }
+        )
         if i.members:
             answers["travel_group"] = [_member(m, typo=n == i.typo_member) for n, m in enumerate(i.members, 1)]
         if i.main_need:
             answers["grp_needs/main_need"] = i.main_need
-    return c.envelope(form_uid=FORM_UID, version=i.version.uid, instance=c.new_instance_uuid(rng), answers=answers,
-                      started=started, ended=ended, received=received,
-                      submitted_by=i.enumerator.lower().replace("-", "_"), geopoint=point_gps)
+    return c.envelope(
+        form_uid=FORM_UID,
+        version=i.version.uid,
+        instance=c.new_instance_uuid(rng),
+        answers=answers,
+        started=started,
+        ended=ended,
+        received=received,
+        submitted_by=i.enumerator.lower().replace("-", "_"),
+        geopoint=point_gps,
+    )
 
 
 def _member(m: Member, typo: bool = False) -> dict:
-    member = {"travel_group/member_sex": m.sex, "travel_group/member_age": str(m.age) * (2 if typo else 1),
-              "travel_group/member_relationship": m.relationship}
+    member = {
+        "travel_group/member_sex": m.sex,
+        "travel_group/member_age": str(m.age) * (2 if typo else 1),
+        "travel_group/member_relationship": m.relationship,
+    }
     if m.documents:
         member["travel_group/documents"] = [{"travel_group/documents/doc_type": d} for d in m.documents]
     return member
-

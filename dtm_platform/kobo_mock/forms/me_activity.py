@@ -48,7 +48,7 @@ PEOPLE_PER_ADMIN2_AT_SCALE_1 = 60
 FIRST_ID = 41_300_001
 ERROR_RATES = {"duplicate": 0.03, "unknown_pcode": 0.02, "future_date": 0.02, "name_variant": 0.06}
 BLOCKING_ERRORS = ("unknown_pcode", "future_date")
-WG_DISAGREEMENT = 0.08   # share of people whose WG answers and own answer disagree
+WG_DISAGREEMENT = 0.08  # share of people whose WG answers and own answer disagree
 CHOICE_LISTS = {
     "activity": c.WORKPLAN,
     "yes_no": c.YES_NO,
@@ -59,8 +59,14 @@ CHOICE_LISTS = {
 ACTIVITIES = [code for code, *_ in c.WORKPLAN]
 DISPLACEMENT = [code for code, *_ in c.DISPLACEMENT_STATUS]
 # how many people attend one session of each activity
-ATTENDANCE = {"ACT-1.1": (10, 25), "ACT-1.2": (6, 15), "ACT-2.1": (15, 35), "ACT-2.2": (8, 20),
-              "ACT-3.1": (10, 30), "ACT-3.2": (10, 30)}
+ATTENDANCE = {
+    "ACT-1.1": (10, 25),
+    "ACT-1.2": (6, 15),
+    "ACT-2.1": (15, 35),
+    "ACT-2.2": (8, 20),
+    "ACT-3.1": (10, 30),
+    "ACT-3.2": (10, 30),
+}
 
 
 def survey(version: c.Version) -> list[dict]:
@@ -68,30 +74,78 @@ def survey(version: c.Version) -> list[dict]:
     return [
         c.row("start", "start"),
         c.row("end", "end"),
-        *c.group("grp_activity", "Activity", "Activité", [
-            c.row("select_one", "grp_activity/activity_code", "Activity (workplan)", "Activité (plan de travail)",
-                  select_from_list_name="activity", required=True),
-            c.row("date", "grp_activity/activity_date", "Date of the activity", "Date de l'activité", required=True),
-            c.row("select_one", "grp_activity/admin1", "Prefecture", "Préfecture", select_from_list_name="admin1",
-                  required=True),
-            c.row("select_one", "grp_activity/admin2", "Sub-prefecture", "Sous-préfecture",
-                  select_from_list_name="admin2", choice_filter="admin1=${admin1}", required=True),
-            c.row("text", "grp_activity/venue", "Venue (village or neighbourhood)", "Lieu (village ou quartier)"),
-            c.row("text", "grp_activity/facilitator_id", "Facilitator code", "Code de l'animateur", required=True),
-        ]),
-        *c.repeat("beneficiaries", "Beneficiaries (attendance list)", "Bénéficiaires (liste de présence)", [
-            c.row("text", "beneficiaries/ben_name", "Full name", "Nom complet", required=True),
-            c.row("text", "beneficiaries/ben_national_id", "National ID number", "Numéro de la carte d'identité"),
-            c.row("text", "beneficiaries/ben_phone", "Phone number", "Numéro de téléphone",
-                  constraint="${ben_national_id} != '' or . != ''"),
-            c.row("select_one", "beneficiaries/ben_sex", "Sex", "Sexe", select_from_list_name="sex", required=True),
-            c.row("integer", "beneficiaries/ben_age", "Age", "Âge", required=True),
-            c.row("select_one", "beneficiaries/ben_displacement", "Displacement status", "Statut de déplacement",
-                  select_from_list_name="displacement_status", required=True),
-            c.row("select_one", "beneficiaries/ben_disability", "Person with a disability?",
-                  "Personne en situation de handicap ?", select_from_list_name="yes_no", required=True),
-            *(wg if version is not VERSIONS[0] else []),
-        ]),
+        *c.group(
+            "grp_activity",
+            "Activity",
+            "Activité",
+            [
+                c.row(
+                    "select_one",
+                    "grp_activity/activity_code",
+                    "Activity (workplan)",
+                    "Activité (plan de travail)",
+                    select_from_list_name="activity",
+                    required=True,
+                ),
+                c.row(
+                    "date", "grp_activity/activity_date", "Date of the activity", "Date de l'activité", required=True
+                ),
+                c.row(
+                    "select_one",
+                    "grp_activity/admin1",
+                    "Prefecture",
+                    "Préfecture",
+                    select_from_list_name="admin1",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "grp_activity/admin2",
+                    "Sub-prefecture",
+                    "Sous-préfecture",
+                    select_from_list_name="admin2",
+                    choice_filter="admin1=${admin1}",
+                    required=True,
+                ),
+                c.row("text", "grp_activity/venue", "Venue (village or neighbourhood)", "Lieu (village ou quartier)"),
+                c.row("text", "grp_activity/facilitator_id", "Facilitator code", "Code de l'animateur", required=True),
+            ],
+        ),
+        *c.repeat(
+            "beneficiaries",
+            "Beneficiaries (attendance list)",
+            "Bénéficiaires (liste de présence)",
+            [
+                c.row("text", "beneficiaries/ben_name", "Full name", "Nom complet", required=True),
+                c.row("text", "beneficiaries/ben_national_id", "National ID number", "Numéro de la carte d'identité"),
+                c.row(
+                    "text",
+                    "beneficiaries/ben_phone",
+                    "Phone number",
+                    "Numéro de téléphone",
+                    constraint="${ben_national_id} != '' or . != ''",
+                ),
+                c.row("select_one", "beneficiaries/ben_sex", "Sex", "Sexe", select_from_list_name="sex", required=True),
+                c.row("integer", "beneficiaries/ben_age", "Age", "Âge", required=True),
+                c.row(
+                    "select_one",
+                    "beneficiaries/ben_displacement",
+                    "Displacement status",
+                    "Statut de déplacement",
+                    select_from_list_name="displacement_status",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "beneficiaries/ben_disability",
+                    "Person with a disability?",
+                    "Personne en situation de handicap ?",
+                    select_from_list_name="yes_no",
+                    required=True,
+                ),
+                *(wg if version is not VERSIONS[0] else []),
+            ],
+        ),
     ]
 
 
@@ -168,8 +222,9 @@ class MeActivityTruth:
     def unique_beneficiaries_by(self) -> dict[tuple[str, str, str, str], int]:
         """(sex, age group [0_5|6_17|18_59|60], displacement status, disability yes|no) ->
         people reached, each counted once across activities."""
-        return dict(Counter((p.sex, p.age_group, p.displacement, "yes" if p.disability else "no")
-                            for p in self.reached()))
+        return dict(
+            Counter((p.sex, p.age_group, p.displacement, "yes" if p.disability else "no") for p in self.reached())
+        )
 
     def beneficiaries_by_activity(self) -> dict[str, int]:
         """Activity code -> people reached by it (once each within the activity)."""
@@ -195,9 +250,15 @@ def disability_status(sessions: list[Session]) -> dict[int, tuple[str, str]]:
     (source washington_group) when any of these sessions sent them, else by their own answer
     (self_reported)."""
     asked = {person_id for s in sessions for person_id in s.wg_asked}
-    return {p.person_id: (("yes" if p.wg_disability else "no", "washington_group") if p.person_id in asked
-                          else (p.self_reported, "self_reported"))
-            for s in sessions for p in s.participants}
+    return {
+        p.person_id: (
+            ("yes" if p.wg_disability else "no", "washington_group")
+            if p.person_id in asked
+            else (p.self_reported, "self_reported")
+        )
+        for s in sessions
+        for p in s.participants
+    }
 
 
 def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
@@ -213,10 +274,16 @@ def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
         admin2 = rng.choice(c.PROGRAMME_ADMIN2)
         activity = rng.choice(ACTIVITIES)
         low, high = ATTENDANCE[activity]
-        session = Session(activity=activity, activity_date=c.day_between(rng, *PERIOD), admin1=c.admin1_of(admin2),
-                          admin2=admin2, venue=_venue(rng), facilitator=f"FAC-{admin2[2:]}-{rng.randint(1, 3)}",
-                          participants=rng.sample(pools[admin2], rng.randint(low, high)),
-                          error=c.draw_error(rng, ERROR_RATES))
+        session = Session(
+            activity=activity,
+            activity_date=c.day_between(rng, *PERIOD),
+            admin1=c.admin1_of(admin2),
+            admin2=admin2,
+            venue=_venue(rng),
+            facilitator=f"FAC-{admin2[2:]}-{rng.randint(1, 3)}",
+            participants=rng.sample(pools[admin2], rng.randint(low, high)),
+            error=c.draw_error(rng, ERROR_RATES),
+        )
         sessions.append(session)
         submission = _submission(rng, session)
         if session.error == "duplicate":
@@ -246,13 +313,23 @@ def _people(rng: random.Random, per_admin2: int) -> list[Person]:
             phones.add(phone)
             ids.add(national)
             disability = rng.random() < 0.12
-            people.append(Person(
-                person_id=len(people) + 1, admin2=admin2, name=c.person_name(rng, sex), sex=sex,
-                age=rng.choices((rng.randint(15, 17), rng.randint(18, 59), rng.randint(60, 80)),
-                                weights=(8, 80, 12))[0],
-                displacement=rng.choices(DISPLACEMENT, weights=(35, 25, 40))[0], disability=disability,
-                national_id=national, phone=phone, wg=washington_group.answers(rng, disability),
-                wg_disability=disability))
+            people.append(
+                Person(
+                    person_id=len(people) + 1,
+                    admin2=admin2,
+                    name=c.person_name(rng, sex),
+                    sex=sex,
+                    age=rng.choices(
+                        (rng.randint(15, 17), rng.randint(18, 59), rng.randint(60, 80)), weights=(8, 80, 12)
+                    )[0],
+                    displacement=rng.choices(DISPLACEMENT, weights=(35, 25, 40))[0],
+                    disability=disability,
+                    national_id=national,
+                    phone=phone,
+                    wg=washington_group.answers(rng, disability),
+                    wg_disability=disability,
+                )
+            )
     return people
 
 
@@ -267,8 +344,9 @@ def _disagreeing(rng: random.Random, people: list[Person]) -> list[Person]:
         elif p.disability:
             out.append(replace(p, wg=washington_group.below_cutoff(p.wg), wg_disability=False))
         else:
-            out.append(replace(p, wg={**p.wg, rng.choice(washington_group.NAMES): "a_lot_of_difficulty"},
-                               wg_disability=True))
+            out.append(
+                replace(p, wg={**p.wg, rng.choice(washington_group.NAMES): "a_lot_of_difficulty"}, wg_disability=True)
+            )
     return out
 
 
@@ -279,8 +357,12 @@ def _venue(rng: random.Random) -> str:
 
 def _misspell(rng: random.Random, name: str) -> str:
     first, surname = name.split(" ", 1)
-    variants = [f"{surname} {first}", f"{first} {surname[:-1]}", f"{first} {surname.capitalize()}",
-                f"{first.replace('é', 'e').replace('ï', 'i').replace('â', 'a')} {surname}"]
+    variants = [
+        f"{surname} {first}",
+        f"{first} {surname[:-1]}",
+        f"{first} {surname.capitalize()}",
+        f"{first.replace('é', 'e').replace('ï', 'i').replace('â', 'a')} {surname}",
+    ]
     return rng.choice([v for v in variants if v != name] or [f"{first} {surname}A"])
 
 
@@ -300,9 +382,14 @@ def _submission(rng: random.Random, s: Session) -> dict:
             entry["beneficiaries/ben_national_id"] = p.national_id
         if p.phone:
             entry["beneficiaries/ben_phone"] = p.phone
-        entry.update({"beneficiaries/ben_sex": p.sex, "beneficiaries/ben_age": str(p.age),
-                      "beneficiaries/ben_displacement": p.displacement,
-                      "beneficiaries/ben_disability": "yes" if p.disability else "no"})
+        entry.update(
+            {
+                "beneficiaries/ben_sex": p.sex,
+                "beneficiaries/ben_age": str(p.age),
+                "beneficiaries/ben_displacement": p.displacement,
+                "beneficiaries/ben_disability": "yes" if p.disability else "no",
+            }
+        )
         if v2 and rng.random() < 0.7:
             entry.update({f"beneficiaries/grp_wg/{name}": answer for name, answer in p.wg.items()})
             s.wg_asked.add(p.person_id)
@@ -316,6 +403,13 @@ def _submission(rng: random.Random, s: Session) -> dict:
         "grp_activity/facilitator_id": s.facilitator,
         "beneficiaries": beneficiaries,
     }
-    return c.envelope(form_uid=FORM_UID, version=s.version.uid, instance=c.new_instance_uuid(rng), answers=answers,
-                      started=started, ended=ended, received=received,
-                      submitted_by=f"me_{s.facilitator.lower().replace('-', '_')}")
+    return c.envelope(
+        form_uid=FORM_UID,
+        version=s.version.uid,
+        instance=c.new_instance_uuid(rng),
+        answers=answers,
+        started=started,
+        ended=ended,
+        received=received,
+        submitted_by=f"me_{s.facilitator.lower().replace('-', '_')}",
+    )

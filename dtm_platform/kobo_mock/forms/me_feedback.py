@@ -55,10 +55,14 @@ CASES_AT_SCALE_1 = 420
 FIRST_ID = 41_600_001
 # The share of the cases each error can happen to (``error_applies``) that carry it
 ERROR_RATES: dict[str, float] = {
-    "duplicate": 0.02, "future_date": 0.02, "closed_before_received": 0.03, "closed_without_date": 0.03,
-    "closed_without_response": 0.03, "referred_without_target": 0.06,
+    "duplicate": 0.02,
+    "future_date": 0.02,
+    "closed_before_received": 0.03,
+    "closed_without_date": 0.03,
+    "closed_without_response": 0.03,
+    "referred_without_target": 0.06,
 }
-BLOCKING_ERRORS: tuple[str, ...] = ("future_date",)   # and the copies ("duplicate"): the first counts
+BLOCKING_ERRORS: tuple[str, ...] = ("future_date",)  # and the copies ("duplicate"): the first counts
 CLOSED = "${status}='closed'"
 REFERRED = "${referred}='yes'"
 
@@ -66,10 +70,10 @@ REFERRED = "${referred}='yes'"
 DEADLINE_DAYS_BY_TYPE = {"complaint": 14, "suggestion": 30, "request_information": 7, "appreciation": 30}
 DEADLINE_DAYS_BY_CATEGORY = {"protection": 3, "sexual_exploitation_abuse": 3, "fraud_corruption": 10}
 SENSITIVE_CATEGORIES = ("protection", "sexual_exploitation_abuse", "fraud_corruption")
-LATE_RATE = 0.12          # closed after the deadline
-STILL_OPEN_RATE = 0.10    # never closed (yet)
-ON_THE_SPOT_RATE = 0.5    # of requests for information: answered and closed when received
-MISFLAGGED_RATE = 0.15    # of cases of a sensitive category: the flag left at "no"
+LATE_RATE = 0.12  # closed after the deadline
+STILL_OPEN_RATE = 0.10  # never closed (yet)
+ON_THE_SPOT_RATE = 0.5  # of requests for information: answered and closed when received
+MISFLAGGED_RATE = 0.15  # of cases of a sensitive category: the flag left at "no"
 FLAGGED_BY_HAND_RATE = 0.3  # of complaints about staff conduct: flagged sensitive
 
 CHOICE_LISTS = {
@@ -124,14 +128,25 @@ CHANNELS = [code for code, *_ in CHOICE_LISTS["channel"]]
 TYPES = [code for code, *_ in CHOICE_LISTS["case_type"]]
 # the categories a case of each type falls in, with their weights
 CATEGORIES_OF_TYPE = {
-    "complaint": {"targeting": 22, "assistance_quality": 20, "payment_delay": 18, "staff_conduct": 10,
-                  "protection": 9, "sexual_exploitation_abuse": 3, "fraud_corruption": 8, "other": 10},
+    "complaint": {
+        "targeting": 22,
+        "assistance_quality": 20,
+        "payment_delay": 18,
+        "staff_conduct": 10,
+        "protection": 9,
+        "sexual_exploitation_abuse": 3,
+        "fraud_corruption": 8,
+        "other": 10,
+    },
     "suggestion": {"assistance_quality": 40, "programme_information": 30, "other": 30},
     "request_information": {"programme_information": 60, "targeting": 25, "payment_delay": 15},
     "appreciation": {"assistance_quality": 60, "other": 40},
 }
-REFERRAL_OF_CATEGORY = {"protection": "protection_partner", "sexual_exploitation_abuse": "psea_focal_point",
-                        "fraud_corruption": "oversight_office"}
+REFERRAL_OF_CATEGORY = {
+    "protection": "protection_partner",
+    "sexual_exploitation_abuse": "psea_focal_point",
+    "fraud_corruption": "oversight_office",
+}
 DESCRIPTIONS = (
     "{name} dit que sa famille n'a pas été retenue pour l'argent contre travail",
     "{name} asks when the next payment will be made",
@@ -142,51 +157,132 @@ DESCRIPTIONS = (
 
 def survey(version: c.Version) -> list[dict]:
     followup = [
-        c.row("select_one", "grp_followup/referred", "Was the case referred?", "Le cas a-t-il été référé ?",
-              select_from_list_name="yes_no", required=True),
-        c.row("select_one", "grp_followup/referred_to", "Referred to", "Référé à",
-              select_from_list_name="referral", relevant=REFERRED),
-        c.row("select_one", "grp_followup/response", "Response given", "Réponse donnée",
-              select_from_list_name="response"),
-        c.row("select_one", "grp_followup/status", "Status of the case", "Statut du cas",
-              select_from_list_name="status", required=True),
+        c.row(
+            "select_one",
+            "grp_followup/referred",
+            "Was the case referred?",
+            "Le cas a-t-il été référé ?",
+            select_from_list_name="yes_no",
+            required=True,
+        ),
+        c.row(
+            "select_one",
+            "grp_followup/referred_to",
+            "Referred to",
+            "Référé à",
+            select_from_list_name="referral",
+            relevant=REFERRED,
+        ),
+        c.row(
+            "select_one", "grp_followup/response", "Response given", "Réponse donnée", select_from_list_name="response"
+        ),
+        c.row(
+            "select_one",
+            "grp_followup/status",
+            "Status of the case",
+            "Statut du cas",
+            select_from_list_name="status",
+            required=True,
+        ),
         c.row("date", "grp_followup/date_closed", "Date closed", "Date de clôture", relevant=CLOSED),
     ]
     if version is not VERSIONS[0]:
-        followup.append(c.row("select_one", "grp_followup/complainant_informed",
-                              "Was the complainant told of the response?",
-                              "La personne a-t-elle été informée de la réponse ?",
-                              select_from_list_name="yes_no", relevant=CLOSED))
+        followup.append(
+            c.row(
+                "select_one",
+                "grp_followup/complainant_informed",
+                "Was the complainant told of the response?",
+                "La personne a-t-elle été informée de la réponse ?",
+                select_from_list_name="yes_no",
+                relevant=CLOSED,
+            )
+        )
     return [
         c.row("start", "start"),
         c.row("end", "end"),
-        *c.group("grp_case", "The case", "Le cas", [
-            c.row("text", "grp_case/case_id", "Case number", "Numéro du cas", required=True),
-            c.row("date", "grp_case/date_received", "Date received", "Date de réception", required=True),
-            c.row("select_one", "grp_case/channel", "Channel", "Canal", select_from_list_name="channel",
-                  required=True),
-            c.row("select_one", "grp_case/case_type", "Type of case", "Type de cas",
-                  select_from_list_name="case_type", required=True),
-            c.row("select_one", "grp_case/category", "Category", "Catégorie", select_from_list_name="category",
-                  required=True),
-            c.row("select_one", "grp_case/sensitive", "Sensitive case (handled confidentially)",
-                  "Cas sensible (traité de manière confidentielle)", select_from_list_name="yes_no", required=True),
-            c.row("select_one", "grp_case/admin1", "Prefecture", "Préfecture", select_from_list_name="admin1",
-                  required=True),
-            c.row("select_one", "grp_case/admin2", "Sub-prefecture", "Sous-préfecture",
-                  select_from_list_name="admin2", choice_filter="admin1=${admin1}", required=True),
-            c.row("select_one", "grp_case/activity_code", "Activity concerned (if any)",
-                  "Activité concernée (le cas échéant)", select_from_list_name="activity"),
-            c.row("text", "grp_case/description", "What the person said", "Ce que la personne a dit"),
-            c.row("text", "grp_case/enumerator_id", "Code of the staff member recording the case",
-                  "Code de l'agent qui enregistre le cas", required=True),
-        ]),
-        *c.group("grp_complainant", "The person", "La personne", [
-            c.row("text", "grp_complainant/complainant_name", "Name (if the person agrees)",
-                  "Nom (si la personne accepte)"),
-            c.row("text", "grp_complainant/complainant_phone", "Phone number", "Numéro de téléphone"),
-            c.row("select_one", "grp_complainant/complainant_sex", "Sex", "Sexe", select_from_list_name="sex"),
-        ]),
+        *c.group(
+            "grp_case",
+            "The case",
+            "Le cas",
+            [
+                c.row("text", "grp_case/case_id", "Case number", "Numéro du cas", required=True),
+                c.row("date", "grp_case/date_received", "Date received", "Date de réception", required=True),
+                c.row(
+                    "select_one", "grp_case/channel", "Channel", "Canal", select_from_list_name="channel", required=True
+                ),
+                c.row(
+                    "select_one",
+                    "grp_case/case_type",
+                    "Type of case",
+                    "Type de cas",
+                    select_from_list_name="case_type",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "grp_case/category",
+                    "Category",
+                    "Catégorie",
+                    select_from_list_name="category",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "grp_case/sensitive",
+                    "Sensitive case (handled confidentially)",
+                    "Cas sensible (traité de manière confidentielle)",
+                    select_from_list_name="yes_no",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "grp_case/admin1",
+                    "Prefecture",
+                    "Préfecture",
+                    select_from_list_name="admin1",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "grp_case/admin2",
+                    "Sub-prefecture",
+                    "Sous-préfecture",
+                    select_from_list_name="admin2",
+                    choice_filter="admin1=${admin1}",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "grp_case/activity_code",
+                    "Activity concerned (if any)",
+                    "Activité concernée (le cas échéant)",
+                    select_from_list_name="activity",
+                ),
+                c.row("text", "grp_case/description", "What the person said", "Ce que la personne a dit"),
+                c.row(
+                    "text",
+                    "grp_case/enumerator_id",
+                    "Code of the staff member recording the case",
+                    "Code de l'agent qui enregistre le cas",
+                    required=True,
+                ),
+            ],
+        ),
+        *c.group(
+            "grp_complainant",
+            "The person",
+            "La personne",
+            [
+                c.row(
+                    "text",
+                    "grp_complainant/complainant_name",
+                    "Name (if the person agrees)",
+                    "Nom (si la personne accepte)",
+                ),
+                c.row("text", "grp_complainant/complainant_phone", "Phone number", "Numéro de téléphone"),
+                c.row("select_one", "grp_complainant/complainant_sex", "Sex", "Sexe", select_from_list_name="sex"),
+            ],
+        ),
         *c.group("grp_followup", "Follow-up", "Suivi", followup),
     ]
 
@@ -219,12 +315,12 @@ class FeedbackCase:
     description: str | None
     referred_to: str | None
     response: str | None
-    closed: date | None           # None: still open
-    closed_on_receipt: bool       # recorded closed at once (no edit)
-    informed: bool | None         # version 2, closed cases only
-    error: str | None = None      # a kind of ERROR_RATES ("duplicate": a second submission of it)
-    entered_received: date | None = None   # future_date: the date received as typed
-    entered_closed: date | None = None     # closed_before_received: the closing date as typed
+    closed: date | None  # None: still open
+    closed_on_receipt: bool  # recorded closed at once (no edit)
+    informed: bool | None  # version 2, closed cases only
+    error: str | None = None  # a kind of ERROR_RATES ("duplicate": a second submission of it)
+    entered_received: date | None = None  # future_date: the date received as typed
+    entered_closed: date | None = None  # closed_before_received: the closing date as typed
 
     @property
     def sensitive(self) -> bool:
@@ -264,7 +360,7 @@ class FeedbackCase:
 @dataclass(frozen=True)
 class MeFeedbackTruth:
     cases: list[FeedbackCase]
-    submission_ids: dict[str, int]   # case_id -> the submission's _id
+    submission_ids: dict[str, int]  # case_id -> the submission's _id
 
     def sensitive_case_ids(self) -> set[str]:
         return {case.case_id for case in self.cases if case.sensitive}
@@ -296,8 +392,9 @@ class MeFeedbackTruth:
                 "cases": len(cases),
                 "closed": len(closed),
                 "still_open": len(cases) - len(closed),
-                "closed_after_deadline": sum(case.served_closed is not None and case.served_closed > due[case.case_id]
-                                             for case in closed),
+                "closed_after_deadline": sum(
+                    case.served_closed is not None and case.served_closed > due[case.case_id] for case in closed
+                ),
                 "overdue": sum(not case.closed and as_of > due[case.case_id] for case in cases),
                 "closed_median_days": statistics.median(days) if days else None,
             }
@@ -323,7 +420,7 @@ def deadline_of(case: FeedbackCase, deadlines: dict[tuple[str, str], int]) -> in
 
 def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
     rng = random.Random(f"{seed}:{DATASET}")
-    mistakes = random.Random(f"{seed}:{DATASET}:errors")   # the cases are drawn as without errors
+    mistakes = random.Random(f"{seed}:{DATASET}:errors")  # the cases are drawn as without errors
     cases: list[FeedbackCase] = []
     received: list[tuple[dict, str | None]] = []
     for number in range(1, c.scaled(CASES_AT_SCALE_1, scale, minimum=20) + 1):
@@ -338,7 +435,7 @@ def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
             received.append((c.with_copy(again, c.new_instance_uuid(mistakes), mistakes.randint(5, 600)), "duplicate"))
     submissions, errors = c.number(received, f"{seed}:{DATASET}", FIRST_ID)
     ids: dict[str, int] = {}
-    for s in submissions:   # in the order received: a case's own submission before its copy
+    for s in submissions:  # in the order received: a case's own submission before its copy
         ids.setdefault(s["grp_case/case_id"], s["_id"])
     form = c.mock_form(FORM_UID, FORM_NAME, VERSIONS, content, ListSource(submissions))
     for case in cases:
@@ -364,7 +461,7 @@ def error_applies(kind: str, case: FeedbackCase) -> bool:
 def _draw_error(rng: random.Random, case: FeedbackCase) -> None:
     """Draws the case's error, each kind at its rate among the cases it applies to."""
     case.error = c.draw_error(rng, {kind: rate for kind, rate in ERROR_RATES.items() if error_applies(kind, case)})
-    if case.error == "future_date":   # the year typed one too many
+    if case.error == "future_date":  # the year typed one too many
         case.entered_received = case.received.replace(year=case.received.year + 1)
     elif case.error == "closed_before_received":
         case.entered_closed = case.received - timedelta(days=rng.randint(1, 30))
@@ -396,31 +493,49 @@ def _case(rng: random.Random, number: int) -> FeedbackCase:
         days = rng.randint(0, deadline)
     closed = received + timedelta(days=days) if days is not None else None
     referred_to = REFERRAL_OF_CATEGORY.get(category) or (
-        rng.choice(("programme_team", "local_authority")) if case_type == "complaint" and rng.random() < 0.4 else None)
+        rng.choice(("programme_team", "local_authority")) if case_type == "complaint" and rng.random() < 0.4 else None
+    )
     response = None
     if closed:
-        response = ("referred_handled" if referred_to else "information_given" if case_type == "request_information"
-                    else "acknowledged" if case_type == "appreciation"
-                    else rng.choice(("assistance_adjusted", "explained_no_change", "information_given")))
+        response = (
+            "referred_handled"
+            if referred_to
+            else "information_given"
+            if case_type == "request_information"
+            else "acknowledged"
+            if case_type == "appreciation"
+            else rng.choice(("assistance_adjusted", "explained_no_change", "information_given"))
+        )
     version = c.version_for(VERSIONS, received)
     return FeedbackCase(
-        case_id=f"FB-{received:%Y%m}-{number:04d}", received=received, channel=channel, case_type=case_type,
-        category=category, flagged_sensitive=flagged, admin1=c.admin1_of(admin2), admin2=admin2,
+        case_id=f"FB-{received:%Y%m}-{number:04d}",
+        received=received,
+        channel=channel,
+        case_type=case_type,
+        category=category,
+        flagged_sensitive=flagged,
+        admin1=c.admin1_of(admin2),
+        admin2=admin2,
         activity=rng.choice(c.WORKPLAN)[0] if rng.random() < 0.6 else None,
         enumerator=f"STAFF-AAP-{rng.randint(1, 6):02d}",
         name=c.person_name(rng, sex) if named else None,
         phone=c.phone_number(rng) if channel == "hotline" or rng.random() < 0.3 else None,
-        sex=sex, description=rng.choice(DESCRIPTIONS).format(name=c.person_name(rng, rng.choice(c.SEXES))),
-        referred_to=referred_to, response=response if closed and closed <= LOG_END else None,
+        sex=sex,
+        description=rng.choice(DESCRIPTIONS).format(name=c.person_name(rng, rng.choice(c.SEXES))),
+        referred_to=referred_to,
+        response=response if closed and closed <= LOG_END else None,
         closed=closed if closed and closed <= LOG_END else None,
         closed_on_receipt=on_the_spot,
-        informed=(rng.random() < 0.8) if closed and closed <= LOG_END and version is not VERSIONS[0] else None)
+        informed=(rng.random() < 0.8) if closed and closed <= LOG_END and version is not VERSIONS[0] else None,
+    )
 
 
 def _follow_up(case: FeedbackCase) -> dict:
     """The follow-up answers of the case as it stands now."""
-    answers = {"grp_followup/referred": "yes" if case.referred_to else "no",
-               "grp_followup/status": "closed" if case.closed else "referred" if case.referred_to else "open"}
+    answers = {
+        "grp_followup/referred": "yes" if case.referred_to else "no",
+        "grp_followup/status": "closed" if case.closed else "referred" if case.referred_to else "open",
+    }
     if case.referred_to and case.error != "referred_without_target":
         answers["grp_followup/referred_to"] = case.referred_to
     if case.response and case.error != "closed_without_response":
@@ -458,6 +573,13 @@ def _submission(rng: random.Random, case: FeedbackCase, final: bool) -> dict:
     if case.sex:
         answers["grp_complainant/complainant_sex"] = case.sex
     answers.update(_follow_up(case) if final else {"grp_followup/referred": "no", "grp_followup/status": "open"})
-    return c.envelope(form_uid=FORM_UID, version=case.version.uid, instance=c.new_instance_uuid(rng),
-                      answers=answers, started=started, ended=ended, received=sent,
-                      submitted_by=case.enumerator.lower().replace("-", "_"))
+    return c.envelope(
+        form_uid=FORM_UID,
+        version=case.version.uid,
+        instance=c.new_instance_uuid(rng),
+        answers=answers,
+        started=started,
+        ended=ended,
+        received=sent,
+        submitted_by=case.enumerator.lower().replace("-", "_"),
+    )

@@ -44,13 +44,13 @@ FORM_NAME = "PSC RCA - Visites de suivi terrain / Field monitoring visits"
 VERSIONS = [c.Version("vFV1aQ9sW3dE7rT2yU5iOp", "2026-07-01"), c.Version("vFV2zX4cV8bN1mL6kJ3hGf", "2026-09-15")]
 PLAN_SEED = PROJECT_ROOT / "dbt_project" / "seeds" / "ref_monitoring_plan.csv"
 FIRST_ID = 41_900_001
-LAST_VISIT_DAY = date(2026, 11, 20)    # the last day the synthetic teams went out
-LAST_EDIT_DAY = date(2026, 11, 30)     # the last day a finding was closed by an edit
+LAST_VISIT_DAY = date(2026, 11, 20)  # the last day the synthetic teams went out
+LAST_EDIT_DAY = date(2026, 11, 30)  # the last day a finding was closed by an edit
 MISSED_RATE = 0.10
 LATE_RATE = 0.12
-LATE_DAYS = (10, 30)                   # past the planned date; the grace in the seed is 7
-EARLY_OR_LATE_DAYS = (-3, 5)           # a visit made "on time"
-UNPLANNED_VISITS = 8                   # each time through the plan
+LATE_DAYS = (10, 30)  # past the planned date; the grace in the seed is 7
+EARLY_OR_LATE_DAYS = (-3, 5)  # a visit made "on time"
+UNPLANNED_VISITS = 8  # each time through the plan
 FINDINGS_PER_VISIT = ((0, 1, 2, 3, 4), (20, 30, 25, 15, 10))
 SEVERITIES = ("low", "medium", "high", "critical")
 SEVERITY_WEIGHTS = (35, 35, 20, 10)
@@ -112,53 +112,128 @@ class PlannedVisit:
 def monitoring_plan() -> tuple[PlannedVisit, ...]:
     """The plan the officer keeps (the seed the dbt models read too)."""
     with PLAN_SEED.open(encoding="utf-8") as handle:
-        return tuple(PlannedVisit(r["visit_code"], r["activity_code"], r["admin2_pcode"], r["partner_code"],
-                                  r["monitoring_team"], date.fromisoformat(r["planned_date"]))
-                     for r in csv.DictReader(handle))
+        return tuple(
+            PlannedVisit(
+                r["visit_code"],
+                r["activity_code"],
+                r["admin2_pcode"],
+                r["partner_code"],
+                r["monitoring_team"],
+                date.fromisoformat(r["planned_date"]),
+            )
+            for r in csv.DictReader(handle)
+        )
 
 
 def visit_choices() -> list[tuple[str, str, str]]:
-    return [(v.code, f"{v.code} ({v.activity}, {v.planned:%d/%m/%Y})", f"{v.code} ({v.activity}, {v.planned:%d/%m/%Y})")
-            for v in monitoring_plan()] + [(UNPLANNED, "Not in the plan", "Hors plan")]
+    return [
+        (v.code, f"{v.code} ({v.activity}, {v.planned:%d/%m/%Y})", f"{v.code} ({v.activity}, {v.planned:%d/%m/%Y})")
+        for v in monitoring_plan()
+    ] + [(UNPLANNED, "Not in the plan", "Hors plan")]
 
 
 def survey(version: c.Version) -> list[dict]:
     visit = [
-        c.row("select_one", "grp_visit/visit_code", "Visit of the monitoring plan", "Visite du plan de suivi",
-              select_from_list_name="visit", required=True),
+        c.row(
+            "select_one",
+            "grp_visit/visit_code",
+            "Visit of the monitoring plan",
+            "Visite du plan de suivi",
+            select_from_list_name="visit",
+            required=True,
+        ),
         c.row("date", "grp_visit/visit_date", "Date of the visit", "Date de la visite", required=True),
-        c.row("select_one", "grp_visit/team", "Monitoring team", "Équipe de suivi", select_from_list_name="team",
-              required=True),
+        c.row(
+            "select_one",
+            "grp_visit/team",
+            "Monitoring team",
+            "Équipe de suivi",
+            select_from_list_name="team",
+            required=True,
+        ),
         c.row("text", "grp_visit/monitor_id", "Monitor code", "Code du chargé de suivi", required=True),
-        c.row("select_one", "grp_visit/activity_code", "Activity visited", "Activité visitée",
-              select_from_list_name="activity", required=True),
-        c.row("select_one", "grp_visit/admin1", "Prefecture", "Préfecture", select_from_list_name="admin1",
-              required=True),
-        c.row("select_one", "grp_visit/admin2", "Sub-prefecture", "Sous-préfecture", select_from_list_name="admin2",
-              choice_filter="admin1=${admin1}", required=True),
-        c.row("select_one", "grp_visit/partner", "Implementing partner", "Partenaire de mise en œuvre",
-              select_from_list_name="partner", required=True),
+        c.row(
+            "select_one",
+            "grp_visit/activity_code",
+            "Activity visited",
+            "Activité visitée",
+            select_from_list_name="activity",
+            required=True,
+        ),
+        c.row(
+            "select_one", "grp_visit/admin1", "Prefecture", "Préfecture", select_from_list_name="admin1", required=True
+        ),
+        c.row(
+            "select_one",
+            "grp_visit/admin2",
+            "Sub-prefecture",
+            "Sous-préfecture",
+            select_from_list_name="admin2",
+            choice_filter="admin1=${admin1}",
+            required=True,
+        ),
+        c.row(
+            "select_one",
+            "grp_visit/partner",
+            "Implementing partner",
+            "Partenaire de mise en œuvre",
+            select_from_list_name="partner",
+            required=True,
+        ),
         c.row("text", "grp_visit/observations", "Observations", "Observations"),
     ]
     if version is not VERSIONS[0]:
-        visit.append(c.row("integer", "grp_visit/people_met", "People met (beneficiaries, committee members)",
-                           "Personnes rencontrées (bénéficiaires, membres de comités)"))
+        visit.append(
+            c.row(
+                "integer",
+                "grp_visit/people_met",
+                "People met (beneficiaries, committee members)",
+                "Personnes rencontrées (bénéficiaires, membres de comités)",
+            )
+        )
     return [
         c.row("start", "start"),
         c.row("end", "end"),
         *c.group("grp_visit", "Visit", "Visite", visit),
-        *c.repeat("findings", "Findings", "Constats", [
-            c.row("select_one", "findings/category", "Category", "Catégorie", select_from_list_name="finding_category",
-                  required=True),
-            c.row("select_one", "findings/severity", "Severity", "Gravité", select_from_list_name="severity",
-                  required=True),
-            c.row("text", "findings/action_text", "Follow-up action asked of the partner",
-                  "Action de suivi demandée au partenaire"),
-            c.row("date", "findings/due_date", "Action due by", "Action à réaliser avant le", required=True),
-            c.row("select_one", "findings/action_status", "Action status", "État de l'action",
-                  select_from_list_name="action_status", required=True),
-            c.row("date", "findings/closed_date", "Closed on", "Clôturée le", relevant="${action_status}='closed'"),
-        ]),
+        *c.repeat(
+            "findings",
+            "Findings",
+            "Constats",
+            [
+                c.row(
+                    "select_one",
+                    "findings/category",
+                    "Category",
+                    "Catégorie",
+                    select_from_list_name="finding_category",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "findings/severity",
+                    "Severity",
+                    "Gravité",
+                    select_from_list_name="severity",
+                    required=True,
+                ),
+                c.row(
+                    "text",
+                    "findings/action_text",
+                    "Follow-up action asked of the partner",
+                    "Action de suivi demandée au partenaire",
+                ),
+                c.row("date", "findings/due_date", "Action due by", "Action à réaliser avant le", required=True),
+                c.row(
+                    "select_one",
+                    "findings/action_status",
+                    "Action status",
+                    "État de l'action",
+                    select_from_list_name="action_status",
+                    required=True,
+                ),
+                c.row("date", "findings/closed_date", "Closed on", "Clôturée le", relevant="${action_status}='closed'"),
+            ],
+        ),
     ]
 
 
@@ -171,7 +246,7 @@ class Finding:
     category: str
     severity: str
     due_date: date
-    closed_date: date | None = None      # the final state, after any edit
+    closed_date: date | None = None  # the final state, after any edit
     closed_by_edit: bool = False
 
     @property
@@ -183,7 +258,7 @@ class Finding:
 class Visit:
     """The truth about one visit made."""
 
-    code: str                            # a plan's visit code, or "unplanned"
+    code: str  # a plan's visit code, or "unplanned"
     visit_date: date
     team: str
     monitor: str
@@ -203,7 +278,7 @@ class Visit:
 @dataclass(frozen=True)
 class MeFieldVisitTruth:
     plan: tuple[PlannedVisit, ...]
-    visits: list[Visit]                  # one per visit made (a duplicate's second copy is not listed)
+    visits: list[Visit]  # one per visit made (a duplicate's second copy is not listed)
 
     def visits_by_code(self) -> dict[str, Visit]:
         return {v.code: v for v in self.visits if v.code != UNPLANNED}
@@ -226,9 +301,15 @@ class MeFieldVisitTruth:
     def findings_by_partner_and_admin2(self, as_of: date) -> dict[tuple[str, str], dict]:
         """(partner, admin2) -> findings, open, overdue (open, due before as_of), closed, and
         findings per severity; every pair the plan or a visit names (zeros where none)."""
-        groups: dict[tuple[str, str], dict] = defaultdict(lambda: {
-            "findings": 0, "findings_open": 0, "findings_overdue": 0, "findings_closed": 0,
-            **{f"findings_{s}": 0 for s in SEVERITIES}})
+        groups: dict[tuple[str, str], dict] = defaultdict(
+            lambda: {
+                "findings": 0,
+                "findings_open": 0,
+                "findings_overdue": 0,
+                "findings_closed": 0,
+                **{f"findings_{s}": 0 for s in SEVERITIES},
+            }
+        )
         for planned in self.plan:
             groups[(planned.partner, planned.admin2)]
         for visit in self.visits:
@@ -289,16 +370,32 @@ def _planned_visit(rng: random.Random, planned: PlannedVisit) -> Visit | None:
         day = planned.planned + timedelta(days=rng.randint(*LATE_DAYS))
     else:
         day = planned.planned + timedelta(days=rng.randint(*EARLY_OR_LATE_DAYS))
-    return Visit(code=planned.code, visit_date=min(day, LAST_VISIT_DAY), team=planned.team,
-                 monitor=_monitor(rng, planned.team), activity=planned.activity, admin1=c.admin1_of(planned.admin2),
-                 admin2=planned.admin2, partner=planned.partner, people_met=None)
+    return Visit(
+        code=planned.code,
+        visit_date=min(day, LAST_VISIT_DAY),
+        team=planned.team,
+        monitor=_monitor(rng, planned.team),
+        activity=planned.activity,
+        admin1=c.admin1_of(planned.admin2),
+        admin2=planned.admin2,
+        partner=planned.partner,
+        people_met=None,
+    )
 
 
 def _unplanned_visit(rng: random.Random) -> Visit:
-    planned = rng.choice(monitoring_plan())   # a place and partner the programme works with
-    return Visit(code=UNPLANNED, visit_date=c.day_between(rng, "2026-07-01", LAST_VISIT_DAY.isoformat()),
-                 team=planned.team, monitor=_monitor(rng, planned.team), activity=planned.activity,
-                 admin1=c.admin1_of(planned.admin2), admin2=planned.admin2, partner=planned.partner, people_met=None)
+    planned = rng.choice(monitoring_plan())  # a place and partner the programme works with
+    return Visit(
+        code=UNPLANNED,
+        visit_date=c.day_between(rng, "2026-07-01", LAST_VISIT_DAY.isoformat()),
+        team=planned.team,
+        monitor=_monitor(rng, planned.team),
+        activity=planned.activity,
+        admin1=c.admin1_of(planned.admin2),
+        admin2=planned.admin2,
+        partner=planned.partner,
+        people_met=None,
+    )
 
 
 def _monitor(rng: random.Random, team: str) -> str:
@@ -311,8 +408,11 @@ def _findings(rng: random.Random, visit: Visit) -> list[Finding]:
     findings = []
     for _ in range(rng.choices(*FINDINGS_PER_VISIT)[0]):
         severity = rng.choices(SEVERITIES, weights=SEVERITY_WEIGHTS)[0]
-        finding = Finding(category=rng.choice(CATEGORIES), severity=severity,
-                          due_date=visit.visit_date + timedelta(days=SEVERITY_DUE_DAYS[severity] + rng.randint(0, 7)))
+        finding = Finding(
+            category=rng.choice(CATEGORIES),
+            severity=severity,
+            due_date=visit.visit_date + timedelta(days=SEVERITY_DUE_DAYS[severity] + rng.randint(0, 7)),
+        )
         draw = rng.random()
         if draw < CLOSED_AT_VISIT_RATE:
             finding.closed_date = visit.visit_date
@@ -330,9 +430,13 @@ def _findings_answers(visit: Visit, after_edits: bool) -> list[dict]:
     entries = []
     for position, f in enumerate(visit.findings, 1):
         closed = f.is_closed and (after_edits or not f.closed_by_edit)
-        entry = {"findings/category": f.category, "findings/severity": f.severity,
-                 "findings/action_text": _action_text(visit, position),
-                 "findings/due_date": f.due_date.isoformat(), "findings/action_status": "closed" if closed else "open"}
+        entry = {
+            "findings/category": f.category,
+            "findings/severity": f.severity,
+            "findings/action_text": _action_text(visit, position),
+            "findings/due_date": f.due_date.isoformat(),
+            "findings/action_status": "closed" if closed else "open",
+        }
         if closed:
             entry["findings/closed_date"] = f.closed_date.isoformat()
         entries.append(entry)
@@ -343,20 +447,24 @@ def _action_text(visit: Visit, position: int) -> str:
     """A follow-up action naming the person responsible (personal: dropped below raw). Its own
     generator, so that the texts move no other draw."""
     rng = random.Random(f"{DATASET}:action:{visit.code}:{visit.visit_date}:{position}")
-    return rng.choice((
-        "{name} doit compléter la liste des bénéficiaires avant la prochaine distribution",
-        "{name} to repair the water point's pump and send photos",
-        "Le comité, avec {name}, doit afficher les numéros de plainte sur le site",
-    )).format(name=c.person_name(rng, rng.choice(c.SEXES)))
+    return rng.choice(
+        (
+            "{name} doit compléter la liste des bénéficiaires avant la prochaine distribution",
+            "{name} to repair the water point's pump and send photos",
+            "Le comité, avec {name}, doit afficher les numéros de plainte sur le site",
+        )
+    ).format(name=c.person_name(rng, rng.choice(c.SEXES)))
 
 
 def _observations(visit: Visit) -> str:
     rng = random.Random(f"{DATASET}:observations:{visit.code}:{visit.visit_date}:{visit.admin2}")
-    return rng.choice((
-        "Rencontré {name}, président du comité local ; travaux avancés à environ {share} %",
-        "Met {name} (site supervisor); about {share}% of the works done",
-        "Entretien avec {name} et les bénéficiaires ; {share} % des kits distribués",
-    )).format(name=c.person_name(rng, rng.choice(c.SEXES)), share=rng.randint(20, 95))
+    return rng.choice(
+        (
+            "Rencontré {name}, président du comité local ; travaux avancés à environ {share} %",
+            "Met {name} (site supervisor); about {share}% of the works done",
+            "Entretien avec {name} et les bénéficiaires ; {share} % des kits distribués",
+        )
+    ).format(name=c.person_name(rng, rng.choice(c.SEXES)), share=rng.randint(20, 95))
 
 
 def _submission(rng: random.Random, v: Visit) -> dict:
@@ -364,7 +472,7 @@ def _submission(rng: random.Random, v: Visit) -> dict:
     ended = started + timedelta(minutes=rng.randint(40, 180), seconds=rng.randint(0, 59))
     received = ended + timedelta(hours=rng.randint(2, 72))
     answers: dict = {
-        "grp_visit/visit_code": v.code[:6] if v.code != UNPLANNED else v.code,   # MV-001-2: the plan's MV-001
+        "grp_visit/visit_code": v.code[:6] if v.code != UNPLANNED else v.code,  # MV-001-2: the plan's MV-001
         "grp_visit/visit_date": v.visit_date.isoformat(),
         "grp_visit/team": v.team,
         "grp_visit/monitor_id": v.monitor,
@@ -378,5 +486,13 @@ def _submission(rng: random.Random, v: Visit) -> dict:
         answers["grp_visit/people_met"] = str(v.people_met)
     if v.findings:
         answers["findings"] = _findings_answers(v, after_edits=False)
-    return c.envelope(form_uid=FORM_UID, version=v.version.uid, instance=c.new_instance_uuid(rng), answers=answers,
-                      started=started, ended=ended, received=received, submitted_by=v.monitor.lower().replace("-", "_"))
+    return c.envelope(
+        form_uid=FORM_UID,
+        version=v.version.uid,
+        instance=c.new_instance_uuid(rng),
+        answers=answers,
+        started=started,
+        ended=ended,
+        received=received,
+        submitted_by=v.monitor.lower().replace("-", "_"),
+    )

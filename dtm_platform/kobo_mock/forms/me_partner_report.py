@@ -48,11 +48,11 @@ WORKPLAN_SEED = PROJECT_ROOT / "dbt_project" / "seeds" / "ref_workplan.csv"
 FIRST_ID = 41_700_001
 # shares of the eligible reports (exact numbers: round(share x eligible))
 ERROR_RATES = {"late": 0.12, "misreported": 0.1, "duplicate": 0.04}
-MISSING_SHARE = 0.06        # of the expected reports
-MISREPORT_FACTOR = 1.5      # people and sessions a misreport claims, against the true ones
-LATE_DAYS = (1, 15)         # how late a late report is
+MISSING_SHARE = 0.06  # of the expected reports
+MISREPORT_FACTOR = 1.5  # people and sessions a misreport claims, against the true ones
+LATE_DAYS = (1, 15)  # how late a late report is
 ERRORS_DRAWN_EXACTLY = True
-BLOCKING_ERRORS: tuple[str, ...] = ()   # the duplicate's copy is dropped, its original counts
+BLOCKING_ERRORS: tuple[str, ...] = ()  # the duplicate's copy is dropped, its original counts
 
 # (code, name in English, name in French, days after the month's end a report is due)
 PARTNERS = [
@@ -66,7 +66,8 @@ ASSIGNMENTS = sorted(
     [("PRT-ADC", a, p) for a in ("ACT-1.1", "ACT-1.2") for p in c.PROGRAMME_ADMIN2]
     + [("PRT-RPR", a, p) for a in ("ACT-2.1", "ACT-2.2") for p in ("CF321", "CF314", "CF711")]
     + [("PRT-CPE", a, p) for a in ("ACT-2.1", "ACT-2.2") for p in ("CF431", "CF421", "CF521")]
-    + [("PRT-GAM", a, p) for a in ("ACT-3.1", "ACT-3.2") for p in c.PROGRAMME_ADMIN2])
+    + [("PRT-GAM", a, p) for a in ("ACT-3.1", "ACT-3.2") for p in c.PROGRAMME_ADMIN2]
+)
 DEADLINE_DAYS = {code: days for code, _, _, days in PARTNERS}
 # people reached: the DTM sex/age cells, and of them the people with a disability by sex
 CELLS = [cell for cell, _, _ in c.SEX_AGE_CELLS]
@@ -74,44 +75,132 @@ DISABILITY_CELLS = ("disability_m", "disability_f")
 CHOICE_LISTS = {
     "partner": [(code, en, fr) for code, en, fr, _ in PARTNERS],
     "activity": c.WORKPLAN,
-    "activity_status": [("ongoing", "Ongoing", "En cours"), ("completed", "Completed", "Terminée"),
-                        ("suspended", "Suspended", "Suspendue")],
+    "activity_status": [
+        ("ongoing", "Ongoing", "En cours"),
+        ("completed", "Completed", "Terminée"),
+        ("suspended", "Suspended", "Suspendue"),
+    ],
 }
 
 
 def survey(version: c.Version) -> list[dict]:
-    cell_rows = [c.row("integer", f"grp_reached/reached_{cell}", f"People reached: {en}",
-                       f"Personnes atteintes : {fr}", required=True) for cell, en, fr in c.SEX_AGE_CELLS]
+    cell_rows = [
+        c.row(
+            "integer",
+            f"grp_reached/reached_{cell}",
+            f"People reached: {en}",
+            f"Personnes atteintes : {fr}",
+            required=True,
+        )
+        for cell, en, fr in c.SEX_AGE_CELLS
+    ]
     return [
         c.row("start", "start"),
         c.row("end", "end"),
-        *c.group("grp_report", "Report", "Rapport", [
-            c.row("select_one", "grp_report/partner_code", "Partner", "Partenaire", select_from_list_name="partner",
-                  required=True),
-            c.row("date", "grp_report/reporting_month", "Month reported on", "Mois du rapport",
-                  appearance="month-year", required=True),
-            c.row("select_one", "grp_report/activity_code", "Activity (workplan)", "Activité (plan de travail)",
-                  select_from_list_name="activity", required=True),
-            c.row("select_one", "grp_report/admin1", "Prefecture", "Préfecture", select_from_list_name="admin1",
-                  required=True),
-            c.row("select_one", "grp_report/admin2", "Sub-prefecture", "Sous-préfecture",
-                  select_from_list_name="admin2", choice_filter="admin1=${admin1}", required=True),
-            c.row("date", "grp_report/submission_date", "Date the partner submitted the report",
-                  "Date de soumission du rapport par le partenaire", required=True),
-            *([c.row("select_one", "grp_report/activity_status", "Status of the activity", "État de l'activité",
-                     select_from_list_name="activity_status")] if version is not VERSIONS[0] else []),
-        ]),
-        *c.group("grp_reached", "Sessions and people reached", "Séances et personnes atteintes", [
-            c.row("integer", "grp_reached/sessions_held", "Sessions held in the month", "Séances tenues dans le mois",
-                  required=True),
-            c.row("integer", "grp_reached/people_reached", "People reached (each once in the month)",
-                  "Personnes atteintes (chacune une fois dans le mois)", required=True),
-            *cell_rows,
-            c.row("integer", "grp_reached/reached_disability_m", "Of them, men and boys with a disability",
-                  "Dont hommes et garçons en situation de handicap", required=True),
-            c.row("integer", "grp_reached/reached_disability_f", "Of them, women and girls with a disability",
-                  "Dont femmes et filles en situation de handicap", required=True),
-        ]),
+        *c.group(
+            "grp_report",
+            "Report",
+            "Rapport",
+            [
+                c.row(
+                    "select_one",
+                    "grp_report/partner_code",
+                    "Partner",
+                    "Partenaire",
+                    select_from_list_name="partner",
+                    required=True,
+                ),
+                c.row(
+                    "date",
+                    "grp_report/reporting_month",
+                    "Month reported on",
+                    "Mois du rapport",
+                    appearance="month-year",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "grp_report/activity_code",
+                    "Activity (workplan)",
+                    "Activité (plan de travail)",
+                    select_from_list_name="activity",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "grp_report/admin1",
+                    "Prefecture",
+                    "Préfecture",
+                    select_from_list_name="admin1",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "grp_report/admin2",
+                    "Sub-prefecture",
+                    "Sous-préfecture",
+                    select_from_list_name="admin2",
+                    choice_filter="admin1=${admin1}",
+                    required=True,
+                ),
+                c.row(
+                    "date",
+                    "grp_report/submission_date",
+                    "Date the partner submitted the report",
+                    "Date de soumission du rapport par le partenaire",
+                    required=True,
+                ),
+                *(
+                    [
+                        c.row(
+                            "select_one",
+                            "grp_report/activity_status",
+                            "Status of the activity",
+                            "État de l'activité",
+                            select_from_list_name="activity_status",
+                        )
+                    ]
+                    if version is not VERSIONS[0]
+                    else []
+                ),
+            ],
+        ),
+        *c.group(
+            "grp_reached",
+            "Sessions and people reached",
+            "Séances et personnes atteintes",
+            [
+                c.row(
+                    "integer",
+                    "grp_reached/sessions_held",
+                    "Sessions held in the month",
+                    "Séances tenues dans le mois",
+                    required=True,
+                ),
+                c.row(
+                    "integer",
+                    "grp_reached/people_reached",
+                    "People reached (each once in the month)",
+                    "Personnes atteintes (chacune une fois dans le mois)",
+                    required=True,
+                ),
+                *cell_rows,
+                c.row(
+                    "integer",
+                    "grp_reached/reached_disability_m",
+                    "Of them, men and boys with a disability",
+                    "Dont hommes et garçons en situation de handicap",
+                    required=True,
+                ),
+                c.row(
+                    "integer",
+                    "grp_reached/reached_disability_f",
+                    "Of them, women and girls with a disability",
+                    "Dont femmes et filles en situation de handicap",
+                    required=True,
+                ),
+            ],
+        ),
     ]
 
 
@@ -149,14 +238,14 @@ class Report:
     activity: str
     admin2: str
     month: str
-    sessions: int                 # held, as activity monitoring's truth has them
-    people: Counter               # cell (m_18_59...) -> people reached, once each in the month
-    disability: Counter           # disability_m / disability_f -> people with a disability
-    status: str = "on_time"       # on_time | late | missing
+    sessions: int  # held, as activity monitoring's truth has them
+    people: Counter  # cell (m_18_59...) -> people reached, once each in the month
+    disability: Counter  # disability_m / disability_f -> people with a disability
+    status: str = "on_time"  # on_time | late | missing
     submitted_on: date | None = None
     misreported: bool = False
     duplicated: bool = False
-    reported: dict = field(default_factory=dict)   # the figures as the partner reports them
+    reported: dict = field(default_factory=dict)  # the figures as the partner reports them
 
     @property
     def received(self) -> bool:
@@ -169,7 +258,7 @@ class Report:
 
 @dataclass(frozen=True)
 class PartnerReportTruth:
-    reports: list[Report]   # every expected report, missing ones included
+    reports: list[Report]  # every expected report, missing ones included
 
     def received(self) -> list[Report]:
         return [r for r in self.reports if r.received]
@@ -182,15 +271,20 @@ class PartnerReportTruth:
             row["expected"] += 1
             row["received"] += r.received
             row[r.status] += 1
-        return {k: {n: v[n] for n in ("expected", "received", "on_time", "late", "missing")}
-                for k, v in sorted(rates.items())}
+        return {
+            k: {n: v[n] for n in ("expected", "received", "on_time", "late", "missing")}
+            for k, v in sorted(rates.items())
+        }
 
 
 def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
     activity = me_activity.build(seed, scale).truth
     rng = random.Random(f"{seed}:{DATASET}")
-    reports = [_true_report(activity, partner, act, admin2, month)
-               for partner, act, admin2 in ASSIGNMENTS for month in planned_months(act, admin2)]
+    reports = [
+        _true_report(activity, partner, act, admin2, month)
+        for partner, act, admin2 in ASSIGNMENTS
+        for month in planned_months(act, admin2)
+    ]
     for r in _exactly(rng, reports, MISSING_SHARE):
         r.status = "missing"
     received = [r for r in reports if r.received]
@@ -220,12 +314,21 @@ def _exactly(rng: random.Random, reports: list[Report], share: float) -> list[Re
 
 def _true_report(activity: me_activity.MeActivityTruth, partner: str, act: str, admin2: str, month: str) -> Report:
     """Every session held (a session whose monitoring submission is broken was held all the same)."""
-    sessions = [s for s in activity.sessions
-                if s.activity == act and s.admin2 == admin2 and s.activity_date.isoformat()[:7] == month]
+    sessions = [
+        s
+        for s in activity.sessions
+        if s.activity == act and s.admin2 == admin2 and s.activity_date.isoformat()[:7] == month
+    ]
     people = {p.person_id: p for s in sessions for p in s.participants}.values()
-    return Report(partner=partner, activity=act, admin2=admin2, month=month, sessions=len(sessions),
-                  people=Counter(c.sex_age_cell(p.sex, p.age) for p in people),
-                  disability=Counter(f"disability_{p.sex[0]}" for p in people if p.disability))
+    return Report(
+        partner=partner,
+        activity=act,
+        admin2=admin2,
+        month=month,
+        sessions=len(sessions),
+        people=Counter(c.sex_age_cell(p.sex, p.age) for p in people),
+        disability=Counter(f"disability_{p.sex[0]}" for p in people if p.disability),
+    )
 
 
 def _submission(rng: random.Random, r: Report) -> dict:
@@ -250,14 +353,27 @@ def _submission(rng: random.Random, r: Report) -> dict:
         "grp_report/admin1": c.admin1_of(r.admin2),
         "grp_report/admin2": r.admin2,
         "grp_report/submission_date": r.submitted_on.isoformat(),
-        **({"grp_report/activity_status": "ongoing" if r.month != planned_months(r.activity, r.admin2)[-1]
-            else "completed"}
-           if version is not VERSIONS[0] else {}),
+        **(
+            {
+                "grp_report/activity_status": "ongoing"
+                if r.month != planned_months(r.activity, r.admin2)[-1]
+                else "completed"
+            }
+            if version is not VERSIONS[0]
+            else {}
+        ),
         "grp_reached/sessions_held": str(sessions),
         "grp_reached/people_reached": str(r.reported["people"]),
         **{f"grp_reached/reached_{cell}": str(n) for cell, n in cells.items()},
         **{f"grp_reached/reached_{cell}": str(n) for cell, n in disability.items()},
     }
-    return c.envelope(form_uid=FORM_UID, version=version.uid, instance=c.new_instance_uuid(rng), answers=answers,
-                      started=started, ended=ended, received=ended + timedelta(minutes=rng.randint(1, 120)),
-                      submitted_by="me_officer_partners")
+    return c.envelope(
+        form_uid=FORM_UID,
+        version=version.uid,
+        instance=c.new_instance_uuid(rng),
+        answers=answers,
+        started=started,
+        ended=ended,
+        received=ended + timedelta(minutes=rng.randint(1, 120)),
+        submitted_by="me_officer_partners",
+    )

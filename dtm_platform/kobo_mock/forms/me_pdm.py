@@ -45,26 +45,34 @@ from dtm_platform.kobo_mock.store import ListSource
 FORM_UID = "aMePdm3Vb7Xs2Qf9Jh5KtR"
 DATASET = "me_pdm"
 FORM_NAME = "PSC RCA - Suivi post-distribution / Post-distribution monitoring"
-VERSIONS = [c.Version("vPD1qW2eR3tY4uI5oP6aSd", "2026-07-01"), c.Version("vPD2fG7hJ8kL9zX1cV2bNm", "2026-09-01"),
-            c.Version("vPD3sW4dE5rT6yU7iO8pLk", "2026-10-01")]
+VERSIONS = [
+    c.Version("vPD1qW2eR3tY4uI5oP6aSd", "2026-07-01"),
+    c.Version("vPD2fG7hJ8kL9zX1cV2bNm", "2026-09-01"),
+    c.Version("vPD3sW4dE5rT6yU7iO8pLk", "2026-10-01"),
+]
 PERIOD = ("2026-07-06", "2026-10-30")
 INTERVIEWS_AT_SCALE_1 = 300
 FIRST_ID = 41_400_001
 MIN_INTERVIEW_MINUTES = 10
 REFUSAL_RATE = 0.03
-ERROR_RATES = {"duplicate": 0.02, "interview_too_short": 0.04, "outlier": 0.01, "rushed_audit": 0.04,
-               "short_for_household": 0.04}
-SECONDS_PER_QUESTION = (6, 40)          # on screen, as the audit log records it
+ERROR_RATES = {
+    "duplicate": 0.02,
+    "interview_too_short": 0.04,
+    "outlier": 0.01,
+    "rushed_audit": 0.04,
+    "short_for_household": 0.04,
+}
+SECONDS_PER_QUESTION = (6, 40)  # on screen, as the audit log records it
 RUSHED_SECONDS_PER_QUESTION = (1, 2)
-SHORT_SECONDS_PER_QUESTION = (3, 4)     # above audit_too_fast's floor, too little for a large household
+SHORT_SECONDS_PER_QUESTION = (3, 4)  # above audit_too_fast's floor, too little for a large household
 SHORT_HOUSEHOLD_MIN_SIZE = 9
-BANGUI = timezone(timedelta(hours=1))   # the devices' clock (c.LOCAL_TIME)
+BANGUI = timezone(timedelta(hours=1))  # the devices' clock (c.LOCAL_TIME)
 BLOCKING_ERRORS = ("interview_too_short", "outlier")
 PDM_ACTIVITIES = ("ACT-3.1", "ACT-3.2")
 CONSENTED = "${consent}='yes'"
 RECEIVED = "${received_assistance}='yes'"
-WG_ASKED = 0.85        # of the respondents interviewed with version 3
-WG_DISABILITY = 0.15   # of those asked, answers meeting the WG-SS cut-off
+WG_ASKED = 0.85  # of the respondents interviewed with version 3
+WG_DISABILITY = 0.15  # of those asked, answers meeting the WG-SS cut-off
 
 CHOICE_LISTS = {
     "activity": c.WORKPLAN,
@@ -118,53 +126,152 @@ def survey(version: c.Version) -> list[dict]:
         c.row("start", "start"),
         c.row("end", "end"),
         c.row("audit", AUDIT_XPATH),
-        *c.group("grp_general", "General information", "Informations générales", [
-            c.row("select_one", "grp_general/activity_code", "Activity monitored", "Activité suivie",
-                  select_from_list_name="activity", required=True),
-            c.row("select_one", "grp_general/admin1", "Prefecture", "Préfecture", select_from_list_name="admin1",
-                  required=True),
-            c.row("select_one", "grp_general/admin2", "Sub-prefecture", "Sous-préfecture",
-                  select_from_list_name="admin2", choice_filter="admin1=${admin1}", required=True),
-            c.row("date", "grp_general/interview_date", "Date of the interview", "Date de l'entretien",
-                  required=True),
-            c.row("text", "grp_general/enumerator_id", "Enumerator code", "Code de l'enquêteur", required=True),
-        ]),
-        *c.group("grp_consent", "Consent", "Consentement", [
-            c.row("select_one", "grp_consent/consent", "Does the respondent agree to be interviewed?",
-                  "La personne accepte-t-elle l'entretien ?", select_from_list_name="yes_no", required=True),
-        ]),
-        *c.group("grp_respondent", "Respondent", "Répondant", [
-            c.row("text", "grp_respondent/resp_name", "Name of the respondent", "Nom du répondant"),
-            c.row("text", "grp_respondent/resp_phone", "Phone number", "Numéro de téléphone"),
-            c.row("select_one", "grp_respondent/resp_sex", "Sex", "Sexe", select_from_list_name="sex", required=True),
-            c.row("integer", "grp_respondent/resp_age", "Age", "Âge", required=True),
-            c.row("integer", "grp_respondent/hh_size", "Household size", "Taille du ménage", required=True),
-        ], relevant=CONSENTED),
-        *c.group("grp_assistance", "Assistance", "Assistance", [
-            c.row("select_one", "grp_assistance/received_assistance", "Did your household receive the assistance?",
-                  "Votre ménage a-t-il reçu l'assistance ?", select_from_list_name="yes_no", required=True),
-            c.row("select_one", satisfaction_field(version), "How satisfied are you with the assistance?",
-                  "Êtes-vous satisfait de l'assistance ?", select_from_list_name="satisfaction", relevant=RECEIVED),
-            c.row("select_multiple", "grp_assistance/assistance_use", "What was the assistance used for?",
-                  "À quoi l'assistance a-t-elle servi ?", select_from_list_name="assistance_use", relevant=RECEIVED),
-            c.row("select_multiple", "grp_assistance/problems", "Problems encountered", "Problèmes rencontrés",
-                  select_from_list_name="problem", relevant=RECEIVED),
-            c.row("text", "grp_assistance/problems_other", "Other problem (specify)", "Autre problème (préciser)",
-                  relevant="selected(${problems}, 'other')"),
-            c.row("select_one", "grp_assistance/safety_concerns", "Did you feel unsafe because of the assistance?",
-                  "Vous êtes-vous senti en insécurité à cause de l'assistance ?", select_from_list_name="yes_no",
-                  relevant=RECEIVED),
-            c.row("select_multiple", "grp_assistance/safety_issues", "What happened?", "Que s'est-il passé ?",
-                  select_from_list_name="safety_issue", relevant="${safety_concerns}='yes'"),
-        ], relevant=CONSENTED),
+        *c.group(
+            "grp_general",
+            "General information",
+            "Informations générales",
+            [
+                c.row(
+                    "select_one",
+                    "grp_general/activity_code",
+                    "Activity monitored",
+                    "Activité suivie",
+                    select_from_list_name="activity",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "grp_general/admin1",
+                    "Prefecture",
+                    "Préfecture",
+                    select_from_list_name="admin1",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "grp_general/admin2",
+                    "Sub-prefecture",
+                    "Sous-préfecture",
+                    select_from_list_name="admin2",
+                    choice_filter="admin1=${admin1}",
+                    required=True,
+                ),
+                c.row(
+                    "date", "grp_general/interview_date", "Date of the interview", "Date de l'entretien", required=True
+                ),
+                c.row("text", "grp_general/enumerator_id", "Enumerator code", "Code de l'enquêteur", required=True),
+            ],
+        ),
+        *c.group(
+            "grp_consent",
+            "Consent",
+            "Consentement",
+            [
+                c.row(
+                    "select_one",
+                    "grp_consent/consent",
+                    "Does the respondent agree to be interviewed?",
+                    "La personne accepte-t-elle l'entretien ?",
+                    select_from_list_name="yes_no",
+                    required=True,
+                ),
+            ],
+        ),
+        *c.group(
+            "grp_respondent",
+            "Respondent",
+            "Répondant",
+            [
+                c.row("text", "grp_respondent/resp_name", "Name of the respondent", "Nom du répondant"),
+                c.row("text", "grp_respondent/resp_phone", "Phone number", "Numéro de téléphone"),
+                c.row(
+                    "select_one", "grp_respondent/resp_sex", "Sex", "Sexe", select_from_list_name="sex", required=True
+                ),
+                c.row("integer", "grp_respondent/resp_age", "Age", "Âge", required=True),
+                c.row("integer", "grp_respondent/hh_size", "Household size", "Taille du ménage", required=True),
+            ],
+            relevant=CONSENTED,
+        ),
+        *c.group(
+            "grp_assistance",
+            "Assistance",
+            "Assistance",
+            [
+                c.row(
+                    "select_one",
+                    "grp_assistance/received_assistance",
+                    "Did your household receive the assistance?",
+                    "Votre ménage a-t-il reçu l'assistance ?",
+                    select_from_list_name="yes_no",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    satisfaction_field(version),
+                    "How satisfied are you with the assistance?",
+                    "Êtes-vous satisfait de l'assistance ?",
+                    select_from_list_name="satisfaction",
+                    relevant=RECEIVED,
+                ),
+                c.row(
+                    "select_multiple",
+                    "grp_assistance/assistance_use",
+                    "What was the assistance used for?",
+                    "À quoi l'assistance a-t-elle servi ?",
+                    select_from_list_name="assistance_use",
+                    relevant=RECEIVED,
+                ),
+                c.row(
+                    "select_multiple",
+                    "grp_assistance/problems",
+                    "Problems encountered",
+                    "Problèmes rencontrés",
+                    select_from_list_name="problem",
+                    relevant=RECEIVED,
+                ),
+                c.row(
+                    "text",
+                    "grp_assistance/problems_other",
+                    "Other problem (specify)",
+                    "Autre problème (préciser)",
+                    relevant="selected(${problems}, 'other')",
+                ),
+                c.row(
+                    "select_one",
+                    "grp_assistance/safety_concerns",
+                    "Did you feel unsafe because of the assistance?",
+                    "Vous êtes-vous senti en insécurité à cause de l'assistance ?",
+                    select_from_list_name="yes_no",
+                    relevant=RECEIVED,
+                ),
+                c.row(
+                    "select_multiple",
+                    "grp_assistance/safety_issues",
+                    "What happened?",
+                    "Que s'est-il passé ?",
+                    select_from_list_name="safety_issue",
+                    relevant="${safety_concerns}='yes'",
+                ),
+            ],
+            relevant=CONSENTED,
+        ),
     ]
     if version is not VERSIONS[0]:
-        rows += c.group("grp_aap", "Accountability", "Redevabilité", [
-            c.row("select_one", "grp_aap/knows_feedback_channel",
-                  "Do you know how to give feedback or complain about the programme?",
-                  "Savez-vous comment donner votre avis ou vous plaindre du programme ?",
-                  select_from_list_name="yes_no"),
-        ], relevant=CONSENTED)
+        rows += c.group(
+            "grp_aap",
+            "Accountability",
+            "Redevabilité",
+            [
+                c.row(
+                    "select_one",
+                    "grp_aap/knows_feedback_channel",
+                    "Do you know how to give feedback or complain about the programme?",
+                    "Savez-vous comment donner votre avis ou vous plaindre du programme ?",
+                    select_from_list_name="yes_no",
+                ),
+            ],
+            relevant=CONSENTED,
+        )
     if version is VERSIONS[2]:
         rows += washington_group.questions("grp_wg", relevant=CONSENTED)
     return rows
@@ -198,8 +305,8 @@ class PdmInterview:
     safety_issues: list[str] = field(default_factory=list)
     knows_feedback_channel: bool | None = None
     error: str | None = None
-    wg: dict[str, str] | None = None      # the respondent's WG answers (version 3, when asked)
-    wg_disability: bool | None = None     # whether they meet the WG-SS cut-off, as drawn to
+    wg: dict[str, str] | None = None  # the respondent's WG answers (version 3, when asked)
+    wg_disability: bool | None = None  # whether they meet the WG-SS cut-off, as drawn to
 
     @property
     def disability(self) -> str:
@@ -231,16 +338,18 @@ class MePdmTruth:
             groups[i.activity].append(i)
         for activity, kept in sorted(groups.items()):
             received = [i for i in kept if i.received]
-            rows.append({
-                "activity_code": activity,
-                "interviews": len(kept),
-                "received": len(received),
-                "satisfied": sum(i.satisfaction >= 4 for i in received),
-                "satisfaction_mean": sum(i.satisfaction for i in received) / len(received) if received else None,
-                "with_problems": sum(bool(i.problems) for i in received),
-                "with_safety_concerns": sum(i.safety_concerns for i in received),
-                "mean_hh_size": sum(i.hh_size for i in kept) / len(kept),
-            })
+            rows.append(
+                {
+                    "activity_code": activity,
+                    "interviews": len(kept),
+                    "received": len(received),
+                    "satisfied": sum(i.satisfaction >= 4 for i in received),
+                    "satisfaction_mean": sum(i.satisfaction for i in received) / len(received) if received else None,
+                    "with_problems": sum(bool(i.problems) for i in received),
+                    "with_safety_concerns": sum(i.safety_concerns for i in received),
+                    "mean_hh_size": sum(i.hh_size for i in kept) / len(kept),
+                }
+            )
         return rows
 
     def problems(self) -> dict[str, int]:
@@ -249,8 +358,13 @@ class MePdmTruth:
 
     def knows_feedback_channel(self) -> dict[str, int]:
         """yes/no -> respondents asked (version 2 only)."""
-        return dict(Counter("yes" if i.knows_feedback_channel else "no" for i in self.counted()
-                            if i.knows_feedback_channel is not None))
+        return dict(
+            Counter(
+                "yes" if i.knows_feedback_channel else "no"
+                for i in self.counted()
+                if i.knows_feedback_channel is not None
+            )
+        )
 
 
 def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
@@ -269,8 +383,12 @@ def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
         if interview.error == "duplicate":
             received.append((submission, None))
             copy = c.with_copy(submission, c.new_instance_uuid(rng), rng.randint(1, 120))
-            audits.update({again["uid"]: audits[first["uid"]]   # the copy sends the same file
-                           for first, again in zip(submission["_attachments"], copy["_attachments"])})
+            audits.update(
+                {
+                    again["uid"]: audits[first["uid"]]  # the copy sends the same file
+                    for first, again in zip(submission["_attachments"], copy["_attachments"])
+                }
+            )
             received.append((copy, "duplicate"))
         else:
             received.append((submission, interview.error))
@@ -281,9 +399,14 @@ def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
 
 def _interview(rng: random.Random) -> PdmInterview:
     admin2 = rng.choice(c.PROGRAMME_ADMIN2)
-    i = PdmInterview(activity=rng.choice(PDM_ACTIVITIES), admin1=c.admin1_of(admin2), admin2=admin2,
-                     interview_date=c.day_between(rng, *PERIOD), enumerator=f"ENUM-ME-{rng.randint(1, 12):02d}",
-                     consent=rng.random() >= REFUSAL_RATE)
+    i = PdmInterview(
+        activity=rng.choice(PDM_ACTIVITIES),
+        admin1=c.admin1_of(admin2),
+        admin2=admin2,
+        interview_date=c.day_between(rng, *PERIOD),
+        enumerator=f"ENUM-ME-{rng.randint(1, 12):02d}",
+        consent=rng.random() >= REFUSAL_RATE,
+    )
     if not i.consent:
         i.error = "duplicate" if rng.random() < ERROR_RATES["duplicate"] else None
         return i
@@ -294,7 +417,7 @@ def _interview(rng: random.Random) -> PdmInterview:
     i.phone = c.phone_number(rng) if rng.random() < 0.8 else None
     i.hh_size = rng.randint(4 if i.error == "outlier" else 1, 12)  # an extra zero makes 40 or more
     if i.error == "short_for_household" and i.hh_size < SHORT_HOUSEHOLD_MIN_SIZE:
-        i.error = None   # decided after the size, so that no other draw moves
+        i.error = None  # decided after the size, so that no other draw moves
     i.received = rng.random() < 0.92
     if i.received:
         i.satisfaction = rng.choices((1, 2, 3, 4, 5), weights=(5, 10, 20, 40, 25))[0]
@@ -302,11 +425,13 @@ def _interview(rng: random.Random) -> PdmInterview:
         if rng.random() < 0.3:
             i.problems = sorted(rng.sample(PROBLEMS, rng.randint(1, 2)), key=PROBLEMS.index)
             if "other" in i.problems:
-                i.problems_other = rng.choice((
-                    "Le chef de quartier a retenu une partie de l'argent de {name}",
-                    "The distribution list left out {name}'s family",
-                    "{name} a dû revenir deux fois au site",
-                )).format(name=c.person_name(rng, rng.choice(c.SEXES)))
+                i.problems_other = rng.choice(
+                    (
+                        "Le chef de quartier a retenu une partie de l'argent de {name}",
+                        "The distribution list left out {name}'s family",
+                        "{name} a dû revenir deux fois au site",
+                    )
+                ).format(name=c.person_name(rng, rng.choice(c.SEXES)))
         i.safety_concerns = rng.random() < 0.08
         if i.safety_concerns:
             i.safety_issues = sorted(rng.sample(SAFETY_ISSUES, rng.randint(1, 2)), key=SAFETY_ISSUES.index)
@@ -327,14 +452,21 @@ def _add_wg(submission: dict, i: PdmInterview, rng: random.Random) -> None:
 def _add_audit(submission: dict, i: PdmInterview, audits: dict[str, bytes], rng: random.Random) -> None:
     """The interview's audit log, as an attachment of the submission (its own generator, so
     that the other draws do not move)."""
-    attachment = c.photo_attachment(rng, form_uid=FORM_UID, submitted_by=submission["_submitted_by"],
-                                    instance=submission["_uuid"], question_xpath=AUDIT_XPATH, basename=AUDIT_FILE)
+    attachment = c.photo_attachment(
+        rng,
+        form_uid=FORM_UID,
+        submitted_by=submission["_submitted_by"],
+        instance=submission["_uuid"],
+        question_xpath=AUDIT_XPATH,
+        basename=AUDIT_FILE,
+    )
     attachment["mimetype"] = AUDIT_MIMETYPE
     submission["_attachments"].append(attachment)
     submission[AUDIT_XPATH] = AUDIT_FILE
     answered = [k for k in submission if "/" in k and not k.startswith(("_", "meta/", "formhub/"))]
-    pace = {"rushed_audit": RUSHED_SECONDS_PER_QUESTION,
-            "short_for_household": SHORT_SECONDS_PER_QUESTION}.get(i.error, SECONDS_PER_QUESTION)
+    pace = {"rushed_audit": RUSHED_SECONDS_PER_QUESTION, "short_for_household": SHORT_SECONDS_PER_QUESTION}.get(
+        i.error, SECONDS_PER_QUESTION
+    )
     started, ended = (datetime.strptime(submission[k], c.LOCAL_TIME).replace(tzinfo=BANGUI) for k in ("start", "end"))
     audits[attachment["uid"]] = audit_csv(FORM_UID, answered, started, ended, seconds_per_question=pace, rng=rng)
 
@@ -361,12 +493,14 @@ def _submission(rng: random.Random, i: PdmInterview) -> dict:
         answers["grp_respondent/resp_name"] = i.name
         if i.phone:
             answers["grp_respondent/resp_phone"] = i.phone
-        answers.update({
-            "grp_respondent/resp_sex": i.sex,
-            "grp_respondent/resp_age": str(i.age),
-            "grp_respondent/hh_size": str(i.hh_size * 10 if i.error == "outlier" else i.hh_size),
-            "grp_assistance/received_assistance": "yes" if i.received else "no",
-        })
+        answers.update(
+            {
+                "grp_respondent/resp_sex": i.sex,
+                "grp_respondent/resp_age": str(i.age),
+                "grp_respondent/hh_size": str(i.hh_size * 10 if i.error == "outlier" else i.hh_size),
+                "grp_assistance/received_assistance": "yes" if i.received else "no",
+            }
+        )
         if i.received:
             answers[satisfaction_field(i.version)] = str(i.satisfaction)
             answers["grp_assistance/assistance_use"] = " ".join(i.uses)
@@ -378,6 +512,13 @@ def _submission(rng: random.Random, i: PdmInterview) -> dict:
                 answers["grp_assistance/safety_issues"] = " ".join(i.safety_issues)
         if i.knows_feedback_channel is not None:
             answers["grp_aap/knows_feedback_channel"] = "yes" if i.knows_feedback_channel else "no"
-    return c.envelope(form_uid=FORM_UID, version=i.version.uid, instance=c.new_instance_uuid(rng), answers=answers,
-                      started=started, ended=ended, received=received,
-                      submitted_by=i.enumerator.lower().replace("-", "_"))
+    return c.envelope(
+        form_uid=FORM_UID,
+        version=i.version.uid,
+        instance=c.new_instance_uuid(rng),
+        answers=answers,
+        started=started,
+        ended=ended,
+        received=received,
+        submitted_by=i.enumerator.lower().replace("-", "_"),
+    )

@@ -35,11 +35,14 @@ FORM_UID = "aMePrc8Lk2Vn6Tz4Wy9GsE"
 DATASET = "me_perception"
 FORM_NAME = "PSC RCA - Enquête de perception (cohésion sociale) / Perception survey"
 ROUNDS = {1: ("2026-04-06", "2026-04-24"), 2: ("2026-09-07", "2026-09-25")}
-VERSIONS = [c.Version("vPC1aZ2sX3dC4fV5gB6hNj", "2026-04-01"), c.Version("vPC2mK7jU8yH9tG1rF2eDw", "2026-09-01"),
-            c.Version("vPC3nB4vC5xZ6lK7jH8gFq", "2026-09-14")]
-VERSION_OF_ROUND = {1: VERSIONS[0], 2: VERSIONS[1]}   # the questionnaire of the round's items
-WG_ASKED = 0.85        # of the respondents interviewed with version 3
-WG_DISABILITY = 0.12   # of those asked, answers meeting the WG-SS cut-off
+VERSIONS = [
+    c.Version("vPC1aZ2sX3dC4fV5gB6hNj", "2026-04-01"),
+    c.Version("vPC2mK7jU8yH9tG1rF2eDw", "2026-09-01"),
+    c.Version("vPC3nB4vC5xZ6lK7jH8gFq", "2026-09-14"),
+]
+VERSION_OF_ROUND = {1: VERSIONS[0], 2: VERSIONS[1]}  # the questionnaire of the round's items
+WG_ASKED = 0.85  # of the respondents interviewed with version 3
+WG_DISABILITY = 0.12  # of those asked, answers meeting the WG-SS cut-off
 RESPONDENTS_PER_ADMIN2_AT_SCALE_1 = 50
 FIRST_ID = 41_500_001
 MIN_INTERVIEW_MINUTES = 8
@@ -50,27 +53,57 @@ DONT_KNOW = "dk"
 CONSENTED = "${consent}='yes'"
 
 DOMAINS = {
-    "social_cohesion": ("grp_cohesion", [
-        ("sc_trust_other_groups", "I trust people from other communities living in this area.",
-         "Je fais confiance aux personnes des autres communautés vivant dans cette zone."),
-        ("sc_accept_neighbour", "I would accept a member of another community as my neighbour.",
-         "J'accepterais un membre d'une autre communauté comme voisin."),
-        ("sc_joint_activities", "People from different communities here take part in activities together.",
-         "Ici, les personnes des différentes communautés participent ensemble à des activités."),
-        ("sc_disputes_peaceful", "Disputes between communities here are settled peacefully.",
-         "Ici, les différends entre communautés sont réglés pacifiquement."),
-    ]),
-    "trust_local_authorities": ("grp_trust", [
-        ("ta_trust_local", "I trust the local authorities (mayor, sub-prefect, chiefs).",
-         "Je fais confiance aux autorités locales (maire, sous-préfet, chefs)."),
-        ("ta_responsive", "The local authorities respond to the needs of the community.",
-         "Les autorités locales répondent aux besoins de la communauté."),
-        ("ta_fair", "The local authorities treat all communities fairly.",
-         "Les autorités locales traitent toutes les communautés équitablement."),
-    ]),
+    "social_cohesion": (
+        "grp_cohesion",
+        [
+            (
+                "sc_trust_other_groups",
+                "I trust people from other communities living in this area.",
+                "Je fais confiance aux personnes des autres communautés vivant dans cette zone.",
+            ),
+            (
+                "sc_accept_neighbour",
+                "I would accept a member of another community as my neighbour.",
+                "J'accepterais un membre d'une autre communauté comme voisin.",
+            ),
+            (
+                "sc_joint_activities",
+                "People from different communities here take part in activities together.",
+                "Ici, les personnes des différentes communautés participent ensemble à des activités.",
+            ),
+            (
+                "sc_disputes_peaceful",
+                "Disputes between communities here are settled peacefully.",
+                "Ici, les différends entre communautés sont réglés pacifiquement.",
+            ),
+        ],
+    ),
+    "trust_local_authorities": (
+        "grp_trust",
+        [
+            (
+                "ta_trust_local",
+                "I trust the local authorities (mayor, sub-prefect, chiefs).",
+                "Je fais confiance aux autorités locales (maire, sous-préfet, chefs).",
+            ),
+            (
+                "ta_responsive",
+                "The local authorities respond to the needs of the community.",
+                "Les autorités locales répondent aux besoins de la communauté.",
+            ),
+            (
+                "ta_fair",
+                "The local authorities treat all communities fairly.",
+                "Les autorités locales traitent toutes les communautés équitablement.",
+            ),
+        ],
+    ),
 }
-ADDED_IN_V2 = ("ta_security_forces", "I trust the internal security forces (police, gendarmerie).",
-               "Je fais confiance aux forces de sécurité intérieure (police, gendarmerie).")
+ADDED_IN_V2 = (
+    "ta_security_forces",
+    "I trust the internal security forces (police, gendarmerie).",
+    "Je fais confiance aux forces de sécurité intérieure (police, gendarmerie).",
+)
 # item -> (group, domain); the core items make up the domain indices
 ITEMS = {name: (grp, domain) for domain, (grp, items) in DOMAINS.items() for name, _, _ in items}
 ALL_ITEMS = {**ITEMS, ADDED_IN_V2[0]: ("grp_trust", None)}
@@ -91,37 +124,93 @@ def item_path(item: str) -> str:
 
 def survey(version: c.Version) -> list[dict]:
     def likert(group: str, items: list[tuple]) -> list[dict]:
-        return [c.row("select_one", f"{group}/{name}", en, fr, select_from_list_name="agree5", required=True)
-                for name, en, fr in items]
+        return [
+            c.row("select_one", f"{group}/{name}", en, fr, select_from_list_name="agree5", required=True)
+            for name, en, fr in items
+        ]
 
     trust_items = DOMAINS["trust_local_authorities"][1] + ([ADDED_IN_V2] if version is not VERSIONS[0] else [])
     return [
         c.row("start", "start"),
         c.row("end", "end"),
-        *c.group("grp_general", "General information", "Informations générales", [
-            c.row("integer", "grp_general/round", "Survey round", "Passage de l'enquête", required=True),
-            c.row("select_one", "grp_general/admin1", "Prefecture", "Préfecture", select_from_list_name="admin1",
-                  required=True),
-            c.row("select_one", "grp_general/admin2", "Sub-prefecture", "Sous-préfecture",
-                  select_from_list_name="admin2", choice_filter="admin1=${admin1}", required=True),
-            c.row("date", "grp_general/interview_date", "Date of the interview", "Date de l'entretien",
-                  required=True),
-            c.row("text", "grp_general/enumerator_id", "Enumerator code", "Code de l'enquêteur", required=True),
-        ]),
-        *c.group("grp_consent", "Consent", "Consentement", [
-            c.row("select_one", "grp_consent/consent", "Does the respondent agree to be interviewed?",
-                  "La personne accepte-t-elle l'entretien ?", select_from_list_name="yes_no", required=True),
-        ]),
-        *c.group("grp_respondent", "Respondent", "Répondant", [
-            c.row("select_one", "grp_respondent/resp_sex", "Sex", "Sexe", select_from_list_name="sex", required=True),
-            c.row("integer", "grp_respondent/resp_age", "Age", "Âge", required=True, constraint=". >= 18"),
-            c.row("select_one", "grp_respondent/resp_displacement", "Displacement status", "Statut de déplacement",
-                  select_from_list_name="displacement_status", required=True),
-        ], relevant=CONSENTED),
-        *c.group("grp_cohesion", "Social cohesion", "Cohésion sociale",
-                 likert("grp_cohesion", DOMAINS["social_cohesion"][1]), relevant=CONSENTED),
-        *c.group("grp_trust", "Trust in local authorities", "Confiance envers les autorités locales",
-                 likert("grp_trust", trust_items), relevant=CONSENTED),
+        *c.group(
+            "grp_general",
+            "General information",
+            "Informations générales",
+            [
+                c.row("integer", "grp_general/round", "Survey round", "Passage de l'enquête", required=True),
+                c.row(
+                    "select_one",
+                    "grp_general/admin1",
+                    "Prefecture",
+                    "Préfecture",
+                    select_from_list_name="admin1",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "grp_general/admin2",
+                    "Sub-prefecture",
+                    "Sous-préfecture",
+                    select_from_list_name="admin2",
+                    choice_filter="admin1=${admin1}",
+                    required=True,
+                ),
+                c.row(
+                    "date", "grp_general/interview_date", "Date of the interview", "Date de l'entretien", required=True
+                ),
+                c.row("text", "grp_general/enumerator_id", "Enumerator code", "Code de l'enquêteur", required=True),
+            ],
+        ),
+        *c.group(
+            "grp_consent",
+            "Consent",
+            "Consentement",
+            [
+                c.row(
+                    "select_one",
+                    "grp_consent/consent",
+                    "Does the respondent agree to be interviewed?",
+                    "La personne accepte-t-elle l'entretien ?",
+                    select_from_list_name="yes_no",
+                    required=True,
+                ),
+            ],
+        ),
+        *c.group(
+            "grp_respondent",
+            "Respondent",
+            "Répondant",
+            [
+                c.row(
+                    "select_one", "grp_respondent/resp_sex", "Sex", "Sexe", select_from_list_name="sex", required=True
+                ),
+                c.row("integer", "grp_respondent/resp_age", "Age", "Âge", required=True, constraint=". >= 18"),
+                c.row(
+                    "select_one",
+                    "grp_respondent/resp_displacement",
+                    "Displacement status",
+                    "Statut de déplacement",
+                    select_from_list_name="displacement_status",
+                    required=True,
+                ),
+            ],
+            relevant=CONSENTED,
+        ),
+        *c.group(
+            "grp_cohesion",
+            "Social cohesion",
+            "Cohésion sociale",
+            likert("grp_cohesion", DOMAINS["social_cohesion"][1]),
+            relevant=CONSENTED,
+        ),
+        *c.group(
+            "grp_trust",
+            "Trust in local authorities",
+            "Confiance envers les autorités locales",
+            likert("grp_trust", trust_items),
+            relevant=CONSENTED,
+        ),
         *(washington_group.questions("grp_wg", relevant=CONSENTED) if version is VERSIONS[2] else []),
     ]
 
@@ -145,8 +234,8 @@ class PerceptionInterview:
     displacement: str | None = None
     answers: dict[str, int | str] = field(default_factory=dict)
     error: str | None = None
-    wg: dict[str, str] | None = None      # the respondent's WG answers (version 3, when asked)
-    wg_disability: bool | None = None     # whether they meet the WG-SS cut-off, as drawn to
+    wg: dict[str, str] | None = None  # the respondent's WG answers (version 3, when asked)
+    wg_disability: bool | None = None  # whether they meet the WG-SS cut-off, as drawn to
 
     @property
     def version(self) -> c.Version:
@@ -176,9 +265,16 @@ class MePerceptionTruth:
             for item, answer in i.answers.items():
                 if isinstance(answer, int):
                     scores[(i.round, i.admin2, item)].append(answer)
-        return [{"round": r, "admin2_pcode": a2, "item": item, "respondents": len(values),
-                 "mean": sum(values) / len(values)}
-                for (r, a2, item), values in sorted(scores.items())]
+        return [
+            {
+                "round": r,
+                "admin2_pcode": a2,
+                "item": item,
+                "respondents": len(values),
+                "mean": sum(values) / len(values),
+            }
+            for (r, a2, item), values in sorted(scores.items())
+        ]
 
     def domain_means(self) -> list[dict]:
         """Per round, admin2 and domain (social_cohesion, trust_local_authorities): the mean,
@@ -190,9 +286,16 @@ class MePerceptionTruth:
                 scored = i.scores([name for name, _, _ in items])
                 if scored:
                     means[(i.round, i.admin2, domain)].append(sum(scored) / len(scored))
-        return [{"round": r, "admin2_pcode": a2, "domain": domain, "respondents": len(values),
-                 "mean": sum(values) / len(values)}
-                for (r, a2, domain), values in sorted(means.items())]
+        return [
+            {
+                "round": r,
+                "admin2_pcode": a2,
+                "domain": domain,
+                "respondents": len(values),
+                "mean": sum(values) / len(values),
+            }
+            for (r, a2, domain), values in sorted(means.items())
+        ]
 
     def respondents(self) -> dict[tuple[int, str, str, str], int]:
         """(round, admin2, sex, displacement status) -> respondents counted."""
@@ -220,13 +323,18 @@ def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
                 _add_wg(submission, interview, wg_rng)
                 if interview.error == "duplicate":
                     received.append((submission, None))
-                    received.append((c.with_copy(submission, c.new_instance_uuid(rng), rng.randint(1, 120)),
-                                     "duplicate"))
+                    received.append(
+                        (c.with_copy(submission, c.new_instance_uuid(rng), rng.randint(1, 120)), "duplicate")
+                    )
                 elif interview.error == "soft_duplicate":
                     # its own generator, so that the rest of the data does not move with this error
                     received.append((submission, None))
-                    received.append((_soft_copy(submission, random.Random(f"{seed}:{DATASET}:soft:{len(received)}")),
-                                     "soft_duplicate"))
+                    received.append(
+                        (
+                            _soft_copy(submission, random.Random(f"{seed}:{DATASET}:soft:{len(received)}")),
+                            "soft_duplicate",
+                        )
+                    )
                 else:
                     received.append((submission, interview.error))
     submissions, errors = c.number(received, f"{seed}:{DATASET}", FIRST_ID)
@@ -234,11 +342,17 @@ def build(seed: int = 2026, scale: float = 1.0) -> SyntheticForm:
     return SyntheticForm(form=form, dataset=DATASET, truth=MePerceptionTruth(interviews), errors=errors)
 
 
-def _interview(rng: random.Random, round_number: int, admin2: str, levels: dict,
-               progress: float) -> PerceptionInterview:
-    i = PerceptionInterview(round=round_number, admin1=c.admin1_of(admin2), admin2=admin2,
-                            interview_date=c.day_between(rng, *ROUNDS[round_number]),
-                            enumerator=f"ENUM-ME-{rng.randint(1, 12):02d}", consent=rng.random() >= REFUSAL_RATE)
+def _interview(
+    rng: random.Random, round_number: int, admin2: str, levels: dict, progress: float
+) -> PerceptionInterview:
+    i = PerceptionInterview(
+        round=round_number,
+        admin1=c.admin1_of(admin2),
+        admin2=admin2,
+        interview_date=c.day_between(rng, *ROUNDS[round_number]),
+        enumerator=f"ENUM-ME-{rng.randint(1, 12):02d}",
+        consent=rng.random() >= REFUSAL_RATE,
+    )
     if not i.consent:
         i.error = "duplicate" if rng.random() < ERROR_RATES["duplicate"] else None
         return i
@@ -247,8 +361,11 @@ def _interview(rng: random.Random, round_number: int, admin2: str, levels: dict,
     i.age = rng.randint(18, 80)
     i.displacement = rng.choices(DISPLACEMENT, weights=(30, 25, 45))[0]
     outlook = rng.gauss(0, 0.6)  # a respondent's general disposition
-    items = [(item, domain) for item, (_, domain) in ALL_ITEMS.items()
-             if domain is not None or VERSION_OF_ROUND[round_number] is not VERSIONS[0]]
+    items = [
+        (item, domain)
+        for item, (_, domain) in ALL_ITEMS.items()
+        if domain is not None or VERSION_OF_ROUND[round_number] is not VERSIONS[0]
+    ]
     for item, domain in items:
         mean = levels[(admin2, domain)] + (progress if round_number > 1 else 0.0) + outlook
         i.answers[item] = min(5, max(1, round(rng.gauss(mean, 0.8))))
@@ -295,9 +412,21 @@ def _submission(rng: random.Random, i: PerceptionInterview) -> dict:
         "grp_consent/consent": "yes" if i.consent else "no",
     }
     if i.consent:
-        answers.update({"grp_respondent/resp_sex": i.sex, "grp_respondent/resp_age": str(i.age),
-                        "grp_respondent/resp_displacement": i.displacement})
+        answers.update(
+            {
+                "grp_respondent/resp_sex": i.sex,
+                "grp_respondent/resp_age": str(i.age),
+                "grp_respondent/resp_displacement": i.displacement,
+            }
+        )
         answers.update({item_path(item): str(answer) for item, answer in i.answers.items()})
-    return c.envelope(form_uid=FORM_UID, version=i.version.uid, instance=c.new_instance_uuid(rng),
-                      answers=answers, started=started, ended=ended, received=received,
-                      submitted_by=i.enumerator.lower().replace("-", "_"))
+    return c.envelope(
+        form_uid=FORM_UID,
+        version=i.version.uid,
+        instance=c.new_instance_uuid(rng),
+        answers=answers,
+        started=started,
+        ended=ended,
+        received=received,
+        submitted_by=i.enumerator.lower().replace("-", "_"),
+    )

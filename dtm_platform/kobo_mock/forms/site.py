@@ -37,14 +37,34 @@ VERSIONS = [c.Version("vS18mT4qWcX8bN2yKp6RzH", "2026-08-03"), c.Version("vS19jD
 VERSION_OF_ROUND = {18: VERSIONS[0], 19: VERSIONS[1]}
 FIRST_ID = 41_100_001
 SITES_AT_SCALE_1 = 60
-ERROR_RATES = {"duplicate": 0.03, "outlier": 0.02, "unknown_pcode": 0.02, "breakdown_mismatch": 0.03,
-               "agency_missing": 0.03}
+ERROR_RATES = {
+    "duplicate": 0.03,
+    "outlier": 0.02,
+    "unknown_pcode": 0.02,
+    "breakdown_mismatch": 0.03,
+    "agency_missing": 0.03,
+}
 BLOCKING_ERRORS = ("outlier", "unknown_pcode")
 
 # Sub-prefectures with IDP sites: Bangui, Bimbo, Bambari, Kaga-Bandoro, Bria, Batangafo,
 # Alindao, Kabo, Bossangoa, Ndele, Obo, Zemio, Bangassou, Paoua, Birao.
-SITE_ADMIN2 = ("CF711", "CF111", "CF431", "CF421", "CF521", "CF326", "CF612", "CF327", "CF321", "CF511",
-               "CF631", "CF633", "CF621", "CF314", "CF531")
+SITE_ADMIN2 = (
+    "CF711",
+    "CF111",
+    "CF431",
+    "CF421",
+    "CF521",
+    "CF326",
+    "CF612",
+    "CF327",
+    "CF321",
+    "CF511",
+    "CF631",
+    "CF633",
+    "CF621",
+    "CF314",
+    "CF531",
+)
 
 CHOICE_LISTS = {
     "yes_no": c.YES_NO,
@@ -58,8 +78,11 @@ CHOICE_LISTS = {
         ("unhcr", "UNHCR", "HCR"),
         ("intl_ngo", "International NGO", "ONG internationale"),
         ("natl_ngo", "National NGO", "ONG nationale"),
-        ("government", "Government (Ministry of Humanitarian Action)",
-         "Gouvernement (Ministère de l'Action humanitaire)"),
+        (
+            "government",
+            "Government (Ministry of Humanitarian Action)",
+            "Gouvernement (Ministère de l'Action humanitaire)",
+        ),
         ("site_committee", "Site committee only", "Comité de site seulement"),
     ],
     "service": [
@@ -81,43 +104,132 @@ def survey(version: c.Version) -> list[dict]:
     rows = [
         c.row("start", "start"),
         c.row("end", "end"),
-        *c.group("grp_general", "General information", "Informations générales", [
-            c.row("integer", "grp_general/round", "DTM round", "Round DTM", required=True),
-            c.row("text", "grp_general/enumerator_id", "Enumerator code", "Code de l'enquêteur", required=True),
-        ]),
-        *c.group("grp_location", "Location", "Localisation", [
-            c.row("select_one", "grp_location/admin1", "Prefecture", "Préfecture",
-                  select_from_list_name="admin1", required=True),
-            c.row("select_one", "grp_location/admin2", "Sub-prefecture", "Sous-préfecture",
-                  select_from_list_name="admin2", choice_filter="admin1=${admin1}", required=True),
-            c.row("text", "grp_location/site_id", "Site code (DTM site list)", "Code du site (liste DTM des sites)",
-                  required=True),
-            c.row("text", "grp_location/site_name", "Site name", "Nom du site", required=True),
-            c.row("geopoint", "grp_location/gps", "GPS of the site entrance", "GPS de l'entrée du site"),
-        ]),
-        *c.group("grp_site", "The site", "Le site", [
-            c.row("select_one", "grp_site/site_type", "Type of site", "Type de site",
-                  select_from_list_name="site_type", required=True),
-            c.row("select_one", "grp_site/site_managed", "Is the site managed?", "Le site est-il géré ?",
-                  select_from_list_name="yes_no", required=True),
-            c.row("select_one", "grp_site/management_agency", "Site management agency",
-                  "Agence de gestion du site", select_from_list_name="agency", relevant="${site_managed}='yes'"),
-            c.row("image", "grp_site/site_photo", "Photo of the site", "Photo du site", parameters="max-pixels=1024"),
-            *([c.row("select_one", "grp_site/eviction_risk", "Is the site at risk of eviction?",
-                     "Le site est-il menacé d'expulsion ?", select_from_list_name="yes_no")] if v2 else []),
-        ]),
-        *c.group("grp_population", "Population", "Population", [
-            c.row("integer", "grp_population/households", "Households", "Ménages", required=True),
-            c.row("integer", "grp_population/individuals", "Individuals", "Individus", required=True),
-            *[c.row("integer", f"grp_population/ind_{cell}", en, fr) for cell, en, fr in c.SEX_AGE_CELLS],
-        ]),
-        *c.group("grp_services", "Services", "Services", [
-            c.row("select_multiple", "grp_services/services_available", "Services available on the site",
-                  "Services disponibles sur le site", select_from_list_name="service"),
-            *([c.row("integer", "grp_services/water_points", "Functioning water points",
-                     "Points d'eau fonctionnels", relevant="selected(${services_available}, 'water')")]
-              if v2 else []),
-        ]),
+        *c.group(
+            "grp_general",
+            "General information",
+            "Informations générales",
+            [
+                c.row("integer", "grp_general/round", "DTM round", "Round DTM", required=True),
+                c.row("text", "grp_general/enumerator_id", "Enumerator code", "Code de l'enquêteur", required=True),
+            ],
+        ),
+        *c.group(
+            "grp_location",
+            "Location",
+            "Localisation",
+            [
+                c.row(
+                    "select_one",
+                    "grp_location/admin1",
+                    "Prefecture",
+                    "Préfecture",
+                    select_from_list_name="admin1",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "grp_location/admin2",
+                    "Sub-prefecture",
+                    "Sous-préfecture",
+                    select_from_list_name="admin2",
+                    choice_filter="admin1=${admin1}",
+                    required=True,
+                ),
+                c.row(
+                    "text",
+                    "grp_location/site_id",
+                    "Site code (DTM site list)",
+                    "Code du site (liste DTM des sites)",
+                    required=True,
+                ),
+                c.row("text", "grp_location/site_name", "Site name", "Nom du site", required=True),
+                c.row("geopoint", "grp_location/gps", "GPS of the site entrance", "GPS de l'entrée du site"),
+            ],
+        ),
+        *c.group(
+            "grp_site",
+            "The site",
+            "Le site",
+            [
+                c.row(
+                    "select_one",
+                    "grp_site/site_type",
+                    "Type of site",
+                    "Type de site",
+                    select_from_list_name="site_type",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "grp_site/site_managed",
+                    "Is the site managed?",
+                    "Le site est-il géré ?",
+                    select_from_list_name="yes_no",
+                    required=True,
+                ),
+                c.row(
+                    "select_one",
+                    "grp_site/management_agency",
+                    "Site management agency",
+                    "Agence de gestion du site",
+                    select_from_list_name="agency",
+                    relevant="${site_managed}='yes'",
+                ),
+                c.row(
+                    "image", "grp_site/site_photo", "Photo of the site", "Photo du site", parameters="max-pixels=1024"
+                ),
+                *(
+                    [
+                        c.row(
+                            "select_one",
+                            "grp_site/eviction_risk",
+                            "Is the site at risk of eviction?",
+                            "Le site est-il menacé d'expulsion ?",
+                            select_from_list_name="yes_no",
+                        )
+                    ]
+                    if v2
+                    else []
+                ),
+            ],
+        ),
+        *c.group(
+            "grp_population",
+            "Population",
+            "Population",
+            [
+                c.row("integer", "grp_population/households", "Households", "Ménages", required=True),
+                c.row("integer", "grp_population/individuals", "Individuals", "Individus", required=True),
+                *[c.row("integer", f"grp_population/ind_{cell}", en, fr) for cell, en, fr in c.SEX_AGE_CELLS],
+            ],
+        ),
+        *c.group(
+            "grp_services",
+            "Services",
+            "Services",
+            [
+                c.row(
+                    "select_multiple",
+                    "grp_services/services_available",
+                    "Services available on the site",
+                    "Services disponibles sur le site",
+                    select_from_list_name="service",
+                ),
+                *(
+                    [
+                        c.row(
+                            "integer",
+                            "grp_services/water_points",
+                            "Functioning water points",
+                            "Points d'eau fonctionnels",
+                            relevant="selected(${services_available}, 'water')",
+                        )
+                    ]
+                    if v2
+                    else []
+                ),
+            ],
+        ),
     ]
     return rows
 
@@ -179,10 +291,16 @@ class SiteTruth:
                 row["sites_with_breakdown"] += 1
                 for cell in CELLS:
                     row[f"ind_{cell}"] += a.cells[cell]
-        return [{"round": r, "admin1_pcode": a1, "admin2_pcode": a2,
-                 **{k: row[k] for k in ("sites_assessed", "households", "individuals", "sites_with_breakdown")},
-                 **{f"ind_{cell}": row[f"ind_{cell}"] for cell in CELLS}}
-                for (r, a1, a2), row in sorted(totals.items())]
+        return [
+            {
+                "round": r,
+                "admin1_pcode": a1,
+                "admin2_pcode": a2,
+                **{k: row[k] for k in ("sites_assessed", "households", "individuals", "sites_with_breakdown")},
+                **{f"ind_{cell}": row[f"ind_{cell}"] for cell in CELLS},
+            }
+            for (r, a1, a2), row in sorted(totals.items())
+        ]
 
     def idps_on_sites(self) -> dict[tuple[int, str], int]:
         """(round, admin2) -> the IDP individuals its sites truly hold (every site, whatever
@@ -200,8 +318,16 @@ class SiteTruth:
             row["sites"] += 1
             row["managed_sites"] += a.managed
             row["individuals"] += a.individuals
-        return [{"round": r, "site_type": t, "sites": row["sites"], "managed_sites": row["managed_sites"],
-                 "individuals": row["individuals"]} for (r, t), row in sorted(totals.items())]
+        return [
+            {
+                "round": r,
+                "site_type": t,
+                "sites": row["sites"],
+                "managed_sites": row["managed_sites"],
+                "individuals": row["individuals"],
+            }
+            for (r, t), row in sorted(totals.items())
+        ]
 
     def sites_with_service(self) -> list[dict]:
         """Per round and service: how many sites have it (and of how many assessed)."""
@@ -209,8 +335,14 @@ class SiteTruth:
         for round_number in sorted(ROUNDS):
             kept = [a for a in self.counted() if a.round == round_number]
             for service in SERVICES:
-                rows.append({"round": round_number, "service": service, "sites_assessed": len(kept),
-                             "sites": sum(service in a.services for a in kept)})
+                rows.append(
+                    {
+                        "round": round_number,
+                        "service": service,
+                        "sites_assessed": len(kept),
+                        "sites": sum(service in a.services for a in kept),
+                    }
+                )
         return rows
 
 
@@ -249,15 +381,24 @@ def _sites(rng: random.Random, count: int) -> list[Site]:
         while True:
             word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
             prefix = {"planned_camp": "Camp", "spontaneous_site": "Site"}.get(
-                site_type, rng.choice(("École", "Église", "Mosquée", "Centre")))
+                site_type, rng.choice(("École", "Église", "Mosquée", "Centre"))
+            )
             name = f"{prefix} {word}"
             if name not in names:
                 names.add(name)
                 break
         lat, lon = centres[admin2]
-        sites.append(Site(code=f"ST-{admin2}-{number:03d}", name=name, site_type=site_type,
-                          admin1=c.admin1_of(admin2), admin2=admin2,
-                          lat=round(lat + rng.uniform(-0.2, 0.2), 5), lon=round(lon + rng.uniform(-0.2, 0.2), 5)))
+        sites.append(
+            Site(
+                code=f"ST-{admin2}-{number:03d}",
+                name=name,
+                site_type=site_type,
+                admin1=c.admin1_of(admin2),
+                admin2=admin2,
+                lat=round(lat + rng.uniform(-0.2, 0.2), 5),
+                lon=round(lon + rng.uniform(-0.2, 0.2), 5),
+            )
+        )
     return sites
 
 
@@ -273,10 +414,17 @@ def _assess(rng: random.Random, round_number: int, site: Site, households: int, 
     managed = site.site_type == "planned_camp" or rng.random() < 0.5
     services = [s for s in SERVICES if rng.random() < (0.85 if site.site_type == "planned_camp" else 0.45)]
     a = SiteAssessment(
-        round=round_number, site=site, enumerator=enumerator, managed=managed,
+        round=round_number,
+        site=site,
+        enumerator=enumerator,
+        managed=managed,
         agency=rng.choice(AGENCIES[:3] if site.site_type == "planned_camp" else AGENCIES) if managed else None,
-        households=households, individuals=individuals, cells=split_cells(rng, individuals, len(CELLS)),
-        services=services, has_photo=rng.random() < 0.85)
+        households=households,
+        individuals=individuals,
+        cells=split_cells(rng, individuals, len(CELLS)),
+        services=services,
+        has_photo=rng.random() < 0.85,
+    )
     if VERSION_OF_ROUND[round_number] is VERSIONS[1]:
         a.eviction_risk = "yes" if site.site_type == "collective_centre" and rng.random() < 0.4 else "no"
         if "water" in services:
@@ -310,8 +458,16 @@ def _submission(rng: random.Random, a: SiteAssessment) -> dict:
         taken = (started + timedelta(minutes=rng.randint(2, 10))).replace(tzinfo=timezone(timedelta(hours=1)))
         basename = f"{int(taken.timestamp() * 1000)}.jpg"
         answers["grp_site/site_photo"] = basename
-        attachments.append(c.photo_attachment(rng, form_uid=FORM_UID, submitted_by=submitted_by, instance=instance,
-                                              question_xpath="grp_site/site_photo", basename=basename))
+        attachments.append(
+            c.photo_attachment(
+                rng,
+                form_uid=FORM_UID,
+                submitted_by=submitted_by,
+                instance=instance,
+                question_xpath="grp_site/site_photo",
+                basename=basename,
+            )
+        )
     if a.eviction_risk:
         answers["grp_site/eviction_risk"] = a.eviction_risk
     cells = dict(a.cells)
@@ -324,6 +480,15 @@ def _submission(rng: random.Random, a: SiteAssessment) -> dict:
         answers["grp_services/services_available"] = " ".join(a.services)
     if a.water_points is not None:
         answers["grp_services/water_points"] = str(a.water_points)
-    return c.envelope(form_uid=FORM_UID, version=VERSION_OF_ROUND[a.round].uid, instance=instance, answers=answers,
-                      started=started, ended=ended, received=received, submitted_by=submitted_by,
-                      geopoint=gps, attachments=attachments)
+    return c.envelope(
+        form_uid=FORM_UID,
+        version=VERSION_OF_ROUND[a.round].uid,
+        instance=instance,
+        answers=answers,
+        started=started,
+        ended=ended,
+        received=received,
+        submitted_by=submitted_by,
+        geopoint=gps,
+        attachments=attachments,
+    )

@@ -15,14 +15,23 @@ from dtm_platform.kobo_mock.forms import common as c
 LIST_NAME = "wg_difficulty"
 DOMAINS = [
     ("wg_seeing", "Difficulty seeing, even if wearing glasses?", "Difficulté à voir, même avec des lunettes ?"),
-    ("wg_hearing", "Difficulty hearing, even if using a hearing aid?",
-     "Difficulté à entendre, même avec un appareil auditif ?"),
+    (
+        "wg_hearing",
+        "Difficulty hearing, even if using a hearing aid?",
+        "Difficulté à entendre, même avec un appareil auditif ?",
+    ),
     ("wg_walking", "Difficulty walking or climbing steps?", "Difficulté à marcher ou à monter des marches ?"),
     ("wg_cognition", "Difficulty remembering or concentrating?", "Difficulté à se souvenir ou à se concentrer ?"),
-    ("wg_selfcare", "Difficulty with self-care, such as washing or dressing?",
-     "Difficulté à prendre soin de soi, comme se laver ou s'habiller ?"),
-    ("wg_communication", "Difficulty communicating, in your usual language?",
-     "Difficulté à communiquer, dans votre langue habituelle ?"),
+    (
+        "wg_selfcare",
+        "Difficulty with self-care, such as washing or dressing?",
+        "Difficulté à prendre soin de soi, comme se laver ou s'habiller ?",
+    ),
+    (
+        "wg_communication",
+        "Difficulty communicating, in your usual language?",
+        "Difficulté à communiquer, dans votre langue habituelle ?",
+    ),
 ]
 DIFFICULTY = [
     ("no_difficulty", "No difficulty", "Aucune difficulté"),
@@ -35,9 +44,13 @@ NAMES = [name for name, _, _ in DOMAINS]
 
 def questions(group: str, **extra) -> list[dict]:
     """The six questions in the group ``group`` (a path: ``beneficiaries/grp_wg``)."""
-    return c.group(group, "Washington Group short set (optional)", "Questions courtes du Washington Group (facultatif)",
-                   [c.row("select_one", f"{group}/{name}", en, fr, select_from_list_name=LIST_NAME)
-                    for name, en, fr in DOMAINS], **extra)
+    return c.group(
+        group,
+        "Washington Group short set (optional)",
+        "Questions courtes du Washington Group (facultatif)",
+        [c.row("select_one", f"{group}/{name}", en, fr, select_from_list_name=LIST_NAME) for name, en, fr in DOMAINS],
+        **extra,
+    )
 
 
 def answers(rng: random.Random, disability: bool) -> dict[str, str]:
@@ -53,5 +66,7 @@ def answers(rng: random.Random, disability: bool) -> dict[str, str]:
 def below_cutoff(drawn: dict[str, str]) -> dict[str, str]:
     """The same answers with every domain at the cut-off lowered to some difficulty: a person
     who calls themself disabled while no domain reaches the cut-off."""
-    return {name: "some_difficulty" if answer in ("a_lot_of_difficulty", "cannot_do") else answer
-            for name, answer in drawn.items()}
+    return {
+        name: "some_difficulty" if answer in ("a_lot_of_difficulty", "cannot_do") else answer
+        for name, answer in drawn.items()
+    }
