@@ -13,6 +13,7 @@ dbt layer (dbt's own tests included), the Great Expectations gates, reports and 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -76,10 +77,8 @@ class PeakMemory:
                 tree = [root, *root.children(recursive=True)]
                 total = 0
                 for process in tree:
-                    try:
+                    with contextlib.suppress(psutil.Error):
                         total += process.memory_info().rss
-                    except psutil.Error:
-                        pass
                 self.peak_bytes = max(self.peak_bytes, total)
             except psutil.Error:
                 return

@@ -22,6 +22,7 @@ import tempfile
 import tracemalloc
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import duckdb
@@ -56,7 +57,7 @@ class _Handler(BaseHTTPRequestHandler):
     """The form over HTTP, as KPI pages it (``_id`` bounds, sort, limit, ``fields``)."""
 
     protocol_version = "HTTP/1.1"
-    submissions: list[dict] = []
+    submissions: ClassVar[list[dict]] = []  # set once, before the server starts
 
     def log_message(self, *args) -> None:
         return

@@ -140,13 +140,15 @@ def write_results(results: dict) -> Path:
             "## 3. Cold build at scale",
             "",
             (
-                f"{b['submissions_cold']:,} submissions served ({', '.join(f'{k} {v:,}' for k, v in b['raw_rows_after'].items())} "
+                f"{b['submissions_cold']:,} submissions served "
+                f"({', '.join(f'{k} {v:,}' for k, v in b['raw_rows_after'].items())} "
                 "in raw after both builds), from an empty `DTM_HOME` to reports and serving, every gate on "
                 "(Postgres publication off: it has its own tests)."
             ),
             "",
             (
-                f"- wall time **{cold['seconds'] / 60:.1f} min** (target 10 min or less: {verdict(cold['seconds'] <= 600)}); "
+                f"- wall time **{cold['seconds'] / 60:.1f} min** (target 10 min or less: "
+                f"{verdict(cold['seconds'] <= 600)}); "
                 f"peak memory of the process tree **{cold['peak_gib']:.2f} GiB** (target 6 GB or less: "
                 f"{verdict(cold['peak_gib'] * 2**30 <= 6e9)}); run succeeded: {cold['success']}; "
                 f"checks that did not pass: {', '.join(cold['failed_checks']) or 'none'} (`cln_cleaning_log` warns on "
@@ -176,9 +178,11 @@ def write_results(results: dict) -> Path:
             ),
             "",
             (
-                f"- wall time **{incremental['seconds']:.0f} s** = **{incremental['seconds'] / cold['seconds']:.0%}** of the "
+                f"- wall time **{incremental['seconds']:.0f} s** = "
+                f"**{incremental['seconds'] / cold['seconds']:.0%}** of the "
                 f"cold build (target 10% or less: {verdict(incremental['seconds'] <= 0.1 * cold['seconds'])}); peak "
-                f"{incremental['peak_gib']:.2f} GiB; checks that did not pass: {', '.join(incremental['failed_checks']) or 'none'}"
+                f"{incremental['peak_gib']:.2f} GiB; checks that did not pass: "
+                f"{', '.join(incremental['failed_checks']) or 'none'}"
             ),
             "",
             "Slowest steps of the incremental build: "

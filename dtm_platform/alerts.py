@@ -111,7 +111,7 @@ def _post(url: str, body: bytes, timeout: float) -> int | str:
     """The response status, or the error's type name (never its message: it may quote the URL)."""
     request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # the URL is configuration, not input
             return response.status
     except urllib.error.HTTPError as error:
         return error.code

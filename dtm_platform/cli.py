@@ -4,6 +4,7 @@ finance import."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -81,10 +82,8 @@ def _serve_docs(host: str, port: int | None) -> int:
     settings = load_settings()
     with docs_server(settings.quality_dir, host, port or DEFAULT_PORT) as server:
         print(f"Data Docs of {settings.quality_dir} on http://{host}:{server.server_address[1]}/", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 
@@ -234,10 +233,8 @@ def _serve_mock(port: int) -> int:
         localities_per_admin2=settings.mock_localities_per_admin2,
     )
     print(f"Embedded Kobo server on {server.url} (token from DTM_KOBO_TOKEN); Ctrl-C stops it.", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

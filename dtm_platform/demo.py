@@ -188,7 +188,8 @@ def main(bad_batch: bool = False) -> int:
         )
     if "serving/marts_snapshot" in outcome.materialized:
         print(
-            f"Serving snapshot for Power BI and analysts (open it read-only): {settings.home / 'serving' / 'marts.duckdb'}"
+            "Serving snapshot for Power BI and analysts (open it read-only): "
+            f"{settings.home / 'serving' / 'marts.duckdb'}"
         )
         print(f"Parquet, CSV and HDX exports: {settings.home / 'exports'}")
     print(

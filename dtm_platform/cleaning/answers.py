@@ -363,7 +363,7 @@ def _check_all(rows: list[tuple[int, dict]], context: Context, outcome: ImportOu
     for number, cells in rows:
         try:
             result, reason, entry = check_row(number, cells, context)
-        except Exception as error:  # a cell of a kind no check expected: the row, not the file, fails
+        except Exception as error:  # noqa: BLE001 (a cell of a kind no check expected: the row, not the file, fails)
             result, reason, entry = REJECTED, f"the row could not be read ({type(error).__name__})", None
         checked.append(RowOutcome(number, result, reason, {**cells, "entry": entry}))
     # two rows answering one thing: the same answer counts once, different answers none
@@ -371,7 +371,7 @@ def _check_all(rows: list[tuple[int, dict]], context: Context, outcome: ImportOu
     for r in checked:
         if r.outcome == ACCEPTED:
             by_cell.setdefault(_answered(r.cells["entry"]), []).append(r)
-    for cell, same in by_cell.items():
+    for _cell, same in by_cell.items():
         if len(same) < 2:
             continue
         numbers = ", ".join(str(r.row) for r in same)

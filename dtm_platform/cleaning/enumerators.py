@@ -45,7 +45,9 @@ TEXT = {
     },
     "fr": {
         "title": "Enquêteurs : problèmes et productivité",
-        "subtitle": "Les {days} derniers jours de collecte de chaque formulaire, par équipe (les plus concernés d'abord)",
+        "subtitle": (
+            "Les {days} derniers jours de collecte de chaque formulaire, par équipe (les plus concernés d'abord)"
+        ),
         "generated": "Produit le {when} UTC",
         "team": "Équipe",
         "supervisor": "Superviseur",

@@ -107,7 +107,9 @@ def read_export(path: Path) -> list[tuple[int, dict]]:
         try:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as error:  # not a workbook at all: the file, not a row, is refused
-            raise ExportError(f"{path.name} is not an XLSX workbook the import can open ({type(error).__name__})")
+            raise ExportError(
+                f"{path.name} is not an XLSX workbook the import can open ({type(error).__name__})"
+            ) from error
         lines = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
         book.close()
     elif path.suffix.lower() in (".csv", ".txt"):
@@ -227,7 +229,7 @@ def check_all(
     for number, cells in rows:
         try:
             entry, reason = check_row(cells, budget, periods)
-        except Exception as error:  # a cell no check expected: this row, not the file, is refused
+        except Exception as error:  # noqa: BLE001 (a cell no check expected: this row, not the file, is refused)
             entry, reason = None, f"the row could not be read ({type(error).__name__})"
         outcomes.append(
             RowOutcome(

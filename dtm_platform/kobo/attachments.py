@@ -162,7 +162,10 @@ def download_attachments(
     refused = {
         (i, a)
         for i, a in con.execute(
-            "select submission_id, attachment_id from raw.kobo_attachment_refusals where dataset = ? and limit_bytes >= ?",
+            (
+                "select submission_id, attachment_id from raw.kobo_attachment_refusals where dataset = ? and "
+                "limit_bytes >= ?"
+            ),
             [form.dataset, max_bytes],
         ).fetchall()
     }

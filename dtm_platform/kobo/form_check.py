@@ -262,7 +262,7 @@ def _concise(kind: str, matched: dict[str, str], content: dict, reference: dict)
         if field.choices and question is not None and question.list_name:
             theirs = form_lists.get(question.list_name, {})
             for code, labels in reference_lists.get(field.list_name or "", {}).items():
-                own = next((c for c, l in theirs.items() if l & labels), None)
+                own = next((c for c, theirs_labels in theirs.items() if theirs_labels & labels), None)
                 if own is not None and own != code:
                     codes[code] = own
         if implied != path:
@@ -281,7 +281,7 @@ def _labelled_choices(content: dict) -> dict[str, dict[str, set[str]]]:
         labels = choice.get("label")
         labels = [labels] if isinstance(labels, str) else (labels or [])
         lists.setdefault(str(choice.get("list_name")), {})[str(choice.get("name"))] = {
-            _ascii(str(l)).lower() for l in labels if l
+            _ascii(str(label)).lower() for label in labels if label
         }
     return lists
 

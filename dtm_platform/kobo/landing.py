@@ -406,7 +406,7 @@ class _BackgroundInserter:
                     self.inserted += _insert_table(self._cursor, self._form, table)
                 self.quarantined += keep_aside(self._cursor, self._form.dataset, self._form.uid, aside, self._run_id)
                 self._cursor.commit()
-            except BaseException as failure:  # handed to the landing thread
+            except BaseException as failure:  # noqa: BLE001 (handed to the landing thread)
                 self._cursor.rollback()
                 self._failure = failure
 

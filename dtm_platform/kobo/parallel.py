@@ -33,6 +33,7 @@ range is open-ended, so submissions that arrive during the run are fetched too.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -237,8 +238,8 @@ def _rest_of(slot: _Slot, page: Page, plan: _Plan, rows: int, window: int) -> li
     if pieces <= 1:
         return [_Slot(after, up_to)]
     width = math.ceil((end - after) / pieces)
-    bounds = list(range(after, end, width)) + [end]
-    rest = [_Slot(low, high) for low, high in zip(bounds, bounds[1:])]
+    bounds = [*range(after, end, width), end]
+    rest = [_Slot(low, high) for low, high in itertools.pairwise(bounds)]
     if tail:
         rest.append(_Slot(end, None))
     plan.made += len(rest) - 1

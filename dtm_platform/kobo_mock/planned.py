@@ -43,11 +43,11 @@ def planned_localities(seed: int = 2026, localities_per_admin2: int = 12) -> lis
                     "locality_name": locality.name,
                 }
             )
-        admin2_areas = sorted({(l.admin1, l.admin2) for l in localities}, key=lambda a: a[1])
+        admin2_areas = sorted({(place.admin1, place.admin2) for place in localities}, key=lambda a: a[1])
         for admin1, admin2 in admin2_areas:
             if rng.random() >= UNREACHED_SHARE:
                 continue
-            taken = {l.name.lower() for l in localities if l.admin2 == admin2}
+            taken = {place.name.lower() for place in localities if place.admin2 == admin2}
             name = ""
             while not name or name.lower() in taken:  # four syllables: never a generated name
                 name = "".join(rng.choice(SYLLABLES) for _ in range(4)).capitalize()

@@ -46,7 +46,7 @@ class Variant:
 
     def content(self, content: dict) -> dict:
         survey = []
-        for position, original in enumerate(content["survey"]):
+        for _position, original in enumerate(content["survey"]):
             moved = dict(original)
             path = original.get("$xpath")
             if path:
@@ -98,7 +98,7 @@ class Variant:
     def _answers(self, answers: dict, selects: dict) -> dict:
         out = {}
         for key, value in answers.items():
-            if key.startswith("_") or key.startswith(("meta/", "formhub/")) or key in ("start", "end", "__version__"):
+            if key.startswith(("_", "meta/", "formhub/")) or key in ("start", "end", "__version__"):
                 out[key] = value
                 continue
             if isinstance(value, list):

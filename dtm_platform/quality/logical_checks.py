@@ -101,7 +101,7 @@ class _Parser:
             raise LogicalCheckError("the expression is empty")
         sql = self.disjunction()
         if self.at < len(self.tokens):
-            kind, text, position = self.tokens[self.at]
+            _kind, text, position = self.tokens[self.at]
             raise LogicalCheckError(f"unexpected {text!r} at character {position}")
         return sql
 
@@ -154,7 +154,7 @@ class _Parser:
         return sql
 
     def factor(self) -> str:
-        kind, text, position = self.peek()
+        kind, text, _position = self.peek()
         if kind == "end":
             raise LogicalCheckError("the expression ends too early")
         if self.accept_operator("("):

@@ -10,6 +10,7 @@ do not collide; a profile's locator map marks one place.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 from bisect import bisect_right
@@ -73,7 +74,7 @@ class Projection:
                 for x, y in points[1:-1]:
                     if math.hypot(x - kept[-1][0], y - kept[-1][1]) >= min_step:
                         kept.append((x, y))
-                points = kept + [points[-1]]
+                points = [*kept, points[-1]]
             drawn.append("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in points))
         return " ".join(drawn)
 
@@ -268,7 +269,7 @@ def _size_legend(
 def _shading_legend(parts: list[str], project: Projection, classes: list[float], title: str, language: str) -> Box:
     """The five classes, in the empty south-east corner."""
     labels = [f"< {number(classes[0], language)}"]
-    labels += [f"{number(low, language)} – {number(high, language)}" for low, high in zip(classes, classes[1:])]
+    labels += [f"{number(low, language)} – {number(high, language)}" for low, high in itertools.pairwise(classes)]
     labels.append(f"≥ {number(classes[-1], language)}")
     row = FONT_SIZE + 5
     widest = max(len(title), *(len(label) + 4 for label in labels)) * CHARACTER_WIDTH

@@ -22,7 +22,10 @@ TEXT = {
         "since_round": "since round {round}",
         "chart_idps": "IDP individuals by prefecture",
         "map_title": "IDPs by sub-prefecture",
-        "map_note": "Circle area proportional to IDP individuals (on sites and with host families), placed at the centre of the sub-prefecture's assessed localities; prefectures shaded by their IDP individuals.",
+        "map_note": (
+            "Circle area proportional to IDP individuals (on sites and with host families), placed at the centre of "
+            "the sub-prefecture's assessed localities; prefectures shaded by their IDP individuals."
+        ),
         "map_size_legend": "IDP individuals by sub-prefecture",
         "map_shading_legend": "IDP individuals by prefecture",
         "table_title": "IDPs and returnees by prefecture",
@@ -61,7 +64,10 @@ TEXT = {
         "pcodes": "P-codes: OCHA common operational dataset (COD-AB), boundaries valid from 2015-06-15.",
         # flow monitoring and sites sections
         "flow_title": "Flow monitoring",
-        "flow_period": "Travellers counted at {points} flow monitoring points over the last {weeks} weeks of counts, {start} to {end}.",
+        "flow_period": (
+            "Travellers counted at {points} flow monitoring points over the last {weeks} weeks of counts, {start} to "
+            "{end}."
+        ),
         "flow_none": "No flow monitoring count is available yet.",
         "travellers": "Travellers",
         "flows": "Groups",
@@ -73,7 +79,10 @@ TEXT = {
         "flow_transport_title": "Main means of transport",
         "share_travellers": "Share of travellers",
         "sites_title": "IDPs on sites and with host families",
-        "sites_intro": "{sites} IDP sites assessed in round {round} host {in_sites} IDPs ({share} of all IDPs); {in_families} IDPs live with host families in the assessed localities.",
+        "sites_intro": (
+            "{sites} IDP sites assessed in round {round} host {in_sites} IDPs ({share} of all IDPs); {in_families} "
+            "IDPs live with host families in the assessed localities."
+        ),
         "sites_none": "No IDP site was assessed in round {round}.",
         "idps_in_sites": "IDPs on sites",
         "idps_in_host_families": "IDPs with host families",
@@ -99,7 +108,10 @@ TEXT = {
         "since_round": "depuis le round {round}",
         "chart_idps": "Personnes déplacées internes par préfecture",
         "map_title": "PDI par sous-préfecture",
-        "map_note": "Surface des cercles proportionnelle au nombre de PDI (sur sites et en familles d'accueil), placés au centre des localités évaluées de la sous-préfecture ; préfectures colorées selon leur nombre de PDI.",
+        "map_note": (
+            "Surface des cercles proportionnelle au nombre de PDI (sur sites et en familles d'accueil), placés au "
+            "centre des localités évaluées de la sous-préfecture ; préfectures colorées selon leur nombre de PDI."
+        ),
         "map_size_legend": "PDI (individus) par sous-préfecture",
         "map_shading_legend": "PDI (individus) par préfecture",
         "table_title": "PDI et retournés par préfecture",
@@ -135,10 +147,15 @@ TEXT = {
             "aucune personne n'y est identifiable. Les noms et numéros de téléphone des informateurs "
             "ne quittent jamais l'entrepôt des données brutes."
         ),
-        "pcodes": "P-codes : jeu de données opérationnel commun d'OCHA (COD-AB), limites valables depuis le 15/06/2015.",
+        "pcodes": (
+            "P-codes : jeu de données opérationnel commun d'OCHA (COD-AB), limites valables depuis le 15/06/2015."
+        ),
         # sections suivi des flux et sites
         "flow_title": "Suivi des flux",
-        "flow_period": "Voyageurs comptés à {points} points de suivi des flux pendant les {weeks} dernières semaines de comptage, du {start} au {end}.",
+        "flow_period": (
+            "Voyageurs comptés à {points} points de suivi des flux pendant les {weeks} dernières semaines de "
+            "comptage, du {start} au {end}."
+        ),
         "flow_none": "Aucun comptage de suivi des flux n'est encore disponible.",
         "travellers": "Voyageurs",
         "flows": "Groupes",
@@ -150,7 +167,10 @@ TEXT = {
         "flow_transport_title": "Principaux moyens de transport",
         "share_travellers": "Part des voyageurs",
         "sites_title": "PDI sur sites et en familles d'accueil",
-        "sites_intro": "Les {sites} sites de PDI évalués au round {round} accueillent {in_sites} PDI ({share} de l'ensemble des PDI) ; {in_families} PDI vivent en familles d'accueil dans les localités évaluées.",
+        "sites_intro": (
+            "Les {sites} sites de PDI évalués au round {round} accueillent {in_sites} PDI ({share} de l'ensemble des "
+            "PDI) ; {in_families} PDI vivent en familles d'accueil dans les localités évaluées."
+        ),
         "sites_none": "Aucun site de PDI n'a été évalué au round {round}.",
         "idps_in_sites": "PDI sur sites",
         "idps_in_host_families": "PDI en familles d'accueil",
@@ -178,7 +198,9 @@ TRACKER_TEXT = {
         "on_track": "On track (90% or more)",
         "share_on_track": "Share on track",
         "levels": {"impact": "Impact", "outcome": "Outcome", "output": "Output"},
-        "chart_achieved": "% achieved from the baseline to date, by indicator (a running count against its pro-rated target)",
+        "chart_achieved": (
+            "% achieved from the baseline to date, by indicator (a running count against its pro-rated target)"
+        ),
         "chart_lop": "% of the life-of-project target achieved to date, by indicator",
         "code": "Code",
         "parent": "Contributes to",
@@ -308,7 +330,9 @@ TRACKER_TEXT = {
         "on_track": "En bonne voie (90 % ou plus)",
         "share_on_track": "Part en bonne voie",
         "levels": {"impact": "Impact", "outcome": "Effets", "output": "Produits"},
-        "chart_achieved": "% atteint depuis la référence à ce jour, par indicateur (un décompte en cours sur sa cible au prorata)",
+        "chart_achieved": (
+            "% atteint depuis la référence à ce jour, par indicateur (un décompte en cours sur sa cible au prorata)"
+        ),
         "chart_lop": "% de la cible du projet atteint à ce jour, par indicateur",
         "code": "Code",
         "parent": "Contribue à",
@@ -877,7 +901,9 @@ PROFILE_TEXT = {
         "not_available": "not available",
         "pyramid_title": "IDPs on the site by sex and age",
         "pyramid_note": "Share of the site's IDPs in each group.",
-        "no_breakdown": "The breakdown by sex and age reported for this site does not add up to its IDPs: it is not shown.",
+        "no_breakdown": (
+            "The breakdown by sex and age reported for this site does not add up to its IDPs: it is not shown."
+        ),
         "male": "Men and boys",
         "female": "Women and girls",
         "trend_title": "IDPs on the site by round",
@@ -888,7 +914,9 @@ PROFILE_TEXT = {
         "gap": "Gap",
         "prefecture_share": "Sites of the prefecture with it",
         "site_needs_title": "Priority needs in the sub-prefecture",
-        "site_needs_note": "Named by the assessed localities of {admin2}; the site assessment does not ask about needs.",
+        "site_needs_note": (
+            "Named by the assessed localities of {admin2}; the site assessment does not ask about needs."
+        ),
         "need": "Need",
         "localities": "Localities",
         "share_localities": "Share of localities",
@@ -911,7 +939,9 @@ PROFILE_TEXT = {
         "idps": "IDPs",
         "returnees": "Returnees",
         "reasons_title": "Main reasons for displacement",
-        "reasons_note": "IDPs living with host families, by the main reason their locality gave; the site assessment does not ask.",
+        "reasons_note": (
+            "IDPs living with host families, by the main reason their locality gave; the site assessment does not ask."
+        ),
         "reason": "Reason",
         "share_idps": "Share",
         "reasons_none": "No reason for displacement was reported in this round.",
@@ -932,7 +962,9 @@ PROFILE_TEXT = {
         "pcodes": "P-codes: OCHA common operational dataset (COD-AB), boundaries valid from 2015-06-15.",
         "boundaries": "Map: Natural Earth boundaries (public domain), for orientation only.",
         "index_title": "DTM site and sub-prefecture profiles, round {round}",
-        "index_intro": "One page per IDP site and per sub-prefecture assessed in round {round}, as a web page and a PDF.",
+        "index_intro": (
+            "One page per IDP site and per sub-prefecture assessed in round {round}, as a web page and a PDF."
+        ),
         "index_sites": "IDP site profiles ({count})",
         "index_localities": "Sub-prefecture profiles ({count})",
         "page": "Page",
@@ -972,7 +1004,10 @@ PROFILE_TEXT = {
         "not_available": "non disponible",
         "pyramid_title": "PDI sur le site par sexe et âge",
         "pyramid_note": "Part des PDI du site dans chaque groupe.",
-        "no_breakdown": "La répartition par sexe et âge déclarée pour ce site ne correspond pas au total de ses PDI : elle n'est pas présentée.",
+        "no_breakdown": (
+            "La répartition par sexe et âge déclarée pour ce site ne correspond pas au total de ses PDI : elle n'est "
+            "pas présentée."
+        ),
         "male": "Hommes et garçons",
         "female": "Femmes et filles",
         "trend_title": "PDI sur le site par round",
@@ -983,7 +1018,9 @@ PROFILE_TEXT = {
         "gap": "Manquant",
         "prefecture_share": "Sites de la préfecture qui l'ont",
         "site_needs_title": "Besoins prioritaires dans la sous-préfecture",
-        "site_needs_note": "Cités par les localités évaluées de {admin2} ; l'évaluation des sites ne porte pas sur les besoins.",
+        "site_needs_note": (
+            "Cités par les localités évaluées de {admin2} ; l'évaluation des sites ne porte pas sur les besoins."
+        ),
         "need": "Besoin",
         "localities": "Localités",
         "share_localities": "Part des localités",
@@ -1006,7 +1043,10 @@ PROFILE_TEXT = {
         "idps": "PDI",
         "returnees": "Retournés",
         "reasons_title": "Principales raisons du déplacement",
-        "reasons_note": "PDI vivant en familles d'accueil, selon la raison principale donnée par leur localité ; l'évaluation des sites ne la demande pas.",
+        "reasons_note": (
+            "PDI vivant en familles d'accueil, selon la raison principale donnée par leur localité ; l'évaluation "
+            "des sites ne la demande pas."
+        ),
         "reason": "Raison",
         "share_idps": "Part",
         "reasons_none": "Aucune raison de déplacement n'a été déclarée à ce round.",
@@ -1024,10 +1064,14 @@ PROFILE_TEXT = {
             "Ces chiffres agrègent les estimations des informateurs clés par localité et par site ; aucun "
             "ménage ni aucune personne n'y est identifiable, et aucun informateur n'est nommé."
         ),
-        "pcodes": "P-codes : jeu de données opérationnel commun d'OCHA (COD-AB), limites valables depuis le 15/06/2015.",
+        "pcodes": (
+            "P-codes : jeu de données opérationnel commun d'OCHA (COD-AB), limites valables depuis le 15/06/2015."
+        ),
         "boundaries": "Carte : limites Natural Earth (domaine public), à titre indicatif.",
         "index_title": "Profils DTM des sites et des sous-préfectures, round {round}",
-        "index_intro": "Une page par site de PDI et par sous-préfecture évalués au round {round}, en page web et en PDF.",
+        "index_intro": (
+            "Une page par site de PDI et par sous-préfecture évalués au round {round}, en page web et en PDF."
+        ),
         "index_sites": "Profils des sites de PDI ({count})",
         "index_localities": "Profils des sous-préfectures ({count})",
         "page": "Page",

@@ -3,10 +3,10 @@
 
 Tables aggregated from individual or household interviews (flow monitoring survey,
 post-distribution monitoring, perception survey, and the M&E indicators measured by the last
-two), and from complaints and feedback cases, can single people out when a cell counts only a few of them. Wherever such a mart is
-published (snapshot, Parquet/CSV, Postgres, HDX, the indicator tracker and its IATI file), a
-count from 1 to ``DTM_MIN_CELL_COUNT`` - 1 never shows, nor can it be worked out from what
-does; ``is_suppressed`` says which rows lost something.
+two), and from complaints and feedback cases, can single people out when a cell counts only a
+few of them. Wherever such a mart is published (snapshot, Parquet/CSV, Postgres, HDX, the
+indicator tracker and its IATI file), a count from 1 to ``DTM_MIN_CELL_COUNT`` - 1 never
+shows, nor can it be worked out from what does; ``is_suppressed`` says which rows lost something.
 
 Primary suppression, two tiers:
 

@@ -6,6 +6,8 @@ connection opens, so the salt is never written into compiled SQL, logs or run re
 
 from __future__ import annotations
 
+import contextlib
+
 import duckdb
 import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
@@ -24,10 +26,8 @@ def register_functions(conn: DuckDBPyConnection, salt: str | None = None) -> Non
     def dtm_pseudonymize(values: pa.Array) -> pa.Array:
         return pa.array([pseudonymize(v, salt) for v in values.to_pylist()], pa.string())
 
-    try:
+    with contextlib.suppress(duckdb.InvalidInputException, duckdb.CatalogException):  # not registered yet
         conn.remove_function("dtm_pseudonymize")
-    except (duckdb.InvalidInputException, duckdb.CatalogException):
-        pass  # not registered yet
     conn.create_function("dtm_pseudonymize", dtm_pseudonymize, [VARCHAR], VARCHAR, type="arrow", side_effects=False)
 
 

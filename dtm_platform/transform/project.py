@@ -210,7 +210,9 @@ def _sources_document(forms: list[FormEntry]) -> dict:
         "sources": [
             {
                 "name": "kobo",
-                "description": "Kobo submissions as landed by the ingestion assets, one table per form of the registry.",
+                "description": (
+                    "Kobo submissions as landed by the ingestion assets, one table per form of the registry."
+                ),
                 "schema": "raw",
                 "tables": tables,
             }

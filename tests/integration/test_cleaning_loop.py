@@ -178,7 +178,7 @@ def answered(build, tmp_path_factory):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         older_flow_issues = queue(con, "rule in ('implausible_member_age', 'other_specified') and not is_recent")
         findings = {(r["submission_id"], r["rule"]): r["finding"] for r in queue(con, "rule = 'other_specified'")}
-    for team in DTM_TEAMS + (FLOW_TEAM,):
+    for team in (*DTM_TEAMS, FLOW_TEAM):
         source = settings.cleaning_dir / "verification" / f"{team}.xlsx"
         workbook = openpyxl.load_workbook(source)
         sheet = workbook[SHEET]
@@ -354,7 +354,7 @@ def answered_record(answered) -> dict[str, set[str]]:
 
 
 def test_the_next_build_applies_exactly_the_valid_answers(answered):
-    con, synthetic = answered["con"], answered["synthetic"]
+    con = answered["con"]
     ledger = read_ledger(answered["home"] / "cleaning" / "cleaning_log.csv")
     statuses = {
         (r[0], r[1], r[2]): r[3]
@@ -370,7 +370,8 @@ def test_the_next_build_applies_exactly_the_valid_answers(answered):
     sites = {
         r[0]: r[1:]
         for r in con.execute(
-            "select submission_id, individuals, has_blocking_issue, dq_rules_failed from cleaned.cln_dtm_site_assessments"
+            "select submission_id, individuals, has_blocking_issue, dq_rules_failed from "
+            "cleaned.cln_dtm_site_assessments"
         ).fetchall()
     }
     for sid, value in changed.items():
@@ -557,7 +558,7 @@ def test_enumerator_days_add_up_to_what_was_served(build):
         for language in ("en", "fr")
     }
     assert "Issues per 100 submissions" in pages["en"] and "Problèmes pour 100 soumissions" in pages["fr"]
-    for team, enumerator, _ in summary:
+    for _team, enumerator, _ in summary:
         assert enumerator in pages["en"] and enumerator in pages["fr"]
     # French decimals
     worst = max(summary, key=lambda r: r[2])[2]

@@ -44,7 +44,7 @@ def postgres_home(isolated_home, database, monkeypatch):
 
 
 def test_the_instance_stores_runs_events_and_schedules_in_postgres(postgres_home):
-    home, database = postgres_home
+    _home, database = postgres_home
     with dg.DagsterInstance.get() as instance:
         storages = {
             type(instance.run_storage).__name__,

@@ -71,7 +71,8 @@ def test_a_bad_batch_fails_the_raw_gate_and_the_report_is_not_built(isolated_hom
         tables = {
             r[0]
             for r in con.execute(
-                "select table_name from information_schema.tables where table_schema not in ('raw', 'reference', 'forms')"
+                "select table_name from information_schema.tables where table_schema not in ('raw', 'reference', "
+                "'forms')"
             ).fetchall()
         }
         assert not [t for t in tables if "dtm_locality" in t or t.startswith(("dtm_", "dq_"))]
@@ -130,7 +131,7 @@ def _lost_round(submissions):
 
 
 @pytest.mark.parametrize(
-    "corrupt, failing_gates",
+    ("corrupt", "failing_gates"),
     [
         (_round_zero, ["staging/stg_kobo__dtm_locality:gx_suite"]),
         (_resent_quarter, ["cleaned/cln_dtm_locality_assessments:gx_suite"]),

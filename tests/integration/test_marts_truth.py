@@ -456,7 +456,7 @@ def test_flow_models_are_incremental_and_handle_edits_and_deletions(build, tmp_p
                 "previous_landed_at = landed_at, landed_at = now() where _id = ?",
                 [json.dumps(p), submission_id],
             )
-        first = payloads[sorted(set(payloads) - set(edited))[0]]
+        first = payloads[min(set(payloads) - set(edited))]
         whole_group = [
             i
             for i, p in payloads.items()
@@ -1265,7 +1265,8 @@ def test_submissions_and_issues_per_day_add_up_to_what_was_served(build):
     assert {
         r[0].isoformat(): r[1]
         for r in con.execute(
-            "select submission_date, sum(submissions) from marts.dq_submissions_daily where form = 'dtm_site' group by 1"
+            "select submission_date, sum(submissions) from marts.dq_submissions_daily where form = 'dtm_site' "
+            "group by 1"
         ).fetchall()
     } == dict(site_days)
 
@@ -1304,7 +1305,7 @@ def test_coverage_against_the_plan_equals_ground_truth(build):
 
     from dtm_platform.kobo_mock.generator import BLOCKING_ERRORS
 
-    outcome, forms, con, settings = build
+    outcome, forms, con, _settings = build
     assert "marts/dq_coverage" in outcome.materialized
     assert "marts/dq_coverage:gx_suite" in outcome.checks_passed
     locality = forms["dtm_locality"]
@@ -1367,7 +1368,8 @@ def test_attachments_staged_are_the_served_ones_without_credentials(build):
     }
     staged = set(
         con.execute(
-            "select dataset, submission_id, position, attachment_id, file_name, mime_type, question_xpath, download_url "
+            "select dataset, submission_id, position, attachment_id, file_name, mime_type, question_xpath, "
+            "download_url "
             "from staging.stg_kobo__attachments"
         ).fetchall()
     )

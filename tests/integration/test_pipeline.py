@@ -143,12 +143,12 @@ def test_every_synthetic_form_lands_in_raw(build):
 
 def test_the_cleaning_log_is_applied_only_where_its_old_value_still_matches(build):
     _, _, con, _ = build
-    status = dict(
-        ((r[0], r[1]), r[2])
+    status = {
+        (r[0], r[1]): r[2]
         for r in con.execute(
             "select submission_id, field, status from cleaned.cln_cleaning_log where form = 'dtm_locality'"
         ).fetchall()
-    )
+    }
     assert status == {
         (41000027, "idp_individuals"): "applied",
         (41000002, "admin2_pcode"): "applied",

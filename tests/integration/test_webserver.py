@@ -7,6 +7,7 @@ moment through the run queue must take turns on warehouse.duckdb.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -239,7 +240,7 @@ def test_two_runs_submitted_together_never_write_the_warehouse_at_once(overlappi
     assert abs(runs[0]["creationTime"] - runs[1]["creationTime"]) < 5  # they did compete
     steps = sorted((s["startTime"], s["endTime"], s["stepKey"]) for run in runs for s in run["stepStats"])
     assert len(steps) >= 4
-    for (_, end, first), (start, _, second) in zip(steps, steps[1:]):
+    for (_, end, first), (start, _, second) in itertools.pairwise(steps):
         assert start >= end, f"{second} started before {first} ended"
     first_run, second_run = sorted(runs, key=lambda run: run["startTime"])
     assert second_run["startTime"] >= first_run["endTime"]  # the second waited in the queue

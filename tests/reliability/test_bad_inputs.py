@@ -133,12 +133,12 @@ def catalogue(tmp_path_factory):
     by_dataset = {f.uid: f for f in FORMS}
     for form in forms:
         dataset = by_dataset[form.uid].dataset
-        plain = [s for s in form.store.iter_after(None)][5:400:7]  # ordinary submissions to spoil
+        plain = list(form.store.iter_after(None))[5:400:7]  # ordinary submissions to spoil
         if dataset == "dtm_locality":
             for (name, change, rule), original in zip(LOCALITY_CASES, plain):
                 form.store.edits[original["_id"]] = change(copy.deepcopy(original))
                 expected.append((name, dataset, original["_id"], rule))
-            for (name, text), original in zip(VERBATIM_CASES, plain[len(LOCALITY_CASES) :]):
+            for (_name, text), original in zip(VERBATIM_CASES, plain[len(LOCALITY_CASES) :]):
                 form.store.edits[original["_id"]] = {**original, "grp_location/locality_name": text}
                 verbatim[original["_id"]] = text
             twin = copy.deepcopy(plain[-1])

@@ -151,15 +151,17 @@ def test_a_poisoned_newest_submission_is_not_fetched_again(tmp_path):
 def test_a_full_page_without_one_usable_id_fails_naming_the_form_and_the_url(tmp_path):
     results = [{**good(0), "_id": f"x{i}"} for i in range(10)] + [good(1)]
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    with KoboClient("http://kpi.test", "token", page_size=5, max_in_flight=1, transport=transport(results)) as client:
-        with pytest.raises(
+    with (
+        KoboClient("http://kpi.test", "token", page_size=5, max_in_flight=1, transport=transport(results)) as client,
+        pytest.raises(
             Exception,
             match=(
                 f"form {FORM.uid}: a full page of 5 results from "
                 r"http://kpi.test/api/v2/assets/.*/data/ without one usable _id"
             ),
-        ):
-            land_new_submissions(con, client, FORM)
+        ),
+    ):
+        land_new_submissions(con, client, FORM)
 
 
 def test_the_reconciliation_keeps_a_poisoned_submission_aside_and_lands_it_once_corrected(tmp_path):

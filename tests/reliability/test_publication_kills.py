@@ -172,10 +172,11 @@ def expected_idps(bump: int) -> int:
 
 
 @pytest.fixture(autouse=True)
-def _no_child_left():
-    children: list[subprocess.Popen] = []
-    yield children
-    for process in children:
+def children():
+    """The child processes a test starts, killed after it if they outlive it."""
+    started: list[subprocess.Popen] = []
+    yield started
+    for process in started:
         if process.poll() is None:
             process.kill()
             process.wait()
@@ -186,7 +187,7 @@ def _no_child_left():
 SNAPSHOT_POINTS = ["create", "scan", "rename"]
 
 
-def test_snapshot_killed_at_each_point_keeps_the_last_good_one_and_the_next_build_cleans_up(tmp_path, _no_child_left):
+def test_snapshot_killed_at_each_point_keeps_the_last_good_one_and_the_next_build_cleans_up(tmp_path, children):
     warehouse = make_warehouse(tmp_path / "warehouse.duckdb")
     with duckdb.connect(str(warehouse)) as con:  # big enough that its CREATE TABLE takes a while
         con.execute(
@@ -220,7 +221,7 @@ def test_snapshot_killed_at_each_point_keeps_the_last_good_one_and_the_next_buil
         bump = number * 1000
         make_warehouse(warehouse, bump=bump)
         process = start_child("snapshot", point, warehouse, str(target), "-", bump)
-        _no_child_left.append(process)
+        children.append(process)
         wait_for(process, point)
         out = kill(process)
         kills += 1
@@ -241,7 +242,7 @@ def test_snapshot_killed_at_each_point_keeps_the_last_good_one_and_the_next_buil
 EXPORT_POINTS = ["write", "swap", "cleanup"]
 
 
-def test_exports_killed_at_each_point_leave_a_whole_set_and_the_next_publication_cleans_up(tmp_path, _no_child_left):
+def test_exports_killed_at_each_point_leave_a_whole_set_and_the_next_publication_cleans_up(tmp_path, children):
     import hashlib
     import json
 
@@ -276,7 +277,7 @@ def test_exports_killed_at_each_point_leave_a_whole_set_and_the_next_publication
         bump = number * 1000
         make_warehouse(warehouse, bump=bump)
         process = start_child("exports", point, warehouse, str(target), "-", bump)
-        _no_child_left.append(process)
+        children.append(process)
         wait_for(process, point)
         kill(process)
         sets = list(sets_root(target).iterdir())
@@ -345,7 +346,7 @@ def marts_schemas(url: str) -> set[str]:
 
 
 def test_postgres_publication_killed_at_each_point_keeps_the_last_good_one_and_the_next_cleans_up(
-    tmp_path, database, _no_child_left
+    tmp_path, database, children
 ):
     url, role = database
     warehouse = make_warehouse(tmp_path / "warehouse.duckdb")
@@ -370,7 +371,7 @@ def test_postgres_publication_killed_at_each_point_keeps_the_last_good_one_and_t
         bump = number * 1000
         make_warehouse(warehouse, bump=bump)
         process = start_child("postgres", point, warehouse, url, role, bump)
-        _no_child_left.append(process)
+        children.append(process)
         wait_for(process, point)
         if point == "copy":  # the server is inside the COPY when the client dies
             assert any(
@@ -415,7 +416,7 @@ time.sleep(600)
 """
 
 
-def test_the_next_build_leaves_alone_a_candidate_another_process_is_still_writing(tmp_path, _no_child_left):
+def test_the_next_build_leaves_alone_a_candidate_another_process_is_still_writing(tmp_path, children):
     target = tmp_path / "serving" / "marts.duckdb"
     target.parent.mkdir(parents=True)
     busy = target.with_name(f".{target.name}.busy0000000.tmp")
@@ -423,7 +424,7 @@ def test_the_next_build_leaves_alone_a_candidate_another_process_is_still_writin
     stale.write_bytes(b"left by a killed build")
     Path(f"{stale}.wal").write_bytes(b"")
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(busy), MARKER], stdout=subprocess.PIPE, text=True)
-    _no_child_left.append(holder)
+    children.append(holder)
     assert holder.stdout.readline().strip() == "open"
     warehouse = make_warehouse(tmp_path / "warehouse.duckdb")
     build_snapshot(

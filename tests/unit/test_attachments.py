@@ -245,7 +245,7 @@ def test_the_ingestion_asset_downloads_only_when_the_registry_asks(server, site_
     with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize([form_content_asset([SITE]), ingestion_asset(SITE)], instance=instance)
     assert result.success
-    (materialization,) = [m for m in result.asset_materializations_for_node(ingestion_asset(SITE).op.name)]
+    (materialization,) = list(result.asset_materializations_for_node(ingestion_asset(SITE).op.name))
     photos = sum(len(s["_attachments"]) for s in site_form.submissions)
     assert materialization.metadata["attachments_downloaded"].value == photos
     assert materialization.metadata["attachments_failed"].value == 0

@@ -33,7 +33,7 @@ from tests.reliability.test_hostile_submissions import FORM, good, transport
 )
 def test_credentials_in_the_kobo_url_are_refused_without_quoting_them(monkeypatch, url):
     monkeypatch.setenv("DTM_KOBO_URL", url)
-    with pytest.raises(ValueError) as refused:
+    with pytest.raises(ValueError, match="DTM_KOBO_URL must not carry credentials") as refused:
         load_settings()
     message = str(refused.value)
     assert "DTM_KOBO_URL must not carry credentials" in message and "DTM_KOBO_TOKEN" in message

@@ -92,7 +92,7 @@ def test_a_valid_correction_becomes_an_entry_with_the_value_seen():
 
 
 @pytest.mark.parametrize(
-    "answer, why",
+    ("answer", "why"),
     [
         ({"decision": "change_response", "new_value": "beaucoup"}, "is not a whole number"),
         ({"decision": "change_response", "new_value": 12.5}, "is not a whole number"),
@@ -168,7 +168,7 @@ def test_a_file_that_is_not_a_verification_workbook_is_refused_whole(tmp_path: P
     workbook.active.title = SHEET
     workbook.active.append([c.header for c in COLUMNS if c.key != "decision"])
     workbook.save(tmp_path / "b.xlsx")
-    with pytest.raises(WorkbookError, match="the columns were changed .missing: Décision / Decision"):
+    with pytest.raises(WorkbookError, match=r"the columns were changed .missing: Décision / Decision"):
         read_workbook(tmp_path / "b.xlsx")
 
 

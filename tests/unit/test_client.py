@@ -97,9 +97,8 @@ def test_page_size_is_capped_at_1000(server):
 def test_paging_stops_when_the_last_page_is_exactly_full():
     dataset = generate(2026, localities_per_admin2=2)
     trimmed = type(dataset)(submissions=dataset.submissions[:200], assessments=dataset.assessments, errors={})
-    with MockKoboServer(token=TOKEN, datasets={UID: trimmed}) as server:
-        with make_client(server, page_size=100) as client:
-            pages = list(client.iter_submission_pages(UID, None))
+    with MockKoboServer(token=TOKEN, datasets={UID: trimmed}) as server, make_client(server, page_size=100) as client:
+        pages = list(client.iter_submission_pages(UID, None))
     assert [len(p) for p in pages] == [100, 100]
     assert [s["_id"] for p in pages for s in p] == [s["_id"] for s in dataset.submissions[:200]]
 
@@ -376,7 +375,7 @@ def test_an_html_login_page_fails_at_once_naming_the_form_and_the_fix():
 
 
 @pytest.mark.parametrize(
-    "body, expected",
+    ("body", "expected"),
     [
         (
             {"detail": "You do not have permission to perform this action."},

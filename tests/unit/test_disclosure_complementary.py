@@ -206,7 +206,7 @@ def test_a_rows_counts_adding_up_to_its_travellers():
     }
     assert [rows[f][SUPPRESSION_REASON] for f in sorted(rows)] == ["small", "small", None, "small", "small"]
     assert all(rows[f][SUPPRESSION_FLAG] for f in ("FMP-1", "FMP-2", "FMP-4", "FMP-5"))
-    for fmp, travellers, _, in_group, members, _ in TRAVELLERS:
+    for fmp, _travellers, _, in_group, members, _ in TRAVELLERS:
         r = rows[fmp]
         assert (
             recovered(r["travellers"], [(in_group, r["respondents_in_group"]), (members, r["group_members"])]) == []
@@ -403,7 +403,10 @@ def pdm_by_disability():
 
     def row(activity, level, status, counts):
         n, received, rated, satisfied, problems, safety = counts
-        share = lambda k: round(k / received, 4) if received else None
+
+        def share(k):
+            return round(k / received, 4) if received else None
+
         return (
             activity,
             activity.lower(),

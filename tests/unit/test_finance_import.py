@@ -172,7 +172,7 @@ def test_a_ledger_edited_out_of_shape_stops_the_import_before_anything_is_append
         tmp_path / "export.csv",
         [["date", "reference", "budget_line", "amount", "currency"], ["2026-07-01", "PV-1", "BL-1.1", "100", "USD"]],
     )
-    with pytest.raises(LedgerError, match="its header is not the ledger.s"):
+    with pytest.raises(LedgerError, match=r"its header is not the ledger.s"):
         run(tmp_path, source)
     assert (tmp_path / "finance" / LEDGER_FILE).read_text(encoding="utf-8") == "reference;amount\nPV-1;100\n"
 

@@ -162,5 +162,5 @@ def test_ingestion_refuses_to_land_a_form_whose_mapping_broke(tmp_path):
             [OWN_UID, json.dumps(own_content())],
         )
         _refuse_a_mapping_the_form_breaks(con, own_entry())  # fits: no error
-        with pytest.raises(dg.Failure, match="enumerator_id maps to 'infos/agent'.*closest: infos/code_agent"):
+        with pytest.raises(dg.Failure, match=r"enumerator_id maps to 'infos/agent'.*closest: infos/code_agent"):
             _refuse_a_mapping_the_form_breaks(con, own_entry(fields={"enumerator_id": "infos/agent"}))

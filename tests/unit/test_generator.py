@@ -3,6 +3,7 @@ seeded and a ground truth that agrees with the submissions it serves."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 
 import pytest
@@ -58,9 +59,9 @@ def test_size_follows_localities_per_admin2(small):
 def test_ids_strictly_increasing(full):
     ids = [s["_id"] for s in full.submissions]
     assert ids[0] == FIRST_ID
-    assert all(a < b for a, b in zip(ids, ids[1:]))
+    assert all(a < b for a, b in itertools.pairwise(ids))
     assert all(isinstance(i, int) for i in ids)
-    assert any(b - a > 1 for a, b in zip(ids, ids[1:]))  # gaps, as on a shared server
+    assert any(b - a > 1 for a, b in itertools.pairwise(ids))  # gaps, as on a shared server
 
 
 def test_submission_time_non_decreasing(full):
@@ -70,7 +71,7 @@ def test_submission_time_non_decreasing(full):
 
 def test_submission_times_fall_after_the_round_starts(small):
     for s in small.submissions:
-        first_day, last_day = locality_form.ROUNDS[int(s["grp_general/round"])]
+        first_day, _last_day = locality_form.ROUNDS[int(s["grp_general/round"])]
         assert first_day <= s["_submission_time"][:10]
         assert s["__version__"] == locality_form.VERSIONS[int(s["grp_general/round"])]
 
@@ -218,7 +219,7 @@ def test_bad_batch(small):
         assert broken.errors[s["_id"]] == "bad_batch"
     assert sorted(k for k, v in broken.errors.items() if v == "bad_batch") == [s["_id"] for s in tail]
     ids = [s["_id"] for s in broken.submissions]
-    assert all(a < b for a, b in zip(ids, ids[1:]))
+    assert all(a < b for a, b in itertools.pairwise(ids))
     # the batch changes no figure of the truth
     assert broken.ground_truth() == small.ground_truth()
 

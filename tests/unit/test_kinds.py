@@ -75,7 +75,7 @@ def test_choice_codes_map_to_the_models_codes_even_written_as_bare_yes_and_no(tm
 
 
 @pytest.mark.parametrize(
-    "fields, expected",
+    ("fields", "expected"),
     [
         ("{idp_individuals: grp/x}", "field 'idp_individuals' is not a field of kind dtm_locality; did you mean"),
         ("{idp_present: {path: pdi/presence, choices: {oui: '1'}}}", "'oui' is not a code the models know"),

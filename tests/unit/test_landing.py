@@ -243,7 +243,7 @@ def test_form_content_is_kept_once_per_version(server, con):
         ).fetchall()
         # every deployed version, the earlier ones too: submissions map to the one they used
         assert [r[2] for r in rows] == [v.uid for v in form.versions]
-        for (form_uid, dataset, version, name, content), deployed in zip(rows, form.versions):
+        for (form_uid, dataset, _version, name, content), deployed in zip(rows, form.versions):
             assert (form_uid, dataset, name) == (FORM.uid, FORM.dataset, form.name)
             assert json.loads(content) == deployed.content
 

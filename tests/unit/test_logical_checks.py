@@ -33,7 +33,7 @@ def flagged(con, expression: str) -> list[int]:
 
 
 @pytest.mark.parametrize(
-    "expression, rows",
+    ("expression", "rows"),
     [
         ("individuals >= households", [2]),
         ("individuals >= households * 4", [2, 5]),
@@ -60,7 +60,7 @@ def test_texts_are_literals_and_fields_are_identifiers(submissions):
 
 
 @pytest.mark.parametrize(
-    "expression, problem",
+    ("expression", "problem"),
     [
         ("individuals >=", "the expression ends too early"),
         ("individuals >= households; drop table t", "unexpected ';' at character 26"),

@@ -202,7 +202,7 @@ def test_query_gte_lt_range(http, server):
 def test_query_in(http, server):
     ids = all_ids(server)
     wanted = [ids[3], ids[77], ids[-1]]
-    body = data(http, query={"_id": {"$in": wanted + [1, 2]}})
+    body = data(http, query={"_id": {"$in": [*wanted, 1, 2]}})
     assert [s["_id"] for s in body["results"]] == wanted
     assert body["count"] == 3
 

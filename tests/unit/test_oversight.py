@@ -495,14 +495,14 @@ def test_the_sheet_names_statuses_in_the_language_and_colours_them(gathered, lan
     sheet = openpyxl.load_workbook(workbook)[text["timeline_sheet"]]
     header = [c.value for c in sheet[1]]
     assert header == [text[c.header] for c in oversight.SECTIONS[0].columns]
-    first = {h: c for h, c in zip(header, sheet[2])}
+    first = dict(zip(header, sheet[2]))
     assert first[text["activity"]].value == ("Activité ACT-1.1" if language == "fr" else "Activity ACT-1.1")
     assert first[text["status"]].value == text["statuses"]["late"]
     assert first[text["status"]].fill.fgColor.rgb.endswith("FFC7CE")  # late: Excel's "bad" style
     assert first[text["end_slippage"]].value == 45
     assert first[text["planned_end"]].value.date() == date(2026, 8, 31)  # a date, not a text
     assert first[text["actual_end"]].value is None  # not done: no end
-    last = {h: c for h, c in zip(header, sheet[6])}
+    last = dict(zip(header, sheet[6]))
     assert last[text["status"]].value == text["statuses"]["done"]
     assert last[text["status"]].fill.fgColor.rgb.endswith("C6EFCE")
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref

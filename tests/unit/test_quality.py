@@ -85,7 +85,7 @@ def test_a_suite_naming_an_expectation_gx_does_not_know_is_refused(tmp_path):
             }
         )
     )
-    with pytest.raises(SuiteError, match="expect_column_pair_values_A_to_be_greater_than_B.* is not a Great"):
+    with pytest.raises(SuiteError, match=r"expect_column_pair_values_A_to_be_greater_than_B.* is not a Great"):
         load_suites(tmp_path)
 
 

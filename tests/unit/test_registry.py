@@ -350,7 +350,7 @@ def test_an_unknown_kind_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "fields, expected",
+    ("fields", "expected"),
     [
         ("{idp_total: grp/x}", "field 'idp_total' is not a field of kind none"),
         ("{enumerator_id: 'not a path'}", "which is not a Kobo path"),

@@ -61,7 +61,7 @@ def test_a_password_that_makes_the_url_unparsable_is_still_found(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "url, password",
+    ("url", "password"),
     [
         ("postgresql://u:p@ss/w0rd@db:5432/x", "p@ss/w0rd"),  # '@' and '/' not encoded
         ("postgresql://u:pw%zzabc@db:5432/x", "pw%zzabc"),  # stray '%'

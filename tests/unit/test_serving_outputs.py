@@ -186,7 +186,7 @@ def test_exports_write_parquet_csv_and_a_manifest(tmp_path, warehouse, personal)
     parquet = pd.read_parquet(directory / "parquet" / "me_pdm_satisfaction.parquet")
     assert parquet[SUPPRESSION_FLAG].sum() == 2
     assert parquet.loc[parquet[SUPPRESSION_FLAG], "satisfied_count"].isna().all()
-    assert not [p for p in directory.rglob(".*")]  # no temporary file left
+    assert not list(directory.rglob(".*"))  # no temporary file left
 
 
 def test_csv_neutralises_spreadsheet_formulas_in_text_cells(tmp_path, warehouse, personal):
@@ -213,7 +213,7 @@ def test_exports_of_a_mart_that_is_gone_are_removed_and_a_refusal_changes_nothin
     assert sorted(result.removed) == ["csv/dtm_displacement_reasons.csv", "parquet/dtm_displacement_reasons.parquet"]
     before = {p: p.read_bytes() for p in directory.rglob("*") if p.is_file()}
     add_mart(warehouse, "create table marts.dtm_leaky as select 1 as round, 'x' as ki_phone")
-    with pytest.raises(PublicationRefused, match="ki_phone|personal"):
+    with pytest.raises(PublicationRefused, match=r"ki_phone|personal"):
         write_exports(warehouse, directory, **common(personal))
     assert {p: p.read_bytes() for p in directory.rglob("*") if p.is_file()} == before
 
@@ -245,7 +245,7 @@ def test_an_exports_folder_from_before_sets_is_moved_in_once_but_never_one_holdi
     elsewhere = tmp_path / "elsewhere"
     (elsewhere / "csv").mkdir(parents=True)
     (elsewhere / "thesis.docx").write_bytes(b"someone's work")
-    with pytest.raises(ExportsFolderError, match="thesis.docx"):
+    with pytest.raises(ExportsFolderError, match=r"thesis.docx"):
         write_exports(warehouse, elsewhere, **common(personal))
     assert (elsewhere / "thesis.docx").read_bytes() == b"someone's work" and not elsewhere.is_symlink()
     assert not sets_root(elsewhere).exists() or not any(sets_root(elsewhere).iterdir())
@@ -301,7 +301,7 @@ def test_the_hdx_file_is_valid_hxl_with_the_dtm_hashtags_and_the_marts_figures(t
         assert in_sites + int(row.get("#affected+idps+ind+host_families")) == idp_ind
         assert row.get("#country+code") == "CAF"
     # attribute queries work as HXL tools use them: +ind without +sites is every IDP
-    total = [r for r in read_hxl(admin2).with_columns("#affected+idps+ind-sites-host_families")]
+    total = list(read_hxl(admin2).with_columns("#affected+idps+ind-sites-host_families"))
     assert sum(int(r.values[0]) for r in total) == sum(r[6] for r in ADMIN2)
     assert hxl.validate(read_hxl(admin2))["is_valid"]
 
@@ -331,7 +331,7 @@ def test_the_admin1_hdx_file_publishes_the_prefecture_mart(tmp_path, warehouse, 
 
 def test_a_round_missing_from_the_calendar_stops_the_hdx_file(tmp_path, warehouse, personal):
     add_mart(warehouse, "delete from reference.ref_dtm_rounds where round = 18 and form = 'dtm_locality'")
-    with pytest.raises(HdxError, match="round.* 18"):
+    with pytest.raises(HdxError, match=r"round.* 18"):
         write_hdx(warehouse, tmp_path, **common(personal))
     assert not list(tmp_path.glob("*.csv"))
 
