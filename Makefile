@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo dev test bench clean
+.PHONY: demo dev test lint bench clean
 
 $(INSTALLED): pyproject.toml
 	@echo "Installing the platform into $(VENV) (first run: a few minutes)..."
@@ -24,6 +24,12 @@ dev: $(INSTALLED)
 ## test: the test suite (unit and integration, against the embedded server)
 test: $(INSTALLED)
 	$(BIN)/pytest
+
+## lint: ruff (lint and format check) over the Python, sqlfluff with dbt's templater over the models (.sqlfluff)
+lint: $(INSTALLED)
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
+	$(BIN)/python -m dtm_platform.transform.lint_sql lint dbt_project
 
 ## bench: the benchmarks (benchmarks/), side by side with dlt; writes benchmarks/RESULTS.md (about an hour)
 bench: $(INSTALLED)

@@ -32,7 +32,11 @@ imported as (
 
 log as (
     select * replace ({{ kobo_quality_form('form') }} as form)
-    from (select * from seeded union all select * from imported)
+    from (
+        select * from seeded
+        union all
+        select * from imported
+    ) as entries
 ),
 
 submissions as (
@@ -58,7 +62,7 @@ judged as (
             -- an answer the log cannot correct (outside correctable_fields) can be confirmed
             when targets.field is null and log.decision = 'no_action' then 'current'
             when targets.field is null then 'unknown_field'
-            when targets.current_value is distinct from log.old_value then 'stale_old_value'
+            when (targets.current_value is distinct from log.old_value) then 'stale_old_value'
             when log.decision = 'change_response' and (log.new_value is null or case targets.value_type
                     when 'integer' then try_cast(log.new_value as integer) is null
                     when 'double' then try_cast(log.new_value as double) is null
@@ -110,7 +114,7 @@ select
     case
         when judged.judgement <> 'current' then judged.judgement
         when judged.decision not in ('change_response', 'blank_response') then 'applied'
-        when judged.changed_at is distinct from cells.newest then 'superseded'
+        when (judged.changed_at is distinct from cells.newest) then 'superseded'
         when cells.answers > 1 then 'conflicting'
         else 'applied'
     end as status

@@ -69,8 +69,8 @@ judged as (
 current_rows as (
     select
         judged.*,
-        list_sort(list_transform(dq_findings, finding -> finding.rule)) as dq_rules_failed,
-        list_has_any(list_transform(dq_findings, finding -> finding.rule),
+        list_sort(list_transform(judged.dq_findings, finding -> finding.rule)) as dq_rules_failed,
+        list_has_any(list_transform(judged.dq_findings, finding -> finding.rule),
                      (select coalesce(list(rule), []) from rules where severity = 'blocking')) as has_blocking_issue,
         {{ flow_changes_through() }} as changes_through
     from judged

@@ -79,7 +79,7 @@ findings as (
     select typed.dataset, typed.submission_id, typed.landed_at, typed.enumerator_id, typed.field_path,
            'code_not_in_choices', left(code.code, 80)
     from typed, unnest(case when question_type = 'select_multiple' then string_split(trim(value), ' ')
-                            else [value] end) as code(code)
+                            else [value] end) as code (code)
     where typed.question_type in ('select_one', 'select_multiple')
       and not exists (
           select 1 from choices

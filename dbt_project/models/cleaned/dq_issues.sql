@@ -292,8 +292,8 @@ survey_findings as (
 workplan_starts as (
     select activity_code, admin2_pcode, planned_start from {{ ref('ref_workplan') }}
 ),
-
 {%- set identifiers = beneficiary_identifiers() %}
+
 attendance as (
     select
         submission_id,

@@ -32,6 +32,6 @@ select
           / nullif(sum(idp_individuals_in_host_families) over (partition by round, admin2_pcode), 0), 4)
         as share_of_idps_in_host_families,
     row_number() over (partition by round, admin2_pcode
-                       order by idp_individuals_in_host_families desc, localities desc, displacement_reason)
+                       order by idp_individuals_in_host_families desc, localities desc, displacement_reason asc)
         as reason_rank
 from by_reason

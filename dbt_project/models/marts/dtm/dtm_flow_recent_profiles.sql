@@ -22,5 +22,5 @@ categories as (
 
 select
     *,
-    row_number() over (partition by breakdown order by travellers desc, category) as rank_in_breakdown
+    row_number() over (partition by breakdown order by travellers desc, category asc) as rank_in_breakdown
 from categories

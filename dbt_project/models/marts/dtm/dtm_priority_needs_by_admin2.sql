@@ -39,6 +39,6 @@ counted as (
 select
     *,
     round(localities_reporting / localities_assessed, 4) as share_of_localities,
-    row_number() over (partition by round, admin2_pcode order by localities_reporting desc, priority_need)
+    row_number() over (partition by round, admin2_pcode order by localities_reporting desc, priority_need asc)
         as need_rank
 from counted

@@ -8,7 +8,8 @@ with sites as (
 ),
 
 age_groups as (
-    select * from (values ('0_5', 1), ('6_17', 2), ('18_59', 3), ('60', 4)) as groups (age_group, age_group_order)
+    -- the alias names the values' columns
+    select * from (values ('0_5', 1), ('6_17', 2), ('18_59', 3), ('60', 4)) as groups (age_group, age_group_order)  -- noqa: AL05
 ),
 
 by_group as (

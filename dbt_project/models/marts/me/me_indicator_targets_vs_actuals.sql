@@ -21,8 +21,8 @@ targets as (
     from {{ ref('ref_indicator_targets') }} as targets
     join {{ ref('ref_reporting_periods') }} as periods using (period)
     union all
-    select indicator_code, milestone, milestone, case milestone when 'midline' then 2 else 3 end,
-           due_date, target
+    select indicator_code, milestone as target_type, milestone as target_name,
+           case milestone when 'midline' then 2 else 3 end, due_date, target
     from {{ ref('ref_indicator_milestones') }}
     union all
     select indicator_code, 'life_of_project', 'life_of_project', 4, null::date, life_of_project_target

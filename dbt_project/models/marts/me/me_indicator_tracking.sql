@@ -91,6 +91,8 @@ observations as (
         and (len(framework.activity_list) = 0 or list_contains(framework.activity_list, pdm.activity_code))
 ),
 
+-- cell is the unnested struct and cell.x its fields, which sqlfluff takes for the columns of a table
+-- noqa: disable=RF01
 disaggregated as (
     select observations.indicator_code, observations.observed_on, observations.unit_key, observations.value,
            cell.disaggregation as disaggregation, cell.disaggregation_value as disaggregation_value,
@@ -104,11 +106,12 @@ disaggregated as (
         {'disaggregation': 'age_group', 'disaggregation_value': observations.age_group},
         {'disaggregation': 'displacement_status', 'disaggregation_value': observations.displacement_status},
         {'disaggregation': 'disability', 'disaggregation_value': observations.disability}
-    ]) as cells(cell)
+    ]) as cells (cell)
     where cell.disaggregation_value is not null
       and (cell.disaggregation = 'total'
            or list_contains(string_split(coalesce(framework.disaggregated_by, ''), ' '), cell.disaggregation))
 ),
+-- noqa: enable=RF01
 
 measured as (
     select

@@ -38,9 +38,9 @@ statuses as (
     select
         reports.*,
         case
-            when submission_date <= due_date then 'on_time'
-            when submission_date is not null then 'late'
-            when due_date < {{ as_of_date() }} then 'missing'
+            when reports.submission_date <= reports.due_date then 'on_time'
+            when reports.submission_date is not null then 'late'
+            when reports.due_date < {{ as_of_date() }} then 'missing'
             else 'awaited'
         end as report_status
     from reports

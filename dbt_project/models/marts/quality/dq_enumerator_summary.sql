@@ -42,7 +42,7 @@ rules as (
 ),
 
 top_rules as (
-    select form, enumerator_id, list(rule order by issues desc, rule)[1:3] as top_rules
+    select form, enumerator_id, list(rule order by issues desc, rule asc)[1:3] as top_rules
     from rules
     group by form, enumerator_id
 ),

@@ -34,4 +34,4 @@ select
     max(submitted_at) as last_submitted_at
 from keyed
 group by form, question, text_key
-order by form, question, answers desc, text_key
+order by form asc, question asc, answers desc, text_key asc

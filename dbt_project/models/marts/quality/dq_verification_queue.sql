@@ -37,6 +37,11 @@ submissions as (
     {{ dq_all_submissions() }}
 ),
 
+-- each form's newest submission, where its verification window ends
+newest as (
+    select form, max(submitted_at) as submitted_at from submissions group by form
+),
+
 places as (
     select 'dtm_locality' as form, submission_id, concat_ws(' / ', coalesce(admin2_name, admin2_pcode), locality_name) as place
     from {{ ref('cln_dtm_locality_assessments') }}
@@ -117,7 +122,7 @@ select
     case when open_issues.is_correctable then open_issues.current_value else open_issues.value end as current_value,
     -- what tripped the rule, where the current value does not show it (an "other" answer's
     -- text, a soft duplicate's neighbour)
-    case when open_issues.is_correctable and open_issues.value is distinct from open_issues.current_value
+    case when open_issues.is_correctable and (open_issues.value is distinct from open_issues.current_value)
          then open_issues.value end as finding,
     open_issues.is_correctable,
     open_issues.value_type,
@@ -133,7 +138,7 @@ select
 from open_issues
 left join submissions
     on submissions.form = open_issues.form and submissions.submission_id = open_issues.submission_id
-left join (select form, max(submitted_at) as submitted_at from submissions group by form) as newest
+left join newest
     on newest.form = open_issues.form
 left join {{ ref('ref_enumerator_teams') }} as teams
     on teams.enumerator_id = coalesce(open_issues.enumerator_id, submissions.enumerator_id)
@@ -147,7 +152,7 @@ left join (values
         ('answers', 'Scored answers', 'Réponses notées'),
         ('__version__', 'Form version (the tablet''s)', 'Version du formulaire (celle de la tablette)'),
         ('audit', 'Audit log (time on each question)', 'Journal d''audit (temps sur chaque question)')
-    ) as metadata_labels(question_name, label_en, label_fr)
+    ) as metadata_labels (question_name, label_en, label_fr)
     on metadata_labels.question_name = open_issues.question_name
 left join rules as form_rules on form_rules.rule = open_issues.rule and form_rules.form = open_issues.form
 left join rules as any_form_rules on any_form_rules.rule = open_issues.rule and any_form_rules.form = '*'

@@ -3,7 +3,7 @@
 with versions as (
     select
         *,
-        row_number() over (partition by form_uid order by date_deployed desc, version_id) = 1
+        row_number() over (partition by form_uid order by date_deployed desc, version_id asc) = 1
             as is_latest_version
     from {{ source('kobo', 'kobo_form_content') }}
 )

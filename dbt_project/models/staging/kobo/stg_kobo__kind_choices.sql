@@ -30,7 +30,7 @@ labelled as (
         select distinct questions.choice_list as form_list, mapped.reference_list
         from questions
         join (values {% for path, list in form.get('lists', {}).items() %}('{{ path }}', '{{ list }}'){% if not loop.last %}, {% endif %}{% endfor %}{% if not form.get('lists') %}(null, null){% endif %})
-            as mapped(question_path, reference_list)
+            as mapped (question_path, reference_list)
             on questions.question_path = mapped.question_path
         where questions.dataset = '{{ dataset }}' and questions.choice_list is not null
     ) as reference_lists on reference_lists.form_list = choices.choice_list

@@ -40,4 +40,4 @@ worded as (
 
 select kind, question_name, label_en, label_fr
 from worded
-qualify row_number() over (partition by kind, question_name order by form_rank, version_deployed_at desc nulls last) = 1
+qualify row_number() over (partition by kind, question_name order by form_rank asc, version_deployed_at desc nulls last) = 1
