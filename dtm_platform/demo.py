@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from dtm_platform.defs.finance import INBOX as FINANCE_INBOX
-from dtm_platform.defs.jobs import FULL_BUILD, execute_full_build
+from dtm_platform.data_versions import AFTER_TAG, CHANGED, PART_TAG, SOURCES, WhatChanged, what_changed
+from dtm_platform.defs.automation import DEMO_TRIGGER, TRIGGER_TAG
+from dtm_platform.defs.jobs import FULL_BUILD, execute_full_build, sources_of
 from dtm_platform.drop_folder import SETTLE_SECONDS
 from dtm_platform.finance import synthetic as finance_export
 from dtm_platform.finance.expenditures import IMPORTED_DIR
@@ -47,20 +49,20 @@ class DemoOutcome:
     check_metadata: dict[str, dict] = field(default_factory=dict)  # check -> its metadata
 
 
-def run_full_build(bad_batch: int = 0, forms: list | None = None) -> DemoOutcome:
+def run_full_build(bad_batch: int = 0, forms: list | None = None, through_queue: bool = False) -> DemoOutcome:
     """Serve the synthetic forms (or ``forms``), run a full build (its sources, then what
-    changed), and report what happened."""
+    changed), and report what happened.
+
+    ``through_queue`` (``dtm demo``): the runs go through the instance's run queue and a
+    daemon, as the UI's do, printing a line per step; otherwise (the tests) they execute in
+    this process."""
     settings = load_settings()
     prepare_dagster_home(settings)
     drop_demo_finance_export(settings)
-    with MockKoboServer(
-        token=settings.kobo_token,
-        forms=forms,
-        seed=settings.mock_seed,
-        localities_per_admin2=settings.mock_localities_per_admin2,
-        bad_batch=bad_batch,
-    ) as server:
-        previous_url = os.environ.get("DTM_KOBO_URL")
+    with MockKoboServer(token=settings.kobo_token, forms=forms, seed=settings.mock_seed,
+                        localities_per_admin2=settings.mock_localities_per_admin2,
+                        bad_batch=bad_batch) as server:
+        saved = {name: os.environ.get(name) for name in ("DTM_KOBO_URL", "DTM_AUTOMATION")}
         os.environ["DTM_KOBO_URL"] = server.url
         try:
             # The code location as dagster loads it, from the registry DTM_FORMS_FILE names now
@@ -69,35 +71,73 @@ def run_full_build(bad_batch: int = 0, forms: list | None = None) -> DemoOutcome
 
             job = build_definitions().resolve_job_def(FULL_BUILD)
             with dg.DagsterInstance.get() as instance:
-                results, changed = execute_full_build(
-                    job,
-                    instance,
-                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-                    log=lambda line: print(line, flush=True),
-                )
+                if through_queue:
+                    # a daemon started here runs the demo's runs only: no schedule or sensor of its own
+                    os.environ["DTM_AUTOMATION"] = "off"
+                    run_ids, changed = _queued_full_build(job, instance, settings)
+                else:
+                    results, changed = execute_full_build(
+                        job, instance, run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+                        log=lambda line: print(line, flush=True))
+                    run_ids = [result.run_id for result in results]
+                return outcome_of_runs(instance, job, run_ids, changed)
         finally:
-            if previous_url is None:
-                os.environ.pop("DTM_KOBO_URL", None)
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+def _queued_full_build(job: dg.JobDefinition, instance: dg.DagsterInstance, settings):
+    """full_build's two parts submitted to the run queue and followed to their end."""
+    from dtm_platform import run_queue
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    # not under DAGSTER_HOME/logs: the daemon clears that folder when it starts
+    daemon_log = settings.home / "logs" / "demo_daemon.log"
+    say(f"The runs' full logs: the Dagster UI (`make dev`), and {daemon_log}")
+    tags = {TRIGGER_TAG: DEMO_TRIGGER}
+    with run_queue.daemon_running(instance, daemon_log, say), run_queue.workspace(instance) as workspace:
+        say("Sources: every form's ingestion and the imports, with their gates")
+        first = run_queue.submit(workspace, FULL_BUILD, assets=sources_of(job), tags={**tags, PART_TAG: SOURCES})
+        run_queue.follow(instance, first, say)
+        changed = what_changed(job, instance, after_run_id=first)
+        say(f"After the sources: {changed.summary()}")
+        if not changed.build:
+            return [first], changed
+        say(f"What is not current: {len(changed.build)} asset(s), with their gates")
+        second = run_queue.submit(workspace, FULL_BUILD, assets=changed.build,
+                                  tags={**tags, PART_TAG: CHANGED, AFTER_TAG: first})
+        run_queue.follow(instance, second, say)
+    return [first, second], changed
+
+
+def outcome_of_runs(instance: dg.DagsterInstance, job: dg.JobDefinition, run_ids: list[str],
+                    changed: WhatChanged) -> DemoOutcome:
+    """What the runs did, read from their events in the instance."""
+    runs = [instance.get_run_by_id(run_id) for run_id in run_ids]
+    outcome = DemoOutcome(success=all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs),
+                          run_id=run_ids[-1], run_ids=list(run_ids))
+    for run_id in run_ids:
+        for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+            evaluation = entry.dagster_event.asset_check_evaluation_data
+            name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            if evaluation.passed:
+                outcome.checks_passed.append(name)
+            elif evaluation.severity == dg.AssetCheckSeverity.WARN:
+                outcome.checks_warned.append(name)
             else:
-                os.environ["DTM_KOBO_URL"] = previous_url
-    outcome = DemoOutcome(
-        success=all(r.success for r in results), run_id=results[-1].run_id, run_ids=[r.run_id for r in results]
-    )
-    evaluations = [e for result in results for e in result.get_asset_check_evaluations()]
-    for evaluation in evaluations:
-        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-        if evaluation.passed:
-            outcome.checks_passed.append(name)
-        elif evaluation.severity == dg.AssetCheckSeverity.WARN:
-            outcome.checks_warned.append(name)
-        else:
-            outcome.checks_failed.append(name)
-        outcome.check_metadata[name] = {k: v.value for k, v in evaluation.metadata.items()}
-    for event in (e for result in results for e in result.get_asset_materialization_events()):
-        key = event.asset_key.to_user_string()
-        outcome.materialized.append(key)
-        if key == "reports/dtm_situation_report":
-            outcome.report_path = event.materialization.metadata["path"].value
+                outcome.checks_failed.append(name)
+            outcome.check_metadata[name] = {k: v.value for k, v in evaluation.metadata.items()}
+        for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+            materialization = entry.asset_materialization
+            key = materialization.asset_key.to_user_string()
+            outcome.materialized.append(key)
+            if key == "reports/dtm_situation_report":
+                outcome.report_path = materialization.metadata["path"].value
     all_assets = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
     unchanged = {key.to_user_string() for key in changed.current}
     outcome.stale = {key.to_user_string(): why for key, why in changed.stale.items()}
@@ -141,12 +181,9 @@ def main(bad_batch: bool = False) -> int:
     settings = load_settings()
     print(f"DTM platform demo: DTM_HOME={settings.home}", flush=True)
     if bad_batch:
-        print(
-            "Injecting a bad batch: 25 submissions a broken bulk import left without a form "
-            "version and with a 1970 submission time. The raw gate should stop the build.",
-            flush=True,
-        )
-    outcome = run_full_build(bad_batch=25 if bad_batch else 0)
+        print("Injecting a bad batch: 25 submissions a broken bulk import left without a form "
+              "version and with a 1970 submission time. The raw gate should stop the build.", flush=True)
+    outcome = run_full_build(bad_batch=25 if bad_batch else 0, through_queue=True)
 
     print("\n=== What was built ===")
     counts = rows_per_layer(settings.warehouse_path)

@@ -39,6 +39,13 @@ concurrency:
   runs:
     max_concurrent_runs: 1
 
+# The Kobo client and the ingestion around it (dtm_platform.kobo) log their retries, refused
+# attachments and unreadable audit logs with Python's logging: Dagster captures those warnings
+# into the run's event log, so a data engineer sees them under the run in the UI.
+python_logs:
+  managed_python_loggers:
+    - dtm_platform.kobo
+
 # With one run at a time, a run whose worker died would block the queue forever: run
 # monitoring fails such runs so that the next one starts.
 run_monitoring:

@@ -46,7 +46,8 @@ PROBE_SENSOR = "kobo_new_submissions"
 FAILURE_SENSOR = "alert_on_run_failure"
 AUTOMATION_SENSOR = "follow_new_data"
 CHANGED_SENSOR = "build_what_changed"
-TRIGGER_TAG = "dtm/trigger"  # what started a run: schedule, new_submissions, automation
+TRIGGER_TAG = "dtm/trigger"  # what started a run: schedule, new_submissions, automation, demo
+DEMO_TRIGGER = "demo"  # `dtm demo` submits both parts of its full build itself
 FORM_TAG = "dtm/form"
 
 # An asset it reads has new data: its data version changed since the previous tick (an
@@ -264,9 +265,10 @@ def _build_what_changed_sensor(status: dg.DefaultSensorStatus) -> dg.SensorDefin
             return dg.SkipReason("no full build's sources run finished since the last look")
         sources_run = finished[0].dagster_run
         context.update_cursor(str(finished[0].storage_id))
-        changed = data_versions.what_changed(
-            context.repository_def.get_job(FULL_BUILD), context.instance, after_run_id=sources_run.run_id
-        )
+        if sources_run.tags.get(TRIGGER_TAG) == DEMO_TRIGGER:
+            return dg.SkipReason(f"run {sources_run.run_id} is a demo's: the demo builds what follows it")
+        changed = data_versions.what_changed(context.repository_def.get_job(FULL_BUILD), context.instance,
+                                             after_run_id=sources_run.run_id)
         # what a queued or running run will build already (an ingestion's automation) is not asked twice
         busy = {
             key

@@ -20,6 +20,8 @@ from dtm_platform.defs.automation import (
     ingest_job_name,
 )
 from dtm_platform.defs.ingestion import ingestion_asset
+from dtm_platform.instance import prepare_dagster_home
+from dtm_platform.kobo_mock.server import Fault, MockKoboServer
 from dtm_platform.kobo.registry import FormEntry, load_registry
 from dtm_platform.kobo_mock.server import MockKoboServer
 from dtm_platform.settings import load_settings
@@ -204,6 +206,23 @@ def test_the_sensor_starts_ingestion_only_for_forms_with_new_data(home, kobo, de
         ]
         assert landed["mode"].value == "reconcile"
         assert landed["deleted_submissions"].value == 1
+        assert landed["reconcile_seconds"].value > 0  # the comparison with the whole form is timed too
+
+
+def test_the_kobo_clients_retries_reach_the_runs_event_log(home, kobo, defs):
+    """A data engineer reading a slow run in the UI sees why: each retry the Kobo client makes
+    is a warning in the run's own event log (the platform's dagster.yaml hands the
+    dtm_platform.kobo loggers to Dagster), naming the form's uid, without the token."""
+    prepare_dagster_home(load_settings())
+    kobo.inject(Fault("status", status=503, retry_after=0))
+    with dg.DagsterInstance.get() as instance:
+        run = defs.resolve_job_def("ingest_dtm_site").execute_in_process(instance=instance)
+        assert run.success
+        messages = [entry.user_message for entry in instance.all_logs(run.run_id)]
+    retries = [message for message in messages if "retry 1/" in message]
+    site = next(form for form in load_registry(load_settings().forms_file) if form.dataset == "dtm_site")
+    assert len(retries) == 1 and site.uid in retries[0] and "503" in retries[0], retries
+    assert not any(load_settings().kobo_token in message for message in messages)
 
 
 def test_an_unreachable_server_skips_the_tick_and_keeps_the_cursor(home, kobo, repo, monkeypatch):

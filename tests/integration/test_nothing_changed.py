@@ -1,6 +1,8 @@
 """Nothing changed, nothing rebuilt (issue 17; dtm_platform/data_versions.py), on one small home
 built once and then built again as the days go:
 
+- the first build runs as ``dtm demo`` runs it, through the run queue and a daemon, behind a
+  run already in progress, and prints a line per step;
 - a second full build with nothing new at the server materializes nothing below its sources
   (read from the instance's materialization events), and build_what_changed asks for nothing;
 - an hour of the automation with nothing new (every form's ingestion) launches no run below raw;
@@ -12,15 +14,21 @@ built once and then built again as the days go:
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import threading
 import time
+from dataclasses import dataclass, field
 
 import dagster as dg
 import pytest
 
 from dtm_platform import data_versions
-from dtm_platform.data_versions import source_keys
-from dtm_platform.defs.automation import CHANGED_SENSOR, ingest_job_name
+from dtm_platform.data_versions import CHANGED, PART_TAG, SOURCES, source_keys
+from dtm_platform.defs.automation import CHANGED_SENSOR, DEMO_TRIGGER, TRIGGER_TAG, ingest_job_name
+from dtm_platform.defs.jobs import FULL_BUILD
+from dtm_platform.instance import prepare_dagster_home
 from dtm_platform.demo import run_full_build
 from dtm_platform.drop_folder import SETTLE_SECONDS
 from dtm_platform.kobo.registry import load_registry
@@ -67,12 +75,80 @@ def forms(home):
     return default_forms(load_settings().mock_seed, LOCALITIES)
 
 
+@dataclass
+class Blocker:
+    """A run in progress when the cold build is submitted, and what the queue did meanwhile."""
+
+    run_id: str
+    queued_behind_it: list[str] = field(default_factory=list)  # the demo's runs seen queued while it ran
+
+
+def hold_the_queue_then_finish(blocker: Blocker, seconds: float = 10.0) -> None:
+    """While ``blocker`` is in progress, watch the demo's first run wait in the queue for
+    ``seconds``; then end the blocker, as a finished run would."""
+    with dg.DagsterInstance.get() as instance:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            queued = instance.get_runs(filters=dg.RunsFilter(tags={TRIGGER_TAG: DEMO_TRIGGER},
+                                                             statuses=[dg.DagsterRunStatus.QUEUED]))
+            if queued:
+                time.sleep(seconds)
+                still = instance.get_run_by_id(queued[0].run_id)
+                if still.status == dg.DagsterRunStatus.QUEUED:
+                    blocker.queued_behind_it.append(still.run_id)
+                break
+            time.sleep(0.5)
+        instance.report_run_canceled(instance.get_run_by_id(blocker.run_id), message="the test's stand-in ended")
+
+
 @pytest.fixture(scope="module")
-def cold(forms):
-    outcome = run_full_build(forms=forms)
+def blocker(home, defs):
+    """A run of full_build in progress (a stand-in: nothing executes it)."""
+    prepare_dagster_home(load_settings())
+    with dg.DagsterInstance.get() as instance:
+        run = instance.create_run_for_job(job_def=defs.resolve_job_def(FULL_BUILD), status=dg.DagsterRunStatus.STARTED,
+                                          tags={"dtm/test": "stand-in"})
+    return Blocker(run.run_id)
+
+
+@pytest.fixture(scope="module")
+def cold_build(forms, blocker):
+    """The cold build as ``dtm demo`` runs it: through the instance's run queue and a daemon,
+    behind a run already in progress; and what it printed."""
+    watcher = threading.Thread(target=hold_the_queue_then_finish, args=(blocker,))
+    watcher.start()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()) as printed:
+            outcome = run_full_build(forms=forms, through_queue=True)
+    finally:
+        watcher.join()
     assert outcome.success, outcome.checks_failed
     assert len(outcome.run_ids) == 2 and outcome.unchanged == []
-    return outcome
+    return outcome, printed.getvalue()
+
+
+@pytest.fixture(scope="module")
+def cold(cold_build):
+    return cold_build[0]
+
+
+def test_the_demos_build_is_the_code_locations_own_and_waits_its_turn(cold_build, blocker):
+    """Its runs are submitted like the UI's: the daemon launched them from the code location
+    (they are listed under the job with their location), one after the other, after the run
+    that was in progress; the terminal shows a line per step, not every dbt line."""
+    cold, printed = cold_build
+    assert blocker.queued_behind_it == [cold.run_ids[0]]
+    assert f"queued, behind run(s) {blocker.run_id[:8]}" in printed
+    assert "done    raw__kobo_dtm_site (" in printed and "done    dbt_marts (" in printed
+    assert "Running with dbt" not in printed and "Finished running" not in printed  # dbt's log stays in the run
+    with dg.DagsterInstance.get() as instance:
+        runs = [instance.get_run_by_id(run_id) for run_id in cold.run_ids]
+        ended = instance.get_run_record_by_id(blocker.run_id).end_time
+        records = [instance.get_run_record_by_id(run_id) for run_id in cold.run_ids]
+    assert all(run.job_name == FULL_BUILD and run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
+    assert {run.remote_job_origin.location_name for run in runs} == {"dtm_platform.definitions"}
+    assert [run.tags[PART_TAG] for run in runs] == [SOURCES, CHANGED]
+    assert ended <= records[0].start_time and records[0].end_time <= records[1].start_time  # never two at once
 
 
 @pytest.fixture

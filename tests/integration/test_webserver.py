@@ -189,7 +189,7 @@ def test_freshness_windows_and_automation_conditions_show_in_the_ui(platform):
         condition = node["automationCondition"]
         assert (condition is None) == (layer == "raw"), key
         if condition:
-            assert condition["label"] == "eager, after upstream gates passed"
+            assert condition["label"] == "eager on changed data, after upstream gates passed"
 
 
 LAUNCH = """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) { __typename

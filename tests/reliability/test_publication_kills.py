@@ -148,7 +148,8 @@ def start_child(kind: str, point: str, warehouse: Path, target: str, role: str, 
     )
 
 
-def wait_for(process: subprocess.Popen, point: str, timeout: float = 120) -> None:
+def wait_for(process: subprocess.Popen, point: str, timeout: float = 300) -> None:
+    # generous: on two loaded cores the child took more than 120 s to reach "create"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         line = process.stdout.readline()
