@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from dtm_platform.defs.finance import INBOX as FINANCE_INBOX
 from dtm_platform.data_versions import AFTER_TAG, CHANGED, PART_TAG, SOURCES, WhatChanged, what_changed
 from dtm_platform.defs.automation import DEMO_TRIGGER, TRIGGER_TAG
+from dtm_platform.defs.finance import INBOX as FINANCE_INBOX
 from dtm_platform.defs.jobs import FULL_BUILD, execute_full_build, sources_of
 from dtm_platform.drop_folder import SETTLE_SECONDS
 from dtm_platform.finance import synthetic as finance_export
@@ -59,9 +59,13 @@ def run_full_build(bad_batch: int = 0, forms: list | None = None, through_queue:
     settings = load_settings()
     prepare_dagster_home(settings)
     drop_demo_finance_export(settings)
-    with MockKoboServer(token=settings.kobo_token, forms=forms, seed=settings.mock_seed,
-                        localities_per_admin2=settings.mock_localities_per_admin2,
-                        bad_batch=bad_batch) as server:
+    with MockKoboServer(
+        token=settings.kobo_token,
+        forms=forms,
+        seed=settings.mock_seed,
+        localities_per_admin2=settings.mock_localities_per_admin2,
+        bad_batch=bad_batch,
+    ) as server:
         saved = {name: os.environ.get(name) for name in ("DTM_KOBO_URL", "DTM_AUTOMATION")}
         os.environ["DTM_KOBO_URL"] = server.url
         try:
@@ -77,8 +81,11 @@ def run_full_build(bad_batch: int = 0, forms: list | None = None, through_queue:
                     run_ids, changed = _queued_full_build(job, instance, settings)
                 else:
                     results, changed = execute_full_build(
-                        job, instance, run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-                        log=lambda line: print(line, flush=True))
+                        job,
+                        instance,
+                        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+                        log=lambda line: print(line, flush=True),
+                    )
                     run_ids = [result.run_id for result in results]
                 return outcome_of_runs(instance, job, run_ids, changed)
         finally:
@@ -109,18 +116,23 @@ def _queued_full_build(job: dg.JobDefinition, instance: dg.DagsterInstance, sett
         if not changed.build:
             return [first], changed
         say(f"What is not current: {len(changed.build)} asset(s), with their gates")
-        second = run_queue.submit(workspace, FULL_BUILD, assets=changed.build,
-                                  tags={**tags, PART_TAG: CHANGED, AFTER_TAG: first})
+        second = run_queue.submit(
+            workspace, FULL_BUILD, assets=changed.build, tags={**tags, PART_TAG: CHANGED, AFTER_TAG: first}
+        )
         run_queue.follow(instance, second, say)
     return [first, second], changed
 
 
-def outcome_of_runs(instance: dg.DagsterInstance, job: dg.JobDefinition, run_ids: list[str],
-                    changed: WhatChanged) -> DemoOutcome:
+def outcome_of_runs(
+    instance: dg.DagsterInstance, job: dg.JobDefinition, run_ids: list[str], changed: WhatChanged
+) -> DemoOutcome:
     """What the runs did, read from their events in the instance."""
     runs = [instance.get_run_by_id(run_id) for run_id in run_ids]
-    outcome = DemoOutcome(success=all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs),
-                          run_id=run_ids[-1], run_ids=list(run_ids))
+    outcome = DemoOutcome(
+        success=all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs),
+        run_id=run_ids[-1],
+        run_ids=list(run_ids),
+    )
     for run_id in run_ids:
         for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
             evaluation = entry.dagster_event.asset_check_evaluation_data
@@ -181,8 +193,11 @@ def main(bad_batch: bool = False) -> int:
     settings = load_settings()
     print(f"DTM platform demo: DTM_HOME={settings.home}", flush=True)
     if bad_batch:
-        print("Injecting a bad batch: 25 submissions a broken bulk import left without a form "
-              "version and with a 1970 submission time. The raw gate should stop the build.", flush=True)
+        print(
+            "Injecting a bad batch: 25 submissions a broken bulk import left without a form "
+            "version and with a 1970 submission time. The raw gate should stop the build.",
+            flush=True,
+        )
     outcome = run_full_build(bad_batch=25 if bad_batch else 0, through_queue=True)
 
     print("\n=== What was built ===")

@@ -50,8 +50,7 @@ def daemon_heartbeating(instance: dg.DagsterInstance) -> bool:
 
 
 @contextlib.contextmanager
-def daemon_running(instance: dg.DagsterInstance, log_path: Path,
-                   say: Callable[[str], None] = print) -> Iterator[None]:
+def daemon_running(instance: dg.DagsterInstance, log_path: Path, say: Callable[[str], None] = print) -> Iterator[None]:
     """A daemon for the block: the one already heartbeating, or one started here (its output
     in ``log_path``) and stopped when the block ends."""
     if daemon_heartbeating(instance):
@@ -61,8 +60,13 @@ def daemon_running(instance: dg.DagsterInstance, log_path: Path,
     log_path.parent.mkdir(parents=True, exist_ok=True)
     daemon = os.path.join(os.path.dirname(sys.executable), "dagster-daemon")
     with log_path.open("ab") as log:
-        process = subprocess.Popen([daemon, "run", "-w", str(WORKSPACE_YAML)], cwd=PROJECT_ROOT,
-                                   env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [daemon, "run", "-w", str(WORKSPACE_YAML)],
+            cwd=PROJECT_ROOT,
+            env=os.environ.copy(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         yield
     finally:
@@ -79,13 +83,20 @@ def daemon_running(instance: dg.DagsterInstance, log_path: Path,
 @contextlib.contextmanager
 def workspace(instance: dg.DagsterInstance) -> Iterator[WorkspaceProcessContext]:
     """The code location as the UI and the daemon load it (workspace.yaml)."""
-    with WorkspaceProcessContext(instance, WorkspaceFileTarget(paths=[str(WORKSPACE_YAML)]),
-                                 code_server_log_level="WARNING") as context:
+    with WorkspaceProcessContext(
+        instance, WorkspaceFileTarget(paths=[str(WORKSPACE_YAML)]), code_server_log_level="WARNING"
+    ) as context:
         yield context
 
 
-def submit(context: WorkspaceProcessContext, job_name: str, *, assets: Iterable[dg.AssetKey] | None = None,
-           run_config: Mapping | None = None, tags: Mapping[str, str] | None = None) -> str:
+def submit(
+    context: WorkspaceProcessContext,
+    job_name: str,
+    *,
+    assets: Iterable[dg.AssetKey] | None = None,
+    run_config: Mapping | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> str:
     """Queue a run of ``job_name`` (of ``assets`` only, with their checks, when given)."""
     request = context.create_request_context()
     [(location_name, entry)] = request.get_code_location_entries().items()
@@ -94,28 +105,56 @@ def submit(context: WorkspaceProcessContext, job_name: str, *, assets: Iterable[
     location = entry.code_location
     [repository] = location.get_repositories().values()
     selected = frozenset(assets) if assets is not None else None
-    remote_job = location.get_job(JobSubsetSelector(location_name=location.name, repository_name=repository.name,
-                                                    job_name=job_name, op_selection=None, asset_selection=selected))
-    plan = location.get_execution_plan(remote_job, dict(run_config or {}), step_keys_to_execute=None,
-                                       known_state=None, instance=context.instance)
+    remote_job = location.get_job(
+        JobSubsetSelector(
+            location_name=location.name,
+            repository_name=repository.name,
+            job_name=job_name,
+            op_selection=None,
+            asset_selection=selected,
+        )
+    )
+    plan = location.get_execution_plan(
+        remote_job, dict(run_config or {}), step_keys_to_execute=None, known_state=None, instance=context.instance
+    )
     run = context.instance.create_run(
-        job_name=job_name, run_id=None, run_config=dict(run_config or {}),
-        resolved_op_selection=remote_job.resolved_op_selection, step_keys_to_execute=None,
-        status=dg.DagsterRunStatus.NOT_STARTED, op_selection=None, root_run_id=None, parent_run_id=None,
-        tags={**(remote_job.run_tags or {}), **(tags or {})}, job_snapshot=remote_job.job_snapshot,
-        execution_plan_snapshot=plan.execution_plan_snapshot, parent_job_snapshot=remote_job.parent_job_snapshot,
-        remote_job_origin=remote_job.get_remote_origin(), job_code_origin=remote_job.get_python_origin(),
-        asset_selection=selected, asset_check_selection=None, asset_graph=repository.asset_graph)
+        job_name=job_name,
+        run_id=None,
+        run_config=dict(run_config or {}),
+        resolved_op_selection=remote_job.resolved_op_selection,
+        step_keys_to_execute=None,
+        status=dg.DagsterRunStatus.NOT_STARTED,
+        op_selection=None,
+        root_run_id=None,
+        parent_run_id=None,
+        tags={**(remote_job.run_tags or {}), **(tags or {})},
+        job_snapshot=remote_job.job_snapshot,
+        execution_plan_snapshot=plan.execution_plan_snapshot,
+        parent_job_snapshot=remote_job.parent_job_snapshot,
+        remote_job_origin=remote_job.get_remote_origin(),
+        job_code_origin=remote_job.get_python_origin(),
+        asset_selection=selected,
+        asset_check_selection=None,
+        asset_graph=repository.asset_graph,
+    )
     context.instance.submit_run(run.run_id, request)
     return run.run_id
 
 
-STEP_ENDS = {dg.DagsterEventType.STEP_SUCCESS: "done", dg.DagsterEventType.STEP_FAILURE: "FAILED",
-             dg.DagsterEventType.STEP_SKIPPED: "skipped"}
+STEP_ENDS = {
+    dg.DagsterEventType.STEP_SUCCESS: "done",
+    dg.DagsterEventType.STEP_FAILURE: "FAILED",
+    dg.DagsterEventType.STEP_SKIPPED: "skipped",
+}
 
 
-def follow(instance: dg.DagsterInstance, run_id: str, say: Callable[[str], None] = print,
-           poll_seconds: float = 1.0, timeout_seconds: float = 6 * 3600) -> dg.DagsterRun:
+def follow(
+    instance: dg.DagsterInstance,
+    run_id: str,
+    say: Callable[[str], None] = print,
+    poll_seconds: float = 1.0,
+    timeout_seconds: float = 6 * 3600,
+) -> dg.DagsterRun:
     """Wait for the run to end, saying when it waits behind another and one line per step as
     it ends (its full log stays in the run); returns the finished run."""
     started = time.monotonic()
@@ -126,18 +165,34 @@ def follow(instance: dg.DagsterInstance, run_id: str, say: Callable[[str], None]
         run = instance.get_run_by_id(run_id)
         if run is None:
             raise RunQueueError(f"run {run_id} is not in the instance")
-        if run.status in WAITING and time.monotonic() - started > 2 * HEARTBEAT_FRESH_SECONDS \
-                and not daemon_heartbeating(instance):
-            raise RunQueueError(f"run {run_id} is queued and no Dagster daemon is running to launch it: start "
-                                "one (`dtm dev`, or dagster-daemon as in the README's Deploy section)")
+        if (
+            run.status in WAITING
+            and time.monotonic() - started > 2 * HEARTBEAT_FRESH_SECONDS
+            and not daemon_heartbeating(instance)
+        ):
+            raise RunQueueError(
+                f"run {run_id} is queued and no Dagster daemon is running to launch it: start "
+                "one (`dtm dev`, or dagster-daemon as in the README's Deploy section)"
+            )
         if run.status in WAITING and not said_waiting and time.monotonic() - started > 5:
-            busy = [r.run_id for r in instance.get_runs(filters=dg.RunsFilter(statuses=[
-                dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]), limit=3)]
-            say(f"  run {run_id[:8]} is queued" + (f", behind run(s) {', '.join(r[:8] for r in busy)} in progress"
-                                                   if busy else ", waiting for the daemon"))
+            busy = [
+                r.run_id
+                for r in instance.get_runs(
+                    filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]), limit=3
+                )
+            ]
+            say(
+                f"  run {run_id[:8]} is queued"
+                + (
+                    f", behind run(s) {', '.join(r[:8] for r in busy)} in progress"
+                    if busy
+                    else ", waiting for the daemon"
+                )
+            )
             said_waiting = True
-        records = instance.get_records_for_run(run_id, cursor=cursor, of_type={
-            dg.DagsterEventType.STEP_START, *STEP_ENDS})
+        records = instance.get_records_for_run(
+            run_id, cursor=cursor, of_type={dg.DagsterEventType.STEP_START, *STEP_ENDS}
+        )
         cursor = records.cursor
         for record in records.records:
             entry = record.event_log_entry

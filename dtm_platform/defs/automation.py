@@ -267,8 +267,9 @@ def _build_what_changed_sensor(status: dg.DefaultSensorStatus) -> dg.SensorDefin
         context.update_cursor(str(finished[0].storage_id))
         if sources_run.tags.get(TRIGGER_TAG) == DEMO_TRIGGER:
             return dg.SkipReason(f"run {sources_run.run_id} is a demo's: the demo builds what follows it")
-        changed = data_versions.what_changed(context.repository_def.get_job(FULL_BUILD), context.instance,
-                                             after_run_id=sources_run.run_id)
+        changed = data_versions.what_changed(
+            context.repository_def.get_job(FULL_BUILD), context.instance, after_run_id=sources_run.run_id
+        )
         # what a queued or running run will build already (an ingestion's automation) is not asked twice
         busy = {
             key

@@ -95,25 +95,29 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
                 context.log.warning(f"quarantined: {reason}")
             if config.reconcile:
                 started = time.perf_counter()
-                checked = reconcile(con, client, form, run_id=context.run.run_id,
-                                    allow_mass_deletion=config.allow_mass_deletion)
+                checked = reconcile(
+                    con, client, form, run_id=context.run.run_id, allow_mass_deletion=config.allow_mass_deletion
+                )
                 reconcile_seconds = time.perf_counter() - started
                 context.log.info(
                     f"{form.dataset}: reconciled in {reconcile_seconds:.1f}s: {checked.edited} edited, "
                     f"{checked.deleted} deleted, {checked.validation_changed} validation changes, "
-                    f"{checked.new} missed earlier")
-                metadata.update({
-                    # "seconds" stays the landing of new submissions; this is the comparison
-                    # of the whole form with raw that follows it
-                    "reconcile_seconds": round(reconcile_seconds, 2),
-                    "new_submissions": result.new_submissions + checked.new,
-                    "edited_submissions": checked.edited,
-                    "deleted_submissions": checked.deleted,
-                    "validation_status_changes": checked.validation_changed,
-                    "unchanged_submissions": checked.unchanged,
-                    "pages": result.pages + checked.pages,
-                    "retries": result.retries + checked.retries,
-                })
+                    f"{checked.new} missed earlier"
+                )
+                metadata.update(
+                    {
+                        # "seconds" stays the landing of new submissions; this is the comparison
+                        # of the whole form with raw that follows it
+                        "reconcile_seconds": round(reconcile_seconds, 2),
+                        "new_submissions": result.new_submissions + checked.new,
+                        "edited_submissions": checked.edited,
+                        "deleted_submissions": checked.deleted,
+                        "validation_status_changes": checked.validation_changed,
+                        "unchanged_submissions": checked.unchanged,
+                        "pages": result.pages + checked.pages,
+                        "retries": result.retries + checked.retries,
+                    }
+                )
             if form.download_attachments:
                 files = download_attachments(
                     con, form, client=client, home=settings.home, max_bytes=settings.kobo_max_attachment_mb * 2**20

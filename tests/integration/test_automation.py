@@ -21,9 +21,8 @@ from dtm_platform.defs.automation import (
 )
 from dtm_platform.defs.ingestion import ingestion_asset
 from dtm_platform.instance import prepare_dagster_home
-from dtm_platform.kobo_mock.server import Fault, MockKoboServer
 from dtm_platform.kobo.registry import FormEntry, load_registry
-from dtm_platform.kobo_mock.server import MockKoboServer
+from dtm_platform.kobo_mock.server import Fault, MockKoboServer
 from dtm_platform.settings import load_settings
 from tests.webhook_receiver import WebhookReceiver
 

@@ -28,9 +28,9 @@ from dtm_platform import data_versions
 from dtm_platform.data_versions import CHANGED, PART_TAG, SOURCES, source_keys
 from dtm_platform.defs.automation import CHANGED_SENSOR, DEMO_TRIGGER, TRIGGER_TAG, ingest_job_name
 from dtm_platform.defs.jobs import FULL_BUILD
-from dtm_platform.instance import prepare_dagster_home
 from dtm_platform.demo import run_full_build
 from dtm_platform.drop_folder import SETTLE_SECONDS
+from dtm_platform.instance import prepare_dagster_home
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.kobo_mock.catalogue import default_forms
 from dtm_platform.kobo_mock.forms import site
@@ -89,8 +89,9 @@ def hold_the_queue_then_finish(blocker: Blocker, seconds: float = 10.0) -> None:
     with dg.DagsterInstance.get() as instance:
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
-            queued = instance.get_runs(filters=dg.RunsFilter(tags={TRIGGER_TAG: DEMO_TRIGGER},
-                                                             statuses=[dg.DagsterRunStatus.QUEUED]))
+            queued = instance.get_runs(
+                filters=dg.RunsFilter(tags={TRIGGER_TAG: DEMO_TRIGGER}, statuses=[dg.DagsterRunStatus.QUEUED])
+            )
             if queued:
                 time.sleep(seconds)
                 still = instance.get_run_by_id(queued[0].run_id)
@@ -106,8 +107,9 @@ def blocker(home, defs):
     """A run of full_build in progress (a stand-in: nothing executes it)."""
     prepare_dagster_home(load_settings())
     with dg.DagsterInstance.get() as instance:
-        run = instance.create_run_for_job(job_def=defs.resolve_job_def(FULL_BUILD), status=dg.DagsterRunStatus.STARTED,
-                                          tags={"dtm/test": "stand-in"})
+        run = instance.create_run_for_job(
+            job_def=defs.resolve_job_def(FULL_BUILD), status=dg.DagsterRunStatus.STARTED, tags={"dtm/test": "stand-in"}
+        )
     return Blocker(run.run_id)
 
 
