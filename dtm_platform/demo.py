@@ -107,18 +107,22 @@ def _queued_full_build(job: dg.JobDefinition, instance: dg.DagsterInstance, sett
     daemon_log = settings.home / "logs" / "demo_daemon.log"
     say(f"The runs' full logs: the Dagster UI (`make dev`), and {daemon_log}")
     tags = {TRIGGER_TAG: DEMO_TRIGGER}
-    with run_queue.daemon_running(instance, daemon_log, say), run_queue.workspace(instance) as workspace:
+    # The code location is loaded for each submission and closed before the run is followed:
+    # a code server left idle through a long run can time out on a loaded machine.
+    with run_queue.daemon_running(instance, daemon_log, say):
         say("Sources: every form's ingestion and the imports, with their gates")
-        first = run_queue.submit(workspace, FULL_BUILD, assets=sources_of(job), tags={**tags, PART_TAG: SOURCES})
+        with run_queue.workspace(instance) as workspace:
+            first = run_queue.submit(workspace, FULL_BUILD, assets=sources_of(job), tags={**tags, PART_TAG: SOURCES})
         run_queue.follow(instance, first, say)
         changed = what_changed(job, instance, after_run_id=first)
         say(f"After the sources: {changed.summary()}")
         if not changed.build:
             return [first], changed
         say(f"What is not current: {len(changed.build)} asset(s), with their gates")
-        second = run_queue.submit(
-            workspace, FULL_BUILD, assets=changed.build, tags={**tags, PART_TAG: CHANGED, AFTER_TAG: first}
-        )
+        with run_queue.workspace(instance) as workspace:
+            second = run_queue.submit(
+                workspace, FULL_BUILD, assets=changed.build, tags={**tags, PART_TAG: CHANGED, AFTER_TAG: first}
+            )
         run_queue.follow(instance, second, say)
     return [first, second], changed
 
