@@ -64,6 +64,26 @@ def variant_table(figures: dict[str, dict]) -> list[str]:
     return rows
 
 
+PART_TITLES = {
+    "throughput": "Section 1 (ingestion throughput)",
+    "latency": "Section 2 (latency-bound ingestion)",
+    "build": "Sections 3 to 5 (builds at a million submissions)",
+    "nothing_new_demo": "Section 6 (nothing new, at the demo's size)",
+}
+
+
+def measured_when(results: dict) -> list[str]:
+    """When and on which machine each part was measured: `--only` refreshes one part and keeps
+    the others' figures, so the machine above is only the latest run's."""
+    measured = results.get("measured", {})
+    lines = []
+    for part, title in PART_TITLES.items():
+        if part in results and part in measured:
+            cpu = measured[part]["machine"].removeprefix("- CPU: ")
+            lines.append(f"- {title}: measured {measured[part]['at']} on {cpu}")
+    return ["", "The machine above ran the latest part; each part as last measured:", "", *lines] if lines else []
+
+
 def write_results(results: dict) -> Path:
     lines = [
         "# Benchmark results",
@@ -77,6 +97,7 @@ def write_results(results: dict) -> Path:
         "## Machine",
         "",
         *machine(),
+        *measured_when(results),
         "",
     ]
     if "throughput" in results:
