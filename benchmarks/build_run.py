@@ -1,6 +1,6 @@
 """One full build in this process, for the build benchmarks: ``python -m benchmarks.build_run
 --url URL [--reconcile]`` with DTM_HOME set. It runs as the daily build does (its sources, then
-what is not current: ``defs/jobs.py::execute_full_build``) and prints one JSON line: the
+what is not current: ``defs/automation/jobs.py::execute_full_build``) and prints one JSON line: the
 outcome, each run's span and what it materialized, and each step's start and end, read from
 the Dagster event log."""
 
@@ -23,8 +23,8 @@ def main() -> None:
     started = time.perf_counter()
 
     from dtm_platform.definitions import defs
-    from dtm_platform.defs.automation import reconcile_run_config
-    from dtm_platform.defs.jobs import FULL_BUILD, execute_full_build
+    from dtm_platform.defs.automation.jobs import FULL_BUILD, execute_full_build
+    from dtm_platform.defs.kobo.jobs import reconcile_run_config
     from dtm_platform.instance import prepare_dagster_home
     from dtm_platform.settings import load_settings
 

@@ -89,7 +89,7 @@ def _serve_docs(host: str, port: int | None) -> int:
 
 def _cleaning_import(files: list[str], by: str | None) -> int:
     from dtm_platform.cleaning.answers import NoQueueError, import_answers
-    from dtm_platform.defs.cleaning import INBOX
+    from dtm_platform.defs.cleaning.assets import INBOX
 
     settings = load_settings()
     return _import_files(
@@ -104,7 +104,7 @@ def _cleaning_import(files: list[str], by: str | None) -> int:
 
 
 def _finance_import(files: list[str], by: str | None) -> int:
-    from dtm_platform.defs.finance import INBOX
+    from dtm_platform.defs.finance.assets import INBOX
     from dtm_platform.finance.expenditures import import_expenditures
     from dtm_platform.transform.project import DBT_PROJECT_DIR
 
@@ -172,13 +172,13 @@ def _drop(source, inbox):
 
 
 def _forms_check() -> int:
-    from dtm_platform.defs.ingestion import kobo_client_from_settings
+    from dtm_platform.defs.resources import KoboApi, PlatformSettings
     from dtm_platform.kobo.form_check import check_registry
     from dtm_platform.kobo.registry import load_registry
 
     settings = load_settings()
     forms = load_registry(settings.forms_file)
-    with kobo_client_from_settings() as client:
+    with KoboApi(platform=PlatformSettings()).client() as client:
         findings = check_registry(client, forms)
     for finding in findings:
         print(finding)
@@ -193,7 +193,7 @@ def _forms_check() -> int:
 def _forms_add(uid: str, append: bool) -> int:
     import yaml
 
-    from dtm_platform.defs.ingestion import kobo_client_from_settings
+    from dtm_platform.defs.resources import KoboApi, PlatformSettings
     from dtm_platform.kobo.form_check import suggested_entry
     from dtm_platform.kobo.registry import load_registry
 
@@ -202,7 +202,7 @@ def _forms_add(uid: str, append: bool) -> int:
     if any(f.uid == uid for f in forms):
         print(f"{uid} is already in {settings.forms_file}", file=sys.stderr)
         return 1
-    with kobo_client_from_settings() as client:
+    with KoboApi(platform=PlatformSettings()).client() as client:
         entry, review = suggested_entry(client.get_form(uid), {f.dataset for f in forms})
     text = (
         "".join(f"  # REVIEW: {line}\n" for line in review)

@@ -20,7 +20,7 @@ its gate (the Great Expectations suite, as loaded now) passed on that materializ
 other blocking check failed on it (``Plan``).
 
 The declarative automation below raw follows changed data versions, not new materializations
-(``defs/automation.py``). ``full_build`` runs in two parts (``what_changed``): its sources first
+(``defs/automation/conditions.py``). ``full_build`` runs in two parts (``what_changed``): its sources first
 (every form's ingestion and the imports, with their gates), then, in a second run, only the
 assets that are not current; none when nothing changed. A source whose ingestion or gate
 failed holds what its failure would have stopped in one run.

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from dtm_platform.data_versions import AFTER_TAG, CHANGED, PART_TAG, SOURCES, WhatChanged, what_changed
-from dtm_platform.defs.automation import DEMO_TRIGGER, TRIGGER_TAG
-from dtm_platform.defs.finance import INBOX as FINANCE_INBOX
-from dtm_platform.defs.jobs import FULL_BUILD, execute_full_build, sources_of
+from dtm_platform.data_versions import PART_TAG, SOURCES, WhatChanged
+from dtm_platform.defs.automation.jobs import FULL_BUILD, build_in_two_parts, execute_full_build
+from dtm_platform.defs.automation.tags import DEMO_TRIGGER, TRIGGER_TAG
+from dtm_platform.defs.finance.assets import INBOX as FINANCE_INBOX
 from dtm_platform.drop_folder import SETTLE_SECONDS
 from dtm_platform.finance import synthetic as finance_export
 from dtm_platform.finance.expenditures import IMPORTED_DIR
@@ -106,25 +106,21 @@ def _queued_full_build(job: dg.JobDefinition, instance: dg.DagsterInstance, sett
     # not under DAGSTER_HOME/logs: the daemon clears that folder when it starts
     daemon_log = settings.home / "logs" / "demo_daemon.log"
     say(f"The runs' full logs: the Dagster UI (`make dev`), and {daemon_log}")
-    tags = {TRIGGER_TAG: DEMO_TRIGGER}
-    # The code location is loaded for each submission and closed before the run is followed:
-    # a code server left idle through a long run can time out on a loaded machine.
+
+    def through_the_queue(assets, tags) -> str:
+        if tags[PART_TAG] == SOURCES:
+            say("Sources: every form's ingestion and the imports, with their gates")
+        else:
+            say(f"What is not current: {len(assets)} asset(s), with their gates")
+        # The code location is loaded for each submission and closed before the run is followed:
+        # a code server left idle through a long run can time out on a loaded machine.
+        with run_queue.workspace(instance) as workspace:
+            run_id = run_queue.submit(workspace, FULL_BUILD, assets=list(assets), tags=tags)
+        run_queue.follow(instance, run_id, say)
+        return run_id
+
     with run_queue.daemon_running(instance, daemon_log, say):
-        say("Sources: every form's ingestion and the imports, with their gates")
-        with run_queue.workspace(instance) as workspace:
-            first = run_queue.submit(workspace, FULL_BUILD, assets=sources_of(job), tags={**tags, PART_TAG: SOURCES})
-        run_queue.follow(instance, first, say)
-        changed = what_changed(job, instance, after_run_id=first)
-        say(f"After the sources: {changed.summary()}")
-        if not changed.build:
-            return [first], changed
-        say(f"What is not current: {len(changed.build)} asset(s), with their gates")
-        with run_queue.workspace(instance) as workspace:
-            second = run_queue.submit(
-                workspace, FULL_BUILD, assets=changed.build, tags={**tags, PART_TAG: CHANGED, AFTER_TAG: first}
-            )
-        run_queue.follow(instance, second, say)
-    return [first, second], changed
+        return build_in_two_parts(job, instance, through_the_queue, tags={TRIGGER_TAG: DEMO_TRIGGER}, log=say)
 
 
 def outcome_of_runs(

@@ -131,7 +131,7 @@ class Settings:
     # Reports (dtm_platform/reports/): optional boundary polygons and the PDF printer.
     boundaries_geojson: Path | None
     chromium: str | None
-    # Automation (dtm_platform/defs/automation.py): read when the code location loads.
+    # Automation (defs/automation/ and each domain's schedules and sensors): read when the code location loads.
     timezone: str
     full_build_cron: str
     reconcile_cron: str

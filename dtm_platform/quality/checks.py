@@ -1,10 +1,7 @@
-"""Turns each Great Expectations suite into a blocking Dagster asset check.
-
-A failed expectation fails the check with ERROR severity, which stops everything downstream
-of the asset in the same run; an expectation marked ``"meta": {"severity": "warn"}`` only
-warns. The check's metadata says which expectation failed, on how many rows, with a few
-example values from non-personal columns.
-"""
+"""What a gate does besides validating: reads the asset's table, keeps each result and its
+Data Docs page, and says in the check's metadata which expectation failed, on how many rows,
+with a few example values from non-personal columns. The gate itself, the Dagster check, is
+``defs/quality/checks.py``."""
 
 import json
 from datetime import UTC, datetime
@@ -14,12 +11,7 @@ from urllib.parse import quote
 import dagster as dg
 import pandas as pd
 
-from dtm_platform.data_versions import SUITE_METADATA, digest
-from dtm_platform.quality.form_suites import resolve_form_suite
-from dtm_platform.quality.parameters import ParameterContext, remember_passed, suite_parameters
-from dtm_platform.quality.runner import SuiteOutcome, validate
-from dtm_platform.quality.suites import Suite
-from dtm_platform.settings import load_settings
+from dtm_platform.quality.runner import SuiteOutcome
 from dtm_platform.warehouse import connect_duckdb
 
 CHECK_NAME = "gx_suite"
@@ -94,47 +86,3 @@ def check_metadata(outcome: SuiteOutcome, result_path: Path, docs_link: str | No
             summary["error"] = e.error.splitlines()[0][:300]
         metadata[e.expectation] = dg.MetadataValue.json(summary)
     return metadata
-
-
-def build_gx_check(suite: Suite) -> dg.AssetChecksDefinition:
-    asset_key = dg.AssetKey(list(suite.asset_path))
-
-    @dg.asset_check(
-        asset=asset_key,
-        name=CHECK_NAME,
-        blocking=True,
-        # what the gate checks, so that an asset checked by an older suite is checked again (data_versions.py)
-        metadata={SUITE_METADATA: digest(suite.document)},
-        description=f"Great Expectations suite {suite.file.parent.name}/{suite.file.name}: "
-        f"{len(suite.document['expectations'])} expectations"
-        + (
-            " and those derived from the form's content"
-            if (suite.document.get("meta") or {}).get("derive_from_form_content")
-            else ""
-        )
-        + "; a failure stops what depends on it.",
-    )
-    def _gx_check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        settings = load_settings()
-        # A typed form's suite gets its expectations from the form's content as it is now.
-        current = resolve_form_suite(suite, settings.warehouse_path)
-        frame = read_warehouse_frame(settings.warehouse_path, current.asset_path, current.needed_columns())
-        parameters = suite_parameters(
-            ParameterContext(current, settings.warehouse_path, settings.quality_dir, len(frame))
-        )
-        outcome = validate(frame, current, parameters)
-        result_path, docs_path = save_result(outcome, settings.quality_dir, context.run.run_id)
-        if not outcome.blocking_failures:
-            remember_passed(settings.quality_dir, suite.name, outcome.rows, context.run.run_id)
-        for failure in outcome.blocking_failures + outcome.warnings:
-            context.log.warning(
-                f"{suite.name}: {failure.expectation} failed on {failure.unexpected_count} rows"
-                + (f", e.g. {failure.sample}" if failure.sample else "")
-            )
-        return dg.AssetCheckResult(
-            passed=not outcome.blocking_failures and not outcome.warnings,
-            severity=dg.AssetCheckSeverity.ERROR if outcome.blocking_failures else dg.AssetCheckSeverity.WARN,
-            metadata=check_metadata(outcome, result_path, page_url(docs_path, settings.quality_dir, settings.docs_url)),
-        )
-
-    return _gx_check

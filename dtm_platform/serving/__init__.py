@@ -9,5 +9,5 @@
 - ``postgres.py``    COPY into a fresh schema, swapped in within one transaction
 - ``hdx.py``         the HXL-tagged CSV of the public DTM figures for HDX
 
-Each module works without Dagster; ``defs/serving.py`` wires them as assets.
+Each module works without Dagster; ``defs/serving/assets.py`` wires them as assets.
 """

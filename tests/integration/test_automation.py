@@ -11,15 +11,12 @@ import dagster as dg
 import pytest
 
 from dtm_platform.data_versions import PART_TAG, SOURCES
-from dtm_platform.defs.automation import (
-    FAILURE_SENSOR,
-    PROBE_SENSOR,
-    RECONCILE_JOB,
-    build_automation_defs,
-    freshness_policies,
-    ingest_job_name,
-)
-from dtm_platform.defs.ingestion import ingestion_asset
+from dtm_platform.defs import automation, reports
+from dtm_platform.defs import kobo as ingestion
+from dtm_platform.defs.automation.conditions import freshness_policies
+from dtm_platform.defs.automation.sensors import FAILURE_SENSOR
+from dtm_platform.defs.kobo.jobs import RECONCILE_JOB, ingest_job_name
+from dtm_platform.defs.kobo.sensors import PROBE_SENSOR
 from dtm_platform.instance import prepare_dagster_home
 from dtm_platform.kobo.registry import FormEntry, load_registry
 from dtm_platform.kobo_mock.server import Fault, MockKoboServer
@@ -95,8 +92,9 @@ def test_crons_timezone_and_default_status_follow_the_settings(monkeypatch):
         FormEntry(uid="aDaily1", dataset="daily_form", title="Daily", schedule="45 5 * * *"),
         FormEntry(uid="aHourly2", dataset="hourly_form", title="Hourly"),
     ]
-    automation = build_automation_defs(forms, [ingestion_asset(f) for f in forms], load_settings())
-    schedules = {s.name: s for s in automation.schedules}
+    settings = load_settings()
+    domains = [ingestion.build_defs(forms, settings), reports.build_defs(settings), automation.build_defs(settings)]
+    schedules = {s.name: s for d in domains for s in d.schedules or []}
     assert schedules["ingest_daily_form_schedule"].cron_schedule == "45 5 * * *"
     assert schedules["ingest_hourly_form_schedule"].cron_schedule == "0 * * * *"  # the registry's default
     assert schedules["daily_full_build"].cron_schedule == "30 22 * * *"
@@ -104,7 +102,7 @@ def test_crons_timezone_and_default_status_follow_the_settings(monkeypatch):
     assert schedules["weekly_reports_schedule"].cron_schedule == "0 7 * * 5"
     assert {s.execution_timezone for s in schedules.values()} == {"Africa/Douala"}
     assert {s.default_status for s in schedules.values()} == {dg.DefaultScheduleStatus.STOPPED}
-    assert {s.default_status for s in automation.sensors} == {dg.DefaultSensorStatus.STOPPED}
+    assert {s.default_status for d in domains for s in d.sensors or []} == {dg.DefaultSensorStatus.STOPPED}
 
 
 def test_a_bad_cron_or_timezone_setting_is_refused_with_its_name(monkeypatch):
@@ -166,8 +164,12 @@ def test_the_sensor_starts_ingestion_only_for_forms_with_new_data(home, kobo, de
 
         def tick(cursor):
             before = len(data_requests())
-            context = dg.build_sensor_context(instance=instance, repository_def=repo, cursor=cursor)
-            result = sensor.evaluate_tick(context)
+            # the resources as the daemon gives them
+            resources = repo.get_top_level_resources()
+            with dg.build_sensor_context(
+                instance=instance, repository_def=repo, cursor=cursor, resources=resources
+            ) as context:
+                result = sensor.evaluate_tick(context)
             assert len(data_requests()) - before == len(forms)  # one small request per form
             return result
 
@@ -227,12 +229,16 @@ def test_the_kobo_clients_retries_reach_the_runs_event_log(home, kobo, defs):
 def test_an_unreachable_server_skips_the_tick_and_keeps_the_cursor(home, kobo, repo, monkeypatch):
     sensor = repo.get_sensor_def(PROBE_SENSOR)
     monkeypatch.setenv("DTM_KOBO_TOKEN", "a-revoked-token-4411")
-    with dg.instance_for_test() as instance:
-        result = sensor.evaluate_tick(
-            dg.build_sensor_context(
-                instance=instance, repository_def=repo, cursor='{"dtm_site": {"count": 3, "max_id": 9}}'
-            )
-        )
+    with (
+        dg.instance_for_test() as instance,
+        dg.build_sensor_context(
+            instance=instance,
+            repository_def=repo,
+            cursor='{"dtm_site": {"count": 3, "max_id": 9}}',
+            resources=repo.get_top_level_resources(),  # as the daemon gives them
+        ) as context,
+    ):
+        result = sensor.evaluate_tick(context)
     assert result.run_requests == []
     assert "could not reach" in result.skip_message and "a-revoked-token-4411" not in result.skip_message
     assert json.loads(result.cursor) == {"dtm_site": {"count": 3, "max_id": 9}}
@@ -399,13 +405,14 @@ def test_freshness_windows_are_settings_and_must_make_sense(monkeypatch):
 
 
 def _alert_for(result, repo, instance):
-    context = dg.build_run_status_sensor_context(
+    with dg.build_run_status_sensor_context(
         sensor_name=FAILURE_SENSOR,
         dagster_event=result.get_run_failure_event(),
         dagster_instance=instance,
         dagster_run=result.dagster_run,
-    ).for_run_failure()
-    repo.get_sensor_def(FAILURE_SENSOR)(context)
+        resources=repo.get_top_level_resources(),  # as the daemon gives them
+    ) as context:
+        repo.get_sensor_def(FAILURE_SENSOR)(context.for_run_failure())
 
 
 def test_a_failed_gate_is_posted_to_the_webhook_with_the_run_link(home, defs, repo, monkeypatch, capfd):

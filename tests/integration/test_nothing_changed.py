@@ -26,8 +26,10 @@ import pytest
 
 from dtm_platform import data_versions
 from dtm_platform.data_versions import CHANGED, PART_TAG, SOURCES, source_keys
-from dtm_platform.defs.automation import CHANGED_SENSOR, DEMO_TRIGGER, TRIGGER_TAG, ingest_job_name
-from dtm_platform.defs.jobs import FULL_BUILD
+from dtm_platform.defs.automation.jobs import FULL_BUILD
+from dtm_platform.defs.automation.sensors import CHANGED_SENSOR
+from dtm_platform.defs.automation.tags import DEMO_TRIGGER, TRIGGER_TAG
+from dtm_platform.defs.kobo.jobs import ingest_job_name
 from dtm_platform.demo import run_full_build
 from dtm_platform.drop_folder import SETTLE_SECONDS
 from dtm_platform.instance import prepare_dagster_home

@@ -16,8 +16,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from dtm_platform.defs.serving import build_serving_defs
-from dtm_platform.quality.checks import build_gx_check
+from dtm_platform.defs.quality.checks import build_gx_check
+from dtm_platform.defs.resources import platform_resources
+from dtm_platform.defs.serving.assets import serving_assets
 from dtm_platform.quality.suites import load_suites
 from tests.postgres_server import SERVER, require_postgres
 from tests.serving_warehouse import MARTS, NAMES, PERSONAL_VALUES, make_warehouse
@@ -75,13 +76,15 @@ def postgres(monkeypatch):
 
 
 def materialize_serving() -> dg.ExecuteInProcessResult:
-    defs = build_serving_defs([dg.AssetKey(["marts", name]) for name in MARTS])
+    assets = serving_assets([dg.AssetKey(["marts", name]) for name in MARTS])
     suites = load_suites()
     checks = [build_gx_check(suites[("serving", name)]) for name in SERVING]
     # Entering the instance makes it the one definitions are loaded against (whatever
     # instance another test may have left current).
     with dg.DagsterInstance.ephemeral() as instance:
-        return dg.materialize([*defs.assets, *checks], instance=instance, raise_on_error=False)
+        return dg.materialize(
+            [*assets, *checks], resources=platform_resources(), instance=instance, raise_on_error=False
+        )
 
 
 def checks_of(result) -> dict[str, bool]:
@@ -106,8 +109,8 @@ def inventory(home: Path, asset: str) -> list[dict]:
 
 
 def test_serving_assets_are_wired_as_the_design_says():
-    defs = build_serving_defs([dg.AssetKey(["marts", name]) for name in MARTS] + [dg.AssetKey(["staging", "x"])])
-    specs = {spec.key.to_user_string(): spec for asset in defs.assets for spec in asset.specs}
+    assets = serving_assets([dg.AssetKey(["marts", name]) for name in MARTS] + [dg.AssetKey(["staging", "x"])])
+    specs = {spec.key.to_user_string(): spec for asset in assets for spec in asset.specs}
     assert set(specs) == {f"serving/{name}" for name in SERVING}
     for key, spec in specs.items():
         assert spec.group_name == "serving" and spec.owners == ["team:dtm-car-im"] and spec.code_version
@@ -142,11 +145,12 @@ def test_a_leaking_mart_fails_its_serving_step_and_the_previous_snapshot_stays(h
             f"create table marts.dtm_idp_returnees_by_admin2_v2 as select 'CF11' as admin1_pcode, "
             f"'{NAMES[1]}' as contact_person"
         )
-    defs = build_serving_defs([dg.AssetKey(["marts", name]) for name in [*MARTS, "dtm_idp_returnees_by_admin2_v2"]])
+    assets = serving_assets([dg.AssetKey(["marts", name]) for name in [*MARTS, "dtm_idp_returnees_by_admin2_v2"]])
     suites = load_suites()
     with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
-            [*defs.assets, *(build_gx_check(suites[("serving", n)]) for n in SERVING)],
+            [*assets, *(build_gx_check(suites[("serving", n)]) for n in SERVING)],
+            resources=platform_resources(),
             instance=instance,
             raise_on_error=False,
             selection=["serving/marts_snapshot"],

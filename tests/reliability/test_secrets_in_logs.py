@@ -40,15 +40,16 @@ import pytest
 from dagster._serdes import serialize_value
 from psycopg import sql
 
-from dtm_platform.defs.automation import FAILURE_SENSOR, build_automation_defs
-from dtm_platform.defs.ingestion import FORM_CONTENT_KEY, form_content_asset, ingestion_asset
-from dtm_platform.defs.serving import build_serving_defs
-from dtm_platform.defs.transform import build_transform_defs
+from dtm_platform.defs.automation.sensors import FAILURE_SENSOR, failure_sensor
+from dtm_platform.defs.kobo.assets import FORM_CONTENT_KEY, form_content_asset, ingestion_asset
+from dtm_platform.defs.quality.checks import build_gx_check
+from dtm_platform.defs.resources import platform_resources
+from dtm_platform.defs.serving.assets import serving_assets
+from dtm_platform.defs.transform.dbt_assets import dbt_layer_assets, dbt_resource
 from dtm_platform.instance import prepare_dagster_home
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.kobo_mock.generator import generate
 from dtm_platform.kobo_mock.server import Fault, MockKoboServer
-from dtm_platform.quality.checks import build_gx_check
 from dtm_platform.quality.suites import load_suites
 from dtm_platform.serving.personal import MIN_VALUE_LENGTH
 from dtm_platform.settings import PROJECT_ROOT, load_settings
@@ -166,17 +167,15 @@ def test_no_secret_or_personal_value_reaches_the_event_log_the_compute_logs_or_t
 
     suites = load_suites(forms=[FORM])
     raw_checks = [build_gx_check(suites[("raw", name)]) for name in ("kobo_form_content", FORM.raw_table)]
-    transform = build_transform_defs(FORMS)  # dbt: the salt reaches DuckDB through the plugin
+    transform = dbt_layer_assets(FORMS)  # dbt: the salt reaches DuckDB through the plugin
     staging_checks = [build_gx_check(suites[tuple(key)]) for key in STAGING]
-    serving_defs = build_serving_defs([dg.AssetKey(["marts", name]) for name in SERVING_MARTS])
+    serving = serving_assets([dg.AssetKey(["marts", name]) for name in SERVING_MARTS])
     serving_checks = [build_gx_check(suites[("serving", name)]) for name in SERVING]
     # the sensor as defined, not through a repository: resolving one opens Dagster's definitions
     # state storage, which may still point at an instance an earlier test closed
-    failure_sensor = next(
-        sensor
-        for sensor in build_automation_defs([FORM], [ingestion_asset(FORM)]).sensors
-        if sensor.name == FAILURE_SENSOR
-    )
+    on_failure = failure_sensor(dg.DefaultSensorStatus.RUNNING)
+    # the resources as a deployment configures them: each reads the settings when it is used
+    resources = {**platform_resources(), "dbt": dbt_resource()}
     runs = {}
     haystacks: dict[str, str] = {}
     with dg.DagsterInstance.get() as instance, WebhookReceiver() as webhook:
@@ -185,20 +184,20 @@ def test_no_secret_or_personal_value_reaches_the_event_log_the_compute_logs_or_t
         def alert(label: str) -> None:
             """The failure sensor on a failed run, with the settings the run had (the daemon's)."""
             result = runs[label]
-            failure_sensor(
-                dg.build_run_status_sensor_context(
-                    sensor_name=FAILURE_SENSOR,
-                    dagster_event=result.get_run_failure_event(),
-                    dagster_instance=instance,
-                    dagster_run=result.dagster_run,
-                ).for_run_failure()
-            )
+            with dg.build_run_status_sensor_context(
+                sensor_name=FAILURE_SENSOR,
+                dagster_event=result.get_run_failure_event(),
+                dagster_instance=instance,
+                dagster_run=result.dagster_run,
+                resources=resources,
+            ) as context:
+                on_failure(context.for_run_failure())
 
         with MockKoboServer(token=secrets["kobo token"], datasets={FORM.uid: clean}) as server:
             monkeypatch.setenv("DTM_KOBO_URL", server.url)
             runs["raw and staging"] = dg.materialize(
-                [form_content_asset([FORM]), ingestion_asset(FORM), *raw_checks, *transform.assets, *staging_checks],
-                resources=transform.resources,
+                [form_content_asset([FORM]), ingestion_asset(FORM), *raw_checks, *transform, *staging_checks],
+                resources=resources,
                 instance=instance,
                 raise_on_error=False,
                 selection=dg.AssetSelection.assets(FORM_CONTENT_KEY, ("raw", FORM.raw_table), *STAGING),
@@ -206,17 +205,19 @@ def test_no_secret_or_personal_value_reaches_the_event_log_the_compute_logs_or_t
         with MockKoboServer(token=secrets["kobo token"], datasets={FORM.uid: dataset}) as server:
             monkeypatch.setenv("DTM_KOBO_URL", server.url)
             runs["raw, bad batch"] = dg.materialize(
-                [ingestion_asset(FORM), raw_checks[1]], instance=instance, raise_on_error=False
+                [ingestion_asset(FORM), raw_checks[1]], resources=resources, instance=instance, raise_on_error=False
             )
             server.inject(Fault("revoke"))
-            runs["revoked token"] = dg.materialize([ingestion_asset(FORM)], instance=instance, raise_on_error=False)
+            runs["revoked token"] = dg.materialize(
+                [ingestion_asset(FORM)], resources=resources, instance=instance, raise_on_error=False
+            )
             alert("revoked token")
         with MockKoboServer(token=secrets["kobo token"], datasets={FORM.uid: dataset}) as server:
             monkeypatch.setenv(
                 "DTM_KOBO_URL", server.url.replace("://", f"://dtm-proxy-user:{secrets['kobo url password']}@", 1)
             )
             runs["kobo url with credentials"] = dg.materialize(
-                [ingestion_asset(FORM)], instance=instance, raise_on_error=False
+                [ingestion_asset(FORM)], resources=resources, instance=instance, raise_on_error=False
             )
             # the daemon could not have loaded the code location with that URL: the alert is
             # sent with the settings put right (the failed run's error is what it carries)
@@ -227,11 +228,12 @@ def test_no_secret_or_personal_value_reaches_the_event_log_the_compute_logs_or_t
         monkeypatch.setenv("DTM_POSTGRES_URL", url)
         monkeypatch.setenv("DTM_POSTGRES_READER_ROLE", reader_role)
         runs["serving"] = dg.materialize(
-            [*serving_defs.assets, *serving_checks], instance=instance, raise_on_error=False
+            [*serving, *serving_checks], resources=resources, instance=instance, raise_on_error=False
         )
         monkeypatch.setenv("DTM_POSTGRES_URL", url.replace("@127.0.0.1:5432/", "@127.0.0.1:1/"))
         runs["postgres unreachable"] = dg.materialize(
-            [*serving_defs.assets, *serving_checks],
+            [*serving, *serving_checks],
+            resources=resources,
             instance=instance,
             raise_on_error=False,
             selection=["serving/postgres"],
@@ -241,7 +243,8 @@ def test_no_secret_or_personal_value_reaches_the_event_log_the_compute_logs_or_t
             "DTM_POSTGRES_URL", url.replace(secrets["postgres password"], secrets["unparsable postgres password"])
         )
         runs["postgres url unparsable"] = dg.materialize(
-            [*serving_defs.assets, *serving_checks],
+            [*serving, *serving_checks],
+            resources=resources,
             instance=instance,
             raise_on_error=False,
             selection=["serving/postgres"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 
-from dtm_platform.alerts import RunFailure, alert_payload, send_alert
+from dtm_platform.defs.automation.alerts import RunFailure, alert_payload, send_alert
 from tests.webhook_receiver import WebhookReceiver
 
 UI = "http://dagster.iom-car.example:3000"

@@ -228,22 +228,26 @@ def test_strip_credentials(url, expected):
 # --- the ingestion asset ----------------------------------------------------------------------
 
 
-def test_the_ingestion_asset_downloads_only_when_the_registry_asks(server, site_form, tmp_path, monkeypatch):
-    from dtm_platform.defs.ingestion import form_content_asset, ingestion_asset
+def test_the_ingestion_asset_downloads_only_when_the_registry_asks(server, site_form, tmp_path):
+    from dtm_platform.defs.kobo.assets import form_content_asset, ingestion_asset
+    from dtm_platform.defs.resources import platform_resources
 
-    monkeypatch.setenv("DTM_HOME", str(tmp_path))
-    monkeypatch.setenv("DTM_KOBO_URL", server.url)
-    monkeypatch.setenv("DTM_KOBO_TOKEN", TOKEN)
+    # the home, server and token given to the assets as resources, not through DTM_* variables
+    resources = platform_resources(tmp_path, kobo_url=server.url, kobo_token=TOKEN)
     off = dataclasses.replace(SITE, download_attachments=False)
     # Entered, so that loading the definitions finds this instance and not one an earlier
     # test in the same process left behind.
     with dg.DagsterInstance.ephemeral() as instance:
-        result = dg.materialize([form_content_asset([off]), ingestion_asset(off)], instance=instance)
+        result = dg.materialize(
+            [form_content_asset([off]), ingestion_asset(off)], resources=resources, instance=instance
+        )
     assert result.success
     assert not attachments_dir(tmp_path, "dtm_site").exists()
 
     with dg.DagsterInstance.ephemeral() as instance:
-        result = dg.materialize([form_content_asset([SITE]), ingestion_asset(SITE)], instance=instance)
+        result = dg.materialize(
+            [form_content_asset([SITE]), ingestion_asset(SITE)], resources=resources, instance=instance
+        )
     assert result.success
     (materialization,) = list(result.asset_materializations_for_node(ingestion_asset(SITE).op.name))
     photos = sum(len(s["_attachments"]) for s in site_form.submissions)

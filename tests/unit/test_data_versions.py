@@ -20,7 +20,7 @@ from dtm_platform.data_versions import (
     what_changed,
     with_data_version,
 )
-from dtm_platform.defs.jobs import execute_full_build
+from dtm_platform.defs.automation.jobs import execute_full_build
 from dtm_platform.kobo.landing import ensure_raw_tables
 from dtm_platform.kobo.registry import FormEntry
 from dtm_platform.settings import load_settings

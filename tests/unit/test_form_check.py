@@ -148,7 +148,7 @@ def test_ingestion_refuses_to_land_a_form_whose_mapping_broke(tmp_path):
 
     import dagster as dg
 
-    from dtm_platform.defs.ingestion import _refuse_a_mapping_the_form_breaks
+    from dtm_platform.defs.kobo.assets import _refuse_a_mapping_the_form_breaks
     from dtm_platform.kobo.landing import FORM_CONTENT_DDL
     from dtm_platform.warehouse import connect_duckdb
 

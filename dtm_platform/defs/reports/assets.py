@@ -4,6 +4,7 @@ only from data that passed."""
 import dagster as dg
 
 from dtm_platform.data_versions import with_data_version
+from dtm_platform.defs.resources import PlatformSettings
 from dtm_platform.reports import oversight
 from dtm_platform.reports.iati import IatiActivity
 from dtm_platform.reports.indicator_tracker import AMBER_FROM, GREEN_FROM, build_indicator_tracker
@@ -11,7 +12,6 @@ from dtm_platform.reports.pdf import find_chromium
 from dtm_platform.reports.profiles import MARTS as PROFILE_MARTS
 from dtm_platform.reports.profiles import build_profiles
 from dtm_platform.reports.situation_report import build_situation_report
-from dtm_platform.settings import load_settings
 
 OWNER = "team:dtm-car-im"
 
@@ -51,8 +51,8 @@ OWNER = "team:dtm-car-im"
     ),
 )
 @with_data_version
-def dtm_situation_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = load_settings()
+def dtm_situation_report(context: dg.AssetExecutionContext, platform: PlatformSettings) -> dg.MaterializeResult:
+    settings = platform.get()
     chromium = find_chromium(settings.chromium)
     if chromium is None:
         context.log.warning("Chromium not found (set DTM_CHROMIUM): HTML only, no PDF this time")
@@ -100,8 +100,8 @@ def dtm_situation_report(context: dg.AssetExecutionContext) -> dg.MaterializeRes
     ),
 )
 @with_data_version
-def me_indicator_tracker(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = load_settings()
+def me_indicator_tracker(context: dg.AssetExecutionContext, platform: PlatformSettings) -> dg.MaterializeResult:
+    settings = platform.get()
     identity = IatiActivity(settings.iati_activity_id, settings.iati_reporting_org, settings.iati_reporting_org_name)
     tracker = build_indicator_tracker(
         settings.warehouse_path, settings.reports_dir, min_cell_count=settings.min_cell_count, iati=identity
@@ -144,8 +144,8 @@ def me_indicator_tracker(context: dg.AssetExecutionContext) -> dg.MaterializeRes
     ),
 )
 @with_data_version
-def dtm_site_profiles(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = load_settings()
+def dtm_site_profiles(context: dg.AssetExecutionContext, platform: PlatformSettings) -> dg.MaterializeResult:
+    settings = platform.get()
     chromium = find_chromium(settings.chromium) if settings.profile_pdfs else None
     if not settings.profile_pdfs:
         context.log.info("DTM_PROFILE_PDFS is off: HTML only")
@@ -178,5 +178,4 @@ def dtm_site_profiles(context: dg.AssetExecutionContext) -> dg.MaterializeResult
     )
 
 
-def build_report_defs() -> dg.Definitions:
-    return dg.Definitions(assets=[dtm_situation_report, me_indicator_tracker, dtm_site_profiles])
+REPORTS = [dtm_situation_report, me_indicator_tracker, dtm_site_profiles]

@@ -8,12 +8,11 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from dtm_platform.data_versions import import_version
+from dtm_platform.defs.resources import PlatformSettings, Warehouse
 from dtm_platform.drop_folder import waiting_files
 from dtm_platform.finance.expenditures import KINDS, ensure_record, import_expenditures, ledger
 from dtm_platform.row_imports import import_each
-from dtm_platform.settings import load_settings
 from dtm_platform.transform.project import DBT_PROJECT_DIR
-from dtm_platform.warehouse import connect_duckdb
 
 INBOX = "inbox"
 
@@ -34,11 +33,13 @@ INBOX = "inbox"
         "`dtm finance import FILE` does the same by hand."
     ),
 )
-def imported_expenditures(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = load_settings()
+def imported_expenditures(
+    context: dg.AssetExecutionContext, platform: PlatformSettings, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    settings = platform.get()
     inbox = settings.finance_dir / INBOX
     inbox.mkdir(parents=True, exist_ok=True)
-    with connect_duckdb(settings.warehouse_path) as con:
+    with warehouse.connect() as con:
         ensure_record(con)
     # in name order: a later export's payments are checked against the earlier's
     imported = import_each(
@@ -56,7 +57,7 @@ def imported_expenditures(context: dg.AssetExecutionContext) -> dg.MaterializeRe
         context.log,
     )
     # Its data version is the ledger's and the record's: nothing imported, nothing to rebuild.
-    with connect_duckdb(settings.warehouse_path) as con:
+    with warehouse.connect() as con:
         version = import_version(con, settings, context.asset_key)
     return dg.MaterializeResult(
         metadata={
@@ -66,7 +67,3 @@ def imported_expenditures(context: dg.AssetExecutionContext) -> dg.MaterializeRe
         },
         data_version=version,
     )
-
-
-def build_finance_defs() -> dg.Definitions:
-    return dg.Definitions(assets=[imported_expenditures])

@@ -1,4 +1,5 @@
-"""One ingestion asset per form of the registry: ``raw/kobo_<dataset>``.
+"""One ingestion asset per form of the registry, ``raw/kobo_<dataset>``, and the forms' content
+``raw/kobo_form_content`` that lands before them.
 
 Each body is ``secret_safe``: a failure reaches Dagster with every secret masked (a Kobo
 error may quote a URL with credentials, a driver's error a password). Each materialization
@@ -12,17 +13,14 @@ import time
 import dagster as dg
 
 from dtm_platform.data_versions import form_content_version, raw_version
+from dtm_platform.defs.resources import KoboApi, PlatformSettings, Warehouse
 from dtm_platform.kobo.attachments import download_attachments
 from dtm_platform.kobo.audit import load_audit_logs
-from dtm_platform.kobo.client import KoboClient
 from dtm_platform.kobo.form_check import check_entry
 from dtm_platform.kobo.landing import land_form_content, land_new_submissions, land_unlisted_versions
-from dtm_platform.kobo.quarantine import QUARANTINE_DDL
 from dtm_platform.kobo.reconcile import reconcile
 from dtm_platform.kobo.registry import FormEntry
 from dtm_platform.secrets import secret_safe
-from dtm_platform.settings import load_settings
-from dtm_platform.warehouse import connect_duckdb
 
 OWNER = "team:dtm-car-im"
 FORM_CONTENT_KEY = dg.AssetKey(["raw", "kobo_form_content"])
@@ -34,19 +32,6 @@ class IngestionConfig(dg.Config):
 
     reconcile: bool = False
     allow_mass_deletion: bool = False
-
-
-def kobo_client_from_settings() -> KoboClient:
-    s = load_settings()
-    return KoboClient(
-        s.kobo_url,
-        s.kobo_token,
-        timeout=s.kobo_timeout_seconds,
-        max_retries=s.kobo_max_retries,
-        max_in_flight=s.kobo_max_in_flight,
-        page_size=s.kobo_page_size,
-        max_page_bytes=s.kobo_max_page_mb * 2**20,
-    )
 
 
 def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
@@ -65,14 +50,20 @@ def ingestion_asset(form: FormEntry) -> dg.AssetsDefinition:
         ),
     )
     @secret_safe(f"raw/{form.raw_table}")
-    def _ingest(context: dg.AssetExecutionContext, config: IngestionConfig) -> dg.MaterializeResult:
-        settings = load_settings()
+    def _ingest(
+        context: dg.AssetExecutionContext,
+        config: IngestionConfig,
+        platform: PlatformSettings,
+        warehouse: Warehouse,
+        kobo: KoboApi,
+    ) -> dg.MaterializeResult:
+        settings = platform.get()
         settings.home.mkdir(parents=True, exist_ok=True)
 
         def progress(landed: int) -> None:
             context.log.info(f"{form.dataset}: {landed} new submissions landed so far")
 
-        with kobo_client_from_settings() as client, connect_duckdb(settings.warehouse_path) as con:
+        with kobo.client() as client, warehouse.connect() as con:
             _refuse_a_mapping_the_form_breaks(con, form)
             result = land_new_submissions(con, client, form, run_id=context.run.run_id, progress=progress)
             context.log.info(
@@ -206,11 +197,12 @@ def form_content_asset(forms: list[FormEntry]) -> dg.AssetsDefinition:
         ),
     )
     @secret_safe("raw/kobo_form_content")
-    def _form_content(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        settings = load_settings()
-        settings.home.mkdir(parents=True, exist_ok=True)
+    def _form_content(
+        context: dg.AssetExecutionContext, platform: PlatformSettings, warehouse: Warehouse, kobo: KoboApi
+    ) -> dg.MaterializeResult:
+        platform.get().home.mkdir(parents=True, exist_ok=True)
         deployed = {}
-        with kobo_client_from_settings() as client, connect_duckdb(settings.warehouse_path) as con:
+        with kobo.client() as client, warehouse.connect() as con:
             for form in forms:
                 deployed[form.dataset] = land_form_content(con, client, form)
             versions = con.execute("select count(*) from raw.kobo_form_content").fetchone()[0]
@@ -226,44 +218,3 @@ def form_content_asset(forms: list[FormEntry]) -> dg.AssetsDefinition:
         )
 
     return _form_content
-
-
-def quarantine_check(form: FormEntry) -> dg.AssetChecksDefinition:
-    """A warning while the form has submissions in quarantine: they are in no table below raw."""
-
-    @dg.asset_check(
-        asset=dg.AssetKey(["raw", form.raw_table]),
-        name="nothing_quarantined",
-        blocking=False,
-        description=(
-            f"{form.title}: no submission kept aside in raw.kobo_quarantine (a result that is not "
-            "an object, an unusable _id, metadata of the wrong type, invalid Unicode, two "
-            "payloads under one _id); each one there names its reason."
-        ),
-    )
-    def _check() -> dg.AssetCheckResult:
-        with connect_duckdb(load_settings().warehouse_path) as con:
-            con.execute("create schema if not exists raw")
-            con.execute(QUARANTINE_DDL)
-            rows = con.execute(
-                "select submission_id, reason from raw.kobo_quarantine where dataset = ? "
-                "order by quarantined_at, submission_id",
-                [form.dataset],
-            ).fetchall()
-        return dg.AssetCheckResult(
-            passed=not rows,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata={
-                "quarantined": len(rows),
-                "reasons": dg.MetadataValue.json([f"submission {i}: {r}" for i, r in rows[:20]]),
-            },
-        )
-
-    return _check
-
-
-def build_ingestion_defs(forms: list[FormEntry]) -> dg.Definitions:
-    return dg.Definitions(
-        assets=[form_content_asset(forms), *(ingestion_asset(form) for form in forms)],
-        asset_checks=[quarantine_check(form) for form in forms],
-    )

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from dtm_platform.data_versions import with_data_version
+from dtm_platform.defs.resources import PlatformSettings
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.secrets import secret_safe
 from dtm_platform.serving.exports import write_exports
@@ -22,7 +23,7 @@ from dtm_platform.serving.marts import PUBLISHED_SCHEMA
 from dtm_platform.serving.personal import PersonalFields, load_personal_fields
 from dtm_platform.serving.postgres import PRIVILEGE_COLUMNS, describe_target, publish_to_postgres
 from dtm_platform.serving.snapshot import build_snapshot, snapshot_path
-from dtm_platform.settings import Settings, load_settings
+from dtm_platform.settings import Settings
 from dtm_platform.warehouse import connect_duckdb
 
 OWNER = "team:dtm-car-im"
@@ -34,9 +35,9 @@ HDX_EXTRA_COLUMNS = [("hashtags", "varchar")]
 class _Step:
     """What every serving step needs when it runs."""
 
-    def __init__(self, context: dg.AssetExecutionContext):
+    def __init__(self, context: dg.AssetExecutionContext, platform: PlatformSettings):
         self.context = context
-        self.settings: Settings = load_settings()
+        self.settings: Settings = platform.get()
         self.run_id = context.run.run_id
         self.refreshed_at = datetime.now(UTC)
         self.personal: PersonalFields = load_personal_fields(
@@ -71,7 +72,7 @@ class _Step:
         }
 
 
-def build_serving_defs(mart_keys: Sequence[dg.AssetKey]) -> dg.Definitions:
+def serving_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinition]:
     """The serving assets, downstream of ``mart_keys`` (the definitions' ``marts/*`` assets)."""
     marts = sorted({key for key in mart_keys if key.path[0] == PUBLISHED_SCHEMA}, key=lambda k: k.to_user_string())
     names = [key.path[-1] for key in marts]
@@ -90,8 +91,8 @@ def build_serving_defs(mart_keys: Sequence[dg.AssetKey]) -> dg.Definitions:
         ),
     )
     @with_data_version
-    def marts_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        step = _Step(context)
+    def marts_snapshot(context: dg.AssetExecutionContext, platform: PlatformSettings) -> dg.MaterializeResult:
+        step = _Step(context, platform)
         target = snapshot_path(step.settings.home)
         result = step.publish(
             "marts_snapshot",
@@ -129,8 +130,8 @@ def build_serving_defs(mart_keys: Sequence[dg.AssetKey]) -> dg.Definitions:
         ),
     )
     @with_data_version
-    def exports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        step = _Step(context)
+    def exports(context: dg.AssetExecutionContext, platform: PlatformSettings) -> dg.MaterializeResult:
+        step = _Step(context, platform)
         directory = step.settings.home / "exports"
         result = step.publish(
             "exports",
@@ -169,8 +170,8 @@ def build_serving_defs(mart_keys: Sequence[dg.AssetKey]) -> dg.Definitions:
     )
     @with_data_version
     @secret_safe("serving/postgres")  # a driver's error may quote the URL or its password
-    def postgres(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        step = _Step(context)
+    def postgres(context: dg.AssetExecutionContext, platform: PlatformSettings) -> dg.MaterializeResult:
+        step = _Step(context, platform)
         url = step.settings.postgres_url
         if not url:
             step.record("postgres", [], PRIVILEGE_COLUMNS)
@@ -222,8 +223,8 @@ def build_serving_defs(mart_keys: Sequence[dg.AssetKey]) -> dg.Definitions:
         ),
     )
     @with_data_version
-    def hdx(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        step = _Step(context)
+    def hdx(context: dg.AssetExecutionContext, platform: PlatformSettings) -> dg.MaterializeResult:
+        step = _Step(context, platform)
         directory = step.settings.home / "exports" / "hdx"
         result = step.publish(
             "hdx",
@@ -245,4 +246,4 @@ def build_serving_defs(mart_keys: Sequence[dg.AssetKey]) -> dg.Definitions:
             }
         )
 
-    return dg.Definitions(assets=[marts_snapshot, exports, postgres, hdx])
+    return [marts_snapshot, exports, postgres, hdx]

@@ -12,8 +12,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from dtm_platform.data_versions import StepVersions, with_data_versions
+from dtm_platform.defs.resources import PlatformSettings
 from dtm_platform.kobo.registry import FormEntry
-from dtm_platform.settings import load_settings
 from dtm_platform.transform.project import (
     DBT_EXECUTABLE,
     DBT_PROJECT,
@@ -22,6 +22,7 @@ from dtm_platform.transform.project import (
     invocation_target,
     prepare_dbt_environment,
 )
+from dtm_platform.transform.row_counts import RowCountingDbtCliResource
 
 LAYERS = ("reference", "staging", "cleaned", "marts")
 OWNER = "team:dtm-car-im"
@@ -61,10 +62,9 @@ def _layer_assets(layer: str, manifest: Path, forms: list[FormEntry]) -> dg.Asse
     @dbt_assets(
         manifest=manifest, project=DBT_PROJECT, select=select, name=f"dbt_{layer}", dagster_dbt_translator=TRANSLATOR
     )
-    def _assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    def _assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, platform: PlatformSettings):
         versions = StepVersions(context)
-        settings = load_settings()
-        prepare_dbt_environment(settings, forms)
+        prepare_dbt_environment(platform.get(), forms)
         vars_json = dbt_vars(forms)
         # buildable: a test on two models runs with the later one's layer, once both exist.
         # Unit tests check the SQL, not the data: they run in the test suite, not every build.
@@ -75,9 +75,11 @@ def _layer_assets(layer: str, manifest: Path, forms: list[FormEntry]) -> dg.Asse
     return _assets
 
 
-def build_transform_defs(forms: list[FormEntry]) -> dg.Definitions:
+def dbt_layer_assets(forms: list[FormEntry]) -> list[dg.AssetsDefinition]:
     manifest = ensure_manifest(forms)
-    return dg.Definitions(
-        assets=[_layer_assets(layer, manifest, forms) for layer in LAYERS],
-        resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)},
-    )
+    return [_layer_assets(layer, manifest, forms) for layer in LAYERS]
+
+
+def dbt_resource() -> DbtCliResource:
+    """dbt, adding row counts to every model and seed it builds (transform/row_counts.py)."""
+    return RowCountingDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)

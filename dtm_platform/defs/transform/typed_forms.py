@@ -2,18 +2,17 @@
 its raw table and its form content (``transform/typed_forms.py``), group ``forms``.
 
 Below raw, so it follows new raw data through the same declarative automation as the dbt
-models (``defs/automation.py``, applied to every asset outside ``raw``), and its gate is
+models (``defs/automation/conditions.py``, applied to every asset outside ``raw``), and its gate is
 derived from the form's content when it runs (``quality/form_suites.py``).
 """
 
 import dagster as dg
 
 from dtm_platform.data_versions import with_data_version
-from dtm_platform.defs.ingestion import FORM_CONTENT_KEY
+from dtm_platform.defs.kobo.assets import FORM_CONTENT_KEY
+from dtm_platform.defs.resources import PlatformSettings, Warehouse
 from dtm_platform.kobo.registry import FormEntry
-from dtm_platform.settings import load_settings
 from dtm_platform.transform.typed_forms import SCHEMA, build_form_tables
-from dtm_platform.warehouse import connect_duckdb
 
 OWNER = "team:dtm-car-im"
 GROUP = "forms"
@@ -35,10 +34,11 @@ def typed_form_asset(form: FormEntry) -> dg.AssetsDefinition:
         ),
     )
     @with_data_version
-    def _typed_form(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        settings = load_settings()
-        with connect_duckdb(settings.warehouse_path) as con:
-            result = build_form_tables(con, form, settings.hash_salt)
+    def _typed_form(
+        context: dg.AssetExecutionContext, platform: PlatformSettings, warehouse: Warehouse
+    ) -> dg.MaterializeResult:
+        with warehouse.connect() as con:
+            result = build_form_tables(con, form, platform.get().hash_salt)
         context.log.info(f"{form.dataset}: " + ", ".join(f"{SCHEMA}.{t} {n} rows" for t, n in result.rows.items()))
         if result.dropped_without_policy:
             # Paths only: an officer declares a policy for them in the registry to keep them hashed.
@@ -70,7 +70,3 @@ def typed_form_asset(form: FormEntry) -> dg.AssetsDefinition:
         )
 
     return _typed_form
-
-
-def build_form_defs(forms: list[FormEntry]) -> dg.Definitions:
-    return dg.Definitions(assets=[typed_form_asset(form) for form in forms])

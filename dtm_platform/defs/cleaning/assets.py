@@ -11,11 +11,9 @@ from dtm_platform.cleaning.enumerators import write_enumerator_pages
 from dtm_platform.cleaning.ledger import ledger_path
 from dtm_platform.cleaning.workbooks import QUEUE, write_verification_workbooks
 from dtm_platform.data_versions import import_version, with_data_version
-from dtm_platform.defs.automation import TRIGGER_TAG
+from dtm_platform.defs.resources import PlatformSettings, Warehouse
 from dtm_platform.drop_folder import waiting_files
 from dtm_platform.row_imports import import_each
-from dtm_platform.settings import load_settings
-from dtm_platform.warehouse import connect_duckdb
 
 OWNER = "team:dtm-car-im"
 GROUP = "cleaning"
@@ -40,12 +38,14 @@ ENUMERATOR_VIEW_TABLE = "cleaning.enumerator_view"
         "cleaning.imported_answers; the files are moved to DTM_HOME/cleaning/imported."
     ),
 )
-def imported_answers(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = load_settings()
+def imported_answers(
+    context: dg.AssetExecutionContext, platform: PlatformSettings, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    settings = platform.get()
     inbox = settings.cleaning_dir / INBOX
     inbox.mkdir(parents=True, exist_ok=True)
-    files = inbox_files(settings)
-    with connect_duckdb(settings.warehouse_path) as con:
+    files = waiting_files(settings.cleaning_dir / INBOX)
+    with warehouse.connect() as con:
         ensure_record(con)
         queue_built = has_queue(con)
     if files and not queue_built:
@@ -70,7 +70,7 @@ def imported_answers(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     )
     # Its data version is the ledger's (what dbt reads) and the record's (what its gate reads):
     # an import of nothing new leaves it as it was, and nothing after it is rebuilt.
-    with connect_duckdb(settings.warehouse_path) as con:
+    with warehouse.connect() as con:
         version = import_version(con, settings, context.asset_key)
     return dg.MaterializeResult(
         metadata={
@@ -99,12 +99,14 @@ def imported_answers(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     ),
 )
 @with_data_version
-def verification_workbooks(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = load_settings()
+def verification_workbooks(
+    context: dg.AssetExecutionContext, platform: PlatformSettings, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    settings = platform.get()
     written = write_verification_workbooks(
         settings.warehouse_path, settings.cleaning_dir / WORKBOOKS, datetime.now(UTC)
     )
-    with connect_duckdb(settings.warehouse_path) as con:
+    with warehouse.connect() as con:
         con.execute("create schema if not exists cleaning")
         con.execute(f"create or replace table {WORKBOOKS_TABLE} (team varchar, issues integer, path varchar)")
         con.executemany(
@@ -139,10 +141,12 @@ def verification_workbooks(context: dg.AssetExecutionContext) -> dg.MaterializeR
     ),
 )
 @with_data_version
-def enumerator_view(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = load_settings()
+def enumerator_view(
+    context: dg.AssetExecutionContext, platform: PlatformSettings, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    settings = platform.get()
     pages = write_enumerator_pages(settings.warehouse_path, settings.cleaning_dir, datetime.now(UTC))
-    with connect_duckdb(settings.warehouse_path) as con:
+    with warehouse.connect() as con:
         con.execute("create schema if not exists cleaning")
         con.execute(
             f"create or replace table {ENUMERATOR_VIEW_TABLE} as select team, count(distinct enumerator_id) "
@@ -158,58 +162,4 @@ def enumerator_view(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     )
 
 
-def inbox_files(settings, now: float | None = None) -> list:
-    """The returned workbooks waiting in the drop folder, whole (drop_folder.py)."""
-    return waiting_files(settings.cleaning_dir / INBOX, now)
-
-
-IMPORT_JOB = "import_cleaning_answers"
-INBOX_SENSOR = "cleaning_inbox"
-
-
-def inbox_request(settings, cursor: str | None) -> tuple[dg.RunRequest | dg.SkipReason, str | None]:
-    """What the inbox sensor does on one tick, and its new cursor: a run for the workbooks
-    waiting, unless exactly those were already requested (a file dropped again, a newer copy
-    under the same name, is a new request)."""
-    files = inbox_files(settings)
-    if not files:
-        return dg.SkipReason(f"no returned workbook in {settings.cleaning_dir / INBOX}"), cursor
-    waiting = ";".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in files)
-    if cursor == waiting:
-        return dg.SkipReason(f"{len(files)} workbook(s) already requested"), cursor
-    return dg.RunRequest(run_key=waiting, tags={TRIGGER_TAG: INBOX_SENSOR}), waiting
-
-
-def _inbox_sensor(job, status: dg.DefaultSensorStatus) -> dg.SensorDefinition:
-    @dg.sensor(
-        name=INBOX_SENSOR,
-        job=job,
-        default_status=status,
-        minimum_interval_seconds=60,
-        description=(
-            "Imports returned verification workbooks soon after they are dropped in "
-            "DTM_HOME/cleaning/inbox; the automation then rebuilds the cleaned layer and the marts."
-        ),
-    )
-    def _sensor(context: dg.SensorEvaluationContext):
-        result, cursor = inbox_request(load_settings(), context.cursor)
-        if cursor != context.cursor:
-            context.update_cursor(cursor)
-        return result
-
-    return _sensor
-
-
-def build_cleaning_defs() -> dg.Definitions:
-    settings = load_settings()
-    job = dg.define_asset_job(
-        IMPORT_JOB,
-        selection=dg.AssetSelection.assets(imported_answers),
-        description="Import the returned verification workbooks of DTM_HOME/cleaning/inbox.",
-    )
-    status = dg.DefaultSensorStatus.RUNNING if settings.automation_on else dg.DefaultSensorStatus.STOPPED
-    return dg.Definitions(
-        assets=[imported_answers, verification_workbooks, enumerator_view],
-        jobs=[job],
-        sensors=[_inbox_sensor(job, status)],
-    )
+ASSETS = [imported_answers, verification_workbooks, enumerator_view]

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import dagster as dg
 
-from dtm_platform.alerts import RunFailure
+from dtm_platform.defs.automation.alerts import RunFailure
 
 Event = dg.DagsterEventType
 

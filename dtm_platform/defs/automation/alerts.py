@@ -1,7 +1,7 @@
 """Alerts for failed runs: the message, and posting it as JSON to an incoming webhook.
 
-Dagster's run-failure sensor (``defs/automation.py``) reads a failed run's event log into a
-``RunFailure`` (``automation/run_history.py``); this module says it in words a data engineer
+Dagster's run-failure sensor (``sensors.py``) reads a failed run's event log into a
+``RunFailure`` (``run_history.py``); this module says it in words a data engineer
 acts on (which check or asset failed, what was therefore not built, the run's link in the
 UI) and posts it to ``DTM_ALERT_WEBHOOK``. The body carries ``text``, which Slack and Teams
 incoming webhooks display, plus the same facts as fields for anything that parses JSON.

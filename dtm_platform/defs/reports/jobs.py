@@ -1,0 +1,15 @@
+"""``weekly_reports``: the reports, with their gates, from the current marts."""
+
+import dagster as dg
+
+from dtm_platform.defs.automation.tags import REPORTS_GROUP
+
+WEEKLY_REPORTS_JOB = "weekly_reports"
+
+
+def weekly_reports_job():
+    return dg.define_asset_job(
+        WEEKLY_REPORTS_JOB,
+        selection=dg.AssetSelection.groups(REPORTS_GROUP),
+        description="Rebuild the reports, with their gates, from the current marts.",
+    )
