@@ -128,8 +128,8 @@
 
 {#- interview_duration: the DTM assessments' one rule on both sides (they ask no consent):
     a duration outside the form's min_value to max_value minutes. The surveys, which ask
-    consent, run interview_too_short and interview_too_long instead (ARCHITECTURE.md, Data
-    quality rules, on why the id stays). -#}
+    consent, run interview_too_short and interview_too_long instead (ARCHITECTURE.md,
+    Data-quality rules, on why the id stays). -#}
 {% macro dq_rule_interview_duration(relation, form) -%}
     select checked.submission_id, 'interview_duration' as rule,
            round(epoch(checked.interview_ended_at - checked.interview_started_at) / 60) || ' minutes' as value
