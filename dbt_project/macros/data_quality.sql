@@ -1,7 +1,7 @@
-{#- Building blocks of dq_issues: each renders a select of (submission_id, rule, value) for
-    one rule on one form's relation, with thresholds read from the ref_dq_rules seed (a CTE
-    called `rules` must be in scope). `value` shows what tripped the rule, never a personal
-    value. -#}
+{#- What the data-quality rules and the models reading their findings share: which columns
+    are answers, a submission's fingerprint, the sex/age cells, dq_flags, every live
+    submission, a rule's description with its thresholds. The rules themselves are in
+    macros/dq_rules/ (ARCHITECTURE.md, Data-quality rules). -#}
 
 {#- The metadata columns of a staged submission: everything but these is an answer. -#}
 {% macro dq_metadata_columns(extra=[]) -%}
@@ -24,78 +24,8 @@
     )
 {%- endmacro %}
 
-{#- Exact duplicates: the same answers as a submission received earlier (lower _id). The
-    relation must carry an `answers` fingerprint column. -#}
-{% macro dq_exact_duplicates(relation) -%}
-    select submission_id, 'duplicate_submission' as rule,
-           'same answers as submission ' || first_submission_id as value
-    from (
-        select submission_id,
-               first_value(submission_id) over (partition by answers order by submission_id) as first_submission_id
-        from {{ relation }}
-    )
-    where submission_id <> first_submission_id
-{%- endmacro %}
-
-{#- Near duplicates: the same key as a submission received earlier, with other answers (an
-    exact copy is the exact rule's). Rows with a null key part are not compared. -#}
-{% macro dq_near_duplicates(relation, key_columns, key_words) -%}
-    select submission_id, 'near_duplicate_submission' as rule,
-           'same ' || '{{ key_words }}' || ' as submission ' || first_submission_id as value
-    from (
-        select submission_id, answers,
-               first_value(submission_id) over same_key as first_submission_id,
-               first_value(answers) over same_key as first_answers
-        from {{ relation }}
-        where {% for column in key_columns %}{{ column }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
-        window same_key as (partition by {{ key_columns | join(', ') }} order by submission_id)
-    )
-    where submission_id <> first_submission_id and answers <> first_answers
-{%- endmacro %}
-
-{#- Sub-prefecture p-codes not in the OCHA reference, or outside the prefecture entered. -#}
-{% macro dq_pcodes(relation, admin1_column='admin1_pcode', admin2_column='admin2_pcode') -%}
-    select submission_id, 'unknown_admin2_pcode' as rule, {{ admin2_column }} as value
-    from {{ relation }}
-    where {{ admin2_column }} not in (select pcode from admin2)
-
-    union all
-    select checked.submission_id, 'admin2_outside_admin1',
-           checked.{{ admin2_column }} || ' is not in ' || checked.{{ admin1_column }}
-    from {{ relation }} as checked
-    join admin2 on admin2.pcode = checked.{{ admin2_column }}
-    where admin2.parent_pcode <> checked.{{ admin1_column }}
-{%- endmacro %}
-
-{#- A date answered after the day the server received the submission. Devices keep local
-    time (UTC+1) and _submission_time is UTC, so one day is allowed. -#}
-{% macro dq_date_in_future(relation, date_column) -%}
-    select submission_id, 'date_in_future' as rule,
-           {{ date_column }} || ' answered, received ' || cast(submitted_at as date) as value
-    from {{ relation }}
-    where {{ date_column }} > cast(submitted_at as date) + 1
-       or {{ date_column }} > current_date + 1
-{%- endmacro %}
-
-{#- Interview duration against the form's thresholds: too short (consented interviews only:
-    a refusal is short by nature) and too long. -#}
-{% macro dq_interview_duration(relation, form, consent_column='has_consented') -%}
-    select checked.submission_id, 'interview_too_short' as rule,
-           round(epoch(checked.interview_ended_at - checked.interview_started_at) / 60, 1) || ' minutes' as value
-    from {{ relation }} as checked
-    join rules on rules.form = '{{ form }}' and rules.rule = 'interview_too_short'
-    where checked.{{ consent_column }}
-      and epoch(checked.interview_ended_at - checked.interview_started_at) / 60 < rules.min_value
-
-    union all
-    select checked.submission_id, 'interview_too_long',
-           round(epoch(checked.interview_ended_at - checked.interview_started_at) / 60) || ' minutes'
-    from {{ relation }} as checked
-    join rules on rules.form = '{{ form }}' and rules.rule = 'interview_too_long'
-    where epoch(checked.interview_ended_at - checked.interview_started_at) / 60 > rules.max_value
-{%- endmacro %}
-
-{#- The sex/age breakdown (ind_m_0_5 ... ind_f_60) against the total it details. -#}
+{#- The DTM sex/age cells, each a column's suffix (ind_m_0_5 ... ind_f_60, idp_m_0_5 ...): the
+    staging models read them and the breakdown rules add them up. -#}
 {% macro sex_age_cells() -%}
     {{ return(['m_0_5', 'f_0_5', 'm_6_17', 'f_6_17', 'm_18_59', 'f_18_59', 'm_60', 'f_60']) }}
 {%- endmacro %}

@@ -1,6 +1,7 @@
 -- The flow monitoring registry's groups, one row per staged submission, with the
--- data-quality rules of ref_dq_rules (form dtm_flow_counts) applied: each row keeps its
--- findings (dq_findings, listed in dq_issues), the rules that fired and whether one blocks.
+-- data-quality rules of ref_dq_rules (form dtm_flow_counts; the rules are in
+-- macros/dq_rules/dtm_flow_counts.sql) applied: each row keeps its findings (dq_findings,
+-- listed in dq_issues), the rules that fired and whether one blocks.
 -- Rows with a blocking issue stay here, flagged, and the flow marts leave them out.
 -- Incremental: only the count dates a change touched since the last build are recomputed
 -- (macros/flow_counts.sql), so the cost follows the new data, not the history. After
@@ -41,26 +42,7 @@ judged as (
         flow_points.admin2_pcode,
         flow_points.border_country,
         {{ sex_age_sum() }} = counts.total_individuals as breakdown_matches_total,
-        list_filter([
-            case when counts.submission_id <> first_value(counts.submission_id) over same_answers
-                 then {'rule': 'duplicate_submission',
-                       'value': 'same answers as submission ' || first_value(counts.submission_id) over same_answers} end,
-            case when flow_points.fmp_id is null
-                 then {'rule': 'unknown_flow_monitoring_point', 'value': counts.fmp_id} end,
-            case when counts.total_individuals not between
-                      (select min_value from rules where rule = 'group_size_outlier')
-                      and (select max_value from rules where rule = 'group_size_outlier')
-                 then {'rule': 'group_size_outlier', 'value': counts.total_individuals || ' travellers'} end,
-            case when counts.count_date > cast(counts.submitted_at as date) + 1 or counts.count_date > current_date + 1
-                 then {'rule': 'date_in_future',
-                       'value': counts.count_date || ' answered, received ' || cast(counts.submitted_at as date)} end,
-            case when counts.count_date < flow_points.counting_since
-                 then {'rule': 'date_before_collection',
-                       'value': counts.count_date || ', point counting since ' || flow_points.counting_since} end,
-            case when {{ sex_age_sum() }} <> counts.total_individuals
-                 then {'rule': 'breakdown_mismatch',
-                       'value': 'breakdown ' || {{ sex_age_sum() }} || ' vs total ' || counts.total_individuals} end
-        ], finding -> finding is not null) as dq_findings
+        {{ dq_rules_dtm_flow_counts() }} as dq_findings
     from counts
     left join flow_points on flow_points.fmp_id = counts.fmp_id
     window same_answers as (partition by counts.answers order by counts.submission_id)

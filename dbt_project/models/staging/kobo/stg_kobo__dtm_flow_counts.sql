@@ -45,7 +45,7 @@ typed as (
         {{ kobo_text('grp_point/direction', form=form) }} as direction,
         {{ kobo_text('grp_point/enumerator_id', form=form) }} as enumerator_id,
         coalesce({{ kobo_int('grp_counts/total_individuals', form=form) }}, 0) as total_individuals,
-        {%- for cell in ['m_0_5', 'f_0_5', 'm_6_17', 'f_6_17', 'm_18_59', 'f_18_59', 'm_60', 'f_60'] %}
+        {%- for cell in sex_age_cells() %}
         coalesce({{ kobo_int('grp_counts/ind_' ~ cell, form=form) }}, 0) as ind_{{ cell }},
         {%- endfor %}
         coalesce({{ kobo_text('grp_travel/means_of_transport', form=form) }}, {{ kobo_text('grp_travel/transport_mode', form=form) }})

@@ -24,7 +24,7 @@ select
     {{ kobo_text('grp_idp/idp_present', form=form) }} = 'yes' as has_idps,
     coalesce({{ kobo_int('grp_idp/idp_hh', form=form) }}, 0) as idp_households,
     coalesce({{ kobo_int('grp_idp/idp_ind', form=form) }}, 0) as idp_individuals,
-    {%- for cell in ['m_0_5', 'f_0_5', 'm_6_17', 'f_6_17', 'm_18_59', 'f_18_59', 'm_60', 'f_60'] %}
+    {%- for cell in sex_age_cells() %}
     coalesce({{ kobo_int('grp_idp/idp_' ~ cell, form=form) }}, 0) as idp_{{ cell }},
     {%- endfor %}
     {{ kobo_text('grp_idp/displacement_reason', form=form) }} as displacement_reason,

@@ -23,7 +23,7 @@ select
     {{ kobo_yes_no('grp_site/eviction_risk', form=form) }} as is_at_risk_of_eviction,
     coalesce({{ kobo_int('grp_population/households', form=form) }}, 0) as households,
     coalesce({{ kobo_int('grp_population/individuals', form=form) }}, 0) as individuals,
-    {%- for cell in ['m_0_5', 'f_0_5', 'm_6_17', 'f_6_17', 'm_18_59', 'f_18_59', 'm_60', 'f_60'] %}
+    {%- for cell in sex_age_cells() %}
     coalesce({{ kobo_int('grp_population/ind_' ~ cell, form=form) }}, 0) as ind_{{ cell }},
     {%- endfor %}
     coalesce({{ kobo_multiple('grp_services/services_available', form=form) }}, []) as services_available,

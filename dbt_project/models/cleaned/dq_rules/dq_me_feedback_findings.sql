@@ -1,0 +1,14 @@
+-- The data-quality rules of the complaints and feedback cases (form me_feedback), one row
+-- per submission and rule, for dq_issues (which adds severity and description from
+-- ref_dq_rules). A case is one submission edited in Kobo as it is followed up: the rules
+-- judge it as it stands now, and it is corrected by editing it again (the cleaning log does
+-- not cover the form). The case register cln_me_feedback_cases takes its flags from
+-- dq_issues, so the rules read staging (which has every column the register adds them to).
+--
+-- `value` says what tripped a rule in dates and codes of the case itself, never its
+-- category, what the person said, or another case (the other case of a case number may be
+-- a sensitive one): the row-level quality marts publish it for every case that is not
+-- sensitive (publishable_submission).
+--
+-- The rules are in macros/dq_rules/me_feedback.sql.
+{{ dq_rules_me_feedback() }}
