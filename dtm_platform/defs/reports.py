@@ -31,15 +31,16 @@ OWNER = "team:dtm-car-im"
             "dtm_flow_recent_points",
             "dtm_flow_recent_profiles",
             "dtm_site_types_by_round",
+            # the data-quality note: submissions excluded, flagged and corrected
+            "dq_locality_rounds",
         )
-    ]
-    # the data-quality note counts submissions excluded and flagged
-    + [dg.AssetKey(["cleaned", "cln_dtm_locality_assessments"])],
+    ],
     group_name="reports",
     kinds={"html", "pdf", "duckdb"},
     owners=[OWNER],
-    code_version="4",  # 2: flow monitoring and sites sections; 3: every IDP (sites and host families) from the marts;
-    # 4: the flow weeks and site types from their marts, the map on real boundaries, A4 charts
+    code_version="5",  # 2: flow monitoring and sites sections; 3: every IDP (sites and host families) from the marts;
+    # 4: the flow weeks and site types from their marts, the map on real boundaries, A4 charts;
+    # 5: the data-quality note from its mart (dq_locality_rounds)
     description=(
         "DTM situation report for the latest round, in English and French: key figures, IDPs "
         "by prefecture (chart, table, change since the previous round), a map of IDPs by "
