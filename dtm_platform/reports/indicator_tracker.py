@@ -4,12 +4,13 @@ results-framework level with every indicator, period and disaggregation) and a
 self-contained HTML summary of progress against targets (inline CSS and SVG, no
 JavaScript), in English and French.
 
-Status of an indicator in a period, from its % achieved to date (measured from the baseline,
-against the target pro-rated to date while a count's period runs; marts.me_indicator_tracking):
-on track at 90% or more (green), behind from 60% to under 90% (amber), off track under
-60% (red); no target, not measured, or withheld (a score or share from fewer than
-``min_cell_count`` respondents, or one that, with the total, would give such a figure away:
-the mart is read as serving/disclosure.py publishes it) otherwise.
+Status of an indicator in a period: the band the marts give it (status of
+marts.me_indicator_tracking and marts.me_indicator_targets_vs_actuals, from its % achieved to
+date: on track at 90% or more, green; behind from 60% to under 90%, amber; off track under
+60%, red: macros/indicator_status.sql), rendered here, never judged; without a band, why:
+no target, not measured, or withheld (a score or share from fewer than ``min_cell_count``
+respondents, or one that, with the total, would give such a figure away: the mart is read as
+serving/disclosure.py publishes it, which withholds the band with the % it is read from).
 
 Spreadsheet safety: every text cell is written with ``write_string`` (never ``write`` or
 ``write_formula``), the workbook turns off xlsxwriter's string-to-formula/URL/number
@@ -44,9 +45,7 @@ TARGETS_MART = "marts.me_indicator_targets_vs_actuals"
 FIGURES_TABLE = "reports.me_indicator_tracker"
 LEVELS = ("impact", "outcome", "output")
 
-# % achieved thresholds (of the period's target): red < AMBER_FROM <= amber < GREEN_FROM <= green
-AMBER_FROM, GREEN_FROM = 60.0, 90.0
-STATUS_FILLS = {  # background, font: Excel's own "bad", "neutral" and "good" styles
+STATUS_FILLS = {  # the marts' bands; background, font: Excel's own "bad", "neutral" and "good" styles
     "on_track": ("#C6EFCE", "#006100"),
     "behind": ("#FFEB9C", "#9C5700"),
     "off_track": ("#FFC7CE", "#9C0006"),
@@ -78,18 +77,14 @@ WRAPPED = ("indicator", "category", "note")  # long texts: wrapped, the row as h
 NOTES_WIDTHS = (26, 100)  # the notes sheet's label and text columns
 
 
-def status_of(percent_achieved: float | None, *, measured: bool = True, suppressed: bool = False) -> str:
+def status_of(row: dict, *, suppressed: bool = False) -> str:
+    """What the tracker says of a row's status: the mart's band (``status``), else why it has
+    none: withheld, not measured (no actual) or no target."""
     if suppressed:
         return "suppressed"
-    if not measured:
-        return "not_measured"
-    if percent_achieved is None:
-        return "no_target"
-    if percent_achieved >= GREEN_FROM:
-        return "on_track"
-    if percent_achieved >= AMBER_FROM:
-        return "behind"
-    return "off_track"
+    if row["status"]:
+        return row["status"]
+    return "not_measured" if row["actual"] is None else "no_target"
 
 
 @dataclass(frozen=True)
@@ -171,11 +166,7 @@ def gather(con: duckdb.DuckDBPyConnection, min_cell_count: int = 5) -> dict:
     for row in rows:
         # only a cumulative withheld ("carried"): the period itself was not measured
         row["status"] = (
-            status_of(
-                row["percent_achieved_to_date"],
-                measured=row["actual"] is not None,
-                suppressed=row["suppression_reason"] in ("small", "complementary"),
-            )
+            status_of(row, suppressed=row["suppression_reason"] in ("small", "complementary"))
             if row["disaggregation"] == "total"
             else None
         )
@@ -214,14 +205,11 @@ def _targets(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> list[dict]:
     for target in targets:
         target["is_suppressed"] = (target["indicator_code"], target["measured_through"]) in withheld
         if target["is_suppressed"]:
-            for figure in ("actual", "percent_of_target", "percent_achieved", "percent_achieved_to_date"):
+            # the band too: it would tell the withheld %
+            for figure in ("actual", "percent_of_target", "percent_achieved", "percent_achieved_to_date", "status"):
                 target[figure] = None
         target["status"] = (
-            status_of(
-                target["percent_achieved_to_date"],
-                measured=target["actual"] is not None,
-                suppressed=target["is_suppressed"],
-            )
+            status_of(target, suppressed=target["is_suppressed"])
             if target["target_type"] == "period" or target["is_due"]
             else "not_due"
         )

@@ -5,9 +5,9 @@ data-quality and disclosure notes. Self-contained HTML (inline CSS and SVG) and,
 Chromium is available, PDF.
 
 Built from the marts only: every published figure (totals, the split between sites and
-host families, shares, changes since the previous round) is computed and gated in dbt
-(dtm_key_figures, dtm_idp_returnees_by_admin1 and _admin2); this module selects rows and
-renders them."""
+host families, shares, changes since the previous round, the data-quality note's counts) is
+computed and gated in dbt (dtm_key_figures, dtm_idp_returnees_by_admin1 and _admin2,
+dq_locality_rounds); this module selects rows and renders them."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 KEY_FIGURES = "marts.dtm_key_figures"
 BY_ADMIN1 = "marts.dtm_idp_returnees_by_admin1"
 BY_ADMIN2 = "marts.dtm_idp_returnees_by_admin2"
+QUALITY = "marts.dq_locality_rounds"
 FIGURES_TABLE = "reports.dtm_situation_report"
 TOP_CATEGORIES = 5  # reasons for travel, means of transport
 KEY_FIGURES_SHOWN = ("idp_individuals", "idp_households", "returnee_individuals", "localities_assessed")
@@ -119,14 +120,16 @@ def _gather(con: duckdb.DuckDBPyConnection) -> dict:
             order by localities_reporting desc, priority_need""",
             [round_number],
         ),
+        # a round the mart does not list received no submission of the locality assessment
         "quality": _rows(
             con,
-            """
-            select count(*) as submissions,
-                   count(*) filter (where has_blocking_issue) as excluded,
-                   count(*) filter (where not has_blocking_issue and len(dq_rules_failed) > 0) as flagged,
-                   count(*) filter (where is_corrected) as corrected
-            from cleaned.cln_dtm_locality_assessments where round = ?""",
+            f"""
+            select coalesce(quality.submissions, 0) as submissions,
+                   coalesce(quality.submissions_excluded, 0) as excluded,
+                   coalesce(quality.submissions_with_warning, 0) as flagged,
+                   coalesce(quality.submissions_corrected, 0) as corrected
+            from (select ?::integer as round) as reported
+            left join {QUALITY} as quality using (round)""",
             [round_number],
         )[0],
         "flows": _gather_flows(con),

@@ -62,6 +62,10 @@ beside it: the same count decides, and zero respondents means no value.
 ``cumulative`` of a score or share, in periods without a survey) is withheld, and its row
 flagged, wherever the row it repeats is withheld.
 
+``DERIVED``: a text column read from a figure (me_indicator_tracking's status band, from its
+``percent_achieved_to_date``) would tell what the figure is when the figure is withheld
+("on track" says 90% or more): it is withheld wherever that figure is, by the same condition.
+
 The plan is SQL (``select_sql``): window functions over the table find each group's unknowns,
 so every target runs the same select. Asked, it also says why a row lost something
 (``suppression_reason``: small, complementary or carried), for the tracker's notes.
@@ -191,6 +195,15 @@ class Carried:
         return (*self.columns, *self.series, self.order, self.measured)
 
 
+@dataclass(frozen=True)
+class Derived:
+    """``column`` (text) is read from ``figure`` (a numeric column of the same row): withheld
+    wherever the figure is."""
+
+    column: str
+    figure: str
+
+
 Margin = RowMargin | ColumnMargin
 
 # Exact mart names. Checked against the marts' SQL: a new additive mart, or a new total beside
@@ -268,6 +281,10 @@ CARRIED: dict[str, tuple[Carried, ...]] = {
             measured="respondents",
         ),
     ),
+}
+DERIVED: dict[str, tuple[Derived, ...]] = {
+    # the status band (on track, behind, off track) of an indicator's total row
+    "me_indicator_tracking": (Derived(column="status", figure="percent_achieved_to_date"),),
 }
 
 
@@ -355,6 +372,7 @@ class DisclosurePlan:
     has_flag: bool  # the table already has an is_suppressed column
     margins: tuple[Margin, ...] = ()  # cells adding up to a published total
     carried: tuple[Carried, ...] = ()  # columns repeating an earlier row's figure
+    derived: tuple[Derived, ...] = ()  # text columns read from a figure
 
     @property
     def sensitive(self) -> bool:
@@ -557,12 +575,20 @@ class DisclosurePlan:
         complementary = _any([*complementary_row, *(c for cs in complementary_cells.values() for c in cs)])
         carried = _any(dict.fromkeys(c for cs in carried_by.values() for c in cs))
         flag = _any([primary, complementary, carried])
+
+        def withheld(name: str) -> str | None:
+            """SQL: TRUE where the column ``name`` is withheld; None for a column never withheld."""
+            if name in whole_row_columns or name in carried_by:
+                return _any([whole, *blanked_by.get(name, []), *carried_by.get(name, [])])
+            return None
+
+        read_from = {d.column: d.figure for d in self.derived}
         items = []
         for column in columns:
+            condition = withheld(read_from.get(column.name, column.name))
             if column.name == SUPPRESSION_FLAG:
                 items.append(f"({flag}) as {quote(SUPPRESSION_FLAG)}")
-            elif column.name in whole_row_columns or column.name in carried_by:
-                condition = _any([whole, *blanked_by.get(column.name, []), *carried_by.get(column.name, [])])
+            elif condition is not None:
                 items.append(f"case when {condition} then null else {expression(column)} end as {quote(column.name)}")
             else:
                 items.append(f"{expression(column)} as {quote(column.name)}")
@@ -587,6 +613,7 @@ def plan_for(
     rules: tuple[DisclosureRule, ...] = RULES,
     margins: dict[str, tuple[Margin, ...]] = MARGINS,
     carried: dict[str, tuple[Carried, ...]] = CARRIED,
+    derived: dict[str, tuple[Derived, ...]] = DERIVED,
 ) -> DisclosurePlan:
     rule = rule_for(table, rules)
     has_flag = any(c.name == SUPPRESSION_FLAG for c in columns)
@@ -611,14 +638,18 @@ def plan_for(
             cell_dependents[cell] = tuple(d for d in dependent if stem in d)
     table_margins, table_carried = margins.get(table, ()), carried.get(table, ())
     names = {c.name for c in columns}
-    named = {name for m in table_margins for name in m.columns} | {
-        name for c in table_carried for name in c.all_columns
-    }
+    # a text read from a figure is published only beside that figure, withheld with it
+    table_derived = tuple(d for d in derived.get(table, ()) if d.column in names)
+    named = (
+        {name for m in table_margins for name in m.columns}
+        | {name for c in table_carried for name in c.all_columns}
+        | {d.figure for d in table_derived}
+    )
     missing = sorted(named - names)
     if missing:
         raise DisclosureError(
             f"marts.{table} has no column {', '.join(missing)}, which its margins (what adds up to a published "
-            "total, disclosure.MARGINS / CARRIED) name: declare them again; it is not published"
+            "total, disclosure.MARGINS / CARRIED / DERIVED) name: declare them again; it is not published"
         )
     margin_cells = [c for m in table_margins for c in ((m.cell,) if isinstance(m, RowMargin) else m.cells)]
     shared = sorted({c for c in margin_cells if margin_cells.count(c) > 1} | (set(margin_cells) - set(counts)))
@@ -628,5 +659,15 @@ def plan_for(
             "suppression cannot protect it; it is not published"
         )
     return DisclosurePlan(
-        table, rule, base, cells, dependent, cell_dependents, min_count, has_flag, table_margins, table_carried
+        table,
+        rule,
+        base,
+        cells,
+        dependent,
+        cell_dependents,
+        min_count,
+        has_flag,
+        table_margins,
+        table_carried,
+        table_derived,
     )

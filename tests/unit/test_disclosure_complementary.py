@@ -15,12 +15,14 @@ import pytest
 
 from dtm_platform.serving.disclosure import (
     CARRIED,
+    DERIVED,
     MARGINS,
     SUPPRESSION_FLAG,
     SUPPRESSION_REASON,
     Carried,
     Column,
     ColumnMargin,
+    Derived,
     DisclosureError,
     RowMargin,
     plan_for,
@@ -585,15 +587,54 @@ def test_every_count_of_a_by_disability_mart_adds_up_to_its_total_row(table):
     assert all(isinstance(m, RowMargin) and m.total_row == "row_level" for m in plan.margins)
 
 
+def test_a_status_band_is_withheld_with_the_percent_it_is_read_from():
+    """A band ("on track": 90% or more) would say what a withheld % achieved is: it goes with it."""
+    con = duckdb.connect()
+    con.execute(
+        "create table me_indicator_tracking (indicator_code varchar, data_source varchar, period varchar, "
+        "period_start date, disaggregation varchar, disaggregation_value varchar, cumulative double, "
+        "percent_achieved_to_date double, percent_of_life_of_project_target double, respondents bigint, "
+        "status varchar)"
+    )
+    con.executemany(
+        "insert into me_indicator_tracking values (?, ?, '2026-Q1', '2026-01-01', 'total', 'total', 1, ?, 1, ?, ?)",
+        [
+            ("IMP-1", "me_perception", 95.0, 3, "on_track"),  # 3 respondents: withheld, band and all
+            ("OC-1", "me_pdm", 70.0, 40, "behind"),
+            ("OP-1", "me_activity", 50.0, 2, "off_track"),  # an attendance list: not interviews
+        ],
+    )
+    rows = {r["indicator_code"]: r for r in published(con, "me_indicator_tracking")}
+    assert {code: (r["percent_achieved_to_date"], r["status"]) for code, r in rows.items()} == {
+        "IMP-1": (None, None),
+        "OC-1": (70.0, "behind"),
+        "OP-1": (50.0, "off_track"),
+    }
+    assert rows["IMP-1"][SUPPRESSION_REASON] == "small"
+    # published without its %, a band would be published unprotected: refused
+    columns = [
+        Column(name, data_type) for name, data_type, *_ in con.execute("describe me_indicator_tracking").fetchall()
+    ]
+    with pytest.raises(DisclosureError, match="percent_achieved_to_date"):
+        plan_for("me_indicator_tracking", [c for c in columns if c.name != "percent_achieved_to_date"], MIN)
+    con.close()
+
+
 # --- the registry -------------------------------------------------------------------------
 
 
 def test_every_declared_margin_is_a_sensitive_mart_whose_sql_has_its_columns():
-    for table, declared in [*MARGINS.items(), *CARRIED.items()]:
+    for table, declared in [*MARGINS.items(), *CARRIED.items(), *DERIVED.items()]:
         assert rule_for(table), table
         sql = next((PROJECT_ROOT / "dbt_project" / "models" / "marts").rglob(f"{table}.sql")).read_text()
         for item in declared:
-            names = item.all_columns if isinstance(item, Carried) else item.columns
+            names = (
+                item.all_columns
+                if isinstance(item, Carried)
+                else (item.column, item.figure)
+                if isinstance(item, Derived)
+                else item.columns
+            )
             for name in names:
                 assert re.search(rf"\b{name}\b", sql), (table, name)
 

@@ -1,7 +1,9 @@
 """The M&E indicator tracker from a small synthetic marts.me_indicator_tracking: the XLSX read
 back with openpyxl (a sheet per level with the mart's rows and figures, frozen header,
-percent formats, traffic-light fills at the documented thresholds, formula text kept as
-text), the HTML summary's key figures, and the figures table its gate reads."""
+percent formats, traffic-light fills of the mart's status bands, formula text kept as
+text), the HTML summary's key figures, and the figures table its gate reads. The bands'
+thresholds are the marts' (macros/indicator_status.sql, dbt unit tests in
+_me__unit_tests.yml); ``band`` below gives the synthetic marts the bands the macro gives."""
 
 from __future__ import annotations
 
@@ -60,6 +62,13 @@ OP1 = indicator(
 OP2 = indicator("OP-2", "OC-1", "output", "Sessions held", "Séances tenues", "sessions", "me_activity", 40)
 
 
+def band(percent: float | None) -> str | None:
+    """The status band the marts give a % achieved (macros/indicator_status.sql)."""
+    if percent is None:
+        return None
+    return "on_track" if percent >= 90 else "behind" if percent >= 60 else "off_track"
+
+
 def row(
     ind,
     period,
@@ -103,6 +112,7 @@ def row(
         "percent_achieved_to_date": to_date if prorated else percent,
         "percent_of_life_of_project_target": lop_percent,
         "respondents": respondents,
+        "status": band(to_date if prorated else percent) if total else None,
     }
 
 
@@ -187,6 +197,7 @@ def target(ind, kind, name, due, target_value, actual, through, *, baseline, ord
         "percent_achieved": achieved,
         "is_prorated": False,
         "percent_achieved_to_date": achieved,
+        "status": band(achieved) if kind == "period" or is_due else None,
     }
 
 
@@ -239,7 +250,7 @@ def tracker(tmp_path_factory):
             unit varchar, baseline double, target_type varchar, target_name varchar, target_order integer,
             due_date date, is_due boolean, target double, actual double, measured_through varchar,
             percent_of_target double, percent_achieved double, is_prorated boolean,
-            percent_achieved_to_date double)""")
+            percent_achieved_to_date double, status varchar)""")
         con.executemany(
             f"insert into marts.me_indicator_targets_vs_actuals values ({', '.join('?' * len(TARGETS[0]))})",
             [list(t.values()) for t in reversed(TARGETS)],
@@ -261,19 +272,16 @@ def sheet_rows(sheet) -> list[dict]:
 
 
 @pytest.mark.parametrize(
-    ("percent", "status"),
+    ("mart", "suppressed", "status"),
     [
-        (None, "no_target"),
-        (0, "off_track"),
-        (59.9, "off_track"),
-        (60, "behind"),
-        (89.9, "behind"),
-        (90, "on_track"),
-        (150, "on_track"),
+        ({"status": "behind", "actual": 45.0}, False, "behind"),  # the mart's band, as it is
+        ({"status": None, "actual": None}, False, "not_measured"),
+        ({"status": None, "actual": 120.0}, False, "no_target"),
+        ({"status": None, "actual": None}, True, "suppressed"),  # published blank with its %
     ],
 )
-def test_status_thresholds(percent, status):
-    assert status_of(percent) == status
+def test_the_status_is_the_marts_band_or_why_there_is_none(mart, suppressed, status):
+    assert status_of(mart, suppressed=suppressed) == status
 
 
 def test_result_counts_the_reporting_period(tracker):
@@ -363,7 +371,7 @@ def test_percent_achieved_fills_follow_the_thresholds(tracker):
         for cells, r in zip(sheet_rows(book[name]), [r for r in ROWS if r["level"] == level]):
             cell = cells[text["percent_achieved"]]
             # judged to date: a running count against its pro-rated target
-            status = status_of(r["percent_achieved_to_date"]) if r["disaggregation"] == "total" else None
+            status = r["status"]
             if status in STATUS_FILLS:
                 assert cell.fill.fill_type == "solid"
                 assert cell.fill.fgColor.rgb.endswith(STATUS_FILLS[status][0].lstrip("#").upper())

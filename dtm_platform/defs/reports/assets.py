@@ -7,7 +7,7 @@ from dtm_platform.data_versions import with_data_version
 from dtm_platform.defs.resources import PlatformSettings
 from dtm_platform.reports import oversight
 from dtm_platform.reports.iati import IatiActivity
-from dtm_platform.reports.indicator_tracker import AMBER_FROM, GREEN_FROM, build_indicator_tracker
+from dtm_platform.reports.indicator_tracker import build_indicator_tracker
 from dtm_platform.reports.pdf import find_chromium
 from dtm_platform.reports.profiles import MARTS as PROFILE_MARTS
 from dtm_platform.reports.profiles import build_profiles
@@ -31,15 +31,16 @@ OWNER = "team:dtm-car-im"
             "dtm_flow_recent_points",
             "dtm_flow_recent_profiles",
             "dtm_site_types_by_round",
+            # the data-quality note: submissions excluded, flagged and corrected
+            "dq_locality_rounds",
         )
-    ]
-    # the data-quality note counts submissions excluded and flagged
-    + [dg.AssetKey(["cleaned", "cln_dtm_locality_assessments"])],
+    ],
     group_name="reports",
     kinds={"html", "pdf", "duckdb"},
     owners=[OWNER],
-    code_version="4",  # 2: flow monitoring and sites sections; 3: every IDP (sites and host families) from the marts;
-    # 4: the flow weeks and site types from their marts, the map on real boundaries, A4 charts
+    code_version="5",  # 2: flow monitoring and sites sections; 3: every IDP (sites and host families) from the marts;
+    # 4: the flow weeks and site types from their marts, the map on real boundaries, A4 charts;
+    # 5: the data-quality note from its mart (dq_locality_rounds)
     description=(
         "DTM situation report for the latest round, in English and French: key figures, IDPs "
         "by prefecture (chart, table, change since the previous round), a map of IDPs by "
@@ -83,13 +84,13 @@ def dtm_situation_report(context: dg.AssetExecutionContext, platform: PlatformSe
     group_name="reports",
     kinds={"xlsx", "html", "duckdb"},
     owners=[OWNER],
-    code_version="4",  # 2: % achieved from the baseline, pro-rating, the IATI results file; 3: targets vs actuals,
-    # by period; 4: the programme-oversight sections (reports/oversight.py)
+    code_version="5",  # 2: % achieved from the baseline, pro-rating, the IATI results file; 3: targets vs actuals,
+    # by period; 4: the programme-oversight sections (reports/oversight.py); 5: the status bands from the marts
     description=(
         "M&E indicator performance tracker of the community stabilization programme, in English "
         "and French: a donor-ready XLSX (notes sheet, then one sheet per results-framework level with "
-        "every indicator, period and disaggregation; % achieved in traffic-light fills: on track "
-        f">= {GREEN_FROM:.0f}%, behind {AMBER_FROM:.0f}-{GREEN_FROM:.0f}%, off track < {AMBER_FROM:.0f}%) "
+        "every indicator, period and disaggregation; % achieved in the traffic-light fills of the marts' "
+        "status bands: on track >= 90%, behind 60-90%, off track < 60%, macros/indicator_status.sql) "
         "then every target beside its actual (periods, midline, endline, life of project), a by-period sheet "
         "and the programme-oversight sections (the workplan's timeline, late lines first); "
         "and a self-contained HTML summary of progress against targets in the reporting period; "

@@ -47,32 +47,42 @@ measured as (
     qualify row_number() over (
         partition by targets.indicator_code, targets.target_type, targets.target_name
         order by totals.period_start desc nulls last) = 1
+),
+
+judged as (
+    select
+        measured.indicator_code,
+        framework.parent_code,
+        framework.level,
+        framework.indicator_en,
+        framework.indicator_fr,
+        framework.unit,
+        framework.baseline,
+        measured.target_type,
+        measured.target_name,
+        measured.target_order,
+        measured.due_date,
+        coalesce(measured.due_date <= {{ as_of_date() }}, false) as is_due,
+        measured.target,
+        measured.actual,
+        measured.measured_through,
+        round(100 * measured.actual / nullif(measured.target, 0), 1) as percent_of_target,
+        round(100 * (measured.actual - framework.baseline) / nullif(measured.target - framework.baseline, 0), 1)
+            as percent_achieved,
+        measured.is_prorated,
+        -- a period's status is judged to date (its target pro-rated while a count's period runs);
+        -- a milestone's or the project's on the value reached so far against the whole target
+        coalesce(measured.percent_achieved_to_date,
+                 round(100 * (measured.actual - framework.baseline) / nullif(measured.target - framework.baseline, 0), 1))
+            as percent_achieved_to_date
+    from measured
+    join framework using (indicator_code)
 )
 
+-- the status band (macros/indicator_status.sql) of a period's target, and of a milestone's or
+-- the project's once due; none before (its figures are progress so far), nor where nothing
+-- was measured or the target equals the baseline
 select
-    measured.indicator_code,
-    framework.parent_code,
-    framework.level,
-    framework.indicator_en,
-    framework.indicator_fr,
-    framework.unit,
-    framework.baseline,
-    measured.target_type,
-    measured.target_name,
-    measured.target_order,
-    measured.due_date,
-    coalesce(measured.due_date <= {{ as_of_date() }}, false) as is_due,
-    measured.target,
-    measured.actual,
-    measured.measured_through,
-    round(100 * measured.actual / nullif(measured.target, 0), 1) as percent_of_target,
-    round(100 * (measured.actual - framework.baseline) / nullif(measured.target - framework.baseline, 0), 1)
-        as percent_achieved,
-    measured.is_prorated,
-    -- a period's status is judged to date (its target pro-rated while a count's period runs);
-    -- a milestone's or the project's on the value reached so far against the whole target
-    coalesce(measured.percent_achieved_to_date,
-             round(100 * (measured.actual - framework.baseline) / nullif(measured.target - framework.baseline, 0), 1))
-        as percent_achieved_to_date
-from measured
-join framework using (indicator_code)
+    *,
+    case when target_type = 'period' or is_due then {{ indicator_status('percent_achieved_to_date') }} end as status
+from judged

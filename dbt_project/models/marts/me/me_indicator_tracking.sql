@@ -4,7 +4,8 @@
 -- disability, as the framework lists for the indicator), with the baseline, the target of
 -- the period (ref_indicator_targets) and of the life of the project, the actual value of
 -- the period, the cumulative value to the end of the period and the % achieved, measured
--- from the baseline ((actual - baseline) / (target - baseline)) with the plain ratio beside it.
+-- from the baseline ((actual - baseline) / (target - baseline)) with the plain ratio beside it,
+-- and the total's status band (on track, behind, off track: macros/indicator_status.sql).
 --   unique_people        people attending the indicator's activities, each counted once
 --                        (per period; cumulative: once over the project to date)
 --   sessions             sessions held (cumulative: running total)
@@ -168,72 +169,81 @@ labels as (
     select choice_list, choice_code, label_en, label_fr
     from {{ ref('stg_kobo__kind_choices') }}
     where kind = 'me_activity' and choice_list in ('sex', 'displacement_status', 'yes_no')
+),
+
+tracking as (
+    select
+        valued.indicator_code,
+        framework.parent_code,
+        framework.level,
+        framework.indicator_en,
+        framework.indicator_fr,
+        framework.unit,
+        valued.period,
+        valued.period_start,
+        valued.period_end,
+        valued.disaggregation,
+        valued.disaggregation_value,
+        case valued.disaggregation
+            when 'total' then 'Total'
+            when 'age_group' then {{ age_group_label('valued.disaggregation_value', 'en') }}
+            else labels.label_en end as disaggregation_value_label_en,
+        case valued.disaggregation
+            when 'total' then 'Total'
+            when 'age_group' then {{ age_group_label('valued.disaggregation_value', 'fr') }}
+            else labels.label_fr end as disaggregation_value_label_fr,
+        case when valued.disaggregation = 'total' then framework.baseline end as baseline,
+        case when valued.disaggregation = 'total' then targets.target end as target,
+        case when valued.disaggregation = 'total' then framework.life_of_project_target end as life_of_project_target,
+        valued.actual,
+        case
+            when valued.measure in ('unique_people', 'sessions') then valued.units_to_date
+            else last_value(valued.actual ignore nulls) over (
+                partition by valued.indicator_code, valued.disaggregation, valued.disaggregation_value
+                order by valued.period_start rows between unbounded preceding and current row)
+        end as cumulative,
+        -- the plain ratio, beside the % achieved measured from the baseline: an indicator still
+        -- at its baseline has achieved nothing, whatever its ratio to the target
+        case when valued.disaggregation = 'total'
+             then round(100 * valued.actual / nullif(targets.target, 0), 1) end as percent_of_target,
+        case when valued.disaggregation = 'total'
+             then round(100 * (valued.actual - framework.baseline)
+                        / nullif(targets.target - framework.baseline, 0), 1) end as percent_achieved,
+        -- a count grows while its period runs: until the period ends it is judged against the
+        -- target pro-rated to the share of the period elapsed at the build (as_of_date); a score
+        -- or share is a level, judged against the whole target
+        valued.share_of_period_elapsed,
+        valued.measure in ('unique_people', 'sessions') and valued.share_of_period_elapsed < 1 as is_prorated,
+        case when valued.disaggregation = 'total'
+             then round(100 * (valued.actual - framework.baseline)
+                        / nullif((case when valued.measure in ('unique_people', 'sessions')
+                                       then valued.share_of_period_elapsed else 1 end)
+                                 * (targets.target - framework.baseline), 0), 1) end as percent_achieved_to_date,
+        case when valued.disaggregation = 'total'
+             then round(100 * ((case
+                      when valued.measure in ('unique_people', 'sessions') then valued.units_to_date
+                      else last_value(valued.actual ignore nulls) over (
+                          partition by valued.indicator_code, valued.disaggregation, valued.disaggregation_value
+                          order by valued.period_start rows between unbounded preceding and current row)
+                  end) - framework.baseline)
+                  / nullif(framework.life_of_project_target - framework.baseline, 0), 1) end
+            as percent_of_life_of_project_target,
+        case when valued.measure = 'sessions' then null else valued.units_in_period end as respondents,
+        valued.units_by_washington_group as disability_from_washington_group,
+        framework.data_source
+    from valued
+    join framework using (indicator_code)
+    left join {{ ref('ref_indicator_targets') }} as targets
+        on targets.indicator_code = valued.indicator_code and targets.period = valued.period
+    left join labels
+        on labels.choice_code = valued.disaggregation_value
+        and labels.choice_list = case valued.disaggregation
+            when 'sex' then 'sex' when 'displacement_status' then 'displacement_status' when 'disability' then 'yes_no' end
 )
 
+-- the status band of a total row (macros/indicator_status.sql), read from its % achieved to
+-- date; none on the categories, nor where the period has no target or nothing was measured
 select
-    valued.indicator_code,
-    framework.parent_code,
-    framework.level,
-    framework.indicator_en,
-    framework.indicator_fr,
-    framework.unit,
-    valued.period,
-    valued.period_start,
-    valued.period_end,
-    valued.disaggregation,
-    valued.disaggregation_value,
-    case valued.disaggregation
-        when 'total' then 'Total'
-        when 'age_group' then {{ age_group_label('valued.disaggregation_value', 'en') }}
-        else labels.label_en end as disaggregation_value_label_en,
-    case valued.disaggregation
-        when 'total' then 'Total'
-        when 'age_group' then {{ age_group_label('valued.disaggregation_value', 'fr') }}
-        else labels.label_fr end as disaggregation_value_label_fr,
-    case when valued.disaggregation = 'total' then framework.baseline end as baseline,
-    case when valued.disaggregation = 'total' then targets.target end as target,
-    case when valued.disaggregation = 'total' then framework.life_of_project_target end as life_of_project_target,
-    valued.actual,
-    case
-        when valued.measure in ('unique_people', 'sessions') then valued.units_to_date
-        else last_value(valued.actual ignore nulls) over (
-            partition by valued.indicator_code, valued.disaggregation, valued.disaggregation_value
-            order by valued.period_start rows between unbounded preceding and current row)
-    end as cumulative,
-    -- the plain ratio, beside the % achieved measured from the baseline: an indicator still
-    -- at its baseline has achieved nothing, whatever its ratio to the target
-    case when valued.disaggregation = 'total'
-         then round(100 * valued.actual / nullif(targets.target, 0), 1) end as percent_of_target,
-    case when valued.disaggregation = 'total'
-         then round(100 * (valued.actual - framework.baseline)
-                    / nullif(targets.target - framework.baseline, 0), 1) end as percent_achieved,
-    -- a count grows while its period runs: until the period ends it is judged against the
-    -- target pro-rated to the share of the period elapsed at the build (as_of_date); a score
-    -- or share is a level, judged against the whole target
-    valued.share_of_period_elapsed,
-    valued.measure in ('unique_people', 'sessions') and valued.share_of_period_elapsed < 1 as is_prorated,
-    case when valued.disaggregation = 'total'
-         then round(100 * (valued.actual - framework.baseline)
-                    / nullif((case when valued.measure in ('unique_people', 'sessions')
-                                   then valued.share_of_period_elapsed else 1 end)
-                             * (targets.target - framework.baseline), 0), 1) end as percent_achieved_to_date,
-    case when valued.disaggregation = 'total'
-         then round(100 * ((case
-                  when valued.measure in ('unique_people', 'sessions') then valued.units_to_date
-                  else last_value(valued.actual ignore nulls) over (
-                      partition by valued.indicator_code, valued.disaggregation, valued.disaggregation_value
-                      order by valued.period_start rows between unbounded preceding and current row)
-              end) - framework.baseline)
-              / nullif(framework.life_of_project_target - framework.baseline, 0), 1) end
-        as percent_of_life_of_project_target,
-    case when valued.measure = 'sessions' then null else valued.units_in_period end as respondents,
-    valued.units_by_washington_group as disability_from_washington_group,
-    framework.data_source
-from valued
-join framework using (indicator_code)
-left join {{ ref('ref_indicator_targets') }} as targets
-    on targets.indicator_code = valued.indicator_code and targets.period = valued.period
-left join labels
-    on labels.choice_code = valued.disaggregation_value
-    and labels.choice_list = case valued.disaggregation
-        when 'sex' then 'sex' when 'displacement_status' then 'displacement_status' when 'disability' then 'yes_no' end
+    *,
+    {{ indicator_status('percent_achieved_to_date') }} as status
+from tracking
