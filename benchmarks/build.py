@@ -7,26 +7,24 @@ edited and 0.1% deleted, and the build again (ingestion reconciling, as the nigh
 At the demo's size (the forms ``dtm demo`` serves): a cold build, then one with nothing new.
 Each build is a full build as the daily one runs (its sources, then what is not current) in a
 process of its own (``build_run.py``); its peak memory is the process tree's (dbt runs as a
-child) sampled every 0.2 s. Time per stage comes from the runs' step events: ingestion, each
-dbt layer (dbt's own tests included), the Great Expectations gates, reports and serving.
+child) sampled every 0.2 s, in total and per process (``process_memory.py``). Time per stage
+comes from the runs' step events: ingestion, each dbt layer (dbt's own tests included), the
+Great Expectations gates, reports and serving.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-import psutil
-
+from benchmarks.process_memory import PeakMemory
 from benchmarks.serve import DEMO, TOKEN, served
 
 # About 1,000,000 submissions, in the shares a busy CAR operation sees (the other forms of the
@@ -54,37 +52,6 @@ def stage_of(step_key: str) -> str:
     return step_key.split("__", 1)[0]  # reports, serving
 
 
-class PeakMemory:
-    """The largest resident memory of a process and its children, sampled in the background."""
-
-    def __init__(self, pid: int, interval: float = 0.2):
-        self.peak_bytes, self._pid, self._interval = 0, pid, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            try:
-                root = psutil.Process(self._pid)
-                tree = [root, *root.children(recursive=True)]
-                total = 0
-                for process in tree:
-                    with contextlib.suppress(psutil.Error):
-                        total += process.memory_info().rss
-                self.peak_bytes = max(self.peak_bytes, total)
-            except psutil.Error:
-                return
-            self._stop.wait(self._interval)
-
-
 def one_build(home: Path, url: str, reconcile: bool, log: Callable[[str], None], label: str = "") -> dict:
     env = {
         **os.environ,
@@ -101,7 +68,7 @@ def one_build(home: Path, url: str, reconcile: bool, log: Callable[[str], None],
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     outcome = None
-    with PeakMemory(process.pid) as memory:
+    with PeakMemory(process.pid, root_name="Dagster build (benchmarks.build_run)") as memory:
         for line in process.stdout:
             if line.startswith("RESULT "):
                 outcome = json.loads(line[len("RESULT ") :])
@@ -114,15 +81,20 @@ def one_build(home: Path, url: str, reconcile: bool, log: Callable[[str], None],
         if "start" in times and "end" in times:
             stages[stage_of(step)] += times["end"] - times["start"]
     runs_seconds = sum(run["seconds"] for run in outcome["runs"])
+    memory_summary = memory.summary()
+    largest = max(memory_summary["processes"], key=lambda p: p["peak_gib"], default=None)
     log(
         f"  {label} build: {seconds:.0f} s ({runs_seconds:.0f} s in {len(outcome['runs'])} run(s), "
         f"{sum(r['materialized'] for r in outcome['runs'])} assets materialized), peak "
-        f"{memory.peak_bytes / 2**30:.2f} GiB, success={outcome['success']}, failed checks: "
+        f"{memory.peak_bytes / 2**30:.2f} GiB"
+        + (f" (largest process: {largest['name']}, {largest['peak_gib']:.2f} GiB)" if largest else "")
+        + f", success={outcome['success']}, failed checks: "
         f"{outcome['failed_checks'] or 'none'}"
     )
     return {
         "seconds": seconds,
         "peak_gib": memory.peak_bytes / 2**30,
+        "memory": memory_summary,  # per process: each one's peak, and what the total's peak was made of
         "success": outcome["success"],
         "runs": outcome["runs"],
         "runs_seconds": runs_seconds,
