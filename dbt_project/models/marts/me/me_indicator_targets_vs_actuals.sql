@@ -7,8 +7,21 @@
 -- share) of the latest period begun by the milestone's due date and by the day the figures
 -- are as of. % achieved measured from the baseline, the plain ratio beside it, as in
 -- me_indicator_tracking. Targets are set on totals only.
+-- A survey-measured actual is published as its measurement is (serving/disclosure.py): the
+-- row carries the indicator's data_source and the respondents of the total row its actual
+-- comes from, the period's own or, for a value to date, the latest one measured by then,
+-- so the same small-count rule withholds it, its percentages and its status.
 with totals as (
-    select * from {{ ref('me_indicator_tracking') }} where disaggregation = 'total'
+    select
+        *,
+        -- the respondents of the latest total row measured up to this period (respondents above
+        -- zero): the measurement a score's or share's cumulative repeats, the row whose
+        -- withholding withholds the cumulative in me_indicator_tracking (disclosure.CARRIED)
+        last_value(case when respondents > 0 then respondents end ignore nulls) over (
+            partition by indicator_code order by period_start
+            rows between unbounded preceding and current row) as respondents_to_date
+    from {{ ref('me_indicator_tracking') }}
+    where disaggregation = 'total'
 ),
 
 framework as (
@@ -37,7 +50,9 @@ measured as (
         totals.period as measured_through,
         case when targets.target_type = 'period' then totals.actual else totals.cumulative end as actual,
         case when targets.target_type = 'period' then totals.percent_achieved_to_date end as percent_achieved_to_date,
-        case when targets.target_type = 'period' then totals.is_prorated else false end as is_prorated
+        case when targets.target_type = 'period' then totals.is_prorated else false end as is_prorated,
+        case when targets.target_type = 'period' then totals.respondents else totals.respondents_to_date end
+            as respondents
     from targets
     left join totals
         on totals.indicator_code = targets.indicator_code
@@ -74,7 +89,9 @@ judged as (
         -- a milestone's or the project's on the value reached so far against the whole target
         coalesce(measured.percent_achieved_to_date,
                  round(100 * (measured.actual - framework.baseline) / nullif(measured.target - framework.baseline, 0), 1))
-            as percent_achieved_to_date
+            as percent_achieved_to_date,
+        measured.respondents,
+        framework.data_source
     from measured
     join framework using (indicator_code)
 )
