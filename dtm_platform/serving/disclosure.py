@@ -3,10 +3,11 @@
 
 Tables aggregated from individual or household interviews (flow monitoring survey,
 post-distribution monitoring, perception survey, and the M&E indicators measured by the last
-two), and from complaints and feedback cases, can single people out when a cell counts only a
-few of them. Wherever such a mart is published (snapshot, Parquet/CSV, Postgres, HDX, the
-indicator tracker and its IATI file), a count from 1 to ``DTM_MIN_CELL_COUNT`` - 1 never
-shows, nor can it be worked out from what does; ``is_suppressed`` says which rows lost something.
+two, with the actuals set against their targets), and from complaints and feedback cases,
+can single people out when a cell counts only a few of them. Wherever such a mart is
+published (snapshot, Parquet/CSV, Postgres, HDX, the indicator tracker and its IATI file), a
+count from 1 to ``DTM_MIN_CELL_COUNT`` - 1 never shows, nor can it be worked out from what
+does; ``is_suppressed`` says which rows lost something.
 
 Primary suppression, two tiers:
 
@@ -25,7 +26,7 @@ Primary suppression, two tiers:
 
 A zero is not suppressed: it describes nobody. A mart that already flags rows
 (``is_suppressed``) keeps them flagged, and blanked. A rule may name the rows that come from
-interviews (``rows``: me_indicator_tracking mixes them with attendance lists, which pass
+interviews (``rows``: the M&E indicator marts mix them with attendance lists, which pass
 unchanged) and numeric columns that owe nothing to the interviews (``kept``: baselines,
 targets), which are never blanked.
 
@@ -62,9 +63,19 @@ beside it: the same count decides, and zero respondents means no value.
 ``cumulative`` of a score or share, in periods without a survey) is withheld, and its row
 flagged, wherever the row it repeats is withheld.
 
-``DERIVED``: a text column read from a figure (me_indicator_tracking's status band, from its
-``percent_achieved_to_date``) would tell what the figure is when the figure is withheld
-("on track" says 90% or more): it is withheld wherever that figure is, by the same condition.
+A mart taking its figures from another's rows carries what decides them instead:
+me_indicator_targets_vs_actuals sets each target beside an actual taken from a total row of
+me_indicator_tracking (the period's ``actual``, or a milestone's or the project's
+``cumulative``) and carries that row's ``data_source`` and ``respondents``: for a value to
+date, those of the latest total row measured by then (``respondents`` above zero), the one
+CARRIED finds. A total row is never a complement (complements are cells), so it is withheld
+exactly when its respondents are small, and the primary rule withholds the target's actual,
+its percentages and (DERIVED) its status where me_indicator_tracking withholds the figure.
+
+``DERIVED``: a text column read from a figure (the status band of me_indicator_tracking and
+me_indicator_targets_vs_actuals, from their ``percent_achieved_to_date``) would tell what the
+figure is when the figure is withheld ("on track" says 90% or more): it is withheld wherever
+that figure is, by the same condition.
 
 The plan is SQL (``select_sql``): window functions over the table find each group's unknowns,
 so every target runs the same select. Asked, it also says why a row lost something
@@ -123,6 +134,9 @@ class DisclosureRule:
         return table.startswith(self.prefixes)
 
 
+# the M&E indicators measured by interviews (the others count attendance lists and sessions)
+_SURVEY_MEASURED = "data_source in ('me_perception', 'me_pdm')"
+
 RULES: tuple[DisclosureRule, ...] = (
     DisclosureRule("flow monitoring survey (individual interviews of travellers)", ("dtm_flow_survey",)),
     DisclosureRule("post-distribution monitoring (household interviews)", ("me_pdm",)),
@@ -132,8 +146,18 @@ RULES: tuple[DisclosureRule, ...] = (
     DisclosureRule(
         "M&E indicators measured by the perception survey and post-distribution monitoring",
         ("me_indicator_tracking",),
-        rows="data_source in ('me_perception', 'me_pdm')",
+        rows=_SURVEY_MEASURED,
         kept=("baseline", "target", "life_of_project_target", "share_of_period_elapsed"),
+    ),
+    # each target beside its actual, taken from me_indicator_tracking's total row: the row
+    # carries that measurement's respondents (for a value to date, those of the measurement it
+    # repeats), so the primary rule withholds the actual, its percentages and (DERIVED) its
+    # status exactly where me_indicator_tracking withholds the figure it comes from
+    DisclosureRule(
+        "M&E indicator targets and actuals measured by the perception survey and post-distribution monitoring",
+        ("me_indicator_targets_vs_actuals",),
+        rows=_SURVEY_MEASURED,
+        kept=("baseline", "target"),
     ),
 )
 
@@ -271,6 +295,11 @@ MARGINS: dict[str, tuple[Margin, ...]] = {
             total_row="disaggregation",
         ),
     ),
+    # me_indicator_targets_vs_actuals: none. A target's row is no cell of any sum: one row per
+    # indicator and target, each taken from one total row of me_indicator_tracking (itself never
+    # a complement, so withheld only by its small respondents, which the row carries); no
+    # categories sit beside it, and the rows of an indicator's targets repeat measurements
+    # rather than add up to one another.
 }
 CARRIED: dict[str, tuple[Carried, ...]] = {
     "me_indicator_tracking": (
@@ -285,6 +314,8 @@ CARRIED: dict[str, tuple[Carried, ...]] = {
 DERIVED: dict[str, tuple[Derived, ...]] = {
     # the status band (on track, behind, off track) of an indicator's total row
     "me_indicator_tracking": (Derived(column="status", figure="percent_achieved_to_date"),),
+    # a target's status band, from the % achieved to date of its actual
+    "me_indicator_targets_vs_actuals": (Derived(column="status", figure="percent_achieved_to_date"),),
 }
 
 

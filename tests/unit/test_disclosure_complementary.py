@@ -620,6 +620,135 @@ def test_a_status_band_is_withheld_with_the_percent_it_is_read_from():
     con.close()
 
 
+# --- targets beside the actuals they take from the totals (me_indicator_targets_vs_actuals) ---
+
+TOTALS = [  # me_indicator_tracking's total rows: (indicator, source, period, respondents, actual, cumulative)
+    ("IMP-1", "me_perception", Q1, 3, 2.7, 2.7),  # 3 respondents: withheld
+    ("IMP-1", "me_perception", Q2, 0, None, 2.7),  # not surveyed: its cumulative repeats Q1's
+    ("IMP-2", "me_perception", Q1, 3, 2.8, 2.8),
+    ("IMP-2", "me_perception", Q2, 30, 3.1, 3.1),  # surveyed again: its own measurement
+    ("OC-1", "me_pdm", Q1, 40, 65.0, 65.0),
+    ("OC-1", "me_pdm", Q2, 3, 70.0, 70.0),
+    ("OP-1", "me_activity", Q1, 3, 3.0, 3.0),  # an attendance list: small counts stay
+    ("OP-1", "me_activity", Q2, 0, 0.0, 3.0),
+]
+
+
+def targets_of(totals):
+    """The targets mart's rows (baseline 2.5, target 3.0): each period's target against its
+    total row, a midline due in Q2 against its cumulative, with the respondents the mart
+    carries: the period's, or those of the latest measured period the cumulative repeats."""
+    rows, latest = [], {}
+    for code, source, (period, start), n, actual, cumulative in totals:
+        latest[code] = n or latest.get(code)
+        for kind, name, order, value, respondents in (
+            ("period", period, 1, actual, n),
+            *((("midline", "midline", 2, cumulative, latest[code]),) if period == Q2[0] else ()),
+        ):
+            percent = round(100 * (value - 2.5) / 0.5, 1) if value is not None else None
+            ratio = round(100 * value / 3.0, 1) if value is not None else None
+            status = None if percent is None else "on_track" if percent >= 90 else "off_track"
+            due = date(2026, 6, 30)
+            figures = (value, period, start, ratio, percent, percent, respondents, status)
+            rows.append((code, source, kind, name, order, due, True, 2.5, 3.0, *figures))
+    return rows
+
+
+@pytest.fixture
+def targets():
+    con = duckdb.connect()
+    con.execute(
+        "create table me_indicator_tracking (indicator_code varchar, data_source varchar, period varchar, "
+        "period_start date, disaggregation varchar, disaggregation_value varchar, actual double, "
+        "cumulative double, percent_of_life_of_project_target double, respondents bigint)"
+    )
+    con.executemany(
+        "insert into me_indicator_tracking values (?, ?, ?, ?, 'total', 'total', ?, ?, 50.0, ?)",
+        [
+            (code, source, period, start, actual, cumulative, n)
+            for code, source, (period, start), n, actual, cumulative in TOTALS
+        ],
+    )
+    con.execute(
+        "create table me_indicator_targets_vs_actuals (indicator_code varchar, data_source varchar, "
+        "target_type varchar, target_name varchar, target_order integer, due_date date, is_due boolean, "
+        "baseline double, target double, actual double, measured_through varchar, period_start date, "
+        "percent_of_target double, percent_achieved double, percent_achieved_to_date double, respondents bigint, "
+        "status varchar)"
+    )
+    con.executemany(f"insert into me_indicator_targets_vs_actuals values ({', '.join('?' * 17)})", targets_of(TOTALS))
+    yield con
+    con.close()
+
+
+FIGURES = ("actual", "percent_of_target", "percent_achieved", "percent_achieved_to_date", "status", "respondents")
+
+
+def test_a_survey_measured_target_is_withheld_with_its_measurement(targets):
+    """A target's actual, its percentages and its band are withheld where the measurement they
+    come from had a few respondents, as me_indicator_tracking withholds it; an attendance
+    list's pass; baselines and targets owe nothing to the interviews."""
+    rows = {
+        (r["indicator_code"], r["target_name"]): r
+        for r in published(
+            targets, "me_indicator_targets_vs_actuals", order="indicator_code, target_order, period_start"
+        )
+    }
+    true = {(r["indicator_code"], r["target_name"]): r for r in rows_of(targets, "me_indicator_targets_vs_actuals")}
+    imp = rows[("IMP-1", "2026-Q1")]
+    assert [imp[f] for f in FIGURES] == [None] * len(FIGURES)
+    assert (imp[SUPPRESSION_FLAG], imp[SUPPRESSION_REASON], imp["baseline"], imp["target"]) == (True, "small", 2.5, 3.0)
+    assert (imp["measured_through"], imp["data_source"], imp["is_due"]) == ("2026-Q1", "me_perception", True)
+    # the same numbers from an attendance list pass unchanged
+    op = rows[("OP-1", "2026-Q1")]
+    assert [op[f] for f in FIGURES] == [3.0, 100.0, 100.0, 100.0, "on_track", 3]
+    assert (op[SUPPRESSION_FLAG], op[SUPPRESSION_REASON]) == (False, None)
+    # a midline whose value to date repeats Q1's withheld score is withheld with it
+    midline = rows[("IMP-1", "midline")]
+    assert [midline[f] for f in FIGURES] == [None] * len(FIGURES)
+    assert (midline[SUPPRESSION_FLAG], midline[SUPPRESSION_REASON], midline["target"]) == (True, "small", 3.0)
+    # a period not surveyed withholds nothing: its actual is simply not measured
+    assert (rows[("IMP-1", "2026-Q2")]["actual"], rows[("IMP-1", "2026-Q2")][SUPPRESSION_FLAG]) == (None, False)
+    # surveyed again with enough respondents: the earlier small survey withholds nothing
+    assert rows[("IMP-2", "midline")]["actual"] == 3.1 and not rows[("IMP-2", "midline")][SUPPRESSION_FLAG]
+    assert {key for key, r in rows.items() if r[SUPPRESSION_FLAG]} == {
+        ("IMP-1", "2026-Q1"),
+        ("IMP-1", "midline"),
+        ("IMP-2", "2026-Q1"),
+        ("OC-1", "2026-Q2"),
+        ("OC-1", "midline"),
+    }
+    for key, r in rows.items():  # nothing else lost
+        if not r[SUPPRESSION_FLAG]:
+            assert {f: r[f] for f in FIGURES} == {f: true[key][f] for f in FIGURES}, key
+
+
+def test_a_target_is_withheld_exactly_where_the_figure_it_takes_is(targets):
+    """Published, a target's actual is withheld exactly where me_indicator_tracking withholds
+    the figure it takes (a period's actual, a milestone's cumulative), and shown as it is."""
+    true = {(r["indicator_code"], r["period"]): r for r in rows_of(targets, "me_indicator_tracking")}
+    tracking = {(r["indicator_code"], r["period"]): r for r in published(targets, "me_indicator_tracking")}
+    tried = 0
+    for r in published(targets, "me_indicator_targets_vs_actuals"):
+        key = (r["indicator_code"], r["measured_through"])
+        name = "actual" if r["target_type"] == "period" else "cumulative"
+        withheld = true[key][name] is not None and tracking[key][name] is None
+        assert r["actual"] == tracking[key][name], (key, r["target_name"])
+        assert r[SUPPRESSION_FLAG] == withheld, (key, r["target_name"])
+        tried += withheld
+    assert tried == 5
+
+
+def test_what_the_targets_carry_is_all_that_withholds_a_total_row():
+    """The targets mart carries a total row's respondents, not its flag: that holds while a
+    total row of me_indicator_tracking is never a complement (its margins' totals are rows
+    of their own) and a cumulative is carried from the rows measured by respondents."""
+    assert all(isinstance(m, RowMargin) and m.total_row == "disaggregation" for m in MARGINS["me_indicator_tracking"])
+    assert {c.measured for c in CARRIED["me_indicator_tracking"]} == {"respondents"}
+    assert rule_for("me_indicator_targets_vs_actuals").rows == rule_for("me_indicator_tracking").rows
+    assert "me_indicator_targets_vs_actuals" not in MARGINS and "me_indicator_targets_vs_actuals" not in CARRIED
+
+
 # --- the registry -------------------------------------------------------------------------
 
 
