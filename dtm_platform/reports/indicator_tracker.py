@@ -9,8 +9,8 @@ marts.me_indicator_tracking and marts.me_indicator_targets_vs_actuals, from its 
 date: on track at 90% or more, green; behind from 60% to under 90%, amber; off track under
 60%, red: macros/indicator_status.sql), rendered here, never judged; without a band, why:
 no target, not measured, or withheld (a score or share from fewer than ``min_cell_count``
-respondents, or one that, with the total, would give such a figure away: the mart is read as
-serving/disclosure.py publishes it, which withholds the band with the % it is read from).
+respondents, or one that, with the total, would give such a figure away: both marts are read
+as serving/disclosure.py publishes them, which withholds the band with the % it is read from).
 
 Spreadsheet safety: every text cell is written with ``write_string`` (never ``write`` or
 ``write_formula``), the workbook turns off xlsxwriter's string-to-formula/URL/number
@@ -182,32 +182,27 @@ def gather(con: duckdb.DuckDBPyConnection, min_cell_count: int = 5) -> dict:
         "periods": periods,
         "period": period,
         "summary": summary,
-        "targets": _targets(con, rows),
+        "targets": _targets(con, min_cell_count),
         "min_cell_count": min_cell_count,
         "oversight": oversight.gather(con, min_cell_count),
     }
 
 
-def _targets(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> list[dict]:
-    """Every target beside its actual (TARGETS_MART), in the results framework's order; an
-    actual taken from a withheld total is withheld with it. A milestone not yet due has no
+def _targets(con: duckdb.DuckDBPyConnection, min_cell_count: int) -> list[dict]:
+    """Every target beside its actual (TARGETS_MART), in the results framework's order, read as
+    published (serving/disclosure.py): an actual taken from a withheld measurement is withheld,
+    with its percentages and its band, and the row flagged. A milestone not yet due has no
     status: its figures are progress so far."""
+    columns = described(con, f"select * from {TARGETS_MART}")
+    published = plan_for(TARGETS_MART.split(".")[-1], columns, min_cell_count).select_sql(columns, TARGETS_MART)
     targets = _rows(
         con,
         f"""
-        select * from {TARGETS_MART}
+        select * from ({published}) as targets
         order by case level when 'impact' then 0 when 'outcome' then 1 else 2 end, indicator_code,
                  target_order, due_date""",
     )
-    withheld = {
-        (r["indicator_code"], r["period"]) for r in rows if r["disaggregation"] == "total" and r["is_suppressed"]
-    }
     for target in targets:
-        target["is_suppressed"] = (target["indicator_code"], target["measured_through"]) in withheld
-        if target["is_suppressed"]:
-            # the band too: it would tell the withheld %
-            for figure in ("actual", "percent_of_target", "percent_achieved", "percent_achieved_to_date", "status"):
-                target[figure] = None
         target["status"] = (
             status_of(target, suppressed=target["is_suppressed"])
             if target["target_type"] == "period" or target["is_due"]

@@ -170,8 +170,9 @@ def withheld(r: dict) -> str | None:
     return WITHHELD.get((r["indicator_code"], r["period"], r["disaggregation"], r["disaggregation_value"]))
 
 
-def target(ind, kind, name, due, target_value, actual, through, *, baseline, order, is_due):
-    """A row of marts.me_indicator_targets_vs_actuals."""
+def target(ind, kind, name, due, target_value, actual, through, *, baseline, order, is_due, respondents):
+    """A row of marts.me_indicator_targets_vs_actuals; ``respondents``: those of the measurement
+    its actual comes from, which decide whether it is published."""
     achieved = (
         round(100 * (actual - baseline) / (target_value - baseline), 1)
         if actual is not None and target_value != baseline
@@ -197,21 +198,83 @@ def target(ind, kind, name, due, target_value, actual, through, *, baseline, ord
         "percent_achieved": achieved,
         "is_prorated": False,
         "percent_achieved_to_date": achieved,
+        "respondents": respondents,
+        "data_source": ind["data_source"],
         "status": band(achieved) if kind == "period" or is_due else None,
     }
 
 
+# IMP-1's value to date in Q2 repeats Q1's score: Q1's 43 respondents. OC-1's milestones are
+# synthetic: 3 respondents (the mart's own column decides, as the exports read it).
 TARGETS = [
-    target(IMP, "period", "2026-Q1", Q1[2], 3.0, 2.7, "2026-Q1", baseline=2.5, order=1, is_due=True),
+    target(IMP, "period", "2026-Q1", Q1[2], 3.0, 2.7, "2026-Q1", baseline=2.5, order=1, is_due=True, respondents=43),
     target(
-        IMP, "midline", "midline", date(2026, 6, 30), 2.9, 2.7, "2026-Q2", baseline=2.5, order=2, is_due=True
+        IMP,
+        "midline",
+        "midline",
+        date(2026, 6, 30),
+        2.9,
+        2.7,
+        "2026-Q2",
+        baseline=2.5,
+        order=2,
+        is_due=True,
+        respondents=43,
     ),  # 50%: off track
     target(
-        IMP, "endline", "endline", date(2027, 6, 30), 3.2, 2.7, "2026-Q2", baseline=2.5, order=3, is_due=False
+        IMP,
+        "endline",
+        "endline",
+        date(2027, 6, 30),
+        3.2,
+        2.7,
+        "2026-Q2",
+        baseline=2.5,
+        order=3,
+        is_due=False,
+        respondents=43,
     ),  # not due: no status
-    target(IMP, "life_of_project", "life_of_project", None, 3.2, 2.7, "2026-Q2", baseline=2.5, order=4, is_due=False),
     target(
-        OP1, "midline", "midline", date(2026, 6, 30), 1100, 1019, "2026-Q2", baseline=0, order=2, is_due=True
+        IMP,
+        "life_of_project",
+        "life_of_project",
+        None,
+        3.2,
+        2.7,
+        "2026-Q2",
+        baseline=2.5,
+        order=4,
+        is_due=False,
+        respondents=43,
+    ),
+    target(
+        OC, "midline", "midline", date(2026, 6, 30), 70, 65, "2026-Q2", baseline=60, order=2, is_due=True, respondents=3
+    ),  # 50%, from 3 households: withheld, band and all
+    target(
+        OC,
+        "endline",
+        "endline",
+        date(2027, 6, 30),
+        75,
+        65,
+        "2026-Q2",
+        baseline=60,
+        order=3,
+        is_due=False,
+        respondents=3,
+    ),  # withheld, and not due
+    target(
+        OP1,
+        "midline",
+        "midline",
+        date(2026, 6, 30),
+        1100,
+        1019,
+        "2026-Q2",
+        baseline=0,
+        order=2,
+        is_due=True,
+        respondents=120,
     ),  # 92.6%: on track
 ]
 
@@ -250,7 +313,7 @@ def tracker(tmp_path_factory):
             unit varchar, baseline double, target_type varchar, target_name varchar, target_order integer,
             due_date date, is_due boolean, target double, actual double, measured_through varchar,
             percent_of_target double, percent_achieved double, is_prorated boolean,
-            percent_achieved_to_date double, status varchar)""")
+            percent_achieved_to_date double, respondents bigint, data_source varchar, status varchar)""")
         con.executemany(
             f"insert into marts.me_indicator_targets_vs_actuals values ({', '.join('?' * len(TARGETS[0]))})",
             [list(t.values()) for t in reversed(TARGETS)],
@@ -638,13 +701,23 @@ def test_every_target_stands_beside_its_actual(tracker):
             ("IMP-1", kinds["midline"], 2.9, 2.7, statuses["off_track"]),
             ("IMP-1", kinds["endline"], 3.2, 2.7, text["not_due"]),
             ("IMP-1", kinds["life_of_project"], 3.2, 2.7, text["not_due"]),
+            ("OC-1", kinds["midline"], 0.7, None, statuses["suppressed"]),  # 3 households: withheld
+            ("OC-1", kinds["endline"], 0.75, None, text["not_due"]),  # withheld, not yet due
             ("OP-1", kinds["midline"], 1100, 1019, statuses["on_track"]),
         ]
+        withheld = next(r for r in sheet if r[text["code"]].value == "OC-1")
+        assert [withheld[text[k]].value for k in ("percent_achieved_any", "ratio_any", "baseline")] == [
+            None,
+            None,
+            0.6,
+        ]  # a percent's cell holds a fraction
         not_due = next(r for r in sheet if r[text["target_kind"]].value == kinds["endline"])
         assert not_due[text["status"]].fill.fgColor.rgb in (None, "00000000")  # no traffic light
         html = result.html[language].read_text(encoding="utf-8")
         assert 'data-target="midline"' in html and 'data-target="life_of_project"' in html
         assert text["not_due"] in html and kinds["endline"] in html
+        withheld_row = re.search(r'<tr data-indicator="OC-1" data-target="midline">.*?</tr>', html, re.DOTALL).group(0)
+        assert escape(statuses["suppressed"]) in withheld_row and "65" not in withheld_row
 
 
 def test_the_by_period_view_puts_each_periods_target_beside_its_actual(tracker):
