@@ -60,26 +60,26 @@ class KoboApi(dg.ConfigurableResource):
     def client(self) -> KoboClient:
         """The ingestion's client: the configured timeout, retries, requests in flight and page size."""
         s = self.platform.get()
-        return KoboClient(
-            self.url or s.kobo_url,
-            self.token or s.kobo_token,
-            timeout=s.kobo_timeout_seconds,
-            max_retries=s.kobo_max_retries,
-            max_in_flight=s.kobo_max_in_flight,
-            page_size=s.kobo_page_size,
-            max_page_bytes=s.kobo_max_page_mb * 2**20,
+        return self._client(
+            s, timeout=s.kobo_timeout_seconds, max_retries=s.kobo_max_retries, page_size=s.kobo_page_size
         )
 
     def probe_client(self) -> KoboClient:
         """The new-submissions sensor's client: few, short retries, so a tick ends in time."""
         s = self.platform.get()
+        return self._client(
+            s,
+            timeout=min(s.kobo_timeout_seconds, PROBE_MAX_TIMEOUT_SECONDS),
+            max_retries=min(s.kobo_max_retries, PROBE_MAX_RETRIES),
+        )
+
+    def _client(self, s: Settings, **limits) -> KoboClient:
         return KoboClient(
             self.url or s.kobo_url,
             self.token or s.kobo_token,
-            timeout=min(s.kobo_timeout_seconds, PROBE_MAX_TIMEOUT_SECONDS),
-            max_retries=min(s.kobo_max_retries, PROBE_MAX_RETRIES),
             max_in_flight=s.kobo_max_in_flight,
             max_page_bytes=s.kobo_max_page_mb * 2**20,
+            **limits,
         )
 
 

@@ -175,7 +175,8 @@ def test_a_file_that_is_not_a_verification_workbook_is_refused_whole(tmp_path: P
 def test_a_workbook_dropped_in_the_inbox_starts_an_import_once(tmp_path: Path, monkeypatch):
     import dagster as dg
 
-    from dtm_platform.defs.cleaning.sensors import INBOX_SENSOR, inbox_files, inbox_request
+    from dtm_platform.defs.cleaning.assets import inbox_files
+    from dtm_platform.defs.cleaning.sensors import INBOX_SENSOR, inbox_request
     from dtm_platform.settings import load_settings
 
     monkeypatch.setenv("DTM_HOME", str(tmp_path))

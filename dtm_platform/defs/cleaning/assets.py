@@ -44,7 +44,7 @@ def imported_answers(
     settings = platform.get()
     inbox = settings.cleaning_dir / INBOX
     inbox.mkdir(parents=True, exist_ok=True)
-    files = waiting_files(settings.cleaning_dir / INBOX)
+    files = inbox_files(settings)
     with warehouse.connect() as con:
         ensure_record(con)
         queue_built = has_queue(con)
@@ -160,6 +160,11 @@ def enumerator_view(
             "teams": pages.teams,
         }
     )
+
+
+def inbox_files(settings, now: float | None = None) -> list:
+    """The returned workbooks waiting in the drop folder, whole (drop_folder.py)."""
+    return waiting_files(settings.cleaning_dir / INBOX, now)
 
 
 ASSETS = [imported_answers, verification_workbooks, enumerator_view]

@@ -4,15 +4,8 @@ are dropped in DTM_HOME/cleaning/inbox."""
 import dagster as dg
 
 from dtm_platform.defs.automation.tags import TRIGGER_TAG
-from dtm_platform.defs.cleaning.assets import INBOX
+from dtm_platform.defs.cleaning.assets import INBOX, inbox_files
 from dtm_platform.defs.resources import PlatformSettings
-from dtm_platform.drop_folder import waiting_files
-
-
-def inbox_files(settings, now: float | None = None) -> list:
-    """The returned workbooks waiting in the drop folder, whole (drop_folder.py)."""
-    return waiting_files(settings.cleaning_dir / INBOX, now)
-
 
 INBOX_SENSOR = "cleaning_inbox"
 
