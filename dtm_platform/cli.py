@@ -95,7 +95,7 @@ def _cleaning_import(files: list[str], by: str | None) -> int:
     return _import_files(
         files,
         lambda source, **common: import_answers(
-            source, warehouse=settings.warehouse_path, cleaning_dir=settings.cleaning_dir, **common
+            source, warehouse=settings.warehouse, cleaning_dir=settings.cleaning_dir, **common
         ),
         settings.cleaning_dir / INBOX,
         by=by,
@@ -113,7 +113,7 @@ def _finance_import(files: list[str], by: str | None) -> int:
         files,
         lambda source, **common: import_expenditures(
             source,
-            warehouse=settings.warehouse_path,
+            warehouse=settings.warehouse,
             finance_dir=settings.finance_dir,
             seeds_dir=DBT_PROJECT_DIR / "seeds",
             **common,

@@ -28,7 +28,7 @@ from dtm_platform.finance.expenditures import IMPORTED_DIR
 from dtm_platform.instance import prepare_dagster_home
 from dtm_platform.kobo_mock.server import MockKoboServer
 from dtm_platform.settings import load_settings
-from dtm_platform.warehouse import connect_duckdb
+from dtm_platform.warehouse import connect_duckdb, warehouse_exists
 
 LAYERS = ("raw", "forms", "reference", "staging", "cleaned", "marts", "reports", "serving")
 
@@ -174,7 +174,7 @@ def drop_demo_finance_export(settings) -> None:
 
 
 def rows_per_layer(warehouse) -> dict[str, dict[str, int]]:
-    if not warehouse.exists():
+    if not warehouse_exists(warehouse):
         return {}
     with connect_duckdb(warehouse, read_only=True) as con:
         tables = con.execute(
@@ -201,7 +201,7 @@ def main(bad_batch: bool = False) -> int:
     outcome = run_full_build(bad_batch=25 if bad_batch else 0, through_queue=True)
 
     print("\n=== What was built ===")
-    counts = rows_per_layer(settings.warehouse_path)
+    counts = rows_per_layer(settings.warehouse)
     for table, rows in counts.items():
         print(f"  {table:<55} {rows:>8,} rows")
     print(f"\nAssets materialized: {len(outcome.materialized)}")

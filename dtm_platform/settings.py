@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dtm_platform.secrets import without_credentials
+from dtm_platform.warehouse import DuckLake, WarehouseLocation
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -165,10 +166,24 @@ class Settings:
     # at a quarter), and an attachment's (a larger one is recorded, not downloaded).
     kobo_max_page_mb: int = DEFAULT_MAX_PAGE_MB
     kobo_max_attachment_mb: int = DEFAULT_MAX_ATTACHMENT_MB
+    # The warehouse (warehouse.py): "duckdb", one file under the home, or "ducklake", the
+    # catalog in Postgres (a libpq string or URL, which may carry a password) and the data
+    # as Parquet files under the data path.
+    warehouse_kind: str = "duckdb"
+    ducklake_catalog: str | None = field(default=None, repr=False)
+    ducklake_data_path: str | None = None
 
     @property
     def warehouse_path(self) -> Path:
+        """The DuckDB file; with a DuckLake warehouse, nothing is written there."""
         return self.home / "warehouse.duckdb"
+
+    @property
+    def warehouse(self) -> WarehouseLocation:
+        """Where every connection of the platform and dbt's goes (``connect_duckdb``)."""
+        if self.warehouse_kind == "ducklake":
+            return DuckLake(self.ducklake_catalog or "", self.ducklake_data_path or str(self.home / "lake"))
+        return self.warehouse_path
 
     @property
     def reports_dir(self) -> Path:
@@ -245,4 +260,19 @@ def load_settings() -> Settings:
         iati_reporting_org_name=os.environ.get("DTM_IATI_REPORTING_ORG_NAME")
         or "International Organization for Migration",
         profile_pdfs=_bool("DTM_PROFILE_PDFS", True),
+        **_warehouse(home),
     )
+
+
+def _warehouse(home: Path) -> dict:
+    kind = (os.environ.get("DTM_WAREHOUSE") or "duckdb").strip().lower()
+    if kind not in ("duckdb", "ducklake"):
+        raise ValueError(f"DTM_WAREHOUSE must be duckdb or ducklake, got {kind!r}")
+    catalog = (os.environ.get("DTM_DUCKLAKE_CATALOG") or "").strip() or None
+    if kind == "ducklake" and catalog is None:
+        raise ValueError(
+            "DTM_WAREHOUSE=ducklake needs DTM_DUCKLAKE_CATALOG, the Postgres database of the lake's "
+            "catalog, such as 'dbname=dtm_lake host=127.0.0.1 user=dtm'"
+        )
+    data_path = (os.environ.get("DTM_DUCKLAKE_DATA_PATH") or "").strip() or str(home / "lake")
+    return {"warehouse_kind": kind, "ducklake_catalog": catalog, "ducklake_data_path": data_path}

@@ -1,29 +1,113 @@
-"""Opening the platform's DuckDB files, with a memory limit.
+"""Opening the platform's warehouse: one DuckDB file (the default) or a DuckLake.
 
 DuckDB lets a database use 80% of the machine's memory by default, and a build keeps two
 processes busy (Dagster's, and dbt's as its child), next to whatever else the server runs.
 Every connection the platform opens, and dbt's (``profiles.yml``), therefore sets
-``DTM_DUCKDB_MEMORY_LIMIT``; past it DuckDB spills to disk beside the database instead of
-growing.
+``DTM_DUCKDB_MEMORY_LIMIT``; past it DuckDB spills to disk instead of growing.
+
+``DTM_WAREHOUSE=ducklake`` keeps the same SQL on a DuckLake: the catalog in Postgres
+(``DTM_DUCKLAKE_CATALOG``) and the tables as Parquet files under ``DTM_DUCKLAKE_DATA_PATH``.
+Several processes may then write at once, each commit is a snapshot, and readers see whole
+snapshots. A connection to the lake is an in-memory DuckDB with the lake attached as
+``lake`` and made the default catalog, so ``raw.x`` and ``marts.y`` mean the same tables on
+either engine. The two extensions it needs are loaded from their Python packages' files,
+never downloaded: the platform runs offline.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 DEFAULT_MEMORY_LIMIT = "3GB"
+LAKE_ALIAS = "lake"
+# The packages that carry DuckDB's extensions as files (pyproject.toml pins them to DuckDB's version).
+LAKE_EXTENSIONS = ("duckdb_extension_postgres_scanner", "duckdb_extension_ducklake")
 
 
 def memory_limit() -> str:
     return os.environ.get("DTM_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
 
 
-def connect_duckdb(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(path), read_only=read_only)
+@dataclass(frozen=True)
+class DuckLake:
+    """A DuckLake warehouse: ``catalog`` is a libpq connection string or ``postgresql://`` URL
+    of the Postgres database that holds the catalog (kept out of repr: it may carry a
+    password); ``data_path`` the folder (or object-store prefix) for the Parquet files."""
+
+    catalog: str = field(repr=False)
+    data_path: str
+
+    def attach_sql(self, alias: str = LAKE_ALIAS, *, read_only: bool = False) -> str:
+        options = [f"DATA_PATH {_literal(self.data_path)}"]
+        if read_only:
+            options.append("READ_ONLY")
+        return f"attach if not exists {_literal('ducklake:postgres:' + self.catalog)} as {alias} ({', '.join(options)})"
+
+    def __str__(self) -> str:
+        return f"DuckLake at {self.data_path}"
+
+
+# Where the warehouse is: the DuckDB file's path, or the lake.
+WarehouseLocation = Path | DuckLake
+
+
+def warehouse_exists(warehouse: WarehouseLocation) -> bool:
+    """Whether anything was ever written: a DuckDB file exists once created; a lake's
+    catalog is created by its first connection, so it is taken as there."""
+    return True if isinstance(warehouse, DuckLake) else Path(warehouse).exists()
+
+
+def extension_files() -> list[Path]:
+    files = []
+    for module_name in LAKE_EXTENSIONS:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            raise RuntimeError(
+                f"DTM_WAREHOUSE=ducklake needs the package {module_name.replace('_', '-')} "
+                "(pip install the project again: it is a dependency)"
+            ) from None
+        found = sorted(Path(module.__file__).parent.glob("extensions/*/*.duckdb_extension"))
+        if not found:
+            raise RuntimeError(f"the package {module_name} holds no extension file")
+        files.append(found[-1])
+    return files
+
+
+def load_lake_extensions(con: duckdb.DuckDBPyConnection) -> None:
+    for path in extension_files():
+        con.execute(f"load {_literal(str(path))}")
+
+
+def attach(con: duckdb.DuckDBPyConnection, warehouse: WarehouseLocation, alias: str, *, read_only: bool) -> None:
+    """Attach ``warehouse`` to ``con`` as ``alias``: a snapshot reads the marts this way."""
+    if isinstance(warehouse, DuckLake):
+        if "://" not in warehouse.data_path:  # a local folder; object storage needs none
+            Path(warehouse.data_path).mkdir(parents=True, exist_ok=True)
+        load_lake_extensions(con)
+        con.execute(warehouse.attach_sql(alias, read_only=read_only))
+    else:
+        con.execute(f"attach {_literal(str(warehouse))} as {alias}{' (read_only)' if read_only else ''}")
+
+
+def connect_duckdb(target: str | WarehouseLocation, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to a DuckDB file, or to the lake with it as the default catalog."""
+    if isinstance(target, DuckLake):
+        con = duckdb.connect()
+        attach(con, target, LAKE_ALIAS, read_only=read_only)
+        con.execute(f"use {LAKE_ALIAS}")
+    else:
+        con = duckdb.connect(str(target), read_only=read_only)
     # SET rather than connect(config=...): a second connection to the same file in this
     # process would otherwise have to repeat the exact configuration.
     con.execute("set memory_limit = ?", [memory_limit()])
     return con
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

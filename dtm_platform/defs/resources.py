@@ -18,7 +18,7 @@ import duckdb
 
 from dtm_platform.kobo.client import KoboClient
 from dtm_platform.settings import Settings, load_settings
-from dtm_platform.warehouse import connect_duckdb
+from dtm_platform.warehouse import WarehouseLocation, connect_duckdb
 
 # A sensor tick must end within a minute: the probe's client retries little and waits less;
 # the next tick tries again.
@@ -37,17 +37,18 @@ class PlatformSettings(dg.ConfigurableResource):
 
 
 class Warehouse(dg.ConfigurableResource):
-    """The DuckDB warehouse of the platform's home (one writer at a time: ARCHITECTURE.md)."""
+    """The warehouse: the home's DuckDB file (one writer at a time) or the DuckLake
+    (DTM_WAREHOUSE; warehouse.py, ARCHITECTURE.md)."""
 
     platform: PlatformSettings
 
     @property
-    def path(self) -> Path:
-        return self.platform.get().warehouse_path
+    def location(self) -> WarehouseLocation:
+        return self.platform.get().warehouse
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A connection to use in a ``with`` block (warehouse.connect_duckdb)."""
-        return connect_duckdb(self.path)
+        return connect_duckdb(self.location)
 
 
 class KoboApi(dg.ConfigurableResource):

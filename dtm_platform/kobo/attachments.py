@@ -55,8 +55,7 @@ create table if not exists raw.kobo_attachment_refusals (
     attachment_id varchar not null,
     reason varchar not null,
     limit_bytes bigint not null,
-    refused_at timestamptz not null,
-    primary key (dataset, submission_id, attachment_id)
+    refused_at timestamptz not null
 )"""
 
 
@@ -177,8 +176,13 @@ def download_attachments(
     )
     now = datetime.now(UTC)
     if result.too_large:
+        # one row per attachment, the latest refusal's: refused again under a higher limit
         con.executemany(
-            "insert or replace into raw.kobo_attachment_refusals values (?, ?, ?, ?, ?, ?)",
+            "delete from raw.kobo_attachment_refusals where dataset = ? and submission_id = ? and attachment_id = ?",
+            [[form.dataset, e.submission_id, e.attachment_id] for e in result.too_large],
+        )
+        con.executemany(
+            "insert into raw.kobo_attachment_refusals values (?, ?, ?, ?, ?, ?)",
             [[form.dataset, e.submission_id, e.attachment_id, str(e), e.limit_bytes, now] for e in result.too_large],
         )
     return result

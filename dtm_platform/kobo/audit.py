@@ -40,8 +40,7 @@ create table if not exists raw.kobo_audit_files (
     loaded_at timestamptz not null,
     events bigint not null,
     invalid_rows bigint not null,
-    problem varchar,
-    primary key (dataset, submission_id, attachment_id)
+    problem varchar
 )"""
 
 AUDIT_EVENTS_DDL = """

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dtm_platform.kobo.audit import ensure_audit_tables
 from dtm_platform.kobo.client import KoboClient, KoboError
@@ -51,8 +52,7 @@ create table if not exists raw.kobo_form_content (
     form_name varchar,
     date_deployed varchar,
     content json not null,
-    fetched_at timestamptz not null,
-    primary key (form_uid, version_id)
+    fetched_at timestamptz not null
 )"""
 
 # The payload an edit replaced, so an edit never loses what was there before.
@@ -80,7 +80,7 @@ create table if not exists raw.kobo_validation_status_log (
 def submissions_ddl(table: str) -> str:
     return f"""
 create table if not exists raw.{table} (
-    _id bigint primary key,
+    _id bigint not null,
     _uuid varchar not null,
     root_uuid varchar,
     submission_time timestamp,
@@ -166,7 +166,9 @@ def _keep_form_version(
     content: dict | None,
 ) -> None:
     con.execute(
-        "insert into raw.kobo_form_content values (?, ?, ?, ?, ?, ?::json, ?) on conflict do nothing",
+        """insert into raw.kobo_form_content
+        select ?, ?, ?, ?, ?, ?::json, ?
+        where not exists (select 1 from raw.kobo_form_content where form_uid = ? and version_id = ?)""",
         [
             form.uid,
             form.dataset,
@@ -175,6 +177,8 @@ def _keep_form_version(
             date_deployed,
             json.dumps(content or {}, ensure_ascii=False),
             datetime.now(UTC),
+            form.uid,
+            version_id,
         ],
     )
 
@@ -415,17 +419,23 @@ def _insert_table(con: duckdb.DuckDBPyConnection, form: FormEntry, table: pa.Tab
     """Insert a page table in one statement, so its rows land whole or not at all; returns
     how many rows were new."""
     con.register("landing_page", table)
+    lowest, highest = pc.min_max(table["_id"]).values()
     try:
-        # on conflict: a page served again, or a record already landed, lands once.
-        inserted = con.execute(f"""
+        # A page served again, or a record already landed, lands once. Raw has no key
+        # constraint (a DuckLake has none): the batch is compared with what raw holds in its
+        # _id range, which DuckDB reads from the few row groups whose bounds overlap it.
+        inserted = con.execute(
+            f"""
             insert into raw.{form.raw_table}
                 (_id, _uuid, root_uuid, submission_time, form_version, validation_status,
                  payload, payload_hash, landed_at)
             select _id, _uuid, root_uuid, try_cast(submission_time as timestamp), form_version,
                    validation_status, payload::json, payload_hash, now()
             from landing_page
-            on conflict (_id) do nothing
-        """).fetchone()[0]
+            where _id not in (select _id from raw.{form.raw_table} where _id between ? and ?)
+        """,
+            [lowest.as_py(), highest.as_py()],
+        ).fetchone()[0]
     finally:
         con.unregister("landing_page")
     return inserted

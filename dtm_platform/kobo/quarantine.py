@@ -32,8 +32,7 @@ create table if not exists raw.kobo_quarantine (
     payload_text varchar not null,
     payload_hash varchar not null,
     run_id varchar,
-    quarantined_at timestamptz not null,
-    primary key (dataset, payload_hash)
+    quarantined_at timestamptz not null
 )"""
 MAX_ID = 2**63 - 1
 TEXT_METADATA = ("_uuid", "_submission_time", "__version__", "meta/rootUuid")
@@ -103,7 +102,12 @@ def keep_aside(
         rows.append(
             [dataset, form_uid, identifier, reason, text, hashlib.sha256(text.encode()).hexdigest(), run_id, now]
         )
-    con.executemany("insert or ignore into raw.kobo_quarantine values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    # one row per (dataset, payload_hash): each statement sees the rows of the ones before
+    con.executemany(
+        """insert into raw.kobo_quarantine select ?, ?, ?, ?, ?, ?, ?, ?
+        where not exists (select 1 from raw.kobo_quarantine where dataset = ? and payload_hash = ?)""",
+        [[*row, row[0], row[5]] for row in rows],
+    )
     return con.execute("select count(*) from raw.kobo_quarantine where dataset = ?", [dataset]).fetchone()[0] - before
 
 

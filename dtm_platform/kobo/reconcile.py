@@ -132,7 +132,7 @@ def reconcile(
                 select _id, _uuid, root_uuid, try_cast(submission_time as timestamp), form_version,
                        validation_status, payload::json, payload_hash, ?
                 from refetched
-                on conflict (_id) do nothing
+                where _id not in (select _id from {table})
             """,
                 [now],
             )

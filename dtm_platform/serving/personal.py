@@ -24,7 +24,7 @@ import duckdb
 
 from dtm_platform.kobo.registry import FormEntry
 from dtm_platform.settings import PROJECT_ROOT
-from dtm_platform.warehouse import connect_duckdb
+from dtm_platform.warehouse import connect_duckdb, warehouse_exists
 
 MODELS_DIR = PROJECT_ROOT / "dbt_project" / "models"
 MIN_VALUE_LENGTH = 4
@@ -113,7 +113,7 @@ def personal_values(
 
 def load_personal_fields(warehouse: Path, forms: list[FormEntry], models_dir: Path = MODELS_DIR) -> PersonalFields:
     names = declared_column_names(forms, models_dir)
-    if not warehouse.exists():
+    if not warehouse_exists(warehouse):
         return PersonalFields(names)
     with connect_duckdb(warehouse, read_only=True) as con:
         return PersonalFields(names, personal_values(con, forms, names))

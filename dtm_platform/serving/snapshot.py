@@ -30,7 +30,7 @@ from dtm_platform.serving.disclosure import literal, quote
 from dtm_platform.serving.inventory import Published, duckdb_query, refuse_if_unsafe, scan
 from dtm_platform.serving.marts import described, discover_marts, relation
 from dtm_platform.serving.personal import PersonalFields
-from dtm_platform.warehouse import connect_duckdb
+from dtm_platform.warehouse import WarehouseLocation, attach, connect_duckdb
 
 SNAPSHOT_FILE = "marts.duckdb"
 WAREHOUSE_ALIAS = "dtm_warehouse"
@@ -49,7 +49,7 @@ def snapshot_path(home: Path) -> Path:
 
 
 def build_snapshot(
-    warehouse: Path,
+    warehouse: WarehouseLocation,
     target: Path,
     *,
     min_count: int,
@@ -64,7 +64,7 @@ def build_snapshot(
     candidate = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         with connect_duckdb(candidate) as con:
-            con.execute(f"attach {literal(str(warehouse))} as {WAREHOUSE_ALIAS} (read_only)")
+            attach(con, warehouse, WAREHOUSE_ALIAS, read_only=True)
             marts, skipped = discover_marts(con, WAREHOUSE_ALIAS, min_count, only)
             note = f"DTM CAR serving snapshot, refreshed {refreshed_at.isoformat(timespec='seconds')}, run {run_id}"
             for mart in marts:

@@ -16,6 +16,7 @@ from duckdb.sqltypes import VARCHAR
 
 from dtm_platform.settings import load_settings
 from dtm_platform.transform.pseudonymize import pseudonymize
+from dtm_platform.warehouse import LAKE_ALIAS, load_lake_extensions
 
 
 def register_functions(conn: DuckDBPyConnection, salt: str | None = None) -> None:
@@ -34,3 +35,15 @@ def register_functions(conn: DuckDBPyConnection, salt: str | None = None) -> Non
 class Plugin(BasePlugin):
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         register_functions(conn)
+        if self._on_the_lake():
+            # before dbt-duckdb attaches the lake: offline, the extensions come from their packages
+            load_lake_extensions(conn)
+
+    def configure_cursor(self, cursor: DuckDBPyConnection) -> None:
+        if self._on_the_lake():
+            # SQL that names raw.x or marts.y without a catalog (macros, hooks) means the lake's
+            cursor.execute(f"use {LAKE_ALIAS}")
+
+    @staticmethod
+    def _on_the_lake() -> bool:
+        return load_settings().warehouse_kind == "ducklake"

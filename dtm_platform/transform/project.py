@@ -87,11 +87,25 @@ def dbt_environment_defaults() -> dict[str, str]:
     return {"DTM_WAREHOUSE_PATH": os.environ.get("DTM_WAREHOUSE_PATH", str(PROJECT_ROOT / "var" / "warehouse.duckdb"))}
 
 
+def dbt_warehouse_environment(settings: Settings) -> dict[str, str]:
+    """The profile's target (profiles.yml) and what it reads: the file, or the lake's catalog
+    and data path, as the settings resolved them."""
+    if settings.warehouse_kind == "ducklake":
+        lake = settings.warehouse
+        return {
+            "DTM_DBT_TARGET": "lake",
+            "DTM_WAREHOUSE": "ducklake",
+            "DTM_DUCKLAKE_CATALOG": lake.catalog,
+            "DTM_DUCKLAKE_DATA_PATH": lake.data_path,
+        }
+    return {"DTM_DBT_TARGET": "warehouse", "DTM_WAREHOUSE_PATH": str(settings.warehouse_path)}
+
+
 def prepare_dbt_environment(settings: Settings, forms: list[FormEntry]) -> None:
     """dbt runs as a subprocess and reads the warehouse path and the registry's generated
     files from its environment."""
     settings.home.mkdir(parents=True, exist_ok=True)
-    os.environ["DTM_WAREHOUSE_PATH"] = str(settings.warehouse_path)
+    os.environ.update(dbt_warehouse_environment(settings))
     os.environ["DTM_CLEANING_LOG_PATH"] = str(ensure_ledger(ledger_path(settings.cleaning_dir)))
     os.environ["DTM_EXPENDITURE_LEDGER_PATH"] = str(expenditure_ledger(settings.finance_dir).ensure())
     os.environ.update(dbt_registry_environment(forms))

@@ -59,7 +59,7 @@ def imported_answers(
         files,
         lambda source: import_answers(
             source,
-            warehouse=settings.warehouse_path,
+            warehouse=settings.warehouse,
             cleaning_dir=settings.cleaning_dir,
             imported_by=f"dagster:{getpass.getuser()}",
             now=datetime.now(UTC),
@@ -103,9 +103,7 @@ def verification_workbooks(
     context: dg.AssetExecutionContext, platform: PlatformSettings, warehouse: Warehouse
 ) -> dg.MaterializeResult:
     settings = platform.get()
-    written = write_verification_workbooks(
-        settings.warehouse_path, settings.cleaning_dir / WORKBOOKS, datetime.now(UTC)
-    )
+    written = write_verification_workbooks(settings.warehouse, settings.cleaning_dir / WORKBOOKS, datetime.now(UTC))
     with warehouse.connect() as con:
         con.execute("create schema if not exists cleaning")
         con.execute(f"create or replace table {WORKBOOKS_TABLE} (team varchar, issues integer, path varchar)")
@@ -145,7 +143,7 @@ def enumerator_view(
     context: dg.AssetExecutionContext, platform: PlatformSettings, warehouse: Warehouse
 ) -> dg.MaterializeResult:
     settings = platform.get()
-    pages = write_enumerator_pages(settings.warehouse_path, settings.cleaning_dir, datetime.now(UTC))
+    pages = write_enumerator_pages(settings.warehouse, settings.cleaning_dir, datetime.now(UTC))
     with warehouse.connect() as con:
         con.execute("create schema if not exists cleaning")
         con.execute(

@@ -46,7 +46,7 @@ def imported_expenditures(
         waiting_files(inbox),
         lambda source: import_expenditures(
             source,
-            warehouse=settings.warehouse_path,
+            warehouse=settings.warehouse,
             finance_dir=settings.finance_dir,
             seeds_dir=DBT_PROJECT_DIR / "seeds",
             imported_by=f"dagster:{getpass.getuser()}",

@@ -50,11 +50,9 @@ def build_gx_check(suite: Suite) -> dg.AssetChecksDefinition:
     def _gx_check(context: dg.AssetCheckExecutionContext, platform: PlatformSettings) -> dg.AssetCheckResult:
         settings = platform.get()
         # A typed form's suite gets its expectations from the form's content as it is now.
-        current = resolve_form_suite(suite, settings.warehouse_path)
-        frame = read_warehouse_frame(settings.warehouse_path, current.asset_path, current.needed_columns())
-        parameters = suite_parameters(
-            ParameterContext(current, settings.warehouse_path, settings.quality_dir, len(frame))
-        )
+        current = resolve_form_suite(suite, settings.warehouse)
+        frame = read_warehouse_frame(settings.warehouse, current.asset_path, current.needed_columns())
+        parameters = suite_parameters(ParameterContext(current, settings.warehouse, settings.quality_dir, len(frame)))
         outcome = validate(frame, current, parameters)
         result_path, docs_path = save_result(outcome, settings.quality_dir, context.run.run_id)
         if not outcome.blocking_failures:

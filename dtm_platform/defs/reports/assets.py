@@ -58,7 +58,7 @@ def dtm_situation_report(context: dg.AssetExecutionContext, platform: PlatformSe
     if chromium is None:
         context.log.warning("Chromium not found (set DTM_CHROMIUM): HTML only, no PDF this time")
     report = build_situation_report(
-        settings.warehouse_path, settings.reports_dir, boundaries=settings.boundaries_geojson, chromium=chromium
+        settings.warehouse, settings.reports_dir, boundaries=settings.boundaries_geojson, chromium=chromium
     )
     context.log.info(f"situation report for round {report.round} written to {report.path}")
     return dg.MaterializeResult(
@@ -105,7 +105,7 @@ def me_indicator_tracker(context: dg.AssetExecutionContext, platform: PlatformSe
     settings = platform.get()
     identity = IatiActivity(settings.iati_activity_id, settings.iati_reporting_org, settings.iati_reporting_org_name)
     tracker = build_indicator_tracker(
-        settings.warehouse_path, settings.reports_dir, min_cell_count=settings.min_cell_count, iati=identity
+        settings.warehouse, settings.reports_dir, min_cell_count=settings.min_cell_count, iati=identity
     )
     context.log.info(f"indicator tracker for {tracker.period} written to {tracker.xlsx['en']}")
     return dg.MaterializeResult(
@@ -152,7 +152,7 @@ def dtm_site_profiles(context: dg.AssetExecutionContext, platform: PlatformSetti
         context.log.info("DTM_PROFILE_PDFS is off: HTML only")
     elif chromium is None:
         context.log.warning("Chromium not found (set DTM_CHROMIUM): HTML only, no PDF this time")
-    profiles = build_profiles(settings.warehouse_path, settings.reports_dir, chromium=chromium)
+    profiles = build_profiles(settings.warehouse, settings.reports_dir, chromium=chromium)
     context.log.info(
         f"{profiles.sites} site and {profiles.localities} sub-prefecture profiles of round "
         f"{profiles.round} written to {profiles.folder} (HTML in {profiles.render_seconds} s, "

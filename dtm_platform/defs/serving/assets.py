@@ -41,11 +41,11 @@ class _Step:
         self.run_id = context.run.run_id
         self.refreshed_at = datetime.now(UTC)
         self.personal: PersonalFields = load_personal_fields(
-            self.settings.warehouse_path, load_registry(self.settings.forms_file)
+            self.settings.warehouse, load_registry(self.settings.forms_file)
         )
 
     def record(self, asset: str, published: Sequence[Published], extra_columns=()) -> None:
-        with connect_duckdb(self.settings.warehouse_path) as con:
+        with connect_duckdb(self.settings.warehouse) as con:
             write_inventory(
                 con, asset, published, run_id=self.run_id, refreshed_at=self.refreshed_at, extra_columns=extra_columns
             )
@@ -97,7 +97,7 @@ def serving_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinition
         result = step.publish(
             "marts_snapshot",
             lambda: build_snapshot(
-                step.settings.warehouse_path,
+                step.settings.warehouse,
                 target,
                 min_count=step.settings.min_cell_count,
                 personal=step.personal,
@@ -136,7 +136,7 @@ def serving_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinition
         result = step.publish(
             "exports",
             lambda: write_exports(
-                step.settings.warehouse_path,
+                step.settings.warehouse,
                 directory,
                 min_count=step.settings.min_cell_count,
                 personal=step.personal,
@@ -186,7 +186,7 @@ def serving_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinition
         result = step.publish(
             "postgres",
             lambda: publish_to_postgres(
-                step.settings.warehouse_path,
+                step.settings.warehouse,
                 url,
                 reader_role=step.settings.postgres_reader_role,
                 min_count=step.settings.min_cell_count,
@@ -229,7 +229,7 @@ def serving_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinition
         result = step.publish(
             "hdx",
             lambda: write_hdx(
-                step.settings.warehouse_path,
+                step.settings.warehouse,
                 directory,
                 min_count=step.settings.min_cell_count,
                 personal=step.personal,
