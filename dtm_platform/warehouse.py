@@ -109,5 +109,14 @@ def connect_duckdb(target: str | WarehouseLocation, *, read_only: bool = False) 
     return con
 
 
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor of ``con`` (for another thread) on the same default catalog: DuckDB starts
+    a cursor on the in-memory one, where a lake connection's tables are not."""
+    catalog = con.execute("select current_database()").fetchone()[0]
+    new = con.cursor()
+    new.execute(f'use "{catalog}"')
+    return new
+
+
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"

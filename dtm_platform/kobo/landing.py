@@ -26,6 +26,7 @@ from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.parallel import iter_pages
 from dtm_platform.kobo.quarantine import QUARANTINE_DDL, keep_aside, problem_of, quarantined_high_water_mark
 from dtm_platform.kobo.registry import FormEntry
+from dtm_platform.warehouse import cursor
 
 SYNC_LOG_DDL = """
 create table if not exists raw.kobo_sync_log (
@@ -362,7 +363,7 @@ class _BackgroundInserter:
     one batch waits, and the first insert that fails stops the landing."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, form: FormEntry, progress=None, run_id: str | None = None):
-        self._cursor, self._form, self._progress, self._run_id = con.cursor(), form, progress, run_id
+        self._cursor, self._form, self._progress, self._run_id = cursor(con), form, progress, run_id
         self.quarantined, self.reasons = 0, []
         self._queue: queue.Queue[tuple[pa.Table | None, list] | None] = queue.Queue(maxsize=1)
         self._failure: BaseException | None = None
