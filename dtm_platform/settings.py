@@ -1,8 +1,8 @@
 """Every setting of the platform, read once from the environment (``DTM_*`` variables).
 
 The README lists each one with its default. Secrets (the Kobo token, the hash salt, the
-alert webhook, the Dagster Postgres URL, the serving Postgres URL) are kept out of
-``repr`` so that printing the settings never leaks them.
+alert webhook, the Dagster Postgres URL, the serving Postgres URL, the Celery broker and
+result backend URLs) are kept out of ``repr`` so that printing the settings never leaks them.
 """
 
 from __future__ import annotations
@@ -28,6 +28,18 @@ DEFAULT_READER_TIMEOUT_SECONDS = 300
 # 8 MB) and an attachment (a long audio recording, a short video).
 DEFAULT_MAX_PAGE_MB = 16
 DEFAULT_MAX_ATTACHMENT_MB = 100
+# Where the warehouse lives: one DuckDB file (one writing process) or DuckLake (a Postgres
+# catalog and Parquet files, written by several processes at once).
+WAREHOUSE_KINDS = ("duckdb", "ducklake")
+# How a run's steps execute (defs/automation/executor.py): one at a time in the run's own
+# process, or each on a Celery worker.
+EXECUTORS = ("in_process", "celery")
+DEFAULT_CELERY_BROKER = "pyamqp://guest@127.0.0.1:5672//"
+DEFAULT_CELERY_BACKEND = "rpc://"
+# The queue dagster-celery sends steps to, unless a step's `dagster-celery/queue` tag names another.
+DEFAULT_CELERY_QUEUE = "dagster"
+# Runs at once with the Celery executor (dagster.yaml, instance.py); one with the in-process one.
+DEFAULT_CELERY_CONCURRENT_RUNS = 4
 
 
 def _int(name: str, default: int) -> int:
@@ -108,6 +120,13 @@ def _kobo_url(name: str, default: str) -> str:
     return raw
 
 
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = (os.environ.get(name) or "").strip().lower() or default
+    if raw not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
 def _role_name(name: str, default: str) -> str:
     raw = (os.environ.get(name) or "").strip() or default
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", raw):
@@ -165,6 +184,15 @@ class Settings:
     # at a quarter), and an attachment's (a larger one is recorded, not downloaded).
     kobo_max_page_mb: int = DEFAULT_MAX_PAGE_MB
     kobo_max_attachment_mb: int = DEFAULT_MAX_ATTACHMENT_MB
+    # The warehouse: "duckdb" (warehouse.duckdb, one writer) or "ducklake".
+    warehouse_kind: str = "duckdb"
+    # How steps execute and where the Celery workers are (defs/automation/executor.py); the
+    # broker's and backend's URLs may carry a password.
+    executor: str = "in_process"
+    celery_broker: str = field(default=DEFAULT_CELERY_BROKER, repr=False)
+    celery_backend: str = field(default=DEFAULT_CELERY_BACKEND, repr=False)
+    # Runs the run queue starts at once (dagster.yaml): 1 unless steps run on Celery workers.
+    max_concurrent_runs: int = 1
 
     @property
     def warehouse_path(self) -> Path:
@@ -200,6 +228,7 @@ def load_settings() -> Settings:
     environment is seen without restarting the code location.
     """
     home = Path(os.environ.get("DTM_HOME") or PROJECT_ROOT / "var").resolve()
+    executor = _choice("DTM_EXECUTOR", "in_process", EXECUTORS)
     return Settings(
         home=home,
         kobo_url=_kobo_url("DTM_KOBO_URL", f"http://127.0.0.1:{MOCK_DEFAULT_PORT}"),
@@ -245,4 +274,23 @@ def load_settings() -> Settings:
         iati_reporting_org_name=os.environ.get("DTM_IATI_REPORTING_ORG_NAME")
         or "International Organization for Migration",
         profile_pdfs=_bool("DTM_PROFILE_PDFS", True),
+        warehouse_kind=_choice("DTM_WAREHOUSE", "duckdb", WAREHOUSE_KINDS),
+        executor=executor,
+        celery_broker=(os.environ.get("DTM_CELERY_BROKER") or "").strip() or DEFAULT_CELERY_BROKER,
+        celery_backend=(os.environ.get("DTM_CELERY_BACKEND") or "").strip() or DEFAULT_CELERY_BACKEND,
+        max_concurrent_runs=_concurrent_runs(executor),
     )
+
+
+def _concurrent_runs(executor: str) -> int:
+    """DTM_MAX_CONCURRENT_RUNS: honoured with the Celery executor only. The in-process
+    executor serves the DuckDB warehouse, whose single writer allows one run at a time."""
+    if executor != "celery":
+        value = _positive_int("DTM_MAX_CONCURRENT_RUNS", 1)
+        if value != 1:
+            raise ValueError(
+                f"DTM_MAX_CONCURRENT_RUNS={value} needs DTM_EXECUTOR=celery: with the in-process "
+                "executor runs go one at a time (warehouse.duckdb has a single writer)"
+            )
+        return value
+    return _positive_int("DTM_MAX_CONCURRENT_RUNS", DEFAULT_CELERY_CONCURRENT_RUNS)
