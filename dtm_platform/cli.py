@@ -1,5 +1,5 @@
-"""The ``dtm`` command: demo, mock-server, dev, docs, forms check, forms add, cleaning import,
-finance import."""
+"""The ``dtm`` command: demo, mock-server, dev, docs, worker, forms check, forms add, cleaning
+import, finance import."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 from datetime import UTC
 
 from dtm_platform.secrets import install_log_filter, without_credentials
-from dtm_platform.settings import MOCK_DEFAULT_PORT, PROJECT_ROOT, load_settings
+from dtm_platform.settings import DEFAULT_CELERY_QUEUE, MOCK_DEFAULT_PORT, PROJECT_ROOT, load_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +35,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     docs.add_argument("--host", default="127.0.0.1")
     docs.add_argument("--port", type=int, default=None, help="default 3001")
+    worker = commands.add_parser(
+        "worker",
+        help=(
+            "a Celery worker that runs the platform's Dagster steps (DTM_EXECUTOR=celery), "
+            "taking them from DTM_CELERY_BROKER until stopped"
+        ),
+    )
+    worker.add_argument(
+        "--concurrency", "-c", type=int, default=None, help="steps run at once (processes); default: one per core"
+    )
+    worker.add_argument(
+        "--queue",
+        "-Q",
+        action="append",
+        default=None,
+        help=f"a queue to take steps from (repeat for several; default {DEFAULT_CELERY_QUEUE}, where every step goes "
+        "unless its dagster-celery/queue tag names another)",
+    )
+    worker.add_argument("--name", "-n", default=None, help="the worker's name (default dtm-<process id>), @host added")
+    worker.add_argument("--loglevel", "-l", default="INFO")
     forms = commands.add_parser("forms", help="the form registry (DTM_FORMS_FILE) against the Kobo server")
     forms_commands = forms.add_subparsers(dest="forms_command", required=True)
     forms_commands.add_parser("check", help="check every entry's mapped and personal fields against its form")
@@ -73,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve_mock(args.port)
     if args.command == "docs":
         return _serve_docs(args.host, args.port)
+    if args.command == "worker":
+        return _worker(args.concurrency, args.queue or [DEFAULT_CELERY_QUEUE], args.name, args.loglevel)
     return _dev()
 
 
@@ -84,6 +106,44 @@ def _serve_docs(host: str, port: int | None) -> int:
         print(f"Data Docs of {settings.quality_dir} on http://{host}:{server.server_address[1]}/", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
+    return 0
+
+
+def _worker(concurrency: int | None, queues: list[str], name: str | None, loglevel: str) -> int:
+    """A Celery worker on the configured broker, with dagster-celery's step task registered
+    (defs/automation/celery_worker.py). The broker URL reaches Celery from the settings, not
+    through a command line or a file, so its password shows in neither."""
+    from dtm_platform.defs.automation.executor import CELERY, ExecutorSettingsError, check_executor
+    from dtm_platform.instance import prepare_dagster_home
+
+    settings = load_settings()
+    try:
+        check_executor(settings)
+    except ExecutorSettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if settings.executor != CELERY:
+        print(
+            f"DTM_EXECUTOR is {settings.executor}: runs execute their steps themselves and no worker would "
+            "receive any. Set DTM_EXECUTOR=celery (with DTM_WAREHOUSE=ducklake) here and for the Dagster services.",
+            file=sys.stderr,
+        )
+        return 2
+    if concurrency is not None and concurrency < 1:
+        print("--concurrency must be at least 1", file=sys.stderr)
+        return 2
+    prepare_dagster_home(settings)  # the instance the steps' events go to, as in the services
+    from dtm_platform.defs.automation.celery_worker import app
+
+    node = f"{name or f'dtm-{os.getpid()}'}@%h"
+    print(
+        f"Celery worker {node} on {without_credentials(settings.celery_broker)}, queues {', '.join(queues)}",
+        flush=True,
+    )
+    argv = ["worker", f"--loglevel={loglevel}", "--prefetch-multiplier=1", "-Q", ",".join(queues), "-n", node]
+    if concurrency is not None:
+        argv.append(f"--concurrency={concurrency}")
+    app.worker_main(argv)
     return 0
 
 

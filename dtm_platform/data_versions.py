@@ -87,6 +87,11 @@ NOT_INPUTS = frozenset(
         "alert_webhook",
         "ui_url",
         "dagster_postgres_url",
+        # where steps execute and how many runs go at once, not what they build
+        "executor",
+        "celery_broker",
+        "celery_backend",
+        "max_concurrent_runs",
     }
 )
 # SQL that reads the clock: a model using it (directly or through a macro) is as of a day.

@@ -6,7 +6,8 @@ Domains: ``kobo`` (ingestion), ``transform`` (dbt and the typed forms), ``cleani
 gates) and ``automation`` (full_build, the daily build, the sensors that follow new data and
 alert). The rules for every asset: declarative automation below raw and freshness windows
 (``defs/automation/conditions.py``), a gate on each one (``defs/quality/``), the resources
-(``defs/resources.py``) and one step at a time.
+(``defs/resources.py``) and the executor (``defs/automation/executor.py``: one step at a time
+in the run's process, or steps side by side on Celery workers with the DuckLake warehouse).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import dagster as dg
 
 from dtm_platform.defs import automation, cleaning, finance, kobo, quality, reports, serving, transform
 from dtm_platform.defs.automation.conditions import with_automation
+from dtm_platform.defs.automation.executor import platform_executor
 from dtm_platform.defs.resources import platform_resources
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.secrets import install_log_filter
@@ -26,6 +28,7 @@ def build_definitions() -> dg.Definitions:
     # secrets in every log record, Dagster's and the libraries' (secrets.py).
     install_log_filter()
     settings = load_settings()
+    executor = platform_executor(settings)  # first: a refused DTM_EXECUTOR fails the load at once
     forms = load_registry(settings.forms_file)
     domains = dg.Definitions.merge(
         kobo.build_defs(forms, settings),
@@ -41,9 +44,10 @@ def build_definitions() -> dg.Definitions:
         assets,
         quality.build_defs(_asset_keys(assets), forms),
         automation.build_defs(settings),
-        # One step at a time inside a run, and (dagster.yaml, instance.py) one run at a time:
-        # DuckDB allows a single writer to warehouse.duckdb (ARCHITECTURE.md, Raw and the warehouse).
-        dg.Definitions(resources=platform_resources(), executor=dg.in_process_executor),
+        # By default one step at a time inside a run, and (dagster.yaml, instance.py) one run at
+        # a time: DuckDB allows a single writer to warehouse.duckdb (ARCHITECTURE.md, Raw and the
+        # warehouse). DTM_EXECUTOR=celery, with DuckLake only, spreads the steps over workers.
+        dg.Definitions(resources=platform_resources(), executor=executor),
     )
 
 

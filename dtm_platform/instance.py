@@ -21,11 +21,13 @@ from dtm_platform.settings import Settings, load_settings
 
 MARKER = "# Written by the platform (dtm_platform/instance.py)"
 
-BASE_YAML = f"""\
+HEADER_YAML = f"""\
 {MARKER}; regenerated from the DTM_* settings, do not edit.
 telemetry:
   enabled: false
+"""
 
+ONE_RUN_YAML = """
 # Every run of this code location reads or writes warehouse.duckdb, and DuckDB allows one
 # writing process (or many readers, never both). The queued run coordinator starts one run at
 # a time; inside a run the in-process executor runs one step at a time (definitions.py).
@@ -38,7 +40,30 @@ run_coordinator:
 concurrency:
   runs:
     max_concurrent_runs: 1
+"""
 
+SEVERAL_RUNS_YAML = """
+# Steps run on Celery workers (DTM_EXECUTOR=celery) and the warehouse is DuckLake, which takes
+# several writers: the queued run coordinator starts up to DTM_MAX_CONCURRENT_RUNS runs at once.
+# Still one ingestion run per form at a time (runs tagged {form_tag}, a limit per form): two
+# would page the same form from the same high-water mark. And one full build at a time (runs
+# tagged {build_tag}): a build's second part builds what its first part changed.
+run_coordinator:
+  module: dagster._core.run_coordinator
+  class: QueuedRunCoordinator
+concurrency:
+  runs:
+    max_concurrent_runs: {runs}
+    tag_concurrency_limits:
+      - key: {form_tag}
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
+      - key: {build_tag}
+        limit: 1
+"""
+
+REST_YAML = """
 # The Kobo client and the ingestion around it (dtm_platform.kobo) log their retries, refused
 # attachments and unreadable audit logs with Python's logging: Dagster captures those warnings
 # into the run's event log, so a data engineer sees them under the run in the UI.
@@ -53,6 +78,8 @@ run_monitoring:
   start_timeout_seconds: 300
   poll_interval_seconds: 60
 """
+
+BASE_YAML = HEADER_YAML + ONE_RUN_YAML + REST_YAML
 
 POSTGRES_YAML = """
 # Postgres storage (runs, event logs, schedules) because DTM_DAGSTER_POSTGRES_URL is set.
@@ -75,16 +102,29 @@ POSTGRES_SCHEME = "postgresql+psycopg2"
 
 
 def dagster_yaml(settings: Settings) -> str:
+    base = _base_yaml(settings)
     url = settings.dagster_postgres_url
     if url is None:
-        return BASE_YAML + SQLITE_YAML
+        return base + SQLITE_YAML
     scheme = url.split("://", 1)[0] if "://" in url else "(none)"
     if scheme != POSTGRES_SCHEME:
         raise ValueError(
             f"DTM_DAGSTER_POSTGRES_URL must start with {POSTGRES_SCHEME}:// (dagster-postgres "
             f"needs the psycopg2 driver), not {scheme}://"
         )
-    return BASE_YAML + POSTGRES_YAML
+    return base + POSTGRES_YAML
+
+
+def _base_yaml(settings: Settings) -> str:
+    """One run at a time (the in-process executor, the DuckDB warehouse), or several with Celery."""
+    from dtm_platform.defs.automation.executor import CELERY, check_executor
+    from dtm_platform.defs.automation.tags import FORM_TAG, FULL_BUILD_TAG
+
+    check_executor(settings)
+    if settings.executor != CELERY:
+        return BASE_YAML
+    runs = SEVERAL_RUNS_YAML.format(runs=settings.max_concurrent_runs, form_tag=FORM_TAG, build_tag=FULL_BUILD_TAG)
+    return HEADER_YAML + runs + REST_YAML
 
 
 def prepare_dagster_home(settings: Settings) -> Path:

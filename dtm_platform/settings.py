@@ -1,8 +1,8 @@
 """Every setting of the platform, read once from the environment (``DTM_*`` variables).
 
 The README lists each one with its default. Secrets (the Kobo token, the hash salt, the
-alert webhook, the Dagster Postgres URL, the serving Postgres URL) are kept out of
-``repr`` so that printing the settings never leaks them.
+alert webhook, the Dagster Postgres URL, the serving Postgres URL, the Celery broker and
+result backend URLs) are kept out of ``repr`` so that printing the settings never leaks them.
 """
 
 from __future__ import annotations
@@ -29,6 +29,18 @@ DEFAULT_READER_TIMEOUT_SECONDS = 300
 # 8 MB) and an attachment (a long audio recording, a short video).
 DEFAULT_MAX_PAGE_MB = 16
 DEFAULT_MAX_ATTACHMENT_MB = 100
+# Where the warehouse lives: one DuckDB file (one writing process) or DuckLake (a Postgres
+# catalog and Parquet files, written by several processes at once).
+WAREHOUSE_KINDS = ("duckdb", "ducklake")
+# How a run's steps execute (defs/automation/executor.py): one at a time in the run's own
+# process, or each on a Celery worker.
+EXECUTORS = ("in_process", "celery")
+DEFAULT_CELERY_BROKER = "pyamqp://guest@127.0.0.1:5672//"
+DEFAULT_CELERY_BACKEND = "rpc://"
+# The queue dagster-celery sends steps to, unless a step's `dagster-celery/queue` tag names another.
+DEFAULT_CELERY_QUEUE = "dagster"
+# Runs at once with the Celery executor (dagster.yaml, instance.py); one with the in-process one.
+DEFAULT_CELERY_CONCURRENT_RUNS = 4
 
 
 def _int(name: str, default: int) -> int:
@@ -109,6 +121,13 @@ def _kobo_url(name: str, default: str) -> str:
     return raw
 
 
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = (os.environ.get(name) or "").strip().lower() or default
+    if raw not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
 def _role_name(name: str, default: str) -> str:
     raw = (os.environ.get(name) or "").strip() or default
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", raw):
@@ -166,12 +185,19 @@ class Settings:
     # at a quarter), and an attachment's (a larger one is recorded, not downloaded).
     kobo_max_page_mb: int = DEFAULT_MAX_PAGE_MB
     kobo_max_attachment_mb: int = DEFAULT_MAX_ATTACHMENT_MB
-    # The warehouse (warehouse.py): "duckdb", one file under the home, or "ducklake", the
-    # catalog in Postgres (a libpq string or URL, which may carry a password) and the data
-    # as Parquet files under the data path.
+    # The warehouse (warehouse.py): "duckdb", one file under the home (one writer), or
+    # "ducklake", the catalog in Postgres (a libpq string or URL, which may carry a password)
+    # and the data as Parquet files under the data path.
     warehouse_kind: str = "duckdb"
     ducklake_catalog: str | None = field(default=None, repr=False)
     ducklake_data_path: str | None = None
+    # How steps execute and where the Celery workers are (defs/automation/executor.py); the
+    # broker's and backend's URLs may carry a password.
+    executor: str = "in_process"
+    celery_broker: str = field(default=DEFAULT_CELERY_BROKER, repr=False)
+    celery_backend: str = field(default=DEFAULT_CELERY_BACKEND, repr=False)
+    # Runs the run queue starts at once (dagster.yaml): 1 unless steps run on Celery workers.
+    max_concurrent_runs: int = 1
 
     @property
     def warehouse_path(self) -> Path:
@@ -215,6 +241,7 @@ def load_settings() -> Settings:
     environment is seen without restarting the code location.
     """
     home = Path(os.environ.get("DTM_HOME") or PROJECT_ROOT / "var").resolve()
+    executor = _choice("DTM_EXECUTOR", "in_process", EXECUTORS)
     return Settings(
         home=home,
         kobo_url=_kobo_url("DTM_KOBO_URL", f"http://127.0.0.1:{MOCK_DEFAULT_PORT}"),
@@ -261,13 +288,15 @@ def load_settings() -> Settings:
         or "International Organization for Migration",
         profile_pdfs=_bool("DTM_PROFILE_PDFS", True),
         **_warehouse(home),
+        executor=executor,
+        celery_broker=(os.environ.get("DTM_CELERY_BROKER") or "").strip() or DEFAULT_CELERY_BROKER,
+        celery_backend=(os.environ.get("DTM_CELERY_BACKEND") or "").strip() or DEFAULT_CELERY_BACKEND,
+        max_concurrent_runs=_concurrent_runs(executor),
     )
 
 
 def _warehouse(home: Path) -> dict:
-    kind = (os.environ.get("DTM_WAREHOUSE") or "duckdb").strip().lower()
-    if kind not in ("duckdb", "ducklake"):
-        raise ValueError(f"DTM_WAREHOUSE must be duckdb or ducklake, got {kind!r}")
+    kind = _choice("DTM_WAREHOUSE", "duckdb", WAREHOUSE_KINDS)
     catalog = (os.environ.get("DTM_DUCKLAKE_CATALOG") or "").strip() or None
     if kind == "ducklake" and catalog is None:
         raise ValueError(
@@ -276,3 +305,17 @@ def _warehouse(home: Path) -> dict:
         )
     data_path = (os.environ.get("DTM_DUCKLAKE_DATA_PATH") or "").strip() or str(home / "lake")
     return {"warehouse_kind": kind, "ducklake_catalog": catalog, "ducklake_data_path": data_path}
+
+
+def _concurrent_runs(executor: str) -> int:
+    """DTM_MAX_CONCURRENT_RUNS: honoured with the Celery executor only. The in-process
+    executor serves the DuckDB warehouse, whose single writer allows one run at a time."""
+    if executor != "celery":
+        value = _positive_int("DTM_MAX_CONCURRENT_RUNS", 1)
+        if value != 1:
+            raise ValueError(
+                f"DTM_MAX_CONCURRENT_RUNS={value} needs DTM_EXECUTOR=celery: with the in-process "
+                "executor runs go one at a time (warehouse.duckdb has a single writer)"
+            )
+        return value
+    return _positive_int("DTM_MAX_CONCURRENT_RUNS", DEFAULT_CELERY_CONCURRENT_RUNS)

@@ -125,6 +125,7 @@ SLOW_FIRST = (
     "tests/reliability/test_crashes.py",
     "tests/integration/test_automation.py",
     "tests/reliability/test_hostile_server.py",  # 38 attacks on a crafted server, about 35 s
+    "tests/integration/test_celery_executor.py",  # two Celery workers on RabbitMQ, three runs, about 25 s
     "tests/reliability/test_page_memory.py",  # two landings under tracemalloc, about 17 s
 )
 # The files that read the session's ``full_build``: one worker runs them all.

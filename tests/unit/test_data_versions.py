@@ -104,6 +104,7 @@ def test_only_the_settings_that_shape_what_is_built_count(monkeypatch):
         dict(ui_url="http://ui"),
         dict(full_build_cron="0 4 * * *"),
         dict(alert_webhook="http://hook"),
+        dict(executor="celery", celery_broker="pyamqp://u:p@broker//", max_concurrent_runs=4),
     ):
         assert settings_fingerprint(dataclasses.replace(settings, **unrelated)) == base, unrelated
     for shaping in (
@@ -112,6 +113,7 @@ def test_only_the_settings_that_shape_what_is_built_count(monkeypatch):
         dict(profile_pdfs=not settings.profile_pdfs),
         dict(postgres_url="postgresql://u:p@h/db"),
         dict(iati_activity_id="XM-OTHER"),
+        dict(warehouse_kind="ducklake"),  # another warehouse holds none of what was built
     ):
         assert settings_fingerprint(dataclasses.replace(settings, **shaping)) != base, shaping
     assert settings.hash_salt not in base

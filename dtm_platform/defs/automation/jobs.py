@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 import dagster as dg
 
 from dtm_platform.data_versions import AFTER_TAG, CHANGED, PART_TAG, SOURCES, WhatChanged, source_keys, what_changed
+from dtm_platform.defs.automation.tags import FULL_BUILD_TAG
 
 FULL_BUILD = "full_build"
 
@@ -22,6 +23,8 @@ def full_build_job():
     return dg.define_asset_job(
         FULL_BUILD,
         selection=dg.AssetSelection.all(),
+        # what dagster.yaml's one-full-build-at-a-time limit counts (with Celery; instance.py)
+        run_tags={FULL_BUILD_TAG: "true"},
         description=(
             "Every asset with every gate. The daily build runs it in two parts: its sources (every "
             "form's ingestion, the imports, with their gates), then only what is not current "
