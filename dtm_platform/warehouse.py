@@ -17,11 +17,18 @@ never downloaded: the platform runs offline.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
+import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MEMORY_LIMIT = "3GB"
 LAKE_ALIAS = "lake"
@@ -50,6 +57,36 @@ class DuckLake:
 
     def __str__(self) -> str:
         return f"DuckLake at {self.data_path}"
+
+
+# A commit that conflicts with another writer's (both created the same table, one deleted
+# rows the other appended to) is tried again this many times, after a short random pause.
+CONFLICT_ATTEMPTS = 6
+T = TypeVar("T")
+
+
+def retry_on_conflict(work: Callable[[], T], what: str, attempts: int = CONFLICT_ATTEMPTS) -> T:
+    """Run ``work`` (one transaction, or statements that may run twice) until it commits.
+
+    Only a lake has other writers: its commits are checked against what committed meanwhile,
+    and a conflicting one fails whole (DuckDB's TransactionException), so running it again
+    on the new snapshot is safe. ``work`` must roll back its own failed transaction."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except duckdb.TransactionException as conflict:
+            if attempt == attempts:
+                raise
+            pause = 0.05 * 2**attempt * (0.5 + random.random())
+            log.warning(
+                "%s: commit conflicted with another writer's, trying again (%d of %d): %s",
+                what,
+                attempt + 1,
+                attempts,
+                str(conflict).splitlines()[0],
+            )
+            time.sleep(pause)
+    raise AssertionError("unreachable")
 
 
 # Where the warehouse is: the DuckDB file's path, or the lake.

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.celery_workers import broker  # noqa: F401 (a fixture: the Celery tests' own virtual host)
+
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 TEST_SALT = "test-salt-9f8e7d"

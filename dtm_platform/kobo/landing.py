@@ -8,6 +8,7 @@ actually landed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import queue
@@ -26,7 +27,7 @@ from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.parallel import iter_pages
 from dtm_platform.kobo.quarantine import QUARANTINE_DDL, keep_aside, problem_of, quarantined_high_water_mark
 from dtm_platform.kobo.registry import FormEntry
-from dtm_platform.warehouse import cursor
+from dtm_platform.warehouse import cursor, retry_on_conflict
 
 SYNC_LOG_DDL = """
 create table if not exists raw.kobo_sync_log (
@@ -117,6 +118,11 @@ class LandingResult:
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection, form: FormEntry) -> None:
+    # two forms' first runs at once on a lake both create the shared tables: one commits
+    retry_on_conflict(lambda: _create_raw_tables(con, form), f"form {form.dataset}: creating raw's tables")
+
+
+def _create_raw_tables(con: duckdb.DuckDBPyConnection, form: FormEntry) -> None:
     con.execute("create schema if not exists raw")
     con.execute(submissions_ddl(form.raw_table))
     ensure_audit_tables(con, form)
@@ -404,16 +410,27 @@ class _BackgroundInserter:
                 continue  # drain: nothing after a failed batch may land
             table, aside = item
             try:
-                # a batch's landed and quarantined submissions in one transaction: the next
-                # high-water mark (the highest of either) never passes one that is in neither
-                self._cursor.begin()
-                if table is not None:
-                    self.inserted += _insert_table(self._cursor, self._form, table)
-                self.quarantined += keep_aside(self._cursor, self._form.dataset, self._form.uid, aside, self._run_id)
-                self._cursor.commit()
+                inserted, quarantined = retry_on_conflict(
+                    functools.partial(self._land, table, aside), f"form {self._form.dataset}: landing a batch"
+                )
+                self.inserted += inserted
+                self.quarantined += quarantined
             except BaseException as failure:  # noqa: BLE001 (handed to the landing thread)
-                self._cursor.rollback()
                 self._failure = failure
+
+    def _land(self, table: pa.Table | None, aside: list) -> tuple[int, int]:
+        """A batch's landed and quarantined submissions in one transaction: the next
+        high-water mark (the highest of either) never passes one that is in neither. Both
+        inserts skip what is already there, so a batch whose commit conflicted lands again."""
+        self._cursor.begin()
+        try:
+            inserted = _insert_table(self._cursor, self._form, table) if table is not None else 0
+            quarantined = keep_aside(self._cursor, self._form.dataset, self._form.uid, aside, self._run_id)
+            self._cursor.commit()
+        except BaseException:
+            self._cursor.rollback()
+            raise
+        return inserted, quarantined
 
 
 def _insert_table(con: duckdb.DuckDBPyConnection, form: FormEntry, table: pa.Table) -> int:

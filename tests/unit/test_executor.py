@@ -30,6 +30,7 @@ def celery_env(monkeypatch, tmp_path):
     monkeypatch.setenv("DTM_HOME", str(tmp_path))
     monkeypatch.setenv("DTM_EXECUTOR", "celery")
     monkeypatch.setenv("DTM_WAREHOUSE", "ducklake")
+    monkeypatch.setenv("DTM_DUCKLAKE_CATALOG", "dbname=dtm_lake host=lake.internal user=dtm")  # never opened here
     monkeypatch.setenv("DTM_CELERY_BROKER", BROKER)
     return monkeypatch
 
