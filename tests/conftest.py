@@ -119,6 +119,7 @@ SLOW_FIRST = (
     "tests/integration/test_pipeline.py",  # with test_marts_truth.py: the shared full build
     "tests/integration/test_marts_truth.py",
     "tests/integration/test_cleaning_loop.py",  # the cleaning loop on a copy of the shared build
+    "tests/integration/test_lake_build.py",  # the shared build again, on DuckLake through two Celery workers
     "tests/integration/test_own_forms.py",  # a build with an extra form of an office's own
     "tests/integration/test_variant_forms.py",  # a build with two built-in forms as an office builds them
     "tests/integration/test_nothing_changed.py",  # a small home built, then built again four times
@@ -135,6 +136,7 @@ SHARED_BUILD = {
     "tests/integration/test_pipeline.py",
     "tests/integration/test_marts_truth.py",
     "tests/integration/test_cleaning_loop.py",
+    "tests/integration/test_lake_build.py",
 }
 # Files whose tests are independent of each other and long enough to be worth spreading
 # over the workers one by one (test_gates.py: a whole platform build per test, each under
