@@ -28,7 +28,7 @@ from dtm_platform.finance.expenditures import IMPORTED_DIR
 from dtm_platform.instance import prepare_dagster_home
 from dtm_platform.kobo_mock.server import MockKoboServer
 from dtm_platform.settings import load_settings
-from dtm_platform.warehouse import connect_duckdb, warehouse_exists
+from dtm_platform.warehouse import connect_duckdb, create_warehouse, warehouse_exists
 
 LAYERS = ("raw", "forms", "reference", "staging", "cleaned", "marts", "reports", "serving")
 
@@ -58,6 +58,7 @@ def run_full_build(bad_batch: int = 0, forms: list | None = None, through_queue:
     this process."""
     settings = load_settings()
     prepare_dagster_home(settings)
+    create_warehouse(settings.warehouse)
     drop_demo_finance_export(settings)
     with MockKoboServer(
         token=settings.kobo_token,

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from dtm_platform.settings import Settings, load_settings
+from dtm_platform.warehouse import create_warehouse
 
 MARKER = "# Written by the platform (dtm_platform/instance.py)"
 
@@ -150,6 +151,8 @@ def init_storage(settings: Settings) -> Path:
     home = prepare_dagster_home(settings)
     with dg.DagsterInstance.get():
         pass  # opening a new SQLite or Postgres storage creates its tables
+    # Likewise the lake's catalog, before any two steps could both find it empty and create it
+    create_warehouse(settings.warehouse)
     return home
 
 

@@ -99,6 +99,14 @@ def warehouse_exists(warehouse: WarehouseLocation) -> bool:
     return True if isinstance(warehouse, DuckLake) else Path(warehouse).exists()
 
 
+def create_warehouse(warehouse: WarehouseLocation) -> None:
+    """Create a lake's catalog tables (the first connection to an empty one does), so that
+    writers starting at once never race to create them, and readers, which may not create
+    one, find it. A DuckDB file is created by its first writer, as ever."""
+    if isinstance(warehouse, DuckLake):
+        connect_duckdb(warehouse).close()
+
+
 def extension_files() -> list[Path]:
     files = []
     for module_name in LAKE_EXTENSIONS:

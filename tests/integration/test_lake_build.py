@@ -19,6 +19,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from dtm_platform.kobo_mock.server import MockKoboServer
 from dtm_platform.warehouse import DuckLake, attach, connect_duckdb
 from tests.celery_workers import Platform
 from tests.conftest import TEST_SALT
@@ -44,6 +45,12 @@ class SnapshotReader(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
+        try:
+            self._read()
+        except duckdb.Error as failure:
+            self.failures.append(f"{type(failure).__name__}: {failure}")
+
+    def _read(self) -> None:
         with connect_duckdb(self.lake, read_only=True) as con:
             while not self.stopping.is_set():
                 try:
@@ -95,8 +102,18 @@ def lake_build(full_build, broker, tmp_path_factory):
         from dtm_platform.settings import load_settings
 
         settings = load_settings()
-        init_storage(settings)
-        workers = Platform(home=home, marks=home, env=dict(os.environ), password=password, queue="dagster")
+        init_storage(settings)  # the Dagster storage, and the lake's catalog
+        # The workers reach Kobo at DTM_KOBO_URL, set before they start: a server of their own,
+        # serving what run_full_build's embedded one serves (same seed and size).
+        server = MockKoboServer(
+            token=settings.kobo_token,
+            seed=settings.mock_seed,
+            localities_per_admin2=settings.mock_localities_per_admin2,
+        )
+        server.start()
+        workers = Platform(
+            home=home, marks=home, env={**os.environ, "DTM_KOBO_URL": server.url}, password=password, queue="dagster"
+        )
         reader = SnapshotReader(settings.warehouse)
         try:
             workers.start_worker("w1")
@@ -108,6 +125,7 @@ def lake_build(full_build, broker, tmp_path_factory):
             reader.stopping.set()
             reader.join(timeout=60)
             workers.stop_all()
+            server.stop()
         try:
             yield LakeBuild(outcome, settings.warehouse, full_build.home / "warehouse.duckdb", reader, workers, home)
         finally:
