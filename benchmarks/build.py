@@ -52,7 +52,21 @@ def stage_of(step_key: str) -> str:
     return step_key.split("__", 1)[0]  # reports, serving
 
 
-def one_build(home: Path, url: str, reconcile: bool, log: Callable[[str], None], label: str = "") -> dict:
+def one_build(
+    home: Path,
+    url: str,
+    reconcile: bool,
+    log: Callable[[str], None],
+    label: str = "",
+    *,
+    extra_env: dict[str, str] | None = None,
+    through_queue: bool = False,
+    also_measure: tuple[int, ...] = (),
+) -> dict:
+    """One full build in a process of its own; ``extra_env`` adds to its environment (another
+    warehouse, the Celery executor), ``through_queue`` runs it through the run queue (which
+    the Celery executor needs), and ``also_measure`` names processes started before it (the
+    Celery workers) whose memory counts with the build's."""
     env = {
         **os.environ,
         "DTM_HOME": str(home),
@@ -61,14 +75,16 @@ def one_build(home: Path, url: str, reconcile: bool, log: Callable[[str], None],
         "DTM_HASH_SALT": "benchmark-salt",
         "DTM_AUTOMATION": "off",
         "GX_ANALYTICS_ENABLED": "false",
+        **(extra_env or {}),
     }
     env.pop("DTM_POSTGRES_URL", None)  # Postgres publication is measured by its own tests
     label = label or ("incremental" if reconcile else "cold")
     command = [sys.executable, "-m", "benchmarks.build_run", "--url", url] + (["--reconcile"] if reconcile else [])
+    command += ["--through-queue"] if through_queue else []
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     outcome = None
-    with PeakMemory(process.pid, root_name="Dagster build (benchmarks.build_run)") as memory:
+    with PeakMemory(process.pid, root_name="Dagster build (benchmarks.build_run)", also=also_measure) as memory:
         for line in process.stdout:
             if line.startswith("RESULT "):
                 outcome = json.loads(line[len("RESULT ") :])

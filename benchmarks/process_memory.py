@@ -62,6 +62,8 @@ def describe(cmdline: list[str] | tuple[str, ...], pid: int, environ: dict[str, 
             program, rest = os.path.basename(rest[0]), rest[1:]
     if program == "dbt":
         return _describe_dbt(rest, pid, environ or {})
+    if program == "python -m dtm_platform.cli" and rest[:1] == ["worker"] and "--name" in rest[:-1]:
+        return f"Celery worker {rest[rest.index('--name') + 1]} (pid {pid})"  # its pool's child shows the same
     if "chrom" in program.lower() or program == "headless_shell":
         role = next((a.split("=", 1)[1] for a in rest if a.startswith("--type=")), "browser")
         return f"chromium ({role})"
@@ -87,8 +89,9 @@ class PeakMemory:
     """The peak resident memory of a process and its descendants, in total and per process,
     sampled in a background thread while the ``with`` block runs."""
 
-    def __init__(self, pid: int, interval: float = 0.2, root_name: str | None = None):
+    def __init__(self, pid: int, interval: float = 0.2, root_name: str | None = None, also: tuple[int, ...] = ()):
         self.peak_bytes, self._pid, self._interval, self._root_name = 0, pid, interval, root_name
+        self._also = also  # other processes whose trees count too (Celery workers, started before)
         self.peak_at = 0.0  # seconds from the start to the sample where the total peaked
         self.samples, self.slowest_sample = 0, 0.0
         self.seen: dict[tuple[int, float], Seen] = {}  # (pid, create time): a reused pid is a new process
@@ -110,12 +113,19 @@ class PeakMemory:
             root = psutil.Process(self._pid)
         except psutil.Error:
             return
+        others = []
+        for pid in self._also:
+            with contextlib.suppress(psutil.Error):
+                others.append(psutil.Process(pid))
         while not self._stop.is_set():
             began = time.monotonic()
             try:
                 tree = [root, *root.children(recursive=True)]
             except psutil.Error:
                 return
+            for other in others:
+                with contextlib.suppress(psutil.Error):
+                    tree += [other, *other.children(recursive=True)]
             now, total, sample = began - self._started, 0, []
             for process in tree:
                 with contextlib.suppress(psutil.Error):

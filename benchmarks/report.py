@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -131,7 +132,57 @@ PART_TITLES = {
     "latency": "Section 2 (latency-bound ingestion)",
     "build": "Sections 3 to 5 (builds at a million submissions)",
     "nothing_new_demo": "Section 6 (nothing new, at the demo's size)",
+    "lake": "Section 7 (DuckLake and Celery workers)",
 }
+
+ENGINES = (
+    ("duckdb_file", "DuckDB file, steps in the run's process"),
+    ("ducklake_1", "DuckLake, steps on 1 Celery worker"),
+    ("ducklake_2", "DuckLake, steps on 2 Celery workers"),
+)
+
+
+def engines_section(lake: dict, by_process: Callable[[dict, str], list[str]]) -> list[str]:
+    """Section 7: the cold build on each engine, side by side, and where its time went."""
+    base = lake["duckdb_file"]
+    lines = [
+        "## 7. DuckLake and Celery workers",
+        "",
+        (
+            f"{lake['submissions']:,} submissions served once; a cold build from an empty `DTM_HOME` on each "
+            "engine, one after another (`python -m benchmarks.run --only lake`). The lake builds go through the "
+            "run queue and a daemon, the steps on `dtm worker` processes (one step at a time each) through "
+            "RabbitMQ; their catalog in Postgres on this machine, their Parquet files on its disk. Peak memory "
+            "counts the build's processes and the workers'."
+        ),
+        "",
+        "| Engine | Wall time (s) | / DuckDB file | Peak memory (GiB) | Warehouse on disk (GiB) | Succeeded |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for key, name in ENGINES:
+        if key in lake:
+            b = lake[key]
+            lines.append(
+                f"| {name} | {b['seconds']:.0f} | {b['seconds'] / base['seconds']:.2f} | {b['peak_gib']:.2f} | "
+                f"{b['warehouse_gib']:.2f} | {b['success']} |"
+            )
+    stages = sorted({stage for key, _ in ENGINES if key in lake for stage in lake[key]["stages"]})
+    lines += [
+        "",
+        "Time in each stage's steps (s; with two workers, steps overlap, so the stages add up to more than "
+        "the wall time):",
+        "",
+        "| Stage | " + " | ".join(name for key, name in ENGINES if key in lake) + " |",
+        "|---|" + "---:|" * sum(key in lake for key, _ in ENGINES),
+    ]
+    for stage in stages:
+        cells = [f"{lake[key]['stages'].get(stage, 0):.1f}" for key, _ in ENGINES if key in lake]
+        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for key, name in ENGINES:
+        if key in lake and key != "duckdb_file":
+            lines += by_process(lake[key], f"cold build, {name}")
+    return lines
 
 
 def measured_when(results: dict) -> list[str]:
@@ -335,6 +386,8 @@ def write_results(results: dict) -> Path:
             lines += by_process(d["nothing_new"], "nothing new at the demo's size")
         if "nothing_new" in results.get("build", {}):  # the million's cold build is under section 3
             lines += by_process(results["build"]["nothing_new"], "nothing new at a million submissions")
+    if "lake" in results:
+        lines += engines_section(results["lake"], by_process)
     if NOTES_MD.exists():  # the profile of what missed its target, written by whoever ran it
         lines += [NOTES_MD.read_text().strip(), ""]
     RESULTS_MD.write_text("\n".join(lines) + "\n")

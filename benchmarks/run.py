@@ -2,8 +2,9 @@
 figures, ratios). ``--only ingestion|throughput|latency|build|nothing_new`` runs one part (the
 others' figures are kept from ``results.json``): ``build`` is the million-submission cold,
 nothing-new and incremental builds (about half an hour), ``nothing_new`` the cold and
-nothing-new builds at the demo's size; ``--runs N`` sets the repetitions of the ingestion
-scenarios (medians are reported)."""
+nothing-new builds at the demo's size, ``lake`` the cold build on the DuckDB file, then on
+DuckLake with one and two Celery workers (``--lake-scale`` shrinks its forms); ``--runs N``
+sets the repetitions of the ingestion scenarios (medians are reported)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import build, ingestion
+from benchmarks import build, ingestion, lake
 from benchmarks.report import machine, write_results
 
 RESULTS_JSON = Path(__file__).with_name("results.json")
@@ -26,8 +27,11 @@ def log(message: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", choices=["ingestion", "throughput", "latency", "build", "nothing_new"])
+    parser.add_argument("--only", choices=["ingestion", "throughput", "latency", "build", "nothing_new", "lake"])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--lake-scale", type=float, default=1.0, help="the lake part's forms, as a share of the million (0.1: 100,000)"
+    )
     args = parser.parse_args()
     results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
     parts = {
@@ -35,6 +39,7 @@ def main() -> int:
         "latency": (("ingestion", "latency"), lambda: ingestion.latency_bound(100_000, 0.3, args.runs, log)),
         "nothing_new_demo": (("nothing_new",), lambda: build.demo_nothing_new(log)),
         "build": (("build",), lambda: build.cold_and_incremental(build.COLD_MIX, log)),
+        "lake": (("lake",), lambda: lake.engines(scaled(build.COLD_MIX, args.lake_scale), log)),
     }
     for part, (chosen_by, measure) in parts.items():
         if args.only is None or args.only in chosen_by:
@@ -46,6 +51,10 @@ def main() -> int:
     path = write_results(results)
     log(f"written {path}")
     return 0
+
+
+def scaled(mix: dict[str, int], share: float) -> dict[str, int]:
+    return {form: max(1, round(count * share)) for form, count in mix.items()}
 
 
 def now() -> str:

@@ -79,7 +79,7 @@ def run_full_build(bad_batch: int = 0, forms: list | None = None, through_queue:
                 if through_queue:
                     # a daemon started here runs the demo's runs only: no schedule or sensor of its own
                     os.environ["DTM_AUTOMATION"] = "off"
-                    run_ids, changed = _queued_full_build(job, instance, settings)
+                    run_ids, changed = queued_full_build(job, instance, settings)
                 else:
                     results, changed = execute_full_build(
                         job,
@@ -97,12 +97,16 @@ def run_full_build(bad_batch: int = 0, forms: list | None = None, through_queue:
                     os.environ[name] = value
 
 
-def _queued_full_build(job: dg.JobDefinition, instance: dg.DagsterInstance, settings):
-    """full_build's two parts submitted to the run queue and followed to their end."""
+def queued_full_build(job: dg.JobDefinition, instance: dg.DagsterInstance, settings, say=None):
+    """full_build's two parts submitted to the run queue, run by a daemon started for them
+    (as the UI's runs are: with the job's own executor, Celery's included), and followed to
+    their end, a line per step to ``say`` (printed by default)."""
     from dtm_platform import run_queue
 
-    def say(line: str) -> None:
-        print(line, flush=True)
+    if say is None:
+
+        def say(line: str) -> None:
+            print(line, flush=True)
 
     # not under DAGSTER_HOME/logs: the daemon clears that folder when it starts
     daemon_log = settings.home / "logs" / "demo_daemon.log"

@@ -89,8 +89,28 @@ def retry_on_conflict(work: Callable[[], T], what: str, attempts: int = CONFLICT
     raise AssertionError("unreachable")
 
 
+def transaction_retrying(con: duckdb.DuckDBPyConnection, work: Callable[[], T], what: str) -> T:
+    """``work``'s statements in one transaction on ``con``, committed whole or rolled back,
+    and made again if its commit conflicts (``retry_on_conflict``)."""
+
+    def once() -> T:
+        con.execute("begin transaction")
+        try:
+            done = work()
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        return done
+
+    return retry_on_conflict(once, what)
+
+
 # Where the warehouse is: the DuckDB file's path, or the lake.
 WarehouseLocation = Path | DuckLake
+
+
+_LAKE_SCHEMAS = f"select schema_name from duckdb_schemas() where database_name = '{LAKE_ALIAS}'"
 
 
 def warehouse_exists(warehouse: WarehouseLocation) -> bool:
@@ -99,12 +119,26 @@ def warehouse_exists(warehouse: WarehouseLocation) -> bool:
     return True if isinstance(warehouse, DuckLake) else Path(warehouse).exists()
 
 
+# Every schema the platform and dbt write. A lake gets them with its catalog: two writers
+# creating one schema at once conflict, and a schema one of dbt's threads creates is not yet
+# committed when another thread's seed commits into it (DuckLake then fails that commit with
+# "schema not found in metadata catalog").
+SCHEMAS = ("raw", "forms", "finance", "cleaning", "reference", "staging", "cleaned", "marts", "reports", "serving")
+
+
 def create_warehouse(warehouse: WarehouseLocation) -> None:
-    """Create a lake's catalog tables (the first connection to an empty one does), so that
-    writers starting at once never race to create them, and readers, which may not create
-    one, find it. A DuckDB file is created by its first writer, as ever."""
+    """Create a lake's catalog tables (the first connection to an empty one does) and its
+    schemas, so that writers starting at once never race to create them, and readers, which
+    may not create one, find it. A DuckDB file is created by its first writer, as ever."""
     if isinstance(warehouse, DuckLake):
-        connect_duckdb(warehouse).close()
+        with connect_duckdb(warehouse) as con:
+            existing = {name for (name,) in con.execute(_LAKE_SCHEMAS).fetchall()}
+            missing = [name for name in SCHEMAS if name not in existing]
+            if missing:
+                retry_on_conflict(
+                    lambda: con.execute("".join(f"create schema if not exists {s};" for s in missing)),
+                    "creating the lake's schemas",
+                )
 
 
 def extension_files() -> list[Path]:

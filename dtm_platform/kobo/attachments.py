@@ -41,6 +41,7 @@ import duckdb
 from dtm_platform.kobo.client import KoboClient
 from dtm_platform.kobo.errors import AnswerTooLarge, AttachmentTooLarge, KoboError
 from dtm_platform.kobo.registry import FormEntry
+from dtm_platform.warehouse import transaction_retrying
 
 log = logging.getLogger(__name__)
 
@@ -177,14 +178,21 @@ def download_attachments(
     now = datetime.now(UTC)
     if result.too_large:
         # one row per attachment, the latest refusal's: refused again under a higher limit
-        con.executemany(
-            "delete from raw.kobo_attachment_refusals where dataset = ? and submission_id = ? and attachment_id = ?",
-            [[form.dataset, e.submission_id, e.attachment_id] for e in result.too_large],
-        )
-        con.executemany(
-            "insert into raw.kobo_attachment_refusals values (?, ?, ?, ?, ?, ?)",
-            [[form.dataset, e.submission_id, e.attachment_id, str(e), e.limit_bytes, now] for e in result.too_large],
-        )
+        def replace_refusals() -> None:
+            con.executemany(
+                "delete from raw.kobo_attachment_refusals "
+                "where dataset = ? and submission_id = ? and attachment_id = ?",
+                [[form.dataset, e.submission_id, e.attachment_id] for e in result.too_large],
+            )
+            con.executemany(
+                "insert into raw.kobo_attachment_refusals values (?, ?, ?, ?, ?, ?)",
+                [
+                    [form.dataset, e.submission_id, e.attachment_id, str(e), e.limit_bytes, now]
+                    for e in result.too_large
+                ],
+            )
+
+        transaction_retrying(con, replace_refusals, f"form {form.dataset}: recording refused attachments")
     return result
 
 

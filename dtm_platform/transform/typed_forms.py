@@ -30,6 +30,7 @@ from dtm_platform.kobo.form_check import form_questions, suspected_personal
 from dtm_platform.kobo.form_content import STRUCTURE_TYPES
 from dtm_platform.kobo.registry import FormEntry
 from dtm_platform.transform.duckdb_functions import register_functions
+from dtm_platform.warehouse import transaction_retrying
 
 SCHEMA = "forms"
 TYPE_CHANGES_TABLE = "type_changes"
@@ -485,9 +486,9 @@ def build_form_tables(con: duckdb.DuckDBPyConnection, form: FormEntry, salt: str
     """(Re)build the typed tables of ``form`` in schema ``forms``, in one transaction."""
     layout = form_layout(form, load_contents(con, form))
     register_functions(con, salt)
-    choices_table = quote(f"dtm_choices_{form.dataset}")  # a temporary table of this connection
-    con.execute("begin transaction")
-    try:
+
+    def build_once() -> tuple[dict[str, int], list[dict]]:
+        choices_table = quote(f"dtm_choices_{form.dataset}")  # a temporary table of this connection
         con.execute(f"create schema if not exists {SCHEMA}")
         con.execute(TYPE_CHANGES_DDL)
         con.execute(CATALOG_DDL)
@@ -541,10 +542,11 @@ def build_form_tables(con: duckdb.DuckDBPyConnection, form: FormEntry, salt: str
                 [form.dataset, table.name, table.parent, table.repeat, table.key_columns, counts[table.name]],
             )
         con.execute(f"drop table {choices_table}")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        return counts, changes
+
+    # On a lake, two forms built at once both rewrite their rows of forms.form_tables and
+    # forms.type_changes: the later commit conflicts, and is made again on the new snapshot.
+    counts, changes = transaction_retrying(con, build_once, f"form {form.dataset}: building its typed tables")
     return BuildResult(
         dataset=form.dataset,
         rows=counts,

@@ -29,10 +29,11 @@ pytestmark = pytest.mark.timeout(1800)
 
 LAYERS = ("forms", "staging", "cleaned", "marts", "reference")
 # Columns that hold the clock of the build that wrote them (when a row landed, was detected,
-# imported or changed): two builds minutes apart differ there and nowhere else.
-CLOCK_COLUMNS = {"landed_at", "detected_at", "imported_at", "changed_at", "changes_through"}
+# imported, changed or built): two builds minutes apart differ there and nowhere else.
+CLOCK_COLUMNS = {"landed_at", "detected_at", "imported_at", "changed_at", "changes_through", "built_at"}
 # What the reader reads at each snapshot: a raw table (landed early) and a mart (built last).
 WATCHED = (("raw", "kobo_dtm_flow_counts"), ("marts", "dtm_flow_daily"))
+FILE, LAKE = "warehouse", "lake"  # the two builds' catalogs, as their views name them
 
 
 class SnapshotReader(threading.Thread):
@@ -144,9 +145,10 @@ class LakeBuild:
         )
 
     def both(self) -> duckdb.DuckDBPyConnection:
+        """Both builds attached under the names their dbt views use for their own catalog."""
         con = duckdb.connect()
-        attach(con, self.file, "f", read_only=True)
-        attach(con, self.lake, "l", read_only=True)
+        attach(con, self.file, FILE, read_only=True)
+        attach(con, self.lake, LAKE, read_only=True)
         return con
 
 
@@ -170,15 +172,15 @@ def test_every_model_on_the_lake_equals_the_duckdb_file_build_row_for_row(lake_b
     con = lake_build.both()
     compared, differing = 0, []
     for schema in LAYERS:
-        tables = _tables(con, "f", schema)
+        tables = _tables(con, FILE, schema)
         assert tables, f"the file build has no {schema} tables"
-        assert _tables(con, "l", schema) == tables, schema
+        assert _tables(con, LAKE, schema) == tables, schema
         for table in tables:
-            columns = _columns(con, "f", schema, table)
-            assert _columns(con, "l", schema, table) == columns, f"{schema}.{table}: columns or types differ"
+            columns = _columns(con, FILE, schema, table)
+            assert _columns(con, LAKE, schema, table) == columns, f"{schema}.{table}: columns or types differ"
             kept = ", ".join(f'"{name}"' for name, _ in columns if name not in CLOCK_COLUMNS)
-            file_rows = f'select {kept} from f.{schema}."{table}"'
-            lake_rows = f'select {kept} from l.{schema}."{table}"'
+            file_rows = f'select {kept} from {FILE}.{schema}."{table}"'
+            lake_rows = f'select {kept} from {LAKE}.{schema}."{table}"'
             only_file = con.execute(f"select count(*) from ({file_rows} except all {lake_rows})").fetchone()[0]
             only_lake = con.execute(f"select count(*) from ({lake_rows} except all {file_rows})").fetchone()[0]
             if only_file or only_lake:
@@ -194,7 +196,7 @@ def test_raw_on_the_lake_holds_every_submission_once(lake_build):
 
     con = lake_build.both()
     for form in load_registry(load_settings().forms_file):
-        for a, b in (("f", "l"), ("l", "f")):
+        for a, b in ((FILE, LAKE), (LAKE, FILE)):
             rows = "select _id, payload_hash from {}.raw." + form.raw_table
             missing = con.execute(f"select count(*) from ({rows.format(a)} except all {rows.format(b)})").fetchone()[0]
             assert missing == 0, f"raw.{form.raw_table}: {missing} rows of {a} not in {b}"

@@ -51,7 +51,7 @@ def test_the_settings_select_the_lake_and_require_its_catalog(monkeypatch, tmp_p
 
 def test_a_connection_and_its_cursors_use_the_lake_as_default_catalog(lake):
     with connect_duckdb(lake) as con:
-        con.execute("create schema raw; create table raw.t as select 1 as x")
+        con.execute("create table raw.t as select 1 as x")  # raw: made with the lake (create_warehouse)
         other_thread = cursor(con)
         assert other_thread.execute("select x from raw.t").fetchall() == [(1,)]
         assert other_thread.execute("select current_database()").fetchone() == ("lake",)
