@@ -52,6 +52,23 @@ def stage_of(step_key: str) -> str:
     return step_key.split("__", 1)[0]  # reports, serving
 
 
+def build_env(home: Path, url: str) -> dict[str, str]:
+    """The environment of a benchmark build's processes, and of the Celery workers that run
+    its steps."""
+    env = {
+        **os.environ,
+        "DTM_HOME": str(home),
+        "DAGSTER_HOME": str(home / "dagster"),
+        "DTM_KOBO_URL": url,
+        "DTM_KOBO_TOKEN": TOKEN,
+        "DTM_HASH_SALT": "benchmark-salt",
+        "DTM_AUTOMATION": "off",
+        "GX_ANALYTICS_ENABLED": "false",
+    }
+    env.pop("DTM_POSTGRES_URL", None)  # Postgres publication is measured by its own tests
+    return env
+
+
 def one_build(
     home: Path,
     url: str,
@@ -67,17 +84,7 @@ def one_build(
     warehouse, the Celery executor), ``through_queue`` runs it through the run queue (which
     the Celery executor needs), and ``also_measure`` names processes started before it (the
     Celery workers) whose memory counts with the build's."""
-    env = {
-        **os.environ,
-        "DTM_HOME": str(home),
-        "DAGSTER_HOME": str(home / "dagster"),
-        "DTM_KOBO_TOKEN": TOKEN,
-        "DTM_HASH_SALT": "benchmark-salt",
-        "DTM_AUTOMATION": "off",
-        "GX_ANALYTICS_ENABLED": "false",
-        **(extra_env or {}),
-    }
-    env.pop("DTM_POSTGRES_URL", None)  # Postgres publication is measured by its own tests
+    env = {**build_env(home, url), **(extra_env or {})}
     label = label or ("incremental" if reconcile else "cold")
     command = [sys.executable, "-m", "benchmarks.build_run", "--url", url] + (["--reconcile"] if reconcile else [])
     command += ["--through-queue"] if through_queue else []

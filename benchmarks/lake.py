@@ -12,13 +12,12 @@ machine's RabbitMQ, as guest on its default virtual host; the workers' queue is 
 from __future__ import annotations
 
 import contextlib
-import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.build import one_build
-from benchmarks.serve import TOKEN, served
+from benchmarks.build import build_env, one_build
+from benchmarks.serve import served
 
 BROKER = "pyamqp://guest:guest@127.0.0.1:5672//"
 QUEUE = "dagster"  # dagster-celery's default queue, which the platform's steps go to
@@ -39,20 +38,11 @@ def engines(mix: dict[str, int], log: Callable[[str], None]) -> dict:
         for count in WORKER_COUNTS:
             home = Path(tempfile.mkdtemp(prefix=f"dtm-bench-lake{count}-"))
             with temporary_lake(home / "lake") as lake:
-                env = {
-                    **lake,
-                    "DTM_EXECUTOR": "celery",
-                    "DTM_CELERY_BROKER": BROKER,
-                    "DTM_CELERY_BACKEND": "rpc://",
-                    "DTM_HOME": str(home),
-                    "DAGSTER_HOME": str(home / "dagster"),
-                    "DTM_KOBO_URL": server.url,
-                    "DTM_KOBO_TOKEN": TOKEN,
-                    "DTM_AUTOMATION": "off",
-                    "GX_ANALYTICS_ENABLED": "false",
-                }
+                env = {**lake, "DTM_EXECUTOR": "celery", "DTM_CELERY_BROKER": BROKER, "DTM_CELERY_BACKEND": "rpc://"}
                 _empty_queue()
-                workers = Platform(home=home, marks=home, env={**os.environ, **env}, password=None, queue=QUEUE)
+                workers = Platform(
+                    home=home, marks=home, env={**build_env(home, server.url), **env}, password=None, queue=QUEUE
+                )
                 names = [f"w{n}" for n in range(1, count + 1)]
                 try:
                     pids = tuple(workers.start_worker(name).pid for name in names)

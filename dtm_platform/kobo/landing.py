@@ -27,7 +27,7 @@ from dtm_platform.kobo.client import KoboClient, KoboError
 from dtm_platform.kobo.parallel import iter_pages
 from dtm_platform.kobo.quarantine import QUARANTINE_DDL, keep_aside, problem_of, quarantined_high_water_mark
 from dtm_platform.kobo.registry import FormEntry
-from dtm_platform.warehouse import cursor, retry_on_conflict
+from dtm_platform.warehouse import cursor, retry_on_conflict, transaction_retrying
 
 SYNC_LOG_DDL = """
 create table if not exists raw.kobo_sync_log (
@@ -410,8 +410,10 @@ class _BackgroundInserter:
                 continue  # drain: nothing after a failed batch may land
             table, aside = item
             try:
-                inserted, quarantined = retry_on_conflict(
-                    functools.partial(self._land, table, aside), f"form {self._form.dataset}: landing a batch"
+                inserted, quarantined = transaction_retrying(
+                    self._cursor,
+                    functools.partial(self._land, table, aside),
+                    f"form {self._form.dataset}: landing a batch",
                 )
                 self.inserted += inserted
                 self.quarantined += quarantined
@@ -419,17 +421,11 @@ class _BackgroundInserter:
                 self._failure = failure
 
     def _land(self, table: pa.Table | None, aside: list) -> tuple[int, int]:
-        """A batch's landed and quarantined submissions in one transaction: the next
-        high-water mark (the highest of either) never passes one that is in neither. Both
+        """A batch's landed and quarantined submissions, in the caller's one transaction: the
+        next high-water mark (the highest of either) never passes one that is in neither. Both
         inserts skip what is already there, so a batch whose commit conflicted lands again."""
-        self._cursor.begin()
-        try:
-            inserted = _insert_table(self._cursor, self._form, table) if table is not None else 0
-            quarantined = keep_aside(self._cursor, self._form.dataset, self._form.uid, aside, self._run_id)
-            self._cursor.commit()
-        except BaseException:
-            self._cursor.rollback()
-            raise
+        inserted = _insert_table(self._cursor, self._form, table) if table is not None else 0
+        quarantined = keep_aside(self._cursor, self._form.dataset, self._form.uid, aside, self._run_id)
         return inserted, quarantined
 
 

@@ -20,7 +20,14 @@ from dtm_platform.kobo.landing import land_new_submissions
 from dtm_platform.kobo.registry import load_registry
 from dtm_platform.kobo_mock.server import MockKoboServer
 from dtm_platform.settings import PROJECT_ROOT, load_settings
-from dtm_platform.warehouse import DuckLake, connect_duckdb, create_warehouse, cursor, retry_on_conflict
+from dtm_platform.warehouse import (
+    DuckLake,
+    connect_duckdb,
+    create_warehouse,
+    cursor,
+    retry_on_conflict,
+    transaction_retrying,
+)
 from tests.postgres_server import temporary_lake
 
 TOKEN = "lake-token"
@@ -67,19 +74,13 @@ def test_a_conflicting_commit_is_tried_again_on_the_new_snapshot(lake, caplog):
 
     def create_shared_table():
         attempts.append(1)
-        second.execute("begin")
-        try:
-            second.execute("create schema if not exists raw")
-            second.execute("create table if not exists raw.shared (x integer)")
-            if len(attempts) == 1:  # another writer creates it meanwhile, and commits first
-                first.execute("create schema if not exists raw; create table if not exists raw.shared (x integer)")
-            second.execute("commit")
-        except BaseException:
-            second.execute("rollback")
-            raise
+        second.execute("create schema if not exists raw")
+        second.execute("create table if not exists raw.shared (x integer)")
+        if len(attempts) == 1:  # another writer creates it meanwhile, and commits first
+            first.execute("create schema if not exists raw; create table if not exists raw.shared (x integer)")
 
     with caplog.at_level(logging.WARNING, logger="dtm_platform.warehouse"):
-        retry_on_conflict(create_shared_table, "creating raw.shared")
+        transaction_retrying(second, create_shared_table, "creating raw.shared")
     assert len(attempts) == 2
     assert "creating raw.shared: commit conflicted with another writer's" in caplog.text
     assert second.execute("select count(*) from raw.shared").fetchone() == (0,)
