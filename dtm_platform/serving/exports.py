@@ -234,9 +234,14 @@ def _link_or_copy(source: str, target: str) -> None:
 def _reader(path: Path, fmt: str, columns: list[Column]) -> str:
     if fmt == "parquet":
         return f"read_parquet({literal(str(path))})"
-    # Read back with the types written, so a count column is compared as a number.
+    # Read back with the types written, so a count column is compared as a number, and with
+    # the quoting COPY wrote: given the columns, DuckDB guesses quote and escape from the
+    # first rows only, and a text with quotes ("" inside a quoted field) further down failed.
     types = ", ".join(f"{literal(c.name)}: {literal(c.type)}" for c in columns)
-    return f"read_csv({literal(str(path))}, header = true, delim = ',', columns = {{{types}}})"
+    return (
+        f"read_csv({literal(str(path))}, header = true, delim = ',', quote = '\"', escape = '\"', "
+        f"columns = {{{types}}})"
+    )
 
 
 def _sha256(path: Path) -> str:

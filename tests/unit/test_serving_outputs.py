@@ -205,6 +205,23 @@ def test_csv_neutralises_spreadsheet_formulas_in_text_cells(tmp_path, warehouse,
     assert parquet["displacement_reason_label_fr"].iloc[0].startswith("=HYPERLINK")
 
 
+def test_csv_text_with_quotes_far_down_a_mart_is_exported(tmp_path, warehouse, personal):
+    """A quoted word in a text after the first few thousand rows (a rule's description in the
+    verification queue, at a million submissions): the CSV is written and read back whole."""
+    add_mart(
+        warehouse,
+        "create table marts.dq_rule_notes as select i as note_number, "
+        "case when i = 9000 then 'An answer \"other\", with its text' else 'plain, text' end as note "
+        "from range(1, 10001) r(i)",
+    )
+    result = write_exports(warehouse, tmp_path / "exports", **common(personal))
+    entry = next(e for e in result.manifest["files"] if e["file"] == "csv/dq_rule_notes.csv")
+    assert entry["rows"] == 10000
+    with (tmp_path / "exports" / "csv" / "dq_rule_notes.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[8999] == {"note_number": "9000", "note": 'An answer "other", with its text'}
+
+
 def test_exports_of_a_mart_that_is_gone_are_removed_and_a_refusal_changes_nothing(tmp_path, warehouse, personal):
     directory = tmp_path / "exports"
     write_exports(warehouse, directory, **common(personal))
