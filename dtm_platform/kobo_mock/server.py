@@ -438,6 +438,10 @@ class _Handler(BaseHTTPRequestHandler):
     """Reads one request, routes it and writes the reply; ``self.server`` is the listener."""
 
     protocol_version = "HTTP/1.1"
+    # The headers and the body go out in two writes: with Nagle's algorithm the body waited
+    # for the client's delayed acknowledgement of the headers, 40 ms on every request of a
+    # kept-alive connection (60,000 audit logs took 18 minutes at four in flight).
+    disable_nagle_algorithm = True
     server: _Listener
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's signature)
