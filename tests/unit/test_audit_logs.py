@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from dtm_platform.kobo import audit
 from dtm_platform.kobo.audit import MAX_AUDIT_BYTES, audit_events_table, load_audit_logs, parse_audit
 from dtm_platform.kobo.landing import ensure_raw_tables
 from dtm_platform.kobo.registry import FormEntry
@@ -43,11 +45,9 @@ def test_a_file_that_is_no_audit_log_says_why():
     assert parse_audit(b"event,node,start,end\n" + b"x" * MAX_AUDIT_BYTES).problem == "larger than 5 MB"
 
 
-def test_downloaded_audit_logs_are_read_once_and_a_bad_one_does_not_stop_the_others(tmp_path: Path):
-    con = duckdb.connect()
-    ensure_raw_tables(con, FORM)
+def an_audit_log() -> bytes:
     started = datetime(2026, 10, 1, 9, tzinfo=UTC)
-    good = audit_csv(
+    return audit_csv(
         "aPdm",
         ["grp/q1", "grp/q2", "grp/q3"],
         started,
@@ -55,7 +55,11 @@ def test_downloaded_audit_logs_are_read_once_and_a_bad_one_does_not_stop_the_oth
         seconds_per_question=(10, 20),
         rng=random.Random(1),
     )
-    files = {1: good, 2: b"not, an, audit\n1,2,3\n", 3: good}
+
+
+def land_with_audit_logs(con, home: Path, files: dict[int, bytes | None]) -> None:
+    """Submissions each with an audit log attached, downloaded under ``home`` unless None."""
+    ensure_raw_tables(con, FORM)
     for submission_id, body in files.items():
         attachment = {
             "uid": f"att{submission_id}",
@@ -67,10 +71,17 @@ def test_downloaded_audit_logs_are_read_once_and_a_bad_one_does_not_stop_the_oth
             "values (?, ?, ?, 'h', now())",
             [submission_id, f"u{submission_id}", json.dumps({"_attachments": [attachment]})],
         )
-        if submission_id != 3:  # the third is not downloaded yet
-            target = tmp_path / "attachments" / FORM.dataset / str(submission_id) / "audit.csv"
+        if body is not None:
+            target = home / "attachments" / FORM.dataset / str(submission_id) / "audit.csv"
             target.parent.mkdir(parents=True)
             target.write_bytes(body)
+
+
+def test_downloaded_audit_logs_are_read_once_and_a_bad_one_does_not_stop_the_others(tmp_path: Path):
+    con = duckdb.connect()
+    good = an_audit_log()
+    # the third is not downloaded yet
+    land_with_audit_logs(con, tmp_path, {1: good, 2: b"not, an, audit\n1,2,3\n", 3: None})
     first = load_audit_logs(con, FORM, tmp_path)
     events = len(parse_audit(good).events)  # form start, the three questions, end screen, save, exit
     assert events == 7
@@ -85,3 +96,36 @@ def test_downloaded_audit_logs_are_read_once_and_a_bad_one_does_not_stop_the_oth
     assert load_audit_logs(con, FORM, tmp_path).files_read == 1
     table = audit_events_table(FORM)
     assert con.execute(f"select count(distinct submission_id), count(*) from raw.{table}").fetchone() == (2, 2 * events)
+
+
+def test_a_run_stopped_between_batches_keeps_whole_files_and_the_rerun_reads_the_rest_once(tmp_path: Path, monkeypatch):
+    """Files are read a batch a transaction: a failure in the second batch keeps the first
+    batch's files, each with all its events and its record, and nothing of the second; the
+    next run reads the files left, and no event lands twice."""
+    con = duckdb.connect()
+    good = an_audit_log()
+    land_with_audit_logs(con, tmp_path, dict.fromkeys(range(1, 6), good))
+    stores = []
+    real_store = audit._store
+
+    def store_then_fail(*args):
+        stores.append(len(args[2]))
+        if len(stores) == 2:
+            raise OSError("disk full")
+        real_store(*args)
+
+    monkeypatch.setattr(audit, "_store", store_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        load_audit_logs(con, FORM, tmp_path, files_per_batch=2)
+    table = audit_events_table(FORM)
+    events = len(parse_audit(good).events)
+    read = "select submission_id, events from raw.kobo_audit_files order by 1"
+    assert con.execute(read).fetchall() == [(1, events), (2, events)]
+    assert con.execute(f"select count(*) from raw.{table}").fetchone() == (2 * events,)
+
+    monkeypatch.setattr(audit, "_store", real_store)
+    again = load_audit_logs(con, FORM, tmp_path, files_per_batch=2)
+    assert again.files_read == 3
+    assert con.execute(read).fetchall() == [(i, events) for i in range(1, 6)]
+    per_file = f"select submission_id, count(*), count(distinct position) from raw.{table} group by 1 order by 1"
+    assert con.execute(per_file).fetchall() == [(i, events, events) for i in range(1, 6)]
