@@ -471,3 +471,43 @@ def test_each_profile_prints_on_one_a4_page_with_one_chromium(tmp_path):
         boxes = set(re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", content))
         assert boxes and all(round(float(w)) in (595, 596) and round(float(h)) in (842, 843) for w, h in boxes)
     assert 'href="sites/ST-CF111-002_fr.pdf"' in (result.folder / "index_fr.html").read_text(encoding="utf-8")
+
+
+def test_a_page_is_printed_again_only_when_what_it_shows_changed(tmp_path, monkeypatch):
+    """Five minutes of printing at 5,000 sites: a build prints the pages whose content changed
+    and keeps the others' HTML and PDF as they were, their generation moment included."""
+    asked: list[list[str]] = []
+
+    def fake_printer(pages, chromium):
+        asked.append(sorted(html.name for html, _ in pages))
+        for html, pdf in pages:
+            pdf.write_bytes(b"%PDF printed from " + html.read_bytes()[-40:])
+        return {pdf: 1 for _, pdf in pages}
+
+    monkeypatch.setattr("dtm_platform.reports.profiles.print_many_to_pdf", fake_printer)
+    warehouse = make_warehouse(tmp_path / "warehouse.duckdb")
+    first = build_profiles(warehouse, tmp_path / "reports", chromium="chromium", generated=GENERATED)
+    assert (first.pdf_files, first.pdfs_printed) == (8, 8) and len(asked[0]) == 8
+    folder = first.folder
+    kept_pdf = (folder / "sites" / "evil_ST_7_en.pdf").read_bytes()
+
+    with duckdb.connect(str(warehouse)) as con:  # one site's IDPs change; its sub-prefecture lists it
+        con.execute("update marts.dtm_site_profiles set individuals = 2300 where site_id = 'ST-CF111-002'")
+    later = datetime(2026, 11, 3, 9, 15, tzinfo=UTC)
+    second = build_profiles(warehouse, tmp_path / "reports", chromium="chromium", generated=later)
+    assert asked[1] == ["CF111_en.html", "CF111_fr.html", "ST-CF111-002_en.html", "ST-CF111-002_fr.html"]
+    assert (second.pdf_files, second.pdfs_printed, second.html_files) == (8, 4, 8)
+    assert figure(page(folder, "sites", "ST-CF111-002", "en"), "individuals") == f"2{NNBSP}300"
+    unchanged = page(folder, "sites", "evil_ST_7", "en")
+    assert "2 Nov 2026" in visible(unchanged) and "3 Nov 2026" not in visible(unchanged)
+    assert (folder / "sites" / "evil_ST_7_en.pdf").read_bytes() == kept_pdf
+    assert "3 Nov 2026" in visible((folder / "index_en.html").read_text(encoding="utf-8"))
+
+    (folder / "localities" / "CF112_fr.pdf").unlink()  # a PDF lost is printed again
+    third = build_profiles(warehouse, tmp_path / "reports", chromium="chromium", generated=later)
+    assert asked[2] == ["CF112_fr.html"] and (third.pdf_files, third.pdfs_printed) == (8, 1)
+
+    html_only = build_profiles(warehouse, tmp_path / "reports", chromium=None, generated=later)
+    assert html_only.pdf_files == 0 and not list(folder.rglob("*.pdf"))  # no PDF left behind without a printer
+    build_profiles(warehouse, tmp_path / "reports", chromium="chromium", generated=later)
+    assert len(asked[3]) == 8  # and every page printed again once one is back

@@ -140,7 +140,8 @@ def me_indicator_tracker(context: dg.AssetExecutionContext, platform: PlatformSe
         "on sites and with host families, returnees, trend, reasons for displacement, priority "
         "needs, its sites, locator map). Self-contained HTML and PDF (one Chromium prints them all) "
         "under DTM_HOME/reports/profiles/{sites,localities}/<site id or p-code>_<language>, with "
-        "an index per language; every figure is a mart's. The figures they publish, one row per "
+        "an index per language; every figure is a mart's. A page is printed again only when what it "
+        "shows changed. The figures they publish, one row per "
         "profile, are kept in reports.dtm_site_profiles for its own gate."
     ),
 )
@@ -156,7 +157,8 @@ def dtm_site_profiles(context: dg.AssetExecutionContext, platform: PlatformSetti
     context.log.info(
         f"{profiles.sites} site and {profiles.localities} sub-prefecture profiles of round "
         f"{profiles.round} written to {profiles.folder} (HTML in {profiles.render_seconds} s, "
-        f"{profiles.pdf_files} PDFs in {profiles.pdf_seconds} s)"
+        f"{profiles.pdfs_printed} of {profiles.pdf_files} PDFs printed in {profiles.pdf_seconds} s, the others "
+        "unchanged since they were printed)"
     )
     if profiles.pages_over_one:
         context.log.warning(f"profiles longer than one A4 page: {', '.join(profiles.pages_over_one)}")
@@ -172,6 +174,7 @@ def dtm_site_profiles(context: dg.AssetExecutionContext, platform: PlatformSetti
             "pdf_files": profiles.pdf_files
             if chromium
             else "not produced: " + ("no Chromium" if settings.profile_pdfs else "DTM_PROFILE_PDFS is off"),
+            "pdfs_printed": profiles.pdfs_printed,
             "pdfs_longer_than_one_page": len(profiles.pages_over_one),
             "render_seconds": dg.MetadataValue.float(profiles.render_seconds),
             "pdf_seconds": dg.MetadataValue.float(profiles.pdf_seconds),
