@@ -1,7 +1,7 @@
 """``make bench``: every benchmark, then ``benchmarks/RESULTS.md`` (machine, versions, date,
 figures, ratios). ``--only ingestion|throughput|latency|build|nothing_new`` runs one part (the
 others' figures are kept from ``results.json``): ``build`` is the million-submission cold,
-nothing-new and incremental builds (about half an hour), ``nothing_new`` the cold and
+nothing-new, daily and nightly builds (about 40 minutes), ``nothing_new`` the cold and
 nothing-new builds at the demo's size, ``lake`` the cold build on the DuckDB file, then on
 DuckLake with one and two Celery workers (``--lake-scale`` shrinks its forms); ``--runs N``
 sets the repetitions of the ingestion scenarios (medians are reported)."""
