@@ -189,7 +189,7 @@ def _store(con: duckdb.DuckDBPyConnection, form: FormEntry, batch: list[tuple[At
         con.register("audit_events_batch", events)
         con.register("audit_files_batch", files)
         try:
-            con.execute(f"insert into raw.{audit_events_table(form)} select * from audit_events_batch")
+            con.execute(f"insert into raw.{audit_events_table(form)} by name select * from audit_events_batch")
             con.execute(
                 "insert into raw.kobo_audit_files select ?, submission_id, attachment_id, current_timestamp, "
                 "events, invalid_rows, problem from audit_files_batch",
