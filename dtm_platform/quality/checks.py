@@ -9,29 +9,32 @@ from pathlib import Path
 from urllib.parse import quote
 
 import dagster as dg
+import duckdb
 import pandas as pd
 
 from dtm_platform.quality.runner import SuiteOutcome
-from dtm_platform.warehouse import connect_duckdb
+from dtm_platform.warehouse import reading
 
 CHECK_NAME = "gx_suite"
 
 
-def read_warehouse_frame(warehouse: Path, asset_path: tuple[str, ...], columns: set[str]) -> pd.DataFrame:
+def read_warehouse_frame(
+    warehouse: Path | duckdb.DuckDBPyConnection, asset_path: tuple[str, ...], columns: set[str]
+) -> pd.DataFrame:
     """The asset's table (``<layer>.<asset>``), with data only for the columns the suite reads.
 
     Other columns come back as typed NULLs: schema expectations still see every column, but
     large ones (raw JSON payloads) are never read.
     """
     schema, table = asset_path
-    with connect_duckdb(warehouse, read_only=True) as con:
+    with reading(warehouse) as con:
         described = con.execute(
             "select column_name, data_type from information_schema.columns "
             "where table_schema = ? and table_name = ? order by ordinal_position",
             [schema, table],
         ).fetchall()
         if not described:
-            raise ValueError(f"{schema}.{table} does not exist in {warehouse}")
+            raise ValueError(f"{schema}.{table} does not exist in the warehouse")
         select = ", ".join(
             f'"{name}"' if name in columns else f'null::{data_type} as "{name}"' for name, data_type in described
         )

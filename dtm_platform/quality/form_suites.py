@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from dtm_platform.kobo.registry import FormEntry, load_registry
 from dtm_platform.quality.suites import Suite, expectation_key
 from dtm_platform.settings import load_settings
 from dtm_platform.transform.typed_forms import FormLayout, form_layout, load_contents
-from dtm_platform.warehouse import connect_duckdb
+from dtm_platform.warehouse import reading
 
 NUMERIC_DTYPES = [
     "int",
@@ -74,14 +76,16 @@ def personal_columns(layout: FormLayout) -> list[str]:
     return sorted(c.name for t in layout.tables for c in t.columns if c.role == "hash" or c.role.endswith("_coarse"))
 
 
-def resolve_form_suite(suite: Suite, warehouse: Path, forms: list[FormEntry] | None = None) -> Suite:
+def resolve_form_suite(
+    suite: Suite, warehouse: Path | duckdb.DuckDBPyConnection, forms: list[FormEntry] | None = None
+) -> Suite:
     """``suite`` with the expectations derived from its form's content; any other suite as is."""
     meta = suite.document.get("meta") or {}
     if not meta.get("derive_from_form_content"):
         return suite
     forms = forms if forms is not None else load_registry(load_settings().forms_file)
     form = next(f for f in forms if f.dataset == meta["form"])
-    with connect_duckdb(warehouse, read_only=True) as con:
+    with reading(warehouse) as con:
         layout = form_layout(form, load_contents(con, form))
     present = {expectation_key(e) for e in suite.document["expectations"]}
     added = [e for e in derived_expectations(layout) if expectation_key(e) not in present]

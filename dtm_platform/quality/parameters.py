@@ -14,12 +14,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from dtm_platform.kobo.form_content import choice_codes, form_questions
 from dtm_platform.kobo.kinds import KIND_NAMES, kind_fields
 from dtm_platform.kobo.registry import FormEntry, load_registry
 from dtm_platform.quality.suites import Suite
 from dtm_platform.settings import load_settings
-from dtm_platform.warehouse import connect_duckdb
+from dtm_platform.warehouse import reading
 
 GX_FUNCTIONS = {
     "now",
@@ -48,7 +50,7 @@ class ParameterError(ValueError):
 @dataclass(frozen=True)
 class ParameterContext:
     suite: Suite
-    warehouse: Path
+    warehouse: Path | duckdb.DuckDBPyConnection  # an open connection: the gate's own
     quality_dir: Path
     current_rows: int
 
@@ -106,7 +108,7 @@ def remember_passed(quality_dir: Path, suite_name: str, rows: int, run_id: str) 
 
 
 def known_form_versions(context: ParameterContext) -> list[str]:
-    with connect_duckdb(context.warehouse, read_only=True) as con:
+    with reading(context.warehouse) as con:
         return [
             r[0]
             for r in con.execute(
@@ -117,7 +119,7 @@ def known_form_versions(context: ParameterContext) -> list[str]:
 
 def rounds_collected(context: ParameterContext) -> list[int]:
     """Rounds present in the form's staging model: each must reach the marts."""
-    with connect_duckdb(context.warehouse, read_only=True) as con:
+    with reading(context.warehouse) as con:
         return [
             r[0]
             for r in con.execute(
@@ -133,7 +135,7 @@ def _choices(context: ParameterContext, list_name: str) -> list[str]:
     own list for the questions that use ``list_name`` in the kind's reference form, its codes
     mapped by the registry (ARCHITECTURE.md, Forms and kinds)."""
     feeding = [f for f in _registered_forms() if f.kind == context.form]
-    with connect_duckdb(context.warehouse, read_only=True) as con:
+    with reading(context.warehouse) as con:
         if not feeding:
             codes = sorted(
                 {code for content in _contents(con, context.form) for code in choice_codes(content).get(list_name, [])}
@@ -182,7 +184,7 @@ def _codes_as_the_models_read_them(form: FormEntry, list_name: str, contents: li
 
 def live_submissions(context: ParameterContext) -> int:
     """Submissions of the form's raw table that are not deleted: the rows its typed table holds."""
-    with connect_duckdb(context.warehouse, read_only=True) as con:
+    with reading(context.warehouse) as con:
         return con.execute(f'select count(*) from raw."kobo_{context.form}" where deleted_at is null').fetchone()[0]
 
 
@@ -207,7 +209,7 @@ def followed_forms(context: ParameterContext) -> list[str]:
 def dq_rules(context: ParameterContext) -> list[str]:
     """The rules of the rules seed (reference.ref_dq_rules, as dbt loaded it): the platform's
     and the officer's logical checks, which an office adds without touching a suite."""
-    with connect_duckdb(context.warehouse, read_only=True) as con:
+    with reading(context.warehouse) as con:
         return [r[0] for r in con.execute("select distinct rule from reference.ref_dq_rules order by 1").fetchall()]
 
 

@@ -15,6 +15,7 @@ from dtm_platform.quality.form_suites import resolve_form_suite
 from dtm_platform.quality.parameters import ParameterContext, remember_passed, suite_parameters
 from dtm_platform.quality.runner import validate
 from dtm_platform.quality.suites import EXPECTATIONS_DIR, Suite, load_suites, require_suites
+from dtm_platform.warehouse import reading
 
 
 def gates_for(asset_keys: list[dg.AssetKey], forms: list[FormEntry]) -> list[dg.AssetChecksDefinition]:
@@ -49,10 +50,13 @@ def build_gx_check(suite: Suite) -> dg.AssetChecksDefinition:
     )
     def _gx_check(context: dg.AssetCheckExecutionContext, platform: PlatformSettings) -> dg.AssetCheckResult:
         settings = platform.get()
-        # A typed form's suite gets its expectations from the form's content as it is now.
-        current = resolve_form_suite(suite, settings.warehouse)
-        frame = read_warehouse_frame(settings.warehouse, current.asset_path, current.needed_columns())
-        parameters = suite_parameters(ParameterContext(current, settings.warehouse, settings.quality_dir, len(frame)))
+        # One read-only connection for the suite, the table and the parameters, closed before
+        # validating (dbt, in the next step, writes the warehouse from another process).
+        with reading(settings.warehouse) as con:
+            # A typed form's suite gets its expectations from the form's content as it is now.
+            current = resolve_form_suite(suite, con)
+            frame = read_warehouse_frame(con, current.asset_path, current.needed_columns())
+            parameters = suite_parameters(ParameterContext(current, con, settings.quality_dir, len(frame)))
         outcome = validate(frame, current, parameters)
         result_path, docs_path = save_result(outcome, settings.quality_dir, context.run.run_id)
         if not outcome.blocking_failures:
