@@ -24,7 +24,13 @@ choices as (
     select dataset, version_id, choice_list, choice_code from {{ ref('stg_kobo__form_choices') }}
 ),
 
-checked as (
+-- Not materialized (this CTE and typed): DuckDB materializes a CTE named more than once, and
+-- at a million submissions a cold build kept every payload (checked) and every answer twice
+-- (answers, then typed): dbt's cleaned layer peaked at 5.4 GiB RSS against a 3 GB
+-- memory_limit, for a model of about a thousand rows; 4.2 GiB without the two copies. Read
+-- twice instead: the raw tables (the last branch reads only landed_at) and answers joined to
+-- the small questions table again in each branch.
+checked as not materialized (
     -- the payloads landed (new, or replaced by an edit) since the last build
     {%- for dataset in var('kobo_datasets') %}
     select '{{ dataset }}' as dataset, s._id as submission_id, s.landed_at, s.form_version, s.payload
@@ -46,7 +52,7 @@ answers as (
     where json_type(answer.value) = 'VARCHAR'
 ),
 
-typed as (
+typed as not materialized (
     select answers.*, questions.question_type, questions.choice_list
     from answers
     join questions
