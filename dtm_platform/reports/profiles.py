@@ -100,8 +100,9 @@ def build_profiles(
                 path = folder / kind / f"{files[kind][profile['id']]}_{language}.html"
                 html = (render_site if kind == "sites" else render_locality)(profile, data, language, generated, files)
                 content = hashlib.sha256(html.replace(stamp, "").encode()).hexdigest()
-                before = printed_before.get(path.name)
-                if before and before["content"] == content and path.exists() and path.with_suffix(".pdf").exists():
+                before = printed_before.get(path.name) or {}
+                kept = path.exists() and path.with_suffix(".pdf").exists()
+                if kept and before.get("content") == content and "pages" in before:
                     current[path.name] = before  # what it shows has not changed: its HTML and PDF stay
                     continue
                 write_atomically(path, html)
