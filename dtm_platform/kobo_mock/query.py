@@ -117,11 +117,12 @@ def select(store: SubmissionStore, query: dict, sort: dict, start: int, limit: i
     if (
         sort == {"_id": 1}
         and isinstance(condition, dict)
-        and set(condition) == {"$gt", "$lte"}
+        and set(condition) in ({"$gt", "$lte"}, {"$lte"})
         and all(isinstance(v, int) for v in condition.values())
     ):
-        # an _id range, as concurrent landing asks for it
-        after, up_to = condition["$gt"], condition["$lte"]
+        # an _id range, as concurrent landing asks for it (the first range of a form never
+        # landed has no lower bound: without this path it built every submission of the form)
+        after, up_to = condition.get("$gt"), condition["$lte"]
         in_range = itertools.takewhile(lambda s: s["_id"] <= up_to, store.iter_after(after, skip=start))
         return max(store.count_after(after) - store.count_after(up_to), 0), list(itertools.islice(in_range, limit))
     if sort == {"_id": -1} and (

@@ -464,3 +464,21 @@ def test_newest_first_matches_a_full_sort_with_edits_deletions_and_arrivals(data
             count, page = select(store, query, {"_id": -1}, start, limit)
             assert count == len(above)
             assert page == above[start : start + limit]
+
+
+def test_an_id_range_without_a_lower_bound_is_paged_without_building_the_whole_form():
+    """The first range of a form never landed asks ``{"_id": {"$lte": N}}``: a million-row
+    benchmark form timed out there when the server built every submission to answer it."""
+    from dtm_platform.kobo_mock.query import select
+    from dtm_platform.kobo_mock.store import LazySource, SubmissionStore
+
+    built: list[int] = []
+
+    def build(position: int, submission_id: int) -> dict:
+        built.append(position)
+        return {"_id": submission_id, "_uuid": f"u{submission_id}"}
+
+    store = SubmissionStore(LazySource(100_000, build, first_id=50_000_001, id_step=2))
+    count, page = select(store, {"_id": {"$lte": 50_000_021}}, {"_id": 1}, start=0, limit=1000)
+    assert count == 11 and [s["_id"] for s in page] == list(range(50_000_001, 50_000_022, 2))
+    assert len(built) <= 12  # the range and the one past it, not 100,000
