@@ -12,8 +12,10 @@ figure, share and change is computed and gated in dbt; this module selects rows 
 them. Self-contained HTML (inline CSS and SVG) under DTM_HOME/reports/profiles/, and PDFs
 printed by one Chromium for all of them when it is available.
 
-Printing is most of the cost (about 30 ms a page: five minutes for 5,000 sites in two
-languages), and a day's new submissions change few pages. So a page is printed again only
+Printing is most of the cost (about 90 ms a page on two cores: seven minutes for 4,706 pages
+at a million submissions), and a day when only some forms get submissions changes few pages
+(new site and locality assessments everywhere move every page's prefecture shares, and then
+every page is printed again). So a page is printed again only
 when what it shows changed: ``printed.json`` in the folder keeps, for each PDF, a hash of the
 HTML it was printed from, its generation moment left out. An unchanged page keeps its HTML
 and PDF as they were, with the moment they were generated."""
