@@ -55,6 +55,10 @@ GATES_TAG = "dtm/gates"  # the gates (GX suites) it was built to pass
 SUITE_METADATA = "dtm/suite"  # on each GX check: a hash of its suite
 DBT_UNIQUE_ID = "dagster_dbt/unique_id"
 DBT_MANIFEST = "dagster_dbt/manifest"
+# On an asset that its own schedule builds (the tag's value names it), not each build of what
+# changed: a build gives it its first materialization only, and lists it as waiting after that.
+ON_SCHEDULE_TAG = "dtm/on_schedule"
+NEVER_BUILT = "never built"  # why an asset with no materialization is not current
 
 RAW_GROUP = "raw"
 IMPORTS = frozenset({dg.AssetKey(["cleaning", "imported_answers"]), dg.AssetKey(["finance", "imported_expenditures"])})
@@ -366,7 +370,7 @@ class Plan:
             parents = {parent: self.versions.get(parent) for parent in node.parent_keys}
             self.versions[key] = build_version(node.code_version, parents, inputs.of(key))
             if previous is None:
-                self.stale[key] = "never built"
+                self.stale[key] = NEVER_BUILT
             elif previous.version != self.versions[key]:
                 self.stale[key] = _what_changed(node, previous, self.versions, inputs.of(key))
             elif key in self.failing:
@@ -404,13 +408,18 @@ class WhatChanged:
     stale: dict[dg.AssetKey, str]  # every asset below the sources that is not current, with why
     held: dict[dg.AssetKey, str]  # not current, but held by a source that failed
     current: set[dg.AssetKey]  # below the sources and current: left as they are
+    waiting: dict[dg.AssetKey, str] = dataclasses.field(default_factory=dict)  # not current: its schedule builds it
 
     def summary(self) -> str:
         if not self.stale:
             return f"nothing changed: all {len(self.current)} assets below the sources are current"
-        text = f"{len(self.build)} asset(s) to build ({describe({k: self.stale[k] for k in self.build})})"
+        text = f"{len(self.build)} asset(s) to build"
+        if self.build:
+            text += f" ({describe({k: self.stale[k] for k in self.build})})"
         if self.held:
             text += f"; {len(self.held)} held ({describe(self.held, limit=3)})"
+        if self.waiting:
+            text += f"; {len(self.waiting)} waiting for its schedule ({describe(self.waiting, limit=3)})"
         return text + f"; {len(self.current)} current"
 
 
@@ -444,11 +453,19 @@ def what_changed(
         if key in plan.stale
     }
     below = [key for key in graph.toposorted_asset_keys if key in step_of and key not in sources]
+    waiting = {
+        key: f"{plan.stale[key]}; built by {schedule}"
+        for key in below
+        if key in plan.stale and key not in held and plan.stale[key] != NEVER_BUILT
+        for schedule in [graph.get(key).tags.get(ON_SCHEDULE_TAG)]
+        if schedule
+    }
     return WhatChanged(
-        build=[key for key in below if key in plan.stale and key not in held],
+        build=[key for key in below if key in plan.stale and key not in held and key not in waiting],
         stale={key: plan.stale[key] for key in below if key in plan.stale},
         held=held,
         current={key for key in below if key not in plan.stale},
+        waiting=waiting,
     )
 
 

@@ -43,6 +43,7 @@ class DemoOutcome:
     unchanged: list[str] = field(default_factory=list)  # current: nothing they are built from changed
     not_built: list[str] = field(default_factory=list)  # assets left alone: a gate upstream failed
     stale: dict[str, str] = field(default_factory=dict)  # below the sources, not current before the build: why
+    waiting: dict[str, str] = field(default_factory=dict)  # not current, left to their own schedule: why
     report_path: str | None = None
     run_id: str = ""  # the run that built what changed (the sources' run when nothing did)
     run_ids: list[str] = field(default_factory=list)  # the sources' run, then the run of what changed
@@ -158,8 +159,9 @@ def outcome_of_runs(
     all_assets = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
     unchanged = {key.to_user_string() for key in changed.current}
     outcome.stale = {key.to_user_string(): why for key, why in changed.stale.items()}
+    outcome.waiting = {key.to_user_string(): why for key, why in changed.waiting.items()}
     outcome.unchanged = sorted(unchanged - set(outcome.materialized))
-    outcome.not_built = sorted(all_assets - set(outcome.materialized) - unchanged)
+    outcome.not_built = sorted(all_assets - set(outcome.materialized) - unchanged - set(outcome.waiting))
     return outcome
 
 
@@ -225,12 +227,14 @@ def main(bad_batch: bool = False) -> int:
         print(f"  FAILED {name}")
     if outcome.not_built:
         print(f"Not built, because a gate upstream failed: {', '.join(outcome.not_built)}")
+    for key, why in outcome.waiting.items():
+        print(f"Left to its schedule: {key} ({why})")
     if outcome.report_path:
         print(f"\nSituation report: {outcome.report_path}")
     if "reports/dtm_site_profiles" in outcome.materialized:
         print(
             f"Site and sub-prefecture profiles: {settings.reports_dir / 'profiles' / 'index_en.html'} "
-            "(and index_fr.html; one page per site and sub-prefecture, HTML and PDF)"
+            "(and index_fr.html; one page per site and sub-prefecture, and its PDF as last printed)"
         )
     if "reports/me_indicator_tracker" in outcome.materialized:
         print(

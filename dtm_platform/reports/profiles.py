@@ -10,15 +10,16 @@ dtm_site_services_by_site, dtm_locality_profiles, dtm_idp_returnees_by_admin2,
 dtm_priority_needs_by_admin2, dtm_displacement_reasons_by_admin2, dtm_key_figures): every
 figure, share and change is computed and gated in dbt; this module selects rows and renders
 them. Self-contained HTML (inline CSS and SVG) under DTM_HOME/reports/profiles/, and PDFs
-printed by one Chromium for all of them when it is available.
+printed from those pages by one Chromium.
 
-Printing is most of the cost (about 90 ms a page on two cores: seven minutes for 4,706 pages
-at a million submissions), and a day when only some forms get submissions changes few pages
-(new site and locality assessments everywhere move every page's prefecture shares, and then
-every page is printed again). So a page is printed again only
-when what it shows changed: ``printed.json`` in the folder keeps, for each PDF, a hash of the
-HTML it was printed from, its generation moment left out. An unchanged page keeps its HTML
-and PDF as they were, with the moment they were generated."""
+Two steps, because they cost very differently. Rendering every page takes seconds and follows
+every build (``build_profiles``). Printing takes about 90 ms a page on two cores (seven minutes
+for 4,706 pages at a million submissions), and new assessments anywhere in a prefecture move
+the shares every page of it shows, so a day's submissions change nearly every page: the PDFs
+are printed on the reports' weekly schedule or on demand (``print_profiles``), and then only
+the pages whose content changed since they were printed. ``pages.json`` in the folder keeps a
+hash of each page's HTML, its "generated" line left out; ``printed.json`` the hash each PDF
+was printed from. The index links each page's PDF as last printed and says when that was."""
 
 from __future__ import annotations
 
@@ -42,12 +43,16 @@ from dtm_platform.reports.maps import Projection, locator_map
 from dtm_platform.reports.pdf import print_many_to_pdf
 from dtm_platform.reports.profile_charts import MALE, population_pyramid, round_columns
 from dtm_platform.reports.translations import LANGUAGES, PROFILE_TEXT, day, moment, number, percent
-from dtm_platform.warehouse import connect_duckdb
+from dtm_platform.warehouse import connect_duckdb, reading
 
 TEMPLATES = Path(__file__).parent / "templates"
 FIGURES_TABLE = "reports.dtm_site_profiles"
+PDFS_TABLE = "reports.dtm_site_profile_pdfs"  # one row per PDF there is, for the printing's gate
 FOLDER = "profiles"
-PRINTED = "printed.json"  # in FOLDER: each PDF's page name -> the hash of its HTML, its pages
+KINDS = ("sites", "localities")
+# In FOLDER, keyed by each page's HTML path under it (sites/<id>_<language>.html):
+PAGES = "pages.json"  # the hash of what the page shows, as last rendered
+PRINTED = "printed.json"  # {"content": the hash its PDF was printed from, "pages": the PDF's pages, "at": when}
 TOP_NEEDS = 5  # priority needs listed on a page
 TOP_REASONS = 5  # reasons for displacement charted
 SITES_LISTED = 8  # a sub-prefecture's sites listed on its page, the most populated first
@@ -76,66 +81,118 @@ class ProfilesResult:
     localities: int  # profiles of sub-prefectures
     index: dict[str, Path]  # language -> index page
     html_files: int = 0
-    pdf_files: int = 0  # PDFs of this round, the ones kept from an earlier build included
-    pdfs_printed: int = 0  # printed by this build: the pages whose content changed or that had none
-    pages_over_one: list[str] = field(default_factory=list)  # PDFs longer than one A4 page
+    html_written: int = 0  # pages new or whose content changed; the others kept as they were
+    pdf_files: int = 0  # PDFs the index links, as last printed
+    pdfs_behind: int = 0  # pages whose content changed since their PDF was printed, or that have none
     render_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class PrintedProfiles:
+    folder: Path
+    pdf_files: int  # every page's PDF, those kept from an earlier printing included
+    pdfs_printed: int  # printed now: the pages whose content changed or that had none
+    pages_over_one: list[str] = field(default_factory=list)  # PDFs longer than one A4 page
     pdf_seconds: float = 0.0
 
 
 def build_profiles(
-    warehouse: Path, reports_dir: Path, chromium: str | None = None, generated: datetime | None = None
+    warehouse: Path, reports_dir: Path, generated: datetime | None = None, with_pdf: bool = True
 ) -> ProfilesResult:
+    """Every page of the latest round as HTML (a page whose content did not change keeps its
+    file and the moment it was generated), the index per language, and the figures the pages
+    publish in FIGURES_TABLE. ``with_pdf``: the index links the PDFs printed so far."""
     started = time.monotonic()
     with connect_duckdb(warehouse) as con:
         data = gather(con)
+        keep_figures(con, data["round"])
     generated = generated or datetime.now(UTC)
     folder = reports_dir / FOLDER
     files = _file_names(data)
-    printed_before = _read_printed(folder) if chromium else {}
-    current: dict[str, dict] = {}  # every page's HTML name -> its content hash (and its PDF's pages, once printed)
-    to_print: list[tuple[Path, Path]] = []
+    rendered_before = _read_record(folder / PAGES)
+    pages: dict[str, str] = {}
+    written = 0
     for language in LANGUAGES:
         stamp = str(markupsafe.escape(_generated_line(language, generated)))  # as the template escapes it
-        for kind, profiles in (("sites", data["sites"]), ("localities", data["localities"])):
-            for profile in profiles:
-                path = folder / kind / f"{files[kind][profile['id']]}_{language}.html"
-                html = (render_site if kind == "sites" else render_locality)(profile, data, language, generated, files)
-                content = hashlib.sha256(html.replace(stamp, "").encode()).hexdigest()
-                before = printed_before.get(path.name) or {}
-                kept = path.exists() and path.with_suffix(".pdf").exists()
-                if kept and before.get("content") == content and "pages" in before:
-                    current[path.name] = before  # what it shows has not changed: its HTML and PDF stay
+        for kind in KINDS:
+            render = render_site if kind == "sites" else render_locality
+            for profile in data[kind]:
+                page = _page(files, kind, profile, language)
+                html = render(profile, data, language, generated, files)
+                pages[page] = hashlib.sha256(html.replace(stamp, "").encode()).hexdigest()
+                if rendered_before.get(page) == pages[page] and (folder / page).exists():
                     continue
-                write_atomically(path, html)
-                current[path.name] = {"content": content}
-                to_print.append((path, path.with_suffix(".pdf")))
-        write_atomically(
-            folder / f"index_{language}.html",
-            render_index(data, language, generated, files, with_pdf=chromium is not None),
-        )
-    render_seconds = time.monotonic() - started
-    started = time.monotonic()
-    printed = print_many_to_pdf(to_print, chromium) if chromium else {}
-    pdf_seconds = time.monotonic() - started
-    for pdf, pages in printed.items():
-        current[pdf.with_suffix(".html").name]["pages"] = pages
-    pdfs = {name: entry for name, entry in current.items() if "pages" in entry}
-    _write_printed(folder, pdfs)
-    _remove_stale(folder, set(current) | {Path(name).with_suffix(".pdf").name for name in pdfs})
+                write_atomically(folder / page, html)
+                written += 1
+    _write_record(folder / PAGES, pages)
+    printed = _printed_pages(folder, pages) if with_pdf else {}
+    _remove_stale(folder, pages, with_pdf)
+    _write_indexes(folder, data, files, generated, printed if with_pdf else None)
     return ProfilesResult(
         round=data["round"],
         folder=folder,
         sites=len(data["sites"]),
         localities=len(data["localities"]),
         index={language: folder / f"index_{language}.html" for language in LANGUAGES},
-        html_files=len(current),
-        pdf_files=len(pdfs),
-        pdfs_printed=len(printed),
-        pages_over_one=sorted(Path(name).with_suffix(".pdf").name for name, e in pdfs.items() if e["pages"] != 1),
-        render_seconds=round(render_seconds, 1),
+        html_files=len(pages),
+        html_written=written,
+        pdf_files=len(printed),
+        pdfs_behind=sum(printed.get(page, {}).get("content") != content for page, content in pages.items())
+        if with_pdf
+        else 0,
+        render_seconds=round(time.monotonic() - started, 1),
+    )
+
+
+def print_profiles(
+    warehouse: Path, reports_dir: Path, chromium: str, generated: datetime | None = None
+) -> PrintedProfiles:
+    """The PDF of every page ``build_profiles`` last rendered whose content changed since it was
+    printed, or that has none; then the index again, linking them."""
+    folder = reports_dir / FOLDER
+    generated = generated or datetime.now(UTC)
+    pages = _read_record(folder / PAGES)
+    printed_before = _printed_pages(folder, pages)
+    record: dict[str, dict] = {}
+    to_print: list[tuple[Path, Path]] = []
+    for page, content in pages.items():
+        before = printed_before.get(page, {})
+        if before.get("content") == content:
+            record[page] = before  # what it shows has not changed since it was printed
+            continue
+        record[page] = {"content": content, "at": generated.isoformat()}
+        to_print.append((folder / page, (folder / page).with_suffix(".pdf")))
+    started = time.monotonic()
+    for pdf, count in print_many_to_pdf(to_print, chromium).items():
+        record[pdf.with_suffix(".html").relative_to(folder).as_posix()]["pages"] = count
+    pdf_seconds = time.monotonic() - started
+    # written after the printing: a printing stopped half-way leaves the last record, whose
+    # hashes do not match the pages rendered since, so those are printed again
+    printed = {page: entry for page, entry in record.items() if "pages" in entry}
+    _write_record(folder / PRINTED, printed)
+    keep_printed(warehouse, printed)
+    with reading(warehouse) as con:
+        data = gather(con)
+    files = _file_names(data)
+    rendered = {_page(files, kind, p, language) for language in LANGUAGES for kind in KINDS for p in data[kind]}
+    if rendered == set(pages):
+        _write_indexes(folder, data, files, generated, printed)
+    # else the marts moved on since the pages were rendered: the index stays as that build wrote
+    # it, and the next one links what was printed now
+    return PrintedProfiles(
+        folder=folder,
+        pdf_files=len(printed),
+        pdfs_printed=len(to_print),
+        pages_over_one=sorted(
+            Path(page).with_suffix(".pdf").name for page, entry in printed.items() if entry["pages"] != 1
+        ),
         pdf_seconds=round(pdf_seconds, 1),
     )
+
+
+def _page(files: dict, kind: str, profile: dict, language: str) -> str:
+    """A page's HTML path under the folder, the key of its records."""
+    return f"{kind}/{files[kind][profile['id']]}_{language}.html"
 
 
 def _generated_line(language: str, generated: datetime) -> str:
@@ -143,20 +200,37 @@ def _generated_line(language: str, generated: datetime) -> str:
     return PROFILE_TEXT[language]["generated"].format(when=moment(generated, language))
 
 
-def _read_printed(folder: Path) -> dict[str, dict]:
-    """What the last build printed; nothing if it printed nothing or its record is unreadable
-    (then every page is printed again)."""
+def _read_record(path: Path) -> dict:
+    """A record of the pages (PAGES, PRINTED); empty if it is missing or unreadable, and then
+    every page is rendered or printed again."""
     try:
-        printed = json.loads((folder / PRINTED).read_text(encoding="utf-8"))
+        record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return printed if isinstance(printed, dict) else {}
+    return record if isinstance(record, dict) else {}
 
 
-def _write_printed(folder: Path, pdfs: dict[str, dict]) -> None:
-    # written after the printing: a build stopped half-way leaves the last record, whose
-    # hashes do not match the pages rewritten since, so those are printed again
-    write_atomically(folder / PRINTED, json.dumps(pdfs, indent=0, sort_keys=True))
+def _write_record(path: Path, record: dict) -> None:
+    write_atomically(path, json.dumps(record, indent=0, sort_keys=True))
+
+
+def _printed_pages(folder: Path, pages: dict[str, str]) -> dict[str, dict]:
+    """The printed record of the pages rendered now whose PDF is there."""
+    return {
+        page: entry
+        for page, entry in _read_record(folder / PRINTED).items()
+        if page in pages
+        and isinstance(entry, dict)
+        and "pages" in entry
+        and (folder / page).with_suffix(".pdf").exists()
+    }
+
+
+def _write_indexes(folder: Path, data: dict, files: dict, generated: datetime, printed: dict[str, dict] | None) -> None:
+    for language in LANGUAGES:
+        write_atomically(
+            folder / f"index_{language}.html", render_index(data, language, generated, files, printed=printed)
+        )
 
 
 # --- selecting from the marts -----------------------------------------------------------------
@@ -177,8 +251,7 @@ def _grouped(rows: list[dict], key: str) -> dict[str, list[dict]]:
 
 def gather(con: duckdb.DuckDBPyConnection) -> dict:
     """The latest round's sites and sub-prefectures with everything their pages show, as the
-    marts hold it; and the figures the profiles publish in reports.dtm_site_profiles, for the
-    asset's own gate."""
+    marts hold it (it only reads)."""
     latest = _rows(con, "select * from marts.dtm_key_figures order by round desc limit 1")
     if not latest:
         raise ValueError("marts.dtm_key_figures is empty: no round to profile")
@@ -265,26 +338,6 @@ def gather(con: duckdb.DuckDBPyConnection) -> dict:
         sorted(sites, key=lambda s: (-s["individuals"], s["site_name"] or "", s["site_id"])), "admin2_pcode"
     )
 
-    # What the profiles publish, kept in the warehouse for the asset's gate: one row per
-    # profile, the marts' rows for the round, nothing recomputed.
-    con.execute("create schema if not exists reports")
-    con.execute(
-        f"""
-        create or replace table {FIGURES_TABLE} as
-        select 'site' as profile_kind, site_id as profile_id, round, site_name as name, admin1_pcode, admin2_pcode,
-               individuals as idp_individuals, households as idp_households,
-               null::bigint as returnee_individuals, map_latitude is not null as has_map_position
-        from marts.dtm_site_profiles where round = $1
-        union all
-        select 'locality', admin2.admin2_pcode, admin2.round, admin2.admin2_name, admin2.admin1_pcode,
-               admin2.admin2_pcode, admin2.idp_individuals, admin2.idp_households, admin2.returnee_individuals,
-               profiles.map_latitude is not null
-        from marts.dtm_idp_returnees_by_admin2 as admin2
-        join marts.dtm_locality_profiles as profiles using (round, admin2_pcode)
-        where admin2.round = $1""",
-        [round_number],
-    )
-
     return {
         "round": round_number,
         "totals": totals,
@@ -313,6 +366,60 @@ def gather(con: duckdb.DuckDBPyConnection) -> dict:
     }
 
 
+def keep_figures(con: duckdb.DuckDBPyConnection, round_number: int) -> None:
+    """What the profiles publish, kept in the warehouse for the asset's gate: one row per
+    profile, the marts' rows for the round, nothing recomputed."""
+    con.execute("create schema if not exists reports")
+    con.execute(
+        f"""
+        create or replace table {FIGURES_TABLE} as
+        select 'site' as profile_kind, site_id as profile_id, round, site_name as name, admin1_pcode, admin2_pcode,
+               individuals as idp_individuals, households as idp_households,
+               null::bigint as returnee_individuals, map_latitude is not null as has_map_position
+        from marts.dtm_site_profiles where round = $1
+        union all
+        select 'locality', admin2.admin2_pcode, admin2.round, admin2.admin2_name, admin2.admin1_pcode,
+               admin2.admin2_pcode, admin2.idp_individuals, admin2.idp_households, admin2.returnee_individuals,
+               profiles.map_latitude is not null
+        from marts.dtm_idp_returnees_by_admin2 as admin2
+        join marts.dtm_locality_profiles as profiles using (round, admin2_pcode)
+        where admin2.round = $1""",
+        [round_number],
+    )
+
+
+def record_unprinted(warehouse: Path, reports_dir: Path) -> int:
+    """When nothing is printed (PDFs off, no Chromium): the PDFs there are, as they were last
+    printed (none when they are off), recorded for the gate; returns how many."""
+    folder = reports_dir / FOLDER
+    printed = _printed_pages(folder, _read_record(folder / PAGES))
+    keep_printed(warehouse, printed)
+    return len(printed)
+
+
+def keep_printed(warehouse: Path, printed: dict[str, dict]) -> None:
+    """The PDFs there are (none when they are not printed), one row each, for the printing's
+    gate: the profile and language of each and its pages, which should be one."""
+    rows = [
+        (
+            str(Path(page).with_suffix(".pdf")),
+            "site" if page.startswith("sites/") else "locality",
+            page.rsplit("_", 1)[-1].removesuffix(".html"),
+            entry["pages"],
+            entry.get("at"),
+        )
+        for page, entry in sorted(printed.items())
+    ]
+    with connect_duckdb(warehouse) as con:
+        con.execute("create schema if not exists reports")
+        con.execute(
+            f"""create or replace table {PDFS_TABLE} (
+                pdf varchar, profile_kind varchar, language varchar, pdf_pages integer, printed_at timestamptz)"""
+        )
+        if rows:
+            con.executemany(f"insert into {PDFS_TABLE} values (?, ?, ?, ?, ?)", rows)
+
+
 def _file_names(data: dict) -> dict[str, dict[str, str]]:
     """A file name per profile: the p-code, or the site's code with anything but letters,
     digits, - and _ replaced (a site code is typed in the field: it must not reach outside
@@ -329,13 +436,17 @@ def _file_names(data: dict) -> dict[str, dict[str, str]]:
     return names
 
 
-def _remove_stale(folder: Path, current: set[str]) -> None:
-    """Profiles of sites or sub-prefectures no longer in the latest round go: the folder
-    holds this round's profiles only."""
-    for kind in ("sites", "localities"):
+def _remove_stale(folder: Path, pages: dict[str, str], with_pdf: bool) -> None:
+    """Profiles of sites or sub-prefectures no longer in the latest round go, their HTML and
+    PDF: the folder holds this round's profiles only; and every PDF when they are not wanted."""
+    for kind in KINDS:
         for path in (folder / kind).glob("*"):
-            if path.is_file() and path.suffix in (".html", ".pdf") and path.name not in current:
-                path.unlink(missing_ok=True)
+            if path.is_file() and path.suffix in (".html", ".pdf"):
+                current = path.with_suffix(".html").relative_to(folder).as_posix() in pages
+                if not current or (path.suffix == ".pdf" and not with_pdf):
+                    path.unlink(missing_ok=True)
+    if not with_pdf:
+        (folder / PRINTED).unlink(missing_ok=True)
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -523,20 +634,30 @@ def render_locality(admin2: dict, data: dict, language: str, generated: datetime
     )
 
 
-def render_index(data: dict, language: str, generated: datetime, files: dict, with_pdf: bool = True) -> str:
-    label = f"label_{language}"
+def render_index(
+    data: dict, language: str, generated: datetime, files: dict, printed: dict[str, dict] | None = None
+) -> str:
+    """The index of the round's pages; ``printed``: the PDFs there are to link (None: none are printed)."""
+    text, label = PROFILE_TEXT[language], f"label_{language}"
+    last_printed = max((entry.get("at", "") for entry in (printed or {}).values()), default="")
+    if printed is None:
+        pdf_note = ""
+    elif last_printed:
+        pdf_note = text["index_pdfs"].format(when=moment(datetime.fromisoformat(last_printed), language))
+    else:
+        pdf_note = text["index_pdfs_none"]
+
+    def row(profile: dict, kind: str) -> dict:
+        file = f"{kind}/{files[kind][profile['id']]}_{language}"
+        return {**profile, "file": file, "has_pdf": f"{file}.html" in (printed or {})}
+
     return (
         _environment(language)
         .get_template("profiles_index.html.j2")
         .render(
             **_common(data, language, generated),
-            with_pdf=with_pdf,
-            sites=[
-                {**s, "type": s[f"site_type_{label}"], "file": f"sites/{files['sites'][s['id']]}_{language}"}
-                for s in data["sites"]
-            ],
-            localities=[
-                {**a, "file": f"localities/{files['localities'][a['id']]}_{language}"} for a in data["localities"]
-            ],
+            pdf_note=pdf_note,
+            sites=[{**row(s, "sites"), "type": s[f"site_type_{label}"]} for s in data["sites"]],
+            localities=[row(a, "localities") for a in data["localities"]],
         )
     )

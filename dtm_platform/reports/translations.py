@@ -962,9 +962,12 @@ PROFILE_TEXT = {
         "pcodes": "P-codes: OCHA common operational dataset (COD-AB), boundaries valid from 2015-06-15.",
         "boundaries": "Map: Natural Earth boundaries (public domain), for orientation only.",
         "index_title": "DTM site and sub-prefecture profiles, round {round}",
-        "index_intro": (
-            "One page per IDP site and per sub-prefecture assessed in round {round}, as a web page and a PDF."
+        "index_intro": "One page per IDP site and per sub-prefecture assessed in round {round}.",
+        "index_pdfs": (
+            "PDFs: last printed {when}; the weekly reports print again the pages that changed since, and "
+            "until then a page's PDF can show older figures than its web page."
         ),
+        "index_pdfs_none": "PDFs: not printed yet; they are printed with the weekly reports.",
         "index_sites": "IDP site profiles ({count})",
         "index_localities": "Sub-prefecture profiles ({count})",
         "page": "Page",
@@ -1069,9 +1072,12 @@ PROFILE_TEXT = {
         ),
         "boundaries": "Carte : limites Natural Earth (domaine public), à titre indicatif.",
         "index_title": "Profils DTM des sites et des sous-préfectures, round {round}",
-        "index_intro": (
-            "Une page par site de PDI et par sous-préfecture évalués au round {round}, en page web et en PDF."
+        "index_intro": "Une page par site de PDI et par sous-préfecture évalués au round {round}.",
+        "index_pdfs": (
+            "PDF : imprimés le {when} ; les rapports hebdomadaires réimpriment les pages modifiées depuis, "
+            "et d'ici là le PDF d'une page peut montrer des chiffres plus anciens que sa page web."
         ),
+        "index_pdfs_none": "PDF : pas encore imprimés ; ils le sont avec les rapports hebdomadaires.",
         "index_sites": "Profils des sites de PDI ({count})",
         "index_localities": "Profils des sous-préfectures ({count})",
         "page": "Page",

@@ -17,7 +17,7 @@ from dtm_platform.quality.checks import read_warehouse_frame
 from dtm_platform.quality.runner import validate
 from dtm_platform.quality.suites import load_suites
 from dtm_platform.reports.pdf import find_chromium
-from dtm_platform.reports.profiles import FIGURES_TABLE, build_profiles
+from dtm_platform.reports.profiles import FIGURES_TABLE, build_profiles, print_profiles, record_unprinted
 from dtm_platform.reports.translations import PROFILE_TEXT
 
 GENERATED = datetime(2026, 11, 2, 9, 15, tzinfo=UTC)
@@ -289,7 +289,7 @@ def profiles(tmp_path_factory):
     stale = home / "reports" / "profiles" / "sites" / "ST-GONE-001_en.html"
     stale.parent.mkdir(parents=True)
     stale.write_text("a site no longer assessed")
-    result = build_profiles(warehouse, home / "reports", chromium=None, generated=GENERATED)
+    result = build_profiles(warehouse, home / "reports", generated=GENERATED, with_pdf=False)
     return result, warehouse, home / "reports" / "profiles"
 
 
@@ -333,7 +333,7 @@ def test_every_site_and_sub_prefecture_of_the_latest_round_has_a_page_in_each_la
         index = (folder / f"index_{language}.html").read_text(encoding="utf-8")
         for link in ("sites/ST-CF111-002", "sites/evil_ST_7", "localities/CF111", "localities/CF112"):
             assert f'href="{link}_{language}.html"' in index
-        assert ".pdf" not in index  # no Chromium, no PDF to link to
+        assert ".pdf" not in index  # no PDFs wanted, none linked
 
 
 def test_a_site_page_shows_the_marts_figures_in_english(profiles):
@@ -457,14 +457,11 @@ def test_the_figures_table_holds_the_marts_rows_and_passes_its_gate(profiles):
 
 @pytest.mark.skipif(find_chromium() is None, reason="Chromium is not installed")
 def test_each_profile_prints_on_one_a4_page_with_one_chromium(tmp_path):
-    result = build_profiles(
-        make_warehouse(tmp_path / "warehouse.duckdb"),
-        tmp_path / "reports",
-        chromium=find_chromium(),
-        generated=GENERATED,
-    )
+    warehouse = make_warehouse(tmp_path / "warehouse.duckdb")
+    build_profiles(warehouse, tmp_path / "reports", generated=GENERATED)
+    result = print_profiles(warehouse, tmp_path / "reports", find_chromium(), generated=GENERATED)
     pdfs = sorted(result.folder.rglob("*.pdf"))
-    assert len(pdfs) == result.pdf_files == 8 and not result.pages_over_one
+    assert len(pdfs) == result.pdf_files == result.pdfs_printed == 8 and not result.pages_over_one
     for pdf in pdfs:
         content = pdf.read_bytes()
         assert content.startswith(b"%PDF")
@@ -473,9 +470,11 @@ def test_each_profile_prints_on_one_a4_page_with_one_chromium(tmp_path):
     assert 'href="sites/ST-CF111-002_fr.pdf"' in (result.folder / "index_fr.html").read_text(encoding="utf-8")
 
 
-def test_a_page_is_printed_again_only_when_what_it_shows_changed(tmp_path, monkeypatch):
-    """Five minutes of printing at 5,000 sites: a build prints the pages whose content changed
-    and keeps the others' HTML and PDF as they were, their generation moment included."""
+def test_pdfs_are_printed_apart_from_the_pages_and_again_only_where_a_page_changed(tmp_path, monkeypatch):
+    """Seven minutes of printing at a million submissions: building the pages prints nothing
+    (the index links each PDF as last printed and says when); printing prints the pages whose
+    content changed since, and keeps the others' HTML and PDF as they were, their generation
+    moment included."""
     asked: list[list[str]] = []
 
     def fake_printer(pages, chromium):
@@ -485,29 +484,46 @@ def test_a_page_is_printed_again_only_when_what_it_shows_changed(tmp_path, monke
         return {pdf: 1 for _, pdf in pages}
 
     monkeypatch.setattr("dtm_platform.reports.profiles.print_many_to_pdf", fake_printer)
-    warehouse = make_warehouse(tmp_path / "warehouse.duckdb")
-    first = build_profiles(warehouse, tmp_path / "reports", chromium="chromium", generated=GENERATED)
+    warehouse, reports = make_warehouse(tmp_path / "warehouse.duckdb"), tmp_path / "reports"
+    built = build_profiles(warehouse, reports, generated=GENERATED)
+    folder = built.folder
+    assert asked == [] and (built.html_written, built.pdf_files, built.pdfs_behind) == (8, 0, 8)
+    index = visible((folder / "index_en.html").read_text(encoding="utf-8"))
+    assert "not printed yet" in index and ".pdf" not in (folder / "index_en.html").read_text(encoding="utf-8")
+    first = print_profiles(warehouse, reports, "chromium", generated=GENERATED)
     assert (first.pdf_files, first.pdfs_printed) == (8, 8) and len(asked[0]) == 8
-    folder = first.folder
+    assert "PDFs: last printed 2 Nov 2026 09:15 UTC" in visible((folder / "index_en.html").read_text(encoding="utf-8"))
+    assert 'href="localities/CF112_fr.pdf"' in (folder / "index_fr.html").read_text(encoding="utf-8")
+    suite = load_suites()[("reports", "dtm_site_profile_pdfs")]  # the printing's gate: each PDF listed
+    listed = read_warehouse_frame(warehouse, suite.asset_path, suite.needed_columns())
+    assert sorted(listed["pdf"])[:2] == ["localities/CF111_en.pdf", "localities/CF111_fr.pdf"] and len(listed) == 8
+    assert not validate(listed, suite).blocking_failures
     kept_pdf = (folder / "sites" / "evil_ST_7_en.pdf").read_bytes()
+    old_pdf = (folder / "sites" / "ST-CF111-002_en.pdf").read_bytes()
 
     with duckdb.connect(str(warehouse)) as con:  # one site's IDPs change; its sub-prefecture lists it
         con.execute("update marts.dtm_site_profiles set individuals = 2300 where site_id = 'ST-CF111-002'")
     later = datetime(2026, 11, 3, 9, 15, tzinfo=UTC)
-    second = build_profiles(warehouse, tmp_path / "reports", chromium="chromium", generated=later)
-    assert asked[1] == ["CF111_en.html", "CF111_fr.html", "ST-CF111-002_en.html", "ST-CF111-002_fr.html"]
-    assert (second.pdf_files, second.pdfs_printed, second.html_files) == (8, 4, 8)
+    second = build_profiles(warehouse, reports, generated=later)
+    assert len(asked) == 1 and (second.html_written, second.pdf_files, second.pdfs_behind) == (4, 8, 4)
     assert figure(page(folder, "sites", "ST-CF111-002", "en"), "individuals") == f"2{NNBSP}300"
+    assert (folder / "sites" / "ST-CF111-002_en.pdf").read_bytes() == old_pdf  # as last printed, until the next
     unchanged = page(folder, "sites", "evil_ST_7", "en")
     assert "2 Nov 2026" in visible(unchanged) and "3 Nov 2026" not in visible(unchanged)
+    reprinted = print_profiles(warehouse, reports, "chromium", generated=later)
+    assert asked[1] == ["CF111_en.html", "CF111_fr.html", "ST-CF111-002_en.html", "ST-CF111-002_fr.html"]
+    assert (reprinted.pdf_files, reprinted.pdfs_printed) == (8, 4)
     assert (folder / "sites" / "evil_ST_7_en.pdf").read_bytes() == kept_pdf
-    assert "3 Nov 2026" in visible((folder / "index_en.html").read_text(encoding="utf-8"))
+    index = visible((folder / "index_fr.html").read_text(encoding="utf-8"))
+    assert "PDF : imprimés le 03/11/2026 09:15 UTC" in index, index
 
     (folder / "localities" / "CF112_fr.pdf").unlink()  # a PDF lost is printed again
-    third = build_profiles(warehouse, tmp_path / "reports", chromium="chromium", generated=later)
+    third = print_profiles(warehouse, reports, "chromium", generated=later)
     assert asked[2] == ["CF112_fr.html"] and (third.pdf_files, third.pdfs_printed) == (8, 1)
+    assert print_profiles(warehouse, reports, "chromium", generated=later).pdfs_printed == 0
 
-    html_only = build_profiles(warehouse, tmp_path / "reports", chromium=None, generated=later)
-    assert html_only.pdf_files == 0 and not list(folder.rglob("*.pdf"))  # no PDF left behind without a printer
-    build_profiles(warehouse, tmp_path / "reports", chromium="chromium", generated=later)
-    assert len(asked[3]) == 8  # and every page printed again once one is back
+    html_only = build_profiles(warehouse, reports, generated=later, with_pdf=False)
+    assert html_only.pdf_files == 0 and not list(folder.rglob("*.pdf"))  # PDFs turned off: none left behind
+    assert record_unprinted(warehouse, reports) == 0
+    build_profiles(warehouse, reports, generated=later)
+    assert print_profiles(warehouse, reports, "chromium", generated=later).pdfs_printed == 8  # all, once back

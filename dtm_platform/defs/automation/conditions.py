@@ -1,6 +1,7 @@
 """The rules every asset follows, applied once to all of them (``definitions.py``): below raw,
-declarative automation that follows changed data after the gates upstream passed; on raw and
-the marts, freshness windows."""
+declarative automation that follows changed data after the gates upstream passed (except on an
+asset its own schedule builds: ``data_versions.ON_SCHEDULE_TAG``); on raw and the marts,
+freshness windows."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from dtm_platform.data_versions import PART_TAG, SOURCES
+from dtm_platform.data_versions import ON_SCHEDULE_TAG, PART_TAG, SOURCES
 from dtm_platform.defs.automation.tags import MARTS_GROUP, RAW_GROUP
 from dtm_platform.settings import Settings
 
@@ -65,8 +66,8 @@ def with_automation(assets: dg.Definitions, settings: Settings) -> dg.Definition
 
     def automate(spec: dg.AssetSpec) -> dg.AssetSpec:
         attributes = {}
-        if spec.group_name != RAW_GROUP:
-            attributes["automation_condition"] = FOLLOW_UPSTREAM
+        if spec.group_name != RAW_GROUP and ON_SCHEDULE_TAG not in (spec.tags or {}):
+            attributes["automation_condition"] = FOLLOW_UPSTREAM  # not on one its schedule builds
         if spec.group_name in policies:
             attributes["freshness_policy"] = policies[spec.group_name]
         return spec.replace_attributes(**attributes) if attributes else spec

@@ -3,14 +3,15 @@ only from data that passed."""
 
 import dagster as dg
 
-from dtm_platform.data_versions import with_data_version
+from dtm_platform.data_versions import ON_SCHEDULE_TAG, with_data_version
+from dtm_platform.defs.reports.jobs import WEEKLY_REPORTS_SCHEDULE
 from dtm_platform.defs.resources import PlatformSettings
 from dtm_platform.reports import oversight
 from dtm_platform.reports.iati import IatiActivity
 from dtm_platform.reports.indicator_tracker import build_indicator_tracker
 from dtm_platform.reports.pdf import find_chromium
 from dtm_platform.reports.profiles import MARTS as PROFILE_MARTS
-from dtm_platform.reports.profiles import build_profiles
+from dtm_platform.reports.profiles import build_profiles, print_profiles, record_unprinted
 from dtm_platform.reports.situation_report import build_situation_report
 
 OWNER = "team:dtm-car-im"
@@ -130,38 +131,31 @@ def me_indicator_tracker(context: dg.AssetExecutionContext, platform: PlatformSe
     key=dg.AssetKey(["reports", "dtm_site_profiles"]),
     deps=[dg.AssetKey(["marts", name]) for name in PROFILE_MARTS],
     group_name="reports",
-    kinds={"html", "pdf", "duckdb"},
+    kinds={"html", "duckdb"},
     owners=[OWNER],
-    code_version="1",
+    code_version="2",
     description=(
         "Site and locality profiles of the latest round, in English and French: one A4 page per "
         "IDP site (p-codes, type, management, IDPs by sex and age, trend across rounds, services "
         "and gaps, priority needs of its sub-prefecture, locator map) and per sub-prefecture (IDPs "
         "on sites and with host families, returnees, trend, reasons for displacement, priority "
-        "needs, its sites, locator map). Self-contained HTML and PDF (one Chromium prints them all) "
-        "under DTM_HOME/reports/profiles/{sites,localities}/<site id or p-code>_<language>, with "
-        "an index per language; every figure is a mart's. A page is printed again only when what it "
-        "shows changed. The figures they publish, one row per "
-        "profile, are kept in reports.dtm_site_profiles for its own gate."
+        "needs, its sites, locator map). Self-contained HTML under "
+        "DTM_HOME/reports/profiles/{sites,localities}/<site id or p-code>_<language>.html, with "
+        "an index per language linking each page and its PDF as last printed "
+        "(reports/dtm_site_profile_pdfs); every figure is a mart's. The figures they publish, one "
+        "row per profile, are kept in reports.dtm_site_profiles for its own gate."
     ),
 )
 @with_data_version
 def dtm_site_profiles(context: dg.AssetExecutionContext, platform: PlatformSettings) -> dg.MaterializeResult:
     settings = platform.get()
-    chromium = find_chromium(settings.chromium) if settings.profile_pdfs else None
-    if not settings.profile_pdfs:
-        context.log.info("DTM_PROFILE_PDFS is off: HTML only")
-    elif chromium is None:
-        context.log.warning("Chromium not found (set DTM_CHROMIUM): HTML only, no PDF this time")
-    profiles = build_profiles(settings.warehouse, settings.reports_dir, chromium=chromium)
+    profiles = build_profiles(settings.warehouse, settings.reports_dir, with_pdf=settings.profile_pdfs)
+    behind = f"; {profiles.pdfs_behind} PDFs to print again" if settings.profile_pdfs else ""
     context.log.info(
-        f"{profiles.sites} site and {profiles.localities} sub-prefecture profiles of round "
-        f"{profiles.round} written to {profiles.folder} (HTML in {profiles.render_seconds} s, "
-        f"{profiles.pdfs_printed} of {profiles.pdf_files} PDFs printed in {profiles.pdf_seconds} s, the others "
-        "unchanged since they were printed)"
+        f"{profiles.sites} site and {profiles.localities} sub-prefecture profiles of round {profiles.round} in "
+        f"{profiles.folder}: {profiles.html_written} of {profiles.html_files} pages new or changed, rendered in "
+        f"{profiles.render_seconds} s{behind}"
     )
-    if profiles.pages_over_one:
-        context.log.warning(f"profiles longer than one A4 page: {', '.join(profiles.pages_over_one)}")
     return dg.MaterializeResult(
         metadata={
             "folder": dg.MetadataValue.path(str(profiles.folder)),
@@ -171,15 +165,57 @@ def dtm_site_profiles(context: dg.AssetExecutionContext, platform: PlatformSetti
             "site_profiles": profiles.sites,
             "locality_profiles": profiles.localities,
             "html_files": profiles.html_files,
-            "pdf_files": profiles.pdf_files
-            if chromium
-            else "not produced: " + ("no Chromium" if settings.profile_pdfs else "DTM_PROFILE_PDFS is off"),
-            "pdfs_printed": profiles.pdfs_printed,
-            "pdfs_longer_than_one_page": len(profiles.pages_over_one),
+            "html_written": profiles.html_written,
+            "pdfs_linked": profiles.pdf_files,
+            "pdfs_behind": profiles.pdfs_behind if settings.profile_pdfs else "DTM_PROFILE_PDFS is off",
             "render_seconds": dg.MetadataValue.float(profiles.render_seconds),
-            "pdf_seconds": dg.MetadataValue.float(profiles.pdf_seconds),
         }
     )
 
 
-REPORTS = [dtm_situation_report, me_indicator_tracker, dtm_site_profiles]
+@dg.asset(
+    key=dg.AssetKey(["reports", "dtm_site_profile_pdfs"]),
+    deps=[dtm_site_profiles],
+    group_name="reports",
+    kinds={"pdf", "duckdb"},
+    owners=[OWNER],
+    code_version="1",
+    # Printing every page takes minutes and a day's submissions change nearly every page: the
+    # PDFs follow the weekly reports, not each build (a build prints them only the first time).
+    tags={ON_SCHEDULE_TAG: WEEKLY_REPORTS_SCHEDULE},
+    description=(
+        "The site and locality profiles printed to one-page A4 PDFs beside their HTML, by one "
+        "Chromium; only the pages whose content changed since they were printed. Built with the "
+        "weekly reports (weekly_reports_schedule) or when materialized here, not by each daily "
+        "build: the index says when the PDFs were printed. Each PDF, its profile, language and "
+        "pages, is listed in reports.dtm_site_profile_pdfs for its own gate."
+    ),
+)
+@with_data_version
+def dtm_site_profile_pdfs(context: dg.AssetExecutionContext, platform: PlatformSettings) -> dg.MaterializeResult:
+    settings = platform.get()
+    chromium = find_chromium(settings.chromium) if settings.profile_pdfs else None
+    if chromium is None:
+        why = "no Chromium (set DTM_CHROMIUM)" if settings.profile_pdfs else "DTM_PROFILE_PDFS is off"
+        kept = record_unprinted(settings.warehouse, settings.reports_dir)
+        context.log.warning(f"profiles not printed: {why}; {kept} PDFs kept as last printed")
+        return dg.MaterializeResult(metadata={"pdf_files": kept, "pdfs_printed": f"none: {why}"})
+    printed = print_profiles(settings.warehouse, settings.reports_dir, chromium)
+    context.log.info(
+        f"{printed.pdfs_printed} of {printed.pdf_files} profile PDFs printed in {printed.pdf_seconds} s, "
+        "the others unchanged since they were printed"
+    )
+    if printed.pages_over_one:
+        context.log.warning(f"profiles longer than one A4 page: {', '.join(printed.pages_over_one)}")
+    return dg.MaterializeResult(
+        metadata={
+            "folder": dg.MetadataValue.path(str(printed.folder)),
+            "pdf_files": printed.pdf_files,
+            "pdfs_printed": printed.pdfs_printed,
+            "pdfs_longer_than_one_page": len(printed.pages_over_one),
+            "pdf_seconds": dg.MetadataValue.float(printed.pdf_seconds),
+        }
+    )
+
+
+REPORTS = [dtm_situation_report, me_indicator_tracker, dtm_site_profiles, dtm_site_profile_pdfs]

@@ -5,6 +5,7 @@ import dagster as dg
 from dtm_platform.defs.automation.tags import REPORTS_GROUP
 
 WEEKLY_REPORTS_JOB = "weekly_reports"
+WEEKLY_REPORTS_SCHEDULE = "weekly_reports_schedule"  # what runs it (schedules.py)
 
 
 def weekly_reports_job():

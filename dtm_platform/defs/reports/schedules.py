@@ -5,12 +5,13 @@ import dagster as dg
 
 from dtm_platform.defs.automation.run_history import failing_gates_upstream_of
 from dtm_platform.defs.automation.tags import REPORTS_GROUP, TRIGGER_TAG
+from dtm_platform.defs.reports.jobs import WEEKLY_REPORTS_SCHEDULE
 from dtm_platform.settings import Settings
 
 
 def weekly_reports_schedule(job, settings: Settings, status: dg.DefaultScheduleStatus) -> dg.ScheduleDefinition:
     @dg.schedule(
-        name="weekly_reports_schedule",
+        name=WEEKLY_REPORTS_SCHEDULE,
         job=job,
         cron_schedule=settings.reports_cron,
         execution_timezone=settings.timezone,
