@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -175,6 +176,43 @@ def demo_nothing_new(log: Callable[[str], None]) -> dict:
         cold = one_build(home, server.url, reconcile=False, log=log)
         nothing_new = one_build(home, server.url, reconcile=False, log=log, label="nothing new")
     return {"submissions": submissions, "cold": cold, "nothing_new": nothing_new, "home": str(home)}
+
+
+LOOPBACK_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def instance_storage(log: Callable[[str], None], postgres: str = LOOPBACK_POSTGRES) -> dict:
+    """At the demo's size, the same cold build with Dagster's runs and events kept in SQLite
+    files under DAGSTER_HOME (the default) and in Postgres (DTM_DAGSTER_POSTGRES_URL, a
+    deployment's), then the build with nothing new on each: what Dagster's own storage costs a
+    build. Each Postgres build gets a database of its own, dropped after."""
+    import psycopg
+
+    log("Dagster's storage: the demo's cold build, then nothing new, in SQLite files and in Postgres")
+    figures: dict[str, dict] = {}
+    with served(DEMO) as server:
+        for storage in ("sqlite", "postgres"):
+            home = Path(tempfile.mkdtemp(prefix=f"dtm-bench-{storage}-"))
+            database = f"dtm_bench_dagster_{os.getpid()}"
+            extra: dict[str, str] = {}
+            if storage == "postgres":
+                with psycopg.connect(postgres, autocommit=True) as admin:
+                    admin.execute(f"drop database if exists {database}")
+                    admin.execute(f"create database {database}")
+                host = postgres.split("://", 1)[1].rsplit("/", 1)[0]
+                extra["DTM_DAGSTER_POSTGRES_URL"] = f"postgresql+psycopg2://{host}/{database}"
+            try:
+                cold = one_build(home, server.url, reconcile=False, log=log, label=f"{storage}: cold", extra_env=extra)
+                again = one_build(
+                    home, server.url, reconcile=False, log=log, label=f"{storage}: nothing new", extra_env=extra
+                )
+            finally:
+                if storage == "postgres":
+                    with psycopg.connect(postgres, autocommit=True) as admin:
+                        admin.execute(f"drop database if exists {database} with (force)")
+                shutil.rmtree(home, ignore_errors=True)
+            figures[storage] = {"cold": cold, "nothing_new": again}
+    return {"submissions": sum(server.counts.values()), **figures}
 
 
 def _raw_rows(home: Path) -> dict[str, int]:

@@ -133,6 +133,7 @@ PART_TITLES = {
     "build": "Sections 3 to 5 (builds at a million submissions)",
     "nothing_new_demo": "Section 6 (nothing new, at the demo's size)",
     "lake": "Section 7 (DuckLake and Celery workers)",
+    "storage": "Section 8 (Dagster's storage)",
 }
 
 ENGINES = (
@@ -140,6 +141,31 @@ ENGINES = (
     ("ducklake_1", "DuckLake, steps on 1 Celery worker"),
     ("ducklake_2", "DuckLake, steps on 2 Celery workers"),
 )
+
+
+def storage_section(storage: dict) -> list[str]:
+    """Section 8: the demo's builds with Dagster's runs and events in SQLite files and in Postgres."""
+    lines = [
+        "## 8. Dagster's storage",
+        "",
+        (
+            f"The demo's cold build ({storage['submissions']:,} submissions), then the same build with nothing "
+            "new, with Dagster's runs and events kept in SQLite files under DAGSTER_HOME (the default) and in "
+            "Postgres on loopback (`DTM_DAGSTER_POSTGRES_URL`, as a deployment keeps them); one build each, "
+            "one after the other."
+        ),
+        "",
+        "| Storage | Cold build (s) | Runs' own time (s) | Nothing new (s) |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, label in (("sqlite", "SQLite files"), ("postgres", "Postgres")):
+        b = storage[name]
+        lines.append(
+            f"| {label} | {b['cold']['seconds']:.0f} | {b['cold']['runs_seconds']:.0f} | "
+            f"{b['nothing_new']['seconds']:.0f} |"
+        )
+    ratio = storage["postgres"]["cold"]["seconds"] / storage["sqlite"]["cold"]["seconds"]
+    return [*lines, "", f"- cold build in Postgres / in SQLite: **{ratio:.2f}**", ""]
 
 
 def engines_section(lake: dict, by_process: Callable[[dict, str], list[str]]) -> list[str]:
@@ -416,6 +442,8 @@ def write_results(results: dict) -> Path:
             lines += by_process(results["build"]["nothing_new"], "nothing new at a million submissions")
     if "lake" in results:
         lines += engines_section(results["lake"], by_process)
+    if "storage" in results:
+        lines += storage_section(results["storage"])
     if NOTES_MD.exists():  # the profile of what missed its target, written by whoever ran it
         lines += [NOTES_MD.read_text().strip(), ""]
     RESULTS_MD.write_text("\n".join(lines) + "\n")

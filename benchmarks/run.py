@@ -3,7 +3,8 @@ figures, ratios). ``--only ingestion|throughput|latency|build|nothing_new`` runs
 others' figures are kept from ``results.json``): ``build`` is the million-submission cold,
 nothing-new, daily and nightly builds (about 40 minutes), ``nothing_new`` the cold and
 nothing-new builds at the demo's size, ``lake`` the cold build on the DuckDB file, then on
-DuckLake with one and two Celery workers (``--lake-scale`` shrinks its forms); ``--runs N``
+DuckLake with one and two Celery workers (``--lake-scale`` shrinks its forms), ``storage``
+the demo's builds with Dagster's runs and events in SQLite and in Postgres; ``--runs N``
 sets the repetitions of the ingestion scenarios (medians are reported)."""
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ def log(message: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", choices=["ingestion", "throughput", "latency", "build", "nothing_new", "lake"])
+    parser.add_argument(
+        "--only", choices=["ingestion", "throughput", "latency", "build", "nothing_new", "lake", "storage"]
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
         "--lake-scale", type=float, default=1.0, help="the lake part's forms, as a share of the million (0.1: 100,000)"
@@ -40,6 +43,7 @@ def main() -> int:
         "nothing_new_demo": (("nothing_new",), lambda: build.demo_nothing_new(log)),
         "build": (("build",), lambda: build.cold_and_incremental(build.COLD_MIX, log)),
         "lake": (("lake",), lambda: lake.engines(scaled(build.COLD_MIX, args.lake_scale), log)),
+        "storage": (("storage",), lambda: build.instance_storage(log)),
     }
     for part, (chosen_by, measure) in parts.items():
         if args.only is None or args.only in chosen_by:
