@@ -10,7 +10,7 @@ from datetime import timedelta
 import dagster as dg
 import pytest
 
-from dtm_platform.data_versions import PART_TAG, SOURCES
+from dtm_platform.data_versions import ON_SCHEDULE_TAG, PART_TAG, SOURCES
 from dtm_platform.defs import automation, reports
 from dtm_platform.defs import kobo as ingestion
 from dtm_platform.defs.automation.conditions import freshness_policies
@@ -263,6 +263,16 @@ def _requested(result, graph):
     return {key for key in graph.get_all_asset_keys() if result.get_num_requested(key)}
 
 
+def _followers_of(source, graph):
+    """What the automation rebuilds after new data in ``source``: everything below it but the
+    assets their own schedule builds (the profiles' PDFs, with the weekly reports)."""
+    return {
+        key
+        for key in graph.get_all_asset_keys()
+        if source in graph.get_ancestor_asset_keys(key) and ON_SCHEDULE_TAG not in graph.get(key).tags
+    }
+
+
 @pytest.fixture
 def built(defs, graph):
     """An instance where everything was built once and every gate passed, and the cursor
@@ -281,9 +291,10 @@ def test_new_raw_data_rebuilds_everything_below_it_once(defs, graph, built):
     _materialize(instance, graph, LOCALITY, version="2")  # a new data version: new submissions
     result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
 
-    below = {key for key in graph.get_all_asset_keys() if LOCALITY in graph.get_ancestor_asset_keys(key)}
+    below = _followers_of(LOCALITY, graph)
     assert _requested(result, graph) == below
     assert {key.path[0] for key in below} >= {"staging", "cleaned", "marts", "reports"}
+    assert dg.AssetKey(["reports", "dtm_site_profile_pdfs"]) not in below  # left to the weekly reports
     again = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=result.cursor)
     assert _requested(again, graph) == set()  # requested once, not on every tick
 
@@ -301,9 +312,7 @@ def test_an_hour_of_ingestion_with_nothing_new_launches_nothing_below_raw(defs, 
         cursor = result.cursor
     _materialize(instance, graph, LOCALITY, version="2")  # then one form has something new
     result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
-    assert _requested(result, graph) == {
-        key for key in graph.get_all_asset_keys() if LOCALITY in graph.get_ancestor_asset_keys(key)
-    }
+    assert _requested(result, graph) == _followers_of(LOCALITY, graph)
 
 
 def test_raw_updated_by_a_full_builds_sources_run_is_left_to_its_second_run(home, kobo, defs, graph, built):
@@ -363,7 +372,7 @@ def test_nothing_is_requested_while_it_or_its_upstream_is_in_a_run(defs, graph, 
 def test_raw_assets_are_started_by_schedules_and_the_sensor_not_by_conditions(graph):
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        if node.group_name == "raw":
+        if node.group_name == "raw" or ON_SCHEDULE_TAG in node.tags:
             assert node.automation_condition is None, key
         elif node.is_materializable:
             assert node.automation_condition is not None, key
