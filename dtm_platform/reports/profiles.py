@@ -43,7 +43,7 @@ from dtm_platform.reports.maps import Projection, locator_map
 from dtm_platform.reports.pdf import print_many_to_pdf
 from dtm_platform.reports.profile_charts import MALE, population_pyramid, round_columns
 from dtm_platform.reports.translations import LANGUAGES, PROFILE_TEXT, day, moment, number, percent
-from dtm_platform.warehouse import connect_duckdb, reading
+from dtm_platform.warehouse import connect_duckdb
 
 TEMPLATES = Path(__file__).parent / "templates"
 FIGURES_TABLE = "reports.dtm_site_profiles"
@@ -170,8 +170,8 @@ def print_profiles(
     # hashes do not match the pages rendered since, so those are printed again
     printed = {page: entry for page, entry in record.items() if "pages" in entry}
     _write_record(folder / PRINTED, printed)
-    keep_printed(warehouse, printed)
-    with reading(warehouse) as con:
+    with connect_duckdb(warehouse) as con:
+        keep_printed(con, printed)
         data = gather(con)
     files = _file_names(data)
     rendered = {_page(files, kind, p, language) for language in LANGUAGES for kind in KINDS for p in data[kind]}
@@ -393,11 +393,12 @@ def record_unprinted(warehouse: Path, reports_dir: Path) -> int:
     printed (none when they are off), recorded for the gate; returns how many."""
     folder = reports_dir / FOLDER
     printed = _printed_pages(folder, _read_record(folder / PAGES))
-    keep_printed(warehouse, printed)
+    with connect_duckdb(warehouse) as con:
+        keep_printed(con, printed)
     return len(printed)
 
 
-def keep_printed(warehouse: Path, printed: dict[str, dict]) -> None:
+def keep_printed(con: duckdb.DuckDBPyConnection, printed: dict[str, dict]) -> None:
     """The PDFs there are (none when they are not printed), one row each, for the printing's
     gate: the profile and language of each and its pages, which should be one."""
     rows = [
@@ -410,14 +411,13 @@ def keep_printed(warehouse: Path, printed: dict[str, dict]) -> None:
         )
         for page, entry in sorted(printed.items())
     ]
-    with connect_duckdb(warehouse) as con:
-        con.execute("create schema if not exists reports")
-        con.execute(
-            f"""create or replace table {PDFS_TABLE} (
-                pdf varchar, profile_kind varchar, language varchar, pdf_pages integer, printed_at timestamptz)"""
-        )
-        if rows:
-            con.executemany(f"insert into {PDFS_TABLE} values (?, ?, ?, ?, ?)", rows)
+    con.execute("create schema if not exists reports")
+    con.execute(
+        f"""create or replace table {PDFS_TABLE} (
+            pdf varchar, profile_kind varchar, language varchar, pdf_pages integer, printed_at timestamptz)"""
+    )
+    if rows:
+        con.executemany(f"insert into {PDFS_TABLE} values (?, ?, ?, ?, ?)", rows)
 
 
 def _file_names(data: dict) -> dict[str, dict[str, str]]:
@@ -648,8 +648,8 @@ def render_index(
         pdf_note = text["index_pdfs_none"]
 
     def row(profile: dict, kind: str) -> dict:
-        file = f"{kind}/{files[kind][profile['id']]}_{language}"
-        return {**profile, "file": file, "has_pdf": f"{file}.html" in (printed or {})}
+        page = _page(files, kind, profile, language)
+        return {**profile, "file": page.removesuffix(".html"), "has_pdf": page in (printed or {})}
 
     return (
         _environment(language)
