@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -78,6 +79,16 @@ def _timezone(name: str, default: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"{name} must be an IANA time zone such as Africa/Bangui, got {raw!r}") from None
     return raw
+
+
+def _date(name: str) -> date | None:
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a date such as 2026-12-31, got {raw!r}") from None
 
 
 def _float(name: str, default: float) -> float:
@@ -181,6 +192,9 @@ class Settings:
     # The site and locality profiles (reports/dtm_site_profiles): print their PDFs (a few
     # hundred pages, one Chromium) or write the HTML only.
     profile_pdfs: bool = True
+    # The day the marts' figures are as of (what is overdue, late, due): the day of the build
+    # unless set, to rebuild a report for a past day, or to build twice on the same day's terms.
+    as_of_date: date | None = None
     # Bounds on what the Kobo server may send (kobo/transfer.py): an answer's bytes (pages aim
     # at a quarter), and an attachment's (a larger one is recorded, not downloaded).
     kobo_max_page_mb: int = DEFAULT_MAX_PAGE_MB
@@ -287,6 +301,7 @@ def load_settings() -> Settings:
         iati_reporting_org_name=os.environ.get("DTM_IATI_REPORTING_ORG_NAME")
         or "International Organization for Migration",
         profile_pdfs=_bool("DTM_PROFILE_PDFS", True),
+        as_of_date=_date("DTM_AS_OF_DATE"),
         **_warehouse(home),
         executor=executor,
         celery_broker=(os.environ.get("DTM_CELERY_BROKER") or "").strip() or DEFAULT_CELERY_BROKER,

@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -29,13 +30,15 @@ def isolated_home(tmp_path_factory):
     ``profile_pdfs`` says so: the shared full build, whose tests read them."""
     patches: list[pytest.MonkeyPatch] = []
 
-    def make(name: str, profile_pdfs: bool = False) -> Path:
+    def make(name: str, profile_pdfs: bool = False, as_of: date | None = None) -> Path:
         home = tmp_path_factory.mktemp(name)
         patch = pytest.MonkeyPatch()
         patch.setenv("DTM_HOME", str(home))
         patch.setenv("DAGSTER_HOME", str(home / "dagster"))
         patch.setenv("DTM_HASH_SALT", TEST_SALT)
         patch.setenv("DTM_PROFILE_PDFS", "on" if profile_pdfs else "off")
+        if as_of:
+            patch.setenv("DTM_AS_OF_DATE", as_of.isoformat())
         patches.append(patch)
         return home
 
@@ -54,7 +57,7 @@ class FullBuild:
 
     outcome: object  # dtm_platform.demo.DemoOutcome
     home: Path  # its DTM_HOME
-    env: dict  # DTM_HOME, DAGSTER_HOME, DTM_HASH_SALT, DTM_WAREHOUSE_PATH right after it
+    env: dict  # DTM_HOME, DAGSTER_HOME, DTM_HASH_SALT, DTM_WAREHOUSE_PATH, DTM_AS_OF_DATE right after it
 
     @contextlib.contextmanager
     def environment(self):
@@ -81,9 +84,14 @@ def full_build(isolated_home) -> FullBuild:
     """
     from dtm_platform.demo import run_full_build
 
-    home = isolated_home("full_build", profile_pdfs=True)
+    # Its figures as of the day it starts, in every layer, even if the build or a later one
+    # compared with it (the lake build) runs past midnight.
+    home = isolated_home("full_build", profile_pdfs=True, as_of=date.today())
     outcome = run_full_build()
-    env = {name: os.environ[name] for name in ("DTM_HOME", "DAGSTER_HOME", "DTM_HASH_SALT", "DTM_WAREHOUSE_PATH")}
+    env = {
+        name: os.environ[name]
+        for name in ("DTM_HOME", "DAGSTER_HOME", "DTM_HASH_SALT", "DTM_WAREHOUSE_PATH", "DTM_AS_OF_DATE")
+    }
     return FullBuild(outcome=outcome, home=home, env=env)
 
 

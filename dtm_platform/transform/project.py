@@ -102,10 +102,12 @@ def dbt_warehouse_environment(settings: Settings) -> dict[str, str]:
 
 
 def prepare_dbt_environment(settings: Settings, forms: list[FormEntry]) -> None:
-    """dbt runs as a subprocess and reads the warehouse path and the registry's generated
-    files from its environment."""
+    """dbt runs as a subprocess and reads the warehouse path, the registry's generated files
+    and the as-of day (macros/as_of_date.sql) from its environment."""
     settings.home.mkdir(parents=True, exist_ok=True)
     os.environ.update(dbt_warehouse_environment(settings))
+    if settings.as_of_date:
+        os.environ["DTM_AS_OF_DATE"] = settings.as_of_date.isoformat()  # validated, in the form dbt quotes
     os.environ["DTM_CLEANING_LOG_PATH"] = str(ensure_ledger(ledger_path(settings.cleaning_dir)))
     os.environ["DTM_EXPENDITURE_LEDGER_PATH"] = str(expenditure_ledger(settings.finance_dir).ensure())
     os.environ.update(dbt_registry_environment(forms))

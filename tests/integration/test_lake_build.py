@@ -91,6 +91,7 @@ def lake_build(full_build, broker, tmp_path_factory):
             "DTM_HOME": str(home),
             "DAGSTER_HOME": str(home / "dagster"),
             "DTM_HASH_SALT": TEST_SALT,
+            "DTM_AS_OF_DATE": full_build.env["DTM_AS_OF_DATE"],  # compared with it on the same day's terms
             "DTM_PROFILE_PDFS": "off",
             "DTM_EXECUTOR": "celery",
             "DTM_CELERY_BROKER": url,

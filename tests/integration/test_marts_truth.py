@@ -161,6 +161,35 @@ def close(a, b, tolerance=1e-3) -> bool:
     return a is not None and b is not None and math.isclose(a, b, abs_tol=tolerance)
 
 
+def run_dbt(settings, warehouse: Path, target: Path, models: list[str], *args: str, **env: str) -> None:
+    """``dbt run`` of ``models`` on ``warehouse`` (a copy of the build's), with ``env`` added."""
+    from dtm_platform.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
+
+    forms = load_registry(settings.forms_file)
+    run = subprocess.run(
+        [
+            DBT_EXECUTABLE,
+            "run",
+            "--select",
+            *models,
+            "--vars",
+            dbt_vars(forms),
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+        ],
+        env={**dbt_subprocess_environment(forms, warehouse), **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+
+
 # --- every form: the seeded errors ------------------------------------------------------------
 
 
@@ -478,8 +507,6 @@ def test_flow_models_are_incremental_and_handle_edits_and_deletions(build, tmp_p
             )
     shutil.copy(incremental, full)
 
-    from dtm_platform.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
-
     tables = (
         "staging.stg_kobo__dtm_flow_counts",
         "staging.stg_kobo__dtm_flow_counts__changes",
@@ -491,28 +518,7 @@ def test_flow_models_are_incremental_and_handle_edits_and_deletions(build, tmp_p
     )
 
     def dbt(warehouse: Path, *args: str) -> None:
-        run = subprocess.run(
-            [
-                DBT_EXECUTABLE,
-                "run",
-                "--select",
-                *(t.split(".")[1] for t in tables),
-                "--vars",
-                dbt_vars(load_registry(settings.forms_file)),
-                *args,
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(tmp_path / "target"),
-            ],
-            env=dbt_subprocess_environment(load_registry(settings.forms_file), warehouse),
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert run.returncode == 0, run.stdout[-3000:]
+        run_dbt(settings, warehouse, tmp_path / "target", [t.split(".")[1] for t in tables], *args)
 
     dbt(incremental)
     dbt(incremental)  # a second run with nothing new changes nothing
@@ -838,7 +844,7 @@ def test_budget_against_delivery_equals_the_finance_exports_truth(build):
 
 
 def test_indicator_tracking_equals_ground_truth(build):
-    _, forms, con, _ = build
+    _, forms, con, settings = build
     sessions = counted_sessions(con, forms)
     disability = me_activity.disability_status(sessions)
     iptt = {
@@ -927,7 +933,7 @@ def test_indicator_tracking_equals_ground_truth(build):
             achieved = 100 * (row["actual"] - baseline) / (target - baseline)
             assert close(row["percent_achieved"], achieved, 0.05), (code, period)
             start, end = PERIODS[period]
-            elapsed = min(1.0, max(0.0, ((date.today() - start).days + 1) / ((end - start).days + 1)))
+            elapsed = min(1.0, max(0.0, ((settings.as_of_date - start).days + 1) / ((end - start).days + 1)))
             counts = framework[code]["measure"] in ("unique_people", "sessions")
             assert close(row["share_of_period_elapsed"], elapsed, 1e-6) and row["is_prorated"] == (
                 counts and elapsed < 1
@@ -1569,3 +1575,23 @@ def test_monitoring_findings_equal_ground_truth(build):
     assert mart == expected
     assert any(f.closed_by_edit for v in truth.visits for f in v.findings)  # edits reached the marts
     assert sum(r["findings_overdue"] for r in expected.values()) > 0
+
+
+def test_findings_rebuilt_for_a_past_day_are_judged_on_that_day(build, tmp_path):
+    """DTM_AS_OF_DATE rebuilds the figures as they stood on a past day: what was overdue then,
+    not what is overdue on the day of the build."""
+    _, forms, _, settings = build
+    truth = forms["me_field_visit"].truth
+    due = sorted({f.due_date for v in truth.visits for f in v.findings})
+    past = due[len(due) // 2]  # half the findings were not yet due on this day
+    then = truth.findings_by_partner_and_admin2(past)
+    now = truth.findings_by_partner_and_admin2(settings.as_of_date)
+    assert sum(r["findings_overdue"] for r in then.values()) < sum(r["findings_overdue"] for r in now.values())
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(settings.warehouse_path, copy)
+    run_dbt(settings, copy, tmp_path / "target", ["me_monitoring_findings"], DTM_AS_OF_DATE=past.isoformat())
+    with duckdb.connect(str(copy), read_only=True) as rebuilt:
+        assert rebuilt.execute("select distinct as_of_date from marts.me_monitoring_findings").fetchall() == [(past,)]
+        found = rows(rebuilt, "select partner_code, admin2_pcode, findings_overdue from marts.me_monitoring_findings")
+        overdue = {(r["partner_code"], r["admin2_pcode"]): r["findings_overdue"] for r in found}
+    assert overdue == {pair: r["findings_overdue"] for pair, r in then.items()}

@@ -91,15 +91,15 @@ select
     joined.participations,
     joined.first_session_on,
     joined.last_session_on,
-    round(least(greatest(datediff('day', joined.planned_start, current_date)
+    round(least(greatest(datediff('day', joined.planned_start, {{ as_of_date() }})
                          / nullif(datediff('day', joined.planned_start, joined.planned_end), 0), 0), 1), 4)
         as share_of_period_elapsed,
     case
         when joined.sessions_planned is null then 'not_in_workplan'
         when joined.sessions_delivered >= joined.sessions_planned then 'completed'
-        when joined.sessions_delivered = 0 and current_date < joined.planned_start then 'not_started'
+        when joined.sessions_delivered = 0 and {{ as_of_date() }} < joined.planned_start then 'not_started'
         when joined.sessions_delivered / joined.sessions_planned
-             >= least(greatest(datediff('day', joined.planned_start, current_date)
+             >= least(greatest(datediff('day', joined.planned_start, {{ as_of_date() }})
                                / nullif(datediff('day', joined.planned_start, joined.planned_end), 0), 0), 1)
             then 'on_track'
         else 'behind'
