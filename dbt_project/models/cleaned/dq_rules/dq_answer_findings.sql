@@ -20,16 +20,31 @@ with questions as (
     from {{ ref('stg_kobo__form_questions') }}
 ),
 
-choices as (
-    select dataset, version_id, choice_list, choice_code from {{ ref('stg_kobo__form_choices') }}
+-- each choice list as one list, so that an answer's codes are looked up in it, not joined
+choice_lists as (
+    select dataset, version_id, choice_list, list(choice_code) as choice_codes
+    from {{ ref('stg_kobo__form_choices') }}
+    group by all
 ),
 
--- Not materialized (this CTE and typed): DuckDB materializes a CTE named more than once, and
--- at a million submissions a cold build kept every payload (checked) and every answer twice
--- (answers, then typed): dbt's cleaned layer peaked at 5.4 GiB RSS against a 3 GB
--- memory_limit, for a model of about a thousand rows; 4.2 GiB without the two copies. Read
--- twice instead: the raw tables (the last branch reads only landed_at) and answers joined to
--- the small questions table again in each branch.
+-- the questions a payload must answer: required, always asked (no relevance condition on
+-- them or on a group around them), outside repeats; per form version, as one list
+required as (
+    select questions.dataset, questions.version_id, list(questions.question_path) as question_paths
+    from questions
+    where questions.is_required and questions.relevance is null
+      and questions.question_type not in ('begin_group', 'begin_repeat', 'note', 'calculate')
+      and not exists (
+          select 1 from questions as enclosing
+          where enclosing.dataset = questions.dataset and enclosing.version_id = questions.version_id
+            and questions.question_path like enclosing.question_path || '/%'
+            and (enclosing.question_type = 'begin_repeat'
+                 or enclosing.question_type = 'begin_group' and enclosing.relevance is not null))
+    group by questions.dataset, questions.version_id
+),
+
+-- Not materialized, nor is parsed: read twice (for the answers, and for the required
+-- questions) and the last branch reads only landed_at; a copy would be held whole.
 checked as not materialized (
     -- the payloads landed (new, or replaced by an edit) since the last build
     {%- for dataset in var('kobo_datasets') %}
@@ -44,92 +59,89 @@ checked as not materialized (
     {%- endfor %}
 ),
 
-answers as (
-    select s.dataset, s.submission_id, s.landed_at, s.form_version,
-           s.payload ->> '$."grp_general/enumerator_id"' as enumerator_id,
-           answer.key as field_path, answer.value ->> '$' as value
-    from checked as s, json_each(s.payload) as answer
-    where json_type(answer.value) = 'VARCHAR'
+-- Each payload read as a map of its keys (the questions' full paths) to their answers, in
+-- the scan itself. A lateral json_each(payload) is planned as a join on the payload: DuckDB
+-- gathered every distinct payload into a hash table first, which at a million submissions
+-- ran this model out of memory under a 2 GB limit and held dbt's cleaned layer near 4 GiB.
+-- Raw writes each payload from its parsed submission, so its keys are unique; a payload
+-- written otherwise (a key twice) is not judged here rather than failing the build.
+parsed as not materialized (
+    select dataset, submission_id, landed_at, form_version,
+           payload ->> '$."grp_general/enumerator_id"' as enumerator_id,
+           try_cast(payload as map(varchar, json)) as answered
+    from checked
 ),
 
-typed as not materialized (
-    select answers.*, questions.question_type, questions.choice_list
+answers as (
+    select s.dataset, s.submission_id, s.landed_at, s.enumerator_id, s.answer.key as field_path,
+           s.answer.value ->> '$' as value, questions.question_type, choice_lists.choice_codes
+    from (select *, unnest(map_entries(answered)) as answer from parsed) as s
+    -- an answer to no question of its version is still checked for what any text may not hold
+    left join questions
+        on questions.dataset = s.dataset
+        and questions.version_id = s.form_version
+        and questions.question_path = s.answer.key
+    left join choice_lists
+        on choice_lists.dataset = s.dataset
+        and choice_lists.version_id = s.form_version
+        and choice_lists.choice_list = questions.choice_list
+    where json_type(s.answer.value) = 'VARCHAR'
+),
+
+-- Each answer judged by every rule at once, in one pass: the rules used to be branches of
+-- their own over the answers, which DuckDB then held whole, every answer of every payload.
+judged as (
+    select dataset, submission_id, landed_at, enumerator_id, field_path,
+        list_filter([
+            case when question_type = 'integer' and not regexp_full_match(trim(value), '-?[0-9]+')
+                   -- a regular expression, not a cast: DuckDB would round '12.5' to 13 without a word
+                   or question_type = 'decimal' and try_cast(value as double) is null
+                 then {'rule': 'answer_not_a_number', 'value': left(value, 80)} end,
+            case when question_type in ('integer', 'decimal') and try_cast(value as double) < 0
+                 then {'rule': 'negative_number', 'value': value} end,
+            case when question_type in ('date', 'today') and try_cast(value as date) is null
+                   or question_type in ('start', 'end', 'datetime') and try_cast(value as timestamptz) is null
+                 then {'rule': 'invalid_date', 'value': left(value, 80)} end,
+            case when question_type = 'geopoint'
+                  and not coalesce(try_cast(split_part(value, ' ', 1) as double) between -90 and 90
+                                   and try_cast(split_part(value, ' ', 2) as double) between -180 and 180, false)
+                 then {'rule': 'invalid_geopoint', 'value': left(value, 80)} end,
+            case when regexp_matches(value, '[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]')
+                 then {'rule': 'control_characters',
+                       'value': left(regexp_replace(value, '[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]', '?', 'g'), 80)} end,
+            case when length(value) > 2000
+                 then {'rule': 'text_too_long', 'value': length(value) || ' characters'} end
+        ], finding -> finding is not null)
+        -- each code of a choice question that its list (in the answer's form version) lacks
+        || case when question_type in ('select_one', 'select_multiple') then
+               list_transform(
+                   list_filter(
+                       case when question_type = 'select_multiple' then string_split(trim(value), ' ') else [value] end,
+                       code -> not list_contains(coalesce(choice_codes, []), code)),
+                   code -> {'rule': 'code_not_in_choices', 'value': left(code, 80)})
+           else [] end
+        as findings
     from answers
-    join questions
-        on questions.dataset = answers.dataset
-        and questions.version_id = answers.form_version
-        and questions.question_path = answers.field_path
+),
+
+missing as (
+    -- each required question without a non-blank text answer in the payload
+    select parsed.dataset, parsed.submission_id, parsed.landed_at, parsed.enumerator_id,
+           list_filter(required.question_paths, path -> not coalesce(
+               json_type(parsed.answered[path]) = 'VARCHAR' and trim(parsed.answered[path] ->> '$') <> '', false))
+               as unanswered
+    from parsed
+    join required on required.dataset = parsed.dataset and required.version_id = parsed.form_version
+    where parsed.answered is not null
 ),
 
 findings as (
-    -- the first branch names the columns
-    select dataset, submission_id, landed_at, enumerator_id, field_path,
-           'answer_not_a_number' as rule, left(value, 80) as value
-    from typed
-    -- a regular expression, not a cast: DuckDB would round '12.5' to 13 without a word
-    where question_type = 'integer' and not regexp_full_match(trim(value), '-?[0-9]+')
-       or question_type = 'decimal' and try_cast(value as double) is null
+    select dataset, submission_id, landed_at, enumerator_id, field_path, finding.rule, finding.value
+    from (select *, unnest(findings) as finding from judged where len(findings) > 0)
 
     union all
-    select dataset, submission_id, landed_at, enumerator_id, field_path, 'negative_number', value
-    from typed
-    where question_type in ('integer', 'decimal') and try_cast(value as double) < 0
-
-    union all
-    select dataset, submission_id, landed_at, enumerator_id, field_path, 'invalid_date', left(value, 80)
-    from typed
-    where question_type in ('date', 'today') and try_cast(value as date) is null
-       or question_type in ('start', 'end', 'datetime') and try_cast(value as timestamptz) is null
-
-    union all
-    select typed.dataset, typed.submission_id, typed.landed_at, typed.enumerator_id, typed.field_path,
-           'code_not_in_choices', left(code.code, 80)
-    from typed, unnest(case when question_type = 'select_multiple' then string_split(trim(value), ' ')
-                            else [value] end) as code (code)
-    where typed.question_type in ('select_one', 'select_multiple')
-      and not exists (
-          select 1 from choices
-          where choices.dataset = typed.dataset and choices.version_id = typed.form_version
-            and choices.choice_list = typed.choice_list and choices.choice_code = code.code)
-
-    union all
-    select dataset, submission_id, landed_at, enumerator_id, field_path, 'invalid_geopoint', left(value, 80)
-    from typed
-    where question_type = 'geopoint'
-      and not coalesce(try_cast(split_part(value, ' ', 1) as double) between -90 and 90
-                       and try_cast(split_part(value, ' ', 2) as double) between -180 and 180, false)
-
-    union all
-    select dataset, submission_id, landed_at, enumerator_id, field_path, 'control_characters',
-           left(regexp_replace(value, '[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]', '?', 'g'), 80)
-    from answers
-    where regexp_matches(value, '[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]')
-
-    union all
-    select dataset, submission_id, landed_at, enumerator_id, field_path, 'text_too_long', length(value) || ' characters'
-    from answers
-    where length(value) > 2000
-
-    union all
-    -- required, always asked (no relevance condition on it or on a group around it),
-    -- outside repeats, and absent
-    select submitted.dataset, submitted.submission_id, submitted.landed_at, submitted.enumerator_id, questions.question_path,
-           'missing_required_answer', null
-    from (select distinct dataset, submission_id, landed_at, form_version, enumerator_id from answers) as submitted
-    join questions
-        on questions.dataset = submitted.dataset and questions.version_id = submitted.form_version
-    where questions.is_required and questions.relevance is null
-      and questions.question_type not in ('begin_group', 'begin_repeat', 'note', 'calculate')
-      and not exists (
-          select 1 from questions as enclosing
-          where enclosing.dataset = questions.dataset and enclosing.version_id = questions.version_id
-            and questions.question_path like enclosing.question_path || '/%'
-            and (enclosing.question_type = 'begin_repeat'
-                 or enclosing.question_type = 'begin_group' and enclosing.relevance is not null))
-      and not exists (
-          select 1 from answers
-          where answers.dataset = submitted.dataset and answers.submission_id = submitted.submission_id
-            and answers.field_path = questions.question_path and trim(answers.value) <> '')
+    select dataset, submission_id, landed_at, enumerator_id, question, 'missing_required_answer', null
+    from (select *, unnest(unanswered) as question from missing where len(unanswered) > 0)
 )
 
 {#- Declared personal fields never show their value here: only the rule and the field. -#}
