@@ -6,7 +6,7 @@ import duckdb
 import yaml
 
 from dtm_platform.settings import PROJECT_ROOT
-from dtm_platform.warehouse import connect_duckdb
+from dtm_platform.warehouse import DEFAULT_MEMORY_LIMIT, connect_duckdb
 
 
 def limit_of(con: duckdb.DuckDBPyConnection) -> str:
@@ -27,11 +27,11 @@ def test_the_platforms_connections_take_the_configured_limit(tmp_path, monkeypat
         assert limit_of(con) == as_duckdb_prints("1GB")
     monkeypatch.delenv("DTM_DUCKDB_MEMORY_LIMIT")
     with connect_duckdb(path, read_only=True) as con:
-        assert limit_of(con) == as_duckdb_prints("3GB") != as_duckdb_prints("1GB")
+        assert limit_of(con) == as_duckdb_prints(DEFAULT_MEMORY_LIMIT) != as_duckdb_prints("1GB")
         assert con.execute("select x from t").fetchone() == (1,)
 
 
 def test_dbt_takes_the_same_setting():
     profile = yaml.safe_load((PROJECT_ROOT / "dbt_project" / "profiles.yml").read_text())
     settings = profile["dtm_car"]["outputs"]["warehouse"]["settings"]
-    assert settings["memory_limit"] == "{{ env_var('DTM_DUCKDB_MEMORY_LIMIT', '3GB') }}"
+    assert settings["memory_limit"] == f"{{{{ env_var('DTM_DUCKDB_MEMORY_LIMIT', '{DEFAULT_MEMORY_LIMIT}') }}}}"
