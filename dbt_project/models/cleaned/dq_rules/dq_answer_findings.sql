@@ -68,24 +68,26 @@ checked as not materialized (
 parsed as not materialized (
     select dataset, submission_id, landed_at, form_version,
            payload ->> '$."grp_general/enumerator_id"' as enumerator_id,
-           try_cast(payload as map(varchar, json)) as answered
+           try_cast(payload as map (varchar, json)) as answered
     from checked
 ),
 
 answers as (
-    select s.dataset, s.submission_id, s.landed_at, s.enumerator_id, s.answer.key as field_path,
-           s.answer.value ->> '$' as value, questions.question_type, choice_lists.choice_codes
-    from (select *, unnest(map_entries(answered)) as answer from parsed) as s
+    select s.dataset, s.submission_id, s.landed_at, s.enumerator_id, s.field_path,
+           s.answer ->> '$' as value, questions.question_type, choice_lists.choice_codes
+    -- the keys and the answers unnested side by side, pair by pair
+    from (select *, unnest(map_keys(answered)) as field_path, unnest(map_values(answered)) as answer
+          from parsed) as s
     -- an answer to no question of its version is still checked for what any text may not hold
     left join questions
         on questions.dataset = s.dataset
         and questions.version_id = s.form_version
-        and questions.question_path = s.answer.key
+        and questions.question_path = s.field_path
     left join choice_lists
         on choice_lists.dataset = s.dataset
         and choice_lists.version_id = s.form_version
         and choice_lists.choice_list = questions.choice_list
-    where json_type(s.answer.value) = 'VARCHAR'
+    where json_type(s.answer) = 'VARCHAR'
 ),
 
 -- Each answer judged by every rule at once, in one pass: the rules used to be branches of
@@ -136,12 +138,13 @@ missing as (
 ),
 
 findings as (
-    select dataset, submission_id, landed_at, enumerator_id, field_path, finding.rule, finding.value
-    from (select *, unnest(findings) as finding from judged where len(findings) > 0)
+    select dataset, submission_id, landed_at, enumerator_id, field_path,
+           struct_extract(finding, 'rule') as rule, struct_extract(finding, 'value') as value
+    from (select *, unnest(findings) as finding from judged where len(findings) > 0) as judged_answers
 
     union all
     select dataset, submission_id, landed_at, enumerator_id, question, 'missing_required_answer', null
-    from (select *, unnest(unanswered) as question from missing where len(unanswered) > 0)
+    from (select *, unnest(unanswered) as question from missing where len(unanswered) > 0) as missing_answers
 )
 
 {#- Declared personal fields never show their value here: only the rule and the field. -#}
