@@ -251,12 +251,8 @@ def _swap(pg: psycopg.Connection, new_schema: str, retired: str, reader_role: st
         pg.execute(
             sql.SQL("alter schema {} rename to {}").format(sql.Identifier(PUBLISHED_SCHEMA), sql.Identifier(retired))
         )
-        # No new query reaches the retired tables by name: the schema is closed to the reader.
-        # Their grants stay until they are dropped: a query that resolved ``marts.x`` to a
-        # retired table just before this commits checks its table privilege only when it
-        # starts executing, against the catalog as it is then (catalog reads are not MVCC);
-        # revoking it here failed such queries with "permission denied" mid-publication.
         pg.execute(sql.SQL("revoke all on schema {} from {}").format(sql.Identifier(retired), role))
+        pg.execute(sql.SQL("revoke all on all tables in schema {} from {}").format(sql.Identifier(retired), role))
     pg.execute(
         sql.SQL("alter schema {} rename to {}").format(sql.Identifier(new_schema), sql.Identifier(PUBLISHED_SCHEMA))
     )
